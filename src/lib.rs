@@ -1,2 +1,20 @@
+//! caprun: start a program with exactly the resources its YAML config names.
+//!
+//! The launch is one pipeline, each stage a module with a narrow input and output:
+//!
+//! `cli` → [`config`] (YAML → typed tree with positions) → [`resources`] (open, bind,
+//! check: the only place that touches host paths) → [`plan`] (argdata bytes, descriptor
+//! table, argv/env: everything computed before anything irreversible) → [`sandbox`]
+//! (namespaces, mounts, Landlock, capabilities, seccomp) → [`exec`] (the tiny final
+//! step: rearrange descriptors, apply restrictions, `execveat`).
+//!
+//! `unsafe` code lives only in [`sys`] and [`exec`].
+
+pub mod cli;
 pub mod config;
+pub mod exec;
+pub mod plan;
+pub mod resources;
+pub mod sandbox;
+pub mod sys;
 pub mod yaml;

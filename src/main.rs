@@ -1,1 +1,19 @@
-fn main() {}
+//! The `caprun` command: see caprun(1).
+
+fn main() {
+    let status = match caprun::cli::parse_args(std::env::args_os()) {
+        Ok(None) => 0,
+        Ok(Some(args)) => match caprun::cli::run(args) {
+            Ok(()) => 0,
+            Err(e) => {
+                eprintln!("caprun: {e}");
+                e.exit_code()
+            }
+        },
+        Err(e) => {
+            eprintln!("caprun: {e}");
+            e.exit_code()
+        }
+    };
+    std::process::exit(status);
+}

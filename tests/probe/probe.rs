@@ -1,1 +1,195 @@
-fn main() {}
+//! The probe: a program that reports what it received from caprun.
+//!
+//! Integration tests run it through caprun. It writes one JSON object describing its
+//! argv, its whole environment, every open descriptor (number, type, close-on-exec,
+//! access mode, seals, socket type and address, path where /proc is there), and the
+//! argdata found through `ARGDATA_FD` (raw bytes in hex and the decoded tree as YAML).
+//!
+//! The report goes to the descriptor under the key `report` of a top-level argdata map,
+//! else to descriptor 0. When neither is writable, the probe exits with status
+//! 100 + the number of open descriptors, so even an empty table is observable.
+
+use std::fmt::Write as _;
+use std::os::fd::RawFd;
+
+fn json_str(s: &str) -> String {
+    let mut o = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => o.push_str("\\\""),
+            '\\' => o.push_str("\\\\"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(o, "\\u{:04x}", c as u32);
+            }
+            c => o.push(c),
+        }
+    }
+    o.push('"');
+    o
+}
+
+fn fcntl(fd: RawFd, cmd: libc::c_int) -> libc::c_int {
+    // SAFETY: F_GETFD, F_GETFL and F_GET_SEALS only read descriptor state.
+    unsafe { libc::fcntl(fd, cmd) }
+}
+
+fn describe(fd: RawFd) -> String {
+    let mut o = format!("{{\"fd\":{fd}");
+    let fdflags = fcntl(fd, libc::F_GETFD);
+    let _ = write!(o, ",\"cloexec\":{}", fdflags & libc::FD_CLOEXEC != 0);
+    let fl = fcntl(fd, libc::F_GETFL);
+    let access = match fl & libc::O_ACCMODE {
+        libc::O_RDONLY => "r",
+        libc::O_WRONLY => "w",
+        libc::O_RDWR => "rw",
+        _ => "path",
+    };
+    let access = if fl & libc::O_PATH != 0 { "path" } else { access };
+    let _ = write!(o, ",\"access\":\"{access}\",\"append\":{}", fl & libc::O_APPEND != 0);
+    // SAFETY: zeroed stat is a valid out-parameter for fstat.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: `st` is valid and writable.
+    let kind = if unsafe { libc::fstat(fd, &mut st) } == 0 {
+        match st.st_mode & libc::S_IFMT {
+            libc::S_IFREG => "reg",
+            libc::S_IFDIR => "dir",
+            libc::S_IFCHR => "chr",
+            libc::S_IFBLK => "blk",
+            libc::S_IFIFO => "fifo",
+            libc::S_IFSOCK => "sock",
+            libc::S_IFLNK => "lnk",
+            _ => "other",
+        }
+    } else {
+        "unknown"
+    };
+    let _ = write!(o, ",\"type\":\"{kind}\"");
+    let seals = fcntl(fd, libc::F_GET_SEALS);
+    if seals >= 0 {
+        let _ = write!(o, ",\"seals\":{seals}");
+    }
+    if kind == "sock" {
+        let mut ty: libc::c_int = 0;
+        let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+        // SAFETY: `ty` and `len` are valid out-parameters of the right size.
+        unsafe {
+            libc::getsockopt(
+                fd,
+                libc::SOL_SOCKET,
+                libc::SO_TYPE,
+                (&mut ty as *mut libc::c_int).cast(),
+                &mut len,
+            )
+        };
+        let ty = match ty {
+            libc::SOCK_STREAM => "stream",
+            libc::SOCK_DGRAM => "dgram",
+            libc::SOCK_SEQPACKET => "seqpacket",
+            _ => "other",
+        };
+        let _ = write!(o, ",\"socket\":\"{ty}\"");
+        if let Ok(addr) = nix::sys::socket::getsockname::<nix::sys::socket::SockaddrStorage>(fd) {
+            let _ = write!(o, ",\"local\":{}", json_str(&addr.to_string()));
+        }
+        let mut listening: libc::c_int = 0;
+        let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+        // SAFETY: as above.
+        unsafe {
+            libc::getsockopt(
+                fd,
+                libc::SOL_SOCKET,
+                libc::SO_ACCEPTCONN,
+                (&mut listening as *mut libc::c_int).cast(),
+                &mut len,
+            )
+        };
+        let _ = write!(o, ",\"listening\":{}", listening != 0);
+    }
+    if let Ok(target) = std::fs::read_link(format!("/proc/self/fd/{fd}")) {
+        let _ = write!(o, ",\"path\":{}", json_str(&target.to_string_lossy()));
+    }
+    o.push('}');
+    o
+}
+
+fn open_fds() -> Vec<RawFd> {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: `lim` is a valid out-parameter.
+    unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) };
+    let max = lim.rlim_cur.clamp(65_536, 1 << 20) as RawFd;
+    (0..max).filter(|&fd| fcntl(fd, libc::F_GETFD) != -1).collect()
+}
+
+fn main() {
+    // Look before touching anything: every descriptor as received.
+    let fds = open_fds();
+    let described: Vec<String> = fds.iter().map(|&fd| describe(fd)).collect();
+    let argv: Vec<String> = std::env::args_os()
+        .map(|a| json_str(&a.to_string_lossy()))
+        .collect();
+    let env: Vec<String> = std::env::vars_os()
+        .map(|(k, v)| json_str(&format!("{}={}", k.to_string_lossy(), v.to_string_lossy())))
+        .collect();
+
+    let mut report = format!(
+        "{{\"argv\":[{}],\"env\":[{}],\"fds\":[{}]",
+        argv.join(","),
+        env.join(","),
+        described.join(",")
+    );
+    let mut report_fd: Option<RawFd> = None;
+    let argdata_fd = std::env::var("ARGDATA_FD")
+        .ok()
+        .and_then(|v| v.parse::<RawFd>().ok());
+    if let Some(afd) = argdata_fd {
+        // SAFETY: lseek on a descriptor number only queries its offset.
+        let offset = unsafe { libc::lseek(afd, 0, libc::SEEK_CUR) };
+        let _ = write!(report, ",\"argdata_offset\":{offset}");
+        let mut bytes = Vec::new();
+        let mut buf = [0u8; 65_536];
+        let mut off = 0;
+        loop {
+            match nix::sys::uio::pread(
+                // SAFETY: `afd` is open for the duration of this read (checked above).
+                unsafe { std::os::fd::BorrowedFd::borrow_raw(afd) },
+                &mut buf,
+                off,
+            ) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    bytes.extend_from_slice(&buf[..n]);
+                    off += n as i64;
+                }
+            }
+        }
+        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let _ = write!(report, ",\"argdata_fd\":{afd},\"argdata_hex\":\"{hex}\"");
+        match argdata::Value::parse(&bytes) {
+            Ok(v) => {
+                let _ = write!(report, ",\"argdata\":{}", json_str(&v.to_yaml()));
+                if let argdata::Value::Map(entries) = &v {
+                    for (k, val) in entries {
+                        if let (argdata::Value::Str(k), argdata::Value::Fd(fd)) = (k, val) {
+                            if k == "report" {
+                                report_fd = Some(*fd as RawFd);
+                            }
+                        }
+                    }
+                }
+            }
+            Err(e) => {
+                let _ = write!(report, ",\"argdata_error\":{}", json_str(&e.to_string()));
+            }
+        }
+    }
+    report.push_str("}\n");
+    let out = report_fd.unwrap_or(0);
+    // SAFETY: writing a valid buffer to a descriptor number; failure is handled.
+    let n = unsafe { libc::write(out, report.as_ptr().cast(), report.len()) };
+    if n != report.len() as isize {
+        std::process::exit(100 + fds.len().min(100) as i32);
+    }
+}

@@ -1,0 +1,185 @@
+//! Thin wrappers over the raw system calls of the final launch step.
+//!
+//! Every function here is async-signal-safe and allocation-free: it may run after a
+//! `fork` and after the descriptor table has been rearranged. Callers pass prebuilt
+//! data (NUL-terminated pointer arrays, byte slices).
+//!
+//! # References
+//! close_range(2), fcntl(2), dup2(2), execveat(2), memfd_create(2).
+
+use std::ffi::{c_char, CStr};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+
+use nix::errno::Errno;
+
+/// Convert a `-1`-on-error return into a `Result`.
+fn check(ret: libc::c_int) -> Result<libc::c_int, Errno> {
+    if ret == -1 {
+        Err(Errno::last())
+    } else {
+        Ok(ret)
+    }
+}
+
+/// Whether `fd` is an open descriptor (`fcntl(F_GETFD)` succeeds).
+pub fn fd_is_open(fd: RawFd) -> bool {
+    // SAFETY: F_GETFD only reads the descriptor flags; an invalid fd yields EBADF.
+    fd >= 0 && unsafe { libc::fcntl(fd, libc::F_GETFD) } != -1
+}
+
+/// Whether `fd` has close-on-exec set.
+pub fn is_cloexec(fd: RawFd) -> Result<bool, Errno> {
+    // SAFETY: F_GETFD only reads the descriptor flags.
+    let flags = check(unsafe { libc::fcntl(fd, libc::F_GETFD) })?;
+    Ok(flags & libc::FD_CLOEXEC != 0)
+}
+
+/// `fcntl(fd, F_DUPFD_CLOEXEC, min)`: a close-on-exec copy at the lowest free number ≥ `min`.
+pub fn dupfd_cloexec(fd: RawFd, min: RawFd) -> Result<RawFd, Errno> {
+    // SAFETY: duplicating a descriptor has no memory-safety preconditions.
+    check(unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, min) })
+}
+
+/// `dup2(from, to)`; the copy at `to` is not close-on-exec.
+pub fn dup2(from: RawFd, to: RawFd) -> Result<(), Errno> {
+    // SAFETY: dup2 replaces `to` atomically; callers own the layout of the table.
+    check(unsafe { libc::dup2(from, to) }).map(drop)
+}
+
+/// Set or clear close-on-exec on `fd`.
+pub fn set_cloexec(fd: RawFd, on: bool) -> Result<(), Errno> {
+    let flags = if on { libc::FD_CLOEXEC } else { 0 };
+    // SAFETY: F_SETFD only changes the descriptor flags.
+    check(unsafe { libc::fcntl(fd, libc::F_SETFD, flags) }).map(drop)
+}
+
+/// Close every descriptor in `first..=last`: `close_range(2)`, falling back to closing
+/// one by one (up to the hard `RLIMIT_NOFILE`) on kernels older than 5.9.
+pub fn close_range(first: RawFd, last: RawFd) -> Result<(), Errno> {
+    if first > last {
+        return Ok(());
+    }
+    // SAFETY: close_range takes plain integers; closing descriptors is the intent.
+    let ret = unsafe { libc::syscall(libc::SYS_close_range, first as u32, last as u32, 0u32) };
+    if ret == 0 {
+        return Ok(());
+    }
+    let err = Errno::last();
+    if err != Errno::ENOSYS {
+        return Err(err);
+    }
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: `lim` is a valid, writable rlimit.
+    check(unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) })?;
+    let end = (lim.rlim_max.min(i32::MAX as u64) as RawFd).min(last.saturating_add(1));
+    for fd in first..end {
+        // SAFETY: closing a possibly-unused descriptor number; EBADF is ignored.
+        unsafe { libc::close(fd) };
+    }
+    Ok(())
+}
+
+/// `ftruncate(fd, 0)`.
+pub fn truncate(fd: RawFd) -> Result<(), Errno> {
+    // SAFETY: plain integer arguments.
+    check(unsafe { libc::ftruncate(fd, 0) }).map(drop)
+}
+
+/// Write all of `buf` to `fd`, retrying on `EINTR` and short writes; errors are ignored
+/// (this is the last-resort error channel).
+pub fn write_all(fd: RawFd, mut buf: &[u8]) {
+    while !buf.is_empty() {
+        // SAFETY: `buf` is a valid slice for its whole length.
+        let n = unsafe { libc::write(fd, buf.as_ptr().cast(), buf.len()) };
+        match n {
+            n if n > 0 => buf = &buf[n as usize..],
+            -1 if Errno::last() == Errno::EINTR => {}
+            _ => return,
+        }
+    }
+}
+
+/// `execveat(fd, "", argv, envp, AT_EMPTY_PATH)`. Returns only on failure.
+///
+/// # Safety
+/// `argv` and `envp` must point to NULL-terminated arrays of pointers to NUL-terminated
+/// strings that stay valid for the call.
+pub unsafe fn execveat(fd: RawFd, argv: *const *const c_char, envp: *const *const c_char) -> Errno {
+    let empty = c"";
+    // SAFETY: the caller guarantees argv/envp; `empty` is a static NUL-terminated string.
+    unsafe {
+        libc::syscall(
+            libc::SYS_execveat,
+            fd,
+            empty.as_ptr(),
+            argv,
+            envp,
+            libc::AT_EMPTY_PATH,
+        )
+    };
+    Errno::last()
+}
+
+/// Terminate the process at once with `code` (no destructors, no atexit handlers).
+pub fn exit(code: i32) -> ! {
+    // SAFETY: _exit never returns and has no preconditions.
+    unsafe { libc::_exit(code) }
+}
+
+/// A close-on-exec memfd holding exactly `data`, sealed against every change
+/// (`F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE`).
+pub fn sealed_memfd(name: &CStr, data: &[u8]) -> std::io::Result<OwnedFd> {
+    // SAFETY: `name` is NUL-terminated; the flags are valid.
+    let raw = unsafe {
+        libc::memfd_create(name.as_ptr(), libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING)
+    };
+    if raw == -1 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: memfd_create returned a new descriptor that nothing else owns.
+    let fd = unsafe { OwnedFd::from_raw_fd(raw) };
+    let mut file = std::fs::File::from(fd);
+    std::io::Write::write_all(&mut file, data)?;
+    // The program inherits this file description: start it at offset 0 so that a plain
+    // read() sees the data.
+    std::io::Seek::rewind(&mut file)?;
+    let seals = libc::F_SEAL_SEAL | libc::F_SEAL_SHRINK | libc::F_SEAL_GROW | libc::F_SEAL_WRITE;
+    // SAFETY: F_ADD_SEALS on our own memfd.
+    if unsafe { libc::fcntl(file.as_raw_fd(), libc::F_ADD_SEALS, seals) } == -1 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(OwnedFd::from(file))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sealed_memfd_holds_data_and_refuses_writes() {
+        let fd = sealed_memfd(c"t", b"abc").unwrap();
+        let mut f = std::fs::File::from(fd);
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut f, &mut s).unwrap();
+        assert_eq!(s, "abc");
+        assert!(std::io::Write::write_all(&mut f, b"x").is_err());
+        // SAFETY: F_GET_SEALS only reads.
+        let seals = unsafe { libc::fcntl(f.as_raw_fd(), libc::F_GET_SEALS) };
+        assert_eq!(
+            seals,
+            libc::F_SEAL_SEAL | libc::F_SEAL_SHRINK | libc::F_SEAL_GROW | libc::F_SEAL_WRITE
+        );
+        assert!(is_cloexec(f.as_raw_fd()).unwrap());
+    }
+
+    #[test]
+    fn fd_checks() {
+        assert!(!fd_is_open(-1));
+        assert!(!fd_is_open(1 << 20));
+        let f = std::fs::File::open("/dev/null").unwrap();
+        assert!(fd_is_open(f.as_raw_fd()));
+    }
+}

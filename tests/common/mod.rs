@@ -1,0 +1,96 @@
+//! Helpers shared by the integration tests: locate the binaries, run caprun, read the
+//! probe's report.
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// The caprun binary under test.
+pub fn caprun() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_caprun"))
+}
+
+/// An example program of the workspace (built by `cargo test` beside caprun).
+pub fn example(name: &str) -> PathBuf {
+    let p = caprun().parent().unwrap().join("examples").join(name);
+    assert!(p.exists(), "{} is not built", p.display());
+    p
+}
+
+/// The probe.
+pub fn probe() -> PathBuf {
+    example("probe")
+}
+
+/// Run caprun with `args`, feeding `stdin` on its standard input.
+pub fn run(args: &[&str], stdin: &str) -> Output {
+    run_cmd(Command::new(caprun()).args(args), stdin)
+}
+
+/// Run a prepared command with piped stdio, feeding `stdin`.
+pub fn run_cmd(cmd: &mut Command, stdin: &str) -> Output {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn caprun");
+    let mut input = child.stdin.take().unwrap();
+    // The program may never read its stdin: ignore a broken pipe.
+    let _ = input.write_all(stdin.as_bytes());
+    drop(input);
+    child.wait_with_output().unwrap()
+}
+
+/// Run the probe through caprun with `config` on stdin; return the parsed report
+/// (written by the probe to its descriptor 0 or `report`, which must be stdout).
+pub fn probe_report(extra_args: &[&str], config: &str) -> serde_json::Value {
+    let probe = probe();
+    let mut args: Vec<&str> = extra_args.to_vec();
+    args.push(probe.to_str().unwrap());
+    let out = run(&args, config);
+    report_of(&out)
+}
+
+/// Parse the probe's JSON report from a finished run's stdout.
+pub fn report_of(out: &Output) -> serde_json::Value {
+    assert!(
+        out.status.success(),
+        "status {:?}, stderr: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "bad report ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
+}
+
+/// The descriptor numbers in a report.
+pub fn fd_numbers(report: &serde_json::Value) -> Vec<i64> {
+    report["fds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["fd"].as_i64().unwrap())
+        .collect()
+}
+
+/// The report entry for descriptor `fd`.
+pub fn fd_entry(report: &serde_json::Value, fd: i64) -> serde_json::Value {
+    report["fds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["fd"].as_i64() == Some(fd))
+        .cloned()
+        .unwrap_or_else(|| panic!("fd {fd} not in {report}"))
+}
+
+/// A path as a YAML double-quoted string.
+pub fn q(p: &Path) -> String {
+    format!("{:?}", p.to_str().unwrap())
+}
