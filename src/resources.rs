@@ -330,13 +330,18 @@ fn resolve(text: &str) -> io::Result<Addr> {
     if let Some(name) = text.strip_prefix('@') {
         return Ok(Addr::Abstract(name.as_bytes().to_vec()));
     }
-    let mut addrs: Vec<SocketAddr> = text
+    let addrs: Vec<SocketAddr> = text
         .to_socket_addrs()
         .map_err(|e| io::Error::new(e.kind(), format!("cannot resolve: {e}")))?
         .collect();
+    exactly_one(addrs).map(Addr::Inet)
+}
+
+/// The one address a name resolved to; none or several is an error.
+fn exactly_one(mut addrs: Vec<SocketAddr>) -> io::Result<SocketAddr> {
     addrs.dedup();
     match addrs.len() {
-        1 => Ok(Addr::Inet(addrs[0])),
+        1 => Ok(addrs[0]),
         0 => Err(io::Error::other("resolves to no address")),
         _ => Err(io::Error::other(format!(
             "ambiguous: resolves to {} (write one address)",
@@ -438,6 +443,19 @@ mod tests {
         assert_eq!(resolve("/run/x.sock").unwrap(), Addr::Unix("/run/x.sock".into()));
         assert_eq!(resolve("@name").unwrap(), Addr::Abstract(b"name".to_vec()));
         assert!(resolve("no-such-host.invalid:80").is_err());
+    }
+
+    #[test]
+    fn several_addresses_are_ambiguous() {
+        let a: SocketAddr = "127.0.0.1:80".parse().unwrap();
+        let b: SocketAddr = "[::1]:80".parse().unwrap();
+        assert_eq!(exactly_one(vec![a, a]).unwrap(), a);
+        let err = exactly_one(vec![a, b]).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "ambiguous: resolves to 127.0.0.1:80, [::1]:80 (write one address)"
+        );
+        assert!(exactly_one(vec![]).is_err());
     }
 
     #[test]

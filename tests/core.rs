@@ -318,7 +318,6 @@ fn resource_errors_name_file_line_and_column() {
         ("report: !fd stdout\nx: !file {path: /nonexistent/file}\n", ":2:4: /nonexistent/file: No such file"),
         ("report: !fd stdout\nx: !fd 900\n", ":2:4: descriptor 900 is not open"),
         ("report: !fd stdout\nx: !socket {connect: \"no-such-host.invalid:80\"}\n", ":2:4: socket no-such-host.invalid:80: cannot resolve"),
-        ("report: !fd stdout\nx: !socket {bind: \"localhost:0\"}\n", ":2:4: socket localhost:0: ambiguous"),
         ("report: !fd stdout\nx: !socket {connect: \"/nonexistent/sock\"}\n", ":2:4: socket /nonexistent/sock: "),
     ];
     for (config, expected) in cases {

@@ -14,7 +14,11 @@ pub fn caprun() -> PathBuf {
 /// An example program of the workspace (built by `cargo test` beside caprun).
 pub fn example(name: &str) -> PathBuf {
     let p = caprun().parent().unwrap().join("examples").join(name);
-    assert!(p.exists(), "{} is not built", p.display());
+    assert!(
+        p.exists(),
+        "{} is not built: run `cargo test --workspace` (it builds the examples) or `cargo build --examples` first",
+        p.display()
+    );
     p
 }
 

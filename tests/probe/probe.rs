@@ -8,6 +8,12 @@
 //! The report goes to the descriptor under the key `report` of a top-level argdata map,
 //! else to descriptor 0. When neither is writable, the probe exits with status
 //! 100 + the number of open descriptors, so even an empty table is observable.
+//!
+//! The probe defines the C `main` itself (`no_main`): Rust's normal start-up opens
+//! `/dev/null` on any of descriptors 0-2 that is closed, which would hide exactly what
+//! the probe is here to see. (Every Rust program launched by caprun has that start-up; it
+//! only fills numbers the table leaves empty.)
+#![no_main]
 
 use std::fmt::Write as _;
 use std::os::fd::RawFd;
@@ -123,7 +129,9 @@ fn open_fds() -> Vec<RawFd> {
     (0..max).filter(|&fd| fcntl(fd, libc::F_GETFD) != -1).collect()
 }
 
-fn main() {
+/// The C entry point (see the crate documentation for why not `fn main`).
+#[unsafe(no_mangle)]
+pub extern "C" fn main(_argc: libc::c_int, _argv: *const *const libc::c_char) -> libc::c_int {
     // Look before touching anything: every descriptor as received.
     let fds = open_fds();
     let described: Vec<String> = fds.iter().map(|&fd| describe(fd)).collect();
@@ -190,6 +198,7 @@ fn main() {
     // SAFETY: writing a valid buffer to a descriptor number; failure is handled.
     let n = unsafe { libc::write(out, report.as_ptr().cast(), report.len()) };
     if n != report.len() as isize {
-        std::process::exit(100 + fds.len().min(100) as i32);
+        return 100 + fds.len().min(100) as libc::c_int;
     }
+    0
 }
