@@ -5,24 +5,31 @@
 
 use std::ffi::OsString;
 use std::io::Read;
-use std::os::fd::RawFd;
+use std::os::fd::{AsFd, RawFd};
 use std::path::PathBuf;
 
 use clap::Parser;
 
-use crate::config::{self, ConfigError};
-use crate::exec::{ExecError, Launch, Unrestricted};
+use crate::config::{self, ConfigError, Mode};
+use crate::exec::{ExecError, Launch, Restrictions};
 use crate::plan;
-use crate::resources::{self, Description, ResourceError};
+use crate::resources::{self, Description, Handle, ResourceError};
+use crate::sandbox::{self, Access, Grant, Grants, PolicyError, SandboxError};
 
 /// Run PROGRAM with exactly the resources CONFIG names, renumbered 0..n-1, and the
 /// config tree as argdata in a sealed memfd (ARGDATA_FD).
 #[derive(Debug, Parser)]
 #[command(name = "caprun", version, about, long_about = None)]
 pub struct Args {
-    /// Sandbox policy: a built-in name or a policy file.
-    #[arg(long, value_name = "NAME|PATH", default_value = "none")]
+    /// Sandbox policy: a built-in name (strict, default, unprivileged, none) or a policy file.
+    #[arg(long, value_name = "NAME|PATH", default_value = "default")]
     pub policy: String,
+    /// When started as root: the user id the program runs as (inside its user namespace).
+    #[arg(long, value_name = "UID", requires = "gid")]
+    pub uid: Option<u32>,
+    /// When started as root: the group id the program runs as.
+    #[arg(long, value_name = "GID", requires = "uid")]
+    pub gid: Option<u32>,
     /// Open every resource and build the argdata, print the launch as YAML, run nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -67,9 +74,12 @@ pub enum Error {
     /// PROGRAM is missing or unusable.
     #[error("{0}")]
     Program(ResourceError),
-    /// Unsupported policy.
-    #[error("policy {0}: only `none` is available in this build")]
-    Policy(String),
+    /// The policy cannot be loaded.
+    #[error("{0}")]
+    Policy(#[from] PolicyError),
+    /// The sandbox cannot be prepared on this host.
+    #[error("{0}")]
+    Sandbox(#[from] SandboxError),
     /// Preparing the launch failed.
     #[error("{0}")]
     Exec(#[from] ExecError),
@@ -99,7 +109,11 @@ pub fn parse_args<I: IntoIterator<Item = OsString>>(args: I) -> Result<Option<Ar
         }
         Err(e) => {
             let text = e.to_string();
-            let first = text.lines().next().unwrap_or("").trim_start_matches("error: ");
+            let first = text
+                .lines()
+                .next()
+                .unwrap_or("")
+                .trim_start_matches("error: ");
             Err(Error::Usage(format!("{first} (see caprun --help)")))
         }
     }
@@ -107,9 +121,7 @@ pub fn parse_args<I: IntoIterator<Item = OsString>>(args: I) -> Result<Option<Ar
 
 /// Run the whole pipeline. Returns only on failure or after a dry run.
 pub fn run(args: Args) -> Result<(), Error> {
-    if args.policy != "none" {
-        return Err(Error::Policy(args.policy));
-    }
+    let policy = sandbox::load(&args.policy)?;
     let (file, text) = read_config(args.config.as_ref())?;
     let config = config::parse(&text).map_err(|source| Error::Config {
         file: file.clone(),
@@ -146,6 +158,39 @@ pub fn run(args: Args) -> Result<(), Error> {
         .filter(|(_, &id)| opened.items[id].truncate)
         .map(|(slot, _)| slot as RawFd)
         .collect();
+    let grants = Grants {
+        files: opened
+            .items
+            .iter()
+            .filter_map(|o| match (&o.handle, &o.description) {
+                (
+                    Handle::Owned(fd),
+                    Description::File {
+                        mode, directory, ..
+                    },
+                ) => Some(Grant {
+                    fd: fd.as_fd(),
+                    access: access(*mode),
+                    is_dir: *directory,
+                }),
+                _ => None,
+            })
+            .collect(),
+        program: Some(program.fd.as_fd()),
+        run_as: args
+            .uid
+            .zip(args.gid)
+            .map(|(uid, gid)| sandbox::Identity { uid, gid }),
+        staging: None,
+    };
+    let prepared = sandbox::prepare(&policy, &grants)?;
+    if prepared.needs_fork() {
+        return Err(Error::Usage(format!(
+            "policy {}: pid namespaces are not supported by this build",
+            policy.name
+        )));
+    }
+    drop(grants);
     let label = args.program.display().to_string();
     let launch = Launch::new(
         program.fd,
@@ -158,7 +203,30 @@ pub fn run(args: Args) -> Result<(), Error> {
     )?;
     // Past this point a failure is reported by the exec step itself.
     opened.commit();
-    launch.run(&mut Unrestricted)
+    launch.run(&mut Sandboxed(prepared))
+}
+
+fn access(mode: Mode) -> Access {
+    match mode {
+        Mode::Read => Access::Read,
+        Mode::Write => Access::Write,
+        Mode::ReadWrite => Access::ReadWrite,
+        Mode::Append => Access::Append,
+    }
+}
+
+/// The sandbox's two steps inside the final launch step.
+struct Sandboxed(sandbox::Prepared);
+
+impl Restrictions for Sandboxed {
+    fn before_rearrange(&mut self) -> Result<(), String> {
+        self.0.enter().map_err(|e| e.to_string())
+    }
+    fn just_before_exec(&mut self) -> Result<(), nix::errno::Errno> {
+        self.0
+            .install_seccomp()
+            .map_err(nix::errno::Errno::from_raw)
+    }
 }
 
 fn read_config(path: Option<&PathBuf>) -> Result<(String, String), Error> {

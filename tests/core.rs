@@ -8,7 +8,8 @@ use std::process::Command;
 
 use common::*;
 
-const ALL_SEALS: i64 = (libc::F_SEAL_SEAL | libc::F_SEAL_SHRINK | libc::F_SEAL_GROW | libc::F_SEAL_WRITE) as i64;
+const ALL_SEALS: i64 =
+    (libc::F_SEAL_SEAL | libc::F_SEAL_SHRINK | libc::F_SEAL_GROW | libc::F_SEAL_WRITE) as i64;
 
 #[test]
 fn nested_config_gets_the_exact_table() {
@@ -23,10 +24,13 @@ fn nested_config_gets_the_exact_table() {
         f = q(&file),
         d = q(dir.path()),
     );
-    let r = probe_report(&[], &config);
+    let r = probe_report(&["--policy=none"], &config);
     assert_eq!(fd_numbers(&r), vec![0, 1, 2, 3, 4], "{r}");
     let e0 = fd_entry(&r, 0);
-    assert_eq!((e0["type"].as_str(), e0["access"].as_str()), (Some("fifo"), Some("w")));
+    assert_eq!(
+        (e0["type"].as_str(), e0["access"].as_str()),
+        (Some("fifo"), Some("w"))
+    );
     let e1 = fd_entry(&r, 1);
     assert_eq!(e1["type"], "reg");
     assert_eq!(e1["access"], "r");
@@ -44,7 +48,10 @@ fn nested_config_gets_the_exact_table() {
     assert_eq!(r["env"], serde_json::json!(["ARGDATA_FD=4"]));
     assert_eq!(r["argv"], serde_json::json!(["probe"]));
     assert_eq!(r["argdata_fd"], 4);
-    assert_eq!(r["argdata_offset"], 0, "a plain read() must see the argdata");
+    assert_eq!(
+        r["argdata_offset"], 0,
+        "a plain read() must see the argdata"
+    );
     let yaml = r["argdata"].as_str().unwrap();
     // The tree with descriptors renumbered: stdout 0, files 1 and 2, stderr 3.
     let expected = argdata::Value::Map(vec![
@@ -80,19 +87,28 @@ fn hex(b: &[u8]) -> String {
 #[test]
 fn argdata_is_byte_exact() {
     // Hand-encoded: map{ "report": fd 0, "n": 128, "f": 1.5 }.
-    let r = probe_report(&[], "report: !fd stdout\nn: 128\nf: 1.5\n");
+    let r = probe_report(&["--policy=none"], "report: !fd stdout\nn: 128\nf: 1.5\n");
     let expected = concat!(
         "06",
-        "88", "087265706f727400", "85", "0300000000",
-        "83", "086e00", "83", "050080",
-        "83", "086600", "89", "043ff8000000000000",
+        "88",
+        "087265706f727400",
+        "85",
+        "0300000000",
+        "83",
+        "086e00",
+        "83",
+        "050080",
+        "83",
+        "086600",
+        "89",
+        "043ff8000000000000",
     );
     assert_eq!(r["argdata_hex"], expected);
 }
 
 #[test]
 fn stdout_only_lands_at_zero() {
-    let r = probe_report(&[], "!fd stdout\n");
+    let r = probe_report(&["--policy=none"], "!fd stdout\n");
     assert_eq!(fd_numbers(&r), vec![0, 1]);
     assert_eq!(fd_entry(&r, 0)["access"], "w");
     assert_eq!(fd_entry(&r, 1)["seals"], ALL_SEALS);
@@ -109,7 +125,14 @@ fn cloudabi_run_tag_form_and_config_file_argument() {
         "%TAG ! tag:nuxi.nl,2015:cloudabi/\n---\nreport: !fd stdout\nself: !executable\n",
     )
     .unwrap();
-    let out = run(&[probe().to_str().unwrap(), cfg.to_str().unwrap()], "");
+    let out = run(
+        &[
+            "--policy=none",
+            probe().to_str().unwrap(),
+            cfg.to_str().unwrap(),
+        ],
+        "",
+    );
     let r = report_of(&out);
     assert_eq!(fd_numbers(&r), vec![0, 1, 2]);
     let exe = fd_entry(&r, 1);
@@ -120,15 +143,19 @@ fn cloudabi_run_tag_form_and_config_file_argument() {
 #[test]
 fn empty_config_gives_no_descriptor_but_the_argdata() {
     // No descriptor to report on: the probe exits 100 + number of open descriptors.
-    let out = run(&[probe().to_str().unwrap()], "");
+    let out = run(&["--policy=none", probe().to_str().unwrap()], "");
     assert_eq!(out.status.code(), Some(101), "{out:?}");
-    let out = run(&[probe().to_str().unwrap(), "-"], "# just a comment\n");
+    let out = run(
+        &["--policy=none", probe().to_str().unwrap(), "-"],
+        "# just a comment\n",
+    );
     assert_eq!(out.status.code(), Some(101), "{out:?}");
 }
 
 /// Launch caprun with `count` extra descriptors open at 1000 and above.
 fn with_extra_fds(count: i32, cloexec: bool) -> serde_json::Value {
     let mut cmd = Command::new(caprun());
+    cmd.arg("--policy=none");
     cmd.arg(probe());
     // SAFETY: the hook runs in the forked child before exec and uses only
     // async-signal-safe raw system calls on integers.
@@ -170,6 +197,7 @@ fn a_thousand_extra_descriptors_do_not_reach_the_program() {
 #[test]
 fn inherited_high_descriptor_is_moved_down() {
     let mut cmd = Command::new(caprun());
+    cmd.arg("--policy=none");
     cmd.arg(probe());
     // SAFETY: raw, async-signal-safe calls in the forked child.
     unsafe {
@@ -206,20 +234,34 @@ fn sockets_are_bound_listening_and_connected() {
          peer: !socket {{connect: \"127.0.0.1:{port}\"}}\n",
         s = q(&sock)
     );
-    let r = probe_report(&[], &config);
+    let r = probe_report(&["--policy=none"], &config);
     assert_eq!(fd_numbers(&r), vec![0, 1, 2, 3, 4, 5, 6]);
     let tcp = fd_entry(&r, 1);
-    assert_eq!((tcp["socket"].as_str(), tcp["listening"].as_bool()), (Some("stream"), Some(true)));
+    assert_eq!(
+        (tcp["socket"].as_str(), tcp["listening"].as_bool()),
+        (Some("stream"), Some(true))
+    );
     assert!(tcp["local"].as_str().unwrap().starts_with("127.0.0.1:"));
     assert!(!tcp["local"].as_str().unwrap().ends_with(":0"));
     let udp = fd_entry(&r, 2);
-    assert_eq!((udp["socket"].as_str(), udp["listening"].as_bool()), (Some("dgram"), Some(false)));
+    assert_eq!(
+        (udp["socket"].as_str(), udp["listening"].as_bool()),
+        (Some("dgram"), Some(false))
+    );
     let unix = fd_entry(&r, 3);
-    assert_eq!((unix["socket"].as_str(), unix["listening"].as_bool()), (Some("seqpacket"), Some(true)));
+    assert_eq!(
+        (unix["socket"].as_str(), unix["listening"].as_bool()),
+        (Some("seqpacket"), Some(true))
+    );
     assert_eq!(fd_entry(&r, 4)["listening"], true);
     let peer = fd_entry(&r, 5);
-    assert_eq!((peer["socket"].as_str(), peer["listening"].as_bool()), (Some("stream"), Some(false)));
-    listener.accept().expect("the probe's socket connected to us");
+    assert_eq!(
+        (peer["socket"].as_str(), peer["listening"].as_bool()),
+        (Some("stream"), Some(false))
+    );
+    listener
+        .accept()
+        .expect("the probe's socket connected to us");
 }
 
 #[test]
@@ -230,12 +272,26 @@ fn dry_run_prints_the_table_and_runs_nothing() {
         "out: !fd stdout\nlog: !file {{path: {p}, mode: append, create: true}}\nsrv: !socket {{bind: \"127.0.0.1:0\"}}\n",
         p = q(&created)
     );
-    let out = run(&["--dry-run", probe().to_str().unwrap()], &config);
+    let out = run(
+        &["--policy=none", "--dry-run", probe().to_str().unwrap()],
+        &config,
+    );
     assert!(out.status.success(), "{out:?}");
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("0: {kind: inherited, fd: 1}"), "{text}");
-    assert!(text.contains(&format!("1: {{kind: file, path: {}, mode: append, created: true}}", q(&created))), "{text}");
-    assert!(text.contains("2: {kind: socket, type: stream, bind: \"127.0.0.1:0\", address: \"127.0.0.1:"), "{text}");
+    assert!(
+        text.contains(&format!(
+            "1: {{kind: file, path: {}, mode: append, created: true}}",
+            q(&created)
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "2: {kind: socket, type: stream, bind: \"127.0.0.1:0\", address: \"127.0.0.1:"
+        ),
+        "{text}"
+    );
     assert!(!text.contains("address: \"127.0.0.1:0\""), "{text}");
     assert!(text.contains("3: {kind: argdata, bytes: "), "{text}");
     assert!(text.contains("env: [\"ARGDATA_FD=3\"]"), "{text}");
@@ -248,20 +304,20 @@ fn dry_run_prints_the_table_and_runs_nothing() {
 
 #[test]
 fn exit_statuses() {
-    let missing = run(&["/nonexistent/program"], "");
+    let missing = run(&["--policy=none", "/nonexistent/program"], "");
     assert_eq!(missing.status.code(), Some(127));
     assert!(String::from_utf8_lossy(&missing.stderr).starts_with("caprun: /nonexistent/program: "));
-    let not_exec = run(&["/etc/hostname"], "");
+    let not_exec = run(&["--policy=none", "/etc/hostname"], "");
     assert_eq!(not_exec.status.code(), Some(126), "{not_exec:?}");
     let usage = run(&[], "");
     assert_eq!(usage.status.code(), Some(125));
-    let usage = run(&["--no-such-option", "x"], "");
+    let usage = run(&["--policy=none", "--no-such-option", "x"], "");
     assert_eq!(usage.status.code(), Some(125));
     assert_eq!(String::from_utf8_lossy(&usage.stderr).lines().count(), 1);
     // The program's own status is the status: caprun replaced itself.
-    let f = run(&["/bin/false"], "");
+    let f = run(&["--policy=none", "/bin/false"], "");
     assert_eq!(f.status.code(), Some(1));
-    let help = run(&["--help"], "");
+    let help = run(&["--policy=none", "--help"], "");
     assert_eq!(help.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&help.stdout).contains("--dry-run"));
 }
@@ -274,10 +330,13 @@ fn exec_failure_after_the_rearrangement_reaches_the_original_stderr() {
     std::fs::write(&bogus, b"\x7fELF not really").unwrap();
     std::fs::set_permissions(&bogus, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     // The config does not reference stderr: the message must still arrive.
-    let out = run(&[bogus.to_str().unwrap()], "!fd stdout\n");
+    let out = run(&["--policy=none", bogus.to_str().unwrap()], "!fd stdout\n");
     assert_eq!(out.status.code(), Some(126), "{out:?}");
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.starts_with(&format!("caprun: {}: ", bogus.display())), "{err}");
+    assert!(
+        err.starts_with(&format!("caprun: {}: ", bogus.display())),
+        "{err}"
+    );
     assert!(err.to_lowercase().contains("exec format"), "{err}");
 }
 
@@ -292,7 +351,7 @@ fn truncation_and_creation_happen_only_on_a_real_launch() {
         k = q(&keep),
         n = q(&new)
     );
-    let out = run(&[probe().to_str().unwrap()], &bad);
+    let out = run(&["--policy=none", probe().to_str().unwrap()], &bad);
     assert_eq!(out.status.code(), Some(125), "{out:?}");
     assert!(out.stdout.is_empty());
     assert_eq!(std::fs::read_to_string(&keep).unwrap(), "precious");
@@ -303,7 +362,7 @@ fn truncation_and_creation_happen_only_on_a_real_launch() {
         k = q(&keep),
         n = q(&new)
     );
-    let r = probe_report(&[], &good);
+    let r = probe_report(&["--policy=none"], &good);
     assert_eq!(fd_numbers(&r), vec![0, 1, 2, 3]);
     assert_eq!(fd_entry(&r, 1)["access"], "w");
     assert_eq!(std::fs::read_to_string(&keep).unwrap(), "");
@@ -315,14 +374,33 @@ fn resource_errors_name_file_line_and_column() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("c.yaml");
     let cases: &[(&str, &str)] = &[
-        ("report: !fd stdout\nx: !file {path: /nonexistent/file}\n", ":2:4: /nonexistent/file: No such file"),
-        ("report: !fd stdout\nx: !fd 900\n", ":2:4: descriptor 900 is not open"),
-        ("report: !fd stdout\nx: !socket {connect: \"no-such-host.invalid:80\"}\n", ":2:4: socket no-such-host.invalid:80: cannot resolve"),
-        ("report: !fd stdout\nx: !socket {connect: \"/nonexistent/sock\"}\n", ":2:4: socket /nonexistent/sock: "),
+        (
+            "report: !fd stdout\nx: !file {path: /nonexistent/file}\n",
+            ":2:4: /nonexistent/file: No such file",
+        ),
+        (
+            "report: !fd stdout\nx: !fd 900\n",
+            ":2:4: descriptor 900 is not open",
+        ),
+        (
+            "report: !fd stdout\nx: !socket {connect: \"no-such-host.invalid:80\"}\n",
+            ":2:4: socket no-such-host.invalid:80: cannot resolve",
+        ),
+        (
+            "report: !fd stdout\nx: !socket {connect: \"/nonexistent/sock\"}\n",
+            ":2:4: socket /nonexistent/sock: ",
+        ),
     ];
     for (config, expected) in cases {
         std::fs::write(&cfg, config).unwrap();
-        let out = run(&[probe().to_str().unwrap(), cfg.to_str().unwrap()], "");
+        let out = run(
+            &[
+                "--policy=none",
+                probe().to_str().unwrap(),
+                cfg.to_str().unwrap(),
+            ],
+            "",
+        );
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(125), "{config}: {err}");
         assert!(out.stdout.is_empty(), "{config}: the program ran");
@@ -347,13 +425,24 @@ fn bad_config_corpus_fails_with_positions_and_runs_nothing() {
             .next()
             .and_then(|l| l.strip_prefix("# expect: "))
             .unwrap_or_else(|| panic!("{}: no expect line", path.display()));
-        let out = run(&[probe().to_str().unwrap(), path.to_str().unwrap()], "");
+        let out = run(
+            &[
+                "--policy=none",
+                probe().to_str().unwrap(),
+                path.to_str().unwrap(),
+            ],
+            "",
+        );
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(125), "{}: {err}", path.display());
         assert!(out.stdout.is_empty(), "{}: the program ran", path.display());
         let (pos, msg) = expect.split_once(": ").unwrap();
         let want = format!("caprun: {}:{pos}: ", path.display());
-        assert!(err.starts_with(&want), "{}:\n got {err}\nwant {want}…", path.display());
+        assert!(
+            err.starts_with(&want),
+            "{}:\n got {err}\nwant {want}…",
+            path.display()
+        );
         assert!(err.contains(msg), "{}: {err} lacks {msg}", path.display());
         assert_eq!(err.lines().count(), 1, "{err}");
         n += 1;

@@ -65,12 +65,8 @@ pub fn report_of(out: &Output) -> serde_json::Value {
         out.status,
         String::from_utf8_lossy(&out.stderr)
     );
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "bad report ({e}): {}",
-            String::from_utf8_lossy(&out.stdout)
-        )
-    })
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("bad report ({e}): {}", String::from_utf8_lossy(&out.stdout)))
 }
 
 /// The descriptor numbers in a report.
@@ -97,4 +93,32 @@ pub fn fd_entry(report: &serde_json::Value, fd: i64) -> serde_json::Value {
 /// A path as a YAML double-quoted string.
 pub fn q(p: &Path) -> String {
     format!("{:?}", p.to_str().unwrap())
+}
+
+/// Why this host cannot run the sandbox (`strict` needs user namespaces and Landlock),
+/// or `None`. Asks caprun itself, so the reason is the one a user would see.
+pub fn sandbox_unavailable() -> Option<String> {
+    let out = run(
+        &["--policy", "strict", probe().to_str().unwrap()],
+        "!fd stdout\n",
+    );
+    if out.status.success() {
+        return None;
+    }
+    Some(String::from_utf8_lossy(&out.stderr).trim().to_owned())
+}
+
+/// Skip the calling test, visibly, when the host cannot sandbox; on CI (`CI` set) a
+/// missing feature is a failure, never a skip.
+#[macro_export]
+macro_rules! skip_unless_sandboxable {
+    () => {
+        if let Some(why) = common::sandbox_unavailable() {
+            if std::env::var_os("CI").is_some() {
+                panic!("the CI machine must run the sandbox: {why}");
+            }
+            eprintln!("SKIPPED (host cannot sandbox): {why}");
+            return;
+        }
+    };
 }

@@ -1,0 +1,202 @@
+//! `caps`: drop every capability in every set, lock the securebits, set no_new_privs.
+//! Raw system calls only, no allocation (the last cap is read beforehand with
+//! [`last_cap`]).
+//!
+//! Order: securebits and the bounding set need `CAP_SETPCAP`, so they come first; then the
+//! ambient set is cleared and `capset` zeroes effective, permitted and inheritable.
+//! Inside a user namespace the process holds a full set there, so everything applies.
+//! Without `CAP_SETPCAP` (an unprivileged caller with no user namespace) the bounding set
+//! and securebits cannot be changed; the process has no capability to lose and
+//! no_new_privs stops it gaining any, so that is reported in [`Dropped`] instead.
+
+/// `_LINUX_CAPABILITY_VERSION_3`.
+const CAP_VERSION_3: u32 = 0x2008_0522;
+const CAP_SETPCAP: u32 = 8;
+
+/// The securebits set and locked: `SECBIT_NOROOT`, `SECBIT_NO_SETUID_FIXUP`,
+/// `SECBIT_NO_CAP_AMBIENT_RAISE`, each with its `_LOCKED` bit, and `SECBIT_KEEP_CAPS_LOCKED`
+/// (keep-caps itself off).
+pub const SECUREBITS: libc::c_ulong = (1 << 0) // NOROOT
+    | (1 << 1) // NOROOT_LOCKED
+    | (1 << 2) // NO_SETUID_FIXUP
+    | (1 << 3) // NO_SETUID_FIXUP_LOCKED
+    | (1 << 5) // KEEP_CAPS_LOCKED
+    | (1 << 6) // NO_CAP_AMBIENT_RAISE
+    | (1 << 7); // NO_CAP_AMBIENT_RAISE_LOCKED
+
+#[repr(C)]
+struct CapHeader {
+    version: u32,
+    pid: libc::c_int,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+struct CapData {
+    effective: u32,
+    permitted: u32,
+    inheritable: u32,
+}
+
+/// A failed step of [`drop_all`]: which call and its errno.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CapsError {
+    /// `capget(2)`.
+    #[error("capget failed: errno {0}")]
+    Capget(i32),
+    /// `prctl(PR_SET_SECUREBITS)`.
+    #[error("cannot lock the securebits: errno {0}")]
+    Securebits(i32),
+    /// `prctl(PR_CAPBSET_DROP, cap)`.
+    #[error("cannot drop capability {cap} from the bounding set: errno {errno}")]
+    Bounding {
+        /// The capability number.
+        cap: u32,
+        /// The errno.
+        errno: i32,
+    },
+    /// `prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL)`.
+    #[error("cannot clear the ambient capabilities: errno {0}")]
+    Ambient(i32),
+    /// `capset(2)` with zeroed sets.
+    #[error("capset failed: errno {0}")]
+    Capset(i32),
+    /// `prctl(PR_SET_NO_NEW_PRIVS)`.
+    #[error("cannot set no_new_privs: errno {0}")]
+    NoNewPrivs(i32),
+}
+
+/// What [`drop_all`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dropped {
+    /// The bounding set was emptied and the securebits locked (false: no `CAP_SETPCAP`).
+    pub bounding_and_securebits: bool,
+}
+
+/// The highest capability number of the running kernel, from
+/// `/proc/sys/kernel/cap_last_cap` (call before entering namespaces).
+pub fn last_cap() -> std::io::Result<u32> {
+    let s = std::fs::read_to_string("/proc/sys/kernel/cap_last_cap")?;
+    s.trim()
+        .parse()
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "cap_last_cap"))
+}
+
+fn errno() -> i32 {
+    std::io::Error::last_os_error()
+        .raw_os_error()
+        .unwrap_or(libc::EINVAL)
+}
+
+fn capget() -> Result<[CapData; 2], i32> {
+    let mut hdr = CapHeader {
+        version: CAP_VERSION_3,
+        pid: 0,
+    };
+    let mut data = [CapData::default(); 2];
+    // SAFETY: header and a two-element data array as capget(2) requires for version 3.
+    let rc = unsafe {
+        libc::syscall(
+            libc::SYS_capget,
+            &mut hdr as *mut CapHeader,
+            data.as_mut_ptr(),
+        )
+    };
+    if rc != 0 {
+        return Err(errno());
+    }
+    Ok(data)
+}
+
+/// Drop every capability from every set, lock the securebits and set no_new_privs.
+/// `last_cap` comes from [`last_cap`]. No allocation.
+pub fn drop_all(last_cap: u32) -> Result<Dropped, CapsError> {
+    let data = capget().map_err(CapsError::Capget)?;
+    let have_setpcap = data[0].effective & (1 << CAP_SETPCAP) != 0;
+    if have_setpcap {
+        // SAFETY: prctl with integer arguments only.
+        if unsafe { libc::prctl(libc::PR_SET_SECUREBITS, SECUREBITS, 0, 0, 0) } != 0 {
+            return Err(CapsError::Securebits(errno()));
+        }
+        for cap in 0..=last_cap {
+            // SAFETY: prctl with integer arguments only.
+            let rc = unsafe { libc::prctl(libc::PR_CAPBSET_DROP, cap as libc::c_ulong, 0, 0, 0) };
+            if rc != 0 {
+                return Err(CapsError::Bounding {
+                    cap,
+                    errno: errno(),
+                });
+            }
+        }
+    }
+    // SAFETY: prctl with integer arguments only.
+    let rc = unsafe {
+        libc::prctl(
+            libc::PR_CAP_AMBIENT,
+            libc::PR_CAP_AMBIENT_CLEAR_ALL as libc::c_ulong,
+            0,
+            0,
+            0,
+        )
+    };
+    if rc != 0 {
+        return Err(CapsError::Ambient(errno()));
+    }
+    let mut hdr = CapHeader {
+        version: CAP_VERSION_3,
+        pid: 0,
+    };
+    let data = [CapData::default(); 2];
+    // SAFETY: header and a two-element zeroed data array as capset(2) requires for version 3.
+    let rc = unsafe { libc::syscall(libc::SYS_capset, &mut hdr as *mut CapHeader, data.as_ptr()) };
+    if rc != 0 {
+        return Err(CapsError::Capset(errno()));
+    }
+    // SAFETY: prctl with integer arguments only.
+    if unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) } != 0 {
+        return Err(CapsError::NoNewPrivs(errno()));
+    }
+    Ok(Dropped {
+        bounding_and_securebits: have_setpcap,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testutil::in_child;
+    use super::*;
+
+    #[test]
+    fn drop_all_in_child() {
+        let last = last_cap().unwrap();
+        let code = in_child(|| {
+            let Ok(d) = drop_all(last) else { return 10 };
+            let Ok(data) = capget() else { return 11 };
+            if data
+                .iter()
+                .any(|d| d.effective | d.permitted | d.inheritable != 0)
+            {
+                return 12;
+            }
+            // SAFETY: prctl with integer arguments only.
+            unsafe {
+                if libc::prctl(libc::PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1 {
+                    return 13;
+                }
+                if d.bounding_and_securebits {
+                    if libc::prctl(libc::PR_CAPBSET_READ, 0, 0, 0, 0) != 0 {
+                        return 14;
+                    }
+                    if libc::prctl(libc::PR_GET_SECUREBITS, 0, 0, 0, 0) as libc::c_ulong
+                        != SECUREBITS
+                    {
+                        return 15;
+                    }
+                }
+            }
+            0
+        });
+        assert_eq!(code, 0);
+    }
+}

@@ -1,0 +1,394 @@
+//! `landlock_rules`: the Landlock ruleset derived from the config's grants, the program
+//! descriptor and the policy's binds. It handles every access right of the running ABI
+//! (file system; TCP bind/connect from ABI 4, with no rule so they are denied; abstract
+//! UNIX sockets and signals scoped from ABI 6), so everything not granted is denied.
+//!
+//! The ruleset and its rules are created in [`build`] (allocating, fallible, before any
+//! namespace); [`LandlockPlan::restrict_self`] only enforces it, after the mounts (a
+//! Landlock domain forbids mount changes).
+
+use std::os::fd::{AsRawFd, BorrowedFd};
+
+use ::landlock::{
+    Access as _, AccessFs, AccessNet, BitFlags, CompatLevel, Compatible, PathBeneath, Ruleset,
+    RulesetAttr, RulesetCreated, RulesetCreatedAttr, RulesetStatus, Scope, ABI,
+};
+
+use super::policy::LandlockMode;
+
+/// The mode a descriptor was opened with (from the config's `!file` mode).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Read only.
+    Read,
+    /// Write only (truncating).
+    Write,
+    /// Read and write.
+    ReadWrite,
+    /// Append only.
+    Append,
+}
+
+/// A granted file or directory, as an open descriptor.
+#[derive(Debug, Clone, Copy)]
+pub struct Grant<'a> {
+    /// The open file or directory (any open mode, `O_PATH` included).
+    pub fd: BorrowedFd<'a>,
+    /// Its mode.
+    pub access: Access,
+    /// A directory: the rights apply beneath it.
+    pub is_dir: bool,
+}
+
+/// The rights a grant gives.
+///
+/// Directories: read → `READ_FILE | READ_DIR`; write and read-write → also `WRITE_FILE`,
+/// `TRUNCATE`, making and removing files, directories, symlinks, sockets and FIFOs, and
+/// `REFER`; append → read plus `WRITE_FILE`, `MAKE_REG`, `MAKE_DIR` (create and append,
+/// no removal, no truncation). Never `EXECUTE`, devices or device ioctls.
+/// Files: read → `READ_FILE`; write → `WRITE_FILE | TRUNCATE`; read-write → both and
+/// `IOCTL_DEV`; append → `WRITE_FILE`.
+pub fn rights(access: Access, is_dir: bool, abi: ABI) -> BitFlags<AccessFs> {
+    use AccessFs::*;
+    let all = AccessFs::from_all(abi);
+    let r = if is_dir {
+        ReadFile | ReadDir
+    } else {
+        ReadFile.into()
+    };
+    let w: BitFlags<AccessFs> = if is_dir {
+        WriteFile
+            | Truncate
+            | RemoveDir
+            | RemoveFile
+            | MakeDir
+            | MakeReg
+            | MakeSym
+            | MakeSock
+            | MakeFifo
+            | Refer
+    } else {
+        WriteFile | Truncate
+    };
+    let set = match (access, is_dir) {
+        (Access::Read, _) => r,
+        (Access::Write, true) | (Access::ReadWrite, true) => r | w,
+        (Access::Write, false) => w,
+        (Access::ReadWrite, false) => r | w | IoctlDev,
+        (Access::Append, true) => r | WriteFile | MakeReg | MakeDir,
+        (Access::Append, false) => WriteFile.into(),
+    };
+    set & all
+}
+
+/// Rights beneath a policy bind: read and execute.
+fn bind_rights(is_dir: bool, device: bool, abi: ABI) -> BitFlags<AccessFs> {
+    let set = if device {
+        AccessFs::ReadFile | AccessFs::WriteFile
+    } else if is_dir {
+        AccessFs::ReadFile | AccessFs::ReadDir | AccessFs::Execute
+    } else {
+        AccessFs::ReadFile | AccessFs::Execute
+    };
+    set & AccessFs::from_all(abi)
+}
+
+/// Landlock errors.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LandlockError {
+    /// The kernel has no Landlock and the policy requires it.
+    #[error("Landlock is not available on this kernel (policy `{policy}` requires it; try --policy none)")]
+    Unavailable {
+        /// The policy name.
+        policy: String,
+    },
+    /// Building the ruleset or adding a rule failed.
+    #[error("Landlock: cannot build the ruleset ({what}): {source}")]
+    Ruleset {
+        /// Which step (e.g. `rule on descriptor 5`).
+        what: String,
+        /// The crate's error.
+        source: ::landlock::RulesetError,
+    },
+    /// `restrict_self` failed.
+    #[error("Landlock: restrict_self failed: {0}")]
+    Restrict(::landlock::RulesetError),
+    /// `required` and not everything was enforced.
+    #[error("Landlock: the kernel could not enforce everything ({0}) and the policy requires it")]
+    NotFullyEnforced(String),
+}
+
+/// What the running kernel's Landlock can and cannot do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Support {
+    /// The running ABI (0: none).
+    pub abi: i32,
+    /// What cannot be enforced at this ABI, one phrase each.
+    pub missing: Vec<&'static str>,
+}
+
+/// The running Landlock ABI (`landlock_create_ruleset(NULL, 0, VERSION)`), 0 if none.
+pub fn running_abi() -> i32 {
+    // SAFETY: the documented probe: NULL attr, size 0, flag LANDLOCK_CREATE_RULESET_VERSION.
+    let v = unsafe {
+        libc::syscall(
+            libc::SYS_landlock_create_ruleset,
+            std::ptr::null::<libc::c_void>(),
+            0usize,
+            1u32, // LANDLOCK_CREATE_RULESET_VERSION
+        )
+    };
+    if v < 0 {
+        0
+    } else {
+        v as i32
+    }
+}
+
+/// What the running kernel supports.
+pub fn support() -> Support {
+    let abi = running_abi();
+    let mut missing = Vec::new();
+    if abi < 1 {
+        missing.push("Landlock (needs Linux 5.13 with landlock in the LSM list)");
+    } else {
+        if abi < 2 {
+            missing.push("REFER (file reparenting, ABI 2)");
+        }
+        if abi < 3 {
+            missing.push("TRUNCATE (ABI 3)");
+        }
+        if abi < 4 {
+            missing.push("TCP bind/connect (ABI 4)");
+        }
+        if abi < 5 {
+            missing.push("device ioctls (ABI 5)");
+        }
+        if abi < 6 {
+            missing.push("abstract UNIX socket and signal scoping (ABI 6)");
+        }
+    }
+    Support { abi, missing }
+}
+
+/// A ruleset ready to enforce.
+#[derive(Debug)]
+pub struct LandlockPlan {
+    ruleset: Option<RulesetCreated>,
+    mode: LandlockMode,
+    support: Support,
+}
+
+/// What [`LandlockPlan::restrict_self`] enforced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Enforced {
+    /// The ABI used.
+    pub abi: i32,
+    /// Every right of that ABI is enforced.
+    pub fully: bool,
+    /// What the kernel could not enforce (empty when `fully` and ABI ≥ 6).
+    pub missing: Vec<&'static str>,
+}
+
+/// Build the ruleset: `grants` from the config, the program descriptor (gets
+/// `EXECUTE | READ_FILE`), the policy's bind sources opened `O_PATH` (read and execute
+/// beneath). `None` when the mode is `off`, or `best-effort` on a kernel without Landlock.
+pub fn build(
+    policy_name: &str,
+    mode: LandlockMode,
+    grants: &[Grant<'_>],
+    program: Option<BorrowedFd<'_>>,
+    binds: &[(BorrowedFd<'_>, bool, bool)],
+) -> Result<Option<LandlockPlan>, LandlockError> {
+    if mode == LandlockMode::Off {
+        return Ok(None);
+    }
+    let support = support();
+    if support.abi < 1 {
+        return match mode {
+            LandlockMode::Required => Err(LandlockError::Unavailable {
+                policy: policy_name.to_string(),
+            }),
+            _ => Ok(Some(LandlockPlan {
+                ruleset: None,
+                mode,
+                support,
+            })),
+        };
+    }
+    let abi = ABI::from(support.abi);
+    let level = match mode {
+        LandlockMode::Required => CompatLevel::HardRequirement,
+        _ => CompatLevel::BestEffort,
+    };
+    let err = |what: &str| {
+        let what = what.to_string();
+        move |source| LandlockError::Ruleset { what, source }
+    };
+    let mut rs = Ruleset::default()
+        .set_compatibility(level)
+        .handle_access(AccessFs::from_all(abi))
+        .map_err(err("file system rights"))?;
+    if support.abi >= 4 {
+        rs = rs
+            .handle_access(AccessNet::from_all(abi))
+            .map_err(err("network rights"))?;
+    }
+    if support.abi >= 6 {
+        rs = rs.scope(Scope::from_all(abi)).map_err(err("scopes"))?;
+    }
+    let mut created = rs.create().map_err(err("create"))?;
+    for g in grants {
+        let what = format!("rule on descriptor {}", g.fd.as_raw_fd());
+        created = created
+            .add_rule(PathBeneath::new(g.fd, rights(g.access, g.is_dir, abi)))
+            .map_err(err(&what))?;
+    }
+    if let Some(fd) = program {
+        created = created
+            .add_rule(PathBeneath::new(
+                fd,
+                (AccessFs::Execute | AccessFs::ReadFile) & AccessFs::from_all(abi),
+            ))
+            .map_err(err("rule on the program"))?;
+    }
+    for (fd, is_dir, device) in binds {
+        let what = format!("rule on bind descriptor {}", fd.as_raw_fd());
+        created = created
+            .add_rule(PathBeneath::new(*fd, bind_rights(*is_dir, *device, abi)))
+            .map_err(err(&what))?;
+    }
+    Ok(Some(LandlockPlan {
+        ruleset: Some(created),
+        mode,
+        support,
+    }))
+}
+
+impl LandlockPlan {
+    /// What the kernel supports, known before enforcing.
+    pub fn support(&self) -> &Support {
+        &self.support
+    }
+
+    /// Enforce the ruleset on the calling thread (also sets no_new_privs). With `required`,
+    /// anything short of full enforcement is an error; with `best-effort` it is reported.
+    /// Consumes the ruleset: a second call does nothing.
+    pub fn restrict_self(&mut self) -> Result<Enforced, LandlockError> {
+        let missing = self.support.missing.clone();
+        let Some(rs) = self.ruleset.take() else {
+            return Ok(Enforced {
+                abi: self.support.abi,
+                fully: false,
+                missing,
+            });
+        };
+        let status = rs.restrict_self().map_err(LandlockError::Restrict)?;
+        let fully = status.ruleset == RulesetStatus::FullyEnforced;
+        if !fully && self.mode == LandlockMode::Required {
+            return Err(LandlockError::NotFullyEnforced(format!(
+                "{:?}",
+                status.ruleset
+            )));
+        }
+        Ok(Enforced {
+            abi: self.support.abi,
+            fully,
+            missing,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testutil::in_child;
+    use super::*;
+    use std::ffi::CString;
+    use std::os::fd::AsFd;
+
+    fn open_errno(path: &str, flags: i32) -> i32 {
+        let c = CString::new(path).unwrap();
+        // SAFETY: a valid C string; the descriptor is closed right away.
+        let fd = unsafe { libc::open(c.as_ptr(), flags | libc::O_CLOEXEC, 0o600) };
+        if fd < 0 {
+            return std::io::Error::last_os_error().raw_os_error().unwrap();
+        }
+        // SAFETY: fd was just opened here.
+        unsafe { libc::close(fd) };
+        0
+    }
+
+    #[test]
+    fn rights_by_mode() {
+        let abi = ABI::V6;
+        assert_eq!(rights(Access::Read, false, abi), AccessFs::ReadFile);
+        assert!(!rights(Access::ReadWrite, true, abi).contains(AccessFs::Execute));
+        assert!(rights(Access::Write, true, abi).contains(AccessFs::MakeReg | AccessFs::Truncate));
+        assert!(!rights(Access::Append, false, abi).contains(AccessFs::Truncate));
+        assert!(!rights(Access::Read, true, abi).contains(AccessFs::WriteFile));
+        // Only rights of the ABI are kept.
+        assert!(!rights(Access::Write, true, ABI::V1).contains(AccessFs::Truncate));
+    }
+
+    #[test]
+    fn restrict_to_one_tempdir() {
+        if running_abi() < 1 {
+            eprintln!("SKIP: no Landlock");
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let inside = dir.path().join("f");
+        std::fs::write(&inside, b"x").unwrap();
+        let dirf = std::fs::File::open(dir.path()).unwrap();
+        let grants = [Grant {
+            fd: dirf.as_fd(),
+            access: Access::ReadWrite,
+            is_dir: true,
+        }];
+        let mut plan = build("test", LandlockMode::Required, &grants, None, &[])
+            .unwrap()
+            .unwrap();
+        let inside = inside.to_str().unwrap().to_string();
+        let new = dir.path().join("g").to_str().unwrap().to_string();
+        let code = in_child(|| {
+            match plan.restrict_self() {
+                Ok(e) if e.fully => {}
+                _ => return 10,
+            }
+            if open_errno("/etc/hostname", libc::O_RDONLY) != libc::EACCES {
+                return 11;
+            }
+            if open_errno("/tmp", libc::O_RDONLY | libc::O_DIRECTORY) != libc::EACCES {
+                return 12;
+            }
+            if open_errno(&inside, libc::O_RDWR) != 0 {
+                return 13;
+            }
+            if open_errno(&new, libc::O_WRONLY | libc::O_CREAT) != 0 {
+                return 14;
+            }
+            // TCP bind is handled with no rule: denied.
+            // SAFETY: plain socket calls on a local address structure.
+            unsafe {
+                let s = libc::socket(libc::AF_INET, libc::SOCK_STREAM, 0);
+                if s < 0 {
+                    return 15;
+                }
+                let mut a: libc::sockaddr_in = std::mem::zeroed();
+                a.sin_family = libc::AF_INET as u16;
+                a.sin_port = 0u16.to_be();
+                let rc = libc::bind(
+                    s,
+                    &a as *const libc::sockaddr_in as *const libc::sockaddr,
+                    std::mem::size_of::<libc::sockaddr_in>() as u32,
+                );
+                if running_abi() >= 4 && rc == 0 {
+                    return 16;
+                }
+            }
+            0
+        });
+        assert_eq!(code, 0);
+    }
+}

@@ -1,0 +1,863 @@
+//! `policy`: sandbox policies (YAML) → a resolved [`Policy`] (`extends:` merged, syscall
+//! groups expanded, names checked against the x86_64 system call table).
+//!
+//! The format is documented in the comment header of `policies/default.yaml`. Built-in
+//! policies are embedded in the binary; [`load`] looks a name up there first, else reads a
+//! file. Every error carries `FILE:LINE:COL`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use crate::config::Pos;
+use crate::yaml::{self, YNode, YValue};
+
+use super::syscalls;
+
+/// The built-in policies: `(name, YAML text)`.
+const BUILTINS: &[(&str, &str)] = &[
+    ("strict", include_str!("../../policies/strict.yaml")),
+    ("default", include_str!("../../policies/default.yaml")),
+    (
+        "unprivileged",
+        include_str!("../../policies/unprivileged.yaml"),
+    ),
+    ("none", include_str!("../../policies/none.yaml")),
+];
+
+/// How deep `extends:` chains may go (also stops cycles).
+const MAX_EXTENDS_DEPTH: usize = 8;
+
+/// A policy error: where (`file`, 1-based `pos`) and what.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}:{}:{}: {message}", pos.line, pos.col)]
+pub struct PolicyError {
+    /// The policy file (`builtin:NAME` for a built-in policy).
+    pub file: String,
+    /// Position of the offending node (`0:0` when the file could not be read).
+    pub pos: Pos,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// A namespace a policy can ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Namespace {
+    /// `CLONE_NEWUSER`.
+    User,
+    /// `CLONE_NEWNS`: a fresh empty root is built.
+    Mount,
+    /// `CLONE_NEWNET`.
+    Network,
+    /// `CLONE_NEWIPC`.
+    Ipc,
+    /// `CLONE_NEWUTS` (the policy's hostname is set there).
+    Uts,
+    /// `CLONE_NEWCGROUP`.
+    Cgroup,
+    /// `CLONE_NEWPID`: takes effect for the next child, so the launcher must fork.
+    Pid,
+}
+
+impl Namespace {
+    /// The `clone(2)`/`unshare(2)` flag.
+    pub fn clone_flag(self) -> libc::c_int {
+        match self {
+            Namespace::User => libc::CLONE_NEWUSER,
+            Namespace::Mount => libc::CLONE_NEWNS,
+            Namespace::Network => libc::CLONE_NEWNET,
+            Namespace::Ipc => libc::CLONE_NEWIPC,
+            Namespace::Uts => libc::CLONE_NEWUTS,
+            Namespace::Cgroup => libc::CLONE_NEWCGROUP,
+            Namespace::Pid => libc::CLONE_NEWPID,
+        }
+    }
+
+    fn from_name(name: &str) -> Option<Self> {
+        Some(match name {
+            "user" => Namespace::User,
+            "mount" => Namespace::Mount,
+            "network" => Namespace::Network,
+            "ipc" => Namespace::Ipc,
+            "uts" => Namespace::Uts,
+            "cgroup" => Namespace::Cgroup,
+            "pid" => Namespace::Pid,
+            _ => return None,
+        })
+    }
+}
+
+/// A read-only bind of a host path into the new root.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bind {
+    /// Absolute host path.
+    pub source: PathBuf,
+    /// Absolute path inside the new root.
+    pub target: PathBuf,
+    /// Skip silently when `source` does not exist.
+    pub optional: bool,
+    /// A device node (`root.devices`): bound read-write with device access, and granted
+    /// read and write by Landlock.
+    pub device: bool,
+}
+
+/// The device nodes `root.devices` may name (each bound from the host's `/dev`).
+pub const DEVICES: &[&str] = &["null", "zero", "full", "random", "urandom", "tty"];
+
+/// A symbolic link created in the new root.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Symlink {
+    /// Absolute path of the link inside the new root.
+    pub link: PathBuf,
+    /// What it points to (as written).
+    pub target: PathBuf,
+}
+
+/// How Landlock is applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LandlockMode {
+    /// Refuse to run unless every access right of the running ABI is enforced.
+    Required,
+    /// Enforce what the kernel supports and report the rest.
+    BestEffort,
+    /// No Landlock.
+    Off,
+}
+
+/// What happens to the capability sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CapsMode {
+    /// Clear every set, lock the securebits, set no_new_privs.
+    Drop,
+    /// Leave them alone.
+    Keep,
+}
+
+/// A seccomp action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Fail the call with this errno.
+    Errno(u32),
+    /// Kill the process.
+    Kill,
+    /// Allow and log.
+    Log,
+}
+
+/// A comparison operator of an argument condition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CmpOp {
+    /// `==`
+    Eq,
+    /// `!=`
+    Ne,
+    /// `<`
+    Lt,
+    /// `<=`
+    Le,
+    /// `>`
+    Gt,
+    /// `>=`
+    Ge,
+}
+
+/// One argument condition: `arg{index} [& mask] op value`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ArgCondition {
+    /// Argument index, 0–5.
+    pub index: u8,
+    /// Compare all 64 bits (`argN.64`) instead of the low 32.
+    pub wide: bool,
+    /// Bits to keep before comparing (only with [`CmpOp::Eq`]).
+    pub mask: Option<u64>,
+    /// The operator.
+    pub op: CmpOp,
+    /// The value compared with.
+    pub value: u64,
+}
+
+/// A conditional rule: the call is allowed when one of `alternatives` holds entirely.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyscallRule {
+    /// System call number (x86_64).
+    pub nr: i64,
+    /// OR of ANDs.
+    pub alternatives: Vec<Vec<ArgCondition>>,
+}
+
+/// The seccomp part of a policy (an allowlist).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeccompPolicy {
+    /// What every call not listed gets.
+    pub default_action: Action,
+    /// Named groups, expanded to syscall names.
+    pub groups: BTreeMap<String, BTreeSet<String>>,
+    /// Unconditionally allowed calls, by name.
+    pub allow: BTreeSet<String>,
+    /// Calls answered with a specific errno: name → errno.
+    pub errno: BTreeMap<String, u32>,
+    /// Conditionally allowed calls: name → rule.
+    pub rules: BTreeMap<String, SyscallRule>,
+}
+
+/// A resolved policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Policy {
+    /// The name or path it was loaded as.
+    pub name: String,
+    /// Namespaces to enter.
+    pub namespaces: BTreeSet<Namespace>,
+    /// Read-only binds (also the Landlock read/execute grants).
+    pub binds: Vec<Bind>,
+    /// Symlinks in the new root.
+    pub symlinks: Vec<Symlink>,
+    /// Landlock mode.
+    pub landlock: LandlockMode,
+    /// Capability handling.
+    pub capabilities: CapsMode,
+    /// Host name inside the UTS namespace.
+    pub hostname: Option<String>,
+    /// Resource limits: resource name → (soft, hard), `RLIM_INFINITY` for unlimited.
+    pub rlimits: BTreeMap<String, (u64, u64)>,
+    /// The system call filter, `None` for `seccomp: off`.
+    pub seccomp: Option<SeccompPolicy>,
+}
+
+impl Policy {
+    /// The policy with no restriction at all (the starting point of a policy without `extends`).
+    fn empty(name: &str) -> Policy {
+        Policy {
+            name: name.to_string(),
+            namespaces: BTreeSet::new(),
+            binds: Vec::new(),
+            symlinks: Vec::new(),
+            landlock: LandlockMode::Off,
+            capabilities: CapsMode::Drop,
+            hostname: None,
+            rlimits: BTreeMap::new(),
+            seccomp: None,
+        }
+    }
+
+    /// True when the policy asks for `ns`.
+    pub fn has(&self, ns: Namespace) -> bool {
+        self.namespaces.contains(&ns)
+    }
+}
+
+/// The names of the built-in policies.
+pub fn builtin_names() -> &'static [&'static str] {
+    &["strict", "default", "unprivileged", "none"]
+}
+
+/// The YAML text of a built-in policy.
+pub fn builtin_text(name: &str) -> Option<&'static str> {
+    BUILTINS.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
+}
+
+/// Load a policy: a built-in name first, else a file path.
+pub fn load(name_or_path: &str) -> Result<Policy, PolicyError> {
+    load_at(name_or_path, None, 0)
+}
+
+/// Parse a policy from text (`file` names it in errors; `base` resolves relative `extends`).
+pub fn parse(text: &str, file: &str, base: Option<&Path>) -> Result<Policy, PolicyError> {
+    parse_at(text, file, base, 0)
+}
+
+fn load_at(name_or_path: &str, base: Option<&Path>, depth: usize) -> Result<Policy, PolicyError> {
+    if let Some(text) = builtin_text(name_or_path) {
+        let file = format!("builtin:{name_or_path}");
+        let mut p = parse_at(text, &file, None, depth)?;
+        p.name = name_or_path.to_string();
+        return Ok(p);
+    }
+    let path = match base {
+        Some(dir) if Path::new(name_or_path).is_relative() => dir.join(name_or_path),
+        _ => PathBuf::from(name_or_path),
+    };
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(&path).map_err(|e| PolicyError {
+        file: file.clone(),
+        pos: Pos::default(),
+        message: format!(
+            "cannot read policy: {e} (built-in policies: {})",
+            builtin_names().join(", ")
+        ),
+    })?;
+    let mut p = parse_at(&text, &file, path.parent(), depth)?;
+    p.name = name_or_path.to_string();
+    Ok(p)
+}
+
+struct Ctx<'a> {
+    file: &'a str,
+}
+
+impl Ctx<'_> {
+    fn err(&self, pos: Pos, message: impl Into<String>) -> PolicyError {
+        PolicyError {
+            file: self.file.to_string(),
+            pos,
+            message: message.into(),
+        }
+    }
+
+    fn scalar<'n>(&self, node: &'n YNode, what: &str) -> Result<&'n str, PolicyError> {
+        match &node.value {
+            YValue::Scalar(s, _) => Ok(s.as_str()),
+            _ => Err(self.err(node.pos, format!("{what}: expected a scalar"))),
+        }
+    }
+
+    fn seq<'n>(&self, node: &'n YNode, what: &str) -> Result<&'n [YNode], PolicyError> {
+        match &node.value {
+            YValue::Seq(items) => Ok(items),
+            _ => Err(self.err(node.pos, format!("{what}: expected a sequence"))),
+        }
+    }
+
+    /// The entries of a mapping with scalar keys; duplicate keys are errors.
+    fn map<'n>(
+        &self,
+        node: &'n YNode,
+        what: &str,
+    ) -> Result<Vec<(&'n str, &'n YNode, &'n YNode)>, PolicyError> {
+        let YValue::Map(entries) = &node.value else {
+            return Err(self.err(node.pos, format!("{what}: expected a mapping")));
+        };
+        let mut seen = BTreeSet::new();
+        let mut out = Vec::with_capacity(entries.len());
+        for (k, v) in entries {
+            let key = self.scalar(k, what)?;
+            if !seen.insert(key) {
+                return Err(self.err(k.pos, format!("{what}: duplicate key `{key}`")));
+            }
+            out.push((key, k, v));
+        }
+        Ok(out)
+    }
+
+    fn is_null(node: &YNode) -> bool {
+        matches!(&node.value, YValue::Scalar(s, yaml::Style::Plain) if s.is_empty() || s == "~" || s == "null")
+    }
+
+    fn bool(&self, node: &YNode, what: &str) -> Result<bool, PolicyError> {
+        match self.scalar(node, what)? {
+            "true" => Ok(true),
+            "false" => Ok(false),
+            other => Err(self.err(
+                node.pos,
+                format!("{what}: expected true or false, not `{other}`"),
+            )),
+        }
+    }
+
+    fn abs_path(&self, node: &YNode, what: &str) -> Result<PathBuf, PolicyError> {
+        let s = self.scalar(node, what)?;
+        if !s.starts_with('/') {
+            return Err(self.err(node.pos, format!("{what}: `{s}` is not an absolute path")));
+        }
+        Ok(PathBuf::from(s))
+    }
+}
+
+fn parse_at(
+    text: &str,
+    file: &str,
+    base: Option<&Path>,
+    depth: usize,
+) -> Result<Policy, PolicyError> {
+    let cx = Ctx { file };
+    let root = yaml::compose(text).map_err(|e| cx.err(e.pos, e.message))?;
+    let Some(root) = root else {
+        return Err(cx.err(Pos { line: 1, col: 1 }, "empty policy"));
+    };
+    let entries = cx.map(&root, "policy")?;
+
+    // `extends` first, whatever its place in the mapping.
+    let mut policy = match entries.iter().find(|(k, _, _)| *k == "extends") {
+        Some((_, _, v)) => {
+            if depth >= MAX_EXTENDS_DEPTH {
+                return Err(cx.err(v.pos, "`extends` chain too deep (a cycle?)"));
+            }
+            let parent = cx.scalar(v, "extends")?;
+            load_at(parent, base, depth + 1).map_err(|mut e| {
+                e.message = format!(
+                    "{} (extended from {file}:{}:{})",
+                    e.message, v.pos.line, v.pos.col
+                );
+                e
+            })?
+        }
+        None => Policy::empty(file),
+    };
+
+    for (key, knode, v) in &entries {
+        match *key {
+            "extends" => {}
+            "namespaces" => {
+                let mut set = BTreeSet::new();
+                for item in cx.seq(v, "namespaces")? {
+                    let name = cx.scalar(item, "namespaces")?;
+                    let ns = Namespace::from_name(name).ok_or_else(|| {
+                        cx.err(
+                            item.pos,
+                            format!("unknown namespace `{name}` (user, mount, network, ipc, uts, cgroup, pid)"),
+                        )
+                    })?;
+                    set.insert(ns);
+                }
+                policy.namespaces = set;
+            }
+            "root" => parse_root(&cx, v, &mut policy)?,
+            "landlock" => {
+                policy.landlock = match cx.scalar(v, "landlock")? {
+                    "required" => LandlockMode::Required,
+                    "best-effort" => LandlockMode::BestEffort,
+                    "off" | "false" => LandlockMode::Off,
+                    other => {
+                        return Err(cx.err(
+                            v.pos,
+                            format!("landlock: `{other}` is not one of required, best-effort, off"),
+                        ))
+                    }
+                }
+            }
+            "capabilities" => {
+                policy.capabilities = match cx.scalar(v, "capabilities")? {
+                    "drop" => CapsMode::Drop,
+                    "keep" => CapsMode::Keep,
+                    other => {
+                        return Err(cx.err(v.pos, format!("capabilities: `{other}` is not drop or keep")))
+                    }
+                }
+            }
+            "hostname" => {
+                policy.hostname = if Ctx::is_null(v) {
+                    None
+                } else {
+                    let h = cx.scalar(v, "hostname")?;
+                    if h.is_empty() || h.len() > 64 || h.contains('\0') {
+                        return Err(cx.err(v.pos, "hostname: 1 to 64 bytes"));
+                    }
+                    Some(h.to_string())
+                }
+            }
+            "rlimits" => {
+                for (name, kn, val) in cx.map(v, "rlimits")? {
+                    if super::namespaces::rlimit_resource(name).is_none() {
+                        return Err(cx.err(kn.pos, format!("unknown resource limit `{name}`")));
+                    }
+                    let limits = match &val.value {
+                        YValue::Seq(pair) if pair.len() == 2 => {
+                            (rlimit_value(&cx, &pair[0])?, rlimit_value(&cx, &pair[1])?)
+                        }
+                        YValue::Scalar(..) => {
+                            let x = rlimit_value(&cx, val)?;
+                            (x, x)
+                        }
+                        _ => return Err(cx.err(val.pos, "rlimit: a number, `unlimited` or [SOFT, HARD]")),
+                    };
+                    if limits.0 > limits.1 {
+                        return Err(cx.err(val.pos, "rlimit: soft limit above hard limit"));
+                    }
+                    policy.rlimits.insert(name.to_string(), limits);
+                }
+            }
+            "seccomp" => {
+                if matches!(&v.value, YValue::Scalar(s, _) if s == "off" || s == "false") {
+                    policy.seccomp = None;
+                } else {
+                    let parent = policy.seccomp.take();
+                    policy.seccomp = Some(parse_seccomp(&cx, v, parent)?);
+                }
+            }
+            other => {
+                return Err(cx.err(
+                    knode.pos,
+                    format!(
+                        "unknown key `{other}` (extends, namespaces, root, landlock, capabilities, hostname, rlimits, seccomp)"
+                    ),
+                ))
+            }
+        }
+    }
+    Ok(policy)
+}
+
+fn rlimit_value(cx: &Ctx, node: &YNode) -> Result<u64, PolicyError> {
+    let s = cx.scalar(node, "rlimit")?;
+    if s == "unlimited" || s == "infinity" {
+        return Ok(libc::RLIM_INFINITY);
+    }
+    parse_number(s).ok_or_else(|| {
+        cx.err(
+            node.pos,
+            format!("rlimit: `{s}` is not a number or `unlimited`"),
+        )
+    })
+}
+
+fn parse_root(cx: &Ctx, v: &YNode, policy: &mut Policy) -> Result<(), PolicyError> {
+    for (key, kn, val) in cx.map(v, "root")? {
+        match key {
+            "binds" => {
+                for item in cx.seq(val, "root.binds")? {
+                    let bind = match &item.value {
+                        YValue::Scalar(..) => {
+                            let p = cx.abs_path(item, "bind")?;
+                            Bind {
+                                source: p.clone(),
+                                target: p,
+                                optional: false,
+                                device: false,
+                            }
+                        }
+                        YValue::Map(_) => {
+                            let (mut source, mut target, mut optional) = (None, None, false);
+                            for (k, kn2, x) in cx.map(item, "bind")? {
+                                match k {
+                                    "source" => source = Some(cx.abs_path(x, "bind source")?),
+                                    "target" => target = Some(cx.abs_path(x, "bind target")?),
+                                    "optional" => optional = cx.bool(x, "bind optional")?,
+                                    other => {
+                                        return Err(cx.err(
+                                            kn2.pos,
+                                            format!("unknown key `{other}` in bind (source, target, optional)"),
+                                        ))
+                                    }
+                                }
+                            }
+                            let source = source
+                                .ok_or_else(|| cx.err(item.pos, "bind: `source` is required"))?;
+                            let target = target.unwrap_or_else(|| source.clone());
+                            Bind {
+                                source,
+                                target,
+                                optional,
+                                device: false,
+                            }
+                        }
+                        YValue::Seq(_) => return Err(cx.err(item.pos, "bind: a path or a mapping")),
+                    };
+                    if bind.target == Path::new("/") {
+                        return Err(cx.err(item.pos, "bind: the target cannot be `/`"));
+                    }
+                    policy.binds.push(bind);
+                }
+            }
+            "devices" => {
+                for item in cx.seq(val, "root.devices")? {
+                    let name = cx.scalar(item, "device")?;
+                    if !DEVICES.contains(&name) {
+                        return Err(cx.err(
+                            item.pos,
+                            format!("unknown device `{name}` ({})", DEVICES.join(", ")),
+                        ));
+                    }
+                    let path = PathBuf::from("/dev").join(name);
+                    if !policy.binds.iter().any(|b| b.device && b.source == path) {
+                        policy.binds.push(Bind {
+                            source: path.clone(),
+                            target: path,
+                            optional: false,
+                            device: true,
+                        });
+                    }
+                }
+            }
+            "symlinks" => {
+                for item in cx.seq(val, "root.symlinks")? {
+                    let (mut link, mut target) = (None, None);
+                    for (k, kn2, x) in cx.map(item, "symlink")? {
+                        match k {
+                            "link" => link = Some(cx.abs_path(x, "symlink link")?),
+                            "target" => {
+                                target = Some(PathBuf::from(cx.scalar(x, "symlink target")?))
+                            }
+                            other => {
+                                return Err(cx.err(
+                                    kn2.pos,
+                                    format!("unknown key `{other}` in symlink (link, target)"),
+                                ))
+                            }
+                        }
+                    }
+                    match (link, target) {
+                        (Some(link), Some(target)) => {
+                            policy.symlinks.push(Symlink { link, target })
+                        }
+                        _ => {
+                            return Err(
+                                cx.err(item.pos, "symlink: `link` and `target` are required")
+                            )
+                        }
+                    }
+                }
+            }
+            other => {
+                return Err(cx.err(
+                    kn.pos,
+                    format!("unknown key `{other}` in root (binds, devices, symlinks)"),
+                ))
+            }
+        }
+    }
+    Ok(())
+}
+
+fn parse_seccomp(
+    cx: &Ctx,
+    v: &YNode,
+    parent: Option<SeccompPolicy>,
+) -> Result<SeccompPolicy, PolicyError> {
+    let mut sp = parent.unwrap_or(SeccompPolicy {
+        default_action: Action::Errno(libc::EPERM as u32),
+        groups: BTreeMap::new(),
+        allow: BTreeSet::new(),
+        errno: BTreeMap::new(),
+        rules: BTreeMap::new(),
+    });
+    let entries = cx.map(v, "seccomp")?;
+    // Groups first so `allow` can use groups defined later in the mapping.
+    for (key, _, val) in &entries {
+        if *key == "groups" {
+            for (name, kn, list) in cx.map(val, "seccomp.groups")? {
+                let names = expand_list(cx, list, &sp.groups, "group")?;
+                if name.starts_with('@') {
+                    return Err(cx.err(kn.pos, "group names are written without `@`"));
+                }
+                sp.groups.insert(name.to_string(), names);
+            }
+        }
+    }
+    for (key, kn, val) in &entries {
+        match *key {
+            "groups" => {}
+            "default-action" => sp.default_action = parse_action(cx, val)?,
+            "allow" => {
+                let names = expand_list(cx, val, &sp.groups, "allow")?;
+                sp.allow.extend(names);
+            }
+            "deny" => {
+                for name in expand_list(cx, val, &sp.groups, "deny")? {
+                    sp.allow.remove(&name);
+                    sp.errno.remove(&name);
+                    sp.rules.remove(&name);
+                }
+            }
+            "errno" => {
+                for (ename, kn2, list) in cx.map(val, "seccomp.errno")? {
+                    let errno = errno_by_name(ename)
+                        .ok_or_else(|| cx.err(kn2.pos, format!("unknown errno `{ename}`")))?;
+                    for name in expand_list(cx, list, &sp.groups, "errno")? {
+                        sp.errno.insert(name, errno);
+                    }
+                }
+            }
+            "rules" => {
+                for (name, kn2, conds) in cx.map(val, "seccomp.rules")? {
+                    let nr = syscalls::number(name)
+                        .ok_or_else(|| cx.err(kn2.pos, format!("unknown system call `{name}`")))?;
+                    let items = cx.seq(conds, "rule")?;
+                    let alternatives = if items.iter().all(|i| matches!(i.value, YValue::Seq(_))) && !items.is_empty() {
+                        items
+                            .iter()
+                            .map(|alt| parse_conditions(cx, cx.seq(alt, "rule")?))
+                            .collect::<Result<Vec<_>, _>>()?
+                    } else {
+                        vec![parse_conditions(cx, items)?]
+                    };
+                    if alternatives.iter().any(Vec::is_empty) {
+                        return Err(cx.err(conds.pos, "rule: an empty condition list (use `allow`)"));
+                    }
+                    sp.rules.insert(name.to_string(), SyscallRule { nr, alternatives });
+                }
+            }
+            other => {
+                return Err(cx.err(
+                    kn.pos,
+                    format!("unknown key `{other}` in seccomp (default-action, groups, allow, deny, errno, rules)"),
+                ))
+            }
+        }
+    }
+    // A call is in exactly one of allow, errno, rules.
+    for name in sp.rules.keys() {
+        if sp.allow.contains(name) || sp.errno.contains_key(name) {
+            return Err(cx.err(
+                v.pos,
+                format!("`{name}` has a rule and is also in allow or errno"),
+            ));
+        }
+    }
+    for name in sp.errno.keys() {
+        if sp.allow.contains(name) {
+            return Err(cx.err(v.pos, format!("`{name}` is in both allow and errno")));
+        }
+    }
+    Ok(sp)
+}
+
+/// Expand a list of syscall names and `@group`s into checked syscall names.
+fn expand_list(
+    cx: &Ctx,
+    list: &YNode,
+    groups: &BTreeMap<String, BTreeSet<String>>,
+    what: &str,
+) -> Result<BTreeSet<String>, PolicyError> {
+    let mut out = BTreeSet::new();
+    for item in cx.seq(list, what)? {
+        let name = cx.scalar(item, what)?;
+        if let Some(g) = name.strip_prefix('@') {
+            let members = groups
+                .get(g)
+                .ok_or_else(|| cx.err(item.pos, format!("unknown syscall group `@{g}`")))?;
+            out.extend(members.iter().cloned());
+        } else if syscalls::number(name).is_some() {
+            out.insert(name.to_string());
+        } else {
+            return Err(cx.err(item.pos, format!("unknown system call `{name}`")));
+        }
+    }
+    Ok(out)
+}
+
+fn parse_action(cx: &Ctx, v: &YNode) -> Result<Action, PolicyError> {
+    let s = cx.scalar(v, "default-action")?;
+    match s {
+        "kill" => Ok(Action::Kill),
+        "log" => Ok(Action::Log),
+        _ => errno_by_name(s).map(Action::Errno).ok_or_else(|| {
+            cx.err(
+                v.pos,
+                format!(
+                    "default-action: `{s}` is not kill, log or an errno name (EPERM, ENOSYS, ...)"
+                ),
+            )
+        }),
+    }
+}
+
+fn parse_conditions(cx: &Ctx, items: &[YNode]) -> Result<Vec<ArgCondition>, PolicyError> {
+    items
+        .iter()
+        .map(|item| {
+            let s = cx.scalar(item, "condition")?;
+            parse_condition(s).map_err(|m| cx.err(item.pos, format!("condition `{s}`: {m}")))
+        })
+        .collect()
+}
+
+/// Parse `argN[.64] [& MASK] OP VALUE`.
+fn parse_condition(s: &str) -> Result<ArgCondition, String> {
+    let toks: Vec<&str> = s.split_whitespace().collect();
+    let (arg, mask, op, value) = match toks.as_slice() {
+        [arg, op, value] => (*arg, None, *op, *value),
+        [arg, "&", mask, op, value] => (*arg, Some(*mask), *op, *value),
+        _ => return Err("expected `argN [& MASK] OP VALUE` (spaces around operators)".into()),
+    };
+    let (idx, wide) = match arg.strip_suffix(".64") {
+        Some(a) => (a, true),
+        None => (arg.strip_suffix(".32").unwrap_or(arg), false),
+    };
+    let index = idx
+        .strip_prefix("arg")
+        .and_then(|n| n.parse::<u8>().ok())
+        .filter(|n| *n <= 5)
+        .ok_or_else(|| format!("`{arg}` is not arg0..arg5"))?;
+    let op = match op {
+        "==" => CmpOp::Eq,
+        "!=" => CmpOp::Ne,
+        "<" => CmpOp::Lt,
+        "<=" => CmpOp::Le,
+        ">" => CmpOp::Gt,
+        ">=" => CmpOp::Ge,
+        other => return Err(format!("unknown operator `{other}`")),
+    };
+    let mask = mask.map(parse_value).transpose()?;
+    if mask.is_some() && op != CmpOp::Eq {
+        return Err("a mask can only be compared with ==".into());
+    }
+    let value = parse_value(value)?;
+    let limit = if wide { u64::MAX } else { u64::from(u32::MAX) };
+    if value > limit || mask.is_some_and(|m| m > limit) {
+        return Err("value does not fit in 32 bits (use argN.64)".into());
+    }
+    Ok(ArgCondition {
+        index,
+        wide,
+        mask,
+        op,
+        value,
+    })
+}
+
+/// A number or `|`-joined constant names.
+fn parse_value(s: &str) -> Result<u64, String> {
+    let mut acc = 0u64;
+    for part in s.split('|') {
+        let v = parse_number(part)
+            .or_else(|| constant(part))
+            .ok_or_else(|| format!("`{part}` is not a number or a known constant"))?;
+        acc |= v;
+    }
+    Ok(acc)
+}
+
+fn parse_number(s: &str) -> Option<u64> {
+    if let Some(hex) = s.strip_prefix("0x") {
+        u64::from_str_radix(hex, 16).ok()
+    } else {
+        s.parse().ok()
+    }
+}
+
+/// Constants usable in conditions.
+fn constant(name: &str) -> Option<u64> {
+    let v: i64 = match name {
+        "AF_UNIX" | "AF_LOCAL" => libc::AF_UNIX.into(),
+        "AF_INET" => libc::AF_INET.into(),
+        "AF_INET6" => libc::AF_INET6.into(),
+        "AF_NETLINK" => libc::AF_NETLINK.into(),
+        "AF_PACKET" => libc::AF_PACKET.into(),
+        "CLONE_NEWNS" => libc::CLONE_NEWNS.into(),
+        "CLONE_NEWCGROUP" => libc::CLONE_NEWCGROUP.into(),
+        "CLONE_NEWUTS" => libc::CLONE_NEWUTS.into(),
+        "CLONE_NEWIPC" => libc::CLONE_NEWIPC.into(),
+        "CLONE_NEWUSER" => libc::CLONE_NEWUSER.into(),
+        "CLONE_NEWPID" => libc::CLONE_NEWPID.into(),
+        "CLONE_NEWNET" => libc::CLONE_NEWNET.into(),
+        "CLONE_NEWTIME" => libc::CLONE_NEWTIME.into(),
+        "CLONE_THREAD" => libc::CLONE_THREAD.into(),
+        "CLONE_VM" => libc::CLONE_VM.into(),
+        "TIOCSTI" => libc::TIOCSTI as i64,
+        "TIOCLINUX" => libc::TIOCLINUX as i64,
+        "O_RDONLY" => libc::O_RDONLY.into(),
+        "O_WRONLY" => libc::O_WRONLY.into(),
+        "O_RDWR" => libc::O_RDWR.into(),
+        "O_ACCMODE" => libc::O_ACCMODE.into(),
+        "SOCK_STREAM" => libc::SOCK_STREAM.into(),
+        "SOCK_DGRAM" => libc::SOCK_DGRAM.into(),
+        _ => return None,
+    };
+    Some(v as u32 as u64)
+}
+
+/// The errno number for a name such as `EPERM`.
+pub fn errno_by_name(name: &str) -> Option<u32> {
+    let e = match name {
+        "EPERM" => libc::EPERM,
+        "ENOENT" => libc::ENOENT,
+        "EACCES" => libc::EACCES,
+        "ENOSYS" => libc::ENOSYS,
+        "EINVAL" => libc::EINVAL,
+        "ENOTSUP" | "EOPNOTSUPP" => libc::EOPNOTSUPP,
+        "EAFNOSUPPORT" => libc::EAFNOSUPPORT,
+        "ENOTTY" => libc::ENOTTY,
+        "EBADF" => libc::EBADF,
+        "EROFS" => libc::EROFS,
+        _ => return None,
+    };
+    Some(e as u32)
+}

@@ -1,0 +1,25 @@
+//! Test helpers: run a closure in a forked child and get its exit code.
+
+/// Fork; in the child run `f` (its return value is the exit code; a panic gives 101) and
+/// `_exit` without unwinding into the test harness; in the parent wait and return the exit
+/// code, or 128 + the signal number. The child inherits only the calling thread: `f` must
+/// not rely on other threads (the test harness's), and should use raw system calls.
+pub(crate) fn in_child<F: FnOnce() -> i32>(f: F) -> i32 {
+    // SAFETY: fork has no preconditions; the child only runs `f` and `_exit`s.
+    let pid = unsafe { libc::fork() };
+    assert!(pid >= 0, "fork: {}", std::io::Error::last_os_error());
+    if pid == 0 {
+        let code = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or(101);
+        // SAFETY: _exit never returns and skips the parent's atexit handlers.
+        unsafe { libc::_exit(code) };
+    }
+    let mut status = 0;
+    // SAFETY: waiting for our own child with a valid status pointer.
+    let rc = unsafe { libc::waitpid(pid, &mut status, 0) };
+    assert_eq!(rc, pid, "waitpid: {}", std::io::Error::last_os_error());
+    if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        128 + libc::WTERMSIG(status)
+    }
+}
