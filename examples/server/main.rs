@@ -1,0 +1,2 @@
+//! Placeholder: the server example is being written.
+fn main() {}
