@@ -1,66 +1,109 @@
-//! The argdata binary format. (Stub: API contract for the rest of the workspace;
-//! the argdata issue fills in every body.)
+//! The argdata binary format (CloudABI), byte-exact with the reference C
+//! implementation [NuxiNL/argdata](https://github.com/NuxiNL/argdata).
+//!
+//! The crate has four parts:
+//!
+//! * [`Value`]: an owned tree you can build, compare, serialize
+//!   ([`Value::serialized_len`], [`Value::write_to`], [`Value::to_bytes`]),
+//!   decode ([`Value::parse`]) and render as YAML ([`Value::to_yaml`]).
+//! * [`Reader`]: a zero-copy reader over `&[u8]` with the reference
+//!   reader's typed getters, iterators and error classes ([`Error`]).
+//! * [`from_env`] / [`Received`]: what a program launched by caprun reads
+//!   (`ARGDATA_FD`, a sealed memfd, descriptors `0..n`).
+//! * Length-prefix helpers ([`write_length_prefix`], [`read_length_prefix`]).
+//!
+//! # Format
+//!
+//! A value is one type byte followed by a payload; it never stores its own
+//! length, and null is zero bytes. Map and sequence entries are prefixed with
+//! their length in big-endian base 128, the high bit set on the *last* byte.
+//!
+//! # Example
+//!
+//! ```
+//! use argdata::{Reader, Value};
+//!
+//! // Build and serialize.
+//! let config = Value::Map(vec![
+//!     (Value::Str("port".into()), Value::Int(8080)),
+//!     (Value::Str("socket".into()), Value::Fd(0)),
+//!     (Value::Str("names".into()), Value::Seq(vec![Value::Str("a".into()), Value::Null])),
+//! ]);
+//! let bytes = config.to_bytes();
+//! assert_eq!(bytes.len(), config.serialized_len());
+//!
+//! // Read it back without copying; fd index 0 is attached as descriptor 7.
+//! let table = |index: u32| (index == 0).then_some(7);
+//! let root = Reader::with_fds(&bytes, &table);
+//! for entry in root.map_iter()? {
+//!     let (key, value) = entry?;
+//!     match key.get_str()? {
+//!         "port" => assert_eq!(value.get_int::<u16>()?, 8080),
+//!         "socket" => assert_eq!(value.get_fd()?, 7),
+//!         "names" => assert_eq!(value.seq_iter()?.count(), 2),
+//!         other => panic!("unexpected key {other}"),
+//!     }
+//! }
+//!
+//! // Or decode the whole tree into an owned value.
+//! assert_eq!(Value::parse(&bytes)?, config);
+//! assert!(config.to_yaml().starts_with("port: 8080\n"));
+//! # Ok::<(), argdata::Error>(())
+//! ```
 
-/// An owned argdata value tree.
-///
-/// `Float` compares by bit pattern so that NaN round-trips compare equal.
-#[derive(Debug, Clone)]
-pub enum Value {
-    /// Zero bytes.
-    Null,
-    /// Type 01.
-    Binary(Vec<u8>),
-    /// Type 02.
-    Bool(bool),
-    /// Type 03: an index into the descriptor table handed over with the data.
-    Fd(u32),
-    /// Type 04.
-    Float(f64),
-    /// Type 05: any value from `i64::MIN` to `u64::MAX` (and beyond, up to i128).
-    Int(i128),
-    /// Type 06: entries in order; keys may be any value.
-    Map(Vec<(Value, Value)>),
-    /// Type 07.
-    Seq(Vec<Value>),
-    /// Type 08: UTF-8 without interior NUL bytes.
-    Str(String),
-    /// Type 09: nanoseconds since 1970-01-01T00:00:00Z.
-    Timestamp(i128),
-}
+mod env;
+mod reader;
+mod value;
+mod varint;
+mod yaml;
 
-impl PartialEq for Value {
-    fn eq(&self, _other: &Self) -> bool {
-        todo!()
-    }
-}
-
-impl Value {
-    /// Number of bytes [`Value::write_to`] writes.
-    pub fn serialized_len(&self) -> usize {
-        todo!()
-    }
-    /// Serialize into the front of `buf` (at least `serialized_len()` long); returns bytes written.
-    pub fn write_to(&self, _buf: &mut [u8]) -> usize {
-        todo!()
-    }
-    /// Serialize into a new vector.
-    pub fn to_bytes(&self) -> Vec<u8> {
-        todo!()
-    }
-    /// Decode a whole tree (fd indices are kept as indices, not checked).
-    pub fn parse(_bytes: &[u8]) -> Result<Value, Error> {
-        todo!()
-    }
-    /// Render as YAML, fds as `!fd N`.
-    pub fn to_yaml(&self) -> String {
-        todo!()
-    }
-}
+pub use env::{from_env, EnvError, Received, ARGDATA_FD};
+pub use reader::{ArgdataInt, FdTable, MapIter, MaxFds, NoFds, Reader, SeqIter, Timespec, Type};
+pub use value::{Value, MAX_PARSE_DEPTH};
+pub use varint::{length_prefix_len, read_length_prefix, write_length_prefix};
 
 /// A reader error, with the reference implementation's error classes.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+///
+/// Each variant but [`Error::TooDeep`] corresponds to the `errno` value the
+/// reference C reader returns in the same situation (see [`Error::errno`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
-    /// Wrong type or malformed payload (EINVAL).
-    #[error("invalid argdata")]
+    /// `EINVAL`: the value has another type than asked for, or its payload
+    /// is malformed (a bool payload other than empty or `01`, an fd or float
+    /// of the wrong size, a string without its terminating NUL, an unknown
+    /// type byte, a bad length prefix in a map or sequence, ...). Null (zero
+    /// bytes) is `EINVAL` for every getter.
+    #[error("invalid argdata (wrong type or malformed payload)")]
     Invalid,
+    /// `ERANGE`: an integer or timestamp does not fit the requested type (or
+    /// is stored in more bytes than the reference reader accepts).
+    #[error("argdata value out of range")]
+    OutOfRange,
+    /// `EILSEQ`: a string is not valid UTF-8 (overlong forms, surrogates,
+    /// code points above U+10FFFF, truncated sequences), or, for
+    /// [`Reader::get_str_c`], contains an interior NUL byte.
+    #[error("argdata string is not valid UTF-8 (or has an interior NUL)")]
+    InvalidUtf8,
+    /// `EBADF`: an fd index with no descriptor attached to it.
+    #[error("argdata fd index has no descriptor attached")]
+    NoFd,
+    /// The tree is nested more than [`MAX_PARSE_DEPTH`] levels deep. Only
+    /// [`Value::parse`] returns this (the reference has no whole-tree
+    /// decoder); it protects the stack against hostile input.
+    #[error("argdata nested too deeply to decode")]
+    TooDeep,
+}
+
+impl Error {
+    /// The `errno` value the reference implementation returns for this
+    /// error (`EINVAL` for [`Error::TooDeep`]).
+    pub fn errno(&self) -> i32 {
+        match self {
+            Error::Invalid | Error::TooDeep => libc::EINVAL,
+            Error::OutOfRange => libc::ERANGE,
+            Error::InvalidUtf8 => libc::EILSEQ,
+            Error::NoFd => libc::EBADF,
+        }
+    }
 }
