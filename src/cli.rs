@@ -184,13 +184,8 @@ pub fn run(args: Args) -> Result<(), Error> {
         staging: None,
     };
     let prepared = sandbox::prepare(&policy, &grants)?;
-    if prepared.needs_fork() {
-        return Err(Error::Usage(format!(
-            "policy {}: pid namespaces are not supported by this build",
-            policy.name
-        )));
-    }
     drop(grants);
+    let pid_namespace = prepared.needs_fork();
     let label = args.program.display().to_string();
     let launch = Launch::new(
         program.fd,
@@ -203,7 +198,7 @@ pub fn run(args: Args) -> Result<(), Error> {
     )?;
     // Past this point a failure is reported by the exec step itself.
     opened.commit();
-    launch.run(&mut Sandboxed(prepared))
+    launch.run(&mut Sandboxed(prepared), pid_namespace)
 }
 
 fn access(mode: Mode) -> Access {

@@ -117,13 +117,75 @@ impl Launch {
 
     /// Run the launch: this process becomes the program, or exits with 125 (a failure
     /// before exec), 126 (the program cannot be executed) or 127 (it does not exist).
-    pub fn run(self, restrictions: &mut dyn Restrictions) -> ! {
+    ///
+    /// With `pid_namespace` (the restrictions entered a new PID namespace), the process
+    /// forks instead: see [`supervise`](Launch::supervise).
+    pub fn run(self, restrictions: &mut dyn Restrictions, pid_namespace: bool) -> ! {
         let stderr = self.stderr_copy.as_ref().map_or(-1, |f| f.as_raw_fd());
-        let mut regs = self.plan.regs.clone();
         if let Err(msg) = restrictions.before_rearrange() {
             sys::write_all(stderr, format!("caprun: {msg}\n").as_bytes());
             sys::exit(125);
         }
+        if pid_namespace {
+            self.supervise(restrictions, stderr)
+        }
+        self.finish(restrictions, stderr)
+    }
+
+    /// PID-namespace mode. caprun stays outside as the supervisor; its child is PID 1 of
+    /// the new namespace, a minimal init that forks the program as PID 2 (a PID 1
+    /// ignores every signal it has no handler for, so the program must not be it).
+    /// Both forward [`FORWARDED`] signals down and reap; each exits with the status of
+    /// the process below it (128 + N for a signal), so caprun's status is the program's.
+    /// The supervisor dies with its parent and the init with the supervisor, which
+    /// tears the namespace down.
+    fn supervise(self, restrictions: &mut dyn Restrictions, stderr: RawFd) -> ! {
+        let mut watched = FORWARDED.to_vec();
+        watched.push(libc::SIGCHLD);
+        let set = sys::SigSet::of(&watched);
+        let parent = sys::parent_pid();
+        if let Err(e) = set
+            .block()
+            .and_then(|()| sys::die_with_parent(libc::SIGKILL))
+        {
+            fail(stderr, b"caprun: supervisor: ", e, 125);
+        }
+        if sys::parent_pid() != parent {
+            sys::exit(125); // The parent is already gone.
+        }
+        // Only raw system calls over prepared data from here on, in every process.
+        let init = match sys::fork() {
+            Err(e) => fail(stderr, b"caprun: fork: ", e, 125),
+            Ok(pid) => pid,
+        };
+        if init > 0 {
+            // The supervisor holds nothing of the program's.
+            let _ = sys::close_range(0, stderr - 1);
+            let _ = sys::close_range(stderr + 1, RawFd::MAX);
+            forward_and_wait(init, &set, stderr)
+        }
+        if let Err(e) = sys::die_with_parent(libc::SIGKILL) {
+            fail(stderr, b"caprun: init: ", e, 125);
+        }
+        match sys::fork() {
+            Err(e) => fail(stderr, b"caprun: fork: ", e, 125),
+            Ok(0) => {
+                if let Err(e) = sys::unblock_all() {
+                    fail(stderr, b"caprun: signal mask: ", e, 125);
+                }
+                self.finish(restrictions, stderr)
+            }
+            Ok(program) => {
+                let _ = sys::close_range(0, stderr - 1);
+                let _ = sys::close_range(stderr + 1, RawFd::MAX);
+                forward_and_wait(program, &set, stderr)
+            }
+        }
+    }
+
+    /// Rearrange the descriptors, apply the last restrictions and exec.
+    fn finish(self, restrictions: &mut dyn Restrictions, stderr: RawFd) -> ! {
+        let mut regs = self.plan.regs.clone();
         if let Err(e) = apply(&self.plan, &mut regs) {
             fail(stderr, b"caprun: rearranging descriptors: ", e, 125);
         }
@@ -144,9 +206,41 @@ impl Launch {
         }
         // SAFETY: argv_ptrs/envp_ptrs are NULL-terminated arrays of pointers into the
         // CStrings owned by `self`, alive for the call.
-        let err = unsafe { sys::execveat(program, self.argv_ptrs.as_ptr(), self.envp_ptrs.as_ptr()) };
+        let err =
+            unsafe { sys::execveat(program, self.argv_ptrs.as_ptr(), self.envp_ptrs.as_ptr()) };
         let status = if err == Errno::ENOENT { 127 } else { 126 };
         fail(stderr, &self.prefix, err, status);
+    }
+}
+
+/// The signals caprun's supervisor forwards to the program in PID-namespace mode.
+pub const FORWARDED: [libc::c_int; 6] = [
+    libc::SIGTERM,
+    libc::SIGINT,
+    libc::SIGHUP,
+    libc::SIGQUIT,
+    libc::SIGUSR1,
+    libc::SIGUSR2,
+];
+
+/// Forward the signals of `set` (blocked) to `child` and reap every child; exit with
+/// `child`'s status once it is gone.
+fn forward_and_wait(child: libc::pid_t, set: &sys::SigSet, stderr: RawFd) -> ! {
+    loop {
+        let sig = match set.wait() {
+            Ok(sig) => sig,
+            Err(e) => fail(stderr, b"caprun: supervisor: ", e, 125),
+        };
+        if sig != libc::SIGCHLD {
+            let _ = sys::kill(child, sig);
+            continue;
+        }
+        // Signals coalesce: reap everything that has finished.
+        while let Ok(Some((pid, status))) = sys::reap() {
+            if pid == child {
+                sys::exit(sys::exit_code(status));
+            }
+        }
     }
 }
 

@@ -82,6 +82,105 @@ pub fn close_range(first: RawFd, last: RawFd) -> Result<(), Errno> {
     Ok(())
 }
 
+/// `fork()`: `Ok(0)` in the child, the child's pid in the parent.
+///
+/// The caller must be single-threaded, or use only async-signal-safe calls in the child.
+pub fn fork() -> Result<libc::pid_t, Errno> {
+    // SAFETY: caprun is single-threaded; the child runs only raw system calls over data
+    // prepared before the fork.
+    let pid = unsafe { libc::fork() };
+    if pid == -1 {
+        Err(Errno::last())
+    } else {
+        Ok(pid)
+    }
+}
+
+/// A signal set built before it is needed.
+#[derive(Clone, Copy)]
+pub struct SigSet(libc::sigset_t);
+
+impl SigSet {
+    /// The set of `signals`.
+    pub fn of(signals: &[libc::c_int]) -> SigSet {
+        // SAFETY: sigemptyset initializes the zeroed set; sigaddset takes valid numbers.
+        unsafe {
+            let mut set: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut set);
+            for &s in signals {
+                libc::sigaddset(&mut set, s);
+            }
+            SigSet(set)
+        }
+    }
+
+    /// Block these signals (add them to the mask).
+    pub fn block(&self) -> Result<(), Errno> {
+        // SAFETY: a valid set; the old mask is not needed.
+        check(unsafe { libc::sigprocmask(libc::SIG_BLOCK, &self.0, std::ptr::null_mut()) })
+            .map(drop)
+    }
+
+    /// Wait for one of these (blocked) signals; returns its number.
+    pub fn wait(&self) -> Result<libc::c_int, Errno> {
+        loop {
+            // SAFETY: a valid set; no siginfo is requested.
+            let sig = unsafe { libc::sigwaitinfo(&self.0, std::ptr::null_mut()) };
+            match sig {
+                -1 if Errno::last() == Errno::EINTR => continue,
+                -1 => return Err(Errno::last()),
+                s => return Ok(s),
+            }
+        }
+    }
+}
+
+/// Unblock every signal (the mask survives `execve`, so a program must not inherit
+/// the supervisor's).
+pub fn unblock_all() -> Result<(), Errno> {
+    let empty = SigSet::of(&[]);
+    // SAFETY: a valid, empty set.
+    check(unsafe { libc::sigprocmask(libc::SIG_SETMASK, &empty.0, std::ptr::null_mut()) }).map(drop)
+}
+
+/// `waitpid(-1, WNOHANG)`: a finished child's pid and raw status, if any.
+pub fn reap() -> Result<Option<(libc::pid_t, libc::c_int)>, Errno> {
+    let mut status = 0;
+    // SAFETY: `status` is a valid out-parameter.
+    match unsafe { libc::waitpid(-1, &mut status, libc::WNOHANG) } {
+        -1 => Err(Errno::last()),
+        0 => Ok(None),
+        pid => Ok(Some((pid, status))),
+    }
+}
+
+/// The shell convention for a wait status: the exit code, or 128 + the signal.
+pub fn exit_code(status: libc::c_int) -> i32 {
+    if libc::WIFSIGNALED(status) {
+        128 + libc::WTERMSIG(status)
+    } else {
+        libc::WEXITSTATUS(status)
+    }
+}
+
+/// `kill(pid, sig)`.
+pub fn kill(pid: libc::pid_t, sig: libc::c_int) -> Result<(), Errno> {
+    // SAFETY: plain integers.
+    check(unsafe { libc::kill(pid, sig) }).map(drop)
+}
+
+/// Ask the kernel to send `sig` to this process when its parent dies.
+pub fn die_with_parent(sig: libc::c_int) -> Result<(), Errno> {
+    // SAFETY: prctl with integer arguments.
+    check(unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, sig as libc::c_ulong, 0, 0, 0) }).map(drop)
+}
+
+/// `getppid()`.
+pub fn parent_pid() -> libc::pid_t {
+    // SAFETY: no arguments, cannot fail.
+    unsafe { libc::getppid() }
+}
+
 /// `ftruncate(fd, 0)`.
 pub fn truncate(fd: RawFd) -> Result<(), Errno> {
     // SAFETY: plain integer arguments.
@@ -133,9 +232,8 @@ pub fn exit(code: i32) -> ! {
 /// (`F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE`).
 pub fn sealed_memfd(name: &CStr, data: &[u8]) -> std::io::Result<OwnedFd> {
     // SAFETY: `name` is NUL-terminated; the flags are valid.
-    let raw = unsafe {
-        libc::memfd_create(name.as_ptr(), libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING)
-    };
+    let raw =
+        unsafe { libc::memfd_create(name.as_ptr(), libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING) };
     if raw == -1 {
         return Err(std::io::Error::last_os_error());
     }
@@ -173,6 +271,14 @@ mod tests {
             libc::F_SEAL_SEAL | libc::F_SEAL_SHRINK | libc::F_SEAL_GROW | libc::F_SEAL_WRITE
         );
         assert!(is_cloexec(f.as_raw_fd()).unwrap());
+    }
+
+    #[test]
+    fn exit_codes_follow_the_shell_convention() {
+        // Raw wait statuses: exit code in bits 8-15, terminating signal in bits 0-6.
+        assert_eq!(exit_code(3 << 8), 3);
+        assert_eq!(exit_code(0), 0);
+        assert_eq!(exit_code(libc::SIGTERM), 128 + libc::SIGTERM);
     }
 
     #[test]

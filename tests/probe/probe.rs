@@ -5,6 +5,9 @@
 //! access mode, seals, socket type and address, path where /proc is there), and the
 //! argdata found through `ARGDATA_FD` (raw bytes in hex and the decoded tree as YAML).
 //!
+//! Keys of a top-level argdata map steer it after the report: `exit: N` exits with N,
+//! `raise: N` kills itself with signal N, `pause: true` waits for a signal.
+//!
 //! The report goes to the descriptor under the key `report` of a top-level argdata map,
 //! else to descriptor 0. When neither is writable, the probe exits with status
 //! 100 + the number of open descriptors, so even an empty table is observable.
@@ -50,8 +53,16 @@ fn describe(fd: RawFd) -> String {
         libc::O_RDWR => "rw",
         _ => "path",
     };
-    let access = if fl & libc::O_PATH != 0 { "path" } else { access };
-    let _ = write!(o, ",\"access\":\"{access}\",\"append\":{}", fl & libc::O_APPEND != 0);
+    let access = if fl & libc::O_PATH != 0 {
+        "path"
+    } else {
+        access
+    };
+    let _ = write!(
+        o,
+        ",\"access\":\"{access}\",\"append\":{}",
+        fl & libc::O_APPEND != 0
+    );
     // SAFETY: zeroed stat is a valid out-parameter for fstat.
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
     // SAFETY: `st` is valid and writable.
@@ -126,7 +137,9 @@ fn open_fds() -> Vec<RawFd> {
     // SAFETY: `lim` is a valid out-parameter.
     unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) };
     let max = lim.rlim_cur.clamp(65_536, 1 << 20) as RawFd;
-    (0..max).filter(|&fd| fcntl(fd, libc::F_GETFD) != -1).collect()
+    (0..max)
+        .filter(|&fd| fcntl(fd, libc::F_GETFD) != -1)
+        .collect()
 }
 
 /// The C entry point (see the crate documentation for why not `fn main`).
@@ -149,6 +162,9 @@ pub extern "C" fn main(_argc: libc::c_int, _argv: *const *const libc::c_char) ->
         described.join(",")
     );
     let mut report_fd: Option<RawFd> = None;
+    let (mut exit, mut raise, mut pause) = (0, None, false);
+    // SAFETY: getpid has no preconditions.
+    let _ = write!(report, ",\"pid\":{}", unsafe { libc::getpid() });
     let argdata_fd = std::env::var("ARGDATA_FD")
         .ok()
         .and_then(|v| v.parse::<RawFd>().ok());
@@ -180,10 +196,20 @@ pub extern "C" fn main(_argc: libc::c_int, _argv: *const *const libc::c_char) ->
                 let _ = write!(report, ",\"argdata\":{}", json_str(&v.to_yaml()));
                 if let argdata::Value::Map(entries) = &v {
                     for (k, val) in entries {
-                        if let (argdata::Value::Str(k), argdata::Value::Fd(fd)) = (k, val) {
-                            if k == "report" {
-                                report_fd = Some(*fd as RawFd);
+                        match (k, val) {
+                            (argdata::Value::Str(k), argdata::Value::Fd(fd)) if k == "report" => {
+                                report_fd = Some(*fd as RawFd)
                             }
+                            (argdata::Value::Str(k), argdata::Value::Int(n)) if k == "exit" => {
+                                exit = *n as libc::c_int
+                            }
+                            (argdata::Value::Str(k), argdata::Value::Int(n)) if k == "raise" => {
+                                raise = Some(*n as libc::c_int)
+                            }
+                            (argdata::Value::Str(k), argdata::Value::Bool(b)) if k == "pause" => {
+                                pause = *b
+                            }
+                            _ => {}
                         }
                     }
                 }
@@ -200,5 +226,15 @@ pub extern "C" fn main(_argc: libc::c_int, _argv: *const *const libc::c_char) ->
     if n != report.len() as isize {
         return 100 + fds.len().min(100) as libc::c_int;
     }
-    0
+    if let Some(sig) = raise {
+        // SAFETY: raising a signal on ourselves.
+        unsafe { libc::raise(sig) };
+    }
+    if pause {
+        loop {
+            // SAFETY: pause only waits for a signal (one without a handler ends us).
+            unsafe { libc::pause() };
+        }
+    }
+    exit
 }
