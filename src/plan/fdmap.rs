@@ -5,16 +5,21 @@
 //! saved copy of stderr). Output: a short list of operations on "registers" (the distinct
 //! descriptors involved) that [`crate::exec`] replays with raw syscalls:
 //!
-//! 1. every register sitting inside the target range `0..n` that would be overwritten (or
-//!    that is a control) is *lifted* above the range with `F_DUPFD_CLOEXEC`;
-//! 2. each slot is filled with `dup2` (which clears close-on-exec), or, when its source
-//!    already sits at that slot, its close-on-exec flag is cleared;
-//! 3. everything at or above `n` except the controls is closed.
+//! * `dup2` a source into its slot (which clears close-on-exec), or, when the source
+//!   already sits at its slot, clear its close-on-exec flag;
+//! * before a slot is overwritten, every pending slot that reads the descriptor living
+//!   there is filled first (a depth-first walk of the dependencies); only a descriptor on
+//!   a *cycle* (a permutation such as 0↔1), or a control sitting inside the table, is
+//!   *lifted* above the table with `F_DUPFD_CLOEXEC` — the idea of the `command-fds`
+//!   crate, applied only where it is needed, so a shift of N descriptors needs no extra
+//!   descriptor at all;
+//! * afterwards everything at or above the table except the controls is closed.
 //!
-//! Lifting first breaks every cycle and permutation without a special case (the approach
-//! of the `command-fds` crate). Where `F_DUPFD_CLOEXEC` lands depends on which descriptors
-//! happen to be open, so lifted registers are updated at run time rather than predicted.
+//! Where `F_DUPFD_CLOEXEC` lands depends on which descriptors happen to be open, so
+//! lifted registers are updated at run time rather than predicted. The planner runs in
+//! time linear in the number of slots.
 
+use std::collections::HashMap;
 use std::os::fd::RawFd;
 
 /// One step of a rearrangement.
@@ -57,6 +62,70 @@ pub enum FdPlanError {
     TooMany(usize),
 }
 
+/// Working state of [`plan`].
+struct Planner<'a> {
+    regs: Vec<RawFd>,
+    source_regs: Vec<usize>,
+    /// For each register, the slots it must be copied to.
+    readers: Vec<Vec<usize>>,
+    /// The register initially living at each slot number, if any.
+    reg_at: &'a HashMap<RawFd, usize>,
+    lifted: Vec<bool>,
+    placed: Vec<bool>,
+    on_stack: Vec<bool>,
+    ops: Vec<Op>,
+}
+
+impl Planner<'_> {
+    fn lift(&mut self, reg: usize) {
+        if !self.lifted[reg] {
+            self.lifted[reg] = true;
+            self.ops.push(Op::Lift(reg));
+        }
+    }
+
+    /// Fill `slot`, first filling every pending slot that still needs the descriptor
+    /// currently at `slot`. Iterative, so a long chain cannot exhaust the stack.
+    fn fill(&mut self, slot: usize) {
+        // Frames: (slot, index of the next reader to look at).
+        let mut stack = vec![(slot, 0usize)];
+        self.on_stack[slot] = true;
+        while let Some(&mut (s, ref mut next)) = stack.last_mut() {
+            let resident = self.reg_at.get(&(s as RawFd)).copied();
+            let src = self.source_regs[s];
+            // The slot's current occupant must outlive the overwrite: place its readers
+            // first, unless it is this slot's own source (it stays) or already lifted.
+            if let Some(r) = resident.filter(|&r| r != src && !self.lifted[r]) {
+                if let Some(&k) = self.readers[r].get(*next) {
+                    *next += 1;
+                    if k == s || self.placed[k] {
+                        continue;
+                    }
+                    if self.on_stack[k] {
+                        // A cycle: move the occupant out of the way instead.
+                        self.lift(r);
+                    } else {
+                        self.on_stack[k] = true;
+                        stack.push((k, 0));
+                    }
+                    continue;
+                }
+            }
+            if resident == Some(src) && !self.lifted[src] {
+                self.ops.push(Op::KeepInPlace(s as RawFd));
+            } else {
+                self.ops.push(Op::Place {
+                    reg: src,
+                    slot: s as RawFd,
+                });
+            }
+            self.placed[s] = true;
+            self.on_stack[s] = false;
+            stack.pop();
+        }
+    }
+}
+
 /// Plan moving `sources[i]` to slot `i` for every `i`, keeping `controls` open above the
 /// table. Sources may repeat; controls may coincide with sources.
 pub fn plan(sources: &[RawFd], controls: &[RawFd]) -> Result<FdPlan, FdPlanError> {
@@ -65,40 +134,46 @@ pub fn plan(sources: &[RawFd], controls: &[RawFd]) -> Result<FdPlan, FdPlanError
     }
     let slots = RawFd::try_from(sources.len()).map_err(|_| FdPlanError::TooMany(sources.len()))?;
     let mut regs: Vec<RawFd> = Vec::new();
-    let reg_of = |fd: RawFd, regs: &mut Vec<RawFd>| match regs.iter().position(|&r| r == fd) {
-        Some(i) => i,
-        None => {
+    let mut index: HashMap<RawFd, usize> = HashMap::new();
+    let mut reg_of = |fd: RawFd| {
+        *index.entry(fd).or_insert_with(|| {
             regs.push(fd);
             regs.len() - 1
-        }
+        })
     };
-    let source_regs: Vec<usize> = sources.iter().map(|&fd| reg_of(fd, &mut regs)).collect();
-    let control_regs: Vec<usize> = controls.iter().map(|&fd| reg_of(fd, &mut regs)).collect();
-
-    let mut ops = Vec::new();
-    for (reg, &fd) in regs.iter().enumerate() {
-        if fd >= slots {
-            continue;
-        }
-        // A descriptor inside the range survives only if it is its own slot's source and
-        // not a control (controls must end above the table).
-        let stays = sources[fd as usize] == fd && !control_regs.contains(&reg);
-        if !stays {
-            ops.push(Op::Lift(reg));
+    let source_regs: Vec<usize> = sources.iter().map(|&fd| reg_of(fd)).collect();
+    let control_regs: Vec<usize> = controls.iter().map(|&fd| reg_of(fd)).collect();
+    let mut readers = vec![Vec::new(); regs.len()];
+    for (slot, &r) in source_regs.iter().enumerate() {
+        readers[r].push(slot);
+    }
+    let reg_at: HashMap<RawFd, usize> = index.into_iter().filter(|&(fd, _)| fd < slots).collect();
+    let n = sources.len();
+    let mut p = Planner {
+        lifted: vec![false; regs.len()],
+        regs,
+        source_regs,
+        readers,
+        reg_at: &reg_at,
+        placed: vec![false; n],
+        on_stack: vec![false; n],
+        ops: Vec::new(),
+    };
+    // Controls must end above the table: lift those inside it before anything moves.
+    for &r in &control_regs {
+        if p.regs[r] < slots {
+            p.lift(r);
         }
     }
-    for (slot, &reg) in source_regs.iter().enumerate() {
-        let slot = slot as RawFd;
-        if regs[reg] == slot && !ops.contains(&Op::Lift(reg)) {
-            ops.push(Op::KeepInPlace(slot));
-        } else {
-            ops.push(Op::Place { reg, slot });
+    for slot in 0..n {
+        if !p.placed[slot] {
+            p.fill(slot);
         }
     }
     Ok(FdPlan {
-        regs,
+        regs: p.regs,
         control_regs,
-        ops,
+        ops: p.ops,
         slots,
     })
 }
@@ -213,6 +288,36 @@ mod tests {
     #[test]
     fn sparse_high_numbers() {
         check(&[5000, 1025, 2], &[7000, 1], &[0, 3, 4096], false);
+    }
+
+    #[test]
+    fn a_shift_needs_no_extra_descriptor() {
+        // Inherited 3..N+3 → 0..N: a chain, not a cycle.
+        let sources: Vec<RawFd> = (3..1003).collect();
+        let p = plan(&sources, &[]).unwrap();
+        assert!(
+            !p.ops.iter().any(|op| matches!(op, Op::Lift(_))),
+            "{:?}",
+            &p.ops[..5]
+        );
+        check(&sources, &[], &[], false);
+    }
+
+    #[test]
+    fn a_swap_lifts_exactly_one() {
+        let p = plan(&[1, 0], &[]).unwrap();
+        let lifts = p.ops.iter().filter(|op| matches!(op, Op::Lift(_))).count();
+        assert_eq!(lifts, 1, "{p:?}");
+    }
+
+    #[test]
+    fn a_reversal_lifts_one_per_cycle() {
+        // 0..1000 reversed is 500 two-cycles (the middle has none).
+        let sources: Vec<RawFd> = (0..1000).rev().collect();
+        let p = plan(&sources, &[1000]).unwrap();
+        let lifts = p.ops.iter().filter(|op| matches!(op, Op::Lift(_))).count();
+        assert_eq!(lifts, 500);
+        check(&sources, &[1000], &[], false);
     }
 
     #[test]
