@@ -17,13 +17,34 @@ use crate::resources::{self, Description, Handle, ResourceError};
 use crate::sandbox::{self, Access, Grant, Grants, PolicyError, SandboxError};
 
 /// Run PROGRAM with exactly the resources CONFIG names, renumbered 0..n-1, and the
-/// config tree as argdata in a sealed memfd (ARGDATA_FD).
+/// config tree as argdata in a sealed memfd (ARGDATA_FD); or, after `--`, an
+/// unmodified COMMAND in a sandbox that reaches only the paths granted with --rw/--ro.
 #[derive(Debug, Parser)]
-#[command(name = "caprun", version, about, long_about = None)]
+#[command(
+    name = "caprun",
+    version,
+    about,
+    long_about = None,
+    override_usage = "caprun [OPTIONS] PROGRAM [CONFIG]\n       caprun [OPTIONS] [--rw PATH]... [--ro PATH]... [--env NAME[=VALUE]]... [--net] -- PROGRAM [ARGS]..."
+)]
 pub struct Args {
-    /// Sandbox policy: a built-in name (strict, default, unprivileged, none) or a policy file.
-    #[arg(long, value_name = "NAME|PATH", default_value = "default")]
-    pub policy: String,
+    /// Sandbox policy: a built-in name (strict, default, unprivileged, devtools, none) or a
+    /// policy file [default: default; devtools after `--`].
+    #[arg(long, value_name = "NAME|PATH")]
+    pub policy: Option<String>,
+    /// After `--`: grant PATH (a directory or file) read-write at its own path.
+    #[arg(long, value_name = "PATH")]
+    pub rw: Vec<PathBuf>,
+    /// After `--`: grant PATH (a directory or file) read-only at its own path.
+    #[arg(long, value_name = "PATH")]
+    pub ro: Vec<PathBuf>,
+    /// After `--`: set NAME=VALUE in the program's environment, or copy NAME from caprun's.
+    #[arg(long, value_name = "NAME[=VALUE]")]
+    pub env: Vec<String>,
+    /// Let the program use the host's network (no network namespace; internet sockets
+    /// allowed by the seccomp filter and Landlock).
+    #[arg(long)]
+    pub net: bool,
     /// When started as root: the user id the program runs as (inside its user namespace).
     #[arg(long, value_name = "UID", requires = "gid")]
     pub uid: Option<u32>,
@@ -34,11 +55,14 @@ pub struct Args {
     #[arg(long)]
     pub dry_run: bool,
     /// The program to run; it is opened once and executed by descriptor.
-    #[arg(value_name = "PROGRAM")]
-    pub program: PathBuf,
+    #[arg(value_name = "PROGRAM", required_unless_present = "command")]
+    pub program: Option<PathBuf>,
     /// The YAML config; `-` or absent reads standard input.
     #[arg(value_name = "CONFIG")]
     pub config: Option<PathBuf>,
+    /// After `--`: the program (looked up in PATH) and its arguments.
+    #[arg(last = true, value_name = "COMMAND")]
+    pub command: Vec<OsString>,
 }
 
 /// Everything that can stop a launch, with the exit status it maps to.
@@ -83,6 +107,14 @@ pub enum Error {
     /// Preparing the launch failed.
     #[error("{0}")]
     Exec(#[from] ExecError),
+    /// An `!exec` value cannot be rendered.
+    #[error("{file}:{source}")]
+    Plan {
+        /// The config's name.
+        file: String,
+        /// The error, with its position.
+        source: plan::PlanError,
+    },
     /// Writing the dry-run report failed.
     #[error("writing the report: {0}")]
     Output(std::io::Error),
@@ -119,10 +151,105 @@ pub fn parse_args<I: IntoIterator<Item = OsString>>(args: I) -> Result<Option<Ar
     }
 }
 
+/// A failure of [`run`]: the error, and the source line it points at with a caret
+/// under the column, when it comes from a config or policy file.
+#[derive(Debug)]
+pub struct Failure {
+    /// What went wrong (one line).
+    pub error: Error,
+    /// The offending source line and a caret line, each ending in a newline.
+    pub excerpt: Option<String>,
+}
+
+impl Error {
+    /// The 1-based line and column in the config or policy the error points at.
+    fn position(&self) -> Option<(usize, usize)> {
+        match self {
+            Error::Config { source, .. } => source.pos.map(|p| (p.line, p.col)),
+            Error::Resource {
+                source: ResourceError::At { pos, .. },
+                ..
+            } => Some((pos.line, pos.col)),
+            Error::Plan { source, .. } => Some((source.pos.line, source.pos.col)),
+            Error::Policy(e) if e.pos.line > 0 => Some((e.pos.line, e.pos.col)),
+            _ => None,
+        }
+    }
+}
+
+/// Line `line` of `text` and a caret under column `col`, indented, as a compiler shows.
+pub fn excerpt(text: &str, line: usize, col: usize) -> Option<String> {
+    let index = line.checked_sub(1)?;
+    // A position just past the last line (an error at the end of input) shows empty.
+    let src = match text.lines().nth(index) {
+        Some(src) => src,
+        None if index == text.lines().count() => "",
+        None => return None,
+    };
+    let number = line.to_string();
+    // The caret lines up under the character: tabs stay tabs.
+    let pad: String = src
+        .chars()
+        .take(col.saturating_sub(1))
+        .map(|c| if c == '\t' { '\t' } else { ' ' })
+        .collect();
+    Some(format!(
+        "  {number} | {src}\n  {} | {pad}^\n",
+        " ".repeat(number.len())
+    ))
+}
+
 /// Run the whole pipeline. Returns only on failure or after a dry run.
-pub fn run(args: Args) -> Result<(), Error> {
-    let policy = sandbox::load(&args.policy)?;
-    let (file, text) = read_config(args.config.as_ref())?;
+pub fn run(args: Args) -> Result<(), Failure> {
+    let mut config_text = None;
+    run_with(args, &mut config_text).map_err(|error| {
+        let excerpt = error.position().and_then(|(line, col)| {
+            let text = match &error {
+                Error::Policy(e) => match e.file.strip_prefix("builtin:") {
+                    Some(name) => sandbox::policy::builtin_text(name).map(str::to_owned),
+                    None => std::fs::read_to_string(&e.file).ok(),
+                },
+                _ => config_text.clone(),
+            }?;
+            excerpt(&text, line, col)
+        });
+        Failure { error, excerpt }
+    })
+}
+
+fn run_with(args: Args, config_text: &mut Option<String>) -> Result<(), Error> {
+    let command_form = !args.command.is_empty();
+    if command_form && (args.program.is_some() || args.config.is_some()) {
+        return Err(Error::Usage(
+            "give either PROGRAM [CONFIG] or -- PROGRAM [ARGS...], not both (see caprun --help)"
+                .into(),
+        ));
+    }
+    let grants_given = !args.rw.is_empty() || !args.ro.is_empty() || !args.env.is_empty();
+    if grants_given && !command_form {
+        return Err(Error::Usage(
+            "--rw, --ro and --env belong to the command-line form: caprun [OPTIONS] -- PROGRAM [ARGS...]"
+                .into(),
+        ));
+    }
+    let default_policy = if command_form { "devtools" } else { "default" };
+    let mut policy = sandbox::load(args.policy.as_deref().unwrap_or(default_policy))?;
+    if args.net {
+        policy.allow_network();
+    }
+    let (program_path, file, text) = if command_form {
+        let program = resources::find_program(&args.command[0]).map_err(Error::Program)?;
+        let text = command_config(&args, &program).map_err(Error::Program)?;
+        (program, "<command line>".to_owned(), text)
+    } else {
+        let (file, text) = read_config(args.config.as_ref())?;
+        (
+            args.program.clone().expect("clap requires PROGRAM"),
+            file,
+            text,
+        )
+    };
+    *config_text = Some(text.clone());
     let config = config::parse(&text).map_err(|source| Error::Config {
         file: file.clone(),
         source,
@@ -133,14 +260,31 @@ pub fn run(args: Args) -> Result<(), Error> {
     };
     // Inherited descriptors are checked before caprun opens anything of its own.
     resources::check_inherited(&config).map_err(res_err)?;
-    let program = resources::open_program(&args.program).map_err(Error::Program)?;
+    let program = resources::open_program(&program_path).map_err(Error::Program)?;
     let mut opened = resources::open_all(&config, &program).map_err(res_err)?;
-    let plan = plan::build(&config, &program.name);
+    let plan = match &config.exec {
+        None => plan::build(&config, &program.name),
+        Some(exec) => plan::build_exec(
+            &config,
+            exec,
+            &|id| opened.items[id].host_path.clone().unwrap_or_default(),
+            &|name| std::env::var(name).ok(),
+        )
+        .map_err(|source| Error::Plan {
+            file: file.clone(),
+            source,
+        })?,
+    };
 
     if args.dry_run {
         let descriptions: Vec<Description> =
             opened.items.iter().map(|o| o.description.clone()).collect();
-        let report = plan::render_dry_run(&plan, &args.program.to_string_lossy(), &descriptions);
+        let report = if command_form {
+            // The equivalent config, ready to commit (everything in it was checked).
+            text.clone()
+        } else {
+            plan::render_dry_run(&plan, &program_path.to_string_lossy(), &descriptions)
+        };
         std::io::Write::write_all(&mut std::io::stdout(), report.as_bytes())
             .map_err(Error::Output)?;
         return Ok(());
@@ -158,11 +302,15 @@ pub fn run(args: Args) -> Result<(), Error> {
         .filter(|(_, &id)| opened.items[id].truncate)
         .map(|(slot, _)| slot as RawFd)
         .collect();
+    // Landlock: every file and directory opened. Those an !exec reaches by path may
+    // also be executed from (build products, toolchains); descriptors may not.
+    let by_path = |id: usize| plan.paths.iter().any(|g| g.id == id);
     let grants = Grants {
         files: opened
             .items
             .iter()
-            .filter_map(|o| match (&o.handle, &o.description) {
+            .enumerate()
+            .filter_map(|(id, o)| match (&o.handle, &o.description) {
                 (
                     Handle::Owned(fd),
                     Description::File {
@@ -170,12 +318,25 @@ pub fn run(args: Args) -> Result<(), Error> {
                     },
                 ) => Some(Grant {
                     fd: fd.as_fd(),
-                    access: access(*mode),
+                    access: access(*mode, by_path(id)),
                     is_dir: *directory,
                 }),
                 _ => None,
             })
             .collect(),
+        binds: plan
+            .paths
+            .iter()
+            .map(|g| sandbox::ExtraBind {
+                source: opened.items[g.id].host_path.clone().unwrap_or_default(),
+                target: g.target.clone(),
+                writable: matches!(
+                    opened.items[g.id].description,
+                    Description::File { mode, .. } if mode != Mode::Read
+                ),
+            })
+            .collect(),
+        cwd: plan.cwd.clone(),
         program: Some(program.fd.as_fd()),
         run_as: args
             .uid
@@ -186,12 +347,12 @@ pub fn run(args: Args) -> Result<(), Error> {
     let prepared = sandbox::prepare(&policy, &grants)?;
     drop(grants);
     let pid_namespace = prepared.needs_fork();
-    let label = args.program.display().to_string();
+    let label = program_path.display().to_string();
     let launch = Launch::new(
         program.fd,
         &label,
         &table,
-        &plan.argdata_bytes,
+        plan.argdata.is_some().then_some(&plan.argdata_bytes[..]),
         truncate,
         plan.argv.clone(),
         plan.env.clone(),
@@ -201,12 +362,14 @@ pub fn run(args: Args) -> Result<(), Error> {
     launch.run(&mut Sandboxed(prepared), pid_namespace)
 }
 
-fn access(mode: Mode) -> Access {
-    match mode {
-        Mode::Read => Access::Read,
-        Mode::Write => Access::Write,
-        Mode::ReadWrite => Access::ReadWrite,
-        Mode::Append => Access::Append,
+fn access(mode: Mode, executable: bool) -> Access {
+    match (mode, executable) {
+        (Mode::Read, false) => Access::Read,
+        (Mode::Read, true) => Access::ReadExecute,
+        (Mode::Write, _) => Access::Write,
+        (Mode::ReadWrite, false) => Access::ReadWrite,
+        (Mode::ReadWrite, true) => Access::ReadWriteExecute,
+        (Mode::Append, _) => Access::Append,
     }
 }
 
@@ -222,6 +385,98 @@ impl Restrictions for Sandboxed {
             .install_seccomp()
             .map_err(nix::errno::Errno::from_raw)
     }
+}
+
+/// The `!exec` config equivalent to the command-line form, as YAML text.
+fn command_config(args: &Args, program: &std::path::Path) -> Result<String, ResourceError> {
+    let mut grants = Vec::new();
+    for (paths, mode) in [(&args.rw, Mode::ReadWrite), (&args.ro, Mode::Read)] {
+        for p in paths {
+            let (path, is_dir) = resources::grant_path(p)?;
+            grants.push((path, is_dir, mode));
+        }
+    }
+    let cwd = std::env::current_dir()
+        .and_then(std::fs::canonicalize)
+        .ok()
+        .filter(|cwd| {
+            grants
+                .iter()
+                .any(|(p, is_dir, _)| *is_dir && cwd.starts_with(p))
+        });
+    let env = args
+        .env
+        .iter()
+        .map(|e| match e.split_once('=') {
+            Some((name, value)) => (name.to_owned(), Some(value.to_owned())),
+            None => (e.clone(), None),
+        })
+        .collect::<Vec<_>>();
+    Ok(render_command_config(
+        program,
+        &args.command,
+        &env,
+        &grants,
+        cwd.as_deref(),
+        args.policy.as_deref().unwrap_or("devtools"),
+        args.net,
+    ))
+}
+
+/// Render the command-line form as an `!exec` document (pure; see [`command_config`]).
+pub fn render_command_config(
+    program: &std::path::Path,
+    command: &[OsString],
+    env: &[(String, Option<String>)],
+    grants: &[(PathBuf, bool, Mode)],
+    cwd: Option<&std::path::Path>,
+    policy: &str,
+    net: bool,
+) -> String {
+    use std::fmt::Write;
+    let q = |s: &str| plan::quote(s);
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# caprun's command-line form as a config; run it with\n#   caprun --policy {policy}{} {} THIS.yaml",
+        if net { " --net" } else { "" },
+        program.display()
+    );
+    let _ = writeln!(out, "!exec");
+    let argv: Vec<String> = command.iter().map(|a| q(&a.to_string_lossy())).collect();
+    let _ = writeln!(out, "argv: [{}]", argv.join(", "));
+    if env.is_empty() {
+        let _ = writeln!(out, "env: {{}}");
+    } else {
+        let _ = writeln!(out, "env:");
+        for (name, value) in env {
+            match value {
+                Some(v) => writeln!(out, "  {}: {}", q(name), q(v)),
+                None => writeln!(out, "  {}: !env {}", q(name), q(name)),
+            }
+            .expect("writing to a String");
+        }
+    }
+    if !grants.is_empty() {
+        let _ = writeln!(out, "paths:");
+        for (path, is_dir, mode) in grants {
+            let _ = writeln!(
+                out,
+                "  - !{} {{path: {}, mode: {}}}",
+                if *is_dir { "dir" } else { "file" },
+                q(&path.to_string_lossy()),
+                if *mode == Mode::Read {
+                    "read"
+                } else {
+                    "readwrite"
+                }
+            );
+        }
+    }
+    if let Some(cwd) = cwd {
+        let _ = writeln!(out, "cwd: {}", q(&cwd.to_string_lossy()));
+    }
+    out
 }
 
 fn read_config(path: Option<&PathBuf>) -> Result<(String, String), Error> {
@@ -244,5 +499,56 @@ fn read_config(path: Option<&PathBuf>) -> Result<(String, String), Error> {
                 })?;
             Ok(("<stdin>".into(), text))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excerpts_put_the_caret_under_the_column() {
+        let text = "a: 1\nfile: !flie {path: x}\n";
+        assert_eq!(
+            excerpt(text, 2, 7).unwrap(),
+            "  2 | file: !flie {path: x}\n    |       ^\n"
+        );
+        assert_eq!(
+            excerpt("\tx: !y", 1, 5).unwrap(),
+            "  1 | \tx: !y\n    | \t   ^\n"
+        );
+        assert_eq!(excerpt(text, 9, 1), None);
+    }
+
+    #[test]
+    fn the_command_line_form_renders_an_exec_config() {
+        let yaml = render_command_config(
+            std::path::Path::new("/usr/bin/make"),
+            &["make".into(), "-j2".into()],
+            &[("PATH".into(), None), ("LANG".into(), Some("C".into()))],
+            &[
+                ("/w/p".into(), true, Mode::ReadWrite),
+                ("/etc/hosts".into(), false, Mode::Read),
+            ],
+            Some(std::path::Path::new("/w/p")),
+            "devtools",
+            true,
+        );
+        assert_eq!(
+            yaml,
+            "# caprun's command-line form as a config; run it with\n\
+             #   caprun --policy devtools --net /usr/bin/make THIS.yaml\n\
+             !exec\n\
+             argv: [\"make\", \"-j2\"]\n\
+             env:\n  \"PATH\": !env \"PATH\"\n  \"LANG\": \"C\"\n\
+             paths:\n  - !dir {path: \"/w/p\", mode: readwrite}\n  - !file {path: \"/etc/hosts\", mode: read}\n\
+             cwd: \"/w/p\"\n"
+        );
+        // And it is a valid !exec config with that meaning.
+        let c = crate::config::parse(&yaml).unwrap();
+        let exec = c.exec.unwrap();
+        assert_eq!(exec.argv.len(), 2);
+        assert_eq!(exec.env.len(), 2);
+        assert_eq!(exec.paths.len(), 2);
     }
 }

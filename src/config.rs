@@ -5,8 +5,13 @@
 //! `!!binary`, `!!timestamp`, …) and turns resource tags (`!fd`, `!file`, `!socket`,
 //! `!executable`, local or under `%TAG ! tag:nuxi.nl,2015:cloudabi/`) into
 //! [`NodeKind::Resource`] indices into [`Config::resources`].
+//!
+//! A document whose root is tagged `!exec` describes a process instead (see [`Exec`]).
 
+mod exec;
 mod schema;
+
+pub use exec::{EnvEntry, Exec};
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
@@ -52,10 +57,13 @@ pub enum NodeKind {
     Seq(Vec<Node>),
     /// A mapping in document order (duplicate keys rejected).
     Map(Vec<(Node, Node)>),
-    /// A resource tag (`!fd`, `!file`, `!socket`, `!executable`): an index into
+    /// A resource tag (`!fd`, `!file`, `!dir`, `!socket`, `!executable`): an index into
     /// [`Config::resources`]. Aliases of the same anchored resource and repeated
     /// references to the same inherited descriptor share one index.
     Resource(ResourceId),
+    /// `!env NAME`: the value of caprun's own environment variable NAME. Only in the
+    /// `argv` and `env` of an `!exec` document.
+    Env(String),
 }
 
 /// Index into [`Config::resources`].
@@ -68,6 +76,9 @@ pub struct Config {
     pub root: Node,
     /// Every distinct resource, in order of first appearance in a pre-order walk.
     pub resources: Vec<Resource>,
+    /// When the root is tagged `!exec`: the process it describes (`root` is then its
+    /// `args`, or null).
+    pub exec: Option<Exec>,
 }
 
 /// One resource and where it was first written.
@@ -84,6 +95,9 @@ pub struct Resource {
 pub enum ResourceSpec {
     /// `!fd stdin|stdout|stderr|N`: an inherited descriptor (non-negative; openness is checked later).
     Fd(i32),
+    /// `!fd {listen: NAME}`: the descriptor systemd passed under that name (socket
+    /// activation: `LISTEN_PID`, `LISTEN_FDS`, `LISTEN_FDNAMES`; resolved in `resources`).
+    Listen(String),
     /// `!file {path, mode, create, truncate, …}`.
     File(FileSpec),
     /// `!socket {bind|connect, type, backlog}`.
@@ -123,6 +137,9 @@ pub struct FileSpec {
     pub nofollow: bool,
     /// Permission bits for a created file (default 0o666 & !umask).
     pub perm: u32,
+    /// Where the file or directory appears inside the sandbox when it is rendered as a
+    /// path in an `!exec` (default: its own path).
+    pub at: Option<PathBuf>,
 }
 
 /// Whether a socket binds or connects.
@@ -191,12 +208,28 @@ pub fn parse(text: &str) -> Result<Config, ConfigError> {
             pos: Pos { line: 1, col: 1 },
             kind: NodeKind::Null,
         },
+        Some(y) if is_tag(&y, "exec") => {
+            let (exec, args) = cx.exec(&y)?;
+            return Ok(Config {
+                root: args,
+                resources: cx.resources,
+                exec: Some(exec),
+            });
+        }
         Some(y) => cx.node(&y)?,
     };
     Ok(Config {
         root,
         resources: cx.resources,
+        exec: None,
     })
+}
+
+/// Whether `y` carries caprun's tag `!NAME` (local or cloudabi-run form).
+fn is_tag(y: &YNode, name: &str) -> bool {
+    y.tag
+        .as_ref()
+        .is_some_and(|t| (t.handle == "!" || t.handle == CLOUDABI_HANDLE) && t.suffix == name)
 }
 
 fn fail<T>(pos: Pos, message: impl Into<String>) -> Result<T, ConfigError> {
@@ -210,8 +243,11 @@ fn fail<T>(pos: Pos, message: impl Into<String>) -> Result<T, ConfigError> {
 const KNOWN_TAGS: &[&str] = &[
     "!fd",
     "!file",
+    "!dir",
     "!socket",
     "!executable",
+    "!exec",
+    "!env",
     "!!str",
     "!!int",
     "!!float",
@@ -231,9 +267,14 @@ const FILE_KEYS: &[&str] = &[
     "directory",
     "nofollow",
     "perm",
+    "at",
 ];
 
+const DIR_KEYS: &[&str] = &["path", "mode", "nofollow", "at"];
+
 const SOCKET_KEYS: &[&str] = &["bind", "connect", "type", "backlog"];
+
+const FD_KEYS: &[&str] = &["listen"];
 
 /// The closest of `candidates` to `word`, if close enough to be a plausible typo.
 fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
@@ -297,6 +338,7 @@ impl KeyRepr {
                     .collect(),
             ),
             NodeKind::Resource(id) => KeyRepr::Resource(*id),
+            NodeKind::Env(name) => KeyRepr::Str(format!("!env {name}")),
         }
     }
 }
@@ -323,6 +365,7 @@ fn kind_name(kind: &NodeKind) -> &'static str {
         NodeKind::Seq(_) => "a sequence",
         NodeKind::Map(_) => "a mapping",
         NodeKind::Resource(_) => "a resource",
+        NodeKind::Env(_) => "an !env value",
     }
 }
 
@@ -355,11 +398,14 @@ struct Converter<'a> {
     text: &'a str,
     resources: Vec<Resource>,
     fds: HashMap<i32, ResourceId>,
+    listens: HashMap<String, ResourceId>,
     executable: Option<ResourceId>,
     log: Vec<ResourceId>,
     anchored: HashMap<usize, (usize, usize)>,
     /// While converting an alias copy: next index into `log` and end of the slice.
     replay: Option<(usize, usize)>,
+    /// Inside the `argv` or `env` of an `!exec`, where `!env` is allowed.
+    env_allowed: bool,
 }
 
 impl<'a> Converter<'a> {
@@ -368,10 +414,12 @@ impl<'a> Converter<'a> {
             text,
             resources: Vec::new(),
             fds: HashMap::new(),
+            listens: HashMap::new(),
             executable: None,
             log: Vec::new(),
             anchored: HashMap::new(),
             replay: None,
+            env_allowed: false,
         }
     }
 
@@ -404,8 +452,19 @@ impl<'a> Converter<'a> {
             Some(tag) if tag.handle == "!" || tag.handle == CLOUDABI_HANDLE => {
                 let pos = self.tag_pos(y);
                 let (id_pos, spec) = match tag.suffix.as_str() {
-                    "fd" => (pos, ResourceSpec::Fd(fd_number(y, pos)?)),
-                    "file" => (pos, ResourceSpec::File(self.file(y, pos)?)),
+                    "fd" => (pos, self.fd(y, pos)?),
+                    "file" => (pos, ResourceSpec::File(self.file(y, pos, "!file")?)),
+                    "dir" => (pos, ResourceSpec::File(self.file(y, pos, "!dir")?)),
+                    "exec" => return fail(pos, "!exec is only valid at the root of the document"),
+                    "env" if self.env_allowed => {
+                        return Ok(Node {
+                            pos: y.pos,
+                            kind: NodeKind::Env(env_name(y, pos)?),
+                        })
+                    }
+                    "env" => {
+                        return fail(pos, "!env is only valid in the argv and env of an !exec")
+                    }
                     "socket" => (pos, ResourceSpec::Socket(self.socket(y, pos)?)),
                     "executable" => (pos, executable(y, pos)?),
                     _ => return Err(unknown_tag(tag, pos)),
@@ -419,6 +478,11 @@ impl<'a> Converter<'a> {
 
     /// Position of the node's tag: its start, unless an anchor comes first (`&a !file`).
     fn tag_pos(&self, y: &YNode) -> Pos {
+        // Only an anchored original can have an anchor before its tag; scanning the text
+        // for every node would make large configs quadratic.
+        if y.anchor.is_none() || y.is_alias {
+            return y.pos;
+        }
         let Some(line) = self.text.split('\n').nth(y.pos.line - 1) else {
             return y.pos;
         };
@@ -457,6 +521,9 @@ impl<'a> Converter<'a> {
             let fresh = self.resources.len();
             let id = match spec {
                 ResourceSpec::Fd(n) => *self.fds.entry(n).or_insert(fresh),
+                ResourceSpec::Listen(ref name) => {
+                    *self.listens.entry(name.clone()).or_insert(fresh)
+                }
                 ResourceSpec::Executable => *self.executable.get_or_insert(fresh),
                 _ => fresh,
             };
@@ -550,8 +617,33 @@ impl<'a> Converter<'a> {
         })
     }
 
-    /// `!file PATH` or `!file {path: …, mode: …, …}`.
-    fn file(&mut self, y: &YNode, pos: Pos) -> Result<FileSpec, ConfigError> {
+    /// `!fd stdin|stdout|stderr|N` or `!fd {listen: NAME}`.
+    fn fd(&mut self, y: &YNode, pos: Pos) -> Result<ResourceSpec, ConfigError> {
+        let YValue::Map(entries) = &y.value else {
+            return fd_number(y, pos).map(ResourceSpec::Fd);
+        };
+        let nodes = self.map(entries)?;
+        let mut name = None;
+        for ((_, yv), (k, v)) in entries.iter().zip(&nodes) {
+            field_name(k, "!fd", FD_KEYS)?;
+            let NodeKind::Str(s) = &v.kind else {
+                return fail(v.pos, must_be("!fd listen", "a name", yv, &v.kind));
+            };
+            if let Err(message) = check_listen_name(s) {
+                return fail(v.pos, message);
+            }
+            name = Some(s.clone());
+        }
+        match name {
+            Some(name) => Ok(ResourceSpec::Listen(name)),
+            None => fail(pos, "!fd needs {listen: NAME} in its mapping form"),
+        }
+    }
+
+    /// `!file PATH` or `!file {path: …, mode: …, …}`; with `tag` `!dir`, the same for a
+    /// directory (`directory` implied; no create, truncate or perm).
+    fn file(&mut self, y: &YNode, pos: Pos, tag: &str) -> Result<FileSpec, ConfigError> {
+        let dir = tag == "!dir";
         let mut spec = FileSpec {
             path: PathBuf::new(),
             mode: Mode::Read,
@@ -560,19 +652,21 @@ impl<'a> Converter<'a> {
             directory: false,
             nofollow: false,
             perm: 0o666,
+            at: None,
         };
+        spec.directory = dir;
         let entries = match &y.value {
             YValue::Scalar(s, Style::Plain) if schema::is_null(s) => {
-                return fail(pos, "!file needs a path")
+                return fail(pos, format!("{tag} needs a path"))
             }
             YValue::Scalar(s, _) => {
-                spec.path = check_path(s, y.pos)?;
+                spec.path = check_path(s, y.pos, tag)?;
                 return Ok(spec);
             }
             YValue::Seq(_) => {
                 return fail(
                     pos,
-                    "!file needs a mapping like {path: /some/file} or a path",
+                    format!("{tag} needs a mapping like {{path: /some/where}} or a path"),
                 )
             }
             YValue::Map(entries) => entries,
@@ -582,15 +676,24 @@ impl<'a> Converter<'a> {
         let mut needs_write: Option<(Pos, &str)> = None;
         let mut directory_at = None;
         for ((_, yv), (k, v)) in entries.iter().zip(&nodes) {
-            let name = field_name(k, "!file", FILE_KEYS)?;
-            let what = |field: &str| format!("!file {field}");
+            let name = field_name(k, tag, if dir { DIR_KEYS } else { FILE_KEYS })?;
+            let what = |field: &str| format!("{tag} {field}");
             match name {
                 "path" => {
                     let NodeKind::Str(s) = &v.kind else {
                         return fail(v.pos, must_be(&what("path"), "a string", yv, &v.kind));
                     };
-                    spec.path = check_path(s, v.pos)?;
+                    spec.path = check_path(s, v.pos, tag)?;
                     have_path = true;
+                }
+                "at" => {
+                    let NodeKind::Str(s) = &v.kind else {
+                        return fail(v.pos, must_be(&what("at"), "a string", yv, &v.kind));
+                    };
+                    if !s.starts_with('/') {
+                        return fail(v.pos, format!("{tag} at must be an absolute path"));
+                    }
+                    spec.at = Some(check_path(s, v.pos, tag)?);
                 }
                 "mode" => {
                     spec.mode = match &v.kind {
@@ -601,14 +704,14 @@ impl<'a> Converter<'a> {
                         _ => {
                             return fail(
                                 v.pos,
-                                "!file mode must be read, write, readwrite or append",
+                                format!("{tag} mode must be read, write, readwrite or append"),
                             )
                         }
                     }
                 }
                 "create" | "truncate" | "directory" | "nofollow" => {
                     let NodeKind::Bool(b) = v.kind else {
-                        return fail(v.pos, format!("!file {name} must be true or false"));
+                        return fail(v.pos, format!("{tag} {name} must be true or false"));
                     };
                     match name {
                         "create" => spec.create = b,
@@ -651,7 +754,7 @@ impl<'a> Converter<'a> {
             }
         }
         if !have_path {
-            return fail(pos, "!file needs a path");
+            return fail(pos, format!("{tag} needs a path"));
         }
         if let (Some((at, name)), Mode::Read) = (needs_write, spec.mode) {
             return fail(
@@ -662,7 +765,10 @@ impl<'a> Converter<'a> {
         // A directory's mode says what the program may do beneath it (Landlock); it is
         // never created or truncated.
         if let (Some(at), true) = (directory_at, spec.create || spec.truncate) {
-            return fail(at, "!file directory cannot be combined with create or truncate");
+            return fail(
+                at,
+                "!file directory cannot be combined with create or truncate",
+            );
         }
         Ok(spec)
     }
@@ -753,7 +859,10 @@ impl<'a> Converter<'a> {
 fn fd_number(y: &YNode, pos: Pos) -> Result<i32, ConfigError> {
     const NEED: &str = "!fd needs stdin, stdout, stderr or a descriptor number";
     let YValue::Scalar(s, _) = &y.value else {
-        return fail(pos, NEED);
+        return fail(
+            pos,
+            "!fd needs stdin, stdout, stderr, a descriptor number or {listen: NAME}",
+        );
     };
     let s = s.trim();
     match s {
@@ -771,6 +880,26 @@ fn fd_number(y: &YNode, pos: Pos) -> Result<i32, ConfigError> {
     }
 }
 
+/// A name systemd can pass in `LISTEN_FDNAMES` (as for `FileDescriptorName=`): 1 to 255
+/// printable ASCII characters, no `:`.
+fn check_listen_name(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err("!fd listen name is empty".into());
+    }
+    if name.len() > 255 {
+        return Err("!fd listen name is longer than 255 characters".into());
+    }
+    if name.contains(':') {
+        return Err(format!(
+            "!fd listen name {name:?} contains ':', which separates names in LISTEN_FDNAMES"
+        ));
+    }
+    if !name.bytes().all(|b| (b' '..=b'~').contains(&b)) {
+        return Err(format!("!fd listen name {name:?} must be printable ASCII"));
+    }
+    Ok(())
+}
+
 fn executable(y: &YNode, pos: Pos) -> Result<ResourceSpec, ConfigError> {
     match &y.value {
         YValue::Scalar(s, Style::Plain) if schema::is_null(s) => Ok(ResourceSpec::Executable),
@@ -778,14 +907,26 @@ fn executable(y: &YNode, pos: Pos) -> Result<ResourceSpec, ConfigError> {
     }
 }
 
-fn check_path(s: &str, pos: Pos) -> Result<PathBuf, ConfigError> {
+fn check_path(s: &str, pos: Pos, tag: &str) -> Result<PathBuf, ConfigError> {
     if s.is_empty() {
-        return fail(pos, "!file path is empty");
+        return fail(pos, format!("{tag} path is empty"));
     }
     if s.contains('\0') {
-        return fail(pos, "!file path contains a NUL byte");
+        return fail(pos, format!("{tag} path contains a NUL byte"));
     }
     Ok(PathBuf::from(s))
+}
+
+/// The variable name of `!env NAME`.
+fn env_name(y: &YNode, pos: Pos) -> Result<String, ConfigError> {
+    match &y.value {
+        YValue::Scalar(s, _)
+            if !s.is_empty() && !s.contains('=') && !s.contains('\0') && !schema::is_null(s) =>
+        {
+            Ok(s.clone())
+        }
+        _ => fail(pos, "!env needs a variable name, like !env PATH"),
+    }
 }
 
 /// The key of a `!file`/`!socket` field, which must be one of `known`.
@@ -869,6 +1010,7 @@ mod tests {
             directory: false,
             nofollow: false,
             perm: 0o666,
+            at: None,
         }
     }
 
@@ -1137,6 +1279,93 @@ mod tests {
     }
 
     #[test]
+    fn fd_listen_resources() {
+        let c = parse(
+            "a: !fd {listen: http}\nb: !fd stdout\nc: !fd\n  listen: admin\nd: [!fd {listen: http}]\ne: !fd {listen: 'web 2'}\n",
+        )
+        .unwrap();
+        let specs: Vec<_> = c.resources.iter().map(|r| r.spec.clone()).collect();
+        assert_eq!(
+            specs,
+            vec![
+                ResourceSpec::Listen("http".into()),
+                ResourceSpec::Fd(1),
+                ResourceSpec::Listen("admin".into()),
+                ResourceSpec::Listen("web 2".into()),
+            ]
+        );
+        let e = entries(&c.root.kind);
+        // The same name twice is one resource, like a repeated `!fd N`.
+        assert_eq!(e[0].1.kind, NodeKind::Resource(0));
+        assert_eq!(items(&e[3].1.kind)[0].kind, NodeKind::Resource(0));
+        assert_eq!(c.resources[0].pos, p(1, 4));
+        assert_eq!(c.resources[2].pos, p(3, 4));
+        // cloudabi-run's tag handle works too, and an anchor before the tag is skipped.
+        let c = parse("%TAG ! tag:nuxi.nl,2015:cloudabi/\n---\ns: &l !fd {listen: http}\nt: *l\n")
+            .unwrap();
+        assert_eq!(c.resources.len(), 1);
+        assert_eq!(c.resources[0].pos, p(3, 7));
+        assert_eq!(c.resources[0].spec, ResourceSpec::Listen("http".into()));
+    }
+
+    #[test]
+    fn fd_listen_errors() {
+        assert_eq!(
+            err("a: !fd {}"),
+            (
+                p(1, 4),
+                "!fd needs {listen: NAME} in its mapping form".into()
+            )
+        );
+        assert_eq!(
+            err("a: !fd {lisen: http}"),
+            (
+                p(1, 9),
+                "unknown !fd key \"lisen\" (did you mean listen? known: listen)".into()
+            )
+        );
+        assert_eq!(
+            err("a: !fd {listen: 8080}"),
+            (
+                p(1, 17),
+                "!fd listen must be a name, not an integer (quote it)".into()
+            )
+        );
+        assert_eq!(
+            err("a: !fd {listen: [http]}").1,
+            "!fd listen must be a name, not a sequence"
+        );
+        assert_eq!(
+            err("a: !fd {listen: ''}"),
+            (p(1, 17), "!fd listen name is empty".into())
+        );
+        assert_eq!(
+            err("a: !fd {listen: 'a:b'}").1,
+            "!fd listen name \"a:b\" contains ':', which separates names in LISTEN_FDNAMES"
+        );
+        assert_eq!(
+            err("a: !fd {listen: \"a\\tb\"}").1,
+            "!fd listen name \"a\\tb\" must be printable ASCII"
+        );
+        assert_eq!(
+            err(&format!("a: !fd {{listen: {}}}", "x".repeat(256))).1,
+            "!fd listen name is longer than 255 characters"
+        );
+        assert!(parse(&format!("a: !fd {{listen: {}}}", "x".repeat(255))).is_ok());
+        assert_eq!(
+            err("a: !fd {listen: a, listen: b}"),
+            (p(1, 20), "duplicate key \"listen\"".into())
+        );
+        assert_eq!(
+            err("a: !fd [http]"),
+            (
+                p(1, 4),
+                "!fd needs stdin, stdout, stderr, a descriptor number or {listen: NAME}".into()
+            )
+        );
+    }
+
+    #[test]
     fn file_resources() {
         let c = parse(
             "a: !file /etc/hosts\nb: !file\n  path: out.log\n  mode: append\n  create: true\n  perm: 0o600\n  nofollow: true\nc: !file {path: /srv, directory: true}\nd: !file {path: x, mode: readwrite, truncate: true}\ne: !file {path: y, mode: write, perm: 420}\n",
@@ -1253,12 +1482,12 @@ mod tests {
             err("f: !file\n  path: a\n  pth: b\n"),
             (
                 p(3, 3),
-                "unknown !file key \"pth\" (did you mean path? known: path, mode, create, truncate, directory, nofollow, perm)".into()
+                "unknown !file key \"pth\" (did you mean path? known: path, mode, create, truncate, directory, nofollow, perm, at)".into()
             )
         );
         assert_eq!(
             err("f: !file {path: a, colour: red}").1,
-            "unknown !file key \"colour\" (known: path, mode, create, truncate, directory, nofollow, perm)"
+            "unknown !file key \"colour\" (known: path, mode, create, truncate, directory, nofollow, perm, at)"
         );
         assert_eq!(
             err("f: !file {path: a, path: b}"),
@@ -1401,7 +1630,7 @@ mod tests {
     fn resource_tag_on_wrong_kind_points_at_the_tag() {
         assert_eq!(err("x:\n  - !file [a, b]\n").0, p(2, 5));
         assert_eq!(err("x:\n  - !socket [a]\n").0, p(2, 5));
-        assert_eq!(err("x:\n  - !fd {a: 1}\n").0, p(2, 5));
+        assert_eq!(err("x:\n  - !fd [a]\n").0, p(2, 5));
         assert_eq!(err("x:\n  - !executable [a]\n").0, p(2, 5));
     }
 

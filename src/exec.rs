@@ -53,7 +53,7 @@ pub struct Launch {
     // Executed through `regs` after the rearrangement; owned here until then.
     _program: OwnedFd,
     // Kept alive so the table's descriptors stay valid until the rearrangement.
-    _memfd: OwnedFd,
+    _memfd: Option<OwnedFd>,
     stderr_copy: Option<OwnedFd>,
     plan: FdPlan,
     truncate: Vec<RawFd>,
@@ -68,19 +68,22 @@ pub struct Launch {
 impl Launch {
     /// Prepare a launch.
     ///
-    /// `table` holds the descriptor for each slot; the argdata goes into a sealed memfd
-    /// placed right after them. `truncate` lists slots to truncate at launch. `program`
+    /// `table` holds the descriptor for each slot; the argdata, if any, goes into a
+    /// sealed memfd placed right after them. `truncate` lists slots to truncate at launch. `program`
     /// is the descriptor to execute and `label` names it in error messages.
     pub fn new(
         program: OwnedFd,
         label: &str,
         table: &[RawFd],
-        argdata: &[u8],
+        argdata: Option<&[u8]>,
         truncate: Vec<RawFd>,
         argv: Vec<CString>,
         envp: Vec<CString>,
     ) -> Result<Launch, ExecError> {
-        let memfd = sys::sealed_memfd(c"argdata", argdata).map_err(ExecError::Memfd)?;
+        let memfd = argdata
+            .map(|data| sys::sealed_memfd(c"argdata", data))
+            .transpose()
+            .map_err(ExecError::Memfd)?;
         // A close-on-exec copy of stderr, so that a failure after the rearrangement still
         // reaches the original stderr. Placed at 3 or above, never over stdio.
         let stderr_copy = if sys::fd_is_open(2) {
@@ -91,7 +94,7 @@ impl Launch {
             None
         };
         let mut sources = table.to_vec();
-        sources.push(memfd.as_raw_fd());
+        sources.extend(memfd.as_ref().map(|m| m.as_raw_fd()));
         let mut controls = vec![program.as_raw_fd()];
         controls.extend(stderr_copy.as_ref().map(|f| f.as_raw_fd()));
         let plan = fdmap::plan(&sources, &controls)?;

@@ -5,9 +5,9 @@ fn main() {
         Ok(None) => 0,
         Ok(Some(args)) => match caprun::cli::run(args) {
             Ok(()) => 0,
-            Err(e) => {
-                eprintln!("caprun: {e}");
-                e.exit_code()
+            Err(f) => {
+                eprint!("caprun: {}\n{}", f.error, f.excerpt.unwrap_or_default());
+                f.error.exit_code()
             }
         },
         Err(e) => {

@@ -40,6 +40,14 @@ pub enum ResourceError {
         /// The underlying error.
         source: io::Error,
     },
+    /// A path granted on the command line cannot be used.
+    #[error("{}: {source}", path.display())]
+    Grant {
+        /// The path given.
+        path: PathBuf,
+        /// Why.
+        source: io::Error,
+    },
     /// PROGRAM exists but cannot be executed (exit status 126).
     #[error("{}: {reason}", path.display())]
     ProgramNotExecutable {
@@ -69,7 +77,8 @@ pub struct Program {
 }
 
 /// Open PROGRAM and check that it can plausibly be executed: a regular file with an
-/// execute bit for us, starting with an ELF or `#!` header.
+/// execute bit for us, starting with an ELF header (a `#!` script cannot be executed
+/// through a close-on-exec descriptor).
 pub fn open_program(path: &Path) -> Result<Program, ResourceError> {
     let file = File::options()
         .read(true)
@@ -98,8 +107,15 @@ pub fn open_program(path: &Path) -> Result<Program, ResourceError> {
     }
     let mut head = [0u8; 4];
     let n = nix::sys::uio::pread(&file, &mut head, 0).map_err(|e| not_exec(e.desc()))?;
-    if !(head[..n].starts_with(b"\x7fELF") || head[..n].starts_with(b"#!")) {
-        return Err(not_exec("not an executable format (no ELF or #! header)"));
+    if head[..n].starts_with(b"#!") {
+        // The kernel runs a script's interpreter on /dev/fd/N, which a close-on-exec
+        // descriptor (and a sandbox without /proc) cannot provide.
+        return Err(not_exec(
+            "is a #! script: caprun executes programs by descriptor; run its interpreter instead",
+        ));
+    }
+    if !head[..n].starts_with(b"\x7fELF") {
+        return Err(not_exec("not an executable format (no ELF header)"));
     }
     let name = path
         .file_name()
@@ -110,6 +126,40 @@ pub fn open_program(path: &Path) -> Result<Program, ResourceError> {
         path: path.to_owned(),
         name: CString::new(name).expect("paths contain no NUL"),
     })
+}
+
+/// Find the program of the command-line form: a path when it contains a `/`, else the
+/// first executable regular file of that name in `PATH` (as a shell would).
+pub fn find_program(name: &OsStr) -> Result<PathBuf, ResourceError> {
+    let name_path = Path::new(name);
+    if name.as_bytes().contains(&b'/') {
+        return Ok(name_path.to_owned());
+    }
+    let path = std::env::var_os("PATH").unwrap_or_else(|| "/usr/local/bin:/usr/bin:/bin".into());
+    for dir in std::env::split_paths(&path) {
+        let candidate = dir.join(name_path);
+        if let Ok(meta) = std::fs::metadata(&candidate) {
+            if meta.is_file() && meta.permissions().mode() & 0o111 != 0 {
+                return Ok(candidate);
+            }
+        }
+    }
+    Err(ResourceError::ProgramNotFound {
+        path: name_path.to_owned(),
+        source: io::Error::new(io::ErrorKind::NotFound, "not found in PATH"),
+    })
+}
+
+/// A path granted on the command line (`--rw`/`--ro`): canonical, and whether it is a
+/// directory.
+pub fn grant_path(path: &Path) -> Result<(PathBuf, bool), ResourceError> {
+    let not_usable = |e: io::Error| ResourceError::Grant {
+        path: path.to_owned(),
+        source: e,
+    };
+    let canonical = std::fs::canonicalize(path).map_err(not_usable)?;
+    let meta = std::fs::metadata(&canonical).map_err(not_usable)?;
+    Ok((canonical, meta.is_dir()))
 }
 
 /// A descriptor for one resource.
@@ -128,6 +178,13 @@ pub enum Handle {
 pub enum Description {
     /// `!fd N`.
     Inherited {
+        /// The inherited number.
+        fd: RawFd,
+    },
+    /// `!fd {listen: NAME}`: a descriptor passed by systemd socket activation.
+    Listen {
+        /// The name it was passed under (`LISTEN_FDNAMES`).
+        name: String,
         /// The inherited number.
         fd: RawFd,
     },
@@ -169,6 +226,8 @@ pub struct Opened {
     pub description: Description,
     /// Truncate it at launch (deferred so that a failed launch truncates nothing).
     pub truncate: bool,
+    /// For a file or directory: its canonical host path (where a bind takes it from).
+    pub host_path: Option<PathBuf>,
 }
 
 /// Every resource of a config, indexed like [`Config::resources`].
@@ -214,14 +273,158 @@ impl Drop for Resources {
 /// Check that every inherited descriptor the config names is open. Call this before
 /// caprun opens anything itself, so that no descriptor of caprun's passes for inherited.
 pub fn check_inherited(config: &Config) -> Result<(), ResourceError> {
+    let mut passed = None;
     for r in &config.resources {
-        if let ResourceSpec::Fd(fd) = r.spec {
-            if !crate::sys::fd_is_open(fd) {
+        match &r.spec {
+            ResourceSpec::Fd(fd) if !crate::sys::fd_is_open(*fd) => {
                 return Err(at(r.pos, format!("descriptor {fd} is not open")));
             }
+            ResourceSpec::Listen(name) => {
+                let passed = passed.get_or_insert_with(listen_fds_from_env);
+                let fd = resolve_listen(name, passed).map_err(|e| at(r.pos, e))?;
+                if !crate::sys::fd_is_open(fd) {
+                    return Err(at(
+                        r.pos,
+                        format!("!fd {{listen: {name}}}: descriptor {fd} is not open"),
+                    ));
+                }
+            }
+            _ => {}
         }
     }
     Ok(())
+}
+
+/// `SD_LISTEN_FDS_START`: systemd passes its descriptors from 3 on.
+pub const LISTEN_FDS_START: RawFd = 3;
+
+/// Why the descriptors of systemd socket activation cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ListenError {
+    /// `LISTEN_PID` is not set: nothing was passed.
+    #[error("no descriptors were passed (LISTEN_PID is not set; start caprun by systemd socket activation)")]
+    NotPassed,
+    /// `LISTEN_PID` names another process: the variables were meant for it.
+    #[error("LISTEN_PID is {env_pid}, not caprun's pid {pid}: the descriptors were passed to another process")]
+    OtherPid {
+        /// `LISTEN_PID` as set.
+        env_pid: u32,
+        /// caprun's pid.
+        pid: u32,
+    },
+    /// A variable does not parse.
+    #[error("{var}={value:?} is not valid")]
+    Invalid {
+        /// The variable.
+        var: &'static str,
+        /// Its value.
+        value: String,
+    },
+    /// `LISTEN_FDNAMES` does not name every descriptor exactly once.
+    #[error("LISTEN_FDNAMES has {names} names for {fds} descriptors (LISTEN_FDS)")]
+    NameCount {
+        /// Names in `LISTEN_FDNAMES`.
+        names: usize,
+        /// `LISTEN_FDS`.
+        fds: usize,
+    },
+}
+
+/// The descriptors passed by systemd socket activation, as `(name, fd)` in order, from the
+/// values of `LISTEN_PID`, `LISTEN_FDS` and `LISTEN_FDNAMES` (`None`: unset) for the
+/// process `pid` (as `sd_listen_fds_with_names(3)`, except that a `LISTEN_PID` naming
+/// another process is an error). Descriptors start at [`LISTEN_FDS_START`]; without
+/// `LISTEN_FDNAMES` every name is `unknown`.
+pub fn listen_fds(
+    pid: u32,
+    env_pid: Option<&str>,
+    env_fds: Option<&str>,
+    env_names: Option<&str>,
+) -> Result<Vec<(String, RawFd)>, ListenError> {
+    let number = |var: &'static str, value: &str| {
+        let invalid = || ListenError::Invalid {
+            var,
+            value: value.to_owned(),
+        };
+        if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(invalid());
+        }
+        value.parse::<u32>().map_err(|_| invalid())
+    };
+    let env_pid = number("LISTEN_PID", env_pid.ok_or(ListenError::NotPassed)?)?;
+    if env_pid != pid {
+        return Err(ListenError::OtherPid { env_pid, pid });
+    }
+    let Some(env_fds) = env_fds else {
+        return Ok(Vec::new());
+    };
+    let count = number("LISTEN_FDS", env_fds)?;
+    if count > (RawFd::MAX - LISTEN_FDS_START) as u32 {
+        return Err(ListenError::Invalid {
+            var: "LISTEN_FDS",
+            value: env_fds.to_owned(),
+        });
+    }
+    let count = count as usize;
+    let names: Vec<String> = match env_names {
+        None => vec!["unknown".to_owned(); count],
+        Some("") => Vec::new(),
+        Some(names) => names.split(':').map(str::to_owned).collect(),
+    };
+    if names.len() != count {
+        return Err(ListenError::NameCount {
+            names: names.len(),
+            fds: count,
+        });
+    }
+    Ok(names.into_iter().zip(LISTEN_FDS_START..).collect())
+}
+
+/// [`listen_fds`] for this process and its environment.
+fn listen_fds_from_env() -> Result<Vec<(String, RawFd)>, ListenError> {
+    let var = |name| std::env::var_os(name).map(|v| v.to_string_lossy().into_owned());
+    listen_fds(
+        std::process::id(),
+        var("LISTEN_PID").as_deref(),
+        var("LISTEN_FDS").as_deref(),
+        var("LISTEN_FDNAMES").as_deref(),
+    )
+}
+
+/// The one descriptor passed under `name`; the error message starts with the tag.
+fn resolve_listen(
+    name: &str,
+    passed: &Result<Vec<(String, RawFd)>, ListenError>,
+) -> Result<RawFd, String> {
+    let tag = format!("!fd {{listen: {name}}}");
+    let passed = passed.as_ref().map_err(|e| format!("{tag}: {e}"))?;
+    let fds: Vec<RawFd> = passed
+        .iter()
+        .filter(|(n, _)| n == name)
+        .map(|&(_, fd)| fd)
+        .collect();
+    match fds[..] {
+        [fd] => Ok(fd),
+        [] if passed.is_empty() => Err(format!(
+            "{tag}: no descriptor named {name:?} was passed (LISTEN_FDS passed none)"
+        )),
+        [] => Err(format!(
+            "{tag}: no descriptor named {name:?} was passed (passed: {})",
+            passed
+                .iter()
+                .map(|(n, fd)| format!("{n:?} at {fd}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+        _ => Err(format!(
+            "{tag}: {} descriptors were passed as {name:?} ({}); give each socket unit its own FileDescriptorName=",
+            fds.len(),
+            fds.iter()
+                .map(|fd| fd.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
 }
 
 /// Open every resource of `config`. Inherited descriptors must already have been
@@ -231,19 +434,35 @@ pub fn open_all(config: &Config, program: &Program) -> Result<Resources, Resourc
         items: Vec::with_capacity(config.resources.len()),
         created: Vec::new(),
     };
+    let mut passed = None;
     for r in &config.resources {
         let opened = match &r.spec {
             ResourceSpec::Fd(fd) => Opened {
                 handle: Handle::Inherited(*fd),
                 description: Description::Inherited { fd: *fd },
                 truncate: false,
+                host_path: None,
             },
+            ResourceSpec::Listen(name) => {
+                let passed = passed.get_or_insert_with(listen_fds_from_env);
+                let fd = resolve_listen(name, passed).map_err(|e| at(r.pos, e))?;
+                Opened {
+                    handle: Handle::Inherited(fd),
+                    description: Description::Listen {
+                        name: name.clone(),
+                        fd,
+                    },
+                    truncate: false,
+                    host_path: None,
+                }
+            }
             ResourceSpec::Executable => Opened {
                 handle: Handle::Program,
                 description: Description::Executable {
                     path: program.path.clone(),
                 },
                 truncate: false,
+                host_path: None,
             },
             ResourceSpec::File(spec) => open_file(spec, &mut res.created)
                 .map_err(|e| at(r.pos, format!("{}: {e}", spec.path.display())))?,
@@ -302,7 +521,12 @@ fn open_file(spec: &FileSpec, created: &mut Vec<PathBuf>) -> io::Result<Opened> 
     if spec.truncate && !meta.file_type().is_file() {
         return Err(io::Error::other("truncate: not a regular file"));
     }
+    // The kernel's name for what was opened: symlinks resolved, absolute.
+    let host_path = std::fs::read_link(format!("/proc/self/fd/{}", file.as_raw_fd()))
+        .or_else(|_| std::path::absolute(&spec.path))
+        .ok();
     Ok(Opened {
+        host_path,
         handle: Handle::Owned(file.into()),
         description: Description::File {
             path: spec.path.clone(),
@@ -403,6 +627,7 @@ fn open_socket(spec: &SocketSpec, created: &mut Vec<PathBuf>) -> io::Result<Open
             address,
         },
         truncate: false,
+        host_path: None,
     })
 }
 
@@ -440,7 +665,10 @@ mod tests {
             resolve("[::1]:0").unwrap(),
             Addr::Inet("[::1]:0".parse().unwrap())
         );
-        assert_eq!(resolve("/run/x.sock").unwrap(), Addr::Unix("/run/x.sock".into()));
+        assert_eq!(
+            resolve("/run/x.sock").unwrap(),
+            Addr::Unix("/run/x.sock".into())
+        );
         assert_eq!(resolve("@name").unwrap(), Addr::Abstract(b"name".to_vec()));
         assert!(resolve("no-such-host.invalid:80").is_err());
     }
@@ -488,10 +716,14 @@ mod tests {
             directory: false,
             nofollow: false,
             perm: 0o600,
+            at: None,
         };
         let mut created = Vec::new();
         let a = open_file(&spec("a"), &mut created).unwrap();
-        assert!(matches!(a.description, Description::File { created: true, .. }));
+        assert!(matches!(
+            a.description,
+            Description::File { created: true, .. }
+        ));
         let res = Resources {
             items: vec![a],
             created,
@@ -523,6 +755,7 @@ mod tests {
             directory: false,
             nofollow: false,
             perm: 0o666,
+            at: None,
         };
         let o = open_file(&spec, &mut created).unwrap();
         assert!(matches!(
@@ -533,6 +766,100 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn listen_fds_follow_sd_listen_fds() {
+        let named = |v: &[(&str, RawFd)]| -> Vec<(String, RawFd)> {
+            v.iter().map(|&(n, fd)| (n.to_owned(), fd)).collect()
+        };
+        assert_eq!(
+            listen_fds(42, Some("42"), Some("2"), Some("http:admin")),
+            Ok(named(&[("http", 3), ("admin", 4)]))
+        );
+        // Without LISTEN_FDNAMES every descriptor is "unknown".
+        assert_eq!(
+            listen_fds(42, Some("42"), Some("2"), None),
+            Ok(named(&[("unknown", 3), ("unknown", 4)]))
+        );
+        assert_eq!(listen_fds(42, Some("42"), Some("0"), Some("")), Ok(vec![]));
+        assert_eq!(listen_fds(42, Some("42"), None, None), Ok(vec![]));
+        assert_eq!(
+            listen_fds(42, None, Some("1"), Some("http")),
+            Err(ListenError::NotPassed)
+        );
+        assert_eq!(
+            listen_fds(42, Some("42"), Some("1"), Some("a:b")),
+            Err(ListenError::NameCount { names: 2, fds: 1 })
+        );
+        assert_eq!(
+            listen_fds(42, Some("42"), Some("1"), Some("")),
+            Err(ListenError::NameCount { names: 0, fds: 1 })
+        );
+        for (pid, fds) in [
+            ("x", "1"),
+            ("", "1"),
+            ("+42", "1"),
+            ("42", "-1"),
+            ("42", "1 "),
+        ] {
+            assert!(
+                matches!(
+                    listen_fds(42, Some(pid), Some(fds), None),
+                    Err(ListenError::Invalid { .. })
+                ),
+                "{pid:?} {fds:?}"
+            );
+        }
+        assert!(matches!(
+            listen_fds(42, Some("42"), Some("2147483647"), None),
+            Err(ListenError::Invalid {
+                var: "LISTEN_FDS",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn listen_pid_of_another_process_is_rejected() {
+        let e = listen_fds(42, Some("41"), Some("1"), Some("http")).unwrap_err();
+        assert_eq!(
+            e,
+            ListenError::OtherPid {
+                env_pid: 41,
+                pid: 42
+            }
+        );
+        assert_eq!(
+            e.to_string(),
+            "LISTEN_PID is 41, not caprun's pid 42: the descriptors were passed to another process"
+        );
+        assert_eq!(
+            resolve_listen("http", &Err(e)).unwrap_err(),
+            "!fd {listen: http}: LISTEN_PID is 41, not caprun's pid 42: the descriptors were passed to another process"
+        );
+    }
+
+    #[test]
+    fn listen_names_resolve_to_exactly_one_descriptor() {
+        let passed = listen_fds(7, Some("7"), Some("3"), Some("http:admin:admin"));
+        assert_eq!(resolve_listen("http", &passed), Ok(3));
+        assert_eq!(
+            resolve_listen("web", &passed).unwrap_err(),
+            "!fd {listen: web}: no descriptor named \"web\" was passed (passed: \"http\" at 3, \"admin\" at 4, \"admin\" at 5)"
+        );
+        assert_eq!(
+            resolve_listen("admin", &passed).unwrap_err(),
+            "!fd {listen: admin}: 2 descriptors were passed as \"admin\" (4, 5); give each socket unit its own FileDescriptorName="
+        );
+        assert_eq!(
+            resolve_listen("http", &Ok(vec![])).unwrap_err(),
+            "!fd {listen: http}: no descriptor named \"http\" was passed (LISTEN_FDS passed none)"
+        );
+        assert_eq!(
+            resolve_listen("unknown", &listen_fds(7, Some("7"), Some("1"), None)),
+            Ok(3)
+        );
     }
 
     #[test]

@@ -309,6 +309,14 @@ fn exit_statuses() {
     assert!(String::from_utf8_lossy(&missing.stderr).starts_with("caprun: /nonexistent/program: "));
     let not_exec = run(&["--policy=none", "/etc/hostname"], "");
     assert_eq!(not_exec.status.code(), Some(126), "{not_exec:?}");
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("script");
+    std::fs::write(&script, "#!/bin/sh\necho ran\n").unwrap();
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let out = run(&["--policy=none", script.to_str().unwrap()], "");
+    assert_eq!(out.status.code(), Some(126), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is a #! script"));
+    assert!(out.stdout.is_empty());
     let usage = run(&[], "");
     assert_eq!(usage.status.code(), Some(125));
     let usage = run(&["--policy=none", "--no-such-option", "x"], "");
@@ -404,10 +412,22 @@ fn resource_errors_name_file_line_and_column() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(125), "{config}: {err}");
         assert!(out.stdout.is_empty(), "{config}: the program ran");
-        assert_eq!(err.lines().count(), 1, "{err}");
         let want = format!("caprun: {}{expected}", cfg.display());
         assert!(err.starts_with(&want), "{config}:\n got {err}\nwant {want}");
+        // One line of message, then the config line with a caret under the column.
+        assert_caret(&err, config, 2, 4);
     }
+}
+
+/// `err` is one message line, then line `line` of `source` and a caret at `col`.
+fn assert_caret(err: &str, source: &str, line: usize, col: usize) {
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 3, "{err}");
+    let src = source.lines().nth(line - 1).unwrap_or(""); // "" at the end of input
+    assert_eq!(lines[1], format!("  {line} | {src}"), "{err}");
+    let caret = lines[2].split_once(" | ").unwrap().1;
+    assert_eq!(caret.chars().count(), col, "caret column in {err}");
+    assert!(caret.ends_with('^'), "{err}");
 }
 
 #[test]
@@ -444,7 +464,8 @@ fn bad_config_corpus_fails_with_positions_and_runs_nothing() {
             path.display()
         );
         assert!(err.contains(msg), "{}: {err} lacks {msg}", path.display());
-        assert_eq!(err.lines().count(), 1, "{err}");
+        let (line, col) = pos.split_once(':').unwrap();
+        assert_caret(&err, &text, line.parse().unwrap(), col.parse().unwrap());
         n += 1;
     }
     assert!(n >= 12, "only {n} bad configs");

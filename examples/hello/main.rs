@@ -32,7 +32,11 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
             None => default.to_owned(),
         })
     };
-    let line = format!("{}, {}!\n", text("greeting", "Hello")?, text("name", "world")?);
+    let line = format!(
+        "{}, {}!\n",
+        text("greeting", "Hello")?,
+        text("name", "world")?
+    );
     let out = root.map_get("out")?.ok_or("no `out` in the config")?;
     let mut fds = Vec::new();
     match out.seq_iter() {

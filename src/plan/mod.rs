@@ -2,15 +2,17 @@
 //!
 //! Pure functions over the config tree: the descriptor table (which resource lands at
 //! which number), the argdata value and bytes with each descriptor replaced by its new
-//! number, argv and the environment. The rearrangement itself is planned in [`fdmap`].
+//! number, argv and the environment; for an `!exec` document also the paths to grant
+//! and the working directory. The rearrangement itself is planned in [`fdmap`].
 
 pub mod fdmap;
 
 use std::ffi::{CStr, CString};
+use std::path::PathBuf;
 
 use argdata::Value;
 
-use crate::config::{Config, Mode, Node, NodeKind, ResourceId};
+use crate::config::{Config, Exec, Mode, Node, NodeKind, Pos, ResourceId, ResourceSpec};
 use crate::resources::Description;
 
 /// The data of one launch.
@@ -18,14 +20,39 @@ use crate::resources::Description;
 pub struct Plan {
     /// `table[i]` is the resource that becomes descriptor `i`.
     pub table: Vec<ResourceId>,
-    /// The argdata tree, `Fd(i)` meaning descriptor `i`.
-    pub argdata: Value,
+    /// The argdata tree, `Fd(i)` meaning descriptor `i`; `None` for an `!exec` without
+    /// `args` (then there is no memfd and no `ARGDATA_FD`).
+    pub argdata: Option<Value>,
     /// `argdata` serialized; the content of the memfd at descriptor `table.len()`.
     pub argdata_bytes: Vec<u8>,
     /// The program's argv.
     pub argv: Vec<CString>,
     /// The program's whole environment.
     pub env: Vec<CString>,
+    /// Files and directories the program reaches by path (`!exec`): bound into the
+    /// sandbox and granted by Landlock.
+    pub paths: Vec<PathGrant>,
+    /// The working directory inside the sandbox (`!exec cwd`).
+    pub cwd: Option<PathBuf>,
+}
+
+/// A resource the program reaches by path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathGrant {
+    /// The `!file`/`!dir` resource.
+    pub id: ResourceId,
+    /// Where it appears inside the sandbox (the path rendered into argv/env).
+    pub target: PathBuf,
+}
+
+/// An `!exec` value that cannot be rendered.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}:{}: {message}", pos.line, pos.col)]
+pub struct PlanError {
+    /// Where in the config.
+    pub pos: Pos,
+    /// What is wrong.
+    pub message: String,
 }
 
 impl Plan {
@@ -48,10 +75,155 @@ pub fn build(config: &Config, argv0: &CStr) -> Plan {
     let env = vec![CString::new(format!("ARGDATA_FD={}", table.len())).expect("no NUL")];
     Plan {
         table,
-        argdata,
+        argdata: Some(argdata),
         argdata_bytes,
         argv: vec![argv0.to_owned()],
         env,
+        paths: Vec::new(),
+        cwd: None,
+    }
+}
+
+/// Plan an `!exec` document.
+///
+/// Descriptors 0, 1 and 2 are `stdio`; every other descriptor gets the next number in
+/// order of first appearance, walking `argv`, `env` and `args` in document order (an
+/// inherited descriptor that is also in stdio keeps its stdio number). In argv and env
+/// a descriptor renders as its number, a `!file` or `!dir` as its path inside the
+/// sandbox (its `at`, else `host_path` of it), `!env NAME` as `getenv(NAME)`.
+/// `args`, when present, becomes argdata at the next descriptor, named by
+/// `ARGDATA_FD` at the end of the environment.
+pub fn build_exec(
+    config: &Config,
+    exec: &Exec,
+    host_path: &dyn Fn(ResourceId) -> PathBuf,
+    getenv: &dyn Fn(&str) -> Option<String>,
+) -> Result<Plan, PlanError> {
+    let mut r = Renderer {
+        config,
+        host_path,
+        getenv,
+        slot_of: vec![None; config.resources.len()],
+        table: Vec::new(),
+        paths: Vec::new(),
+    };
+    for n in &exec.stdio {
+        let NodeKind::Resource(id) = n.kind else {
+            unreachable!("config makes every stdio entry a resource")
+        };
+        r.table.push(id);
+        r.slot_of[id].get_or_insert((r.table.len() - 1) as u32);
+    }
+    let mut argv = Vec::new();
+    let mut env = Vec::new();
+    let mut argdata = None;
+    for key in &exec.order {
+        match key.as_str() {
+            "argv" => {
+                for n in &exec.argv {
+                    argv.push(r.render(n)?);
+                }
+            }
+            "env" => {
+                for e in &exec.env {
+                    let value = r.render(&e.value)?;
+                    env.push(cstring(
+                        format!("{}={}", e.name, value.to_string_lossy()),
+                        e.pos,
+                    )?);
+                }
+            }
+            "args" => argdata = Some(to_value(&config.root, &mut r.slot_of, &mut r.table)),
+            _ => {}
+        }
+    }
+    let cwd = match &exec.cwd {
+        None => None,
+        Some(n) => match &n.kind {
+            NodeKind::Str(s) => Some(PathBuf::from(s)),
+            NodeKind::Resource(id) => Some(r.path(*id)),
+            _ => unreachable!("config checks cwd"),
+        },
+    };
+    for n in &exec.paths {
+        if let NodeKind::Resource(id) = n.kind {
+            r.path(id);
+        }
+    }
+    let argdata_bytes = argdata.as_ref().map(Value::to_bytes).unwrap_or_default();
+    if argdata.is_some() {
+        env.push(CString::new(format!("ARGDATA_FD={}", r.table.len())).expect("no NUL"));
+    }
+    Ok(Plan {
+        table: r.table,
+        argdata,
+        argdata_bytes,
+        argv,
+        env,
+        paths: r.paths,
+        cwd,
+    })
+}
+
+fn cstring(s: String, pos: Pos) -> Result<CString, PlanError> {
+    CString::new(s).map_err(|_| PlanError {
+        pos,
+        message: "contains a NUL byte".into(),
+    })
+}
+
+/// Renders `!exec` argv items and env values.
+struct Renderer<'a> {
+    config: &'a Config,
+    host_path: &'a dyn Fn(ResourceId) -> PathBuf,
+    getenv: &'a dyn Fn(&str) -> Option<String>,
+    slot_of: Vec<Option<u32>>,
+    table: Vec<ResourceId>,
+    paths: Vec<PathGrant>,
+}
+
+impl Renderer<'_> {
+    /// The path of a `!file`/`!dir` inside the sandbox, granted once.
+    fn path(&mut self, id: ResourceId) -> PathBuf {
+        if let Some(g) = self.paths.iter().find(|g| g.id == id) {
+            return g.target.clone();
+        }
+        let ResourceSpec::File(spec) = &self.config.resources[id].spec else {
+            unreachable!("only !file and !dir render as paths")
+        };
+        let target = spec.at.clone().unwrap_or_else(|| (self.host_path)(id));
+        self.paths.push(PathGrant {
+            id,
+            target: target.clone(),
+        });
+        target
+    }
+
+    fn render(&mut self, n: &Node) -> Result<CString, PlanError> {
+        let text = match &n.kind {
+            NodeKind::Str(s) => s.clone(),
+            NodeKind::Int(i) => i.to_string(),
+            NodeKind::Float(f) => f.to_string(),
+            NodeKind::Bool(b) => b.to_string(),
+            NodeKind::Env(name) => (self.getenv)(name).ok_or_else(|| PlanError {
+                pos: n.pos,
+                message: format!("!env {name}: not set in caprun's environment"),
+            })?,
+            NodeKind::Resource(id) => match self.config.resources[*id].spec {
+                ResourceSpec::File(_) => self.path(*id).to_string_lossy().into_owned(),
+                _ => {
+                    let table = &mut self.table;
+                    self.slot_of[*id]
+                        .get_or_insert_with(|| {
+                            table.push(*id);
+                            (table.len() - 1) as u32
+                        })
+                        .to_string()
+                }
+            },
+            _ => unreachable!("config checks argv and env values"),
+        };
+        cstring(text, n.pos)
     }
 }
 
@@ -64,12 +236,9 @@ fn to_value(node: &Node, slot_of: &mut [Option<u32>], table: &mut Vec<ResourceId
         NodeKind::Str(s) => Value::Str(s.clone()),
         NodeKind::Binary(b) => Value::Binary(b.clone()),
         NodeKind::Timestamp(t) => Value::Timestamp(*t),
-        NodeKind::Seq(items) => Value::Seq(
-            items
-                .iter()
-                .map(|n| to_value(n, slot_of, table))
-                .collect(),
-        ),
+        NodeKind::Seq(items) => {
+            Value::Seq(items.iter().map(|n| to_value(n, slot_of, table)).collect())
+        }
         NodeKind::Map(entries) => Value::Map(
             entries
                 .iter()
@@ -79,6 +248,7 @@ fn to_value(node: &Node, slot_of: &mut [Option<u32>], table: &mut Vec<ResourceId
                 })
                 .collect(),
         ),
+        NodeKind::Env(_) => unreachable!("config allows !env only in an !exec's argv and env"),
         NodeKind::Resource(id) => {
             let slot = *slot_of[*id].get_or_insert_with(|| {
                 table.push(*id);
@@ -99,7 +269,9 @@ pub fn quote(s: &str) -> String {
             '\\' => out.push_str("\\\\"),
             '\n' => out.push_str("\\n"),
             '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
             c => out.push(c),
         }
     }
@@ -134,6 +306,9 @@ pub fn render_dry_run(plan: &Plan, program: &str, descriptions: &[Description]) 
     for (slot, &id) in plan.table.iter().enumerate() {
         let d = match &descriptions[id] {
             Description::Inherited { fd } => format!("{{kind: inherited, fd: {fd}}}"),
+            Description::Listen { name, fd } => {
+                format!("{{kind: listen, name: {}, fd: {fd}}}", quote(name))
+            }
             Description::File {
                 path,
                 mode,
@@ -159,18 +334,31 @@ pub fn render_dry_run(plan: &Plan, program: &str, descriptions: &[Description]) 
                 quote(address)
             ),
             Description::Executable { path } => {
-                format!("{{kind: executable, path: {}}}", quote(&path.to_string_lossy()))
+                format!(
+                    "{{kind: executable, path: {}}}",
+                    quote(&path.to_string_lossy())
+                )
             }
         };
         let _ = writeln!(out, "  {slot}: {d}");
     }
+    let Some(argdata) = &plan.argdata else {
+        if plan.table.is_empty() {
+            // `descriptors:` with nothing under it would read as null.
+            out.truncate(out.len() - "descriptors:\n".len());
+            let _ = writeln!(out, "descriptors: {{}}");
+        }
+        render_paths(&mut out, plan, descriptions);
+        return out;
+    };
     let _ = writeln!(
         out,
         "  {}: {{kind: argdata, bytes: {}}}",
         plan.argdata_fd(),
         plan.argdata_bytes.len()
     );
-    let tree = plan.argdata.to_yaml();
+    render_paths(&mut out, plan, descriptions);
+    let tree = argdata.to_yaml();
     let tree = tree.trim_end();
     if tree.contains('\n') || tree.starts_with("- ") || tree.starts_with("? ") {
         let _ = writeln!(out, "argdata:");
@@ -181,6 +369,35 @@ pub fn render_dry_run(plan: &Plan, program: &str, descriptions: &[Description]) 
         let _ = writeln!(out, "argdata: {tree}");
     }
     out
+}
+
+/// The `paths:` and `cwd:` of an `!exec` launch.
+fn render_paths(out: &mut String, plan: &Plan, descriptions: &[Description]) {
+    use std::fmt::Write;
+    if !plan.paths.is_empty() {
+        let _ = writeln!(out, "paths:");
+        for g in &plan.paths {
+            if let Description::File {
+                path,
+                mode,
+                directory,
+                ..
+            } = &descriptions[g.id]
+            {
+                let _ = writeln!(
+                    out,
+                    "  - {{at: {}, host: {}, kind: {}, mode: {}}}",
+                    quote(&g.target.to_string_lossy()),
+                    quote(&path.to_string_lossy()),
+                    if *directory { "directory" } else { "file" },
+                    mode_name(*mode)
+                );
+            }
+        }
+    }
+    if let Some(cwd) = &plan.cwd {
+        let _ = writeln!(out, "cwd: {}", quote(&cwd.to_string_lossy()));
+    }
 }
 
 #[cfg(test)]
@@ -221,11 +438,12 @@ mod tests {
         let config = Config {
             root,
             resources: res(3),
+            exec: None,
         };
         let plan = build(&config, c"prog");
         assert_eq!(plan.table, vec![2, 0, 1]);
         assert_eq!(
-            plan.argdata,
+            plan.argdata.clone().unwrap(),
             Value::Map(vec![
                 (
                     Value::Str("a".into()),
@@ -237,7 +455,7 @@ mod tests {
         );
         assert_eq!(plan.env, vec![CString::new("ARGDATA_FD=3").unwrap()]);
         assert_eq!(plan.argv, vec![CString::new("prog").unwrap()]);
-        assert_eq!(plan.argdata_bytes, plan.argdata.to_bytes());
+        assert_eq!(plan.argdata_bytes, plan.argdata.unwrap().to_bytes());
     }
 
     #[test]
@@ -255,12 +473,13 @@ mod tests {
             &Config {
                 root,
                 resources: vec![],
+                exec: None,
             },
             c"p",
         );
         assert!(plan.table.is_empty());
         assert_eq!(
-            plan.argdata,
+            plan.argdata.unwrap(),
             Value::Seq(vec![
                 Value::Null,
                 Value::Bool(true),
@@ -271,6 +490,99 @@ mod tests {
                 Value::Timestamp(-1),
             ])
         );
+    }
+
+    fn exec_plan(text: &str) -> Result<Plan, PlanError> {
+        let config = crate::config::parse(text).unwrap();
+        let exec = config.exec.clone().unwrap();
+        build_exec(
+            &config,
+            &exec,
+            &|id| PathBuf::from(format!("/host/{id}")),
+            &|name| (name == "HOME").then(|| "/home/me".to_owned()),
+        )
+    }
+
+    fn strs(v: &[CString]) -> Vec<&str> {
+        v.iter().map(|s| s.to_str().unwrap()).collect()
+    }
+
+    #[test]
+    fn exec_renders_descriptors_as_numbers_and_paths_as_paths() {
+        let p = exec_plan(
+            "!exec\n\
+             argv: [srv, --listen-fd, !socket {bind: \"127.0.0.1:0\"}, --data, !dir {path: /srv, mode: readwrite}, --log-fd, !fd stderr, -n, 3, 1.5, true]\n\
+             env: {HOME: !env HOME, OUT: !fd 7, ETC: !file {path: /etc/hosts, at: /hosts}}\n",
+        )
+        .unwrap();
+        // stdio are 0-2 (the default inherited three); the socket is the first other
+        // descriptor (3); stderr keeps its stdio number; !fd 7 comes next (4).
+        assert_eq!(
+            strs(&p.argv),
+            [
+                "srv",
+                "--listen-fd",
+                "3",
+                "--data",
+                "/host/1",
+                "--log-fd",
+                "2",
+                "-n",
+                "3",
+                "1.5",
+                "true"
+            ]
+        );
+        assert_eq!(strs(&p.env), ["HOME=/home/me", "OUT=4", "ETC=/hosts"]);
+        assert_eq!(p.table.len(), 5);
+        assert_eq!(p.argdata, None);
+        assert_eq!(
+            p.paths
+                .iter()
+                .map(|g| g.target.to_str().unwrap())
+                .collect::<Vec<_>>(),
+            ["/host/1", "/hosts"]
+        );
+    }
+
+    #[test]
+    fn exec_numbering_follows_document_order_and_args_become_argdata() {
+        let p = exec_plan(
+            "!exec\nenv: {A: !fd 9}\nargs: {s: !fd 8, again: !fd 9}\nargv: [p, !fd 8]\nstdio: [null, !fd 1, !fd 1]\n",
+        )
+        .unwrap();
+        // env first (9 → 3), then args (8 → 4), then argv reuses 4.
+        assert_eq!(strs(&p.env), ["A=3", "ARGDATA_FD=5"]);
+        assert_eq!(strs(&p.argv), ["p", "4"]);
+        assert_eq!(
+            p.argdata,
+            Some(Value::Map(vec![
+                (Value::Str("s".into()), Value::Fd(4)),
+                (Value::Str("again".into()), Value::Fd(3)),
+            ]))
+        );
+        // stdout twice in stdio: one resource at two slots.
+        assert_eq!(p.table[1], p.table[2]);
+    }
+
+    #[test]
+    fn exec_cwd_and_paths() {
+        let p = exec_plan(
+            "!exec\nargv: [p]\ncwd: !dir {path: /w, at: /work}\npaths: [!dir /a, !file /b]\n",
+        )
+        .unwrap();
+        assert_eq!(p.cwd, Some(PathBuf::from("/work")));
+        assert_eq!(p.paths.len(), 3);
+        let p = exec_plan("!exec\nargv: [p]\ncwd: /tmp\n").unwrap();
+        assert_eq!(p.cwd, Some(PathBuf::from("/tmp")));
+        assert!(p.paths.is_empty());
+    }
+
+    #[test]
+    fn exec_missing_env_is_an_error_at_its_position() {
+        let e = exec_plan("!exec\nargv: [p, !env NOPE]\n").unwrap_err();
+        assert_eq!((e.pos.line, e.pos.col), (2, 11));
+        assert_eq!(e.message, "!env NOPE: not set in caprun's environment");
     }
 
     #[test]

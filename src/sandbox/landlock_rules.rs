@@ -27,6 +27,10 @@ pub enum Access {
     ReadWrite,
     /// Append only.
     Append,
+    /// Read and execute (a toolchain directory such as `~/.cargo`, or a program).
+    ReadExecute,
+    /// Read, write and execute (a build directory whose products are run).
+    ReadWriteExecute,
 }
 
 /// A granted file or directory, as an open descriptor.
@@ -45,9 +49,10 @@ pub struct Grant<'a> {
 /// Directories: read → `READ_FILE | READ_DIR`; write and read-write → also `WRITE_FILE`,
 /// `TRUNCATE`, making and removing files, directories, symlinks, sockets and FIFOs, and
 /// `REFER`; append → read plus `WRITE_FILE`, `MAKE_REG`, `MAKE_DIR` (create and append,
-/// no removal, no truncation). Never `EXECUTE`, devices or device ioctls.
+/// no removal, no truncation); read-execute → read plus `EXECUTE`. No other mode gives
+/// `EXECUTE`; none gives devices or device ioctls.
 /// Files: read → `READ_FILE`; write → `WRITE_FILE | TRUNCATE`; read-write → both and
-/// `IOCTL_DEV`; append → `WRITE_FILE`.
+/// `IOCTL_DEV`; append → `WRITE_FILE`; read-execute → `READ_FILE | EXECUTE`.
 pub fn rights(access: Access, is_dir: bool, abi: ABI) -> BitFlags<AccessFs> {
     use AccessFs::*;
     let all = AccessFs::from_all(abi);
@@ -77,8 +82,17 @@ pub fn rights(access: Access, is_dir: bool, abi: ABI) -> BitFlags<AccessFs> {
         (Access::ReadWrite, false) => r | w | IoctlDev,
         (Access::Append, true) => r | WriteFile | MakeReg | MakeDir,
         (Access::Append, false) => WriteFile.into(),
+        (Access::ReadExecute, _) => r | Execute,
+        (Access::ReadWriteExecute, _) => r | w | Execute,
     };
     set & all
+}
+
+/// Rights beneath a `root.tmpfs` mount: every file-system right of the ABI except making
+/// character and block devices and device ioctls (reading, writing, executing, creating,
+/// removing, renaming, truncating).
+pub fn scratch_rights(abi: ABI) -> BitFlags<AccessFs> {
+    AccessFs::from_all(abi) & !(AccessFs::MakeChar | AccessFs::MakeBlock | AccessFs::IoctlDev)
 }
 
 /// Rights beneath a policy bind: read and execute.
@@ -193,13 +207,16 @@ pub struct Enforced {
 
 /// Build the ruleset: `grants` from the config, the program descriptor (gets
 /// `EXECUTE | READ_FILE`), the policy's bind sources opened `O_PATH` (read and execute
-/// beneath). `None` when the mode is `off`, or `best-effort` on a kernel without Landlock.
+/// beneath). `network`: the program may use the host network, so the TCP bind/connect
+/// rights are not handled (otherwise they are, with no rule: denied). `None` when the
+/// mode is `off`, or `best-effort` on a kernel without Landlock.
 pub fn build(
     policy_name: &str,
     mode: LandlockMode,
     grants: &[Grant<'_>],
     program: Option<BorrowedFd<'_>>,
     binds: &[(BorrowedFd<'_>, bool, bool)],
+    network: bool,
 ) -> Result<Option<LandlockPlan>, LandlockError> {
     if mode == LandlockMode::Off {
         return Ok(None);
@@ -230,7 +247,7 @@ pub fn build(
         .set_compatibility(level)
         .handle_access(AccessFs::from_all(abi))
         .map_err(err("file system rights"))?;
-    if support.abi >= 4 {
+    if support.abi >= 4 && !network {
         rs = rs
             .handle_access(AccessNet::from_all(abi))
             .map_err(err("network rights"))?;
@@ -270,6 +287,25 @@ impl LandlockPlan {
     /// What the kernel supports, known before enforcing.
     pub fn support(&self) -> &Support {
         &self.support
+    }
+
+    /// Add a rule allowing [`scratch_rights`] beneath the directory `dir` (a `root.tmpfs`
+    /// mount, opened once it exists: after `pivot_root`, before
+    /// [`restrict_self`](Self::restrict_self)). Does nothing without a ruleset (Landlock
+    /// missing in `best-effort` mode, or already enforced).
+    pub fn allow_all_beneath(&mut self, dir: BorrowedFd<'_>) -> Result<(), LandlockError> {
+        let Some(rs) = self.ruleset.take() else {
+            return Ok(());
+        };
+        let abi = ABI::from(self.support.abi);
+        let rs = rs
+            .add_rule(PathBeneath::new(dir, scratch_rights(abi)))
+            .map_err(|source| LandlockError::Ruleset {
+                what: format!("rule on the tmpfs descriptor {}", dir.as_raw_fd()),
+                source,
+            })?;
+        self.ruleset = Some(rs);
+        Ok(())
     }
 
     /// Enforce the ruleset on the calling thread (also sets no_new_privs). With `required`,
@@ -346,7 +382,7 @@ mod tests {
             access: Access::ReadWrite,
             is_dir: true,
         }];
-        let mut plan = build("test", LandlockMode::Required, &grants, None, &[])
+        let mut plan = build("test", LandlockMode::Required, &grants, None, &[], false)
             .unwrap()
             .unwrap();
         let inside = inside.to_str().unwrap().to_string();

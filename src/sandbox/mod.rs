@@ -8,9 +8,11 @@
 //! launcher:
 //!
 //! 1. [`Prepared::enter`] — before the descriptor rearrangement: namespaces (unshare,
-//!    uid/gid maps), hostname, the new root (mounts, `pivot_root`), rlimits, Landlock
-//!    `restrict_self` (after the mounts: a Landlock domain forbids mount changes), then the
-//!    capability drop (securebits, bounding, ambient, capset, no_new_privs);
+//!    uid/gid maps), hostname, the new root (the policy's binds, `root.tmpfs` mounts, the
+//!    caller's [`ExtraBind`]s, symlinks, `pivot_root`), rlimits, the Landlock rules of the
+//!    tmpfs mounts (they exist only now) and `restrict_self` (after the mounts: a Landlock
+//!    domain forbids mount changes), the capability drop (securebits, bounding, ambient,
+//!    capset, no_new_privs), and last the change into [`Grants::cwd`];
 //! 2. the lead's descriptor rearrangement;
 //! 3. [`Prepared::install_seccomp`] — raw system calls, no allocation — just before
 //!    `execveat` (which every policy's filter allows).
@@ -30,6 +32,7 @@ mod tests;
 #[cfg(test)]
 pub(crate) mod testutil;
 
+use std::ffi::CString;
 use std::os::fd::{AsFd, BorrowedFd, FromRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -71,6 +74,38 @@ pub enum SandboxError {
         /// Why.
         source: std::io::Error,
     },
+    /// An [`ExtraBind`] source could not be opened (or its mount flags read).
+    #[error("cannot bind {}: {source}", path.display())]
+    Bind {
+        /// The host path.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// An [`ExtraBind`] target is not an absolute path below `/`.
+    #[error("cannot bind {} at {}: the target must be an absolute path other than /", path.display(), target.display())]
+    BindTarget {
+        /// The host path.
+        path: PathBuf,
+        /// The requested path inside.
+        target: PathBuf,
+    },
+    /// Something needs a mount namespace and the policy has none.
+    #[error("{what} needs a policy with a mount namespace (policy `{policy}` has none)")]
+    NeedsMount {
+        /// What needs it.
+        what: String,
+        /// The policy.
+        policy: String,
+    },
+    /// The working directory ([`Grants::cwd`]) cannot be entered.
+    #[error("cannot change into the working directory {}: {source}", path.display())]
+    Cwd {
+        /// The path (inside the sandbox).
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
     /// A kernel feature the policy needs is missing.
     #[error("{feature} is not available (policy `{policy}` needs it; try --policy {hint})")]
     Unavailable {
@@ -91,6 +126,25 @@ pub enum SandboxError {
     },
 }
 
+/// A host file or directory bound into the sandbox for the caller (a `!dir`/`!file` of an
+/// `!exec` config, or `--rw`/`--ro`), after the policy's binds and `root.tmpfs` mounts.
+///
+/// It only makes the path exist inside the new root: the Landlock rights on it come from
+/// the caller's [`Grants::files`]. Without a mount namespace in the policy, a bind with
+/// `target == source` mounts nothing (the host path is already there) and any other is
+/// an error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExtraBind {
+    /// Absolute host path; must exist (opened `O_PATH` by [`prepare`]).
+    pub source: PathBuf,
+    /// Absolute path inside the sandbox (usually `source`).
+    pub target: PathBuf,
+    /// Bound read-write; otherwise read-only (`MS_RDONLY | MS_NOSUID | MS_NODEV`, plus
+    /// the flags the host mount has locked). A character device is bound without
+    /// `MS_NODEV` in either case.
+    pub writable: bool,
+}
+
 /// What the config grants, and how to run.
 #[derive(Debug, Default)]
 pub struct Grants<'a> {
@@ -102,6 +156,12 @@ pub struct Grants<'a> {
     pub run_as: Option<Identity>,
     /// Where the new root is assembled; `None`: [`DEFAULT_STAGING`].
     pub staging: Option<PathBuf>,
+    /// Host paths bound into the new root, in order, after the policy's binds.
+    pub binds: Vec<ExtraBind>,
+    /// The working directory of the program (a path inside the sandbox), entered at the
+    /// very end of [`Prepared::enter`]; `None`: `/` with a mount namespace, else the
+    /// caller's.
+    pub cwd: Option<PathBuf>,
 }
 
 /// What was enforced, for the launcher to report.
@@ -123,6 +183,9 @@ pub struct Prepared {
     landlock: Option<landlock_rules::LandlockPlan>,
     last_cap: Option<u32>,
     seccomp: Option<seccompiler::BpfProgram>,
+    /// `root.tmpfs` paths inside the new root (Landlock rules added in `enter`).
+    tmpfs: Vec<CString>,
+    cwd: Option<(CString, PathBuf)>,
     report: Report,
 }
 
@@ -158,7 +221,13 @@ pub fn prepare(policy: &Policy, grants: &Grants<'_>) -> Result<Prepared, Sandbox
                     hint: "none",
                 });
             }
-            Some(seccomp::compile(sp)?)
+            if policy.network {
+                let mut sp = sp.clone();
+                allow_inet_sockets(&mut sp);
+                Some(seccomp::compile(&sp)?)
+            } else {
+                Some(seccomp::compile(sp)?)
+            }
         }
         None => None,
     };
@@ -195,9 +264,83 @@ pub fn prepare(policy: &Policy, grants: &Grants<'_>) -> Result<Prepared, Sandbox
             is_dir: meta.is_dir(),
             locked_flags: locked,
             device: b.device,
+            writable: false,
+            char_device: false,
         });
         bind_fds.push((fd, meta.is_dir(), b.device));
     }
+
+    // The caller's binds: must exist; mounted only with a mount namespace.
+    let has_mount = policy.has(policy::Namespace::Mount);
+    let mut extra = Vec::new();
+    for b in &grants.binds {
+        if !b.target.is_absolute() || b.target == Path::new("/") {
+            return Err(SandboxError::BindTarget {
+                path: b.source.clone(),
+                target: b.target.clone(),
+            });
+        }
+        let bind_err = |source| SandboxError::Bind {
+            path: b.source.clone(),
+            source,
+        };
+        let file = std::fs::File::from(open_path(&b.source).map_err(bind_err)?);
+        let meta = file.metadata().map_err(bind_err)?;
+        if !has_mount {
+            if b.target != b.source {
+                return Err(SandboxError::NeedsMount {
+                    what: format!("binding {} at {}", b.source.display(), b.target.display()),
+                    policy: policy.name.clone(),
+                });
+            }
+            continue;
+        }
+        extra.push(namespaces::ResolvedBind {
+            source: b.source.clone(),
+            target: b.target.clone(),
+            is_dir: meta.is_dir(),
+            locked_flags: namespaces::locked_flags(&b.source).map_err(bind_err)?,
+            device: false,
+            writable: b.writable,
+            char_device: std::os::unix::fs::FileTypeExt::is_char_device(&meta.file_type()),
+        });
+    }
+    if !policy.tmpfs.is_empty() && !has_mount {
+        return Err(SandboxError::NeedsMount {
+            what: "root.tmpfs".into(),
+            policy: policy.name.clone(),
+        });
+    }
+    let tmpfs = policy
+        .tmpfs
+        .iter()
+        .map(|p| path_cstring(p))
+        .collect::<Result<Vec<_>, _>>()?;
+
+    // The working directory: checked now when it is a host path.
+    let cwd = match &grants.cwd {
+        Some(p) => {
+            if !has_mount {
+                match std::fs::metadata(p) {
+                    Ok(m) if m.is_dir() => {}
+                    Ok(_) => {
+                        return Err(SandboxError::Cwd {
+                            path: p.clone(),
+                            source: std::io::Error::from_raw_os_error(libc::ENOTDIR),
+                        })
+                    }
+                    Err(source) => {
+                        return Err(SandboxError::Cwd {
+                            path: p.clone(),
+                            source,
+                        })
+                    }
+                }
+            }
+            Some((path_cstring(p)?, p.clone()))
+        }
+        None => None,
+    };
 
     // Namespaces and the new root (checks user namespace availability).
     let mount = if policy.has(policy::Namespace::Mount) {
@@ -210,7 +353,13 @@ pub fn prepare(policy: &Policy, grants: &Grants<'_>) -> Result<Prepared, Sandbox
             .iter()
             .map(|s| (s.link.clone(), s.target.clone()))
             .collect();
-        Some(namespaces::MountPlan::new(&staging, &resolved, &links)?)
+        Some(namespaces::MountPlan::new(
+            &staging,
+            &resolved,
+            &policy.tmpfs,
+            &extra,
+            &links,
+        )?)
     } else {
         None
     };
@@ -227,6 +376,7 @@ pub fn prepare(policy: &Policy, grants: &Grants<'_>) -> Result<Prepared, Sandbox
         &grants.files,
         grants.program,
         &binds,
+        policy.network,
     )?;
     if let Some(l) = &landlock {
         for m in &l.support().missing {
@@ -249,8 +399,46 @@ pub fn prepare(policy: &Policy, grants: &Grants<'_>) -> Result<Prepared, Sandbox
         landlock,
         last_cap,
         seccomp,
+        tmpfs,
+        cwd,
         report,
     })
+}
+
+fn path_cstring(p: &Path) -> Result<CString, SandboxError> {
+    CString::new(p.as_os_str().as_bytes())
+        .map_err(|_| namespaces::NamespaceError::Nul(p.to_path_buf()).into())
+}
+
+/// `network: true`: add `socket(AF_INET | AF_INET6, SOCK_STREAM | SOCK_DGRAM, …)` (any
+/// `SOCK_NONBLOCK`/`SOCK_CLOEXEC` flags) as alternatives of the `socket` rule. A policy
+/// that allows `socket` unconditionally or answers it with an errno is left as it is.
+fn allow_inet_sockets(sp: &mut policy::SeccompPolicy) {
+    use policy::{ArgCondition, CmpOp, SyscallRule};
+    if sp.allow.contains("socket") || sp.errno.contains_key("socket") {
+        return;
+    }
+    let eq = |index, mask, value: libc::c_int| ArgCondition {
+        index,
+        wide: false,
+        mask,
+        op: CmpOp::Eq,
+        value: value as u64,
+    };
+    const SOCK_TYPE_MASK: u64 = 0xf;
+    let rule = sp
+        .rules
+        .entry("socket".to_string())
+        .or_insert_with(|| SyscallRule {
+            nr: libc::SYS_socket,
+            alternatives: Vec::new(),
+        });
+    for family in [libc::AF_INET, libc::AF_INET6] {
+        for ty in [libc::SOCK_STREAM, libc::SOCK_DGRAM] {
+            rule.alternatives
+                .push(vec![eq(0, None, family), eq(1, Some(SOCK_TYPE_MASK), ty)]);
+        }
+    }
 }
 
 impl Prepared {
@@ -261,10 +449,40 @@ impl Prepared {
     pub fn enter(&mut self) -> Result<(), SandboxError> {
         self.ns.enter()?;
         if let Some(l) = &mut self.landlock {
+            // The tmpfs mounts exist only now, inside the new root.
+            for t in &self.tmpfs {
+                // SAFETY: a valid C string; the result is checked before being owned.
+                let fd = unsafe {
+                    libc::open(
+                        t.as_ptr(),
+                        libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC,
+                    )
+                };
+                if fd < 0 {
+                    return Err(namespaces::NamespaceError::Sys {
+                        step: "open tmpfs",
+                        path: t.to_string_lossy().into_owned(),
+                        source: std::io::Error::last_os_error(),
+                    }
+                    .into());
+                }
+                // SAFETY: fd is a fresh descriptor owned by nobody else (closed on drop).
+                let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+                l.allow_all_beneath(fd.as_fd())?;
+            }
             self.report.landlock = Some(l.restrict_self()?);
         }
         if let Some(last) = self.last_cap {
             self.report.caps = Some(caps::drop_all(last)?);
+        }
+        if let Some((c, path)) = &self.cwd {
+            // SAFETY: a valid C string.
+            if unsafe { libc::chdir(c.as_ptr()) } != 0 {
+                return Err(SandboxError::Cwd {
+                    path: path.clone(),
+                    source: std::io::Error::last_os_error(),
+                });
+            }
         }
         Ok(())
     }

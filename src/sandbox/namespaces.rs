@@ -105,11 +105,18 @@ enum MountStep {
         target: CString,
         remount: libc::c_ulong,
     },
+    Tmpfs(CString),
     Symlink {
         target: CString,
         link: CString,
     },
 }
+
+/// `open_tree` flags (linux/mount.h).
+const OPEN_TREE_CLONE: libc::c_uint = 1;
+const AT_RECURSIVE: libc::c_uint = 0x8000;
+/// `move_mount` flag: the source is the descriptor itself.
+const MOVE_MOUNT_F_EMPTY_PATH: libc::c_uint = 0x4;
 
 /// The new root: every path computed ahead.
 #[derive(Debug)]
@@ -130,8 +137,31 @@ pub struct ResolvedBind {
     /// `MS_NOSUID | MS_NODEV | MS_NOEXEC | atime` flags the source mount already has
     /// (a remount inside a user namespace must keep them).
     pub locked_flags: libc::c_ulong,
-    /// A device node: bound writable and without `MS_NODEV`.
+    /// A device node of `root.devices`: bound writable and without `MS_NODEV`.
     pub device: bool,
+    /// Bound writable (no `MS_RDONLY`): an [`ExtraBind`](super::ExtraBind) asked for it.
+    pub writable: bool,
+    /// The source is a character device: bound without `MS_NODEV` (an
+    /// [`ExtraBind`](super::ExtraBind) of `/dev/tty`, say).
+    pub char_device: bool,
+}
+
+impl ResolvedBind {
+    /// The flags of the remount that follows the bind.
+    fn remount_flags(&self) -> libc::c_ulong {
+        let base = libc::MS_BIND | libc::MS_REMOUNT | libc::MS_NOSUID | self.locked_flags;
+        if self.device {
+            return base | libc::MS_NOEXEC;
+        }
+        let mut f = base;
+        if !self.writable {
+            f |= libc::MS_RDONLY;
+        }
+        if !self.char_device {
+            f |= libc::MS_NODEV;
+        }
+        f
+    }
 }
 
 /// The mount flags of `statvfs(path)` that a read-only remount must keep.
@@ -162,65 +192,85 @@ pub fn locked_flags(path: &Path) -> std::io::Result<libc::c_ulong> {
     Ok(f)
 }
 
+/// `p` (absolute, inside the new root) under `staging`.
+fn inside(staging: &Path, p: &Path) -> PathBuf {
+    staging.join(p.strip_prefix("/").unwrap_or(p))
+}
+
+/// Steps creating `p` and its ancestors in the new root (once each).
+fn mkdirs(
+    staging: &Path,
+    p: &Path,
+    made: &mut Vec<PathBuf>,
+    steps: &mut Vec<MountStep>,
+) -> Result<(), NamespaceError> {
+    let mut acc = PathBuf::from("/");
+    for c in p.components().skip(1) {
+        acc.push(c);
+        if !made.contains(&acc) {
+            made.push(acc.clone());
+            steps.push(MountStep::Mkdir(cstr(&inside(staging, &acc))?));
+        }
+    }
+    Ok(())
+}
+
+/// Steps binding `b`: its parents, its mount point, the bind and the remount.
+fn bind_steps(
+    staging: &Path,
+    b: &ResolvedBind,
+    made: &mut Vec<PathBuf>,
+    steps: &mut Vec<MountStep>,
+) -> Result<(), NamespaceError> {
+    if let Some(parent) = b.target.parent() {
+        mkdirs(staging, parent, made, steps)?;
+    }
+    let target = inside(staging, &b.target);
+    steps.push(if b.is_dir {
+        MountStep::Mkdir(cstr(&target)?)
+    } else {
+        MountStep::Touch(cstr(&target)?)
+    });
+    steps.push(MountStep::Bind {
+        source: cstr(&b.source)?,
+        target: cstr(&target)?,
+        remount: b.remount_flags(),
+    });
+    Ok(())
+}
+
 impl MountPlan {
     /// Plan a root built on a tmpfs mounted at `staging` (an existing host directory, only
-    /// covered inside the new mount namespace; `/tmp` by default), with `binds` (in order)
-    /// and `symlinks`.
+    /// covered inside the new mount namespace; `/tmp` by default). In order: the policy's
+    /// `binds`, fresh writable `tmpfs` mounts (mode 1777, `MS_NOSUID | MS_NODEV`), the
+    /// caller's `extra` binds (so that they may sit beneath a tmpfs), then `symlinks`.
+    /// Missing parent directories of every target are created in the root's tmpfs.
     pub fn new(
         staging: &Path,
         binds: &[ResolvedBind],
+        tmpfs: &[PathBuf],
+        extra: &[ResolvedBind],
         symlinks: &[(PathBuf, PathBuf)],
     ) -> Result<MountPlan, NamespaceError> {
         let mut steps = Vec::new();
         let mut made: Vec<PathBuf> = Vec::new();
-        let inside = |p: &Path| staging.join(p.strip_prefix("/").unwrap_or(p));
-        let mut mkdirs = |p: &Path, steps: &mut Vec<MountStep>| -> Result<(), NamespaceError> {
-            let mut acc = PathBuf::from("/");
-            for c in p.components().skip(1) {
-                acc.push(c);
-                if !made.contains(&acc) {
-                    made.push(acc.clone());
-                    steps.push(MountStep::Mkdir(cstr(&inside(&acc))?));
-                }
-            }
-            Ok(())
-        };
         for b in binds {
-            if let Some(parent) = b.target.parent() {
-                mkdirs(parent, &mut steps)?;
-            }
-            let target = inside(&b.target);
-            steps.push(if b.is_dir {
-                MountStep::Mkdir(cstr(&target)?)
-            } else {
-                MountStep::Touch(cstr(&target)?)
-            });
-            steps.push(MountStep::Bind {
-                source: cstr(&b.source)?,
-                target: cstr(&target)?,
-                remount: if b.device {
-                    libc::MS_BIND
-                        | libc::MS_REMOUNT
-                        | libc::MS_NOSUID
-                        | libc::MS_NOEXEC
-                        | b.locked_flags
-                } else {
-                    libc::MS_BIND
-                        | libc::MS_REMOUNT
-                        | libc::MS_RDONLY
-                        | libc::MS_NOSUID
-                        | libc::MS_NODEV
-                        | b.locked_flags
-                },
-            });
+            bind_steps(staging, b, &mut made, &mut steps)?;
+        }
+        for t in tmpfs {
+            mkdirs(staging, t, &mut made, &mut steps)?;
+            steps.push(MountStep::Tmpfs(cstr(&inside(staging, t))?));
+        }
+        for b in extra {
+            bind_steps(staging, b, &mut made, &mut steps)?;
         }
         for (link, target) in symlinks {
             if let Some(parent) = link.parent() {
-                mkdirs(parent, &mut steps)?;
+                mkdirs(staging, parent, &mut made, &mut steps)?;
             }
             steps.push(MountStep::Symlink {
                 target: cstr(target)?,
-                link: cstr(&inside(link))?,
+                link: cstr(&inside(staging, link))?,
             });
         }
         Ok(MountPlan {
@@ -246,6 +296,35 @@ impl MountPlan {
             {
                 return Err(sys_err("make / private", root));
             }
+        }
+        // Every bind source is cloned (a detached copy of its mount tree) before the
+        // tmpfs covers `staging`: a source beneath `staging` (the host's /tmp) stays
+        // reachable. The clones are attached below with move_mount.
+        let mut trees: Vec<std::os::fd::OwnedFd> = Vec::with_capacity(self.steps.len());
+        for step in &self.steps {
+            if let MountStep::Bind { source, .. } = step {
+                // SAFETY: open_tree with a valid C string and flags; the result is checked
+                // before being owned.
+                let fd = unsafe {
+                    libc::syscall(
+                        libc::SYS_open_tree,
+                        libc::AT_FDCWD,
+                        source.as_ptr(),
+                        OPEN_TREE_CLONE | libc::O_CLOEXEC as libc::c_uint | AT_RECURSIVE,
+                    )
+                };
+                if fd < 0 {
+                    return Err(sys_err("bind", source));
+                }
+                // SAFETY: a fresh descriptor owned by nobody else.
+                trees.push(unsafe {
+                    <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd as i32)
+                });
+            }
+        }
+        let mut trees = trees.into_iter();
+        // SAFETY: mount with valid C strings owned by the plan or literals.
+        unsafe {
             if libc::mount(
                 tmpfs.as_ptr(),
                 self.staging.as_ptr(),
@@ -287,14 +366,17 @@ impl MountPlan {
                     target,
                     remount,
                 } => {
-                    // SAFETY: valid C strings, null fstype/data as bind mounts allow.
+                    let tree = trees.next().ok_or_else(|| sys_err("bind", source))?;
+                    // SAFETY: move_mount of a descriptor we own onto a valid C string;
+                    // mount with valid C strings and null fstype/data as remounts allow.
                     unsafe {
-                        if libc::mount(
-                            source.as_ptr(),
+                        if libc::syscall(
+                            libc::SYS_move_mount,
+                            std::os::fd::AsRawFd::as_raw_fd(&tree),
+                            c"".as_ptr(),
+                            libc::AT_FDCWD,
                             target.as_ptr(),
-                            std::ptr::null(),
-                            libc::MS_BIND | libc::MS_REC,
-                            std::ptr::null(),
+                            MOVE_MOUNT_F_EMPTY_PATH,
                         ) != 0
                         {
                             return Err(sys_err("bind", source));
@@ -307,8 +389,23 @@ impl MountPlan {
                             std::ptr::null(),
                         ) != 0
                         {
-                            return Err(sys_err("remount read-only", target));
+                            return Err(sys_err("remount bind", target));
                         }
+                    }
+                }
+                MountStep::Tmpfs(target) => {
+                    // SAFETY: valid C strings (plan-owned or literals).
+                    if unsafe {
+                        libc::mount(
+                            tmpfs.as_ptr(),
+                            target.as_ptr(),
+                            tmpfs.as_ptr(),
+                            libc::MS_NOSUID | libc::MS_NODEV,
+                            c"mode=1777".as_ptr().cast(),
+                        )
+                    } != 0
+                    {
+                        return Err(sys_err("mount tmpfs on", target));
                     }
                 }
                 MountStep::Symlink { target, link } => {
@@ -396,7 +493,7 @@ impl NamespacePlan {
         mount: Option<MountPlan>,
     ) -> Result<NamespacePlan, NamespaceError> {
         let mut flags = 0;
-        for ns in &policy.namespaces {
+        for ns in policy.entered_namespaces() {
             flags |= ns.clone_flag();
         }
         let user = if policy.has(Namespace::User) {

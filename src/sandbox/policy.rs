@@ -22,6 +22,7 @@ const BUILTINS: &[(&str, &str)] = &[
         include_str!("../../policies/unprivileged.yaml"),
     ),
     ("none", include_str!("../../policies/none.yaml")),
+    ("devtools", include_str!("../../policies/devtools.yaml")),
 ];
 
 /// How deep `extends:` chains may go (also stops cycles).
@@ -210,6 +211,13 @@ pub struct Policy {
     pub binds: Vec<Bind>,
     /// Symlinks in the new root.
     pub symlinks: Vec<Symlink>,
+    /// Fresh writable tmpfs mounts inside the new root (`root.tmpfs`; needs a mount
+    /// namespace). Landlock allows every file operation beneath them, execution included.
+    pub tmpfs: Vec<PathBuf>,
+    /// The program may use the host network (`network: true`): the network namespace is
+    /// not entered even if listed, seccomp also allows `socket` for `AF_INET`/`AF_INET6`
+    /// (stream and datagram types), and Landlock does not handle TCP bind/connect.
+    pub network: bool,
     /// Landlock mode.
     pub landlock: LandlockMode,
     /// Capability handling.
@@ -230,6 +238,8 @@ impl Policy {
             namespaces: BTreeSet::new(),
             binds: Vec::new(),
             symlinks: Vec::new(),
+            tmpfs: Vec::new(),
+            network: false,
             landlock: LandlockMode::Off,
             capabilities: CapsMode::Drop,
             hostname: None,
@@ -242,11 +252,26 @@ impl Policy {
     pub fn has(&self, ns: Namespace) -> bool {
         self.namespaces.contains(&ns)
     }
+
+    /// Let the program use the host network, as `network: true` does (the command line's
+    /// `--net`).
+    pub fn allow_network(&mut self) {
+        self.network = true;
+    }
+
+    /// The namespaces actually entered: [`namespaces`](Self::namespaces) without
+    /// `network` when [`network`](Self::network) is set.
+    pub fn entered_namespaces(&self) -> impl Iterator<Item = Namespace> + '_ {
+        self.namespaces
+            .iter()
+            .copied()
+            .filter(move |ns| !(self.network && *ns == Namespace::Network))
+    }
 }
 
 /// The names of the built-in policies.
 pub fn builtin_names() -> &'static [&'static str] {
-    &["strict", "default", "unprivileged", "none"]
+    &["strict", "default", "unprivileged", "none", "devtools"]
 }
 
 /// The YAML text of a built-in policy.
@@ -392,9 +417,13 @@ fn parse_at(
         None => Policy::empty(file),
     };
 
+    // Where this file declares `root.tmpfs` and `namespaces` (for the check below).
+    let mut tmpfs_pos = None;
+    let mut namespaces_pos = None;
     for (key, knode, v) in &entries {
         match *key {
             "extends" => {}
+            "network" => policy.network = cx.bool(v, "network")?,
             "namespaces" => {
                 let mut set = BTreeSet::new();
                 for item in cx.seq(v, "namespaces")? {
@@ -408,8 +437,13 @@ fn parse_at(
                     set.insert(ns);
                 }
                 policy.namespaces = set;
+                namespaces_pos = Some(knode.pos);
             }
-            "root" => parse_root(&cx, v, &mut policy)?,
+            "root" => {
+                if let Some(p) = parse_root(&cx, v, &mut policy)? {
+                    tmpfs_pos = Some(p);
+                }
+            }
             "landlock" => {
                 policy.landlock = match cx.scalar(v, "landlock")? {
                     "required" => LandlockMode::Required,
@@ -476,11 +510,27 @@ fn parse_at(
                 return Err(cx.err(
                     knode.pos,
                     format!(
-                        "unknown key `{other}` (extends, namespaces, root, landlock, capabilities, hostname, rlimits, seccomp)"
+                        "unknown key `{other}` (extends, namespaces, root, network, landlock, capabilities, hostname, rlimits, seccomp)"
                     ),
                 ))
             }
         }
+    }
+    if !policy.tmpfs.is_empty() && !policy.has(Namespace::Mount) {
+        return Err(match (tmpfs_pos, namespaces_pos) {
+            (Some(pos), _) => cx.err(
+                pos,
+                "root.tmpfs needs a mount namespace (add `mount` to namespaces)",
+            ),
+            (None, Some(pos)) => cx.err(
+                pos,
+                "namespaces: root.tmpfs (from the extended policy) needs a mount namespace",
+            ),
+            (None, None) => cx.err(
+                Pos { line: 1, col: 1 },
+                "root.tmpfs needs a mount namespace",
+            ),
+        });
     }
     Ok(policy)
 }
@@ -498,9 +548,23 @@ fn rlimit_value(cx: &Ctx, node: &YNode) -> Result<u64, PolicyError> {
     })
 }
 
-fn parse_root(cx: &Ctx, v: &YNode, policy: &mut Policy) -> Result<(), PolicyError> {
+/// Parse `root:`; returns the position of its `tmpfs` key, if any.
+fn parse_root(cx: &Ctx, v: &YNode, policy: &mut Policy) -> Result<Option<Pos>, PolicyError> {
+    let mut tmpfs_pos = None;
     for (key, kn, val) in cx.map(v, "root")? {
         match key {
+            "tmpfs" => {
+                for item in cx.seq(val, "root.tmpfs")? {
+                    let p = cx.abs_path(item, "tmpfs")?;
+                    if p == Path::new("/") {
+                        return Err(cx.err(item.pos, "tmpfs: the path cannot be `/`"));
+                    }
+                    if !policy.tmpfs.contains(&p) {
+                        policy.tmpfs.push(p);
+                    }
+                }
+                tmpfs_pos = Some(kn.pos);
+            }
             "binds" => {
                 for item in cx.seq(val, "root.binds")? {
                     let bind = match &item.value {
@@ -598,12 +662,12 @@ fn parse_root(cx: &Ctx, v: &YNode, policy: &mut Policy) -> Result<(), PolicyErro
             other => {
                 return Err(cx.err(
                     kn.pos,
-                    format!("unknown key `{other}` in root (binds, devices, symlinks)"),
+                    format!("unknown key `{other}` in root (binds, devices, symlinks, tmpfs)"),
                 ))
             }
         }
     }
-    Ok(())
+    Ok(tmpfs_pos)
 }
 
 fn parse_seccomp(

@@ -3,6 +3,8 @@
 
 use std::ffi::CString;
 use std::os::fd::{AsFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+use std::path::PathBuf;
 
 use super::testutil::in_child;
 use super::*;
@@ -533,4 +535,631 @@ fn report_after_enter() {
         }
     });
     assert_eq!(code, 0);
+}
+
+/// Create `path` (O_CREAT) and return 0 or the errno.
+fn create_errno(path: &std::ffi::CStr) -> i32 {
+    // SAFETY: a valid C string; the descriptor is closed right away.
+    let fd = unsafe {
+        libc::open(
+            path.as_ptr(),
+            libc::O_CREAT | libc::O_WRONLY | libc::O_CLOEXEC,
+            0o600,
+        )
+    };
+    if fd < 0 {
+        return errno();
+    }
+    // SAFETY: fd was just opened.
+    unsafe { libc::close(fd) };
+    0
+}
+
+fn cstring(p: &Path) -> CString {
+    CString::new(p.as_os_str().as_bytes()).unwrap()
+}
+
+#[test]
+fn extra_binds_read_only_writable_and_elsewhere() {
+    let policy = load("strict").unwrap();
+    // Beneath the host's /tmp, which is also where the new root is staged.
+    let rw = tempfile::tempdir().unwrap();
+    let ro = tempfile::tempdir().unwrap();
+    std::fs::write(ro.path().join("f"), b"x").unwrap();
+    let (rwf, rof) = (
+        open_o_path(rw.path().to_str().unwrap()),
+        open_o_path(ro.path().to_str().unwrap()),
+    );
+    let grants = Grants {
+        files: vec![
+            Grant {
+                fd: rwf.as_fd(),
+                access: Access::ReadWrite,
+                is_dir: true,
+            },
+            Grant {
+                fd: rof.as_fd(),
+                access: Access::ReadWrite,
+                is_dir: true,
+            },
+        ],
+        binds: vec![
+            ExtraBind {
+                source: rw.path().to_path_buf(),
+                target: rw.path().to_path_buf(),
+                writable: true,
+            },
+            ExtraBind {
+                source: ro.path().to_path_buf(),
+                target: PathBuf::from("/data/ro"),
+                writable: false,
+            },
+        ],
+        ..Grants::default()
+    };
+    let mut prepared = prepare(&policy, &grants).unwrap();
+    let new_rw = cstring(&rw.path().join("new"));
+    let ro_host = cstring(ro.path());
+    let code = in_child(|| {
+        if let Err(e) = prepared.enter() {
+            say(&format!("enter: {e}\n"));
+            return 10;
+        }
+        if create_errno(&new_rw) != 0 {
+            return 11;
+        }
+        if open_errno(c"/data/ro/f", libc::O_RDONLY) != 0 {
+            return 12;
+        }
+        // Landlock would allow it (read-write grant): the mount refuses.
+        let e = create_errno(c"/data/ro/new");
+        if e != libc::EROFS && e != libc::EACCES {
+            return 13;
+        }
+        if open_errno(c"/data/ro/f", libc::O_WRONLY) != libc::EROFS {
+            return 14;
+        }
+        // Bound elsewhere: not at its host path.
+        if open_errno(&ro_host, libc::O_PATH) != libc::ENOENT {
+            return 15;
+        }
+        0
+    });
+    assert_eq!(code, 0);
+    assert!(rw.path().join("new").exists());
+    assert!(!ro.path().join("new").exists());
+}
+
+#[test]
+fn extra_bind_errors() {
+    let strict = load("strict").unwrap();
+    let grants = Grants {
+        binds: vec![ExtraBind {
+            source: PathBuf::from("/nonexistent/src"),
+            target: PathBuf::from("/nonexistent/src"),
+            writable: false,
+        }],
+        ..Grants::default()
+    };
+    let e = prepare(&strict, &grants).unwrap_err().to_string();
+    assert!(
+        e.starts_with("cannot bind /nonexistent/src: No such file"),
+        "{e}"
+    );
+    // Without a mount namespace: the same path is fine, another one is an error.
+    let unpriv = load("unprivileged").unwrap();
+    let same = Grants {
+        binds: vec![ExtraBind {
+            source: PathBuf::from("/usr/share"),
+            target: PathBuf::from("/usr/share"),
+            writable: false,
+        }],
+        ..Grants::default()
+    };
+    prepare(&unpriv, &same).unwrap();
+    let other = Grants {
+        binds: vec![ExtraBind {
+            source: PathBuf::from("/usr/share"),
+            target: PathBuf::from("/data"),
+            writable: false,
+        }],
+        ..Grants::default()
+    };
+    assert_eq!(
+        prepare(&unpriv, &other).unwrap_err().to_string(),
+        "binding /usr/share at /data needs a policy with a mount namespace (policy `unprivileged` has none)"
+    );
+    let cwd = Grants {
+        cwd: Some(PathBuf::from("/nonexistent/dir")),
+        ..Grants::default()
+    };
+    let e = prepare(&unpriv, &cwd).unwrap_err().to_string();
+    assert!(
+        e.starts_with("cannot change into the working directory /nonexistent/dir: No such file"),
+        "{e}"
+    );
+}
+
+#[test]
+fn cwd_inside_the_new_root() {
+    let policy = load("devtools").unwrap();
+    let mk = |cwd: &str| Grants {
+        cwd: Some(PathBuf::from(cwd)),
+        ..Grants::default()
+    };
+    let mut prepared = prepare(&policy, &mk("/usr/share")).unwrap();
+    let code = in_child(|| {
+        if let Err(e) = prepared.enter() {
+            say(&format!("enter: {e}\n"));
+            return 10;
+        }
+        let mut buf = [0u8; 64];
+        // SAFETY: getcwd into a buffer we own.
+        if unsafe { libc::getcwd(buf.as_mut_ptr().cast(), buf.len()) }.is_null() {
+            return 11;
+        }
+        if !buf.starts_with(b"/usr/share\0") {
+            return 12;
+        }
+        0
+    });
+    assert_eq!(code, 0);
+    // Missing inside the new root (it exists on the host): an error naming it.
+    let mut prepared = prepare(&policy, &mk("/home")).unwrap();
+    let code = in_child(|| match prepared.enter() {
+        Err(e @ SandboxError::Cwd { .. }) => {
+            let s = e.to_string();
+            if s.starts_with("cannot change into the working directory /home: No such file") {
+                0
+            } else {
+                say(&format!("{s}\n"));
+                11
+            }
+        }
+        _ => 10,
+    });
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn tmpfs_is_writable_and_empty() {
+    let policy = load("devtools").unwrap();
+    assert_eq!(policy.tmpfs, vec![PathBuf::from("/tmp")]);
+    let mut prepared = prepare(&policy, &Grants::default()).unwrap();
+    let code = in_child(|| {
+        if let Err(e) = prepared.enter() {
+            say(&format!("enter: {e}\n"));
+            return 10;
+        }
+        if prepared.install_seccomp().is_err() {
+            return 11;
+        }
+        // SAFETY: raw calls with literals and buffers we own.
+        unsafe {
+            let d = libc::opendir(c"/tmp".as_ptr());
+            if d.is_null() {
+                return 12;
+            }
+            let mut n = 0;
+            while !libc::readdir(d).is_null() {
+                n += 1;
+            }
+            libc::closedir(d);
+            if n != 2 {
+                return 13; // only . and ..
+            }
+            if create_errno(c"/tmp/a") != 0 {
+                return 14;
+            }
+            if libc::mkdir(c"/tmp/d".as_ptr(), 0o755) != 0
+                || libc::rename(c"/tmp/a".as_ptr(), c"/tmp/d/b".as_ptr()) != 0
+                || libc::symlink(c"b".as_ptr(), c"/tmp/d/l".as_ptr()) != 0
+                || libc::unlink(c"/tmp/d/l".as_ptr()) != 0
+                || libc::unlink(c"/tmp/d/b".as_ptr()) != 0
+                || libc::rmdir(c"/tmp/d".as_ptr()) != 0
+            {
+                return 15;
+            }
+            let mut st: libc::stat = std::mem::zeroed();
+            if libc::stat(c"/tmp".as_ptr(), &mut st) != 0 || st.st_mode & 0o7777 != 0o1777 {
+                return 16;
+            }
+            // Elsewhere the root stays read-only and Landlock-protected.
+            if create_errno(c"/x") == 0 || create_errno(c"/usr/x") == 0 {
+                return 17;
+            }
+            if open_errno(c"/etc/shadow", libc::O_RDONLY) != libc::ENOENT {
+                return 18;
+            }
+            if open_errno(c"/etc/passwd", libc::O_RDONLY) != 0 {
+                return 19;
+            }
+        }
+        0
+    });
+    assert_eq!(code, 0);
+}
+
+/// Under `policy`, can a forked child make an AF_INET socket and connect to a listener of
+/// the host's 127.0.0.1? 0: yes; 12: socket refused; 13: connect refused.
+fn inet_connect(policy: &Policy) -> i32 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let mut prepared = prepare(policy, &Grants::default()).unwrap();
+    in_child(|| {
+        if prepared.enter().is_err() || prepared.install_seccomp().is_err() {
+            return 10;
+        }
+        // SAFETY: plain socket calls on a local address structure.
+        unsafe {
+            let s = libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0);
+            if s < 0 {
+                return 12;
+            }
+            let mut a: libc::sockaddr_in = std::mem::zeroed();
+            a.sin_family = libc::AF_INET as u16;
+            a.sin_port = port.to_be();
+            a.sin_addr.s_addr = u32::from(std::net::Ipv4Addr::LOCALHOST).to_be();
+            if libc::connect(
+                s,
+                &a as *const libc::sockaddr_in as *const libc::sockaddr,
+                std::mem::size_of::<libc::sockaddr_in>() as u32,
+            ) != 0
+            {
+                return 13;
+            }
+            // Raw and netlink sockets stay refused.
+            if libc::socket(libc::AF_INET, libc::SOCK_RAW, 1) >= 0
+                || libc::socket(libc::AF_NETLINK, libc::SOCK_RAW, 0) >= 0
+                || libc::socket(libc::AF_PACKET, libc::SOCK_DGRAM, 0) >= 0
+            {
+                return 14;
+            }
+        }
+        0
+    })
+}
+
+#[test]
+fn network_flag_both_ways() {
+    let strict = load("strict").unwrap();
+    assert!(!strict.network);
+    assert_eq!(inet_connect(&strict), 12);
+    let net = policy::parse("extends: strict\nnetwork: true\n", "net.yaml", None).unwrap();
+    assert!(net.network && net.has(policy::Namespace::Network));
+    assert_eq!(inet_connect(&net), 0);
+    let mut dev = load("devtools").unwrap();
+    assert_eq!(inet_connect(&dev), 12);
+    dev.allow_network();
+    assert_eq!(inet_connect(&dev), 0);
+    // Inherited, and overridable.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("a.yaml"),
+        "extends: strict\nnetwork: true\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("b.yaml"), "extends: a.yaml\n").unwrap();
+    std::fs::write(
+        dir.path().join("c.yaml"),
+        "extends: b.yaml\nnetwork: false\n",
+    )
+    .unwrap();
+    assert!(
+        load(dir.path().join("b.yaml").to_str().unwrap())
+            .unwrap()
+            .network
+    );
+    assert!(
+        !load(dir.path().join("c.yaml").to_str().unwrap())
+            .unwrap()
+            .network
+    );
+}
+
+/// Run `/usr/bin/sh -c script` by descriptor under `policy` with `grants` (the program
+/// grant is added); returns the exit code and what it wrote on stdout.
+fn run_sh<'a>(
+    policy: &Policy,
+    script: &str,
+    prog: &'a OwnedFd,
+    mut grants: Grants<'a>,
+) -> (i32, String) {
+    grants.program = Some(prog.as_fd());
+    let mut prepared = prepare(policy, &grants).unwrap();
+    let args = [
+        c"sh".to_owned(),
+        c"-c".to_owned(),
+        CString::new(script).unwrap(),
+    ];
+    let argv: Vec<*const libc::c_char> = args
+        .iter()
+        .map(|a| a.as_ptr())
+        .chain([std::ptr::null()])
+        .collect();
+    let env = [c"PATH=/usr/bin:/bin".to_owned()];
+    let envp = [env[0].as_ptr(), std::ptr::null()];
+    let fd = std::os::fd::AsRawFd::as_raw_fd(prog);
+    let mut pipe = [0; 2];
+    // SAFETY: pipe2 into an array we own.
+    let rc = unsafe { libc::pipe2(pipe.as_mut_ptr(), libc::O_CLOEXEC) };
+    assert_eq!(rc, 0);
+    let code = in_child(|| {
+        if let Err(e) = prepared.enter() {
+            say(&format!("enter: {e}\n"));
+            return 90;
+        }
+        // SAFETY: dup2 of our pipe; argv/envp are NULL-terminated arrays of valid C
+        // strings built before fork.
+        unsafe {
+            if libc::dup2(pipe[1], 1) != 1 {
+                return 92;
+            }
+            if prepared.install_seccomp().is_err() {
+                return 91;
+            }
+            libc::syscall(
+                libc::SYS_execveat,
+                fd,
+                c"".as_ptr(),
+                argv.as_ptr(),
+                envp.as_ptr(),
+                libc::AT_EMPTY_PATH,
+            );
+        }
+        100 + errno()
+    });
+    // SAFETY: closing our write end, then reading the pipe into a buffer we own.
+    let out = unsafe {
+        libc::close(pipe[1]);
+        let mut buf = vec![0u8; 65536];
+        let mut len = 0;
+        loop {
+            let n = libc::read(pipe[0], buf[len..].as_mut_ptr().cast(), buf.len() - len);
+            if n <= 0 {
+                break;
+            }
+            len += n as usize;
+        }
+        libc::close(pipe[0]);
+        buf.truncate(len);
+        buf
+    };
+    (code, String::from_utf8_lossy(&out).into_owned())
+}
+
+#[test]
+fn devtools_runs_a_shell_pipeline() {
+    let policy = load("devtools").unwrap();
+    let sh = open_o_path("/usr/bin/sh");
+    let (code, out) = run_sh(
+        &policy,
+        "echo hi > /tmp/x && cat /tmp/x",
+        &sh,
+        Grants::default(),
+    );
+    assert_eq!((code, out.as_str()), (0, "hi\n"));
+    // Host files outside the binds are absent; /usr is read-only.
+    let (code, out) = run_sh(
+        &policy,
+        "test -e /etc/shadow || echo no-shadow; touch /usr/x 2>/dev/null || echo ro; ls /tmp | wc -l; uname -n",
+        &sh,
+        Grants::default(),
+    );
+    assert_eq!((code, out.as_str()), (0, "no-shadow\nro\n0\nsandbox\n"));
+}
+
+#[test]
+fn devtools_with_a_writable_bind_and_cwd() {
+    let policy = load("devtools").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("in.txt"), b"data\n").unwrap();
+    let d = open_o_path(dir.path().to_str().unwrap());
+    let grants = Grants {
+        files: vec![Grant {
+            fd: d.as_fd(),
+            access: Access::ReadWrite,
+            is_dir: true,
+        }],
+        binds: vec![ExtraBind {
+            source: dir.path().to_path_buf(),
+            target: PathBuf::from("/work"),
+            writable: true,
+        }],
+        cwd: Some(PathBuf::from("/work")),
+        ..Grants::default()
+    };
+    let sh = open_o_path("/usr/bin/sh");
+    let (code, out) = run_sh(&policy, "cat in.txt > out.txt && pwd", &sh, grants);
+    assert_eq!((code, out.as_str()), (0, "/work\n"));
+    assert_eq!(
+        std::fs::read(dir.path().join("out.txt")).unwrap(),
+        b"data\n"
+    );
+}
+
+#[test]
+fn policy_errors_for_tmpfs_and_network() {
+    assert_eq!(
+        parse_err("network: maybe\n"),
+        "p.yaml:1:10: network: expected true or false, not `maybe`"
+    );
+    assert_eq!(
+        parse_err("root:\n  tmpfs: [tmp]\n"),
+        "p.yaml:2:11: tmpfs: `tmp` is not an absolute path"
+    );
+    assert_eq!(
+        parse_err("namespaces: [user, mount]\nroot:\n  tmpfs: [/]\n"),
+        "p.yaml:3:11: tmpfs: the path cannot be `/`"
+    );
+    assert_eq!(
+        parse_err("namespaces: [user]\nroot:\n  tmpfs: [/tmp]\n"),
+        "p.yaml:3:3: root.tmpfs needs a mount namespace (add `mount` to namespaces)"
+    );
+    assert_eq!(
+        parse_err("extends: devtools\nnamespaces: [user]\n"),
+        "p.yaml:2:1: namespaces: root.tmpfs (from the extended policy) needs a mount namespace"
+    );
+    // Appended on extends, without duplicates.
+    let p = policy::parse(
+        "extends: devtools\nroot:\n  tmpfs: [/tmp, /var/tmp]\n",
+        "p.yaml",
+        None,
+    )
+    .unwrap();
+    assert_eq!(
+        p.tmpfs,
+        vec![PathBuf::from("/tmp"), PathBuf::from("/var/tmp")]
+    );
+}
+
+#[test]
+fn devtools_policy_shape() {
+    let p = load("devtools").unwrap();
+    assert!(!p.network && p.has(policy::Namespace::Network) && p.has(policy::Namespace::Mount));
+    assert!(!p.has(policy::Namespace::Pid));
+    assert!(p
+        .binds
+        .iter()
+        .any(|b| b.source == Path::new("/usr") && !b.optional));
+    assert!(!p.binds.iter().any(|b| b.source.starts_with("/etc/shadow")));
+    assert!(!p.binds.iter().any(|b| b.source == Path::new("/dev/tty")));
+    let sp = p.seccomp.as_ref().unwrap();
+    for ok in [
+        "mkdir", "unlink", "rename", "chmod", "umask", "sysinfo", "setpgid", "getxattr",
+    ] {
+        assert!(sp.allow.contains(ok), "{ok}");
+    }
+    for bad in [
+        "ptrace",
+        "mount",
+        "bpf",
+        "keyctl",
+        "io_uring_setup",
+        "unshare",
+        "setns",
+        "chown",
+        "fchown",
+        "fchownat",
+        "lchown",
+        "name_to_handle_at",
+        "open_by_handle_at",
+        "setgroups",
+        "setxattr",
+        "personality",
+        "mbind",
+    ] {
+        assert!(
+            !sp.allow.contains(bad) && !sp.rules.contains_key(bad),
+            "{bad}"
+        );
+    }
+    assert!(sp.rules.contains_key("ioctl") && sp.rules.contains_key("socket"));
+}
+
+#[test]
+fn devtools_runs_cc_python_and_make() {
+    let policy = load("devtools").unwrap();
+    let sh = open_o_path("/usr/bin/sh");
+    for (tool, script, want) in [
+        (
+            "/usr/bin/cc",
+            "printf 'int main(void){return 3;}\\n' > /tmp/x.c && cc -o /tmp/x /tmp/x.c && { /tmp/x; echo $?; }",
+            "3\n",
+        ),
+        (
+            "/usr/bin/python3",
+            "cd /tmp && python3 -c \"import os, subprocess; open('f', 'w').write('x'); print(os.listdir('/tmp')); subprocess.run(['true'], check=True)\"",
+            "['f']\n",
+        ),
+        (
+            "/usr/bin/make",
+            "cd /tmp && printf 'all: b\\n\\t@cat b\\nb: a\\n\\t@cp a b\\n' > Makefile && echo made > a && make -s",
+            "made\n",
+        ),
+    ] {
+        if !Path::new(tool).exists() {
+            eprintln!("SKIP: {tool} is not installed");
+            continue;
+        }
+        let (code, out) = run_sh(&policy, script, &sh, Grants::default());
+        assert_eq!((code, out.as_str()), (0, want), "{tool}");
+    }
+}
+
+/// cargo and rustc from the caller's ~/.cargo and ~/.rustup (read-only binds), building a
+/// new crate in a writable bind, offline. Slow: run with `--ignored`.
+#[test]
+#[ignore]
+fn devtools_runs_cargo() {
+    let home = std::env::var("HOME").unwrap();
+    let (cargo_home, rustup_home) = (
+        PathBuf::from(&home).join(".cargo"),
+        PathBuf::from(&home).join(".rustup"),
+    );
+    if !cargo_home.join("bin/cargo").exists() {
+        eprintln!("SKIP: no cargo in ~/.cargo");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let policy = load("devtools").unwrap();
+    let sh = open_o_path("/usr/bin/sh");
+    let fds: Vec<OwnedFd> = [&cargo_home, &rustup_home, &dir.path().to_path_buf()]
+        .iter()
+        .map(|p| open_o_path(p.to_str().unwrap()))
+        .collect();
+    let grants = Grants {
+        files: vec![
+            Grant {
+                fd: fds[0].as_fd(),
+                access: Access::ReadExecute,
+                is_dir: true,
+            },
+            Grant {
+                fd: fds[1].as_fd(),
+                access: Access::ReadExecute,
+                is_dir: true,
+            },
+            Grant {
+                fd: fds[2].as_fd(),
+                access: Access::ReadWrite,
+                is_dir: true,
+            },
+        ],
+        binds: vec![
+            ExtraBind {
+                source: cargo_home.clone(),
+                target: cargo_home.clone(),
+                writable: false,
+            },
+            ExtraBind {
+                source: rustup_home.clone(),
+                target: rustup_home.clone(),
+                writable: false,
+            },
+            ExtraBind {
+                source: dir.path().into(),
+                target: "/src".into(),
+                writable: true,
+            },
+        ],
+        cwd: Some("/src".into()),
+        ..Grants::default()
+    };
+    // The toolchain's own binaries: rustup's proxies in ~/.cargo/bin need /proc/self/exe,
+    // and there is no /proc in the sandbox; for the same reason ld.so cannot expand
+    // rustc's `$ORIGIN/../lib` runpath, hence LD_LIBRARY_PATH, nor can the rust-lld
+    // wrapper find itself, hence linking with the system's cc and ld.
+    let toolchain = rustup_home.join("toolchains/stable-x86_64-unknown-linux-gnu/bin");
+    let script = format!(
+        "export HOME=/tmp CARGO_HOME={} RUSTUP_HOME={} PATH={}:/usr/bin LD_LIBRARY_PATH={}/../lib RUSTFLAGS=\"-Clinker-features=-lld -Clink-self-contained=-linker\"; \
+         cargo new --quiet --vcs none tiny 2>&1 && cd tiny && cargo build --offline --quiet 2>&1 && test -x target/debug/tiny && echo built",
+        cargo_home.display(),
+        rustup_home.display(),
+        toolchain.display(),
+        toolchain.display()
+    );
+    let (code, out) = run_sh(&policy, &script, &sh, grants);
+    // (Running it would need EXECUTE beneath /src, which a read-write grant does not give.)
+    assert_eq!((code, out.as_str()), (0, "built\n"));
 }

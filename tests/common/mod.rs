@@ -122,3 +122,89 @@ macro_rules! skip_unless_sandboxable {
         }
     };
 }
+
+// Helpers for programs that keep running (servers): tests/examples.rs, tests/systemd.rs.
+
+/// A file of the repository.
+pub fn repo(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
+}
+
+/// A TCP port on 127.0.0.1 that was free a moment ago (bound and released again).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Start `cmd` with stdin closed and stdout and stderr piped.
+pub fn spawn(cmd: &mut Command) -> std::process::Child {
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn")
+}
+
+/// Wait up to `limit` for `child`; kill it and fail when it is still running then.
+pub fn wait_bounded(
+    child: &mut std::process::Child,
+    limit: std::time::Duration,
+) -> std::process::ExitStatus {
+    let start = std::time::Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("still running after {limit:?}: {}", stderr_of(child));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// The rest of a child's (piped) stderr; call it once the child has exited.
+pub fn stderr_of(child: &mut std::process::Child) -> String {
+    let mut s = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        let _ = std::io::Read::read_to_string(&mut e, &mut s);
+    }
+    s
+}
+
+/// Connect with `connect`, retrying for up to 5 seconds while the server is not up yet;
+/// fail early, with its stderr, when `child` exits first.
+pub fn connect_retrying<S>(
+    child: &mut std::process::Child,
+    mut connect: impl FnMut() -> std::io::Result<S>,
+) -> S {
+    let start = std::time::Instant::now();
+    loop {
+        match connect() {
+            Ok(s) => return s,
+            Err(e) if start.elapsed() > std::time::Duration::from_secs(5) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("cannot connect: {e}; stderr: {}", stderr_of(child));
+            }
+            Err(_) => {
+                if let Some(status) = child.try_wait().unwrap() {
+                    panic!("exited with {status} first: {}", stderr_of(child));
+                }
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+        }
+    }
+}
+
+/// Send `request` and read the whole answer (the server closes the connection).
+pub fn exchange<S: std::io::Read + Write>(mut stream: S, request: &str) -> String {
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    answer
+}

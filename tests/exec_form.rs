@@ -1,0 +1,338 @@
+//! Unmodified programs: `!exec` configs and the command-line form under `devtools`.
+//! Every claim is paired with a control run that shows the same action succeeding
+//! without caprun (or the sandbox denying exactly what it should).
+
+#[macro_use]
+mod common;
+
+use std::io::Read;
+use std::process::{Command, Stdio};
+
+use common::*;
+
+/// Run caprun's command-line form in `dir`; stdin empty.
+fn cli(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    Command::new(caprun())
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[test]
+fn a_shell_pipeline_over_a_granted_directory() {
+    skip_unless_sandboxable!();
+    let dir = tempfile::tempdir().unwrap();
+    for (name, body) in [("a.txt", "b\na\n"), ("c.txt", "c\n")] {
+        std::fs::write(dir.path().join(name), body).unwrap();
+    }
+    let out = cli(
+        dir.path(),
+        &[
+            "--rw",
+            ".",
+            "--env",
+            "PATH",
+            "--",
+            "sh",
+            "-c",
+            "cat *.txt | sort | tr a-z A-Z > out.txt && wc -l < out.txt",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).trim(), "3");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("out.txt")).unwrap(),
+        "A\nB\nC\n"
+    );
+}
+
+#[test]
+fn read_only_grants_refuse_writes() {
+    skip_unless_sandboxable!();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.txt"), "x").unwrap();
+    let script = "cat a.txt && echo y > new.txt";
+    let out = cli(
+        dir.path(),
+        &["--ro", ".", "--env", "PATH", "--", "sh", "-c", script],
+    );
+    assert!(!out.status.success());
+    assert_eq!(text(&out.stdout), "x");
+    assert!(!dir.path().join("new.txt").exists());
+    // Control: read-write, the same script succeeds.
+    let out = cli(
+        dir.path(),
+        &["--rw", ".", "--env", "PATH", "--", "sh", "-c", script],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(dir.path().join("new.txt").exists());
+}
+
+#[test]
+fn python_writes_its_directory_but_cannot_read_home_or_shadow() {
+    skip_unless_sandboxable!();
+    let dir = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(home.path().join("secret"), "s3cret").unwrap();
+    let script = r#"
+import os, sys
+open("written.txt", "w").write("from python")
+for path in [os.environ["HOME"] + "/secret", "/etc/shadow"]:
+    try:
+        open(path).read()
+        print("READ", path)
+    except OSError as e:
+        print("DENIED", path, e.errno)
+"#;
+    let home_env = format!("HOME={}", home.path().display());
+    let args = [
+        "--rw",
+        ".",
+        "--env",
+        &home_env,
+        "--",
+        "/usr/bin/python3",
+        "-c",
+        script,
+    ];
+    // Control: the same script directly reads both.
+    let control = Command::new("/usr/bin/python3")
+        .args(["-c", script])
+        .env("HOME", home.path())
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        text(&control.stdout).matches("READ").count(),
+        2,
+        "{control:?}"
+    );
+    let out = cli(dir.path(), &args);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(!stdout.contains("READ"), "{stdout}");
+    assert_eq!(stdout.matches("DENIED").count(), 2, "{stdout}");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("written.txt")).unwrap(),
+        "from python"
+    );
+}
+
+#[test]
+fn a_c_build_with_the_toolchain_s_subprocesses() {
+    skip_unless_sandboxable!();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("main.c"),
+        "#include <stdio.h>\nint main(void) { puts(\"built in the sandbox\"); return 0; }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("Makefile"),
+        "hello: main.c\n\tcc -O1 -o hello main.c\n",
+    )
+    .unwrap();
+    let out = cli(dir.path(), &["--rw", ".", "--env", "PATH", "--", "make"]);
+    assert!(
+        out.status.success(),
+        "stdout {} stderr {}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    let run = Command::new(dir.path().join("hello")).output().unwrap();
+    assert_eq!(text(&run.stdout), "built in the sandbox\n");
+}
+
+#[test]
+fn a_server_takes_its_listening_socket_as_a_number() {
+    skip_unless_sandboxable!();
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let config = format!(
+        "!exec\nargv: [python3, -c, \"import socket,sys; s=socket.socket(fileno=int(sys.argv[2])); c,_=s.accept(); c.sendall(b'served from fd ' + sys.argv[2].encode()); c.close()\", --listen-fd, !socket {{bind: \"127.0.0.1:{port}\"}}]\n"
+    );
+    let cfg = dir.path().join("server.yaml");
+    std::fs::write(&cfg, config).unwrap();
+    let mut child = Command::new(caprun())
+        .args([
+            "--policy",
+            "devtools",
+            "/usr/bin/python3",
+            cfg.to_str().unwrap(),
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stream = connect_retrying(&mut child, || {
+        std::net::TcpStream::connect(("127.0.0.1", port))
+    });
+    let mut reply = String::new();
+    stream.read_to_string(&mut reply).unwrap();
+    let status = child.wait().unwrap();
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert!(status.success(), "{err}");
+    // stdio are 0-2, so the socket is descriptor 3, and the network namespace did not
+    // matter: the socket was bound on the host.
+    assert_eq!(reply, "served from fd 3");
+}
+
+#[test]
+fn dry_run_prints_a_config_that_runs_the_same() {
+    skip_unless_sandboxable!();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("in.txt"), "data\n").unwrap();
+    let out = cli(
+        dir.path(),
+        &[
+            "--dry-run",
+            "--ro",
+            ".",
+            "--env",
+            "PATH",
+            "--env",
+            "GREETING=hi there",
+            "--",
+            "sh",
+            "-c",
+            "echo $GREETING; cat in.txt",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let config = text(&out.stdout);
+    assert!(
+        config.contains("!exec\nargv: [\"sh\", \"-c\", \"echo $GREETING; cat in.txt\"]"),
+        "{config}"
+    );
+    assert!(config.contains("\"GREETING\": \"hi there\""), "{config}");
+    let cfg = dir.path().join("saved.yaml");
+    std::fs::write(&cfg, &config).unwrap();
+    let sh = which("sh");
+    let out = Command::new(caprun())
+        .args([
+            "--policy",
+            "devtools",
+            sh.to_str().unwrap(),
+            cfg.to_str().unwrap(),
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "hi there\ndata\n");
+}
+
+#[test]
+fn the_environment_is_only_what_is_named() {
+    skip_unless_sandboxable!();
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(caprun())
+        .args(["--env", "A=1", "--env", "KEEP", "--", "/usr/bin/env"])
+        .env("KEEP", "kept")
+        .env("DROP", "dropped")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "A=1\nKEEP=kept\n");
+}
+
+#[test]
+fn the_escape_suite_holds_for_an_exec_launched_program() {
+    skip_unless_sandboxable!();
+    // The escape probe run as an unmodified program through the command-line form,
+    // with a read-write directory granted: every attack proven in the control run of
+    // the sandbox suite stays blocked (see tests/escape_suite.rs for the control).
+    let rw = tempfile::tempdir().unwrap();
+    std::fs::write(rw.path().join("victim"), "v").unwrap();
+    let secret = tempfile::tempdir().unwrap();
+    std::fs::write(secret.path().join("s"), "s").unwrap();
+    let escape = example("escape");
+    let host_file = secret.path().join("s");
+    for policy in ["strict", "default"] {
+        let out = Command::new(caprun())
+            .args(["--policy", policy, "--rw"])
+            .arg(rw.path())
+            .arg("--")
+            .arg(&escape)
+            .args([
+                "--host-file",
+                host_file.to_str().unwrap(),
+                "--host-dir",
+                secret.path().to_str().unwrap(),
+                "--host-binary",
+                "/bin/true",
+            ])
+            .args([
+                "host-file-absolute",
+                "host-file-dotdot",
+                "list-host-dir",
+                "etc-passwd",
+                "etc-shadow",
+                "home-dir",
+                "root-dir",
+                "exec-host-binary",
+                "write-root",
+                "inet-socket",
+                "netlink-route",
+                "ptrace-traceme",
+                "mount-tmpfs",
+                "unshare-user",
+                "chroot",
+                "cap-raise",
+                "io-uring-setup",
+                "bpf-map-create",
+                "dev-kmsg",
+                "proc-self-mounts",
+            ])
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{policy}: {}", text(&out.stderr));
+        let stdout = text(&out.stdout);
+        assert_eq!(stdout.lines().count(), 20, "{stdout}");
+        for line in stdout.lines() {
+            assert!(
+                line.contains("\tblocked"),
+                "under {policy} through !exec: {line}"
+            );
+        }
+        // And the granted directory is writable: the sandbox is not simply broken.
+        let check = Command::new(caprun())
+            .args(["--policy", policy, "--rw"])
+            .arg(rw.path())
+            .arg("--")
+            .arg(&escape)
+            .args(["--allowed", "--granted-dir"])
+            .arg(rw.path())
+            .arg("granted-read")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(
+            text(&check.stdout).contains("granted-read\tok"),
+            "{}",
+            text(&check.stdout)
+        );
+    }
+}
+
+fn which(name: &str) -> std::path::PathBuf {
+    std::env::split_paths(&std::env::var_os("PATH").unwrap())
+        .map(|d| d.join(name))
+        .find(|p| p.exists())
+        .unwrap()
+}
