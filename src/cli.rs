@@ -54,8 +54,29 @@ pub struct Args {
     /// Open every resource and build the argdata, print the launch as YAML, run nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Route the system calls the policy denies to caprun, which answers them with the
+    /// policy's action (the program sees the same errors) and names each distinct denial
+    /// on stderr, with a summary at exit.
+    #[arg(long, conflicts_with = "learn")]
+    pub explain_denials: bool,
+    /// Learning mode (NOT a sandbox while it learns): run under --policy but let every
+    /// system call outside it proceed, recording each; at exit write OUT.yaml, a policy
+    /// that extends --policy and allows exactly what was observed.
+    #[arg(long, value_name = "OUT.yaml")]
+    pub learn: Option<PathBuf>,
+    /// Validate a policy file (or built-in name) and exit: 0 if valid, else 125 with
+    /// FILE:LINE:COL: what is wrong. Runs nothing.
+    #[arg(long, value_name = "NAME|PATH", conflicts_with = "show_policy")]
+    pub check_policy: Option<String>,
+    /// Print the effective policy as YAML (extends resolved, groups expanded) and exit.
+    /// Runs nothing.
+    #[arg(long, value_name = "NAME|PATH")]
+    pub show_policy: Option<String>,
     /// The program to run; it is opened once and executed by descriptor.
-    #[arg(value_name = "PROGRAM", required_unless_present = "command")]
+    #[arg(
+        value_name = "PROGRAM",
+        required_unless_present_any = ["command", "check_policy", "show_policy"]
+    )]
     pub program: Option<PathBuf>,
     /// The YAML config; `-` or absent reads standard input.
     #[arg(value_name = "CONFIG")]
@@ -118,6 +139,9 @@ pub enum Error {
     /// Writing the dry-run report failed.
     #[error("writing the report: {0}")]
     Output(std::io::Error),
+    /// `--explain-denials` or `--learn` cannot be used as asked.
+    #[error("{0}")]
+    Notify(String),
 }
 
 impl Error {
@@ -218,6 +242,16 @@ pub fn run(args: Args) -> Result<(), Failure> {
 }
 
 fn run_with(args: Args, config_text: &mut Option<String>) -> Result<(), Error> {
+    if let Some(p) = &args.check_policy {
+        return check_policy(p);
+    }
+    if let Some(p) = &args.show_policy {
+        let policy = sandbox::load(p)?;
+        let text = sandbox::notify::render_policy(&policy);
+        std::io::Write::write_all(&mut std::io::stdout(), text.as_bytes())
+            .map_err(Error::Output)?;
+        return Ok(());
+    }
     let command_form = !args.command.is_empty();
     if command_form && (args.program.is_some() || args.config.is_some()) {
         return Err(Error::Usage(
@@ -346,8 +380,16 @@ fn run_with(args: Args, config_text: &mut Option<String>) -> Result<(), Error> {
     };
     let prepared = sandbox::prepare(&policy, &grants)?;
     drop(grants);
+    // A best-effort policy runs with what the kernel can enforce, and says what it cannot.
+    for note in &prepared.report().notes {
+        eprintln!("caprun: warning: policy {}: {note}", policy.name);
+    }
     let pid_namespace = prepared.needs_fork();
     let label = program_path.display().to_string();
+    // Explain/learn: the notifying program and the supervisor's session (nothing of this
+    // is computed, created or forked otherwise).
+    let policy_name = args.policy.as_deref().unwrap_or(default_policy);
+    let notify = notify_setup(&args, policy_name, &policy, &label)?;
     let launch = Launch::new(
         program.fd,
         &label,
@@ -357,9 +399,75 @@ fn run_with(args: Args, config_text: &mut Option<String>) -> Result<(), Error> {
         plan.argv.clone(),
         plan.env.clone(),
     )?;
+    let (launch, listener_program) = match notify {
+        Some((session, prog)) => (launch.supervised(session)?, Some(prog)),
+        None => (launch, None),
+    };
     // Past this point a failure is reported by the exec step itself.
     opened.commit();
-    launch.run(&mut Sandboxed(prepared), pid_namespace)
+    launch.run(&mut Sandboxed(prepared, listener_program), pid_namespace)
+}
+
+/// `--check-policy`: load (extends, groups, names, conditions) and compile.
+fn check_policy(name: &str) -> Result<(), Error> {
+    let policy = sandbox::load(name)?;
+    if let Some(sp) = &policy.seccomp {
+        sandbox::seccomp::compile(sp).map_err(SandboxError::from)?;
+    }
+    println!("{name}: valid");
+    Ok(())
+}
+
+/// For `--explain-denials` / `--learn`: the session and the notifying program.
+fn notify_setup(
+    args: &Args,
+    policy_name: &str,
+    policy: &sandbox::Policy,
+    label: &str,
+) -> Result<Option<(sandbox::notify::Session, sandbox::seccomp::BpfProgramOwned)>, Error> {
+    use sandbox::notify::{Mode, Session};
+    let mode = match (&args.learn, args.explain_denials) {
+        (Some(_), _) => Mode::Learn,
+        (None, true) => Mode::Explain,
+        (None, false) => return Ok(None),
+    };
+    let Some(sp) = &policy.seccomp else {
+        return Err(Error::Notify(format!(
+            "policy {} has no seccomp filter: nothing to explain or learn",
+            policy_name
+        )));
+    };
+    // The program's process hands the listener over with sendmsg after installing the
+    // filter: that call must not itself wait for the supervisor.
+    for needed in ["sendmsg", "execveat"] {
+        if !sp.allow.contains(needed) {
+            return Err(Error::Notify(format!(
+                "policy {}: --explain-denials and --learn need `{needed}` in the allow list",
+                policy_name
+            )));
+        }
+    }
+    let prog = sandbox::seccomp::compile_with(sp, sandbox::seccomp::Denials::Notify)
+        .map_err(SandboxError::from)?;
+    let mut session = Session::new(mode, policy_name, sp, label);
+    if let Some(out) = &args.learn {
+        // Opened now: the supervisor runs inside the sandbox's file system view.
+        let file = std::fs::File::create(out)
+            .map_err(|e| Error::Notify(format!("--learn {}: {e}", out.display())))?;
+        let extends = if sandbox::policy::builtin_text(policy_name).is_some() {
+            policy_name.to_string()
+        } else {
+            std::fs::canonicalize(policy_name)
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|_| policy_name.to_string())
+        };
+        session.learn_into(file.into(), &out.display().to_string(), &extends);
+        eprintln!(
+            "caprun: LEARNING MODE: this is NOT a sandbox for system calls: every call outside policy {} is allowed and recorded (run only programs you trust)",
+            policy_name
+        );
+    }
+    Ok(Some((session, prog)))
 }
 
 fn access(mode: Mode, executable: bool) -> Access {
@@ -373,8 +481,9 @@ fn access(mode: Mode, executable: bool) -> Access {
     }
 }
 
-/// The sandbox's two steps inside the final launch step.
-struct Sandboxed(sandbox::Prepared);
+/// The sandbox's two steps inside the final launch step (and, for explain/learn, the
+/// notifying seccomp program installed instead of the policy's).
+struct Sandboxed(sandbox::Prepared, Option<sandbox::seccomp::BpfProgramOwned>);
 
 impl Restrictions for Sandboxed {
     fn before_rearrange(&mut self) -> Result<(), String> {
@@ -384,6 +493,14 @@ impl Restrictions for Sandboxed {
         self.0
             .install_seccomp()
             .map_err(nix::errno::Errno::from_raw)
+    }
+    fn just_before_exec_with_listener(&mut self) -> Result<RawFd, nix::errno::Errno> {
+        match &self.1 {
+            Some(prog) => {
+                sandbox::seccomp::install_listener(prog).map_err(nix::errno::Errno::from_raw)
+            }
+            None => Err(nix::errno::Errno::EINVAL),
+        }
     }
 }
 
