@@ -336,3 +336,26 @@ fn which(name: &str) -> std::path::PathBuf {
         .find(|p| p.exists())
         .unwrap()
 }
+
+#[test]
+fn the_terminal_exists_only_when_granted() {
+    skip_unless_sandboxable!();
+    // `script` gives caprun a controlling terminal (util-linux, essential on Debian).
+    let run_in_tty = |grant: bool| {
+        let cmd = format!(
+            "{} {} --env PATH -- sh -c 'echo tty-ok > /dev/tty'",
+            caprun().display(),
+            if grant { "--rw /dev/tty" } else { "" }
+        );
+        let out = Command::new("script")
+            .args(["-qec", &cmd, "/dev/null"])
+            .stdin(Stdio::null())
+            .output()
+            .expect("script (util-linux) is needed for this test");
+        text(&out.stdout)
+    };
+    assert!(run_in_tty(true).contains("tty-ok"));
+    let denied = run_in_tty(false);
+    assert!(!denied.contains("tty-ok"), "{denied}");
+    assert!(denied.contains("/dev/tty"), "{denied}");
+}

@@ -83,7 +83,8 @@ pub fn rights(access: Access, is_dir: bool, abi: ABI) -> BitFlags<AccessFs> {
         (Access::Append, true) => r | WriteFile | MakeReg | MakeDir,
         (Access::Append, false) => WriteFile.into(),
         (Access::ReadExecute, _) => r | Execute,
-        (Access::ReadWriteExecute, _) => r | w | Execute,
+        (Access::ReadWriteExecute, true) => r | w | Execute,
+        (Access::ReadWriteExecute, false) => r | w | IoctlDev | Execute,
     };
     set & all
 }
