@@ -378,6 +378,7 @@ fn run_with(args: Args, config_text: &mut Option<String>) -> Result<(), Error> {
             .map(|(uid, gid)| sandbox::Identity { uid, gid }),
         staging: None,
     };
+    check_interpreter(&program, &policy, &grants)?;
     let prepared = sandbox::prepare(&policy, &grants)?;
     drop(grants);
     // A best-effort policy runs with what the kernel can enforce, and says what it cannot.
@@ -468,6 +469,38 @@ fn notify_setup(
         );
     }
     Ok(Some((session, prog)))
+}
+
+/// A dynamically linked program needs its ELF interpreter inside the new root: say so
+/// before anything irreversible, rather than failing the exec with a bare ENOENT.
+fn check_interpreter(
+    program: &resources::Program,
+    policy: &sandbox::Policy,
+    grants: &Grants<'_>,
+) -> Result<(), Error> {
+    let Some(interp) = &program.interpreter else {
+        return Ok(());
+    };
+    if !policy.has(sandbox::policy::Namespace::Mount) {
+        return Ok(());
+    }
+    let covered = policy
+        .binds
+        .iter()
+        .map(|b| &b.source)
+        .chain(grants.binds.iter().map(|b| &b.source))
+        .any(|dir| interp.starts_with(dir));
+    if covered {
+        return Ok(());
+    }
+    Err(Error::Program(ResourceError::ProgramNotExecutable {
+        path: program.path.clone(),
+        reason: format!(
+            "dynamically linked (interpreter {}), which policy {} does not provide: use --policy default or devtools, or link it statically",
+            interp.display(),
+            policy.name
+        ),
+    }))
 }
 
 fn access(mode: Mode, executable: bool) -> Access {

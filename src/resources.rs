@@ -74,6 +74,36 @@ pub struct Program {
     pub path: PathBuf,
     /// `argv[0]`: the path's final component.
     pub name: CString,
+    /// The ELF interpreter of a dynamically linked program (`PT_INTERP`), canonical.
+    pub interpreter: Option<PathBuf>,
+}
+
+/// The `PT_INTERP` path of a 64-bit little-endian ELF file, if it has one.
+fn elf_interpreter(file: &File) -> Option<PathBuf> {
+    let mut ehdr = [0u8; 64];
+    if nix::sys::uio::pread(file, &mut ehdr, 0).ok()? != 64 || ehdr[4] != 2 || ehdr[5] != 1 {
+        return None; // not ELF64 little-endian: let the kernel judge
+    }
+    let u16_at = |b: &[u8], o: usize| u16::from_le_bytes([b[o], b[o + 1]]) as u64;
+    let u64_at = |b: &[u8], o: usize| u64::from_le_bytes(b[o..o + 8].try_into().unwrap());
+    let (phoff, phentsize, phnum) = (u64_at(&ehdr, 32), u16_at(&ehdr, 54), u16_at(&ehdr, 56));
+    for i in 0..phnum.min(64) {
+        let mut ph = [0u8; 56];
+        let at = phoff + i * phentsize;
+        if nix::sys::uio::pread(file, &mut ph, at as i64).ok()? != 56 {
+            return None;
+        }
+        if u32::from_le_bytes(ph[0..4].try_into().unwrap()) == 3 {
+            let (offset, size) = (u64_at(&ph, 8), u64_at(&ph, 32).min(4096) as usize);
+            let mut path = vec![0u8; size];
+            let n = nix::sys::uio::pread(file, &mut path, offset as i64).ok()?;
+            path.truncate(n);
+            let end = path.iter().position(|&b| b == 0).unwrap_or(path.len());
+            let path = PathBuf::from(OsStr::from_bytes(&path[..end]));
+            return Some(std::fs::canonicalize(&path).unwrap_or(path));
+        }
+    }
+    None
 }
 
 /// Open PROGRAM and check that it can plausibly be executed: a regular file with an
@@ -122,6 +152,7 @@ pub fn open_program(path: &Path) -> Result<Program, ResourceError> {
         .unwrap_or_else(|| OsStr::new("program"))
         .as_bytes();
     Ok(Program {
+        interpreter: elf_interpreter(&file),
         fd: file.into(),
         path: path.to_owned(),
         name: CString::new(name).expect("paths contain no NUL"),
@@ -702,6 +733,10 @@ mod tests {
         ));
         let p = open_program(Path::new("/bin/sh")).unwrap();
         assert_eq!(p.name.as_bytes(), b"sh");
+        // Debian's sh is dynamically linked; its interpreter is found and canonical.
+        let interp = p.interpreter.clone().expect("a PT_INTERP");
+        assert!(interp.is_absolute() && interp.exists(), "{interp:?}");
+        assert!(interp.to_string_lossy().contains("ld-linux"), "{interp:?}");
         assert!(crate::sys::is_cloexec(p.fd.as_raw_fd()).unwrap());
     }
 

@@ -297,3 +297,18 @@ fn allowed_work_still_works_under_default() {
         );
     }
 }
+
+#[test]
+fn a_dynamically_linked_program_starts_under_default_but_not_strict() {
+    skip_unless_sandboxable!();
+    let ok = run(&["--policy", "default", "/bin/true"], "");
+    assert_eq!(ok.status.code(), Some(0), "{ok:?}");
+    let f = run(&["--policy", "default", "/bin/false"], "");
+    assert_eq!(f.status.code(), Some(1), "{f:?}");
+    // strict has no ELF interpreter inside: caprun says so before anything happens.
+    let strict = run(&["--policy", "strict", "/bin/true"], "");
+    assert_eq!(strict.status.code(), Some(126));
+    let err = String::from_utf8_lossy(&strict.stderr);
+    assert!(err.contains("dynamically linked (interpreter "), "{err}");
+    assert!(err.contains("--policy default"), "{err}");
+}
