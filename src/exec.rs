@@ -11,6 +11,7 @@ use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use nix::errno::Errno;
 
 use crate::plan::fdmap::{self, FdPlan, Op};
+use crate::sandbox::notify::Session;
 use crate::sys;
 
 /// Errors while preparing the launch (nothing irreversible has happened yet).
@@ -25,6 +26,9 @@ pub enum ExecError {
     /// Saving a copy of stderr failed.
     #[error("saving stderr: {0}")]
     Stderr(Errno),
+    /// Creating the supervisor's channel failed.
+    #[error("supervisor channel: {0}")]
+    Channel(Errno),
 }
 
 /// Hooks run inside the final step, around the descriptor rearrangement.
@@ -34,6 +38,12 @@ pub trait Restrictions {
     fn before_rearrange(&mut self) -> Result<(), String>;
     /// After the rearrangement, just before `execveat` (seccomp). Must not allocate.
     fn just_before_exec(&mut self) -> Result<(), Errno>;
+    /// Instead of [`just_before_exec`](Self::just_before_exec) when denials go to the
+    /// supervisor ([`Launch::supervised`]): install the notifying filter with a listener
+    /// and return the listener's descriptor. Must not allocate.
+    fn just_before_exec_with_listener(&mut self) -> Result<RawFd, Errno> {
+        Err(Errno::ENOSYS)
+    }
 }
 
 /// No restrictions (`--policy none`).
@@ -63,6 +73,21 @@ pub struct Launch {
     argv_ptrs: Vec<*const c_char>,
     envp_ptrs: Vec<*const c_char>,
     prefix: Vec<u8>,
+    // The plan's inputs, kept to replan with one more control (`supervised`).
+    sources: Vec<RawFd>,
+    controls: Vec<RawFd>,
+    notify: Option<Notify>,
+}
+
+/// Explain/learn mode: the supervisor's session and the channel that carries the
+/// seccomp listener from the program's process to it.
+struct Notify {
+    session: Session,
+    // The supervisor's end.
+    ours: OwnedFd,
+    // The program's end: a control of the descriptor plan, at `control_regs[ctl]`.
+    theirs: OwnedFd,
+    ctl: usize,
 }
 
 impl Launch {
@@ -98,6 +123,7 @@ impl Launch {
         let mut controls = vec![program.as_raw_fd()];
         controls.extend(stderr_copy.as_ref().map(|f| f.as_raw_fd()));
         let plan = fdmap::plan(&sources, &controls)?;
+        let plan_inputs = (sources, controls);
         let ptrs = |v: &[CString]| {
             v.iter()
                 .map(|s| s.as_ptr())
@@ -115,7 +141,30 @@ impl Launch {
             plan,
             truncate,
             prefix: format!("caprun: {label}: ").into_bytes(),
+            sources: plan_inputs.0,
+            controls: plan_inputs.1,
+            notify: None,
         })
+    }
+
+    /// Route the program's denials to a supervisor (`--explain-denials`, `--learn`): the
+    /// launch forks even without a PID namespace, caprun stays as the supervisor and
+    /// runs `session`. Creates the channel for the listener (a socket pair, both ends
+    /// close-on-exec; the program's end is a control of the descriptor plan so that it
+    /// survives the rearrangement). The program's descriptors, argv and environment are
+    /// the same as in exec-in-place mode.
+    pub fn supervised(mut self, session: Session) -> Result<Launch, ExecError> {
+        let (ours, theirs) = sys::seqpacket_pair().map_err(ExecError::Channel)?;
+        let ctl = self.controls.len();
+        self.controls.push(theirs.as_raw_fd());
+        self.plan = fdmap::plan(&self.sources, &self.controls)?;
+        self.notify = Some(Notify {
+            session,
+            ours,
+            theirs,
+            ctl,
+        });
+        Ok(self)
     }
 
     /// Run the launch: this process becomes the program, or exits with 125 (a failure
@@ -129,24 +178,37 @@ impl Launch {
             sys::write_all(stderr, format!("caprun: {msg}\n").as_bytes());
             sys::exit(125);
         }
-        if pid_namespace {
-            self.supervise(restrictions, stderr)
+        if pid_namespace || self.notify.is_some() {
+            self.supervise(restrictions, stderr, pid_namespace)
         }
         self.finish(restrictions, stderr)
     }
 
-    /// PID-namespace mode. caprun stays outside as the supervisor; its child is PID 1 of
-    /// the new namespace, a minimal init that forks the program as PID 2 (a PID 1
-    /// ignores every signal it has no handler for, so the program must not be it).
-    /// Both forward [`FORWARDED`] signals down and reap; each exits with the status of
-    /// the process below it (128 + N for a signal), so caprun's status is the program's.
-    /// The supervisor dies with its parent and the init with the supervisor, which
-    /// tears the namespace down.
-    fn supervise(self, restrictions: &mut dyn Restrictions, stderr: RawFd) -> ! {
+    /// Supervised mode: caprun stays as the supervisor, forwarding [`FORWARDED`]
+    /// signals down and answering seccomp notifications (explain/learn); its exit status
+    /// is the program's (128 + N for a signal). The supervisor dies with its parent and
+    /// what it forked dies with it.
+    ///
+    /// With `pid_namespace`, its child is PID 1 of the new namespace, a minimal init that
+    /// forks the program as PID 2 (a PID 1 ignores every signal it has no handler for, so
+    /// the program must not be it), forwards signals and reaps. Without, the supervisor
+    /// forks the program directly (explain/learn without a PID namespace).
+    fn supervise(
+        mut self,
+        restrictions: &mut dyn Restrictions,
+        stderr: RawFd,
+        pid_namespace: bool,
+    ) -> ! {
         let mut watched = FORWARDED.to_vec();
         watched.push(libc::SIGCHLD);
         let set = sys::SigSet::of(&watched);
         let parent = sys::parent_pid();
+        // Prepared before the forks: what init says when the program dies of SIGSYS.
+        let mut sigsys_hint = self.prefix.clone();
+        sigsys_hint.extend_from_slice(
+            b"killed by SIGSYS: a system call its seccomp policy denies with `kill` \
+              (rerun with --explain-denials to name it)\n",
+        );
         if let Err(e) = set
             .block()
             .and_then(|()| sys::die_with_parent(libc::SIGKILL))
@@ -156,16 +218,39 @@ impl Launch {
         if sys::parent_pid() != parent {
             sys::exit(125); // The parent is already gone.
         }
-        // Only raw system calls over prepared data from here on, in every process.
-        let init = match sys::fork() {
+        let notify = self.notify.take();
+        // Only raw system calls over prepared data from here on, in every child.
+        let child = match sys::fork() {
             Err(e) => fail(stderr, b"caprun: fork: ", e, 125),
             Ok(pid) => pid,
         };
-        if init > 0 {
-            // The supervisor holds nothing of the program's.
-            let _ = sys::close_range(0, stderr - 1);
-            let _ = sys::close_range(stderr + 1, RawFd::MAX);
-            forward_and_wait(init, &set, stderr)
+        if child > 0 {
+            // The supervisor holds nothing of the program's (caprun is single-threaded:
+            // it may allocate after the fork).
+            let mut keep = vec![stderr];
+            let mut channel = None;
+            if let Some(n) = notify {
+                keep.push(n.ours.as_raw_fd());
+                keep.extend(n.session.keep_fds());
+                channel = Some((n.ours, n.session));
+                // n.theirs is closed below: EOF on `ours` if the program never sends.
+                std::mem::forget(n.theirs);
+            }
+            close_all_but(&mut keep);
+            supervisor_loop(child, &set, stderr, channel)
+        }
+        // Back in the launch: the channel's program end is in the plan's controls (the
+        // supervisor's end is closed by the rearrangement).
+        self.notify = notify;
+        if !pid_namespace {
+            // The program dies with the supervisor (as it would with init).
+            if let Err(e) = sys::die_with_parent(libc::SIGKILL) {
+                fail(stderr, b"caprun: supervisor: ", e, 125);
+            }
+            if let Err(e) = sys::unblock_all() {
+                fail(stderr, b"caprun: signal mask: ", e, 125);
+            }
+            self.finish(restrictions, stderr)
         }
         if let Err(e) = sys::die_with_parent(libc::SIGKILL) {
             fail(stderr, b"caprun: init: ", e, 125);
@@ -181,7 +266,7 @@ impl Launch {
             Ok(program) => {
                 let _ = sys::close_range(0, stderr - 1);
                 let _ = sys::close_range(stderr + 1, RawFd::MAX);
-                forward_and_wait(program, &set, stderr)
+                forward_and_wait(program, &set, stderr, &sigsys_hint)
             }
         }
     }
@@ -204,8 +289,29 @@ impl Launch {
                 fail(stderr, b"caprun: truncating a file: ", e, 125);
             }
         }
-        if let Err(e) = restrictions.just_before_exec() {
-            fail(stderr, b"caprun: applying the seccomp filter: ", e, 125);
+        match &self.notify {
+            None => {
+                if let Err(e) = restrictions.just_before_exec() {
+                    fail(stderr, b"caprun: applying the seccomp filter: ", e, 125);
+                }
+            }
+            Some(n) => {
+                // The listener goes to the supervisor before anything else can be
+                // notified; both it and the channel are close-on-exec.
+                let channel = regs[self.plan.control_regs[n.ctl]];
+                let listener = match restrictions.just_before_exec_with_listener() {
+                    Ok(fd) => fd,
+                    Err(e) => fail(stderr, b"caprun: applying the seccomp filter: ", e, 125),
+                };
+                if let Err(e) = sys::send_fd(channel, listener) {
+                    fail(
+                        stderr,
+                        b"caprun: handing the seccomp listener over: ",
+                        e,
+                        125,
+                    );
+                }
+            }
         }
         // SAFETY: argv_ptrs/envp_ptrs are NULL-terminated arrays of pointers into the
         // CStrings owned by `self`, alive for the call.
@@ -227,8 +333,8 @@ pub const FORWARDED: [libc::c_int; 6] = [
 ];
 
 /// Forward the signals of `set` (blocked) to `child` and reap every child; exit with
-/// `child`'s status once it is gone.
-fn forward_and_wait(child: libc::pid_t, set: &sys::SigSet, stderr: RawFd) -> ! {
+/// `child`'s status once it is gone (writing `sigsys_hint` if SIGSYS killed it).
+fn forward_and_wait(child: libc::pid_t, set: &sys::SigSet, stderr: RawFd, sigsys_hint: &[u8]) -> ! {
     loop {
         let sig = match set.wait() {
             Ok(sig) => sig,
@@ -241,8 +347,112 @@ fn forward_and_wait(child: libc::pid_t, set: &sys::SigSet, stderr: RawFd) -> ! {
         // Signals coalesce: reap everything that has finished.
         while let Ok(Some((pid, status))) = sys::reap() {
             if pid == child {
+                if libc::WIFSIGNALED(status) && libc::WTERMSIG(status) == libc::SIGSYS {
+                    sys::write_all(stderr, sigsys_hint);
+                }
                 sys::exit(sys::exit_code(status));
             }
+        }
+    }
+}
+
+/// Close every descriptor but `keep`.
+fn close_all_but(keep: &mut [RawFd]) {
+    keep.sort_unstable();
+    let mut next = 0;
+    for &fd in keep.iter() {
+        if fd >= next {
+            let _ = sys::close_range(next, fd - 1);
+            next = fd + 1;
+        }
+    }
+    let _ = sys::close_range(next, RawFd::MAX);
+}
+
+/// The supervisor: forward signals to `child` (through a signalfd), answer the
+/// program's seccomp notifications when `channel` (the socket the listener arrives on,
+/// and the session) is given, and exit with `child`'s status once it is gone, after the
+/// session's summary or learned policy.
+///
+/// One `poll` over the signalfd, the channel (until the listener arrives or the
+/// program's process closes its end) and the listener (until every process using the
+/// filter is gone: `POLLHUP`). A signalfd rather than `sigwaitinfo` so that signals and
+/// notifications are waited for together, without a timeout loop.
+fn supervisor_loop(
+    child: libc::pid_t,
+    set: &sys::SigSet,
+    stderr: RawFd,
+    channel: Option<(OwnedFd, Session)>,
+) -> ! {
+    let (mut sock, mut session) = match channel {
+        Some((s, session)) => (Some(s), Some(session)),
+        None => (None, None),
+    };
+    let sfd = match sys::signalfd(set) {
+        Ok(fd) => fd,
+        Err(e) => fail(stderr, b"caprun: supervisor: ", e, 125),
+    };
+    let mut listener: Option<OwnedFd> = None;
+    loop {
+        let raw = |f: &Option<OwnedFd>| f.as_ref().map_or(-1, |f| f.as_raw_fd());
+        let mut fds = [
+            libc::pollfd {
+                fd: sfd.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            },
+            libc::pollfd {
+                fd: raw(&sock),
+                events: libc::POLLIN,
+                revents: 0,
+            },
+            libc::pollfd {
+                fd: raw(&listener),
+                events: libc::POLLIN,
+                revents: 0,
+            },
+        ];
+        if let Err(e) = sys::poll(&mut fds) {
+            fail(stderr, b"caprun: supervisor: ", e, 125);
+        }
+        // Notifications first: a program blocked in one cannot exit.
+        if fds[2].revents & libc::POLLIN != 0 {
+            if let (Some(l), Some(s)) = (&listener, &mut session) {
+                s.handle(l.as_raw_fd(), stderr);
+            }
+        } else if fds[2].revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0 {
+            listener = None;
+        }
+        if fds[1].revents != 0 {
+            if let Some(s) = sock.take() {
+                if let Ok(Some(l)) = sys::recv_fd(s.as_raw_fd()) {
+                    listener = Some(l);
+                }
+            }
+        }
+        if fds[0].revents & libc::POLLIN == 0 {
+            continue;
+        }
+        let sig = match sys::read_signal(sfd.as_raw_fd()) {
+            Ok(sig) => sig,
+            Err(e) => fail(stderr, b"caprun: supervisor: ", e, 125),
+        };
+        if sig != libc::SIGCHLD {
+            let _ = sys::kill(child, sig);
+            continue;
+        }
+        while let Ok(Some((pid, status))) = sys::reap() {
+            if pid != child {
+                continue;
+            }
+            let mut code = sys::exit_code(status);
+            if let Some(s) = &mut session {
+                if s.killed() {
+                    code = 128 + libc::SIGSYS;
+                }
+                s.finish(stderr);
+            }
+            sys::exit(code);
         }
     }
 }

@@ -252,6 +252,202 @@ pub fn sealed_memfd(name: &CStr, data: &[u8]) -> std::io::Result<OwnedFd> {
     Ok(OwnedFd::from(file))
 }
 
+/// `socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC)`: the channel that carries the
+/// seccomp listener from the program's process to the supervisor.
+pub fn seqpacket_pair() -> Result<(OwnedFd, OwnedFd), Errno> {
+    let mut fds = [-1; 2];
+    // SAFETY: `fds` is a valid array of two ints.
+    check(unsafe {
+        libc::socketpair(
+            libc::AF_UNIX,
+            libc::SOCK_SEQPACKET | libc::SOCK_CLOEXEC,
+            0,
+            fds.as_mut_ptr(),
+        )
+    })?;
+    // SAFETY: socketpair returned two new descriptors that nothing else owns.
+    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
+}
+
+/// Control-message space for one descriptor (`CMSG_SPACE(sizeof(int))` on x86_64).
+const FD_CMSG_SPACE: usize = 24;
+
+/// Send descriptor `fd` over the UNIX socket `sock` (`SCM_RIGHTS`, one data byte).
+/// Stack buffers only: allocation-free, usable just before `execveat`.
+pub fn send_fd(sock: RawFd, fd: RawFd) -> Result<(), Errno> {
+    #[repr(C, align(8))]
+    struct Cmsg([u8; FD_CMSG_SPACE]);
+    let mut byte = [b'L'];
+    let mut iov = libc::iovec {
+        iov_base: byte.as_mut_ptr().cast(),
+        iov_len: 1,
+    };
+    let mut control = Cmsg([0; FD_CMSG_SPACE]);
+    // SAFETY: a zeroed msghdr is a valid empty header; the pointers set below refer to
+    // locals that outlive the sendmsg call; CMSG_FIRSTHDR/CMSG_DATA stay inside `control`
+    // (its length is CMSG_SPACE(sizeof(int)) and it is 8-byte aligned).
+    unsafe {
+        let mut msg: libc::msghdr = std::mem::zeroed();
+        msg.msg_iov = &mut iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = control.0.as_mut_ptr().cast();
+        msg.msg_controllen = FD_CMSG_SPACE;
+        let cmsg = libc::CMSG_FIRSTHDR(&msg);
+        (*cmsg).cmsg_level = libc::SOL_SOCKET;
+        (*cmsg).cmsg_type = libc::SCM_RIGHTS;
+        (*cmsg).cmsg_len = libc::CMSG_LEN(std::mem::size_of::<libc::c_int>() as u32) as usize;
+        std::ptr::write_unaligned(libc::CMSG_DATA(cmsg).cast::<libc::c_int>(), fd);
+        loop {
+            let n = libc::sendmsg(sock, &msg, libc::MSG_NOSIGNAL);
+            match n {
+                -1 if Errno::last() == Errno::EINTR => continue,
+                -1 => return Err(Errno::last()),
+                _ => return Ok(()),
+            }
+        }
+    }
+}
+
+/// Receive one descriptor sent with [`send_fd`]: `Ok(None)` when the peer closed the
+/// socket without sending one (the program's process failed or exited first).
+pub fn recv_fd(sock: RawFd) -> Result<Option<OwnedFd>, Errno> {
+    #[repr(C, align(8))]
+    struct Cmsg([u8; FD_CMSG_SPACE]);
+    let mut byte = [0u8];
+    let mut iov = libc::iovec {
+        iov_base: byte.as_mut_ptr().cast(),
+        iov_len: 1,
+    };
+    let mut control = Cmsg([0; FD_CMSG_SPACE]);
+    // SAFETY: as in `send_fd`; the kernel writes at most `msg_controllen` bytes into
+    // `control`, and a received descriptor is owned by nobody else.
+    unsafe {
+        let mut msg: libc::msghdr = std::mem::zeroed();
+        msg.msg_iov = &mut iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = control.0.as_mut_ptr().cast();
+        msg.msg_controllen = FD_CMSG_SPACE;
+        let n = loop {
+            match libc::recvmsg(sock, &mut msg, libc::MSG_CMSG_CLOEXEC) {
+                -1 if Errno::last() == Errno::EINTR => continue,
+                -1 => return Err(Errno::last()),
+                n => break n,
+            }
+        };
+        if n == 0 {
+            return Ok(None);
+        }
+        let cmsg = libc::CMSG_FIRSTHDR(&msg);
+        if cmsg.is_null()
+            || (*cmsg).cmsg_level != libc::SOL_SOCKET
+            || (*cmsg).cmsg_type != libc::SCM_RIGHTS
+        {
+            return Ok(None);
+        }
+        let fd = std::ptr::read_unaligned(libc::CMSG_DATA(cmsg).cast::<libc::c_int>());
+        Ok(Some(OwnedFd::from_raw_fd(fd)))
+    }
+}
+
+/// A `signalfd` for `set` (close-on-exec); the signals must be blocked.
+pub fn signalfd(set: &SigSet) -> Result<OwnedFd, Errno> {
+    // SAFETY: a valid set; -1 asks for a new descriptor.
+    let fd = check(unsafe { libc::signalfd(-1, &set.0, libc::SFD_CLOEXEC) })?;
+    // SAFETY: a new descriptor nobody else owns.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// Read one signal number from a `signalfd`.
+pub fn read_signal(fd: RawFd) -> Result<libc::c_int, Errno> {
+    // SAFETY: a zeroed signalfd_siginfo is valid; read writes at most its size.
+    unsafe {
+        let mut info: libc::signalfd_siginfo = std::mem::zeroed();
+        let size = std::mem::size_of::<libc::signalfd_siginfo>();
+        loop {
+            match libc::read(fd, (&mut info as *mut libc::signalfd_siginfo).cast(), size) {
+                -1 if Errno::last() == Errno::EINTR => continue,
+                -1 => return Err(Errno::last()),
+                n if n as usize == size => return Ok(info.ssi_signo as libc::c_int),
+                _ => return Err(Errno::EIO),
+            }
+        }
+    }
+}
+
+/// `poll(fds, -1)` (restarted on `EINTR`); negative descriptors are ignored by the kernel.
+pub fn poll(fds: &mut [libc::pollfd]) -> Result<(), Errno> {
+    loop {
+        // SAFETY: `fds` is a valid, writable slice of pollfd for its length.
+        match unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, -1) } {
+            -1 if Errno::last() == Errno::EINTR => continue,
+            -1 => return Err(Errno::last()),
+            _ => return Ok(()),
+        }
+    }
+}
+
+/// One seccomp user notification (`struct seccomp_notif`).
+pub type SeccompNotif = libc::seccomp_notif;
+
+/// `ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV)`: the next pending notification.
+/// `ENOENT`: the target died before it was read (or it was interrupted): try again later.
+pub fn notif_recv(listener: RawFd) -> Result<SeccompNotif, Errno> {
+    // SAFETY: the kernel requires a zeroed seccomp_notif and fills it.
+    unsafe {
+        let mut req: libc::seccomp_notif = std::mem::zeroed();
+        loop {
+            let rc = libc::ioctl(
+                listener,
+                libc::SECCOMP_IOCTL_NOTIF_RECV as _,
+                &mut req as *mut libc::seccomp_notif,
+            );
+            match rc {
+                -1 if Errno::last() == Errno::EINTR => continue,
+                -1 => return Err(Errno::last()),
+                _ => return Ok(req),
+            }
+        }
+    }
+}
+
+/// `ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND)`: answer notification `id` — fail the call
+/// with `error` (a positive errno), or with `error == 0` let it run
+/// (`SECCOMP_USER_NOTIF_FLAG_CONTINUE`). `ENOENT`: the target is gone.
+pub fn notif_send(listener: RawFd, id: u64, error: i32) -> Result<(), Errno> {
+    let resp = libc::seccomp_notif_resp {
+        id,
+        val: 0,
+        error: -error,
+        flags: if error == 0 {
+            libc::SECCOMP_USER_NOTIF_FLAG_CONTINUE as u32
+        } else {
+            0
+        },
+    };
+    // SAFETY: `resp` is a valid seccomp_notif_resp the kernel only reads.
+    check(unsafe {
+        libc::ioctl(
+            listener,
+            libc::SECCOMP_IOCTL_NOTIF_SEND as _,
+            &resp as *const libc::seccomp_notif_resp,
+        )
+    })
+    .map(drop)
+}
+
+/// `ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID)`: whether notification `id` is still
+/// pending (its target has not died or been interrupted), so its pid still names it.
+pub fn notif_id_valid(listener: RawFd, id: u64) -> bool {
+    // SAFETY: the kernel reads one u64.
+    unsafe {
+        libc::ioctl(
+            listener,
+            libc::SECCOMP_IOCTL_NOTIF_ID_VALID as _,
+            &id as *const u64,
+        ) == 0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -23,6 +23,7 @@
 pub mod caps;
 pub mod landlock_rules;
 pub mod namespaces;
+pub mod notify;
 pub mod policy;
 pub mod seccomp;
 pub mod syscalls;

@@ -8,6 +8,12 @@
 //! Keys of a top-level argdata map steer it after the report: `exit: N` exits with N,
 //! `raise: N` kills itself with signal N, `pause: true` waits for a signal.
 //!
+//! `syscalls: [NAME, ...]` makes it call each of a few system calls before reporting,
+//! and report `"syscalls": {"NAME": RESULT}` (0 on success, else the errno), and exit
+//! with 3 if any failed: `uname`, `sysinfo`, `getpgrp`, `times`, `socket_unix`,
+//! `socket_inet` (AF_INET datagram), `ptrace` (`PTRACE_PEEKDATA` on pid 0: ESRCH, counted
+//! as success, when the filter lets it through).
+//!
 //! The report goes to the descriptor under the key `report` of a top-level argdata map,
 //! else to descriptor 0. When neither is writable, the probe exits with status
 //! 100 + the number of open descriptors, so even an empty table is observable.
@@ -142,6 +148,63 @@ fn open_fds() -> Vec<RawFd> {
         .collect()
 }
 
+/// Make one of the `syscalls:` calls: 0 on success, else the errno.
+fn call(name: &str) -> i64 {
+    // SAFETY: raw system calls on local, correctly sized buffers or with integer
+    // arguments only; a created socket is closed at once.
+    let ret = unsafe {
+        match name {
+            "uname" => {
+                let mut u: libc::utsname = std::mem::zeroed();
+                libc::syscall(libc::SYS_uname, &mut u as *mut libc::utsname)
+            }
+            "sysinfo" => {
+                let mut i: libc::sysinfo = std::mem::zeroed();
+                libc::syscall(libc::SYS_sysinfo, &mut i as *mut libc::sysinfo)
+            }
+            "getpgrp" => libc::syscall(libc::SYS_getpgrp).min(0),
+            "times" => {
+                let mut t: libc::tms = std::mem::zeroed();
+                if libc::syscall(libc::SYS_times, &mut t as *mut libc::tms) == -1 {
+                    -1
+                } else {
+                    0
+                }
+            }
+            "socket_unix" | "socket_inet" => {
+                let domain = if name == "socket_unix" {
+                    libc::AF_UNIX
+                } else {
+                    libc::AF_INET
+                };
+                let fd = libc::syscall(libc::SYS_socket, domain, libc::SOCK_DGRAM, 0);
+                if fd >= 0 {
+                    libc::close(fd as i32);
+                    0
+                } else {
+                    -1
+                }
+            }
+            "ptrace" => {
+                let r = libc::syscall(libc::SYS_ptrace, libc::PTRACE_PEEKDATA, 0, 0, 0);
+                if r == -1 && std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH) {
+                    0
+                } else {
+                    r.min(0)
+                }
+            }
+            _ => return -1,
+        }
+    };
+    if ret < 0 {
+        std::io::Error::last_os_error()
+            .raw_os_error()
+            .map_or(-1, i64::from)
+    } else {
+        0
+    }
+}
+
 /// The C entry point (see the crate documentation for why not `fn main`).
 #[unsafe(no_mangle)]
 pub extern "C" fn main(_argc: libc::c_int, _argv: *const *const libc::c_char) -> libc::c_int {
@@ -163,6 +226,7 @@ pub extern "C" fn main(_argc: libc::c_int, _argv: *const *const libc::c_char) ->
     );
     let mut report_fd: Option<RawFd> = None;
     let (mut exit, mut raise, mut pause) = (0, None, false);
+    let mut calls: Vec<String> = Vec::new();
     // SAFETY: getpid has no preconditions.
     let _ = write!(report, ",\"pid\":{}", unsafe { libc::getpid() });
     let argdata_fd = std::env::var("ARGDATA_FD")
@@ -209,6 +273,17 @@ pub extern "C" fn main(_argc: libc::c_int, _argv: *const *const libc::c_char) ->
                             (argdata::Value::Str(k), argdata::Value::Bool(b)) if k == "pause" => {
                                 pause = *b
                             }
+                            (argdata::Value::Str(k), argdata::Value::Seq(items))
+                                if k == "syscalls" =>
+                            {
+                                calls = items
+                                    .iter()
+                                    .filter_map(|i| match i {
+                                        argdata::Value::Str(s) => Some(s.clone()),
+                                        _ => None,
+                                    })
+                                    .collect()
+                            }
                             _ => {}
                         }
                     }
@@ -217,6 +292,16 @@ pub extern "C" fn main(_argc: libc::c_int, _argv: *const *const libc::c_char) ->
             Err(e) => {
                 let _ = write!(report, ",\"argdata_error\":{}", json_str(&e.to_string()));
             }
+        }
+    }
+    if !calls.is_empty() {
+        let results: Vec<String> = calls
+            .iter()
+            .map(|c| format!("{}:{}", json_str(c), call(c)))
+            .collect();
+        let _ = write!(report, ",\"syscalls\":{{{}}}", results.join(","));
+        if results.iter().any(|r| !r.ends_with(":0")) && exit == 0 {
+            exit = 3;
         }
     }
     report.push_str("}\n");

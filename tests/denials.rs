@@ -1,0 +1,286 @@
+//! Denials users can read (`--explain-denials`), learning mode (`--learn`), and policy
+//! checking/showing (`--check-policy`, `--show-policy`).
+
+#[macro_use]
+mod common;
+
+use std::process::{Command, Stdio};
+
+use caprun::sandbox::{policy, seccomp, syscalls};
+use common::*;
+
+/// The probe's config: report on stdout, make these calls.
+fn calls(list: &str) -> String {
+    format!("report: !fd stdout\nsyscalls: [{list}]\n")
+}
+
+/// Calls outside `strict`: `sysinfo`, `getpgrp`, an AF_INET socket; and two inside it.
+const OUTSIDE_STRICT: &str = "uname, socket_unix, sysinfo, getpgrp, socket_inet";
+
+fn report(out: &std::process::Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("bad report ({e}): {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn strict_denies_and_the_explanation_names_each_denied_call() {
+    skip_unless_sandboxable!();
+    let probe = probe();
+    let config = calls(OUTSIDE_STRICT);
+    let plain = run(&["--policy", "strict", probe.to_str().unwrap()], &config);
+    let explained = run(
+        &[
+            "--policy",
+            "strict",
+            "--explain-denials",
+            probe.to_str().unwrap(),
+        ],
+        &config,
+    );
+    for out in [&plain, &explained] {
+        assert_eq!(out.status.code(), Some(3), "{}", stderr(out));
+        let r = report(out);
+        let eperm = libc::EPERM as i64;
+        assert_eq!(r["syscalls"]["uname"], 0, "{r}");
+        assert_eq!(r["syscalls"]["socket_unix"], 0, "{r}");
+        assert_eq!(r["syscalls"]["sysinfo"], eperm, "{r}");
+        assert_eq!(r["syscalls"]["getpgrp"], eperm, "{r}");
+        assert_eq!(r["syscalls"]["socket_inet"], eperm, "{r}");
+    }
+    // Same descriptors and environment for the program: the listener and the channel
+    // did not leak into it.
+    let (a, b) = (report(&plain), report(&explained));
+    assert_eq!(a["fds"], b["fds"]);
+    assert_eq!(a["env"], b["env"]);
+    assert_eq!(a["argv"], b["argv"]);
+    let err = stderr(&explained);
+    for line in [
+        "caprun: policy strict denied sysinfo(…) [pid ",
+        "caprun: policy strict denied getpgrp() [pid ",
+        "caprun: policy strict denied socket(AF_INET, SOCK_DGRAM, 0) [pid ",
+        "caprun: summary: policy strict denied 3 calls (3 distinct):",
+    ] {
+        assert!(err.contains(line), "missing `{line}` in:\n{err}");
+    }
+    assert!(!err.contains("uname"), "{err}");
+    // Without the option: nothing of this.
+    assert!(!stderr(&plain).contains("denied"), "{}", stderr(&plain));
+}
+
+#[test]
+fn learned_policy_runs_the_program_and_allows_nothing_else() {
+    skip_unless_sandboxable!();
+    let dir = tempfile::tempdir().unwrap();
+    let learned = dir.path().join("learned.yaml");
+    let probe = probe();
+    let config = calls(OUTSIDE_STRICT);
+    let out = run(
+        &[
+            "--policy",
+            "strict",
+            "--learn",
+            learned.to_str().unwrap(),
+            probe.to_str().unwrap(),
+        ],
+        &config,
+    );
+    // While learning every call succeeds.
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("NOT a sandbox"), "{}", stderr(&out));
+    let text = std::fs::read_to_string(&learned).unwrap();
+    assert!(text.contains("extends: strict"), "{text}");
+    assert!(text.contains("# seen 1 time"), "{text}");
+
+    // Its allowlist is exactly strict's plus what was observed.
+    let base = policy::load("strict").unwrap().seccomp.unwrap();
+    let p = policy::parse(&text, learned.to_str().unwrap(), Some(dir.path())).unwrap();
+    let sp = p.seccomp.unwrap();
+    let added: Vec<&str> = sp
+        .allow
+        .difference(&base.allow)
+        .map(String::as_str)
+        .collect();
+    assert_eq!(added, ["getpgrp", "sysinfo"], "{text}");
+    let new_rules: Vec<&String> = sp
+        .rules
+        .keys()
+        .filter(|k| sp.rules[*k] != base.rules[*k])
+        .collect();
+    assert_eq!(new_rules, ["socket"], "{text}");
+    let prog = seccomp::compile(&sp).unwrap();
+    let ev = |name: &str, args: [u64; 6]| {
+        seccomp::evaluate(&prog, syscalls::number(name).unwrap(), args)
+            .unwrap()
+            .ret
+    };
+    let (allow, eperm) = (seccomp::RET_ALLOW, seccomp::RET_ERRNO | libc::EPERM as u32);
+    assert_eq!(ev("socket", [2, 2, 0, 0, 0, 0]), allow); // AF_INET datagram: seen
+    assert_eq!(ev("socket", [2, 1, 0, 0, 0, 0]), eperm); // AF_INET stream: not seen
+    assert_eq!(ev("socket", [10, 2, 0, 0, 0, 0]), eperm); // AF_INET6: not seen
+    for name in ["ptrace", "times", "mount", "bpf", "unshare", "setns"] {
+        assert_eq!(ev(name, [0; 6]), eperm, "{name}");
+    }
+
+    // The same program under the learned policy succeeds, with nothing denied…
+    let out = run(
+        &[
+            "--policy",
+            learned.to_str().unwrap(),
+            "--explain-denials",
+            probe.to_str().unwrap(),
+        ],
+        &config,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("denied"), "{}", stderr(&out));
+    let r = report(&out);
+    assert_eq!(r["syscalls"]["sysinfo"], 0, "{r}");
+    // …and what was not learned stays denied.
+    let out = run(
+        &[
+            "--policy",
+            learned.to_str().unwrap(),
+            probe.to_str().unwrap(),
+        ],
+        &calls("ptrace, times"),
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let r = report(&out);
+    assert_eq!(r["syscalls"]["ptrace"], libc::EPERM as i64, "{r}");
+    assert_eq!(r["syscalls"]["times"], libc::EPERM as i64, "{r}");
+}
+
+/// A dynamically linked real program, learned end to end under `default`.
+#[test]
+fn a_dynamic_program_is_learned_end_to_end() {
+    skip_unless_sandboxable!();
+    let python = std::path::Path::new("/usr/bin/python3");
+    if !python.exists() {
+        eprintln!("SKIPPED: no /usr/bin/python3");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("io.yaml");
+    std::fs::write(&config, "[!fd stdin, !fd stdout, !fd stderr]\n").unwrap();
+    let learned = dir.path().join("python.yaml");
+    // The script comes on stdin (python's argv is just its name).
+    let script = "import os\nprint(os.uname().sysname, os.cpu_count() > 0)\n";
+    let go = |args: &[&str]| {
+        let mut all: Vec<&str> = args.to_vec();
+        all.extend([python.to_str().unwrap(), config.to_str().unwrap()]);
+        run(&all, script)
+    };
+    let out = go(&["--policy", "default", "--explain-denials"]);
+    assert!(
+        stderr(&out).contains("caprun: policy default denied sysinfo(…)"),
+        "{}",
+        stderr(&out)
+    );
+    let out = go(&["--policy", "default", "--learn", learned.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "Linux True\n");
+    let text = std::fs::read_to_string(&learned).unwrap();
+    assert!(text.contains("sysinfo"), "{text}");
+    assert!(!text.contains("ptrace"), "{text}");
+    let out = go(&["--policy", learned.to_str().unwrap(), "--explain-denials"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "Linux True\n");
+    assert!(!stderr(&out).contains("denied"), "{}", stderr(&out));
+}
+
+/// Without the options nothing changes: caprun execs in place (the program has
+/// caprun's pid: no fork, no supervisor).
+#[test]
+fn the_default_path_does_not_fork() {
+    skip_unless_sandboxable!();
+    let mut child = Command::new(caprun())
+        .args(["--policy", "strict", probe().to_str().unwrap()])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"report: !fd stdout\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let r = report(&out);
+    assert_eq!(r["pid"], pid, "{r}");
+    // With --explain-denials the program is a child of the supervisor.
+    let r = probe_report(
+        &["--policy", "strict", "--explain-denials"],
+        "report: !fd stdout\n",
+    );
+    assert_ne!(r["pid"], serde_json::Value::Null);
+}
+
+/// Under explain mode the supervisor forwards signals and passes statuses through.
+#[test]
+fn the_supervisor_passes_statuses_through() {
+    skip_unless_sandboxable!();
+    let probe = probe();
+    for (config, status) in [
+        ("report: !fd stdout\nexit: 42\n", 42),
+        ("report: !fd stdout\nraise: 10\n", 128 + libc::SIGUSR1),
+    ] {
+        let out = run(
+            &[
+                "--policy",
+                "strict",
+                "--explain-denials",
+                probe.to_str().unwrap(),
+            ],
+            config,
+        );
+        assert_eq!(out.status.code(), Some(status), "{config}: {out:?}");
+    }
+}
+
+#[test]
+fn policies_are_checked_and_shown_without_running_anything() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.yaml");
+    std::fs::write(&good, "extends: strict\nseccomp:\n  allow: [sysinfo]\n").unwrap();
+    let out = run(&["--check-policy", good.to_str().unwrap()], "");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(
+        &bad,
+        "extends: strict\nseccomp:\n  allow: [sysinfo, no_such]\n",
+    )
+    .unwrap();
+    let out = run(&["--check-policy", bad.to_str().unwrap()], "");
+    assert_eq!(out.status.code(), Some(125));
+    assert_eq!(
+        stderr(&out).lines().next().unwrap_or(""),
+        format!(
+            "caprun: {}:3:20: unknown system call `no_such`",
+            bad.display()
+        )
+    );
+    // --show-policy: extends resolved, groups expanded; reads back to the same policy.
+    let out = run(&["--show-policy", good.to_str().unwrap()], "");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(!text.contains("\nextends:"), "{text}");
+    assert!(!text.contains('@'), "{text}");
+    let shown = policy::parse(&text, "shown.yaml", None).unwrap();
+    let original = policy::load(good.to_str().unwrap()).unwrap();
+    assert_eq!(
+        shown.seccomp.as_ref().unwrap().allow,
+        original.seccomp.as_ref().unwrap().allow
+    );
+    assert!(original.seccomp.unwrap().allow.contains("sysinfo"));
+    // PROGRAM stays required otherwise.
+    let out = run(&["--policy", "strict"], "");
+    assert_eq!(out.status.code(), Some(125), "{}", stderr(&out));
+}
