@@ -237,6 +237,8 @@ impl Launch {
                 std::mem::forget(n.theirs);
             }
             close_all_but(&mut keep);
+            // The launcher's code stays mapped but not resident: the supervisor is small.
+            sys::release_code_pages();
             supervisor_loop(child, &set, stderr, channel)
         }
         // Back in the launch: the channel's program end is in the plan's controls (the
@@ -266,6 +268,7 @@ impl Launch {
             Ok(program) => {
                 let _ = sys::close_range(0, stderr - 1);
                 let _ = sys::close_range(stderr + 1, RawFd::MAX);
+                sys::release_code_pages();
                 forward_and_wait(program, &set, stderr, &sigsys_hint)
             }
         }

@@ -181,6 +181,32 @@ pub fn parent_pid() -> libc::pid_t {
     unsafe { libc::getppid() }
 }
 
+/// Drop this process's resident code pages: `MADV_DONTNEED` on the executable's
+/// headers and code, from `__executable_start` to `etext` (symbols every ELF linker
+/// defines). A long-lived supervisor forked from the launcher then keeps only the few
+/// pages it runs, which fault back in from the file as needed; that range is never
+/// written (relocations live in the RELRO data after it), so nothing is lost.
+pub fn release_code_pages() {
+    extern "C" {
+        static __executable_start: u8;
+        static etext: u8;
+    }
+    let page = 4096usize;
+    // SAFETY: only the addresses of the linker-defined symbols are taken.
+    let (start, end) = unsafe {
+        (
+            std::ptr::addr_of!(__executable_start) as usize,
+            std::ptr::addr_of!(etext) as usize,
+        )
+    };
+    let start = start & !(page - 1);
+    if end > start {
+        // SAFETY: the range is this executable's own read-only headers and code; dropping
+        // the pages only makes them fault in again from the file.
+        unsafe { libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_DONTNEED) };
+    }
+}
+
 /// `ftruncate(fd, 0)`.
 pub fn truncate(fd: RawFd) -> Result<(), Errno> {
     // SAFETY: plain integer arguments.
