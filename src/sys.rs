@@ -192,13 +192,11 @@ pub fn release_code_pages() {
         static etext: u8;
     }
     let page = 4096usize;
-    // SAFETY: only the addresses of the linker-defined symbols are taken.
-    let (start, end) = unsafe {
-        (
-            std::ptr::addr_of!(__executable_start) as usize,
-            std::ptr::addr_of!(etext) as usize,
-        )
-    };
+    // Only the symbols' addresses are taken, never their contents.
+    let (start, end) = (
+        std::ptr::addr_of!(__executable_start) as usize,
+        std::ptr::addr_of!(etext) as usize,
+    );
     let start = start & !(page - 1);
     if end > start {
         // SAFETY: the range is this executable's own read-only headers and code; dropping
