@@ -448,6 +448,12 @@ fn notify_setup(
             )));
         }
     }
+    // The same filter `prepare` compiles, with denials routed to the supervisor.
+    let mut sp = sp.clone();
+    if policy.network {
+        sandbox::allow_inet_sockets(&mut sp);
+    }
+    let sp = &sp;
     let prog = sandbox::seccomp::compile_with(sp, sandbox::seccomp::Denials::Notify)
         .map_err(SandboxError::from)?;
     let mut session = Session::new(mode, policy_name, sp, label);

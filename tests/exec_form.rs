@@ -359,3 +359,28 @@ fn the_terminal_exists_only_when_granted() {
     assert!(!denied.contains("tty-ok"), "{denied}");
     assert!(denied.contains("/dev/tty"), "{denied}");
 }
+
+#[test]
+fn net_reaches_the_host_network_only_when_given() {
+    skip_unless_sandboxable!();
+    let dir = tempfile::tempdir().unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(2) {
+            let _ = std::io::Write::write_all(&mut stream.unwrap(), b"hi");
+        }
+    });
+    let script = format!(
+        "import socket\ntry:\n    print(socket.create_connection(('127.0.0.1', {port}), timeout=5).recv(2))\nexcept OSError as e:\n    print('DENIED', e.errno)\n"
+    );
+    let connect = |extra: &[&str]| {
+        let mut args: Vec<&str> = extra.to_vec();
+        args.extend(["--", "/usr/bin/python3", "-c", &script]);
+        text(&cli(dir.path(), &args).stdout)
+    };
+    assert!(connect(&[]).starts_with("DENIED"), "without --net");
+    assert_eq!(connect(&["--net"]), "b'hi'\n");
+    // The filter routed to the supervisor for --explain-denials allows the same.
+    assert_eq!(connect(&["--net", "--explain-denials"]), "b'hi'\n");
+}

@@ -414,7 +414,7 @@ fn path_cstring(p: &Path) -> Result<CString, SandboxError> {
 /// `network: true`: add `socket(AF_INET | AF_INET6, SOCK_STREAM | SOCK_DGRAM, …)` (any
 /// `SOCK_NONBLOCK`/`SOCK_CLOEXEC` flags) as alternatives of the `socket` rule. A policy
 /// that allows `socket` unconditionally or answers it with an errno is left as it is.
-fn allow_inet_sockets(sp: &mut policy::SeccompPolicy) {
+pub fn allow_inet_sockets(sp: &mut policy::SeccompPolicy) {
     use policy::{ArgCondition, CmpOp, SyscallRule};
     if sp.allow.contains("socket") || sp.errno.contains_key("socket") {
         return;
