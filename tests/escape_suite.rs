@@ -312,3 +312,70 @@ fn a_dynamically_linked_program_starts_under_default_but_not_strict() {
     assert!(err.contains("dynamically linked (interpreter "), "{err}");
     assert!(err.contains("--policy default"), "{err}");
 }
+
+#[test]
+fn the_escape_suite_holds_through_the_command_line_form() {
+    // The same probe as an unmodified program (argv, not argdata), launched through
+    // `caprun --ro GRANTED --rw RW -- escape ...`: the directories are reached by path,
+    // bound into the sandbox, and every attack proven in the control run stays blocked.
+    skip_unless_sandboxable!();
+    let t = targets();
+    let control = control(&t);
+    let proven = proven_attacks(&control);
+    let mut argv: Vec<String> = Vec::new();
+    let mut opts = t.options("-", "-").into_iter();
+    while let Some(o) = opts.next() {
+        let v = opts.next().unwrap();
+        match o.as_str() {
+            "--granted-dir-fd" => {}
+            "--rw-dir-fd" => {
+                argv.extend(["--rw-dir".to_owned(), t.rw.path().display().to_string()])
+            }
+            _ => argv.extend([o, v]),
+        }
+    }
+    let escape = example("escape");
+    for policy in ["strict", "default"] {
+        let out = Command::new(caprun())
+            .args(["--policy", policy, "--ro"])
+            .arg(t.granted.path())
+            .arg("--rw")
+            .arg(t.rw.path())
+            .arg("--")
+            .arg(&escape)
+            .args(&argv)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{policy}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let got = outcomes(&String::from_utf8_lossy(&out.stdout));
+        // Root is mapped to root here: `setuid-0`/`setgid-0` report uid 0 itself.
+        assert_all_blocked(policy, &proven, &got, &["setuid-0", "setgid-0"]);
+        // The grants work: the probe reads its read-only directory and writes its
+        // read-write one.
+        let allowed = Command::new(caprun())
+            .args(["--policy", policy, "--ro"])
+            .arg(t.granted.path())
+            .arg("--rw")
+            .arg(t.rw.path())
+            .arg("--")
+            .arg(&escape)
+            .args(["--allowed", "--granted-dir"])
+            .arg(t.granted.path())
+            .arg("--rw-dir")
+            .arg(t.rw.path())
+            .args(["granted-read", "rw-write"])
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&allowed.stdout);
+        assert!(
+            text.contains("granted-read\tok") && text.contains("rw-write\tok"),
+            "{policy}: {text}"
+        );
+    }
+}

@@ -53,6 +53,7 @@ struct Config {
     host_pid: Option<i32>,
     granted_dir: Option<String>,
     granted_dir_fd: Option<RawFd>,
+    rw_dir: Option<String>,
     rw_dir_fd: Option<RawFd>,
     listen_fd: Option<RawFd>,
     host_binary: Option<String>,
@@ -74,6 +75,7 @@ inputs:
   --granted-dir PATH      the read-only granted directory (opened when no fd is given)
   --granted-dir-fd N      the read-only granted directory as an open descriptor
   --rw-dir-fd N           a writable granted directory as an open descriptor
+  --rw-dir PATH           the writable granted directory (opened when no fd is given)
   --listen-fd N           a listening socket (for --allowed listen-accept)
   --timeout SECS          per-attack timeout (default 10)
   --out-fd N              write the results to descriptor N (default 1)
@@ -1969,6 +1971,7 @@ fn parse_args(args: &[String]) -> Result<Cli, String> {
             "--granted-dir" => cfg.granted_dir = Some(value(a)?),
             "--granted-dir-fd" => cfg.granted_dir_fd = Some(parse_num(a, &value(a)?)?),
             "--rw-dir-fd" => cfg.rw_dir_fd = Some(parse_num(a, &value(a)?)?),
+            "--rw-dir" => cfg.rw_dir = Some(value(a)?),
             "--listen-fd" => cfg.listen_fd = Some(parse_num(a, &value(a)?)?),
             "--out-fd" => OUT_FD.store(
                 parse_num(a, &value(a)?)?,
@@ -2086,6 +2089,20 @@ fn main() -> ExitCode {
             }
             Err(e) => {
                 eprintln!("escape: --granted-dir {path}: {}", ename(e));
+                None
+            }
+        },
+        _ => None,
+    };
+    // Likewise the writable directory (an unmodified program gets paths, not fds).
+    let _rw_keep = match (&cfg.rw_dir, cfg.rw_dir_fd) {
+        (Some(path), None) => match open(path, libc::O_RDONLY | libc::O_DIRECTORY) {
+            Ok(fd) => {
+                cfg.rw_dir_fd = Some(fd.as_raw_fd());
+                Some(fd)
+            }
+            Err(e) => {
+                eprintln!("escape: --rw-dir {path}: {}", ename(e));
                 None
             }
         },
