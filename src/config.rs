@@ -142,6 +142,22 @@ pub struct FileSpec {
     pub at: Option<PathBuf>,
 }
 
+impl FileSpec {
+    /// `path`, read-only, with every other attribute at its default.
+    pub fn new(path: impl Into<PathBuf>) -> FileSpec {
+        FileSpec {
+            path: path.into(),
+            mode: Mode::Read,
+            create: false,
+            truncate: false,
+            directory: false,
+            nofollow: false,
+            perm: 0o666,
+            at: None,
+        }
+    }
+}
+
 /// Whether a socket binds or connects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SocketAction {
@@ -645,16 +661,9 @@ impl<'a> Converter<'a> {
     fn file(&mut self, y: &YNode, pos: Pos, tag: &str) -> Result<FileSpec, ConfigError> {
         let dir = tag == "!dir";
         let mut spec = FileSpec {
-            path: PathBuf::new(),
-            mode: Mode::Read,
-            create: false,
-            truncate: false,
-            directory: false,
-            nofollow: false,
-            perm: 0o666,
-            at: None,
+            directory: dir,
+            ..FileSpec::new(PathBuf::new())
         };
-        spec.directory = dir;
         let entries = match &y.value {
             YValue::Scalar(s, Style::Plain) if schema::is_null(s) => {
                 return fail(pos, format!("{tag} needs a path"))
@@ -1002,16 +1011,7 @@ mod tests {
     }
 
     fn file(path: &str) -> FileSpec {
-        FileSpec {
-            path: path.into(),
-            mode: Mode::Read,
-            create: false,
-            truncate: false,
-            directory: false,
-            nofollow: false,
-            perm: 0o666,
-            at: None,
-        }
+        FileSpec::new(path)
     }
 
     #[test]

@@ -744,14 +744,10 @@ mod tests {
     fn created_files_are_removed_unless_committed() {
         let dir = tempfile::tempdir().unwrap();
         let spec = |name: &str| FileSpec {
-            path: dir.path().join(name),
             mode: Mode::Write,
             create: true,
-            truncate: false,
-            directory: false,
-            nofollow: false,
             perm: 0o600,
-            at: None,
+            ..FileSpec::new(dir.path().join(name))
         };
         let mut created = Vec::new();
         let a = open_file(&spec("a"), &mut created).unwrap();
@@ -783,14 +779,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut created = Vec::new();
         let spec = FileSpec {
-            path: dir.path().to_owned(),
             mode: Mode::ReadWrite,
-            create: false,
-            truncate: false,
-            directory: false,
-            nofollow: false,
-            perm: 0o666,
-            at: None,
+            ..FileSpec::new(dir.path())
         };
         let o = open_file(&spec, &mut created).unwrap();
         assert!(matches!(

@@ -187,14 +187,8 @@ impl Converter<'_> {
                 NodeKind::Resource(_) => n,
                 NodeKind::Null => {
                     let spec = ResourceSpec::File(FileSpec {
-                        path: "/dev/null".into(),
                         mode: Mode::ReadWrite,
-                        create: false,
-                        truncate: false,
-                        directory: false,
-                        nofollow: false,
-                        perm: 0o666,
-                        at: None,
+                        ..FileSpec::new("/dev/null")
                     });
                     Node {
                         pos: n.pos,
