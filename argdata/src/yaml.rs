@@ -185,7 +185,12 @@ fn resolves_as_other(s: &str) -> bool {
     };
     let starts_numeric =
         s.starts_with(|c: char| c.is_ascii_digit() || matches!(c, '+' | '-' | '.'));
-    starts_numeric && s.chars().all(numberish)
+    // A radix prefix is quoted whatever follows (`0xg` is a string in YAML 1.2, but a
+    // reader that takes `0x…` for an int would reject it).
+    let radix = ["0x", "0o", "0b", "0X", "0O", "0B"]
+        .iter()
+        .any(|p| s.starts_with(p));
+    radix || (starts_numeric && s.chars().all(numberish))
 }
 
 fn base64(data: &[u8], out: &mut String) {

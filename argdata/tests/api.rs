@@ -26,6 +26,9 @@ fn yaml_scalars() {
         (s("null"), "\"null\"\n"),
         (s("~"), "\"~\"\n"),
         (s("123"), "\"123\"\n"),
+        // Found by the property test: a radix prefix is quoted even when not an int.
+        (s("0xg"), "\"0xg\"\n"),
+        (s("0o9"), "\"0o9\"\n"),
         (s("1.5e3"), "\"1.5e3\"\n"),
         (s(".inf"), "\".inf\"\n"),
         (s("0x1F"), "\"0x1F\"\n"),
