@@ -8,13 +8,18 @@
 //! (namespaces, mounts, Landlock, capabilities, seccomp) → [`exec`] (the tiny final
 //! step: rearrange descriptors, apply restrictions, `execveat`).
 //!
-//! `unsafe` code lives only in [`sys`] and [`exec`].
+//! `unsafe` code lives only in [`sys`] and [`exec`] (enforced: `unsafe_code` is denied
+//! everywhere else, test modules excepted).
+
+#![deny(unsafe_code)]
 
 pub mod cli;
 pub mod config;
+#[allow(unsafe_code)]
 pub mod exec;
 pub mod plan;
 pub mod resources;
 pub mod sandbox;
+#[allow(unsafe_code)]
 pub mod sys;
 pub mod yaml;

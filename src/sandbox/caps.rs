@@ -9,8 +9,8 @@
 //! and securebits cannot be changed; the process has no capability to lose and
 //! no_new_privs stops it gaining any, so that is reported in [`Dropped`] instead.
 
-/// `_LINUX_CAPABILITY_VERSION_3`.
-const CAP_VERSION_3: u32 = 0x2008_0522;
+use crate::sys::caps::{self as sys_caps, CapData};
+
 const CAP_SETPCAP: u32 = 8;
 
 /// The securebits set and locked: `SECBIT_NOROOT`, `SECBIT_NO_SETUID_FIXUP`,
@@ -23,20 +23,6 @@ pub const SECUREBITS: libc::c_ulong = (1 << 0) // NOROOT
     | (1 << 5) // KEEP_CAPS_LOCKED
     | (1 << 6) // NO_CAP_AMBIENT_RAISE
     | (1 << 7); // NO_CAP_AMBIENT_RAISE_LOCKED
-
-#[repr(C)]
-struct CapHeader {
-    version: u32,
-    pid: libc::c_int,
-}
-
-#[repr(C)]
-#[derive(Clone, Copy, Default)]
-struct CapData {
-    effective: u32,
-    permitted: u32,
-    inheritable: u32,
-}
 
 /// A failed step of [`drop_all`]: which call and its errno.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -83,30 +69,8 @@ pub fn last_cap() -> std::io::Result<u32> {
         .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "cap_last_cap"))
 }
 
-fn errno() -> i32 {
-    std::io::Error::last_os_error()
-        .raw_os_error()
-        .unwrap_or(libc::EINVAL)
-}
-
 fn capget() -> Result<[CapData; 2], i32> {
-    let mut hdr = CapHeader {
-        version: CAP_VERSION_3,
-        pid: 0,
-    };
-    let mut data = [CapData::default(); 2];
-    // SAFETY: header and a two-element data array as capget(2) requires for version 3.
-    let rc = unsafe {
-        libc::syscall(
-            libc::SYS_capget,
-            &mut hdr as *mut CapHeader,
-            data.as_mut_ptr(),
-        )
-    };
-    if rc != 0 {
-        return Err(errno());
-    }
-    Ok(data)
+    sys_caps::capget().map_err(|e| e as i32)
 }
 
 /// Drop every capability from every set, lock the securebits and set no_new_privs.
@@ -115,54 +79,24 @@ pub fn drop_all(last_cap: u32) -> Result<Dropped, CapsError> {
     let data = capget().map_err(CapsError::Capget)?;
     let have_setpcap = data[0].effective & (1 << CAP_SETPCAP) != 0;
     if have_setpcap {
-        // SAFETY: prctl with integer arguments only.
-        if unsafe { libc::prctl(libc::PR_SET_SECUREBITS, SECUREBITS, 0, 0, 0) } != 0 {
-            return Err(CapsError::Securebits(errno()));
-        }
+        sys_caps::set_securebits(SECUREBITS).map_err(|e| CapsError::Securebits(e as i32))?;
         for cap in 0..=last_cap {
-            // SAFETY: prctl with integer arguments only.
-            let rc = unsafe { libc::prctl(libc::PR_CAPBSET_DROP, cap as libc::c_ulong, 0, 0, 0) };
-            if rc != 0 {
-                return Err(CapsError::Bounding {
-                    cap,
-                    errno: errno(),
-                });
-            }
+            sys_caps::capbset_drop(cap).map_err(|e| CapsError::Bounding {
+                cap,
+                errno: e as i32,
+            })?;
         }
     }
-    // SAFETY: prctl with integer arguments only.
-    let rc = unsafe {
-        libc::prctl(
-            libc::PR_CAP_AMBIENT,
-            libc::PR_CAP_AMBIENT_CLEAR_ALL as libc::c_ulong,
-            0,
-            0,
-            0,
-        )
-    };
-    if rc != 0 {
-        return Err(CapsError::Ambient(errno()));
-    }
-    let mut hdr = CapHeader {
-        version: CAP_VERSION_3,
-        pid: 0,
-    };
-    let data = [CapData::default(); 2];
-    // SAFETY: header and a two-element zeroed data array as capset(2) requires for version 3.
-    let rc = unsafe { libc::syscall(libc::SYS_capset, &mut hdr as *mut CapHeader, data.as_ptr()) };
-    if rc != 0 {
-        return Err(CapsError::Capset(errno()));
-    }
-    // SAFETY: prctl with integer arguments only.
-    if unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) } != 0 {
-        return Err(CapsError::NoNewPrivs(errno()));
-    }
+    sys_caps::clear_ambient().map_err(|e| CapsError::Ambient(e as i32))?;
+    sys_caps::capset(&[CapData::default(); 2]).map_err(|e| CapsError::Capset(e as i32))?;
+    sys_caps::set_no_new_privs().map_err(|e| CapsError::NoNewPrivs(e as i32))?;
     Ok(Dropped {
         bounding_and_securebits: have_setpcap,
     })
 }
 
 #[cfg(test)]
+#[allow(unsafe_code)]
 mod tests {
     use super::super::testutil::in_child;
     use super::*;

@@ -145,19 +145,9 @@ pub struct Support {
 
 /// The running Landlock ABI (`landlock_create_ruleset(NULL, 0, VERSION)`), 0 if none.
 pub fn running_abi() -> i32 {
-    // SAFETY: the documented probe: NULL attr, size 0, flag LANDLOCK_CREATE_RULESET_VERSION.
-    let v = unsafe {
-        libc::syscall(
-            libc::SYS_landlock_create_ruleset,
-            std::ptr::null::<libc::c_void>(),
-            0usize,
-            1u32, // LANDLOCK_CREATE_RULESET_VERSION
-        )
-    };
-    if v < 0 {
-        0
-    } else {
-        v as i32
+    match crate::sys::landlock::abi_version() {
+        Ok(v) => v as i32,
+        Err(_) => 0,
     }
 }
 
@@ -338,6 +328,7 @@ impl LandlockPlan {
 }
 
 #[cfg(test)]
+#[allow(unsafe_code)]
 mod tests {
     use super::super::testutil::in_child;
     use super::*;
@@ -346,14 +337,11 @@ mod tests {
 
     fn open_errno(path: &str, flags: i32) -> i32 {
         let c = CString::new(path).unwrap();
-        // SAFETY: a valid C string; the descriptor is closed right away.
-        let fd = unsafe { libc::open(c.as_ptr(), flags | libc::O_CLOEXEC, 0o600) };
-        if fd < 0 {
-            return std::io::Error::last_os_error().raw_os_error().unwrap();
+        // The descriptor, if any, is closed right away.
+        match crate::sys::fs::open(&c, flags | libc::O_CLOEXEC, 0o600) {
+            Ok(_) => 0,
+            Err(e) => e as i32,
         }
-        // SAFETY: fd was just opened here.
-        unsafe { libc::close(fd) };
-        0
     }
 
     #[test]

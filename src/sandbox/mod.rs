@@ -29,12 +29,14 @@ pub mod seccomp;
 pub mod syscalls;
 
 #[cfg(test)]
+#[allow(unsafe_code)]
 mod tests;
 #[cfg(test)]
+#[allow(unsafe_code)]
 pub(crate) mod testutil;
 
 use std::ffi::CString;
-use std::os::fd::{AsFd, BorrowedFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
@@ -193,19 +195,12 @@ pub struct Prepared {
 fn open_path(path: &Path) -> std::io::Result<OwnedFd> {
     let c = std::ffi::CString::new(path.as_os_str().as_bytes())
         .map_err(|_| std::io::Error::from_raw_os_error(libc::EINVAL))?;
-    // SAFETY: a valid C string; the result is checked before being owned.
-    let fd = unsafe { libc::open(c.as_ptr(), libc::O_PATH | libc::O_CLOEXEC) };
-    if fd < 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    // SAFETY: fd is a fresh descriptor owned by nobody else.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+    crate::sys::fs::open(&c, libc::O_PATH | libc::O_CLOEXEC, 0).map_err(std::io::Error::from)
 }
 
 /// True when the kernel has seccomp filters (`PR_GET_SECCOMP` answers).
 pub fn seccomp_available() -> bool {
-    // SAFETY: prctl with integer arguments only.
-    unsafe { libc::prctl(libc::PR_GET_SECCOMP, 0, 0, 0, 0) >= 0 }
+    crate::sys::seccomp::get_mode().is_ok()
 }
 
 /// Do every fallible, allocating step for `policy` and `grants`.
@@ -452,23 +447,14 @@ impl Prepared {
         if let Some(l) = &mut self.landlock {
             // The tmpfs mounts exist only now, inside the new root.
             for t in &self.tmpfs {
-                // SAFETY: a valid C string; the result is checked before being owned.
-                let fd = unsafe {
-                    libc::open(
-                        t.as_ptr(),
-                        libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC,
-                    )
-                };
-                if fd < 0 {
-                    return Err(namespaces::NamespaceError::Sys {
-                        step: "open tmpfs",
-                        path: t.to_string_lossy().into_owned(),
-                        source: std::io::Error::last_os_error(),
-                    }
-                    .into());
-                }
-                // SAFETY: fd is a fresh descriptor owned by nobody else (closed on drop).
-                let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+                // Closed on drop, after the rule is added.
+                let fd =
+                    crate::sys::fs::open(t, libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC, 0)
+                        .map_err(|e| namespaces::NamespaceError::Sys {
+                            step: "open tmpfs",
+                            path: t.to_string_lossy().into_owned(),
+                            source: e.into(),
+                        })?;
                 l.allow_all_beneath(fd.as_fd())?;
             }
             self.report.landlock = Some(l.restrict_self()?);
@@ -477,13 +463,10 @@ impl Prepared {
             self.report.caps = Some(caps::drop_all(last)?);
         }
         if let Some((c, path)) = &self.cwd {
-            // SAFETY: a valid C string.
-            if unsafe { libc::chdir(c.as_ptr()) } != 0 {
-                return Err(SandboxError::Cwd {
-                    path: path.clone(),
-                    source: std::io::Error::last_os_error(),
-                });
-            }
+            crate::sys::fs::chdir(c).map_err(|e| SandboxError::Cwd {
+                path: path.clone(),
+                source: e.into(),
+            })?;
         }
         Ok(())
     }

@@ -10,7 +10,10 @@ use std::ffi::{CStr, CString};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
+use nix::errno::Errno;
+
 use super::policy::{Namespace, Policy};
+use crate::sys::{fs, ids, mount};
 
 /// A failed step of [`NamespacePlan::enter`] or of the plan.
 #[derive(Debug, thiserror::Error)]
@@ -39,11 +42,11 @@ pub enum NamespaceError {
     Nul(PathBuf),
 }
 
-fn sys_err(step: &'static str, path: &CStr) -> NamespaceError {
+fn sys_err(step: &'static str, path: &CStr, errno: Errno) -> NamespaceError {
     NamespaceError::Sys {
         step,
         path: path.to_string_lossy().into_owned(),
-        source: std::io::Error::last_os_error(),
+        source: errno.into(),
     }
 }
 
@@ -112,12 +115,6 @@ enum MountStep {
     },
 }
 
-/// `open_tree` flags (linux/mount.h).
-const OPEN_TREE_CLONE: libc::c_uint = 1;
-const AT_RECURSIVE: libc::c_uint = 0x8000;
-/// `move_mount` flag: the source is the descriptor itself.
-const MOVE_MOUNT_F_EMPTY_PATH: libc::c_uint = 0x4;
-
 /// The new root: every path computed ahead.
 #[derive(Debug)]
 pub struct MountPlan {
@@ -168,14 +165,7 @@ impl ResolvedBind {
 pub fn locked_flags(path: &Path) -> std::io::Result<libc::c_ulong> {
     let c = CString::new(path.as_os_str().as_bytes())
         .map_err(|_| std::io::Error::from_raw_os_error(libc::EINVAL))?;
-    // SAFETY: statvfs writes into a zeroed struct we own; `c` is a valid C string.
-    let st = unsafe {
-        let mut st: libc::statvfs = std::mem::zeroed();
-        if libc::statvfs(c.as_ptr(), &mut st) != 0 {
-            return Err(std::io::Error::last_os_error());
-        }
-        st
-    };
+    let f_flag = fs::statvfs_flags(&c)?;
     let mut f = 0;
     for (st_flag, ms_flag) in [
         (libc::ST_NOSUID, libc::MS_NOSUID),
@@ -185,7 +175,7 @@ pub fn locked_flags(path: &Path) -> std::io::Result<libc::c_ulong> {
         (libc::ST_NODIRATIME, libc::MS_NODIRATIME),
         (libc::ST_RELATIME, libc::MS_RELATIME),
     ] {
-        if st.f_flag & st_flag != 0 {
+        if f_flag & st_flag != 0 {
             f |= ms_flag;
         }
     }
@@ -283,169 +273,94 @@ impl MountPlan {
         let root = c"/";
         let dot = c".";
         let tmpfs = c"tmpfs";
-        // SAFETY: raw mount-family calls with valid C strings owned by
-        // the plan or literals; null pointers where the kernel accepts them.
-        unsafe {
-            if libc::mount(
-                std::ptr::null(),
-                root.as_ptr(),
-                std::ptr::null(),
-                libc::MS_REC | libc::MS_PRIVATE,
-                std::ptr::null(),
-            ) != 0
-            {
-                return Err(sys_err("make / private", root));
-            }
-        }
+        mount::mount(None, root, None, libc::MS_REC | libc::MS_PRIVATE, None)
+            .map_err(|e| sys_err("make / private", root, e))?;
         // Every bind source is cloned (a detached copy of its mount tree) before the
         // tmpfs covers `staging`: a source beneath `staging` (the host's /tmp) stays
         // reachable. The clones are attached below with move_mount.
         let mut trees: Vec<std::os::fd::OwnedFd> = Vec::with_capacity(self.steps.len());
         for step in &self.steps {
             if let MountStep::Bind { source, .. } = step {
-                // SAFETY: open_tree with a valid C string and flags; the result is checked
-                // before being owned.
-                let fd = unsafe {
-                    libc::syscall(
-                        libc::SYS_open_tree,
-                        libc::AT_FDCWD,
-                        source.as_ptr(),
-                        OPEN_TREE_CLONE | libc::O_CLOEXEC as libc::c_uint | AT_RECURSIVE,
-                    )
-                };
-                if fd < 0 {
-                    return Err(sys_err("bind", source));
-                }
-                // SAFETY: a fresh descriptor owned by nobody else.
-                trees.push(unsafe {
-                    <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd as i32)
-                });
+                let fd = mount::open_tree(
+                    libc::AT_FDCWD,
+                    source,
+                    mount::OPEN_TREE_CLONE | libc::O_CLOEXEC as libc::c_uint | mount::AT_RECURSIVE,
+                )
+                .map_err(|e| sys_err("bind", source, e))?;
+                trees.push(fd);
             }
         }
         let mut trees = trees.into_iter();
-        // SAFETY: mount with valid C strings owned by the plan or literals.
-        unsafe {
-            if libc::mount(
-                tmpfs.as_ptr(),
-                self.staging.as_ptr(),
-                tmpfs.as_ptr(),
-                libc::MS_NOSUID | libc::MS_NODEV,
-                c"mode=0755,size=1m".as_ptr().cast(),
-            ) != 0
-            {
-                return Err(sys_err("mount tmpfs on", &self.staging));
-            }
-        }
+        mount::mount(
+            Some(tmpfs),
+            &self.staging,
+            Some(tmpfs),
+            libc::MS_NOSUID | libc::MS_NODEV,
+            Some(c"mode=0755,size=1m"),
+        )
+        .map_err(|e| sys_err("mount tmpfs on", &self.staging, e))?;
         for step in &self.steps {
             match step {
-                MountStep::Mkdir(p) => {
-                    // SAFETY: valid C string.
-                    if unsafe { libc::mkdir(p.as_ptr(), 0o755) } != 0
-                        && std::io::Error::last_os_error().raw_os_error() != Some(libc::EEXIST)
-                    {
-                        return Err(sys_err("mkdir", p));
-                    }
-                }
+                MountStep::Mkdir(p) => match fs::mkdir(p, 0o755) {
+                    Ok(()) | Err(Errno::EEXIST) => {}
+                    Err(e) => return Err(sys_err("mkdir", p, e)),
+                },
                 MountStep::Touch(p) => {
-                    // SAFETY: valid C string; the descriptor is closed right away.
-                    let fd = unsafe {
-                        libc::open(
-                            p.as_ptr(),
-                            libc::O_CREAT | libc::O_WRONLY | libc::O_CLOEXEC,
-                            0o644,
-                        )
-                    };
-                    if fd < 0 {
-                        return Err(sys_err("create mount point", p));
-                    }
-                    // SAFETY: fd was opened just above.
-                    unsafe { libc::close(fd) };
+                    // Closed right away.
+                    drop(
+                        fs::open(p, libc::O_CREAT | libc::O_WRONLY | libc::O_CLOEXEC, 0o644)
+                            .map_err(|e| sys_err("create mount point", p, e))?,
+                    );
                 }
                 MountStep::Bind {
                     source,
                     target,
                     remount,
                 } => {
-                    let tree = trees.next().ok_or_else(|| sys_err("bind", source))?;
-                    // SAFETY: move_mount of a descriptor we own onto a valid C string;
-                    // mount with valid C strings and null fstype/data as remounts allow.
-                    unsafe {
-                        if libc::syscall(
-                            libc::SYS_move_mount,
-                            std::os::fd::AsRawFd::as_raw_fd(&tree),
-                            c"".as_ptr(),
-                            libc::AT_FDCWD,
-                            target.as_ptr(),
-                            MOVE_MOUNT_F_EMPTY_PATH,
-                        ) != 0
-                        {
-                            return Err(sys_err("bind", source));
-                        }
-                        if libc::mount(
-                            std::ptr::null(),
-                            target.as_ptr(),
-                            std::ptr::null(),
-                            *remount,
-                            std::ptr::null(),
-                        ) != 0
-                        {
-                            return Err(sys_err("remount bind", target));
-                        }
-                    }
+                    let tree = trees
+                        .next()
+                        .ok_or_else(|| sys_err("bind", source, Errno::last()))?;
+                    mount::move_mount(
+                        std::os::fd::AsFd::as_fd(&tree),
+                        c"",
+                        libc::AT_FDCWD,
+                        target,
+                        mount::MOVE_MOUNT_F_EMPTY_PATH,
+                    )
+                    .map_err(|e| sys_err("bind", source, e))?;
+                    mount::mount(None, target, None, *remount, None)
+                        .map_err(|e| sys_err("remount bind", target, e))?;
                 }
                 MountStep::Tmpfs(target) => {
-                    // SAFETY: valid C strings (plan-owned or literals).
-                    if unsafe {
-                        libc::mount(
-                            tmpfs.as_ptr(),
-                            target.as_ptr(),
-                            tmpfs.as_ptr(),
-                            libc::MS_NOSUID | libc::MS_NODEV,
-                            c"mode=1777".as_ptr().cast(),
-                        )
-                    } != 0
-                    {
-                        return Err(sys_err("mount tmpfs on", target));
-                    }
+                    mount::mount(
+                        Some(tmpfs),
+                        target,
+                        Some(tmpfs),
+                        libc::MS_NOSUID | libc::MS_NODEV,
+                        Some(c"mode=1777"),
+                    )
+                    .map_err(|e| sys_err("mount tmpfs on", target, e))?;
                 }
                 MountStep::Symlink { target, link } => {
-                    // SAFETY: valid C strings.
-                    if unsafe { libc::symlink(target.as_ptr(), link.as_ptr()) } != 0 {
-                        return Err(sys_err("symlink", link));
-                    }
+                    fs::symlink(target, link).map_err(|e| sys_err("symlink", link, e))?;
                 }
             }
         }
-        // SAFETY: raw calls with valid C strings. pivot_root(".", ".") stacks the old root
-        // on the new one; detaching "." then removes it.
-        unsafe {
-            if libc::chdir(self.staging.as_ptr()) != 0 {
-                return Err(sys_err("chdir", &self.staging));
-            }
-            if libc::syscall(libc::SYS_pivot_root, dot.as_ptr(), dot.as_ptr()) != 0 {
-                return Err(sys_err("pivot_root", &self.staging));
-            }
-            if libc::umount2(dot.as_ptr(), libc::MNT_DETACH) != 0 {
-                return Err(sys_err("detach the old root", dot));
-            }
-            if libc::chdir(root.as_ptr()) != 0 {
-                return Err(sys_err("chdir", root));
-            }
-            if libc::mount(
-                std::ptr::null(),
-                root.as_ptr(),
-                std::ptr::null(),
-                libc::MS_BIND
-                    | libc::MS_REMOUNT
-                    | libc::MS_RDONLY
-                    | libc::MS_NOSUID
-                    | libc::MS_NODEV,
-                std::ptr::null(),
-            ) != 0
-            {
-                return Err(sys_err("remount / read-only", root));
-            }
-        }
+        // pivot_root(".", ".") stacks the old root on the new one; detaching "." then
+        // removes it.
+        fs::chdir(&self.staging).map_err(|e| sys_err("chdir", &self.staging, e))?;
+        mount::pivot_root(dot, dot).map_err(|e| sys_err("pivot_root", &self.staging, e))?;
+        mount::umount2(dot, libc::MNT_DETACH)
+            .map_err(|e| sys_err("detach the old root", dot, e))?;
+        fs::chdir(root).map_err(|e| sys_err("chdir", root, e))?;
+        mount::mount(
+            None,
+            root,
+            None,
+            libc::MS_BIND | libc::MS_REMOUNT | libc::MS_RDONLY | libc::MS_NOSUID | libc::MS_NODEV,
+            None,
+        )
+        .map_err(|e| sys_err("remount / read-only", root, e))?;
         Ok(())
     }
 }
@@ -463,8 +378,7 @@ pub struct NamespacePlan {
 
 /// Why user namespaces are known to be unavailable to this caller, if they are.
 pub fn userns_blocked() -> Option<String> {
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } == 0 {
+    if ids::geteuid() == 0 {
         return None;
     }
     let read = |p: &str| {
@@ -503,8 +417,7 @@ impl NamespacePlan {
                     policy: policy.name.clone(),
                 });
             }
-            // SAFETY: getters without preconditions.
-            let (euid, egid) = unsafe { (libc::geteuid(), libc::getegid()) };
+            let (euid, egid) = (ids::geteuid(), ids::getegid());
             let (uid_map, gid_map, switch_to) = match (euid, run_as) {
                 // Root becomes the requested ids before unsharing, then maps them to
                 // themselves like any user.
@@ -580,30 +493,20 @@ impl NamespacePlan {
     /// Enter: unshare, maps, hostname, mounts, rlimits. Single-threaded callers only.
     pub fn enter(&self) -> Result<(), NamespaceError> {
         if let Some(u) = &self.user {
-            // SAFETY: id-changing calls with integer arguments / an empty list.
-            unsafe {
-                if u.drop_groups && libc::setgroups(0, std::ptr::null()) != 0 {
-                    return Err(sys_err("setgroups", c""));
-                }
-                if let Some(id) = u.switch_to {
-                    if libc::setresgid(id.gid, id.gid, id.gid) != 0 {
-                        return Err(sys_err("setresgid", c""));
-                    }
-                    if libc::setresuid(id.uid, id.uid, id.uid) != 0 {
-                        return Err(sys_err("setresuid", c""));
-                    }
-                    // Changing ids cleared the dumpable flag, which makes /proc/self/*
-                    // root-owned; the maps below must be writable by us.
-                    if libc::prctl(libc::PR_SET_DUMPABLE, 1, 0, 0, 0) != 0 {
-                        return Err(sys_err("prctl(PR_SET_DUMPABLE)", c""));
-                    }
-                }
+            if u.drop_groups {
+                ids::clear_groups().map_err(|e| sys_err("setgroups", c"", e))?;
+            }
+            if let Some(id) = u.switch_to {
+                ids::setresgid(id.gid, id.gid, id.gid).map_err(|e| sys_err("setresgid", c"", e))?;
+                ids::setresuid(id.uid, id.uid, id.uid).map_err(|e| sys_err("setresuid", c"", e))?;
+                // Changing ids cleared the dumpable flag, which makes /proc/self/*
+                // root-owned; the maps below must be writable by us.
+                ids::set_dumpable(true).map_err(|e| sys_err("prctl(PR_SET_DUMPABLE)", c"", e))?;
             }
         }
         if self.flags != 0 {
-            // SAFETY: unshare with flags only.
-            if unsafe { libc::unshare(self.flags) } != 0 {
-                let e = std::io::Error::last_os_error();
+            if let Err(errno) = ids::unshare(self.flags) {
+                let e = std::io::Error::from(errno);
                 if self.user.is_some()
                     && matches!(
                         e.raw_os_error(),
@@ -629,37 +532,31 @@ impl NamespacePlan {
             write_file(c"/proc/self/gid_map", u.gid_map.as_bytes())?;
         }
         if let Some(h) = &self.hostname {
-            // SAFETY: pointer and length of a C string we own.
-            if unsafe { libc::sethostname(h.as_ptr(), h.as_bytes().len()) } != 0 {
-                return Err(sys_err("sethostname", h));
-            }
+            ids::sethostname(h).map_err(|e| sys_err("sethostname", h, e))?;
         }
         if let Some(m) = &self.mount {
             m.enter()?;
         }
         for (res, lim) in &self.rlimits {
-            // SAFETY: a valid rlimit struct.
-            if unsafe { libc::setrlimit(*res, lim) } != 0 {
-                return Err(sys_err("setrlimit", c""));
-            }
+            ids::setrlimit(*res, lim).map_err(|e| sys_err("setrlimit", c"", e))?;
         }
         Ok(())
     }
 }
 
 fn write_file(path: &CStr, data: &[u8]) -> Result<(), NamespaceError> {
-    // SAFETY: valid C string; the buffer outlives the write; fd closed before returning.
-    unsafe {
-        let fd = libc::open(path.as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC);
-        if fd < 0 {
-            return Err(sys_err("open", path));
-        }
-        let n = libc::write(fd, data.as_ptr().cast(), data.len());
-        let err = (n < 0 || n as usize != data.len()).then(|| sys_err("write", path));
-        libc::close(fd);
-        match err {
-            Some(e) => Err(e),
-            None => Ok(()),
-        }
+    let fd = fs::open(path, libc::O_WRONLY | libc::O_CLOEXEC, 0)
+        .map_err(|e| sys_err("open", path, e))?;
+    let err = match fs::write(std::os::fd::AsRawFd::as_raw_fd(&fd), data) {
+        Ok(n) if n == data.len() => None,
+        // A short write leaves errno as it was, as before.
+        Ok(_) => Some(sys_err("write", path, Errno::last())),
+        Err(e) => Some(sys_err("write", path, e)),
+    };
+    // Closed before returning.
+    drop(fd);
+    match err {
+        Some(e) => Err(e),
+        None => Ok(()),
     }
 }

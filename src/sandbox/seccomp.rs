@@ -51,6 +51,7 @@ pub type BpfProgramOwned = BpfProgram;
 
 use super::policy::{Action, ArgCondition, CmpOp, SeccompPolicy};
 use super::syscalls;
+use crate::sys::{caps as sys_caps, seccomp as sys_seccomp};
 
 /// The kernel's limit on a classic BPF program (`BPF_MAXINSNS`).
 pub const MAX_INSTRUCTIONS: usize = 4096;
@@ -397,28 +398,9 @@ fn check_jumps(prog: &[sock_filter]) -> Result<(), SeccompError> {
 /// safe to call after `fork` in a multi-threaded process and as the last step before
 /// `execveat` (which the program must allow). Returns the errno on failure.
 pub fn install(prog: &[sock_filter]) -> Result<(), i32> {
-    let len = u16::try_from(prog.len()).map_err(|_| libc::EINVAL)?;
-    let fprog = libc::sock_fprog {
-        len,
-        // seccompiler's `sock_filter` is `#[repr(C)]` with the kernel's layout.
-        filter: prog.as_ptr().cast::<libc::sock_filter>().cast_mut(),
-    };
-    // SAFETY: prctl with integer arguments only.
-    if unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) } != 0 {
-        return Err(errno());
-    }
-    // SAFETY: `fprog` points to `prog`, which outlives the call; the kernel copies it.
-    let rc = unsafe {
-        libc::syscall(
-            libc::SYS_seccomp,
-            libc::SECCOMP_SET_MODE_FILTER,
-            0,
-            &fprog as *const libc::sock_fprog,
-        )
-    };
-    if rc != 0 {
-        return Err(errno());
-    }
+    u16::try_from(prog.len()).map_err(|_| libc::EINVAL)?;
+    sys_caps::set_no_new_privs().map_err(|e| e as i32)?;
+    sys_seccomp::set_mode_filter(prog, 0).map_err(|e| e as i32)?;
     Ok(())
 }
 
@@ -426,35 +408,11 @@ pub fn install(prog: &[sock_filter]) -> Result<(), i32> {
 /// descriptor (close-on-exec), on which the calls the program returns
 /// `SECCOMP_RET_USER_NOTIF` for wait for an answer. Raw system calls, no allocation.
 pub fn install_listener(prog: &[sock_filter]) -> Result<i32, i32> {
-    let len = u16::try_from(prog.len()).map_err(|_| libc::EINVAL)?;
-    let fprog = libc::sock_fprog {
-        len,
-        // seccompiler's `sock_filter` is `#[repr(C)]` with the kernel's layout.
-        filter: prog.as_ptr().cast::<libc::sock_filter>().cast_mut(),
-    };
-    // SAFETY: prctl with integer arguments only.
-    if unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) } != 0 {
-        return Err(errno());
-    }
-    // SAFETY: `fprog` points to `prog`, which outlives the call; the kernel copies it.
-    let rc = unsafe {
-        libc::syscall(
-            libc::SYS_seccomp,
-            libc::SECCOMP_SET_MODE_FILTER,
-            libc::SECCOMP_FILTER_FLAG_NEW_LISTENER,
-            &fprog as *const libc::sock_fprog,
-        )
-    };
-    if rc < 0 {
-        return Err(errno());
-    }
-    Ok(rc as i32)
-}
-
-fn errno() -> i32 {
-    std::io::Error::last_os_error()
-        .raw_os_error()
-        .unwrap_or(libc::EINVAL)
+    u16::try_from(prog.len()).map_err(|_| libc::EINVAL)?;
+    sys_caps::set_no_new_privs().map_err(|e| e as i32)?;
+    let fd = sys_seccomp::set_mode_filter(prog, libc::SECCOMP_FILTER_FLAG_NEW_LISTENER)
+        .map_err(|e| e as i32)?;
+    Ok(fd as i32)
 }
 
 /// The result of running a program on one system call with [`evaluate`].
@@ -523,11 +481,18 @@ pub fn evaluate(prog: &[sock_filter], nr: i64, args: [u64; 6]) -> Option<Evaluat
 }
 
 #[cfg(test)]
+#[allow(unsafe_code)]
 mod tests {
     use super::super::policy;
     use super::super::testutil::in_child;
     use super::*;
     use proptest::prelude::*;
+
+    fn errno() -> i32 {
+        std::io::Error::last_os_error()
+            .raw_os_error()
+            .unwrap_or(libc::EINVAL)
+    }
 
     fn builtin(name: &str) -> Option<BpfProgram> {
         let p = policy::load(name).unwrap();

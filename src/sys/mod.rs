@@ -1,8 +1,15 @@
-//! Thin wrappers over the raw system calls of the final launch step.
+//! Thin wrappers over raw system calls: the only module (with [`crate::exec`]'s final
+//! step) that holds `unsafe` code.
 //!
-//! Every function here is async-signal-safe and allocation-free: it may run after a
-//! `fork` and after the descriptor table has been rearranged. Callers pass prebuilt
-//! data (NUL-terminated pointer arrays, byte slices).
+//! Every function here is async-signal-safe and allocation-free unless its documentation
+//! says otherwise: it may run after a `fork` and after the descriptor table has been
+//! rearranged. Callers pass prebuilt data (`&CStr`, NUL-terminated pointer arrays, byte
+//! slices).
+//!
+//! By topic: this file holds descriptors, processes, signals, exec, memfds and descriptor
+//! passing; [`fs`] paths and files; [`mount`] the mount family; [`ids`] user/group ids,
+//! namespaces, hostname and rlimits; [`caps`] capabilities, securebits and no_new_privs;
+//! [`seccomp`] filter installation and user notifications; [`landlock`] the ABI probe.
 //!
 //! # References
 //! close_range(2), fcntl(2), dup2(2), execveat(2), memfd_create(2).
@@ -12,8 +19,26 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 
 use nix::errno::Errno;
 
+pub mod caps;
+pub mod fs;
+pub mod ids;
+pub mod landlock;
+pub mod mount;
+pub mod seccomp;
+
+pub use seccomp::{notif_id_valid, notif_recv, notif_send, SeccompNotif};
+
 /// Convert a `-1`-on-error return into a `Result`.
 fn check(ret: libc::c_int) -> Result<libc::c_int, Errno> {
+    if ret == -1 {
+        Err(Errno::last())
+    } else {
+        Ok(ret)
+    }
+}
+
+/// Convert a `-1`-on-error return of `syscall(2)` into a `Result`.
+fn check_long(ret: libc::c_long) -> Result<libc::c_long, Errno> {
     if ret == -1 {
         Err(Errno::last())
     } else {
@@ -407,68 +432,6 @@ pub fn poll(fds: &mut [libc::pollfd]) -> Result<(), Errno> {
             -1 => return Err(Errno::last()),
             _ => return Ok(()),
         }
-    }
-}
-
-/// One seccomp user notification (`struct seccomp_notif`).
-pub type SeccompNotif = libc::seccomp_notif;
-
-/// `ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV)`: the next pending notification.
-/// `ENOENT`: the target died before it was read (or it was interrupted): try again later.
-pub fn notif_recv(listener: RawFd) -> Result<SeccompNotif, Errno> {
-    // SAFETY: the kernel requires a zeroed seccomp_notif and fills it.
-    unsafe {
-        let mut req: libc::seccomp_notif = std::mem::zeroed();
-        loop {
-            let rc = libc::ioctl(
-                listener,
-                libc::SECCOMP_IOCTL_NOTIF_RECV as _,
-                &mut req as *mut libc::seccomp_notif,
-            );
-            match rc {
-                -1 if Errno::last() == Errno::EINTR => continue,
-                -1 => return Err(Errno::last()),
-                _ => return Ok(req),
-            }
-        }
-    }
-}
-
-/// `ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND)`: answer notification `id` — fail the call
-/// with `error` (a positive errno), or with `error == 0` let it run
-/// (`SECCOMP_USER_NOTIF_FLAG_CONTINUE`). `ENOENT`: the target is gone.
-pub fn notif_send(listener: RawFd, id: u64, error: i32) -> Result<(), Errno> {
-    let resp = libc::seccomp_notif_resp {
-        id,
-        val: 0,
-        error: -error,
-        flags: if error == 0 {
-            libc::SECCOMP_USER_NOTIF_FLAG_CONTINUE as u32
-        } else {
-            0
-        },
-    };
-    // SAFETY: `resp` is a valid seccomp_notif_resp the kernel only reads.
-    check(unsafe {
-        libc::ioctl(
-            listener,
-            libc::SECCOMP_IOCTL_NOTIF_SEND as _,
-            &resp as *const libc::seccomp_notif_resp,
-        )
-    })
-    .map(drop)
-}
-
-/// `ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID)`: whether notification `id` is still
-/// pending (its target has not died or been interrupted), so its pid still names it.
-pub fn notif_id_valid(listener: RawFd, id: u64) -> bool {
-    // SAFETY: the kernel reads one u64.
-    unsafe {
-        libc::ioctl(
-            listener,
-            libc::SECCOMP_IOCTL_NOTIF_ID_VALID as _,
-            &id as *const u64,
-        ) == 0
     }
 }
 

@@ -1,0 +1,60 @@
+//! Paths and files: open, mkdir, symlink, chdir, write, statvfs.
+//!
+//! Allocation-free: paths are prebuilt `&CStr`s.
+//!
+//! # References
+//! open(2), mkdir(2), symlink(2), chdir(2), write(2), statvfs(3).
+
+use std::ffi::CStr;
+use std::os::fd::{FromRawFd, OwnedFd, RawFd};
+
+use nix::errno::Errno;
+
+use super::check;
+
+/// `open(path, flags, mode)`: a new descriptor (closed when the `OwnedFd` drops).
+pub fn open(path: &CStr, flags: libc::c_int, mode: libc::mode_t) -> Result<OwnedFd, Errno> {
+    // SAFETY: `path` is NUL-terminated and outlives the call; `mode` is passed as the
+    // variadic argument open(2) reads when `flags` ask for a creation.
+    let fd = check(unsafe { libc::open(path.as_ptr(), flags, mode as libc::c_uint) })?;
+    // SAFETY: open returned a new descriptor that nothing else owns.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// `mkdir(path, mode)`.
+pub fn mkdir(path: &CStr, mode: libc::mode_t) -> Result<(), Errno> {
+    // SAFETY: `path` is NUL-terminated and outlives the call.
+    check(unsafe { libc::mkdir(path.as_ptr(), mode) }).map(drop)
+}
+
+/// `symlink(target, link)`: create `link` pointing at `target`.
+pub fn symlink(target: &CStr, link: &CStr) -> Result<(), Errno> {
+    // SAFETY: both strings are NUL-terminated and outlive the call.
+    check(unsafe { libc::symlink(target.as_ptr(), link.as_ptr()) }).map(drop)
+}
+
+/// `chdir(path)`.
+pub fn chdir(path: &CStr) -> Result<(), Errno> {
+    // SAFETY: `path` is NUL-terminated and outlives the call.
+    check(unsafe { libc::chdir(path.as_ptr()) }).map(drop)
+}
+
+/// One `write(fd, buf)` (no retry): the number of bytes written.
+pub fn write(fd: RawFd, buf: &[u8]) -> Result<usize, Errno> {
+    // SAFETY: `buf` is a valid slice for its whole length; the kernel only reads it.
+    let n = unsafe { libc::write(fd, buf.as_ptr().cast(), buf.len()) };
+    if n < 0 {
+        Err(Errno::last())
+    } else {
+        Ok(n as usize)
+    }
+}
+
+/// The mount flags (`f_flag`: `ST_RDONLY`, `ST_NOSUID`, …) of `statvfs(path)`.
+pub fn statvfs_flags(path: &CStr) -> Result<libc::c_ulong, Errno> {
+    // SAFETY: an all-zero statvfs is a valid value of this plain C struct.
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    // SAFETY: `path` is NUL-terminated; `st` is a valid, writable statvfs we own.
+    check(unsafe { libc::statvfs(path.as_ptr(), &mut st) })?;
+    Ok(st.f_flag)
+}

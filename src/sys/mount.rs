@@ -1,0 +1,97 @@
+//! The mount family: mount, umount2, pivot_root, open_tree, move_mount.
+//!
+//! Allocation-free: paths, filesystem types and mount data are prebuilt `&CStr`s.
+//!
+//! # References
+//! mount(2), umount2(2), pivot_root(2), open_tree(2), move_mount(2).
+
+use std::ffi::CStr;
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+
+use nix::errno::Errno;
+
+use super::{check, check_long};
+
+/// `open_tree` flag (linux/mount.h): clone the tree into a detached mount.
+pub const OPEN_TREE_CLONE: libc::c_uint = 1;
+/// `open_tree` flag (linux/mount.h): the whole subtree, not just the top mount.
+pub const AT_RECURSIVE: libc::c_uint = 0x8000;
+/// `move_mount` flag (linux/mount.h): the source is the descriptor itself.
+pub const MOVE_MOUNT_F_EMPTY_PATH: libc::c_uint = 0x4;
+
+/// The pointer of an optional C string, null for `None`.
+fn ptr_or_null(s: Option<&CStr>) -> *const libc::c_char {
+    s.map_or(std::ptr::null(), CStr::as_ptr)
+}
+
+/// `mount(source, target, fstype, flags, data)`; `None` passes a null pointer.
+pub fn mount(
+    source: Option<&CStr>,
+    target: &CStr,
+    fstype: Option<&CStr>,
+    flags: libc::c_ulong,
+    data: Option<&CStr>,
+) -> Result<(), Errno> {
+    // SAFETY: every pointer is null or a NUL-terminated string that outlives the call
+    // (null is accepted where the kernel ignores the argument, e.g. for remounts and
+    // propagation changes); `data` is a NUL-terminated option string the kernel copies.
+    check(unsafe {
+        libc::mount(
+            ptr_or_null(source),
+            target.as_ptr(),
+            ptr_or_null(fstype),
+            flags,
+            ptr_or_null(data).cast(),
+        )
+    })
+    .map(drop)
+}
+
+/// `umount2(target, flags)`.
+pub fn umount2(target: &CStr, flags: libc::c_int) -> Result<(), Errno> {
+    // SAFETY: `target` is NUL-terminated and outlives the call.
+    check(unsafe { libc::umount2(target.as_ptr(), flags) }).map(drop)
+}
+
+/// `pivot_root(new_root, put_old)`.
+pub fn pivot_root(new_root: &CStr, put_old: &CStr) -> Result<(), Errno> {
+    // SAFETY: both strings are NUL-terminated and outlive the call.
+    check_long(unsafe { libc::syscall(libc::SYS_pivot_root, new_root.as_ptr(), put_old.as_ptr()) })
+        .map(drop)
+}
+
+/// `open_tree(dirfd, path, flags)`: a descriptor for the mount tree at `path` (with
+/// [`OPEN_TREE_CLONE`], a detached copy of it).
+pub fn open_tree(dirfd: RawFd, path: &CStr, flags: libc::c_uint) -> Result<OwnedFd, Errno> {
+    // SAFETY: `path` is NUL-terminated and outlives the call; the other arguments are
+    // integers.
+    let fd =
+        check_long(unsafe { libc::syscall(libc::SYS_open_tree, dirfd, path.as_ptr(), flags) })?;
+    // SAFETY: open_tree returned a new descriptor that nothing else owns.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
+}
+
+/// `move_mount(from, from_path, to_dirfd, to_path, flags)`: attach the mount `from`
+/// (with [`MOVE_MOUNT_F_EMPTY_PATH`] and an empty `from_path`, the descriptor itself) at
+/// `to_path`.
+pub fn move_mount(
+    from: BorrowedFd<'_>,
+    from_path: &CStr,
+    to_dirfd: RawFd,
+    to_path: &CStr,
+    flags: libc::c_uint,
+) -> Result<(), Errno> {
+    // SAFETY: `from` is an open descriptor borrowed for the call; both strings are
+    // NUL-terminated and outlive it.
+    check_long(unsafe {
+        libc::syscall(
+            libc::SYS_move_mount,
+            from.as_raw_fd(),
+            from_path.as_ptr(),
+            to_dirfd,
+            to_path.as_ptr(),
+            flags,
+        )
+    })
+    .map(drop)
+}
