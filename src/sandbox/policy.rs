@@ -1,7 +1,7 @@
 //! `policy`: sandbox policies (YAML) → a resolved [`Policy`] (`extends:` merged, syscall
 //! groups expanded, names checked against the x86_64 system call table).
 //!
-//! The format is documented in the comment header of `policies/default.yaml`. Built-in
+//! The format is documented in caprun-policy(5) (`man/caprun-policy.5`). Built-in
 //! policies are embedded in the binary; [`load`] looks a name up there first, else reads a
 //! file. Every error carries `FILE:LINE:COL`.
 
