@@ -160,3 +160,42 @@ fn server_on_a_unix_socket_rejects_a_bad_request() {
     assert_eq!(text.lines().count(), 1, "{text:?}");
     assert!(text.contains(" unix \"hello?\" 400 "), "{text:?}");
 }
+
+/// The `ExecStart=` command of a shipped unit, with the install paths the unit's
+/// comments name mapped to this build: caprun, the server example and `config`.
+fn exec_start(unit: &str, config: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(repo(&format!("examples/systemd/{unit}"))).unwrap();
+    let line = text
+        .lines()
+        .find_map(|l| l.strip_prefix("ExecStart="))
+        .unwrap_or_else(|| panic!("{unit} has no ExecStart="));
+    line.split_whitespace()
+        .map(|w| match w {
+            "/usr/local/bin/caprun" => caprun().display().to_string(),
+            "/usr/local/libexec/caprun/server" => example("server").display().to_string(),
+            w if w.starts_with("/etc/caprun/") => config.display().to_string(),
+            w => w.to_owned(),
+        })
+        .collect()
+}
+
+#[test]
+fn the_service_unit_s_command_serves() {
+    // examples/systemd/caprun-server.service as systemd would run it (no systemd is
+    // needed for the command itself): the same caprun command line, the shipped config.
+    skip_unless_sandboxable!();
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("server.log");
+    let address = format!("127.0.0.1:{}", free_port());
+    let config = dir.path().join("server.yaml");
+    std::fs::write(&config, server_config(&address, &log, "max_requests: 1")).unwrap();
+    let argv = exec_start("caprun-server.service", &config);
+    assert_eq!(argv[0], caprun().display().to_string(), "{argv:?}");
+    let mut child = spawn(Command::new(&argv[0]).args(&argv[1..]));
+    let stream = connect_retrying(&mut child, || TcpStream::connect(&address));
+    let answer = exchange(stream, "GET / HTTP/1.0\r\n\r\n");
+    assert!(answer.ends_with("hello from the sandbox\n"), "{answer:?}");
+    let status = wait_bounded(&mut child, Duration::from_secs(10));
+    assert!(status.success(), "{status}: {}", stderr_of(&mut child));
+    assert_eq!(std::fs::read_to_string(&log).unwrap().lines().count(), 1);
+}
