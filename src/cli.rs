@@ -266,6 +266,11 @@ fn run_with(args: Args, config_text: &mut Option<String>) -> Result<(), Error> {
                 .into(),
         ));
     }
+    if args.uid.is_some() && crate::sys::ids::geteuid() != 0 {
+        return Err(Error::Usage(
+            "--uid and --gid choose the identity of a program started by root; caprun is not running as root".into(),
+        ));
+    }
     let default_policy = if command_form { "devtools" } else { "default" };
     let mut policy = sandbox::load(args.policy.as_deref().unwrap_or(default_policy))?;
     if args.net {

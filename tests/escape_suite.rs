@@ -379,3 +379,33 @@ fn the_escape_suite_holds_through_the_command_line_form() {
         );
     }
 }
+
+#[test]
+fn an_unprivileged_caller_gets_the_same_sandbox() {
+    // Everything above runs as root; a user without privilege maps only their own ids
+    // into the user namespace (setgroups denied) and gets the same result.
+    skip_unless_sandboxable!();
+    let as_nobody = |args: &[&str], stdin: &str| {
+        let mut cmd = Command::new("setpriv");
+        cmd.args(["--reuid", "65534", "--regid", "65534", "--clear-groups"])
+            .arg(caprun())
+            .args(args);
+        run_cmd(&mut cmd, stdin)
+    };
+    let probe = probe();
+    for policy in ["strict", "default", "unprivileged"] {
+        let out = as_nobody(
+            &["--policy", policy, probe.to_str().unwrap()],
+            "report: !fd stdout\n",
+        );
+        let r = report_of(&out);
+        assert_eq!(fd_numbers(&r), vec![0, 1], "{policy}");
+    }
+    // --uid/--gid are for a caprun started by root: refused, not ignored.
+    let out = as_nobody(
+        &["--uid", "5", "--gid", "5", probe.to_str().unwrap()],
+        "report: !fd stdout\n",
+    );
+    assert_eq!(out.status.code(), Some(125), "{out:?}");
+    assert!(out.stdout.is_empty());
+}
