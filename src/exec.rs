@@ -46,18 +46,6 @@ pub trait Restrictions {
     }
 }
 
-/// No restrictions (`--policy none`).
-pub struct Unrestricted;
-
-impl Restrictions for Unrestricted {
-    fn before_rearrange(&mut self) -> Result<(), String> {
-        Ok(())
-    }
-    fn just_before_exec(&mut self) -> Result<(), Errno> {
-        Ok(())
-    }
-}
-
 /// A launch, ready to run.
 pub struct Launch {
     // Executed through `regs` after the rearrangement; owned here until then.
