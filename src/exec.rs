@@ -227,7 +227,7 @@ impl Launch {
             close_all_but(&mut keep);
             // The launcher's code stays mapped but not resident: the supervisor is small.
             sys::release_code_pages();
-            supervisor_loop(child, &set, stderr, channel)
+            supervisor_loop(child, &set, stderr, channel, &sigsys_hint)
         }
         // Back in the launch: the channel's program end is in the plan's controls (the
         // supervisor's end is closed by the rearrangement).
@@ -257,7 +257,7 @@ impl Launch {
                 let _ = sys::close_range(0, stderr - 1);
                 let _ = sys::close_range(stderr + 1, RawFd::MAX);
                 sys::release_code_pages();
-                forward_and_wait(program, &set, stderr, &sigsys_hint)
+                supervisor_loop(program, &set, stderr, None, &sigsys_hint)
             }
         }
     }
@@ -323,30 +323,6 @@ pub const FORWARDED: [libc::c_int; 6] = [
     libc::SIGUSR2,
 ];
 
-/// Forward the signals of `set` (blocked) to `child` and reap every child; exit with
-/// `child`'s status once it is gone (writing `sigsys_hint` if SIGSYS killed it).
-fn forward_and_wait(child: libc::pid_t, set: &sys::SigSet, stderr: RawFd, sigsys_hint: &[u8]) -> ! {
-    loop {
-        let sig = match set.wait() {
-            Ok(sig) => sig,
-            Err(e) => fail(stderr, b"caprun: supervisor: ", e, 125),
-        };
-        if sig != libc::SIGCHLD {
-            let _ = sys::kill(child, sig);
-            continue;
-        }
-        // Signals coalesce: reap everything that has finished.
-        while let Ok(Some((pid, status))) = sys::reap() {
-            if pid == child {
-                if libc::WIFSIGNALED(status) && libc::WTERMSIG(status) == libc::SIGSYS {
-                    sys::write_all(stderr, sigsys_hint);
-                }
-                sys::exit(sys::exit_code(status));
-            }
-        }
-    }
-}
-
 /// Close every descriptor but `keep`.
 fn close_all_but(keep: &mut [RawFd]) {
     keep.sort_unstable();
@@ -360,10 +336,12 @@ fn close_all_but(keep: &mut [RawFd]) {
     let _ = sys::close_range(next, RawFd::MAX);
 }
 
-/// The supervisor: forward signals to `child` (through a signalfd), answer the
-/// program's seccomp notifications when `channel` (the socket the listener arrives on,
-/// and the session) is given, and exit with `child`'s status once it is gone, after the
-/// session's summary or learned policy.
+/// The supervisor, and the init of PID-namespace mode: forward signals to `child`
+/// (through a signalfd), reap every child, answer the program's seccomp notifications
+/// when `channel` (the socket the listener arrives on, and the session) is given, and
+/// exit with `child`'s status once it is gone, after the session's summary or learned
+/// policy — or `sigsys_hint` when, with no session, SIGSYS killed it. Raw system calls
+/// only when there is no session (the init runs it after a fork).
 ///
 /// One `poll` over the signalfd, the channel (until the listener arrives or the
 /// program's process closes its end) and the listener (until every process using the
@@ -374,6 +352,7 @@ fn supervisor_loop(
     set: &sys::SigSet,
     stderr: RawFd,
     channel: Option<(OwnedFd, Session)>,
+    sigsys_hint: &[u8],
 ) -> ! {
     let (mut sock, mut session) = match channel {
         Some((s, session)) => (Some(s), Some(session)),
@@ -437,11 +416,18 @@ fn supervisor_loop(
                 continue;
             }
             let mut code = sys::exit_code(status);
-            if let Some(s) = &mut session {
-                if s.killed() {
-                    code = 128 + libc::SIGSYS;
+            match &mut session {
+                Some(s) => {
+                    if s.killed() {
+                        code = 128 + libc::SIGSYS;
+                    }
+                    s.finish(stderr);
                 }
-                s.finish(stderr);
+                // Without a session nobody named the denied call: say how to find it.
+                None if libc::WIFSIGNALED(status) && libc::WTERMSIG(status) == libc::SIGSYS => {
+                    sys::write_all(stderr, sigsys_hint);
+                }
+                None => {}
             }
             sys::exit(code);
         }

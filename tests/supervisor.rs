@@ -127,3 +127,33 @@ fn the_sandbox_dies_with_caprun_s_parent() {
         start.elapsed()
     );
 }
+
+#[test]
+fn a_seccomp_kill_is_explained_by_init() {
+    // A policy whose filter kills: the init names the cause and how to find the call;
+    // the status is 128 + SIGSYS. Control: the same program under `default` succeeds.
+    skip_unless_sandboxable!();
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("kill.yaml");
+    std::fs::write(
+        &policy,
+        "extends: default\nnamespaces: [user, mount, network, ipc, uts, cgroup, pid]\nseccomp:\n  default-action: kill\n",
+    )
+    .unwrap();
+    let config = "report: !fd stdout\nsyscalls: [sysinfo]\n";
+    let probe = probe();
+    let out = run(
+        &[
+            "--policy",
+            policy.to_str().unwrap(),
+            probe.to_str().unwrap(),
+        ],
+        config,
+    );
+    assert_eq!(out.status.code(), Some(128 + libc::SIGSYS), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("killed by SIGSYS"), "{err}");
+    assert!(err.contains("--explain-denials"), "{err}");
+    let control = run(&["--policy", "none", probe.to_str().unwrap()], config);
+    assert!(control.status.success(), "{control:?}");
+}

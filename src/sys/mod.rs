@@ -145,19 +145,6 @@ impl SigSet {
         check(unsafe { libc::sigprocmask(libc::SIG_BLOCK, &self.0, std::ptr::null_mut()) })
             .map(drop)
     }
-
-    /// Wait for one of these (blocked) signals; returns its number.
-    pub fn wait(&self) -> Result<libc::c_int, Errno> {
-        loop {
-            // SAFETY: a valid set; no siginfo is requested.
-            let sig = unsafe { libc::sigwaitinfo(&self.0, std::ptr::null_mut()) };
-            match sig {
-                -1 if Errno::last() == Errno::EINTR => continue,
-                -1 => return Err(Errno::last()),
-                s => return Ok(s),
-            }
-        }
-    }
 }
 
 /// Unblock every signal (the mask survives `execve`, so a program must not inherit
