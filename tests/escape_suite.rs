@@ -335,18 +335,32 @@ fn the_escape_suite_holds_through_the_command_line_form() {
         }
     }
     let escape = example("escape");
-    for policy in ["strict", "default"] {
-        let out = Command::new(caprun())
+    // `caprun --policy P --ro GRANTED --rw RW -- escape ARGS...`
+    let through_cli = |policy: &str, args: &[std::ffi::OsString]| {
+        Command::new(caprun())
             .args(["--policy", policy, "--ro"])
             .arg(t.granted.path())
             .arg("--rw")
             .arg(t.rw.path())
             .arg("--")
             .arg(&escape)
-            .args(&argv)
+            .args(args)
             .stdin(Stdio::null())
             .output()
-            .unwrap();
+            .unwrap()
+    };
+    let argv: Vec<std::ffi::OsString> = argv.into_iter().map(Into::into).collect();
+    let allowed_args: Vec<std::ffi::OsString> = vec![
+        "--allowed".into(),
+        "--granted-dir".into(),
+        t.granted.path().into(),
+        "--rw-dir".into(),
+        t.rw.path().into(),
+        "granted-read".into(),
+        "rw-write".into(),
+    ];
+    for policy in ["strict", "default"] {
+        let out = through_cli(policy, &argv);
         assert!(
             out.status.success(),
             "{policy}: {}",
@@ -357,21 +371,7 @@ fn the_escape_suite_holds_through_the_command_line_form() {
         assert_all_blocked(policy, &proven, &got, &["setuid-0", "setgid-0"]);
         // The grants work: the probe reads its read-only directory and writes its
         // read-write one.
-        let allowed = Command::new(caprun())
-            .args(["--policy", policy, "--ro"])
-            .arg(t.granted.path())
-            .arg("--rw")
-            .arg(t.rw.path())
-            .arg("--")
-            .arg(&escape)
-            .args(["--allowed", "--granted-dir"])
-            .arg(t.granted.path())
-            .arg("--rw-dir")
-            .arg(t.rw.path())
-            .args(["granted-read", "rw-write"])
-            .stdin(Stdio::null())
-            .output()
-            .unwrap();
+        let allowed = through_cli(policy, &allowed_args);
         let text = String::from_utf8_lossy(&allowed.stdout);
         assert!(
             text.contains("granted-read\tok") && text.contains("rw-write\tok"),
