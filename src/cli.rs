@@ -595,7 +595,7 @@ pub fn render_command_config(
     net: bool,
 ) -> String {
     use std::fmt::Write;
-    let q = |s: &str| plan::quote(s);
+    let q = crate::yaml::quote;
     let mut out = String::new();
     let _ = writeln!(
         out,

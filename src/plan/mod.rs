@@ -14,6 +14,7 @@ use argdata::Value;
 
 use crate::config::{Config, Exec, Mode, Node, NodeKind, Pos, ResourceId, ResourceSpec};
 use crate::resources::Description;
+use crate::yaml::quote;
 
 /// The data of one launch.
 #[derive(Debug, Clone, PartialEq)]
@@ -257,26 +258,6 @@ fn to_value(node: &Node, slot_of: &mut [Option<u32>], table: &mut Vec<ResourceId
             Value::Fd(slot)
         }
     }
-}
-
-/// A YAML double-quoted scalar (always valid, whatever the text).
-pub fn quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => {
-                out.push_str(&format!("\\x{:02x}", c as u32))
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 fn mode_name(m: Mode) -> &'static str {
@@ -583,10 +564,5 @@ mod tests {
         let e = exec_plan("!exec\nargv: [p, !env NOPE]\n").unwrap_err();
         assert_eq!((e.pos.line, e.pos.col), (2, 11));
         assert_eq!(e.message, "!env NOPE: not set in caprun's environment");
-    }
-
-    #[test]
-    fn quoting() {
-        assert_eq!(quote("a\"b\\c\nd\u{1}"), "\"a\\\"b\\\\c\\nd\\x01\"");
     }
 }

@@ -357,19 +357,7 @@ fn yaml_str(s: &str) -> String {
     if plain {
         s.to_string()
     } else {
-        let mut o = String::from("\"");
-        for c in s.chars() {
-            match c {
-                '"' => o.push_str("\\\""),
-                '\\' => o.push_str("\\\\"),
-                c if (c as u32) < 0x20 => {
-                    let _ = write!(o, "\\x{:02x}", c as u32);
-                }
-                c => o.push(c),
-            }
-        }
-        o.push('"');
-        o
+        crate::yaml::quote(s)
     }
 }
 
