@@ -7,7 +7,7 @@
 //! ```
 //!
 //! `cargo bench` builds `caprun` itself in the release profile next to the benchmark
-//! (`target/x86_64-unknown-linux-gnu/release/caprun`); the benchmark takes its path from
+//! (`target/x86_64-unknown-linux-musl/release/caprun`); the benchmark takes its path from
 //! `CARGO_BIN_EXE_caprun` and prints it. Options after `--`: `--iterations N` (launches
 //! per variant, default 300), `--remap-iterations N` (for 3,000 descriptors and more;
 //! default 20), `--syscall-rounds N` (default 31), `--rss-samples N` (default 15).

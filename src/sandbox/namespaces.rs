@@ -55,7 +55,7 @@ fn cstr(p: &Path) -> Result<CString, NamespaceError> {
 }
 
 /// The `RLIMIT_*` resource for a policy name.
-pub fn rlimit_resource(name: &str) -> Option<libc::__rlimit_resource_t> {
+pub fn rlimit_resource(name: &str) -> Option<ids::RlimitResource> {
     Some(match name {
         "as" => libc::RLIMIT_AS,
         "core" => libc::RLIMIT_CORE,
@@ -161,6 +161,9 @@ impl ResolvedBind {
     }
 }
 
+/// `ST_RELATIME` of `statvfs(3)`'s `f_flag` (Linux's value; musl's headers lack the name).
+const ST_RELATIME: libc::c_ulong = 0x1000;
+
 /// The mount flags of `statvfs(path)` that a read-only remount must keep.
 pub fn locked_flags(path: &Path) -> std::io::Result<libc::c_ulong> {
     let c = CString::new(path.as_os_str().as_bytes())
@@ -173,7 +176,7 @@ pub fn locked_flags(path: &Path) -> std::io::Result<libc::c_ulong> {
         (libc::ST_NOEXEC, libc::MS_NOEXEC),
         (libc::ST_NOATIME, libc::MS_NOATIME),
         (libc::ST_NODIRATIME, libc::MS_NODIRATIME),
-        (libc::ST_RELATIME, libc::MS_RELATIME),
+        (ST_RELATIME, libc::MS_RELATIME),
     ] {
         if f_flag & st_flag != 0 {
             f |= ms_flag;
@@ -372,7 +375,7 @@ pub struct NamespacePlan {
     user: Option<UserMaps>,
     hostname: Option<CString>,
     mount: Option<MountPlan>,
-    rlimits: Vec<(libc::__rlimit_resource_t, libc::rlimit)>,
+    rlimits: Vec<(ids::RlimitResource, libc::rlimit)>,
     policy: String,
 }
 

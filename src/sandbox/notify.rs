@@ -915,6 +915,15 @@ pub fn render_policy(p: &Policy) -> String {
 
 #[cfg(test)]
 mod tests {
+    // ioctl request numbers as the 64-bit argument values seccomp sees (the libc
+    // constants are `c_ulong` with glibc and `c_int` with musl).
+    #[allow(clippy::unnecessary_cast)]
+    const FIONREAD: u64 = libc::FIONREAD as u64;
+    #[allow(clippy::unnecessary_cast)]
+    const TIOCLINUX: u64 = libc::TIOCLINUX as u64;
+    #[allow(clippy::unnecessary_cast)]
+    const TIOCSTI: u64 = libc::TIOCSTI as u64;
+
     use super::*;
 
     #[test]
@@ -926,7 +935,7 @@ mod tests {
         );
         assert_eq!(d("uname", [0x7ffd_0000, 0, 0, 0, 0, 0]), "uname(…)");
         assert_eq!(
-            d("ioctl", [1, libc::TIOCSTI, 0x10, 0, 0, 0]),
+            d("ioctl", [1, TIOCSTI, 0x10, 0, 0, 0]),
             "ioctl(1, TIOCSTI, 0x10)"
         );
         assert_eq!(
@@ -974,7 +983,7 @@ mod tests {
         s.record(nr("getpgrp"), [0; 6]);
         s.record(nr("sysinfo"), [0; 6]);
         s.record(nr("socket"), [2, 1 | 0x80000, 0, 0, 0, 0]);
-        s.record(nr("ioctl"), [1, libc::TIOCSTI, 0, 0, 0, 0]);
+        s.record(nr("ioctl"), [1, TIOCSTI, 0, 0, 0, 0]);
         let text = s.learned_policy();
         let p =
             policy::parse(&text, "learned.yaml", None).unwrap_or_else(|e| panic!("{e}\n{text}"));
@@ -1000,9 +1009,9 @@ mod tests {
         assert_eq!(ev("socket", [1, 1, 0, 0, 0, 0]), allow);
         assert_ne!(ev("socket", [2, 2, 0, 0, 0, 0]), allow);
         assert_ne!(ev("socket", [10, 1, 0, 0, 0, 0]), allow);
-        assert_eq!(ev("ioctl", [1, libc::TIOCSTI, 0, 0, 0, 0]), allow);
-        assert_ne!(ev("ioctl", [1, libc::TIOCLINUX, 0, 0, 0, 0]), allow);
-        assert_eq!(ev("ioctl", [1, libc::FIONREAD, 0, 0, 0, 0]), allow);
+        assert_eq!(ev("ioctl", [1, TIOCSTI, 0, 0, 0, 0]), allow);
+        assert_ne!(ev("ioctl", [1, TIOCLINUX, 0, 0, 0, 0]), allow);
+        assert_eq!(ev("ioctl", [1, FIONREAD, 0, 0, 0, 0]), allow);
         assert_ne!(ev("ptrace", [0; 6]), allow);
     }
 

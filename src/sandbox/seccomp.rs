@@ -483,6 +483,15 @@ pub fn evaluate(prog: &[sock_filter], nr: i64, args: [u64; 6]) -> Option<Evaluat
 #[cfg(test)]
 #[allow(unsafe_code)]
 mod tests {
+    // ioctl request numbers as the 64-bit argument values seccomp sees (the libc
+    // constants are `c_ulong` with glibc and `c_int` with musl).
+    #[allow(clippy::unnecessary_cast)]
+    const FIONREAD: u64 = libc::FIONREAD as u64;
+    #[allow(clippy::unnecessary_cast)]
+    const TIOCLINUX: u64 = libc::TIOCLINUX as u64;
+    #[allow(clippy::unnecessary_cast)]
+    const TIOCSTI: u64 = libc::TIOCSTI as u64;
+
     use super::super::policy;
     use super::super::testutil::in_child;
     use super::*;
@@ -580,10 +589,10 @@ mod tests {
         }
         // ioctl: no TIOCSTI/TIOCLINUX, even with garbage in the upper 32 bits.
         let ioctl = |req: u64| ev(libc::SYS_ioctl, [1, req, 0, 0, 0, 0]);
-        assert_eq!(ioctl(libc::FIONREAD), RET_ALLOW);
-        assert_eq!(ioctl(libc::TIOCSTI), eperm);
-        assert_eq!(ioctl(libc::TIOCLINUX), eperm);
-        assert_eq!(ioctl(libc::TIOCSTI | 1 << 32), eperm);
+        assert_eq!(ioctl(FIONREAD), RET_ALLOW);
+        assert_eq!(ioctl(TIOCSTI), eperm);
+        assert_eq!(ioctl(TIOCLINUX), eperm);
+        assert_eq!(ioctl(TIOCSTI | 1 << 32), eperm);
         // A syscall number past every chain, and an x32 number.
         assert_eq!(ev(1000, [0; 6]), eperm);
         assert_eq!(ev(libc::SYS_read | 0x4000_0000, [0; 6]), eperm);
@@ -594,7 +603,7 @@ mod tests {
     fn conditional_rule_cost() {
         let prog = builtin("strict").unwrap();
         for (nr, args) in [
-            (libc::SYS_ioctl, [1, libc::FIONREAD, 0, 0, 0, 0]),
+            (libc::SYS_ioctl, [1, FIONREAD, 0, 0, 0, 0]),
             (libc::SYS_socket, [libc::AF_UNIX as u64, 1, 0, 0, 0, 0]),
             (libc::SYS_clone, [libc::CLONE_THREAD as u64, 0, 0, 0, 0, 0]),
         ] {
@@ -729,9 +738,9 @@ mod tests {
     fn arg() -> impl Strategy<Value = u64> {
         prop_oneof![
             0u64..16,
-            Just(libc::TIOCSTI),
-            Just(libc::TIOCLINUX),
-            Just(libc::FIONREAD),
+            Just(TIOCSTI),
+            Just(TIOCLINUX),
+            Just(FIONREAD),
             Just(libc::CLONE_NEWUSER as u64),
             Just(libc::CLONE_THREAD as u64 | libc::CLONE_VM as u64),
             (0u64..16).prop_map(|k| k << 4),

@@ -62,8 +62,15 @@ pub fn sethostname(name: &CStr) -> Result<(), Errno> {
     check(unsafe { libc::sethostname(bytes.as_ptr().cast(), bytes.len()) }).map(drop)
 }
 
+/// The type of an `RLIMIT_*` resource number (glibc and musl differ).
+#[cfg(target_env = "gnu")]
+pub type RlimitResource = libc::__rlimit_resource_t;
+/// The type of an `RLIMIT_*` resource number (glibc and musl differ).
+#[cfg(not(target_env = "gnu"))]
+pub type RlimitResource = libc::c_int;
+
 /// `setrlimit(resource, limit)`.
-pub fn setrlimit(resource: libc::__rlimit_resource_t, limit: &libc::rlimit) -> Result<(), Errno> {
+pub fn setrlimit(resource: RlimitResource, limit: &libc::rlimit) -> Result<(), Errno> {
     // SAFETY: `limit` is a valid rlimit the kernel only reads.
     check(unsafe { libc::setrlimit(resource, limit) }).map(drop)
 }

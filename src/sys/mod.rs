@@ -327,11 +327,11 @@ pub fn send_fd(sock: RawFd, fd: RawFd) -> Result<(), Errno> {
         msg.msg_iov = &mut iov;
         msg.msg_iovlen = 1;
         msg.msg_control = control.0.as_mut_ptr().cast();
-        msg.msg_controllen = FD_CMSG_SPACE;
+        msg.msg_controllen = FD_CMSG_SPACE as _;
         let cmsg = libc::CMSG_FIRSTHDR(&msg);
         (*cmsg).cmsg_level = libc::SOL_SOCKET;
         (*cmsg).cmsg_type = libc::SCM_RIGHTS;
-        (*cmsg).cmsg_len = libc::CMSG_LEN(std::mem::size_of::<libc::c_int>() as u32) as usize;
+        (*cmsg).cmsg_len = libc::CMSG_LEN(std::mem::size_of::<libc::c_int>() as u32) as _;
         std::ptr::write_unaligned(libc::CMSG_DATA(cmsg).cast::<libc::c_int>(), fd);
         loop {
             let n = libc::sendmsg(sock, &msg, libc::MSG_NOSIGNAL);
@@ -362,7 +362,7 @@ pub fn recv_fd(sock: RawFd) -> Result<Option<OwnedFd>, Errno> {
         msg.msg_iov = &mut iov;
         msg.msg_iovlen = 1;
         msg.msg_control = control.0.as_mut_ptr().cast();
-        msg.msg_controllen = FD_CMSG_SPACE;
+        msg.msg_controllen = FD_CMSG_SPACE as _;
         let n = loop {
             match libc::recvmsg(sock, &mut msg, libc::MSG_CMSG_CLOEXEC) {
                 -1 if Errno::last() == Errno::EINTR => continue,

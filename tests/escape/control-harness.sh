@@ -22,7 +22,7 @@ open(sys.argv[1]+"/ports","w").write("%d\n"%t.getsockname()[1])
 time.sleep(120)' "$H" "$ABSTRACT" & LST=$!
 for i in $(seq 50); do [ -s "$H/ports" ] && break; sleep 0.1; done
 read PORT < "$H/ports"
-BIN=${PROBE:-${CARGO_TARGET_DIR:-$(dirname "$0")/../../target}/x86_64-unknown-linux-gnu/debug/examples/escape}
+BIN=${PROBE:-${CARGO_TARGET_DIR:-$(dirname "$0")/../../target}/x86_64-unknown-linux-musl/debug/examples/escape}
 WRAP=(); while [ $# -gt 0 ] && [ "$1" != "--" ]; do WRAP+=("$1"); shift; done; [ $# -gt 0 ] && shift
 exec 5<"$H/granted" 6<"$H/rw"
 "${WRAP[@]}" "$BIN" --host-file "$H/secret.txt" --host-dir "$H/hostdir" --tcp-port "$PORT" \

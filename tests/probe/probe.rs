@@ -207,12 +207,18 @@ fn call(name: &str) -> i64 {
 
 /// The C entry point (see the crate documentation for why not `fn main`).
 #[unsafe(no_mangle)]
-pub extern "C" fn main(_argc: libc::c_int, _argv: *const *const libc::c_char) -> libc::c_int {
+extern "C" fn main(argc: libc::c_int, argv: *const *const libc::c_char) -> libc::c_int {
     // Look before touching anything: every descriptor as received.
     let fds = open_fds();
     let described: Vec<String> = fds.iter().map(|&fd| describe(fd)).collect();
-    let argv: Vec<String> = std::env::args_os()
-        .map(|a| json_str(&a.to_string_lossy()))
+    // From the C arguments: `std::env::args` is empty without Rust's `main` on musl (musl
+    // does not pass argc/argv to `.init_array` functions, where std collects them).
+    let argv: Vec<String> = (0..usize::try_from(argc).unwrap_or(0))
+        .map(|i| {
+            // SAFETY: the C runtime passes `argc` valid NUL-terminated strings in `argv`.
+            let arg = unsafe { std::ffi::CStr::from_ptr(*argv.add(i)) };
+            json_str(&arg.to_string_lossy())
+        })
         .collect();
     let env: Vec<String> = std::env::vars_os()
         .map(|(k, v)| json_str(&format!("{}={}", k.to_string_lossy(), v.to_string_lossy())))
