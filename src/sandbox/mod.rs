@@ -20,6 +20,11 @@
 //! A host missing a feature the policy needs is an error naming the feature and a policy
 //! that would run; nothing is downgraded silently.
 
+// Generated from policies/*.yaml (see its header); checked by `builtin_policies_gen`.
+#[rustfmt::skip]
+mod builtin_policies;
+#[cfg(test)]
+mod builtin_policies_gen;
 pub mod caps;
 pub mod landlock_rules;
 pub mod namespaces;

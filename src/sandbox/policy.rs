@@ -1,9 +1,15 @@
 //! `policy`: sandbox policies (YAML) → a resolved [`Policy`] (`extends:` merged, syscall
 //! groups expanded, names checked against the x86_64 system call table).
 //!
-//! The format is documented in caprun-policy(5) (`man/caprun-policy.5`). Built-in
-//! policies are embedded in the binary; [`load`] looks a name up there first, else reads a
-//! file. Every error carries `FILE:LINE:COL`.
+//! The format is documented in caprun-policy(5) (`man/caprun-policy.5`). [`load`] looks a
+//! name up among the built-in policies first, else reads a file. Every error carries
+//! `FILE:LINE:COL`.
+//!
+//! The built-in policies' YAML (`policies/*.yaml`) is the source of truth, but it is not
+//! parsed at run time: `super::builtin_policies` (generated from it with this parser,
+//! checked in, and checked by a test to be up to date) constructs each resolved policy
+//! directly, and also serves as the base of a policy file that `extends:` a built-in.
+//! [`parse_builtin`] still parses the YAML.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -11,9 +17,10 @@ use std::path::{Path, PathBuf};
 use crate::config::Pos;
 use crate::yaml::{self, YNode, YValue};
 
-use super::syscalls;
+use super::{builtin_policies, syscalls};
 
-/// The built-in policies: `(name, YAML text)`.
+/// The built-in policies: `(name, YAML text)`. After changing one of these files,
+/// regenerate `src/sandbox/builtin_policies.rs` (see its header).
 const BUILTINS: &[(&str, &str)] = &[
     ("strict", include_str!("../../policies/strict.yaml")),
     ("default", include_str!("../../policies/default.yaml")),
@@ -279,20 +286,47 @@ pub fn builtin_text(name: &str) -> Option<&'static str> {
     BUILTINS.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
 }
 
-/// Load a policy: a built-in name first, else a file path.
+/// Where a built-in policy comes from when a name or an `extends:` names one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Builtins {
+    /// The generated constructors of `builtin_policies` (no parsing).
+    Generated,
+    /// Parsing the embedded YAML text (what the generated code is made from).
+    Parsed,
+}
+
+/// Load a policy: a built-in name first (constructed, not parsed), else a file path.
 pub fn load(name_or_path: &str) -> Result<Policy, PolicyError> {
-    load_at(name_or_path, None, 0)
+    load_at(name_or_path, None, 0, Builtins::Generated)
 }
 
 /// Parse a policy from text (`file` names it in errors; `base` resolves relative `extends`).
 pub fn parse(text: &str, file: &str, base: Option<&Path>) -> Result<Policy, PolicyError> {
-    parse_at(text, file, base, 0)
+    parse_at(text, file, base, 0, Builtins::Generated)
 }
 
-fn load_at(name_or_path: &str, base: Option<&Path>, depth: usize) -> Result<Policy, PolicyError> {
+/// A built-in policy parsed from its YAML text, the built-ins it `extends:` parsed too:
+/// the value [`load`] returns for `name` without parsing (`None` if `name` is not a
+/// built-in). Used to generate and check `src/sandbox/builtin_policies.rs`.
+pub fn parse_builtin(name: &str) -> Option<Result<Policy, PolicyError>> {
+    builtin_text(name)?;
+    Some(load_at(name, None, 0, Builtins::Parsed))
+}
+
+fn load_at(
+    name_or_path: &str,
+    base: Option<&Path>,
+    depth: usize,
+    builtins: Builtins,
+) -> Result<Policy, PolicyError> {
     if let Some(text) = builtin_text(name_or_path) {
+        if builtins == Builtins::Generated {
+            if let Some(p) = builtin_policies::policy(name_or_path) {
+                return Ok(p);
+            }
+        }
         let file = format!("builtin:{name_or_path}");
-        let mut p = parse_at(text, &file, None, depth)?;
+        let mut p = parse_at(text, &file, None, depth, builtins)?;
         p.name = name_or_path.to_string();
         return Ok(p);
     }
@@ -309,7 +343,7 @@ fn load_at(name_or_path: &str, base: Option<&Path>, depth: usize) -> Result<Poli
             builtin_names().join(", ")
         ),
     })?;
-    let mut p = parse_at(&text, &file, path.parent(), depth)?;
+    let mut p = parse_at(&text, &file, path.parent(), depth, builtins)?;
     p.name = name_or_path.to_string();
     Ok(p)
 }
@@ -391,6 +425,7 @@ fn parse_at(
     file: &str,
     base: Option<&Path>,
     depth: usize,
+    builtins: Builtins,
 ) -> Result<Policy, PolicyError> {
     let cx = Ctx { file };
     let root = yaml::compose(text).map_err(|e| cx.err(e.pos, e.message))?;
@@ -406,7 +441,7 @@ fn parse_at(
                 return Err(cx.err(v.pos, "`extends` chain too deep (a cycle?)"));
             }
             let parent = cx.scalar(v, "extends")?;
-            load_at(parent, base, depth + 1).map_err(|mut e| {
+            load_at(parent, base, depth + 1, builtins).map_err(|mut e| {
                 e.message = format!(
                     "{} (extended from {file}:{}:{})",
                     e.message, v.pos.line, v.pos.col
