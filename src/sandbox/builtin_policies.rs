@@ -130,11 +130,11 @@ fn strict() -> Policy {
                 "waitid", "write", "writev",
             ]),
             errno: BTreeMap::from([
-                ("clone3".to_string(), libc::ENOSYS as u32),
+                ("clone3", libc::ENOSYS as u32),
             ]),
             rules: BTreeMap::from([
                 (
-                    "clone".to_string(),
+                    "clone",
                     SyscallRule {
                         nr: 56,
                         alternatives: vec![
@@ -145,7 +145,7 @@ fn strict() -> Policy {
                     },
                 ),
                 (
-                    "ioctl".to_string(),
+                    "ioctl",
                     SyscallRule {
                         nr: 16,
                         alternatives: vec![
@@ -157,7 +157,7 @@ fn strict() -> Policy {
                     },
                 ),
                 (
-                    "socket".to_string(),
+                    "socket",
                     SyscallRule {
                         nr: 41,
                         alternatives: vec![
@@ -282,11 +282,11 @@ fn default() -> Policy {
                 "waitid", "write", "writev",
             ]),
             errno: BTreeMap::from([
-                ("clone3".to_string(), libc::ENOSYS as u32),
+                ("clone3", libc::ENOSYS as u32),
             ]),
             rules: BTreeMap::from([
                 (
-                    "clone".to_string(),
+                    "clone",
                     SyscallRule {
                         nr: 56,
                         alternatives: vec![
@@ -297,7 +297,7 @@ fn default() -> Policy {
                     },
                 ),
                 (
-                    "ioctl".to_string(),
+                    "ioctl",
                     SyscallRule {
                         nr: 16,
                         alternatives: vec![
@@ -309,7 +309,7 @@ fn default() -> Policy {
                     },
                 ),
                 (
-                    "socket".to_string(),
+                    "socket",
                     SyscallRule {
                         nr: 41,
                         alternatives: vec![
@@ -427,11 +427,11 @@ fn unprivileged() -> Policy {
                 "waitid", "write", "writev",
             ]),
             errno: BTreeMap::from([
-                ("clone3".to_string(), libc::ENOSYS as u32),
+                ("clone3", libc::ENOSYS as u32),
             ]),
             rules: BTreeMap::from([
                 (
-                    "clone".to_string(),
+                    "clone",
                     SyscallRule {
                         nr: 56,
                         alternatives: vec![
@@ -442,7 +442,7 @@ fn unprivileged() -> Policy {
                     },
                 ),
                 (
-                    "ioctl".to_string(),
+                    "ioctl",
                     SyscallRule {
                         nr: 16,
                         alternatives: vec![
@@ -634,11 +634,11 @@ fn devtools() -> Policy {
                 "writev",
             ]),
             errno: BTreeMap::from([
-                ("clone3".to_string(), libc::ENOSYS as u32),
+                ("clone3", libc::ENOSYS as u32),
             ]),
             rules: BTreeMap::from([
                 (
-                    "clone".to_string(),
+                    "clone",
                     SyscallRule {
                         nr: 56,
                         alternatives: vec![
@@ -649,7 +649,7 @@ fn devtools() -> Policy {
                     },
                 ),
                 (
-                    "ioctl".to_string(),
+                    "ioctl",
                     SyscallRule {
                         nr: 16,
                         alternatives: vec![
@@ -661,7 +661,7 @@ fn devtools() -> Policy {
                     },
                 ),
                 (
-                    "socket".to_string(),
+                    "socket",
                     SyscallRule {
                         nr: 41,
                         alternatives: vec![
@@ -676,7 +676,7 @@ fn devtools() -> Policy {
     }
 }
 
-/// A set of owned names.
-fn names(list: &[&str]) -> BTreeSet<String> {
-    list.iter().map(|s| (*s).to_string()).collect()
+/// A set of system call names.
+fn names(list: &[&'static str]) -> BTreeSet<&'static str> {
+    list.iter().copied().collect()
 }

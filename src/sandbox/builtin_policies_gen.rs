@@ -7,6 +7,10 @@
 //! YAML gives; with `UPDATE_BUILTIN_POLICIES=1` it rewrites the file instead.
 //! [`generated_policies_equal_parsed`] checks that the generated constructors return
 //! exactly the parsed policies.
+//!
+//! When a change of the policy types (`Policy`, `SeccompPolicy`, ...) makes the generated
+//! file fail to compile, change the generator here, make `policy` in the generated file
+//! return `None` (built-ins are then parsed), and regenerate.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -68,9 +72,9 @@ fn generate() -> String {
     }
     if uses_names {
         out.push_str(
-            "\n/// A set of owned names.\n\
-             fn names(list: &[&str]) -> BTreeSet<String> {\n    \
-             list.iter().map(|s| (*s).to_string()).collect()\n}\n",
+            "\n/// A set of system call names.\n\
+             fn names(list: &[&'static str]) -> BTreeSet<&'static str> {\n    \
+             list.iter().copied().collect()\n}\n",
         );
     }
     let path_buf = if out.contains("PathBuf::") {
@@ -268,7 +272,7 @@ fn errno(e: u32) -> String {
 fn render_names<'a>(
     out: &mut String,
     level: usize,
-    names: impl ExactSizeIterator<Item = &'a String>,
+    names: impl ExactSizeIterator<Item = &'a &'static str>,
 ) {
     if names.len() == 0 {
         out.push_str("BTreeSet::new()");
@@ -329,7 +333,7 @@ fn render_seccomp(out: &mut String, sp: &SeccompPolicy, level: usize) {
         "]),\n",
         errnos
             .iter()
-            .map(|(name, e)| format!("({}.to_string(), {})", lit(name), errno(*e)))
+            .map(|(name, e)| format!("({}, {})", lit(name), errno(*e)))
             .collect(),
     );
     let _ = write!(out, "{pad}rules: BTreeMap::from([");
@@ -338,7 +342,7 @@ fn render_seccomp(out: &mut String, sp: &SeccompPolicy, level: usize) {
         let p2 = indent(level + 2);
         let _ = write!(
             out,
-            "\n{p2}(\n{p3}{}.to_string(),\n{p3}SyscallRule {{\n{p4}nr: {nr},\n{p4}alternatives: vec![",
+            "\n{p2}(\n{p3}{},\n{p3}SyscallRule {{\n{p4}nr: {nr},\n{p4}alternatives: vec![",
             lit(name),
             p3 = indent(level + 3),
             p4 = indent(level + 4),

@@ -427,13 +427,10 @@ pub fn allow_inet_sockets(sp: &mut policy::SeccompPolicy) {
         value: value as u64,
     };
     const SOCK_TYPE_MASK: u64 = 0xf;
-    let rule = sp
-        .rules
-        .entry("socket".to_string())
-        .or_insert_with(|| SyscallRule {
-            nr: libc::SYS_socket,
-            alternatives: Vec::new(),
-        });
+    let rule = sp.rules.entry("socket").or_insert_with(|| SyscallRule {
+        nr: libc::SYS_socket,
+        alternatives: Vec::new(),
+    });
     for family in [libc::AF_INET, libc::AF_INET6] {
         for ty in [libc::SOCK_STREAM, libc::SOCK_DGRAM] {
             rule.alternatives

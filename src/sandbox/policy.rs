@@ -192,19 +192,20 @@ pub struct SyscallRule {
     pub alternatives: Vec<Vec<ArgCondition>>,
 }
 
-/// The seccomp part of a policy (an allowlist).
+/// The seccomp part of a policy (an allowlist). System call names are `&'static str`
+/// (names of [`syscalls::SYSCALLS`], checked by the parser): building a policy copies none.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SeccompPolicy {
     /// What every call not listed gets.
     pub default_action: Action,
     /// Named groups, expanded to syscall names.
-    pub groups: BTreeMap<String, BTreeSet<String>>,
+    pub groups: BTreeMap<String, BTreeSet<&'static str>>,
     /// Unconditionally allowed calls, by name.
-    pub allow: BTreeSet<String>,
+    pub allow: BTreeSet<&'static str>,
     /// Calls answered with a specific errno: name → errno.
-    pub errno: BTreeMap<String, u32>,
+    pub errno: BTreeMap<&'static str, u32>,
     /// Conditionally allowed calls: name → rule.
-    pub rules: BTreeMap<String, SyscallRule>,
+    pub rules: BTreeMap<&'static str, SyscallRule>,
 }
 
 /// A resolved policy.
@@ -756,7 +757,7 @@ fn parse_seccomp(
             }
             "rules" => {
                 for (name, kn2, conds) in cx.map(val, "seccomp.rules")? {
-                    let nr = syscalls::number(name)
+                    let (name, nr) = syscalls::lookup(name)
                         .ok_or_else(|| cx.err(kn2.pos, format!("unknown system call `{name}`")))?;
                     let items = cx.seq(conds, "rule")?;
                     let alternatives = if items.iter().all(|i| matches!(i.value, YValue::Seq(_))) && !items.is_empty() {
@@ -770,7 +771,7 @@ fn parse_seccomp(
                     if alternatives.iter().any(Vec::is_empty) {
                         return Err(cx.err(conds.pos, "rule: an empty condition list (use `allow`)"));
                     }
-                    sp.rules.insert(name.to_string(), SyscallRule { nr, alternatives });
+                    sp.rules.insert(name, SyscallRule { nr, alternatives });
                 }
             }
             other => {
@@ -802,9 +803,9 @@ fn parse_seccomp(
 fn expand_list(
     cx: &Ctx,
     list: &YNode,
-    groups: &BTreeMap<String, BTreeSet<String>>,
+    groups: &BTreeMap<String, BTreeSet<&'static str>>,
     what: &str,
-) -> Result<BTreeSet<String>, PolicyError> {
+) -> Result<BTreeSet<&'static str>, PolicyError> {
     let mut out = BTreeSet::new();
     for item in cx.seq(list, what)? {
         let name = cx.scalar(item, what)?;
@@ -812,9 +813,9 @@ fn expand_list(
             let members = groups
                 .get(g)
                 .ok_or_else(|| cx.err(item.pos, format!("unknown syscall group `@{g}`")))?;
-            out.extend(members.iter().cloned());
-        } else if syscalls::number(name).is_some() {
-            out.insert(name.to_string());
+            out.extend(members.iter().copied());
+        } else if let Some((name, _)) = syscalls::lookup(name) {
+            out.insert(name);
         } else {
             return Err(cx.err(item.pos, format!("unknown system call `{name}`")));
         }

@@ -387,10 +387,15 @@ pub const SYSCALLS: &[(&str, i64)] = &[
 
 /// The number of a system call by name.
 pub fn number(name: &str) -> Option<i64> {
+    lookup(name).map(|(_, nr)| nr)
+}
+
+/// A system call by name: the table's own copy of the name, and the number.
+pub fn lookup(name: &str) -> Option<(&'static str, i64)> {
     SYSCALLS
         .binary_search_by(|(n, _)| (*n).cmp(name))
         .ok()
-        .map(|i| SYSCALLS[i].1)
+        .map(|i| SYSCALLS[i])
 }
 
 /// Looks up names that come in ascending order (as a `BTreeSet<String>` iterates them)
