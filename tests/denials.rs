@@ -99,16 +99,13 @@ fn learned_policy_runs_the_program_and_allows_nothing_else() {
     let base = policy::load("strict").unwrap().seccomp.unwrap();
     let p = policy::parse(&text, learned.to_str().unwrap(), Some(dir.path())).unwrap();
     let sp = p.seccomp.unwrap();
-    let added: Vec<&str> = sp
-        .allow
-        .difference(&base.allow)
-        .map(String::as_str)
-        .collect();
+    let added: Vec<&str> = sp.allow.difference(&base.allow).copied().collect();
     assert_eq!(added, ["getpgrp", "sysinfo"], "{text}");
-    let new_rules: Vec<&String> = sp
+    let new_rules: Vec<&str> = sp
         .rules
         .keys()
-        .filter(|k| sp.rules[*k] != base.rules[*k])
+        .copied()
+        .filter(|k| sp.rules[k] != base.rules[k])
         .collect();
     assert_eq!(new_rules, ["socket"], "{text}");
     let prog = seccomp::compile(&sp).unwrap();

@@ -20,6 +20,11 @@
 //! A host missing a feature the policy needs is an error naming the feature and a policy
 //! that would run; nothing is downgraded silently.
 
+// Generated from policies/*.yaml (see its header); checked by `builtin_policies_gen`.
+#[rustfmt::skip]
+mod builtin_policies;
+#[cfg(test)]
+mod builtin_policies_gen;
 pub mod caps;
 pub mod landlock_rules;
 pub mod namespaces;
@@ -422,13 +427,10 @@ pub fn allow_inet_sockets(sp: &mut policy::SeccompPolicy) {
         value: value as u64,
     };
     const SOCK_TYPE_MASK: u64 = 0xf;
-    let rule = sp
-        .rules
-        .entry("socket".to_string())
-        .or_insert_with(|| SyscallRule {
-            nr: libc::SYS_socket,
-            alternatives: Vec::new(),
-        });
+    let rule = sp.rules.entry("socket").or_insert_with(|| SyscallRule {
+        nr: libc::SYS_socket,
+        alternatives: Vec::new(),
+    });
     for family in [libc::AF_INET, libc::AF_INET6] {
         for ty in [libc::SOCK_STREAM, libc::SOCK_DGRAM] {
             rule.alternatives

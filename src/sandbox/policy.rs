@@ -1,9 +1,15 @@
 //! `policy`: sandbox policies (YAML) → a resolved [`Policy`] (`extends:` merged, syscall
 //! groups expanded, names checked against the x86_64 system call table).
 //!
-//! The format is documented in caprun-policy(5) (`man/caprun-policy.5`). Built-in
-//! policies are embedded in the binary; [`load`] looks a name up there first, else reads a
-//! file. Every error carries `FILE:LINE:COL`.
+//! The format is documented in caprun-policy(5) (`man/caprun-policy.5`). [`load`] looks a
+//! name up among the built-in policies first, else reads a file. Every error carries
+//! `FILE:LINE:COL`.
+//!
+//! The built-in policies' YAML (`policies/*.yaml`) is the source of truth, but it is not
+//! parsed at run time: `super::builtin_policies` (generated from it with this parser,
+//! checked in, and checked by a test to be up to date) constructs each resolved policy
+//! directly, and also serves as the base of a policy file that `extends:` a built-in.
+//! [`parse_builtin`] still parses the YAML.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -11,9 +17,10 @@ use std::path::{Path, PathBuf};
 use crate::config::Pos;
 use crate::yaml::{self, YNode, YValue};
 
-use super::syscalls;
+use super::{builtin_policies, syscalls};
 
-/// The built-in policies: `(name, YAML text)`.
+/// The built-in policies: `(name, YAML text)`. After changing one of these files,
+/// regenerate `src/sandbox/builtin_policies.rs` (see its header).
 const BUILTINS: &[(&str, &str)] = &[
     ("strict", include_str!("../../policies/strict.yaml")),
     ("default", include_str!("../../policies/default.yaml")),
@@ -185,19 +192,20 @@ pub struct SyscallRule {
     pub alternatives: Vec<Vec<ArgCondition>>,
 }
 
-/// The seccomp part of a policy (an allowlist).
+/// The seccomp part of a policy (an allowlist). System call names are `&'static str`
+/// (names of [`syscalls::SYSCALLS`], checked by the parser): building a policy copies none.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SeccompPolicy {
     /// What every call not listed gets.
     pub default_action: Action,
     /// Named groups, expanded to syscall names.
-    pub groups: BTreeMap<String, BTreeSet<String>>,
+    pub groups: BTreeMap<String, BTreeSet<&'static str>>,
     /// Unconditionally allowed calls, by name.
-    pub allow: BTreeSet<String>,
+    pub allow: BTreeSet<&'static str>,
     /// Calls answered with a specific errno: name → errno.
-    pub errno: BTreeMap<String, u32>,
+    pub errno: BTreeMap<&'static str, u32>,
     /// Conditionally allowed calls: name → rule.
-    pub rules: BTreeMap<String, SyscallRule>,
+    pub rules: BTreeMap<&'static str, SyscallRule>,
 }
 
 /// A resolved policy.
@@ -279,20 +287,47 @@ pub fn builtin_text(name: &str) -> Option<&'static str> {
     BUILTINS.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
 }
 
-/// Load a policy: a built-in name first, else a file path.
+/// Where a built-in policy comes from when a name or an `extends:` names one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Builtins {
+    /// The generated constructors of `builtin_policies` (no parsing).
+    Generated,
+    /// Parsing the embedded YAML text (what the generated code is made from).
+    Parsed,
+}
+
+/// Load a policy: a built-in name first (constructed, not parsed), else a file path.
 pub fn load(name_or_path: &str) -> Result<Policy, PolicyError> {
-    load_at(name_or_path, None, 0)
+    load_at(name_or_path, None, 0, Builtins::Generated)
 }
 
 /// Parse a policy from text (`file` names it in errors; `base` resolves relative `extends`).
 pub fn parse(text: &str, file: &str, base: Option<&Path>) -> Result<Policy, PolicyError> {
-    parse_at(text, file, base, 0)
+    parse_at(text, file, base, 0, Builtins::Generated)
 }
 
-fn load_at(name_or_path: &str, base: Option<&Path>, depth: usize) -> Result<Policy, PolicyError> {
+/// A built-in policy parsed from its YAML text, the built-ins it `extends:` parsed too:
+/// the value [`load`] returns for `name` without parsing (`None` if `name` is not a
+/// built-in). Used to generate and check `src/sandbox/builtin_policies.rs`.
+pub fn parse_builtin(name: &str) -> Option<Result<Policy, PolicyError>> {
+    builtin_text(name)?;
+    Some(load_at(name, None, 0, Builtins::Parsed))
+}
+
+fn load_at(
+    name_or_path: &str,
+    base: Option<&Path>,
+    depth: usize,
+    builtins: Builtins,
+) -> Result<Policy, PolicyError> {
     if let Some(text) = builtin_text(name_or_path) {
+        if builtins == Builtins::Generated {
+            if let Some(p) = builtin_policies::policy(name_or_path) {
+                return Ok(p);
+            }
+        }
         let file = format!("builtin:{name_or_path}");
-        let mut p = parse_at(text, &file, None, depth)?;
+        let mut p = parse_at(text, &file, None, depth, builtins)?;
         p.name = name_or_path.to_string();
         return Ok(p);
     }
@@ -309,7 +344,7 @@ fn load_at(name_or_path: &str, base: Option<&Path>, depth: usize) -> Result<Poli
             builtin_names().join(", ")
         ),
     })?;
-    let mut p = parse_at(&text, &file, path.parent(), depth)?;
+    let mut p = parse_at(&text, &file, path.parent(), depth, builtins)?;
     p.name = name_or_path.to_string();
     Ok(p)
 }
@@ -391,6 +426,7 @@ fn parse_at(
     file: &str,
     base: Option<&Path>,
     depth: usize,
+    builtins: Builtins,
 ) -> Result<Policy, PolicyError> {
     let cx = Ctx { file };
     let root = yaml::compose(text).map_err(|e| cx.err(e.pos, e.message))?;
@@ -406,7 +442,7 @@ fn parse_at(
                 return Err(cx.err(v.pos, "`extends` chain too deep (a cycle?)"));
             }
             let parent = cx.scalar(v, "extends")?;
-            load_at(parent, base, depth + 1).map_err(|mut e| {
+            load_at(parent, base, depth + 1, builtins).map_err(|mut e| {
                 e.message = format!(
                     "{} (extended from {file}:{}:{})",
                     e.message, v.pos.line, v.pos.col
@@ -721,7 +757,7 @@ fn parse_seccomp(
             }
             "rules" => {
                 for (name, kn2, conds) in cx.map(val, "seccomp.rules")? {
-                    let nr = syscalls::number(name)
+                    let (name, nr) = syscalls::lookup(name)
                         .ok_or_else(|| cx.err(kn2.pos, format!("unknown system call `{name}`")))?;
                     let items = cx.seq(conds, "rule")?;
                     let alternatives = if items.iter().all(|i| matches!(i.value, YValue::Seq(_))) && !items.is_empty() {
@@ -735,7 +771,7 @@ fn parse_seccomp(
                     if alternatives.iter().any(Vec::is_empty) {
                         return Err(cx.err(conds.pos, "rule: an empty condition list (use `allow`)"));
                     }
-                    sp.rules.insert(name.to_string(), SyscallRule { nr, alternatives });
+                    sp.rules.insert(name, SyscallRule { nr, alternatives });
                 }
             }
             other => {
@@ -767,9 +803,9 @@ fn parse_seccomp(
 fn expand_list(
     cx: &Ctx,
     list: &YNode,
-    groups: &BTreeMap<String, BTreeSet<String>>,
+    groups: &BTreeMap<String, BTreeSet<&'static str>>,
     what: &str,
-) -> Result<BTreeSet<String>, PolicyError> {
+) -> Result<BTreeSet<&'static str>, PolicyError> {
     let mut out = BTreeSet::new();
     for item in cx.seq(list, what)? {
         let name = cx.scalar(item, what)?;
@@ -777,9 +813,9 @@ fn expand_list(
             let members = groups
                 .get(g)
                 .ok_or_else(|| cx.err(item.pos, format!("unknown syscall group `@{g}`")))?;
-            out.extend(members.iter().cloned());
-        } else if syscalls::number(name).is_some() {
-            out.insert(name.to_string());
+            out.extend(members.iter().copied());
+        } else if let Some((name, _)) = syscalls::lookup(name) {
+            out.insert(name);
         } else {
             return Err(cx.err(item.pos, format!("unknown system call `{name}`")));
         }

@@ -241,18 +241,23 @@ fn compile_inner(
         Denials::Notify => RET_USER_NOTIF,
     };
 
-    // What each known number does. Names were checked when the policy was parsed.
-    let mut outcome: BTreeMap<u32, Leaf> = BTreeMap::new();
+    // What each known number does, a later entry for a number replacing an earlier one
+    // (sorted below). Names were checked when the policy was parsed; the sets are sorted
+    // by name, as the table is.
+    let mut outcome: Vec<(u32, Leaf)> =
+        Vec::with_capacity(sp.allow.len() + sp.errno.len() + sp.rules.len());
+    let mut lookup = syscalls::InOrder::new();
     for name in &sp.allow {
-        let nr = syscalls::number(name).ok_or(SeccompError::Layout)?;
-        outcome.insert(nr as u32, Leaf::Ret(RET_ALLOW));
+        let nr = lookup.number(name).ok_or(SeccompError::Layout)?;
+        outcome.push((nr as u32, Leaf::Ret(RET_ALLOW)));
     }
+    let mut lookup = syscalls::InOrder::new();
     for (name, errno) in &sp.errno {
-        let nr = syscalls::number(name).ok_or(SeccompError::Layout)?;
-        outcome.insert(
+        let nr = lookup.number(name).ok_or(SeccompError::Layout)?;
+        outcome.push((
             nr as u32,
             Leaf::Ret(u32::from(SeccompAction::Errno(*errno))),
-        );
+        ));
     }
     // Argument checks: one block per conditional syscall, from seccompiler.
     let mut blocks: Vec<BpfProgram> = Vec::new();
@@ -286,15 +291,21 @@ fn compile_inner(
                 i.k = deny;
             }
         }
-        outcome.insert(rule.nr as u32, Leaf::Block(blocks.len()));
+        outcome.push((rule.nr as u32, Leaf::Block(blocks.len())));
         blocks.push(block);
     }
+
+    // By number, the last entry of a number kept (reversed, then a stable sort and
+    // `dedup` keeping the first of equal numbers).
+    outcome.reverse();
+    outcome.sort_by_key(|&(nr, _)| nr);
+    outcome.dedup_by_key(|&mut (nr, _)| nr);
 
     // Maximal intervals of equal outcome over 0..2^32: (start, leaf) points, a later
     // point at the same start replacing an earlier one, equal neighbours merged.
     let mut points: Vec<(u32, Leaf)> = Vec::with_capacity(2 * outcome.len() + 2);
     points.push((0, Leaf::Ret(deny)));
-    for (&nr, &leaf) in outcome.range(..X32_SYSCALL_BIT) {
+    for &(nr, leaf) in outcome.iter().take_while(|(nr, _)| *nr < X32_SYSCALL_BIT) {
         points.push((nr, leaf));
         points.push((nr + 1, Leaf::Ret(deny)));
     }
@@ -379,11 +390,11 @@ fn check_jumps(prog: &[sock_filter]) -> Result<(), SeccompError> {
             continue;
         }
         let targets = if i.code == BPF_JA {
-            vec![pc + 1 + i.k as usize]
+            [i.k as usize, 0]
         } else {
-            vec![pc + 1 + usize::from(i.jt), pc + 1 + usize::from(i.jf)]
+            [usize::from(i.jt), usize::from(i.jf)]
         };
-        if targets.iter().any(|&t| t >= prog.len()) {
+        if targets.iter().any(|&t| pc + 1 + t >= prog.len()) {
             return Err(SeccompError::Layout);
         }
     }

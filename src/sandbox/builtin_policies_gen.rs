@@ -1,0 +1,444 @@
+//! Writes `src/sandbox/builtin_policies.rs` from `policies/*.yaml` (the "sourcegen"
+//! pattern): each built-in policy is parsed with the real parser
+//! ([`policy::parse_builtin`]) and the resolved [`Policy`] rendered as Rust code that
+//! constructs it.
+//!
+//! [`builtin_policies_are_fresh`] fails when the checked-in file differs from what the
+//! YAML gives; with `UPDATE_BUILTIN_POLICIES=1` it rewrites the file instead.
+//! [`generated_policies_equal_parsed`] checks that the generated constructors return
+//! exactly the parsed policies.
+//!
+//! When a change of the policy types (`Policy`, `SeccompPolicy`, ...) makes the generated
+//! file fail to compile, change the generator here, make `policy` in the generated file
+//! return `None` (built-ins are then parsed), and regenerate.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use super::builtin_policies;
+use super::policy::{
+    self, Action, ArgCondition, Bind, CapsMode, CmpOp, LandlockMode, Namespace, Policy,
+    SeccompPolicy, Symlink, SyscallRule,
+};
+
+/// The generated file, relative to the crate root.
+const FILE: &str = "src/sandbox/builtin_policies.rs";
+
+/// The command that rewrites [`FILE`].
+const UPDATE: &str = "UPDATE_BUILTIN_POLICIES=1 cargo test --lib builtin_policies_are_fresh";
+
+const HEADER: &str = "\
+//! The built-in policies, resolved (`extends:` merged, syscall groups expanded) and
+//! constructed directly: `policy::load(NAME)` returns these values, with no YAML parsing
+//! at run time.
+//!
+//! GENERATED from `policies/*.yaml` by `src/sandbox/builtin_policies_gen.rs`, with the
+//! policy parser; do not edit. After changing a policy file, regenerate with
+//!
+//! ```text
+//! UPDATE_BUILTIN_POLICIES=1 cargo test --lib builtin_policies_are_fresh
+//! ```
+//!
+//! (without the variable, that test fails while this file is out of date).
+
+use std::collections::{BTreeMap, BTreeSet};
+";
+
+/// The text of [`FILE`] for the current YAML files.
+fn generate() -> String {
+    let mut out = String::new();
+    let names = policy::builtin_names();
+    out.push_str(
+        "\n/// The built-in policy `name`, or `None` when there is no such built-in.\n\
+         pub(super) fn policy(name: &str) -> Option<Policy> {\n    Some(match name {\n",
+    );
+    for name in names {
+        let _ = writeln!(out, "        {name:?} => {}(),", fn_name(name));
+    }
+    out.push_str("        _ => return None,\n    })\n}\n");
+    let mut uses_names = false;
+    for name in names {
+        let p = policy::parse_builtin(name)
+            .expect("a built-in name")
+            .unwrap_or_else(|e| panic!("built-in policy {name}: {e}"));
+        uses_names |= p.seccomp.is_some();
+        let _ = write!(
+            out,
+            "\n/// The built-in policy `{name}` (`policies/{name}.yaml`).\nfn {}() -> Policy {{\n    ",
+            fn_name(name)
+        );
+        render_policy(&mut out, &p, 1);
+        out.push_str("\n}\n");
+    }
+    if uses_names {
+        out.push_str(
+            "\n/// A set of system call names.\n\
+             fn names(list: &[&'static str]) -> BTreeSet<&'static str> {\n    \
+             list.iter().copied().collect()\n}\n",
+        );
+    }
+    let path_buf = if out.contains("PathBuf::") {
+        "use std::path::PathBuf;\n"
+    } else {
+        ""
+    };
+    format!("{HEADER}{path_buf}\nuse super::policy::*;\n{out}")
+}
+
+fn fn_name(policy: &str) -> String {
+    policy.replace('-', "_")
+}
+
+fn indent(level: usize) -> String {
+    "    ".repeat(level)
+}
+
+/// A `&str` as a Rust string literal.
+fn lit(s: &str) -> String {
+    format!("{s:?}")
+}
+
+fn path(p: &Path) -> String {
+    lit(p.to_str().expect("built-in policy paths are UTF-8"))
+}
+
+/// `{open}` + one item a line + `{close}`, or `{open}{close}` when there are none.
+fn list(out: &mut String, level: usize, open: &str, close: &str, items: Vec<String>) {
+    out.push_str(open);
+    if items.is_empty() {
+        out.push_str(close);
+        return;
+    }
+    out.push('\n');
+    for item in items {
+        let _ = writeln!(out, "{}{item},", indent(level + 1));
+    }
+    let _ = write!(out, "{}{close}", indent(level));
+}
+
+fn render_policy(out: &mut String, p: &Policy, level: usize) {
+    // Destructured so that a new field fails to compile here until it is rendered.
+    let Policy {
+        name,
+        namespaces,
+        binds,
+        symlinks,
+        tmpfs,
+        network,
+        landlock,
+        capabilities,
+        hostname,
+        rlimits,
+        seccomp,
+    } = p;
+    let pad = indent(level + 1);
+    out.push_str("Policy {\n");
+    let _ = writeln!(out, "{pad}name: {}.to_string(),", lit(name));
+    let ns = namespaces
+        .iter()
+        .map(|n| format!("Namespace::{n:?}"))
+        .collect();
+    let _ = write!(out, "{pad}namespaces: ");
+    list(out, level + 1, "BTreeSet::from([", "]),\n", ns);
+    let _ = write!(out, "{pad}binds: ");
+    list(
+        out,
+        level + 1,
+        "vec![",
+        "],\n",
+        binds.iter().map(render_bind).collect(),
+    );
+    let _ = write!(out, "{pad}symlinks: ");
+    list(
+        out,
+        level + 1,
+        "vec![",
+        "],\n",
+        symlinks.iter().map(render_symlink).collect(),
+    );
+    let _ = write!(out, "{pad}tmpfs: ");
+    list(
+        out,
+        level + 1,
+        "vec![",
+        "],\n",
+        tmpfs
+            .iter()
+            .map(|t| format!("PathBuf::from({})", path(t)))
+            .collect(),
+    );
+    let _ = writeln!(out, "{pad}network: {network},");
+    let landlock = match landlock {
+        LandlockMode::Required => "Required",
+        LandlockMode::BestEffort => "BestEffort",
+        LandlockMode::Off => "Off",
+    };
+    let _ = writeln!(out, "{pad}landlock: LandlockMode::{landlock},");
+    let capabilities = match capabilities {
+        CapsMode::Drop => "Drop",
+        CapsMode::Keep => "Keep",
+    };
+    let _ = writeln!(out, "{pad}capabilities: CapsMode::{capabilities},");
+    match hostname {
+        Some(h) => {
+            let _ = writeln!(out, "{pad}hostname: Some({}.to_string()),", lit(h));
+        }
+        None => {
+            let _ = writeln!(out, "{pad}hostname: None,");
+        }
+    }
+    let _ = write!(out, "{pad}rlimits: ");
+    list(
+        out,
+        level + 1,
+        "BTreeMap::from([",
+        "]),\n",
+        rlimits
+            .iter()
+            .map(|(name, (soft, hard))| {
+                format!(
+                    "({}.to_string(), ({}, {}))",
+                    lit(name),
+                    limit(*soft),
+                    limit(*hard)
+                )
+            })
+            .collect(),
+    );
+    let _ = write!(out, "{pad}seccomp: ");
+    match seccomp {
+        Some(sp) => {
+            out.push_str("Some(");
+            render_seccomp(out, sp, level + 1);
+            out.push_str("),\n");
+        }
+        None => out.push_str("None,\n"),
+    }
+    let _ = write!(out, "{}}}", indent(level));
+}
+
+fn render_bind(b: &Bind) -> String {
+    let Bind {
+        source,
+        target,
+        optional,
+        device,
+    } = b;
+    format!(
+        "Bind {{ source: PathBuf::from({}), target: PathBuf::from({}), optional: {optional}, device: {device} }}",
+        path(source),
+        path(target)
+    )
+}
+
+fn render_symlink(l: &Symlink) -> String {
+    let Symlink { link, target } = l;
+    format!(
+        "Symlink {{ link: PathBuf::from({}), target: PathBuf::from({}) }}",
+        path(link),
+        path(target)
+    )
+}
+
+fn limit(x: u64) -> String {
+    if x == libc::RLIM_INFINITY {
+        "libc::RLIM_INFINITY".into()
+    } else {
+        x.to_string()
+    }
+}
+
+/// An errno value as `libc::NAME as u32` when it has a name the policy format knows.
+fn errno(e: u32) -> String {
+    const NAMES: &[&str] = &[
+        "EPERM",
+        "ENOENT",
+        "EACCES",
+        "ENOSYS",
+        "EINVAL",
+        "EOPNOTSUPP",
+        "EAFNOSUPPORT",
+        "ENOTTY",
+        "EBADF",
+        "EROFS",
+    ];
+    NAMES
+        .iter()
+        .find(|n| policy::errno_by_name(n) == Some(e))
+        .map_or_else(|| e.to_string(), |n| format!("libc::{n} as u32"))
+}
+
+/// A sorted set of names as `names(&[...])`, lines filled up to 100 columns.
+fn render_names<'a>(
+    out: &mut String,
+    level: usize,
+    names: impl ExactSizeIterator<Item = &'a &'static str>,
+) {
+    if names.len() == 0 {
+        out.push_str("BTreeSet::new()");
+        return;
+    }
+    out.push_str("names(&[");
+    let pad = indent(level + 1);
+    let mut column = 100;
+    for n in names {
+        let item = format!("{},", lit(n));
+        if column + 1 + item.len() > 100 {
+            let _ = write!(out, "\n{pad}");
+            column = pad.len();
+        } else {
+            out.push(' ');
+            column += 1;
+        }
+        out.push_str(&item);
+        column += item.len();
+    }
+    let _ = write!(out, "\n{}])", indent(level));
+}
+
+fn render_seccomp(out: &mut String, sp: &SeccompPolicy, level: usize) {
+    let SeccompPolicy {
+        default_action,
+        groups,
+        allow,
+        errno: errnos,
+        rules,
+    } = sp;
+    let pad = indent(level + 1);
+    out.push_str("SeccompPolicy {\n");
+    let action = match default_action {
+        Action::Errno(e) => format!("Action::Errno({})", errno(*e)),
+        Action::Kill => "Action::Kill".into(),
+        Action::Log => "Action::Log".into(),
+    };
+    let _ = writeln!(out, "{pad}default_action: {action},");
+    let _ = write!(out, "{pad}groups: BTreeMap::from([");
+    for (name, members) in groups {
+        let _ = write!(out, "\n{}({}.to_string(), ", indent(level + 2), lit(name));
+        render_names(out, level + 2, members.iter());
+        out.push_str("),");
+    }
+    if !groups.is_empty() {
+        let _ = write!(out, "\n{pad}");
+    }
+    out.push_str("]),\n");
+    let _ = write!(out, "{pad}allow: ");
+    render_names(out, level + 1, allow.iter());
+    out.push_str(",\n");
+    let _ = write!(out, "{pad}errno: ");
+    list(
+        out,
+        level + 1,
+        "BTreeMap::from([",
+        "]),\n",
+        errnos
+            .iter()
+            .map(|(name, e)| format!("({}, {})", lit(name), errno(*e)))
+            .collect(),
+    );
+    let _ = write!(out, "{pad}rules: BTreeMap::from([");
+    for (name, rule) in rules {
+        let SyscallRule { nr, alternatives } = rule;
+        let p2 = indent(level + 2);
+        let _ = write!(
+            out,
+            "\n{p2}(\n{p3}{},\n{p3}SyscallRule {{\n{p4}nr: {nr},\n{p4}alternatives: vec![",
+            lit(name),
+            p3 = indent(level + 3),
+            p4 = indent(level + 4),
+        );
+        for alt in alternatives {
+            let _ = write!(out, "\n{}vec![", indent(level + 5));
+            for c in alt {
+                let _ = write!(out, "\n{}{},", indent(level + 6), render_condition(c));
+            }
+            let _ = write!(out, "\n{}],", indent(level + 5));
+        }
+        let _ = write!(
+            out,
+            "\n{p4}],\n{p3}}},\n{p2}),",
+            p2 = indent(level + 2),
+            p3 = indent(level + 3),
+            p4 = indent(level + 4),
+        );
+    }
+    if !rules.is_empty() {
+        let _ = write!(out, "\n{pad}");
+    }
+    out.push_str("]),\n");
+    let _ = write!(out, "{}}}", indent(level));
+}
+
+fn render_condition(c: &ArgCondition) -> String {
+    let ArgCondition {
+        index,
+        wide,
+        mask,
+        op,
+        value,
+    } = c;
+    let op = match op {
+        CmpOp::Eq => "Eq",
+        CmpOp::Ne => "Ne",
+        CmpOp::Lt => "Lt",
+        CmpOp::Le => "Le",
+        CmpOp::Gt => "Gt",
+        CmpOp::Ge => "Ge",
+    };
+    let mask = match mask {
+        Some(m) => format!("Some({m:#x})"),
+        None => "None".into(),
+    };
+    format!(
+        "ArgCondition {{ index: {index}, wide: {wide}, mask: {mask}, op: CmpOp::{op}, value: {value:#x} }}"
+    )
+}
+
+/// Namespace names are rendered with `Debug`: make sure that is the variant's name.
+#[test]
+fn namespace_debug_is_the_variant_name() {
+    assert_eq!(format!("{:?}", Namespace::Cgroup), "Cgroup");
+}
+
+#[test]
+fn builtin_policies_are_fresh() {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join(FILE);
+    let want = generate();
+    if std::env::var_os("UPDATE_BUILTIN_POLICIES").is_some() {
+        std::fs::write(&file, &want).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        return;
+    }
+    let have = std::fs::read_to_string(&file).unwrap_or_default();
+    if have != want {
+        let line = have
+            .lines()
+            .zip(want.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or_else(|| have.lines().count().min(want.lines().count()))
+            + 1;
+        panic!(
+            "{FILE} is out of date with policies/*.yaml (first difference at line {line}); \
+             regenerate it with `{UPDATE}` and commit it"
+        );
+    }
+}
+
+#[test]
+fn generated_policies_equal_parsed() {
+    for name in policy::builtin_names() {
+        let parsed = policy::parse_builtin(name).unwrap().unwrap();
+        let generated = builtin_policies::policy(name)
+            .unwrap_or_else(|| panic!("{FILE} lacks the built-in policy {name}: run `{UPDATE}`"));
+        assert!(
+            generated == parsed,
+            "{FILE}: the policy {name} differs from policies/{name}.yaml: run `{UPDATE}`"
+        );
+        assert_eq!(
+            policy::load(name).unwrap(),
+            parsed,
+            "policy::load({name:?})"
+        );
+    }
+    assert_eq!(builtin_policies::policy("no-such-policy"), None);
+    assert_eq!(policy::parse_builtin("no-such-policy"), None);
+}
