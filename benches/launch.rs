@@ -13,20 +13,23 @@
 //! default 20), `--syscall-rounds N` (default 31), `--rss-samples N` (default 15).
 //!
 //! At start it compiles `benches/noop.c` and `benches/sleep.c` (sleeps 200 ms) with
-//! `gcc -static -O2` into a temporary directory, and writes there a policy file
-//! `pid.yaml` (`extends: default` plus a PID namespace). Then, in one run, every group measures its variants interleaved
-//! round-robin (the starting variant rotates every round), so that drift on a noisy
-//! machine hits all variants alike:
+//! `gcc -static -O2` into a temporary directory, and writes there two policy files,
+//! `pid.yaml` (`extends: default` plus a PID namespace) and `strict-nonet.yaml`. Then,
+//! in one run, every group measures its variants interleaved round-robin (the starting
+//! variant rotates every round), so that drift on a noisy machine hits all variants
+//! alike:
 //!
 //! 1. **launch**: fork + exec + `wait4` of the no-op directly, through `/usr/bin/env`,
 //!    through `caprun --policy none|unprivileged|strict|default` (a config of three
 //!    descriptors, passed as a file), `caprun --policy strict --explain-denials`,
-//!    `caprun --policy pid.yaml` (supervisor + init + program), through
+//!    `caprun --policy pid.yaml` (supervisor + init + program), `caprun --policy
+//!    strict-nonet.yaml` (`strict` without its network namespace), through
 //!    `bwrap --unshare-all` (empty root with the no-op bound in, and `--ro-bind / /`),
 //!    and the raw floor: user, mount, network, IPC, UTS and cgroup namespaces unshared
-//!    by the benchmark's own child, uid/gid maps written, then `execve` (the same plus
-//!    an empty tmpfs root with `pivot_root`, plus the seccomp filter; and the same plus
-//!    a PID namespace, which costs a fork); wall time per launch measured by the parent,
+//!    by the benchmark's own child, uid/gid maps written, then `execve` (the same
+//!    without the network namespace; the same plus an empty tmpfs root with
+//!    `pivot_root`, plus the seccomp filter; and the same plus a PID namespace, which
+//!    costs a fork); wall time per launch measured by the parent,
 //!    `ru_maxrss` from `wait4`, and the processes each launch creates (PIDs allocated,
 //!    from the last-PID field of `/proc/loadavg`, minimum over several launches);
 //! 2. **supervisor memory**: the supervising launchers running `sleep.c`; 100 ms after
@@ -101,6 +104,8 @@ enum Pre {
     Fds(usize),
     /// The raw floor: unshare the namespaces, write the id maps.
     RawNs,
+    /// The raw floor without `CLONE_NEWNET`.
+    RawNsNoNet,
     /// The raw floor plus an empty read-only tmpfs root (`pivot_root`), exec by descriptor.
     RawNsRoot,
     /// `RawNsRoot` plus the `default` policy's seccomp filter installed before exec.
@@ -208,11 +213,11 @@ fn child(v: &Variant, ctx: &Ctx) -> ! {
                 }
             }
         }
-        Pre::RawNs | Pre::RawNsRoot | Pre::RawNsRootSeccomp | Pre::RawNsPid => {
-            let flags = if matches!(v.pre, Pre::RawNsPid) {
-                RAW_NS_FLAGS | libc::CLONE_NEWPID
-            } else {
-                RAW_NS_FLAGS
+        Pre::RawNs | Pre::RawNsNoNet | Pre::RawNsRoot | Pre::RawNsRootSeccomp | Pre::RawNsPid => {
+            let flags = match v.pre {
+                Pre::RawNsPid => RAW_NS_FLAGS | libc::CLONE_NEWPID,
+                Pre::RawNsNoNet => RAW_NS_FLAGS & !libc::CLONE_NEWNET,
+                _ => RAW_NS_FLAGS,
             };
             // SAFETY: unshare with flags only.
             if unsafe { libc::unshare(flags) } != 0 {
@@ -669,6 +674,14 @@ fn main() {
     )
     .expect("writing the policy");
     let pid_policy_b = pid_policy.as_os_str().as_bytes();
+    // `strict` without its network namespace: what the other steps cost.
+    let nonet_policy = dir.path().join("strict-nonet.yaml");
+    std::fs::write(
+        &nonet_policy,
+        "extends: strict\nnamespaces: [user, mount, ipc, uts, cgroup]\n",
+    )
+    .expect("writing the policy");
+    let nonet_policy_b = nonet_policy.as_os_str().as_bytes();
     let caprun = CAPRUN.as_bytes();
 
     println!("# caprun launch benchmark");
@@ -688,6 +701,10 @@ fn main() {
     println!(
         "- PID-namespace policy {}: `extends: default`, `namespaces: [user, mount, network, ipc, uts, cgroup, pid]`",
         pid_policy.display()
+    );
+    println!(
+        "- policy without the network namespace {}: `extends: strict`, `namespaces: [user, mount, ipc, uts, cgroup]`",
+        nonet_policy.display()
     );
     println!(
         "- iterations: {} per launch variant, {} per remap variant, {} syscall rounds, {} steady-state RSS samples; RLIMIT_NOFILE {}",
@@ -754,6 +771,11 @@ fn main() {
         Pre::Plain,
         &[caprun, b"--policy", pid_policy_b, noop_b, three_b],
     ));
+    v.push(Variant::new(
+        "caprun --policy strict-nonet.yaml (strict without the network namespace)",
+        Pre::Plain,
+        &[caprun, b"--policy", nonet_policy_b, noop_b, three_b],
+    ));
     let bwrap = find_in_path("bwrap");
     let bwrap_b = bwrap.as_ref().map(|p| p.as_os_str().as_bytes().to_vec());
     if let Some(b) = &bwrap_b {
@@ -776,6 +798,11 @@ fn main() {
         ));
     }
     v.push(Variant::new(RAW, Pre::RawNs, &[noop_b]));
+    v.push(Variant::new(
+        "raw floor without the network namespace",
+        Pre::RawNsNoNet,
+        &[noop_b],
+    ));
     v.push(Variant::new(
         "raw floor + empty tmpfs root (pivot_root), execveat",
         Pre::RawNsRoot,
