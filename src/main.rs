@@ -1,19 +1,49 @@
 //! The `caprun` command: see caprun(1).
+//!
+//! caprun defines the C `main` itself (`no_main`) rather than going through Rust's
+//! runtime start-up, for two reasons. That start-up sets SIGPIPE to ignored, and a
+//! program that caprun execs in place would inherit it (`yes | head -1` would no longer
+//! stop `yes` with SIGPIPE): caprun must pass on the disposition it was started with.
+//! And it costs time at every launch that caprun does not need (`/proc/self/maps` read
+//! for the main thread's stack guard, an alternate signal stack, SIGSEGV/SIGBUS
+//! handlers). The one part that matters, `/dev/null` on a closed descriptor 0-2, caprun
+//! does itself ([`caprun::sys::sanitize_stdio`]). `std::env::args_os` still works: glibc
+//! hands argc/argv to std's `.init_array` hook. (The unit-test build keeps the test
+//! harness's `main`.)
+#![cfg_attr(not(test), no_main)]
 
-fn main() {
-    let status = match caprun::cli::parse_args(std::env::args_os()) {
-        Ok(None) => 0,
+#[cfg(not(test))]
+use std::ffi::{c_char, c_int};
+
+// SAFETY: with `no_main`, this is the program's only `main` symbol; the C runtime calls
+// it once, on the main thread, with the usual argc/argv (unused: std has them already).
+#[cfg(not(test))]
+#[unsafe(no_mangle)]
+extern "C" fn main(_argc: c_int, _argv: *const *const c_char) -> c_int {
+    use std::io::Write;
+    // Nothing caprun opens may land on 0-2, where its diagnostics would go.
+    if caprun::sys::sanitize_stdio().is_err() {
+        caprun::sys::exit(125);
+    }
+    let (status, message) = match caprun::cli::parse_args(std::env::args_os()) {
+        Ok(None) => (0, None),
         Ok(Some(args)) => match caprun::cli::run(args) {
-            Ok(()) => 0,
-            Err(f) => {
-                eprint!("caprun: {}\n{}", f.error, f.excerpt.unwrap_or_default());
-                f.error.exit_code()
-            }
+            Ok(()) => (0, None),
+            Err(f) => (
+                f.error.exit_code(),
+                Some(format!(
+                    "caprun: {}\n{}",
+                    f.error,
+                    f.excerpt.unwrap_or_default()
+                )),
+            ),
         },
-        Err(e) => {
-            eprintln!("caprun: {e}");
-            e.exit_code()
-        }
+        Err(e) => (e.exit_code(), Some(format!("caprun: {e}\n"))),
     };
-    std::process::exit(status);
+    if let Some(message) = message {
+        // A closed or broken stderr must not turn status 125 into a panic.
+        let _ = std::io::stderr().write_all(message.as_bytes());
+    }
+    // `exit`, not a return: it flushes stdout.
+    std::process::exit(status)
 }

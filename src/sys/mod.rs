@@ -52,6 +52,30 @@ pub fn fd_is_open(fd: RawFd) -> bool {
     fd >= 0 && unsafe { libc::fcntl(fd, libc::F_GETFD) } != -1
 }
 
+/// Open `/dev/null` on each of descriptors 0-2 that is closed, as Rust's runtime
+/// start-up does (caprun does without it: see `main.rs`), so that nothing opened later
+/// lands on a standard descriptor. One `poll` when all three are open.
+pub fn sanitize_stdio() -> Result<(), Errno> {
+    let mut fds = [0, 1, 2].map(|fd| libc::pollfd {
+        fd,
+        events: 0,
+        revents: 0,
+    });
+    // SAFETY: a valid, writable array of three pollfd; a zero timeout.
+    let closed = if unsafe { libc::poll(fds.as_mut_ptr(), 3, 0) } == -1 {
+        // poll refuses more descriptors than RLIMIT_NOFILE allows: ask one by one.
+        [0, 1, 2].map(|fd| !fd_is_open(fd))
+    } else {
+        fds.map(|p| p.revents & libc::POLLNVAL != 0)
+    };
+    // In increasing order, each open takes the lowest free number: the closed one.
+    for _ in closed.iter().filter(|&&c| c) {
+        // SAFETY: a static NUL-terminated path; the new descriptor stays open for good.
+        check(unsafe { libc::open(c"/dev/null".as_ptr(), libc::O_RDWR) })?;
+    }
+    Ok(())
+}
+
 /// Whether `fd` has close-on-exec set.
 pub fn is_cloexec(fd: RawFd) -> Result<bool, Errno> {
     // SAFETY: F_GETFD only reads the descriptor flags.
