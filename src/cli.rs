@@ -6,7 +6,7 @@
 use std::ffi::OsString;
 use std::io::Read;
 use std::os::fd::{AsFd, RawFd};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Parser;
 
@@ -306,7 +306,12 @@ fn run_with(args: Args, config_text: &mut Option<String>) -> Result<(), Error> {
         Some(exec) => plan::build_exec(
             &config,
             exec,
-            &|id| opened.items[id].host_path.clone().unwrap_or_default(),
+            &|id| {
+                opened.items[id]
+                    .host_path()
+                    .map(Path::to_owned)
+                    .unwrap_or_default()
+            },
             &|name| std::env::var(name).ok(),
         )
         .map_err(|source| Error::Plan {
@@ -367,7 +372,10 @@ fn run_with(args: Args, config_text: &mut Option<String>) -> Result<(), Error> {
             .paths
             .iter()
             .map(|g| sandbox::ExtraBind {
-                source: opened.items[g.id].host_path.clone().unwrap_or_default(),
+                source: opened.items[g.id]
+                    .host_path()
+                    .map(Path::to_owned)
+                    .unwrap_or_default(),
                 target: g.target.clone(),
                 writable: matches!(
                     opened.items[g.id].description,
@@ -489,12 +497,12 @@ fn check_interpreter(
     policy: &sandbox::Policy,
     grants: &Grants<'_>,
 ) -> Result<(), Error> {
-    let Some(interp) = &program.interpreter else {
-        return Ok(());
-    };
     if !policy.has(sandbox::policy::Namespace::Mount) {
         return Ok(());
     }
+    let Some(interp) = program.interpreter() else {
+        return Ok(());
+    };
     let covered = policy
         .binds
         .iter()
@@ -557,14 +565,20 @@ fn command_config(args: &Args, program: &std::path::Path) -> Result<String, Reso
             grants.push((path, is_dir, mode));
         }
     }
-    let cwd = std::env::current_dir()
-        .and_then(std::fs::canonicalize)
-        .ok()
-        .filter(|cwd| {
-            grants
-                .iter()
-                .any(|(p, is_dir, _)| *is_dir && cwd.starts_with(p))
-        });
+    // The working directory is kept when it lies in a granted directory (without such a
+    // grant it is not even looked up).
+    let cwd = if grants.iter().any(|(_, is_dir, _)| *is_dir) {
+        std::env::current_dir()
+            .and_then(std::fs::canonicalize)
+            .ok()
+            .filter(|cwd| {
+                grants
+                    .iter()
+                    .any(|(p, is_dir, _)| *is_dir && cwd.starts_with(p))
+            })
+    } else {
+        None
+    };
     let env = args
         .env
         .iter()

@@ -197,7 +197,14 @@ impl Launch {
             b"killed by SIGSYS: a system call its seccomp policy denies with `kill` \
               (rerun with --explain-denials to name it)\n",
         );
-        if let Err(e) = set
+        // SIGPIPE is blocked too (not watched): caprun leaves its disposition as it found
+        // it, for the program, so at SIG_DFL the supervisor's explanations written to a
+        // broken stderr pipe would kill it, and the program with it. Blocked, the write
+        // just fails (EPIPE; diagnostics are best effort). The program's process
+        // unblocks all.
+        let mut blocked = watched.clone();
+        blocked.push(libc::SIGPIPE);
+        if let Err(e) = sys::SigSet::of(&blocked)
             .block()
             .and_then(|()| sys::die_with_parent(libc::SIGKILL))
         {

@@ -9,7 +9,7 @@
 //! step: rearrange descriptors, apply restrictions, `execveat`).
 //!
 //! `unsafe` code lives only in [`sys`] and [`exec`] (enforced: `unsafe_code` is denied
-//! everywhere else, test modules excepted).
+//! everywhere else, test modules excepted), besides the binary's C `main` entry point.
 
 #![deny(unsafe_code)]
 

@@ -1,4 +1,20 @@
 //! The `caprun` command: see caprun(1).
+//!
+//! caprun defines the C `main` itself (`no_main`) rather than going through Rust's
+//! runtime start-up, for two reasons. That start-up sets SIGPIPE to ignored, and a
+//! program that caprun execs in place would inherit it (`yes | head -1` would no longer
+//! stop `yes` with SIGPIPE): caprun must pass on the disposition it was started with.
+//! And it costs time at every launch that caprun does not need (`/proc/self/maps` read
+//! for the main thread's stack guard, an alternate signal stack, SIGSEGV/SIGBUS
+//! handlers). The one part that matters, `/dev/null` on a closed descriptor 0-2, caprun
+//! does itself ([`caprun::sys::sanitize_stdio`]). The arguments come from `argv`:
+//! `std::env::args_os` is empty without Rust's start-up on musl, which does not pass
+//! argc/argv to std's `.init_array` hook as glibc does. (The unit-test build keeps the
+//! test harness's `main`.)
+#![cfg_attr(not(test), no_main)]
+
+#[cfg(not(test))]
+use std::ffi::{c_char, c_int};
 
 /// dlmalloc instead of musl's allocator: parsing a config or policy allocates many small
 /// nodes, and musl's `malloc`/`free` made a 10,000-entry config twice as slow to load
@@ -6,20 +22,37 @@
 #[global_allocator]
 static ALLOC: dlmalloc::GlobalDlmalloc = dlmalloc::GlobalDlmalloc;
 
-fn main() {
-    let status = match caprun::cli::parse_args(std::env::args_os()) {
-        Ok(None) => 0,
+// SAFETY: with `no_main`, this is the program's only `main` symbol; the C runtime calls
+// it once, on the main thread, with the usual argc/argv.
+#[cfg(not(test))]
+#[unsafe(no_mangle)]
+extern "C" fn main(argc: c_int, argv: *const *const c_char) -> c_int {
+    use std::io::Write;
+    // Nothing caprun opens may land on 0-2, where its diagnostics would go.
+    if caprun::sys::sanitize_stdio().is_err() {
+        caprun::sys::exit(125);
+    }
+    // SAFETY: the C runtime passes `argc` valid NUL-terminated strings in `argv`.
+    let args = unsafe { caprun::sys::c_args(argc, argv) };
+    let (status, message) = match caprun::cli::parse_args(args) {
+        Ok(None) => (0, None),
         Ok(Some(args)) => match caprun::cli::run(args) {
-            Ok(()) => 0,
-            Err(f) => {
-                eprint!("caprun: {}\n{}", f.error, f.excerpt.unwrap_or_default());
-                f.error.exit_code()
-            }
+            Ok(()) => (0, None),
+            Err(f) => (
+                f.error.exit_code(),
+                Some(format!(
+                    "caprun: {}\n{}",
+                    f.error,
+                    f.excerpt.unwrap_or_default()
+                )),
+            ),
         },
-        Err(e) => {
-            eprintln!("caprun: {e}");
-            e.exit_code()
-        }
+        Err(e) => (e.exit_code(), Some(format!("caprun: {e}\n"))),
     };
-    std::process::exit(status);
+    if let Some(message) = message {
+        // A closed or broken stderr must not turn status 125 into a panic.
+        let _ = std::io::stderr().write_all(message.as_bytes());
+    }
+    // `exit`, not a return: it flushes stdout.
+    std::process::exit(status)
 }

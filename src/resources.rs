@@ -4,6 +4,7 @@
 //! addresses with caprun's own view and privileges, before any namespace is entered.
 //! Everything it opens is close-on-exec; the exec step decides what the program gets.
 
+use std::cell::OnceCell;
 use std::ffi::{CString, OsStr};
 use std::fs::File;
 use std::io;
@@ -74,12 +75,18 @@ pub struct Program {
     pub path: PathBuf,
     /// `argv[0]`: the path's final component.
     pub name: CString,
+}
+
+impl Program {
     /// The ELF interpreter of a dynamically linked program (`PT_INTERP`), canonical.
-    pub interpreter: Option<PathBuf>,
+    /// Read from the file when asked: only a sandbox with its own root needs it.
+    pub fn interpreter(&self) -> Option<PathBuf> {
+        elf_interpreter(&self.fd)
+    }
 }
 
 /// The `PT_INTERP` path of a 64-bit little-endian ELF file, if it has one.
-fn elf_interpreter(file: &File) -> Option<PathBuf> {
+fn elf_interpreter(file: &OwnedFd) -> Option<PathBuf> {
     let mut ehdr = [0u8; 64];
     if nix::sys::uio::pread(file, &mut ehdr, 0).ok()? != 64 || ehdr[4] != 2 || ehdr[5] != 1 {
         return None; // not ELF64 little-endian: let the kernel judge
@@ -152,7 +159,6 @@ pub fn open_program(path: &Path) -> Result<Program, ResourceError> {
         .unwrap_or_else(|| OsStr::new("program"))
         .as_bytes();
     Ok(Program {
-        interpreter: elf_interpreter(&file),
         fd: file.into(),
         path: path.to_owned(),
         name: CString::new(name).expect("paths contain no NUL"),
@@ -257,8 +263,35 @@ pub struct Opened {
     pub description: Description,
     /// Truncate it at launch (deferred so that a failed launch truncates nothing).
     pub truncate: bool,
-    /// For a file or directory: its canonical host path (where a bind takes it from).
-    pub host_path: Option<PathBuf>,
+    // See `host_path`: looked up once, on first use.
+    host_path: OnceCell<Option<PathBuf>>,
+}
+
+impl Opened {
+    fn new(handle: Handle, description: Description, truncate: bool) -> Opened {
+        Opened {
+            handle,
+            description,
+            truncate,
+            host_path: OnceCell::new(),
+        }
+    }
+
+    /// For a file or directory: its canonical host path (where a bind takes it from),
+    /// the kernel's name for what was opened (symlinks resolved, absolute). Looked up
+    /// when first asked: only an `!exec` config uses paths.
+    pub fn host_path(&self) -> Option<&Path> {
+        self.host_path
+            .get_or_init(|| match (&self.handle, &self.description) {
+                (Handle::Owned(fd), Description::File { path, .. }) => {
+                    std::fs::read_link(format!("/proc/self/fd/{}", fd.as_raw_fd()))
+                        .or_else(|_| std::path::absolute(path))
+                        .ok()
+                }
+                _ => None,
+            })
+            .as_deref()
+    }
 }
 
 /// Every resource of a config, indexed like [`Config::resources`].
@@ -468,33 +501,30 @@ pub fn open_all(config: &Config, program: &Program) -> Result<Resources, Resourc
     let mut passed = None;
     for r in &config.resources {
         let opened = match &r.spec {
-            ResourceSpec::Fd(fd) => Opened {
-                handle: Handle::Inherited(*fd),
-                description: Description::Inherited { fd: *fd },
-                truncate: false,
-                host_path: None,
-            },
+            ResourceSpec::Fd(fd) => Opened::new(
+                Handle::Inherited(*fd),
+                Description::Inherited { fd: *fd },
+                false,
+            ),
             ResourceSpec::Listen(name) => {
                 let passed = passed.get_or_insert_with(listen_fds_from_env);
                 let fd = resolve_listen(name, passed).map_err(|e| at(r.pos, e))?;
-                Opened {
-                    handle: Handle::Inherited(fd),
-                    description: Description::Listen {
+                Opened::new(
+                    Handle::Inherited(fd),
+                    Description::Listen {
                         name: name.clone(),
                         fd,
                     },
-                    truncate: false,
-                    host_path: None,
-                }
+                    false,
+                )
             }
-            ResourceSpec::Executable => Opened {
-                handle: Handle::Program,
-                description: Description::Executable {
+            ResourceSpec::Executable => Opened::new(
+                Handle::Program,
+                Description::Executable {
                     path: program.path.clone(),
                 },
-                truncate: false,
-                host_path: None,
-            },
+                false,
+            ),
             ResourceSpec::File(spec) => open_file(spec, &mut res.created)
                 .map_err(|e| at(r.pos, format!("{}: {e}", spec.path.display())))?,
             ResourceSpec::Socket(spec) => open_socket(spec, &mut res.created)
@@ -552,21 +582,16 @@ fn open_file(spec: &FileSpec, created: &mut Vec<PathBuf>) -> io::Result<Opened> 
     if spec.truncate && !meta.file_type().is_file() {
         return Err(io::Error::other("truncate: not a regular file"));
     }
-    // The kernel's name for what was opened: symlinks resolved, absolute.
-    let host_path = std::fs::read_link(format!("/proc/self/fd/{}", file.as_raw_fd()))
-        .or_else(|_| std::path::absolute(&spec.path))
-        .ok();
-    Ok(Opened {
-        host_path,
-        handle: Handle::Owned(file.into()),
-        description: Description::File {
+    Ok(Opened::new(
+        Handle::Owned(file.into()),
+        Description::File {
             path: spec.path.clone(),
             mode: spec.mode,
             directory,
             created: was_created,
         },
-        truncate: spec.truncate && !was_created && meta.len() > 0,
-    })
+        spec.truncate && !was_created && meta.len() > 0,
+    ))
 }
 
 /// A socket address resolved from the config's text.
@@ -649,17 +674,16 @@ fn open_socket(spec: &SocketSpec, created: &mut Vec<PathBuf>) -> io::Result<Open
             display_addr(&peer)
         }
     };
-    Ok(Opened {
-        handle: Handle::Owned(fd),
-        description: Description::Socket {
+    Ok(Opened::new(
+        Handle::Owned(fd),
+        Description::Socket {
             kind: spec.kind,
             action: spec.action,
             requested: spec.address.clone(),
             address,
         },
-        truncate: false,
-        host_path: None,
-    })
+        false,
+    ))
 }
 
 /// Render an address the way the config writes it.
@@ -734,7 +758,7 @@ mod tests {
         let p = open_program(Path::new("/bin/sh")).unwrap();
         assert_eq!(p.name.as_bytes(), b"sh");
         // Debian's sh is dynamically linked; its interpreter is found and canonical.
-        let interp = p.interpreter.clone().expect("a PT_INTERP");
+        let interp = p.interpreter().expect("a PT_INTERP");
         assert!(interp.is_absolute() && interp.exists(), "{interp:?}");
         assert!(interp.to_string_lossy().contains("ld-linux"), "{interp:?}");
         assert!(crate::sys::is_cloexec(p.fd.as_raw_fd()).unwrap());

@@ -14,7 +14,8 @@
 //! # References
 //! close_range(2), fcntl(2), dup2(2), execveat(2), memfd_create(2).
 
-use std::ffi::{c_char, CStr};
+use std::ffi::{c_char, CStr, OsStr, OsString};
+use std::os::unix::ffi::OsStrExt;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 
 use nix::errno::Errno;
@@ -50,6 +51,47 @@ fn check_long(ret: libc::c_long) -> Result<libc::c_long, Errno> {
 pub fn fd_is_open(fd: RawFd) -> bool {
     // SAFETY: F_GETFD only reads the descriptor flags; an invalid fd yields EBADF.
     fd >= 0 && unsafe { libc::fcntl(fd, libc::F_GETFD) } != -1
+}
+
+/// Open `/dev/null` on each of descriptors 0-2 that is closed, as Rust's runtime
+/// start-up does (caprun does without it: see `main.rs`), so that nothing opened later
+/// lands on a standard descriptor. One `poll` when all three are open.
+pub fn sanitize_stdio() -> Result<(), Errno> {
+    let mut fds = [0, 1, 2].map(|fd| libc::pollfd {
+        fd,
+        events: 0,
+        revents: 0,
+    });
+    // SAFETY: a valid, writable array of three pollfd; a zero timeout.
+    let closed = if unsafe { libc::poll(fds.as_mut_ptr(), 3, 0) } == -1 {
+        // poll refuses more descriptors than RLIMIT_NOFILE allows: ask one by one.
+        [0, 1, 2].map(|fd| !fd_is_open(fd))
+    } else {
+        fds.map(|p| p.revents & libc::POLLNVAL != 0)
+    };
+    // In increasing order, each open takes the lowest free number: the closed one.
+    for _ in closed.iter().filter(|&&c| c) {
+        // SAFETY: a static NUL-terminated path; the new descriptor stays open for good.
+        check(unsafe { libc::open(c"/dev/null".as_ptr(), libc::O_RDWR) })?;
+    }
+    Ok(())
+}
+
+/// The arguments of a C `main`, copied.
+///
+/// # Safety
+///
+/// `argv` must point to at least `argc` valid NUL-terminated strings (as the C runtime
+/// passes them to `main`).
+pub unsafe fn c_args(argc: libc::c_int, argv: *const *const libc::c_char) -> Vec<OsString> {
+    let n = usize::try_from(argc).unwrap_or(0);
+    (0..n)
+        .map(|i| {
+            // SAFETY: `i < argc`, and the caller guarantees each of them is a valid C string.
+            let arg = unsafe { CStr::from_ptr(*argv.add(i)) };
+            OsStr::from_bytes(arg.to_bytes()).to_os_string()
+        })
+        .collect()
 }
 
 /// Whether `fd` has close-on-exec set.
