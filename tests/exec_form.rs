@@ -5,7 +5,7 @@
 #[macro_use]
 mod common;
 
-use std::io::Read;
+use std::io::{BufRead, Read};
 use std::process::{Command, Stdio};
 
 use common::*;
@@ -153,10 +153,9 @@ fn a_c_build_with_the_toolchain_s_subprocesses() {
 fn a_server_takes_its_listening_socket_as_a_number() {
     skip_unless_sandboxable!();
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let config = format!(
-        "!exec\nargv: [python3, -c, \"import socket,sys; s=socket.socket(fileno=int(sys.argv[2])); c,_=s.accept(); c.sendall(b'served from fd ' + sys.argv[2].encode()); c.close()\", --listen-fd, !socket {{bind: \"127.0.0.1:{port}\"}}]\n"
-    );
+    // Port 0: the kernel picks a free port when caprun binds, and the server prints it
+    // (a port chosen beforehand could be taken by a concurrent test in between).
+    let config = "!exec\nargv: [python3, -c, \"import socket,sys; s=socket.socket(fileno=int(sys.argv[2])); print(s.getsockname()[1], flush=True); c,_=s.accept(); c.sendall(b'served from fd ' + sys.argv[2].encode()); c.close()\", --listen-fd, !socket {bind: \"127.0.0.1:0\"}]\n";
     let cfg = dir.path().join("server.yaml");
     std::fs::write(&cfg, config).unwrap();
     let mut child = Command::new(caprun())
@@ -171,19 +170,30 @@ fn a_server_takes_its_listening_socket_as_a_number() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut stream = connect_retrying(&mut child, || {
-        std::net::TcpStream::connect(("127.0.0.1", port))
-    });
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let port: u16 = match line.trim().parse() {
+        Ok(p) => p,
+        Err(_) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "no port from the server: {line:?}; stderr: {}",
+                stderr_of(&mut child)
+            );
+        }
+    };
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    // A lost connection fails the test instead of hanging it.
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .unwrap();
     let mut reply = String::new();
     stream.read_to_string(&mut reply).unwrap();
     let status = child.wait().unwrap();
-    let mut err = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut err)
-        .unwrap();
+    let err = stderr_of(&mut child);
     assert!(status.success(), "{err}");
     // stdio are 0-2, so the socket is descriptor 3, and the network namespace did not
     // matter: the socket was bound on the host.

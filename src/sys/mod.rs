@@ -15,8 +15,8 @@
 //! close_range(2), fcntl(2), dup2(2), execveat(2), memfd_create(2).
 
 use std::ffi::{c_char, CStr, OsStr, OsString};
-use std::os::unix::ffi::OsStrExt;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::unix::ffi::OsStrExt;
 
 use nix::errno::Errno;
 
