@@ -51,6 +51,11 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+// The allocator caprun's binary uses (src/main.rs), so the in-process planner timing
+// matches the launcher's.
+#[global_allocator]
+static ALLOC: dlmalloc::GlobalDlmalloc = dlmalloc::GlobalDlmalloc;
+
 const NOOP_C: &str = include_str!("noop.c");
 const SLEEP_C: &str = include_str!("sleep.c");
 const CAPRUN: &str = env!("CARGO_BIN_EXE_caprun");
