@@ -250,22 +250,7 @@ fn limit(x: u64) -> String {
 
 /// An errno value as `libc::NAME as u32` when it has a name the policy format knows.
 fn errno(e: u32) -> String {
-    const NAMES: &[&str] = &[
-        "EPERM",
-        "ENOENT",
-        "EACCES",
-        "ENOSYS",
-        "EINVAL",
-        "EOPNOTSUPP",
-        "EAFNOSUPPORT",
-        "ENOTTY",
-        "EBADF",
-        "EROFS",
-    ];
-    NAMES
-        .iter()
-        .find(|n| policy::errno_by_name(n) == Some(e))
-        .map_or_else(|| e.to_string(), |n| format!("libc::{n} as u32"))
+    policy::errno_name(e).map_or_else(|| e.to_string(), |n| format!("libc::{n} as u32"))
 }
 
 /// A sorted set of names as `names(&[...])`, lines filled up to 100 columns.

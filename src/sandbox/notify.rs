@@ -747,22 +747,7 @@ fn namespace_name(ns: Namespace) -> &'static str {
 }
 
 fn errno_name(e: u32) -> String {
-    const NAMES: &[&str] = &[
-        "EPERM",
-        "ENOENT",
-        "EACCES",
-        "ENOSYS",
-        "EINVAL",
-        "EOPNOTSUPP",
-        "EAFNOSUPPORT",
-        "ENOTTY",
-        "EBADF",
-        "EROFS",
-    ];
-    NAMES
-        .iter()
-        .find(|n| policy::errno_by_name(n) == Some(e))
-        .map_or_else(|| e.to_string(), |n| n.to_string())
+    policy::errno_name(e).map_or_else(|| e.to_string(), str::to_string)
 }
 
 fn action_name(a: Action) -> String {
@@ -915,15 +900,7 @@ pub fn render_policy(p: &Policy) -> String {
 
 #[cfg(test)]
 mod tests {
-    // ioctl request numbers as the 64-bit argument values seccomp sees (the libc
-    // constants are `c_ulong` with glibc and `c_int` with musl).
-    #[allow(clippy::unnecessary_cast)]
-    const FIONREAD: u64 = libc::FIONREAD as u64;
-    #[allow(clippy::unnecessary_cast)]
-    const TIOCLINUX: u64 = libc::TIOCLINUX as u64;
-    #[allow(clippy::unnecessary_cast)]
-    const TIOCSTI: u64 = libc::TIOCSTI as u64;
-
+    use super::super::testutil::{FIONREAD, TIOCLINUX, TIOCSTI};
     use super::*;
 
     #[test]

@@ -946,18 +946,34 @@ fn constant(name: &str) -> Option<u64> {
 
 /// The errno number for a name such as `EPERM`.
 pub fn errno_by_name(name: &str) -> Option<u32> {
-    let e = match name {
-        "EPERM" => libc::EPERM,
-        "ENOENT" => libc::ENOENT,
-        "EACCES" => libc::EACCES,
-        "ENOSYS" => libc::ENOSYS,
-        "EINVAL" => libc::EINVAL,
-        "ENOTSUP" | "EOPNOTSUPP" => libc::EOPNOTSUPP,
-        "EAFNOSUPPORT" => libc::EAFNOSUPPORT,
-        "ENOTTY" => libc::ENOTTY,
-        "EBADF" => libc::EBADF,
-        "EROFS" => libc::EROFS,
-        _ => return None,
-    };
-    Some(e as u32)
+    if name == "ENOTSUP" {
+        return Some(libc::EOPNOTSUPP as u32);
+    }
+    ERRNO_NAMES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|&(_, e)| e as u32)
 }
+
+/// The policy format's name of errno `e` (`EOPNOTSUPP`, not its alias `ENOTSUP`), if it
+/// has one: the inverse of [`errno_by_name`].
+pub fn errno_name(e: u32) -> Option<&'static str> {
+    ERRNO_NAMES
+        .iter()
+        .find(|&&(_, v)| v as u32 == e)
+        .map(|&(n, _)| n)
+}
+
+/// The errno names a policy may use (`ENOTSUP` is accepted too, as `EOPNOTSUPP`).
+const ERRNO_NAMES: &[(&str, i32)] = &[
+    ("EPERM", libc::EPERM),
+    ("ENOENT", libc::ENOENT),
+    ("EACCES", libc::EACCES),
+    ("ENOSYS", libc::ENOSYS),
+    ("EINVAL", libc::EINVAL),
+    ("EOPNOTSUPP", libc::EOPNOTSUPP),
+    ("EAFNOSUPPORT", libc::EAFNOSUPPORT),
+    ("ENOTTY", libc::ENOTTY),
+    ("EBADF", libc::EBADF),
+    ("EROFS", libc::EROFS),
+];

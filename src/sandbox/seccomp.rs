@@ -494,17 +494,8 @@ pub fn evaluate(prog: &[sock_filter], nr: i64, args: [u64; 6]) -> Option<Evaluat
 #[cfg(test)]
 #[allow(unsafe_code)]
 mod tests {
-    // ioctl request numbers as the 64-bit argument values seccomp sees (the libc
-    // constants are `c_ulong` with glibc and `c_int` with musl).
-    #[allow(clippy::unnecessary_cast)]
-    const FIONREAD: u64 = libc::FIONREAD as u64;
-    #[allow(clippy::unnecessary_cast)]
-    const TIOCLINUX: u64 = libc::TIOCLINUX as u64;
-    #[allow(clippy::unnecessary_cast)]
-    const TIOCSTI: u64 = libc::TIOCSTI as u64;
-
     use super::super::policy;
-    use super::super::testutil::in_child;
+    use super::super::testutil::{in_child, FIONREAD, TIOCLINUX, TIOCSTI};
     use super::*;
     use proptest::prelude::*;
 

@@ -49,6 +49,21 @@ fn open_o_path(p: &str) -> OwnedFd {
 }
 
 #[test]
+fn errno_names_round_trip() {
+    for name in ["EPERM", "ENOSYS", "EOPNOTSUPP", "EROFS"] {
+        let e = policy::errno_by_name(name).unwrap();
+        assert_eq!(policy::errno_name(e), Some(name));
+    }
+    // The alias is accepted and named by its canonical spelling.
+    assert_eq!(
+        policy::errno_by_name("ENOTSUP"),
+        Some(libc::EOPNOTSUPP as u32)
+    );
+    assert_eq!(policy::errno_name(libc::EAGAIN as u32), None);
+    assert_eq!(policy::errno_by_name("EAGAIN"), None);
+}
+
+#[test]
 fn strict_empty_root_no_network() {
     let policy = load("strict").unwrap();
     let mut prepared = prepare(&policy, &Grants::default()).unwrap();

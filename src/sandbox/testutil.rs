@@ -1,4 +1,14 @@
-//! Test helpers: run a closure in a forked child and get its exit code.
+//! Test helpers: run a closure in a forked child and get its exit code; ioctl numbers as
+//! seccomp sees them.
+
+// ioctl request numbers as the 64-bit argument values seccomp sees (the libc constants are
+// `c_ulong` with glibc and `c_int` with musl).
+#[allow(clippy::unnecessary_cast)]
+pub(crate) const FIONREAD: u64 = libc::FIONREAD as u64;
+#[allow(clippy::unnecessary_cast)]
+pub(crate) const TIOCLINUX: u64 = libc::TIOCLINUX as u64;
+#[allow(clippy::unnecessary_cast)]
+pub(crate) const TIOCSTI: u64 = libc::TIOCSTI as u64;
 
 /// Fork; in the child run `f` (its return value is the exit code; a panic gives 101) and
 /// `_exit` without unwinding into the test harness; in the parent wait and return the exit
