@@ -16,11 +16,9 @@
 #[cfg(not(test))]
 use std::ffi::{c_char, c_int};
 
-/// dlmalloc instead of musl's allocator: parsing a config or policy allocates many small
-/// nodes, and musl's `malloc`/`free` made a 10,000-entry config twice as slow to load
-/// (BENCHMARKS.md).
+/// dlmalloc instead of musl's allocator (see [`caprun::sys::alloc`]).
 #[global_allocator]
-static ALLOC: dlmalloc::GlobalDlmalloc = dlmalloc::GlobalDlmalloc;
+static ALLOC: caprun::sys::alloc::Allocator = caprun::sys::alloc::Allocator::new();
 
 // SAFETY: with `no_main`, this is the program's only `main` symbol; the C runtime calls
 // it once, on the main thread, with the usual argc/argv.

@@ -9,7 +9,8 @@
 //! By topic: this file holds descriptors, processes, signals, exec, memfds and descriptor
 //! passing; [`fs`] paths and files; [`mount`] the mount family; [`ids`] user/group ids,
 //! namespaces, hostname and rlimits; [`caps`] capabilities, securebits and no_new_privs;
-//! [`seccomp`] filter installation and user notifications; [`landlock`] the ABI probe.
+//! [`seccomp`] filter installation and user notifications; [`landlock`] the ABI probe;
+//! [`alloc`] the binary's global allocator.
 //!
 //! # References
 //! close_range(2), fcntl(2), dup2(2), execveat(2), memfd_create(2).
@@ -20,6 +21,7 @@ use std::os::unix::ffi::OsStrExt;
 
 use nix::errno::Errno;
 
+pub mod alloc;
 pub mod caps;
 pub mod fs;
 pub mod ids;
