@@ -60,13 +60,31 @@ pub struct Dropped {
     pub bounding_and_securebits: bool,
 }
 
-/// The highest capability number of the running kernel, from
-/// `/proc/sys/kernel/cap_last_cap` (call before entering namespaces).
+/// The highest capability number of the running kernel (what
+/// `/proc/sys/kernel/cap_last_cap` says): a binary search with `PR_CAPBSET_READ`, which
+/// fails with `EINVAL` past the last one. Six `prctl`s instead of reading `/proc`, which
+/// need not be mounted.
 pub fn last_cap() -> std::io::Result<u32> {
-    let s = std::fs::read_to_string("/proc/sys/kernel/cap_last_cap")?;
-    s.trim()
-        .parse()
-        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "cap_last_cap"))
+    let valid = |cap: u32| match sys_caps::capbset_read(cap) {
+        Ok(_) => Ok(true),
+        Err(nix::errno::Errno::EINVAL) => Ok(false),
+        Err(e) => Err(std::io::Error::from(e)),
+    };
+    // Capability 0 (CAP_CHOWN) always exists; the kernel's sets are 64 bits wide.
+    let (mut lo, mut hi) = (0u32, 64u32);
+    if !valid(lo)? {
+        return Err(std::io::Error::from_raw_os_error(libc::EINVAL));
+    }
+    // Invariant: `lo` is valid, `hi` is not.
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if valid(mid)? {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    Ok(lo)
 }
 
 fn capget() -> Result<[CapData; 2], i32> {
@@ -100,6 +118,16 @@ pub fn drop_all(last_cap: u32) -> Result<Dropped, CapsError> {
 mod tests {
     use super::super::testutil::in_child;
     use super::*;
+
+    #[test]
+    fn last_cap_is_what_proc_says() {
+        let proc: u32 = std::fs::read_to_string("/proc/sys/kernel/cap_last_cap")
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        assert_eq!(last_cap().unwrap(), proc);
+    }
 
     #[test]
     fn drop_all_in_child() {

@@ -3,9 +3,9 @@
 //!
 //! [`prepare`] does every fallible, allocating computation while the launcher still runs
 //! on the host: it compiles the seccomp program, creates the Landlock ruleset with its
-//! rules (grants, program, binds), opens the bind sources, reads `cap_last_cap` and checks
-//! the kernel features (user namespaces, Landlock, seccomp). Then, in the single-threaded
-//! launcher:
+//! rules (grants, program, binds), opens the bind sources, finds the kernel's last
+//! capability number and checks the kernel features (user namespaces, Landlock, seccomp).
+//! Then, in the single-threaded launcher:
 //!
 //! 1. [`Prepared::enter`] — before the descriptor rearrangement: namespaces (unshare,
 //!    uid/gid maps), hostname, the new root (the policy's binds, `root.tmpfs` mounts, the
@@ -388,7 +388,7 @@ pub fn prepare(policy: &Policy, grants: &Grants<'_>) -> Result<Prepared, Sandbox
     // Capabilities.
     let last_cap = match policy.capabilities {
         policy::CapsMode::Drop => Some(caps::last_cap().map_err(|source| SandboxError::Probe {
-            what: "/proc/sys/kernel/cap_last_cap",
+            what: "the last capability number (PR_CAPBSET_READ)",
             source,
         })?),
         policy::CapsMode::Keep => None,

@@ -77,6 +77,14 @@ pub fn capbset_drop(cap: u32) -> Result<(), Errno> {
     check(unsafe { libc::prctl(libc::PR_CAPBSET_DROP, cap as libc::c_ulong, 0, 0, 0) }).map(drop)
 }
 
+/// `prctl(PR_CAPBSET_READ, cap)`: whether `cap` is in the bounding set; `EINVAL` when the
+/// kernel has no capability `cap`.
+pub fn capbset_read(cap: u32) -> Result<bool, Errno> {
+    // SAFETY: prctl with integer arguments only.
+    check(unsafe { libc::prctl(libc::PR_CAPBSET_READ, cap as libc::c_ulong, 0, 0, 0) })
+        .map(|r| r == 1)
+}
+
 /// `prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL)`: empty the ambient set.
 pub fn clear_ambient() -> Result<(), Errno> {
     // SAFETY: prctl with integer arguments only.
