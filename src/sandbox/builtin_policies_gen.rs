@@ -1,7 +1,8 @@
 //! Writes `src/sandbox/builtin_policies.rs` from `policies/*.yaml` (the "sourcegen"
 //! pattern): each built-in policy is parsed with the real parser
 //! ([`policy::parse_builtin`]) and the resolved [`Policy`] rendered as Rust code that
-//! constructs it.
+//! constructs it; each distinct seccomp part is compiled with the real compiler
+//! ([`seccomp::compile_uncached`]) into `PRECOMPILED` (see [`seccomp::Precompiled`]).
 //!
 //! [`builtin_policies_are_fresh`] fails when the checked-in file differs from what the
 //! YAML gives; with `UPDATE_BUILTIN_POLICIES=1` it rewrites the file instead.
@@ -20,6 +21,7 @@ use super::policy::{
     self, Action, ArgCondition, Bind, CapsMode, CmpOp, LandlockMode, Namespace, Policy,
     SeccompPolicy, Symlink, SyscallRule,
 };
+use super::seccomp;
 
 /// The generated file, relative to the crate root.
 const FILE: &str = "src/sandbox/builtin_policies.rs";
@@ -30,10 +32,12 @@ const UPDATE: &str = "UPDATE_BUILTIN_POLICIES=1 cargo test --lib builtin_policie
 const HEADER: &str = "\
 //! The built-in policies, resolved (`extends:` merged, syscall groups expanded) and
 //! constructed directly: `policy::load(NAME)` returns these values, with no YAML parsing
-//! at run time.
+//! at run time; and their seccomp programs, compiled ahead (`seccomp::compile` returns
+//! them for unmodified inputs).
 //!
 //! GENERATED from `policies/*.yaml` by `src/sandbox/builtin_policies_gen.rs`, with the
-//! policy parser; do not edit. After changing a policy file, regenerate with
+//! policy parser and the seccomp compiler; do not edit. After changing a policy file or
+//! the compiler, regenerate with
 //!
 //! ```text
 //! UPDATE_BUILTIN_POLICIES=1 cargo test --lib builtin_policies_are_fresh
@@ -57,19 +61,26 @@ fn generate() -> String {
     }
     out.push_str("        _ => return None,\n    })\n}\n");
     let mut uses_names = false;
-    for name in names {
-        let p = policy::parse_builtin(name)
-            .expect("a built-in name")
-            .unwrap_or_else(|e| panic!("built-in policy {name}: {e}"));
+    let parsed: Vec<(&str, Policy)> = names
+        .iter()
+        .map(|&name| {
+            let p = policy::parse_builtin(name)
+                .expect("a built-in name")
+                .unwrap_or_else(|e| panic!("built-in policy {name}: {e}"));
+            (name, p)
+        })
+        .collect();
+    for (name, p) in &parsed {
         uses_names |= p.seccomp.is_some();
         let _ = write!(
             out,
             "\n/// The built-in policy `{name}` (`policies/{name}.yaml`).\nfn {}() -> Policy {{\n    ",
             fn_name(name)
         );
-        render_policy(&mut out, &p, 1);
+        render_policy(&mut out, p, 1);
         out.push_str("\n}\n");
     }
+    render_precompiled(&mut out, &parsed);
     if uses_names {
         out.push_str(
             "\n/// A set of system call names.\n\
@@ -82,7 +93,7 @@ fn generate() -> String {
     } else {
         ""
     };
-    format!("{HEADER}{path_buf}\nuse super::policy::*;\n{out}")
+    format!("{HEADER}{path_buf}\nuse super::policy::*;\nuse super::seccomp::{{sock_filter, Precompiled}};\n{out}")
 }
 
 fn fn_name(policy: &str) -> String {
@@ -263,7 +274,22 @@ fn render_names<'a>(
         out.push_str("BTreeSet::new()");
         return;
     }
-    out.push_str("names(&[");
+    out.push_str("names(");
+    render_str_slice(out, level, names);
+    out.push(')');
+}
+
+/// Names as a slice literal `&[...]`, lines filled up to 100 columns.
+fn render_str_slice<'a>(
+    out: &mut String,
+    level: usize,
+    names: impl ExactSizeIterator<Item = &'a &'static str>,
+) {
+    if names.len() == 0 {
+        out.push_str("&[]");
+        return;
+    }
+    out.push_str("&[");
     let pad = indent(level + 1);
     let mut column = 100;
     for n in names {
@@ -278,7 +304,7 @@ fn render_names<'a>(
         out.push_str(&item);
         column += item.len();
     }
-    let _ = write!(out, "\n{}])", indent(level));
+    let _ = write!(out, "\n{}]", indent(level));
 }
 
 fn render_seccomp(out: &mut String, sp: &SeccompPolicy, level: usize) {
@@ -291,12 +317,11 @@ fn render_seccomp(out: &mut String, sp: &SeccompPolicy, level: usize) {
     } = sp;
     let pad = indent(level + 1);
     out.push_str("SeccompPolicy {\n");
-    let action = match default_action {
-        Action::Errno(e) => format!("Action::Errno({})", errno(*e)),
-        Action::Kill => "Action::Kill".into(),
-        Action::Log => "Action::Log".into(),
-    };
-    let _ = writeln!(out, "{pad}default_action: {action},");
+    let _ = writeln!(
+        out,
+        "{pad}default_action: {},",
+        render_action(*default_action)
+    );
     let _ = write!(out, "{pad}groups: BTreeMap::from([");
     for (name, members) in groups {
         let _ = write!(out, "\n{}({}.to_string(), ", indent(level + 2), lit(name));
@@ -352,6 +377,102 @@ fn render_seccomp(out: &mut String, sp: &SeccompPolicy, level: usize) {
     }
     out.push_str("]),\n");
     let _ = write!(out, "{}}}", indent(level));
+}
+
+fn render_action(a: Action) -> String {
+    match a {
+        Action::Errno(e) => format!("Action::Errno({})", errno(e)),
+        Action::Kill => "Action::Kill".into(),
+        Action::Log => "Action::Log".into(),
+    }
+}
+
+/// The compiler's inputs are equal (everything but `groups`).
+fn same_inputs(a: &SeccompPolicy, b: &SeccompPolicy) -> bool {
+    a.default_action == b.default_action
+        && a.allow == b.allow
+        && a.errno == b.errno
+        && a.rules == b.rules
+}
+
+/// `PRECOMPILED`: each distinct seccomp part of the built-ins with its program, compiled
+/// by [`seccomp::compile_uncached`].
+fn render_precompiled(out: &mut String, parsed: &[(&str, Policy)]) {
+    out.push_str(
+        "\n/// The built-in policies' seccomp programs, compiled ahead, with what each was compiled\n\
+         /// from (one entry per distinct seccomp part; see [`Precompiled`]).\n\
+         pub(in crate::sandbox) static PRECOMPILED: &[Precompiled] = &[",
+    );
+    let mut done: Vec<&SeccompPolicy> = Vec::new();
+    for (name, p) in parsed {
+        let Some(sp) = &p.seccomp else { continue };
+        if done.iter().any(|d| same_inputs(d, sp)) {
+            continue;
+        }
+        done.push(sp);
+        let program =
+            seccomp::compile_uncached(sp).unwrap_or_else(|e| panic!("built-in policy {name}: {e}"));
+        let (p1, p2) = (indent(1), indent(2));
+        let _ = write!(out, "\n{p1}// `{name}`\n{p1}Precompiled {{\n");
+        let _ = writeln!(
+            out,
+            "{p2}default_action: {},",
+            render_action(sp.default_action)
+        );
+        let _ = write!(out, "{p2}allow: ");
+        render_str_slice(out, 2, sp.allow.iter());
+        out.push_str(",\n");
+        let _ = write!(out, "{p2}errno: ");
+        list(
+            out,
+            2,
+            "&[",
+            "],\n",
+            sp.errno
+                .iter()
+                .map(|(n, e)| format!("({}, {})", lit(n), errno(*e)))
+                .collect(),
+        );
+        let _ = write!(out, "{p2}rules: ");
+        list(
+            out,
+            2,
+            "&[",
+            "],\n",
+            sp.rules
+                .iter()
+                .map(|(n, r)| {
+                    let alts: Vec<String> = r
+                        .alternatives
+                        .iter()
+                        .map(|alt| {
+                            let conds: Vec<String> = alt.iter().map(render_condition).collect();
+                            format!("&[{}]", conds.join(", "))
+                        })
+                        .collect();
+                    format!("({}, {}, &[{}])", lit(n), r.nr, alts.join(", "))
+                })
+                .collect(),
+        );
+        let _ = write!(out, "{p2}program: ");
+        list(
+            out,
+            2,
+            "&[",
+            "],\n",
+            program
+                .iter()
+                .map(|i| {
+                    format!(
+                        "sock_filter {{ code: {:#06x}, jt: {}, jf: {}, k: {:#x} }}",
+                        i.code, i.jt, i.jf, i.k
+                    )
+                })
+                .collect(),
+        );
+        let _ = write!(out, "{p1}}},");
+    }
+    out.push_str("\n];\n");
 }
 
 fn render_condition(c: &ArgCondition) -> String {
