@@ -352,26 +352,37 @@ pub fn seqpacket_pair() -> Result<(OwnedFd, OwnedFd), Errno> {
 /// Control-message space for one descriptor (`CMSG_SPACE(sizeof(int))` on x86_64).
 const FD_CMSG_SPACE: usize = 24;
 
+/// Room for one `SCM_RIGHTS` control message, aligned as `cmsghdr` requires.
+#[repr(C, align(8))]
+struct FdCmsg([u8; FD_CMSG_SPACE]);
+
+/// A message header over `iov` with `control` as its control buffer: what [`send_fd`]
+/// and [`recv_fd`] both pass to the kernel. The header points into both, which must
+/// outlive its use.
+fn fd_msghdr(iov: &mut libc::iovec, control: &mut FdCmsg) -> libc::msghdr {
+    // SAFETY: a zeroed msghdr is a valid empty header (null pointers, zero lengths).
+    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+    msg.msg_iov = iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control.0.as_mut_ptr().cast();
+    msg.msg_controllen = FD_CMSG_SPACE as _;
+    msg
+}
+
 /// Send descriptor `fd` over the UNIX socket `sock` (`SCM_RIGHTS`, one data byte).
 /// Stack buffers only: allocation-free, usable just before `execveat`.
 pub fn send_fd(sock: RawFd, fd: RawFd) -> Result<(), Errno> {
-    #[repr(C, align(8))]
-    struct Cmsg([u8; FD_CMSG_SPACE]);
     let mut byte = [b'L'];
     let mut iov = libc::iovec {
         iov_base: byte.as_mut_ptr().cast(),
         iov_len: 1,
     };
-    let mut control = Cmsg([0; FD_CMSG_SPACE]);
-    // SAFETY: a zeroed msghdr is a valid empty header; the pointers set below refer to
-    // locals that outlive the sendmsg call; CMSG_FIRSTHDR/CMSG_DATA stay inside `control`
-    // (its length is CMSG_SPACE(sizeof(int)) and it is 8-byte aligned).
+    let mut control = FdCmsg([0; FD_CMSG_SPACE]);
+    let msg = fd_msghdr(&mut iov, &mut control);
+    // SAFETY: `msg` points to locals that outlive the sendmsg call; CMSG_FIRSTHDR/CMSG_DATA
+    // stay inside `control` (its length is CMSG_SPACE(sizeof(int)) and it is 8-byte
+    // aligned).
     unsafe {
-        let mut msg: libc::msghdr = std::mem::zeroed();
-        msg.msg_iov = &mut iov;
-        msg.msg_iovlen = 1;
-        msg.msg_control = control.0.as_mut_ptr().cast();
-        msg.msg_controllen = FD_CMSG_SPACE as _;
         let cmsg = libc::CMSG_FIRSTHDR(&msg);
         (*cmsg).cmsg_level = libc::SOL_SOCKET;
         (*cmsg).cmsg_type = libc::SCM_RIGHTS;
@@ -391,22 +402,16 @@ pub fn send_fd(sock: RawFd, fd: RawFd) -> Result<(), Errno> {
 /// Receive one descriptor sent with [`send_fd`]: `Ok(None)` when the peer closed the
 /// socket without sending one (the program's process failed or exited first).
 pub fn recv_fd(sock: RawFd) -> Result<Option<OwnedFd>, Errno> {
-    #[repr(C, align(8))]
-    struct Cmsg([u8; FD_CMSG_SPACE]);
     let mut byte = [0u8];
     let mut iov = libc::iovec {
         iov_base: byte.as_mut_ptr().cast(),
         iov_len: 1,
     };
-    let mut control = Cmsg([0; FD_CMSG_SPACE]);
+    let mut control = FdCmsg([0; FD_CMSG_SPACE]);
+    let mut msg = fd_msghdr(&mut iov, &mut control);
     // SAFETY: as in `send_fd`; the kernel writes at most `msg_controllen` bytes into
     // `control`, and a received descriptor is owned by nobody else.
     unsafe {
-        let mut msg: libc::msghdr = std::mem::zeroed();
-        msg.msg_iov = &mut iov;
-        msg.msg_iovlen = 1;
-        msg.msg_control = control.0.as_mut_ptr().cast();
-        msg.msg_controllen = FD_CMSG_SPACE as _;
         let n = loop {
             match libc::recvmsg(sock, &mut msg, libc::MSG_CMSG_CLOEXEC) {
                 -1 if Errno::last() == Errno::EINTR => continue,
