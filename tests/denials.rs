@@ -4,8 +4,6 @@
 #[macro_use]
 mod common;
 
-use std::process::{Command, Stdio};
-
 use caprun::sandbox::{policy, seccomp, syscalls};
 use common::*;
 
@@ -194,21 +192,11 @@ fn a_dynamic_program_is_learned_end_to_end() {
 #[test]
 fn the_default_path_does_not_fork() {
     skip_unless_sandboxable!();
-    let mut child = Command::new(caprun())
-        .args(["--policy", "strict", probe().to_str().unwrap()])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = start(
+        &["--policy", "strict", probe().to_str().unwrap()],
+        "report: !fd stdout\n",
+    );
     let pid = child.id();
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"report: !fd stdout\n")
-        .unwrap();
     let out = child.wait_with_output().unwrap();
     let r = report(&out);
     assert_eq!(r["pid"], pid, "{r}");

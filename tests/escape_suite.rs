@@ -7,7 +7,7 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
+use std::io::Read;
 use std::os::linux::net::SocketAddrExt;
 use std::process::{Child, Command, Stdio};
 
@@ -249,19 +249,7 @@ fn allowed_work_still_works_under_default() {
         rw = q(t.rw.path()),
     );
     let escape = example("escape");
-    let mut child = Command::new(caprun())
-        .args(["--policy", "default", escape.to_str().unwrap()])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(config.as_bytes())
-        .unwrap();
+    let child = start(&["--policy", "default", escape.to_str().unwrap()], &config);
     // The listen-accept check waits for us: connect and read its greeting.
     let mut greeting = String::new();
     for _ in 0..200 {

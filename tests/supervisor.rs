@@ -47,20 +47,10 @@ fn the_program_is_pid_2_and_its_status_is_the_status() {
 
 /// Start a pausing probe under the supervisor; return the child once it has reported.
 fn start_paused(policy: &str) -> std::process::Child {
-    let mut child = Command::new(caprun())
-        .args(["--policy", policy, probe().to_str().unwrap()])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"report: !fd stdout\npause: true\n")
-        .unwrap();
+    let mut child = start(
+        &["--policy", policy, probe().to_str().unwrap()],
+        "report: !fd stdout\npause: true\n",
+    );
     let mut line = String::new();
     BufReader::new(child.stdout.as_mut().unwrap())
         .read_line(&mut line)

@@ -34,6 +34,17 @@ pub fn run(args: &[&str], stdin: &str) -> Output {
 
 /// Run a prepared command with piped stdio, feeding `stdin`.
 pub fn run_cmd(cmd: &mut Command, stdin: &str) -> Output {
+    start_cmd(cmd, stdin).wait_with_output().unwrap()
+}
+
+/// Start caprun with `args` and piped stdio, `stdin` written and closed; the caller
+/// talks to the running child.
+pub fn start(args: &[&str], stdin: &str) -> std::process::Child {
+    start_cmd(Command::new(caprun()).args(args), stdin)
+}
+
+/// [`start`] for a prepared command.
+pub fn start_cmd(cmd: &mut Command, stdin: &str) -> std::process::Child {
     let mut child = cmd
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -44,7 +55,7 @@ pub fn run_cmd(cmd: &mut Command, stdin: &str) -> Output {
     // The program may never read its stdin: ignore a broken pipe.
     let _ = input.write_all(stdin.as_bytes());
     drop(input);
-    child.wait_with_output().unwrap()
+    child
 }
 
 /// Run the probe through caprun with `config` on stdin; return the parsed report
