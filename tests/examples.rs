@@ -58,6 +58,17 @@ fn hello_without_an_output_descriptor_prints_nothing() {
     assert_eq!(out.status.code(), Some(1));
 }
 
+/// The server example under `default` with the config file `config`.
+fn start_server(config: &Path) -> std::process::Child {
+    let server = example("server");
+    spawn(Command::new(caprun()).args([
+        "--policy",
+        "default",
+        server.to_str().unwrap(),
+        config.to_str().unwrap(),
+    ]))
+}
+
 /// examples/server/server.yaml with its address and log path replaced, and `extra`
 /// appended.
 fn server_config(address: &str, log: &Path, extra: &str) -> String {
@@ -79,13 +90,7 @@ fn server_answers_on_its_socket_and_appends_to_its_log() {
     let address = format!("127.0.0.1:{}", free_port());
     let config = dir.path().join("server.yaml");
     std::fs::write(&config, server_config(&address, &log, "max_requests: 2")).unwrap();
-    let server = example("server");
-    let mut child = spawn(Command::new(caprun()).args([
-        "--policy",
-        "default",
-        server.to_str().unwrap(),
-        config.to_str().unwrap(),
-    ]));
+    let mut child = start_server(&config);
 
     let stream = connect_retrying(&mut child, || TcpStream::connect(&address));
     let answer = exchange(stream, "GET /first HTTP/1.0\r\nHost: x\r\n\r\n");
@@ -140,13 +145,7 @@ fn server_on_a_unix_socket_rejects_a_bad_request() {
     // Replace the greeting rather than adding a duplicate key.
     let text = text.replace("greeting: hello from the sandbox\n", "") + extra + "\n";
     std::fs::write(&config, text).unwrap();
-    let server = example("server");
-    let mut child = spawn(Command::new(caprun()).args([
-        "--policy",
-        "default",
-        server.to_str().unwrap(),
-        config.to_str().unwrap(),
-    ]));
+    let mut child = start_server(&config);
     let stream = connect_retrying(&mut child, || UnixStream::connect(&sock));
     let answer = exchange(stream, "hello?\r\n\r\n");
     assert!(

@@ -10,7 +10,7 @@ mod common;
 use std::net::{TcpListener, TcpStream};
 use std::os::fd::AsRawFd;
 use std::os::unix::process::CommandExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
@@ -53,6 +53,20 @@ fn activated_config(dir: &std::path::Path, extra: &str) -> (PathBuf, PathBuf) {
     (config, log)
 }
 
+/// `systemd-socket-activate` (at `activate`) listening on `address` as `http`, starting
+/// the server example under caprun `default` with the config file `config`.
+fn activated_server(activate: &Path, address: &str, config: &Path) -> std::process::Child {
+    let server = example("server");
+    spawn(
+        Command::new(activate)
+            .args(["-l", address, "--fdname=http"])
+            .arg(caprun())
+            .args(["--policy", "default"])
+            .arg(&server)
+            .arg(config),
+    )
+}
+
 #[test]
 fn socket_activated_server_answers_and_exits_after_max_requests() {
     let activate = require_socket_activate!();
@@ -60,14 +74,7 @@ fn socket_activated_server_answers_and_exits_after_max_requests() {
     let dir = tempfile::tempdir().unwrap();
     let (config, log) = activated_config(dir.path(), "max_requests: 2");
     let address = format!("127.0.0.1:{}", free_port());
-    let server = example("server");
-    let mut child = spawn(
-        Command::new(activate)
-            .args(["-l", &address, "--fdname=http"])
-            .arg(caprun())
-            .args(["--policy", "default"])
-            .args([&server, &config]),
-    );
+    let mut child = activated_server(&activate, &address, &config);
     // systemd-socket-activate listens, and execs caprun on the first connection.
     let stream = connect_retrying(&mut child, || TcpStream::connect(&address));
     let answer = exchange(stream, "GET /one HTTP/1.0\r\n\r\n");
@@ -106,14 +113,7 @@ fn a_name_systemd_did_not_pass_fails_at_the_tag() {
     )
     .unwrap();
     let address = format!("127.0.0.1:{}", free_port());
-    let server = example("server");
-    let mut child = spawn(
-        Command::new(activate)
-            .args(["-l", &address, "--fdname=http"])
-            .arg(caprun())
-            .args(["--policy", "default"])
-            .args([&server, &config]),
-    );
+    let mut child = activated_server(&activate, &address, &config);
     drop(connect_retrying(&mut child, || {
         TcpStream::connect(&address)
     }));
