@@ -70,6 +70,7 @@ fn generate() -> String {
             (name, p)
         })
         .collect();
+    let mut lists = Lists::default();
     for (name, p) in &parsed {
         uses_names |= p.seccomp.is_some();
         let _ = write!(
@@ -77,10 +78,11 @@ fn generate() -> String {
             "\n/// The built-in policy `{name}` (`policies/{name}.yaml`).\nfn {}() -> Policy {{\n    ",
             fn_name(name)
         );
-        render_policy(&mut out, p, 1);
+        render_policy(&mut out, &mut lists, p, 1);
         out.push_str("\n}\n");
     }
-    render_precompiled(&mut out, &parsed);
+    render_precompiled(&mut out, &mut lists, &parsed);
+    lists.render(&mut out);
     if uses_names {
         out.push_str(
             "\n/// A set of system call names.\n\
@@ -127,7 +129,7 @@ fn list(out: &mut String, level: usize, open: &str, close: &str, items: Vec<Stri
     let _ = write!(out, "{}{close}", indent(level));
 }
 
-fn render_policy(out: &mut String, p: &Policy, level: usize) {
+fn render_policy(out: &mut String, lists: &mut Lists, p: &Policy, level: usize) {
     // Destructured so that a new field fails to compile here until it is rendered.
     let Policy {
         name,
@@ -220,7 +222,7 @@ fn render_policy(out: &mut String, p: &Policy, level: usize) {
     match seccomp {
         Some(sp) => {
             out.push_str("Some(");
-            render_seccomp(out, sp, level + 1);
+            render_seccomp(out, lists, name, sp, level + 1);
             out.push_str("),\n");
         }
         None => out.push_str("None,\n"),
@@ -264,19 +266,53 @@ fn errno(e: u32) -> String {
     policy::errno_name(e).map_or_else(|| e.to_string(), |n| format!("libc::{n} as u32"))
 }
 
-/// A sorted set of names as `names(&[...])`, lines filled up to 100 columns.
+/// The name lists of the generated file (syscall groups, allowlists), each written once
+/// as a constant and referred to by name: the built-ins share most of them (`default`
+/// has `strict`'s seccomp part, and `PRECOMPILED` repeats the allowlists).
+#[derive(Default)]
+struct Lists {
+    /// `(constant name, sorted names)`, in order of first use.
+    lists: Vec<(String, Vec<&'static str>)>,
+}
+
+impl Lists {
+    /// The constant holding `names`, named `label` when it is new.
+    fn name<'a>(&mut self, label: &str, names: impl Iterator<Item = &'a &'static str>) -> String {
+        let names: Vec<&'static str> = names.copied().collect();
+        if let Some((constant, _)) = self.lists.iter().find(|(_, l)| *l == names) {
+            return constant.clone();
+        }
+        let constant = label.to_uppercase().replace(['-', '.'], "_");
+        assert!(
+            self.lists.iter().all(|(c, _)| *c != constant),
+            "two different lists named {constant}"
+        );
+        self.lists.push((constant.clone(), names));
+        constant
+    }
+
+    /// The constants, lines filled up to 100 columns.
+    fn render(&self, out: &mut String) {
+        for (constant, names) in &self.lists {
+            let _ = write!(out, "\nconst {constant}: &[&str] = ");
+            render_str_slice(out, 0, names.iter());
+            out.push_str(";\n");
+        }
+    }
+}
+
+/// A sorted set of names as `names(CONSTANT)` ([`Lists`]).
 fn render_names<'a>(
     out: &mut String,
-    level: usize,
+    lists: &mut Lists,
+    label: &str,
     names: impl ExactSizeIterator<Item = &'a &'static str>,
 ) {
     if names.len() == 0 {
         out.push_str("BTreeSet::new()");
         return;
     }
-    out.push_str("names(");
-    render_str_slice(out, level, names);
-    out.push(')');
+    let _ = write!(out, "names({})", lists.name(label, names));
 }
 
 /// Names as a slice literal `&[...]`, lines filled up to 100 columns.
@@ -307,7 +343,13 @@ fn render_str_slice<'a>(
     let _ = write!(out, "\n{}]", indent(level));
 }
 
-fn render_seccomp(out: &mut String, sp: &SeccompPolicy, level: usize) {
+fn render_seccomp(
+    out: &mut String,
+    lists: &mut Lists,
+    policy: &str,
+    sp: &SeccompPolicy,
+    level: usize,
+) {
     let SeccompPolicy {
         default_action,
         groups,
@@ -325,7 +367,7 @@ fn render_seccomp(out: &mut String, sp: &SeccompPolicy, level: usize) {
     let _ = write!(out, "{pad}groups: BTreeMap::from([");
     for (name, members) in groups {
         let _ = write!(out, "\n{}({}.to_string(), ", indent(level + 2), lit(name));
-        render_names(out, level + 2, members.iter());
+        render_names(out, lists, &format!("{policy}_{name}"), members.iter());
         out.push_str("),");
     }
     if !groups.is_empty() {
@@ -333,7 +375,7 @@ fn render_seccomp(out: &mut String, sp: &SeccompPolicy, level: usize) {
     }
     out.push_str("]),\n");
     let _ = write!(out, "{pad}allow: ");
-    render_names(out, level + 1, allow.iter());
+    render_names(out, lists, &format!("{policy}_allow"), allow.iter());
     out.push_str(",\n");
     let _ = write!(out, "{pad}errno: ");
     list(
@@ -397,7 +439,7 @@ fn same_inputs(a: &SeccompPolicy, b: &SeccompPolicy) -> bool {
 
 /// `PRECOMPILED`: each distinct seccomp part of the built-ins with its program, compiled
 /// by [`seccomp::compile_uncached`].
-fn render_precompiled(out: &mut String, parsed: &[(&str, Policy)]) {
+fn render_precompiled(out: &mut String, lists: &mut Lists, parsed: &[(&str, Policy)]) {
     out.push_str(
         "\n/// The built-in policies' seccomp programs, compiled ahead, with what each was compiled\n\
          /// from (one entry per distinct seccomp part; see [`Precompiled`]).\n\
@@ -419,9 +461,8 @@ fn render_precompiled(out: &mut String, parsed: &[(&str, Policy)]) {
             "{p2}default_action: {},",
             render_action(sp.default_action)
         );
-        let _ = write!(out, "{p2}allow: ");
-        render_str_slice(out, 2, sp.allow.iter());
-        out.push_str(",\n");
+        let allow = lists.name(&format!("{name}_allow"), sp.allow.iter());
+        let _ = writeln!(out, "{p2}allow: {allow},");
         let _ = write!(out, "{p2}errno: ");
         list(
             out,
