@@ -398,7 +398,7 @@ pub fn lookup(name: &str) -> Option<(&'static str, i64)> {
         .map(|i| SYSCALLS[i])
 }
 
-/// Looks up names that come in ascending order (as a `BTreeSet<String>` iterates them)
+/// Looks up names that come in ascending order (as a `BTreeSet` of names iterates them)
 /// with one forward pass over the table, instead of a binary search for each name
 /// (compiling a filter looks up every allowed call).
 #[derive(Debug, Default)]
