@@ -13,12 +13,23 @@ use nix::errno::Errno;
 use super::check;
 
 /// `open(path, flags, mode)`: a new descriptor (closed when the `OwnedFd` drops).
+///
+/// The system call itself (`openat(AT_FDCWD, …)`): musl's `open` follows every
+/// `O_CLOEXEC` open with an `fcntl(F_SETFD)` for kernels older than 2.6.23.
 pub fn open(path: &CStr, flags: libc::c_int, mode: libc::mode_t) -> Result<OwnedFd, Errno> {
-    // SAFETY: `path` is NUL-terminated and outlives the call; `mode` is passed as the
-    // variadic argument open(2) reads when `flags` ask for a creation.
-    let fd = check(unsafe { libc::open(path.as_ptr(), flags, mode as libc::c_uint) })?;
-    // SAFETY: open returned a new descriptor that nothing else owns.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+    // SAFETY: `path` is NUL-terminated and outlives the call; `mode` is only read when
+    // `flags` ask for a creation.
+    let fd = super::check_long(unsafe {
+        libc::syscall(
+            libc::SYS_openat,
+            libc::AT_FDCWD,
+            path.as_ptr(),
+            flags,
+            libc::c_uint::from(mode),
+        )
+    })?;
+    // SAFETY: openat returned a new descriptor (an int) that nothing else owns.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
 }
 
 /// `mkdir(path, mode)`.

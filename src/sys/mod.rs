@@ -104,9 +104,13 @@ pub fn is_cloexec(fd: RawFd) -> Result<bool, Errno> {
 }
 
 /// `fcntl(fd, F_DUPFD_CLOEXEC, min)`: a close-on-exec copy at the lowest free number ≥ `min`.
+///
+/// The system call itself: musl's `fcntl` follows `F_DUPFD_CLOEXEC` with an
+/// `fcntl(F_SETFD)` for old kernels.
 pub fn dupfd_cloexec(fd: RawFd, min: RawFd) -> Result<RawFd, Errno> {
     // SAFETY: duplicating a descriptor has no memory-safety preconditions.
-    check(unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, min) })
+    check_long(unsafe { libc::syscall(libc::SYS_fcntl, fd, libc::F_DUPFD_CLOEXEC, min) })
+        .map(|fd| fd as RawFd)
 }
 
 /// `dup2(from, to)`; the copy at `to` is not close-on-exec.
