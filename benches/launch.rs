@@ -25,7 +25,9 @@
 //!    descriptors, passed as a file), `caprun --policy strict --explain-denials`,
 //!    `caprun --policy pid.yaml` (supervisor + init + program), `caprun --policy
 //!    strict-nonet.yaml` (`strict` without its network namespace), through
-//!    `bwrap --unshare-all` (empty root with the no-op bound in, and `--ro-bind / /`),
+//!    `bwrap --unshare-all` (the file systems of `strict` and `default`, their binds and
+//!    symlinks read from the policies, with the no-op bound in; an empty root with only
+//!    the no-op; and `--ro-bind / /`),
 //!    and the raw floor: user, mount, network, IPC, UTS and cgroup namespaces unshared
 //!    by the benchmark's own child, uid/gid maps written, then `execve` (the same
 //!    without the network namespace; the same plus an empty tmpfs root with
@@ -517,6 +519,34 @@ fn seq_config(fds: impl Iterator<Item = usize>) -> String {
     format!("[{}]\n", items.join(", "))
 }
 
+/// `bwrap --unshare-all` with the file system of caprun's built-in `policy`: its binds
+/// (those present here; devices with `--dev-bind`), its symlinks, and the no-op at /noop.
+fn bwrap_args(bwrap: &[u8], policy: &str, noop: &[u8]) -> Vec<Vec<u8>> {
+    let policy = caprun::sandbox::load(policy).expect("a built-in policy");
+    let mut args: Vec<Vec<u8>> = vec![bwrap.to_vec(), b"--unshare-all".to_vec()];
+    for bind in &policy.binds {
+        if bind.optional && !bind.source.exists() {
+            continue;
+        }
+        let option: &[u8] = if bind.device {
+            b"--dev-bind"
+        } else {
+            b"--ro-bind"
+        };
+        args.push(option.to_vec());
+        args.push(bind.source.as_os_str().as_bytes().to_vec());
+        args.push(bind.target.as_os_str().as_bytes().to_vec());
+    }
+    for s in &policy.symlinks {
+        args.push(b"--symlink".to_vec());
+        args.push(s.target.as_os_str().as_bytes().to_vec());
+        args.push(s.link.as_os_str().as_bytes().to_vec());
+    }
+    args.extend([b"--ro-bind".to_vec(), noop.to_vec(), b"/noop".to_vec()]);
+    args.push(b"/noop".to_vec());
+    args
+}
+
 fn print_launch_table(variants: &[Variant], refs: &[(&str, usize)]) {
     print!("| variant | median ms | p10–p90 ms | median maxrss KiB | processes per launch |");
     for (r, _) in refs {
@@ -815,6 +845,12 @@ fn main() {
                 b"/noop",
             ],
         ));
+        // Each policy's file system as bwrap options (read from the policy itself).
+        for (name, policy) in [(BWRAP_STRICT, "strict"), (BWRAP_DEFAULT, "default")] {
+            let args = bwrap_args(b, policy, noop_b);
+            let args: Vec<&[u8]> = args.iter().map(Vec::as_slice).collect();
+            v.push(Variant::new(name, Pre::Plain, &args));
+        }
         v.push(Variant::new(
             "bwrap --unshare-all --ro-bind / /",
             Pre::Plain,
@@ -840,6 +876,10 @@ fn main() {
     const RAW: &str = "raw floor: unshare user+mnt+net+ipc+uts+cgroup, maps, execve";
     const RAW_PID: &str = "raw floor + PID namespace (unshare +pid, maps, fork, execve)";
     const BWRAP_EMPTY: &str = "bwrap --unshare-all, empty root + --ro-bind NOOP /noop";
+    const BWRAP_STRICT: &str =
+        "bwrap --unshare-all, `strict`'s file system (empty root, /dev/null) + NOOP";
+    const BWRAP_DEFAULT: &str =
+        "bwrap --unshare-all, `default`'s file system (its binds and symlinks) + NOOP";
     v.push(Variant::new(RAW_PID, Pre::RawNsPid, &[noop_b]));
     let idx = |name: &str| v.iter().position(|x| x.name == name);
     let mut refs = vec![
@@ -848,8 +888,11 @@ fn main() {
         ("raw floor", idx(RAW).expect("variant")),
         ("raw floor + pid", idx(RAW_PID).expect("variant")),
     ];
-    if let Some(b) = idx(BWRAP_EMPTY) {
-        refs.push(("bwrap (empty root)", b));
+    if let Some(b) = idx(BWRAP_STRICT) {
+        refs.push(("bwrap (`strict`'s file system)", b));
+    }
+    if let Some(b) = idx(BWRAP_DEFAULT) {
+        refs.push(("bwrap (`default`'s file system)", b));
     }
     run_group(&mut v, &ctx, (o.iterations / 20).max(3), o.iterations);
     count_pids(&mut v, &ctx, 10);

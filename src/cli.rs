@@ -378,7 +378,9 @@ fn run_with(args: Args, config_text: &mut Option<String>) -> Result<(), Error> {
     } else {
         let (file, text) = read_config(args.config.as_ref())?;
         (
-            args.program.clone().expect("both parsers require PROGRAM without a COMMAND"),
+            args.program
+                .clone()
+                .expect("both parsers require PROGRAM without a COMMAND"),
             file,
             text,
         )
