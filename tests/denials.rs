@@ -97,7 +97,7 @@ fn learned_policy_runs_the_program_and_allows_nothing_else() {
     let base = policy::load("strict").unwrap().seccomp.unwrap();
     let p = policy::parse(&text, learned.to_str().unwrap(), Some(dir.path())).unwrap();
     let sp = p.seccomp.unwrap();
-    let added: Vec<&str> = sp.allow.difference(&base.allow).copied().collect();
+    let added: Vec<&str> = sp.allow.difference(&base.allow).collect();
     assert_eq!(added, ["getpgrp", "sysinfo"], "{text}");
     let new_rules: Vec<&str> = sp
         .rules

@@ -58,16 +58,16 @@ fn strict() -> Policy {
         seccomp: Some(SeccompPolicy {
             default_action: Action::Errno(libc::EPERM as u32),
             groups: BTreeMap::from([
-                ("events".to_string(), names(STRICT_EVENTS)),
-                ("io".to_string(), names(STRICT_IO)),
-                ("memory".to_string(), names(STRICT_MEMORY)),
-                ("paths".to_string(), names(STRICT_PATHS)),
-                ("process".to_string(), names(STRICT_PROCESS)),
-                ("signals".to_string(), names(STRICT_SIGNALS)),
-                ("sockets".to_string(), names(STRICT_SOCKETS)),
-                ("time".to_string(), names(STRICT_TIME)),
+                ("events".to_string(), Names::from_sorted(STRICT_EVENTS)),
+                ("io".to_string(), Names::from_sorted(STRICT_IO)),
+                ("memory".to_string(), Names::from_sorted(STRICT_MEMORY)),
+                ("paths".to_string(), Names::from_sorted(STRICT_PATHS)),
+                ("process".to_string(), Names::from_sorted(STRICT_PROCESS)),
+                ("signals".to_string(), Names::from_sorted(STRICT_SIGNALS)),
+                ("sockets".to_string(), Names::from_sorted(STRICT_SOCKETS)),
+                ("time".to_string(), Names::from_sorted(STRICT_TIME)),
             ]),
-            allow: names(STRICT_ALLOW),
+            allow: Names::from_sorted(STRICT_ALLOW),
             errno: BTreeMap::from([
                 ("clone3", libc::ENOSYS as u32),
             ]),
@@ -146,16 +146,16 @@ fn default() -> Policy {
         seccomp: Some(SeccompPolicy {
             default_action: Action::Errno(libc::EPERM as u32),
             groups: BTreeMap::from([
-                ("events".to_string(), names(STRICT_EVENTS)),
-                ("io".to_string(), names(STRICT_IO)),
-                ("memory".to_string(), names(STRICT_MEMORY)),
-                ("paths".to_string(), names(STRICT_PATHS)),
-                ("process".to_string(), names(STRICT_PROCESS)),
-                ("signals".to_string(), names(STRICT_SIGNALS)),
-                ("sockets".to_string(), names(STRICT_SOCKETS)),
-                ("time".to_string(), names(STRICT_TIME)),
+                ("events".to_string(), Names::from_sorted(STRICT_EVENTS)),
+                ("io".to_string(), Names::from_sorted(STRICT_IO)),
+                ("memory".to_string(), Names::from_sorted(STRICT_MEMORY)),
+                ("paths".to_string(), Names::from_sorted(STRICT_PATHS)),
+                ("process".to_string(), Names::from_sorted(STRICT_PROCESS)),
+                ("signals".to_string(), Names::from_sorted(STRICT_SIGNALS)),
+                ("sockets".to_string(), Names::from_sorted(STRICT_SOCKETS)),
+                ("time".to_string(), Names::from_sorted(STRICT_TIME)),
             ]),
-            allow: names(STRICT_ALLOW),
+            allow: Names::from_sorted(STRICT_ALLOW),
             errno: BTreeMap::from([
                 ("clone3", libc::ENOSYS as u32),
             ]),
@@ -227,16 +227,16 @@ fn unprivileged() -> Policy {
         seccomp: Some(SeccompPolicy {
             default_action: Action::Errno(libc::EPERM as u32),
             groups: BTreeMap::from([
-                ("events".to_string(), names(STRICT_EVENTS)),
-                ("io".to_string(), names(STRICT_IO)),
-                ("memory".to_string(), names(STRICT_MEMORY)),
-                ("paths".to_string(), names(STRICT_PATHS)),
-                ("process".to_string(), names(STRICT_PROCESS)),
-                ("signals".to_string(), names(STRICT_SIGNALS)),
-                ("sockets".to_string(), names(STRICT_SOCKETS)),
-                ("time".to_string(), names(STRICT_TIME)),
+                ("events".to_string(), Names::from_sorted(STRICT_EVENTS)),
+                ("io".to_string(), Names::from_sorted(STRICT_IO)),
+                ("memory".to_string(), Names::from_sorted(STRICT_MEMORY)),
+                ("paths".to_string(), Names::from_sorted(STRICT_PATHS)),
+                ("process".to_string(), Names::from_sorted(STRICT_PROCESS)),
+                ("signals".to_string(), Names::from_sorted(STRICT_SIGNALS)),
+                ("sockets".to_string(), Names::from_sorted(STRICT_SOCKETS)),
+                ("time".to_string(), Names::from_sorted(STRICT_TIME)),
             ]),
-            allow: names(STRICT_ALLOW),
+            allow: Names::from_sorted(STRICT_ALLOW),
             errno: BTreeMap::from([
                 ("clone3", libc::ENOSYS as u32),
             ]),
@@ -338,21 +338,21 @@ fn devtools() -> Policy {
         seccomp: Some(SeccompPolicy {
             default_action: Action::Errno(libc::EPERM as u32),
             groups: BTreeMap::from([
-                ("events".to_string(), names(STRICT_EVENTS)),
-                ("files".to_string(), names(DEVTOOLS_FILES)),
-                ("ids".to_string(), names(DEVTOOLS_IDS)),
-                ("inotify".to_string(), names(DEVTOOLS_INOTIFY)),
-                ("io".to_string(), names(STRICT_IO)),
-                ("jobs".to_string(), names(DEVTOOLS_JOBS)),
-                ("memory".to_string(), names(STRICT_MEMORY)),
-                ("paths".to_string(), names(STRICT_PATHS)),
-                ("process".to_string(), names(STRICT_PROCESS)),
-                ("signals".to_string(), names(STRICT_SIGNALS)),
-                ("sockets".to_string(), names(STRICT_SOCKETS)),
-                ("time".to_string(), names(STRICT_TIME)),
-                ("xattr-read".to_string(), names(DEVTOOLS_XATTR_READ)),
+                ("events".to_string(), Names::from_sorted(STRICT_EVENTS)),
+                ("files".to_string(), Names::from_sorted(DEVTOOLS_FILES)),
+                ("ids".to_string(), Names::from_sorted(DEVTOOLS_IDS)),
+                ("inotify".to_string(), Names::from_sorted(DEVTOOLS_INOTIFY)),
+                ("io".to_string(), Names::from_sorted(STRICT_IO)),
+                ("jobs".to_string(), Names::from_sorted(DEVTOOLS_JOBS)),
+                ("memory".to_string(), Names::from_sorted(STRICT_MEMORY)),
+                ("paths".to_string(), Names::from_sorted(STRICT_PATHS)),
+                ("process".to_string(), Names::from_sorted(STRICT_PROCESS)),
+                ("signals".to_string(), Names::from_sorted(STRICT_SIGNALS)),
+                ("sockets".to_string(), Names::from_sorted(STRICT_SOCKETS)),
+                ("time".to_string(), Names::from_sorted(STRICT_TIME)),
+                ("xattr-read".to_string(), Names::from_sorted(DEVTOOLS_XATTR_READ)),
             ]),
-            allow: names(DEVTOOLS_ALLOW),
+            allow: Names::from_sorted(DEVTOOLS_ALLOW),
             errno: BTreeMap::from([
                 ("clone3", libc::ENOSYS as u32),
             ]),
@@ -837,30 +837,30 @@ pub(in crate::sandbox) static PRECOMPILED: &[Precompiled] = &[
     },
 ];
 
-const STRICT_EVENTS: &[&str] = &[
+static STRICT_EVENTS: &[&str] = &[
     "epoll_create", "epoll_create1", "epoll_ctl", "epoll_pwait", "epoll_pwait2", "epoll_wait",
     "eventfd", "eventfd2", "pipe", "pipe2", "poll", "ppoll", "pselect6", "select", "signalfd4",
 ];
 
-const STRICT_IO: &[&str] = &[
+static STRICT_IO: &[&str] = &[
     "close", "close_range", "copy_file_range", "dup", "dup2", "dup3", "fadvise64", "fallocate",
     "fcntl", "fdatasync", "flock", "fstat", "fstatfs", "fsync", "ftruncate", "getdents64", "lseek",
     "newfstatat", "pread64", "preadv", "preadv2", "pwrite64", "pwritev", "pwritev2", "read",
     "readv", "sendfile", "splice", "statx", "sync_file_range", "tee", "write", "writev",
 ];
 
-const STRICT_MEMORY: &[&str] = &[
+static STRICT_MEMORY: &[&str] = &[
     "brk", "madvise", "membarrier", "memfd_create", "mincore", "mlock", "mmap", "mprotect",
     "mremap", "msync", "munlock", "munmap",
 ];
 
-const STRICT_PATHS: &[&str] = &[
+static STRICT_PATHS: &[&str] = &[
     "access", "chdir", "faccessat", "faccessat2", "fchdir", "fchmod", "fchmodat", "getcwd",
     "linkat", "lstat", "mkdirat", "open", "openat", "openat2", "readlink", "readlinkat", "renameat",
     "renameat2", "stat", "statfs", "symlinkat", "unlinkat", "utimensat",
 ];
 
-const STRICT_PROCESS: &[&str] = &[
+static STRICT_PROCESS: &[&str] = &[
     "arch_prctl", "capget", "execve", "execveat", "exit", "exit_group", "fork", "futex",
     "futex_waitv", "get_robust_list", "getegid", "geteuid", "getgid", "getgroups", "getpid",
     "getppid", "getpriority", "getrandom", "getresgid", "getresuid", "getrusage", "gettid",
@@ -868,24 +868,24 @@ const STRICT_PROCESS: &[&str] = &[
     "set_robust_list", "set_tid_address", "tgkill", "tkill", "uname", "vfork", "wait4", "waitid",
 ];
 
-const STRICT_SIGNALS: &[&str] = &[
+static STRICT_SIGNALS: &[&str] = &[
     "pause", "rt_sigaction", "rt_sigpending", "rt_sigprocmask", "rt_sigqueueinfo", "rt_sigreturn",
     "rt_sigsuspend", "rt_sigtimedwait", "sigaltstack",
 ];
 
-const STRICT_SOCKETS: &[&str] = &[
+static STRICT_SOCKETS: &[&str] = &[
     "accept", "accept4", "bind", "connect", "getpeername", "getsockname", "getsockopt", "listen",
     "recvfrom", "recvmmsg", "recvmsg", "sendmmsg", "sendmsg", "sendto", "setsockopt", "shutdown",
     "socketpair",
 ];
 
-const STRICT_TIME: &[&str] = &[
+static STRICT_TIME: &[&str] = &[
     "alarm", "clock_getres", "clock_gettime", "clock_nanosleep", "getitimer", "gettimeofday",
     "nanosleep", "setitimer", "time", "timer_create", "timer_delete", "timer_getoverrun",
     "timer_gettime", "timer_settime", "timerfd_create", "timerfd_gettime", "timerfd_settime",
 ];
 
-const STRICT_ALLOW: &[&str] = &[
+static STRICT_ALLOW: &[&str] = &[
     "accept", "accept4", "access", "alarm", "arch_prctl", "bind", "brk", "capget", "chdir",
     "clock_getres", "clock_gettime", "clock_nanosleep", "close", "close_range", "connect",
     "copy_file_range", "dup", "dup2", "dup3", "epoll_create", "epoll_create1", "epoll_ctl",
@@ -910,32 +910,32 @@ const STRICT_ALLOW: &[&str] = &[
     "unlinkat", "utimensat", "vfork", "wait4", "waitid", "write", "writev",
 ];
 
-const DEVTOOLS_FILES: &[&str] = &[
+static DEVTOOLS_FILES: &[&str] = &[
     "chmod", "creat", "fchmodat2", "futimesat", "getdents", "link", "mkdir", "mknod", "mknodat",
     "readahead", "rename", "rmdir", "symlink", "sync", "syncfs", "truncate", "umask", "unlink",
     "utime", "utimes",
 ];
 
-const DEVTOOLS_IDS: &[&str] = &[
+static DEVTOOLS_IDS: &[&str] = &[
     "setfsgid", "setfsuid", "setgid", "setregid", "setresgid", "setresuid", "setreuid", "setuid",
 ];
 
-const DEVTOOLS_INOTIFY: &[&str] = &[
+static DEVTOOLS_INOTIFY: &[&str] = &[
     "inotify_add_watch", "inotify_init", "inotify_init1", "inotify_rm_watch",
 ];
 
-const DEVTOOLS_JOBS: &[&str] = &[
+static DEVTOOLS_JOBS: &[&str] = &[
     "getcpu", "getpgid", "getpgrp", "getrlimit", "getsid", "pidfd_open", "pidfd_send_signal",
     "rt_tgsigqueueinfo", "sched_get_priority_max", "sched_get_priority_min", "sched_getparam",
     "sched_getscheduler", "sched_setaffinity", "setpgid", "setpriority", "setrlimit", "setsid",
     "signalfd", "sysinfo", "times",
 ];
 
-const DEVTOOLS_XATTR_READ: &[&str] = &[
+static DEVTOOLS_XATTR_READ: &[&str] = &[
     "fgetxattr", "flistxattr", "getxattr", "lgetxattr", "listxattr", "llistxattr",
 ];
 
-const DEVTOOLS_ALLOW: &[&str] = &[
+static DEVTOOLS_ALLOW: &[&str] = &[
     "accept", "accept4", "access", "alarm", "arch_prctl", "bind", "brk", "capget", "chdir", "chmod",
     "clock_getres", "clock_gettime", "clock_nanosleep", "close", "close_range", "connect",
     "copy_file_range", "creat", "dup", "dup2", "dup3", "epoll_create", "epoll_create1", "epoll_ctl",
@@ -968,8 +968,3 @@ const DEVTOOLS_ALLOW: &[&str] = &[
     "uname", "unlink", "unlinkat", "utime", "utimensat", "utimes", "vfork", "wait4", "waitid",
     "write", "writev",
 ];
-
-/// A set of system call names.
-fn names(list: &[&'static str]) -> BTreeSet<&'static str> {
-    list.iter().copied().collect()
-}

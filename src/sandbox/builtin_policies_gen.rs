@@ -60,7 +60,6 @@ fn generate() -> String {
         let _ = writeln!(out, "        {name:?} => {}(),", fn_name(name));
     }
     out.push_str("        _ => return None,\n    })\n}\n");
-    let mut uses_names = false;
     let parsed: Vec<(&str, Policy)> = names
         .iter()
         .map(|&name| {
@@ -72,7 +71,6 @@ fn generate() -> String {
         .collect();
     let mut lists = Lists::default();
     for (name, p) in &parsed {
-        uses_names |= p.seccomp.is_some();
         let _ = write!(
             out,
             "\n/// The built-in policy `{name}` (`policies/{name}.yaml`).\nfn {}() -> Policy {{\n    ",
@@ -83,13 +81,6 @@ fn generate() -> String {
     }
     render_precompiled(&mut out, &mut lists, &parsed);
     lists.render(&mut out);
-    if uses_names {
-        out.push_str(
-            "\n/// A set of system call names.\n\
-             fn names(list: &[&'static str]) -> BTreeSet<&'static str> {\n    \
-             list.iter().copied().collect()\n}\n",
-        );
-    }
     let path_buf = if out.contains("PathBuf::") {
         "use std::path::PathBuf;\n"
     } else {
@@ -277,8 +268,8 @@ struct Lists {
 
 impl Lists {
     /// The constant holding `names`, named `label` when it is new.
-    fn name<'a>(&mut self, label: &str, names: impl Iterator<Item = &'a &'static str>) -> String {
-        let names: Vec<&'static str> = names.copied().collect();
+    fn name(&mut self, label: &str, names: impl Iterator<Item = &'static str>) -> String {
+        let names: Vec<&'static str> = names.collect();
         if let Some((constant, _)) = self.lists.iter().find(|(_, l)| *l == names) {
             return constant.clone();
         }
@@ -291,28 +282,29 @@ impl Lists {
         constant
     }
 
-    /// The constants, lines filled up to 100 columns.
+    /// The lists, lines filled up to 100 columns: statics, so that every use is the same
+    /// slice (a policy's list is recognized as a precompiled one's by address).
     fn render(&self, out: &mut String) {
         for (constant, names) in &self.lists {
-            let _ = write!(out, "\nconst {constant}: &[&str] = ");
+            let _ = write!(out, "\nstatic {constant}: &[&str] = ");
             render_str_slice(out, 0, names.iter());
             out.push_str(";\n");
         }
     }
 }
 
-/// A sorted set of names as `names(CONSTANT)` ([`Lists`]).
-fn render_names<'a>(
+/// A sorted set of names as `Names::from_sorted(LIST)` ([`Lists`]).
+fn render_names(
     out: &mut String,
     lists: &mut Lists,
     label: &str,
-    names: impl ExactSizeIterator<Item = &'a &'static str>,
+    names: impl ExactSizeIterator<Item = &'static str>,
 ) {
     if names.len() == 0 {
-        out.push_str("BTreeSet::new()");
+        out.push_str("Names::default()");
         return;
     }
-    let _ = write!(out, "names({})", lists.name(label, names));
+    let _ = write!(out, "Names::from_sorted({})", lists.name(label, names));
 }
 
 /// Names as a slice literal `&[...]`, lines filled up to 100 columns.
@@ -588,4 +580,36 @@ fn generated_policies_equal_parsed() {
     }
     assert_eq!(builtin_policies::policy("no-such-policy"), None);
     assert_eq!(policy::parse_builtin("no-such-policy"), None);
+}
+
+/// `Names::from_sorted` lists must be strictly ascending (lookups binary-search them), and
+/// the generated policies use them (loading a built-in builds no set), sharing their
+/// allowlists with `PRECOMPILED` by address.
+#[test]
+fn generated_name_lists_are_sorted_static_and_shared() {
+    let ascending =
+        |names: &policy::Names| names.iter().zip(names.iter().skip(1)).all(|(a, b)| a < b);
+    for name in policy::builtin_names() {
+        let p = builtin_policies::policy(name).unwrap();
+        let Some(sp) = &p.seccomp else { continue };
+        for (group, members) in &sp.groups {
+            assert!(ascending(members), "{name}: group {group}");
+            assert!(
+                matches!(members, policy::Names::Static(_)),
+                "{name}: group {group}"
+            );
+        }
+        assert!(ascending(&sp.allow), "{name}: allow");
+        let policy::Names::Static(allow) = sp.allow else {
+            panic!("{name}: allow is not a static list");
+        };
+        let pc = builtin_policies::PRECOMPILED
+            .iter()
+            .find(|pc| sp.allow.is_static(pc.allow))
+            .unwrap_or_else(|| panic!("{name}: no precompiled program shares its allowlist"));
+        assert!(std::ptr::eq(allow, pc.allow));
+    }
+    for pc in builtin_policies::PRECOMPILED {
+        assert!(pc.allow.windows(2).all(|w| w[0] < w[1]));
+    }
 }

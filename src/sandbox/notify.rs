@@ -852,7 +852,7 @@ pub fn render_policy(p: &Policy) -> String {
         Some(sp) => {
             s.push_str("seccomp:\n");
             let _ = writeln!(s, "  default-action: {}", action_name(sp.default_action));
-            let allow: Vec<&str> = sp.allow.iter().copied().collect();
+            let allow: Vec<&str> = sp.allow.iter().collect();
             let _ = writeln!(s, "  # {} calls allowed unconditionally", allow.len());
             s.push_str("  allow: [");
             let mut col = 10;
@@ -965,7 +965,7 @@ mod tests {
         let p =
             policy::parse(&text, "learned.yaml", None).unwrap_or_else(|e| panic!("{e}\n{text}"));
         let learned = p.seccomp.unwrap();
-        let added: BTreeSet<&str> = learned.allow.difference(&sp.allow).copied().collect();
+        let added: BTreeSet<&str> = learned.allow.difference(&sp.allow).collect();
         assert_eq!(added, BTreeSet::from(["getpgrp", "sysinfo"]), "{text}");
         assert!(text.contains("# seen 2 times"), "{text}");
         // socket: the base's AF_UNIX, plus exactly AF_INET stream.

@@ -192,6 +192,158 @@ pub struct SyscallRule {
     pub alternatives: Vec<Vec<ArgCondition>>,
 }
 
+/// A set of system call names, iterated in ascending order: a sorted list in static
+/// memory (the built-in policies: building one allocates and compares nothing) or an owned
+/// set (parsed policies; a static list is copied into one when it is changed). Equality
+/// is by content.
+#[derive(Clone)]
+pub enum Names {
+    /// Strictly ascending names (see [`Names::from_sorted`]).
+    Static(&'static [&'static str]),
+    /// Any names.
+    Owned(BTreeSet<&'static str>),
+}
+
+impl Names {
+    /// `list`, which must be strictly ascending (checked in debug builds; the generated
+    /// built-in policies are checked by a test).
+    pub const fn from_sorted(list: &'static [&'static str]) -> Names {
+        Names::Static(list)
+    }
+
+    /// Whether `name` is in the set.
+    pub fn contains(&self, name: &str) -> bool {
+        match self {
+            Names::Static(list) => list.binary_search(&name).is_ok(),
+            Names::Owned(set) => set.contains(name),
+        }
+    }
+
+    /// The number of names.
+    pub fn len(&self) -> usize {
+        match self {
+            Names::Static(list) => list.len(),
+            Names::Owned(set) => set.len(),
+        }
+    }
+
+    /// True when there are no names.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The names in ascending order.
+    pub fn iter(&self) -> NamesIter<'_> {
+        match self {
+            Names::Static(list) => NamesIter::Static(list.iter()),
+            Names::Owned(set) => NamesIter::Owned(set.iter()),
+        }
+    }
+
+    /// The names of `self` that are not in `other`, in ascending order.
+    pub fn difference<'a>(&'a self, other: &'a Names) -> impl Iterator<Item = &'static str> + 'a {
+        self.iter().filter(|n| !other.contains(n))
+    }
+
+    /// The same static list (so equal without comparing names).
+    pub fn is_static(&self, list: &'static [&'static str]) -> bool {
+        matches!(self, Names::Static(l) if std::ptr::eq(*l, list))
+    }
+
+    fn owned(&mut self) -> &mut BTreeSet<&'static str> {
+        if let Names::Static(list) = *self {
+            *self = Names::Owned(list.iter().copied().collect());
+        }
+        match self {
+            Names::Owned(set) => set,
+            Names::Static(_) => unreachable!("made owned above"),
+        }
+    }
+
+    /// Add `name`; true if it was not there.
+    pub fn insert(&mut self, name: &'static str) -> bool {
+        !self.contains(name) && self.owned().insert(name)
+    }
+
+    /// Remove `name`; true if it was there.
+    pub fn remove(&mut self, name: &str) -> bool {
+        self.contains(name) && self.owned().remove(name)
+    }
+}
+
+impl Default for Names {
+    fn default() -> Names {
+        Names::Owned(BTreeSet::new())
+    }
+}
+
+impl PartialEq for Names {
+    fn eq(&self, other: &Names) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Names {}
+
+impl std::fmt::Debug for Names {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_set().entries(self.iter()).finish()
+    }
+}
+
+impl From<BTreeSet<&'static str>> for Names {
+    fn from(set: BTreeSet<&'static str>) -> Names {
+        Names::Owned(set)
+    }
+}
+
+impl FromIterator<&'static str> for Names {
+    fn from_iter<I: IntoIterator<Item = &'static str>>(names: I) -> Names {
+        Names::Owned(names.into_iter().collect())
+    }
+}
+
+impl Extend<&'static str> for Names {
+    fn extend<I: IntoIterator<Item = &'static str>>(&mut self, names: I) {
+        self.owned().extend(names);
+    }
+}
+
+impl<'a> IntoIterator for &'a Names {
+    type Item = &'static str;
+    type IntoIter = NamesIter<'a>;
+    fn into_iter(self) -> NamesIter<'a> {
+        self.iter()
+    }
+}
+
+/// The iterator of [`Names::iter`].
+#[derive(Debug, Clone)]
+pub enum NamesIter<'a> {
+    /// Over a static list.
+    Static(std::slice::Iter<'a, &'static str>),
+    /// Over an owned set.
+    Owned(std::collections::btree_set::Iter<'a, &'static str>),
+}
+
+impl Iterator for NamesIter<'_> {
+    type Item = &'static str;
+    fn next(&mut self) -> Option<&'static str> {
+        match self {
+            NamesIter::Static(i) => i.next().copied(),
+            NamesIter::Owned(i) => i.next().copied(),
+        }
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        match self {
+            NamesIter::Static(i) => i.size_hint(),
+            NamesIter::Owned(i) => i.size_hint(),
+        }
+    }
+}
+
+impl ExactSizeIterator for NamesIter<'_> {}
+
 /// The seccomp part of a policy (an allowlist). System call names are `&'static str`
 /// (names of [`syscalls::SYSCALLS`], checked by the parser): building a policy copies none.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -199,9 +351,9 @@ pub struct SeccompPolicy {
     /// What every call not listed gets.
     pub default_action: Action,
     /// Named groups, expanded to syscall names.
-    pub groups: BTreeMap<String, BTreeSet<&'static str>>,
+    pub groups: BTreeMap<String, Names>,
     /// Unconditionally allowed calls, by name.
-    pub allow: BTreeSet<&'static str>,
+    pub allow: Names,
     /// Calls answered with a specific errno: name → errno.
     pub errno: BTreeMap<&'static str, u32>,
     /// Conditionally allowed calls: name → rule.
@@ -714,7 +866,7 @@ fn parse_seccomp(
     let mut sp = parent.unwrap_or(SeccompPolicy {
         default_action: Action::Errno(libc::EPERM as u32),
         groups: BTreeMap::new(),
-        allow: BTreeSet::new(),
+        allow: Names::default(),
         errno: BTreeMap::new(),
         rules: BTreeMap::new(),
     });
@@ -727,7 +879,7 @@ fn parse_seccomp(
                 if name.starts_with('@') {
                     return Err(cx.err(kn.pos, "group names are written without `@`"));
                 }
-                sp.groups.insert(name.to_string(), names);
+                sp.groups.insert(name.to_string(), names.into());
             }
         }
     }
@@ -741,7 +893,7 @@ fn parse_seccomp(
             }
             "deny" => {
                 for name in expand_list(cx, val, &sp.groups, "deny")? {
-                    sp.allow.remove(&name);
+                    sp.allow.remove(name);
                     sp.errno.remove(&name);
                     sp.rules.remove(&name);
                 }
@@ -803,7 +955,7 @@ fn parse_seccomp(
 fn expand_list(
     cx: &Ctx,
     list: &YNode,
-    groups: &BTreeMap<String, BTreeSet<&'static str>>,
+    groups: &BTreeMap<String, Names>,
     what: &str,
 ) -> Result<BTreeSet<&'static str>, PolicyError> {
     let mut out = BTreeSet::new();
@@ -813,7 +965,7 @@ fn expand_list(
             let members = groups
                 .get(g)
                 .ok_or_else(|| cx.err(item.pos, format!("unknown syscall group `@{g}`")))?;
-            out.extend(members.iter().copied());
+            out.extend(members.iter());
         } else if let Some((name, _)) = syscalls::lookup(name) {
             out.insert(name);
         } else {

@@ -1101,3 +1101,25 @@ fn devtools_runs_cc_python_and_make() {
         assert_eq!((code, out.as_str()), (0, want), "{tool}");
     }
 }
+
+#[test]
+fn name_sets_static_or_owned_behave_alike() {
+    use super::policy::Names;
+    static LIST: &[&str] = &["close", "read", "write"];
+    let mut s = Names::from_sorted(LIST);
+    let o: Names = ["write", "close", "read"].into_iter().collect();
+    assert_eq!(s, o);
+    assert_eq!(format!("{s:?}"), r#"{"close", "read", "write"}"#);
+    assert_eq!(s.iter().collect::<Vec<_>>(), o.iter().collect::<Vec<_>>());
+    assert!(s.contains("read") && !s.contains("open") && s.len() == 3);
+    assert!(s.is_static(LIST) && !o.is_static(LIST));
+    // No change, no copy; a change copies the list into a set.
+    assert!(!s.insert("read") && !s.remove("open"));
+    assert!(s.is_static(LIST));
+    assert!(s.insert("open") && s.remove("read"));
+    assert!(!s.is_static(LIST));
+    assert_eq!(s.iter().collect::<Vec<_>>(), ["close", "open", "write"]);
+    assert_eq!(s.difference(&o).collect::<Vec<_>>(), ["open"]);
+    assert_ne!(s, o);
+    assert!(Names::default().is_empty());
+}
