@@ -32,7 +32,9 @@
 //!    by the benchmark's own child, uid/gid maps written, then `execve` (the same
 //!    without the network namespace; the same plus an empty tmpfs root with
 //!    `pivot_root`, plus the seccomp filter; and the same plus a PID namespace, which
-//!    costs a fork); wall time per launch measured by the parent,
+//!    costs a fork), and caprun's `strict` sandbox entered by the benchmark's own child
+//!    (prepared once in-process: "caprun as a library", without caprun's process);
+//!    wall time per launch measured by the parent,
 //!    `ru_maxrss` from `wait4`, and the processes each launch creates (PIDs allocated,
 //!    from the last-PID field of `/proc/loadavg`, minimum over several launches);
 //! 2. **supervisor memory**: the supervising launchers running `sleep.c`; 100 ms after
@@ -121,6 +123,10 @@ enum Pre {
     /// The raw floor plus a PID namespace: fork, the grandchild (PID 1) execs, the
     /// child waits and exits with its status.
     RawNsPid,
+    /// caprun's `strict` sandbox entered by the benchmark's own child: prepared once
+    /// ahead in-process (`caprun::sandbox::prepare`), then `enter()`, the seccomp filter
+    /// and `execveat` (what a launcher without a process of its own could cost).
+    Library,
 }
 
 /// Data the child uses, prepared before any fork (the child only makes raw calls).
@@ -132,6 +138,8 @@ struct Ctx {
     uid_map: CString,
     gid_map: CString,
     filter: Vec<caprun::sandbox::seccomp::sock_filter>,
+    /// `strict` prepared for [`Pre::Library`] (each child enters its own copy).
+    library: std::cell::RefCell<Option<caprun::sandbox::Prepared>>,
 }
 
 struct Variant {
@@ -208,10 +216,11 @@ fn child_write(path: &CStr, data: &[u8], code: libc::c_int) {
     }
 }
 
-/// The forked child: the variant's pre-step, then exec. Raw system calls only.
+/// The forked child: the variant's pre-step, then exec. Raw system calls only (but for
+/// [`Pre::Library`], which runs caprun's own code).
 fn child(v: &Variant, ctx: &Ctx) -> ! {
     match v.pre {
-        Pre::Plain => {}
+        Pre::Plain | Pre::Library => {}
         Pre::Fds(n) => {
             for fd in 3..3 + n as RawFd {
                 // SAFETY: dup2 onto numbers this child owns; no memory involved.
@@ -252,6 +261,31 @@ fn child(v: &Variant, ctx: &Ctx) -> ! {
                 libc::waitpid(pid, &mut status, 0);
                 libc::_exit(if status == 0 { 0 } else { 126 });
             }
+        }
+    }
+    if let Pre::Library = v.pre {
+        // The child's own copy of the prepared sandbox; entering it may allocate (the
+        // benchmark is single-threaded, so the allocator's lock is free after the fork).
+        let mut prepared = ctx.library.borrow_mut();
+        let Some(prepared) = prepared.as_mut() else {
+            // SAFETY: _exit is always safe to call.
+            unsafe { libc::_exit(120) }
+        };
+        if prepared.enter().is_err() || prepared.install_seccomp().is_err() {
+            // SAFETY: _exit is always safe to call.
+            unsafe { libc::_exit(120) }
+        }
+        // SAFETY: execveat with NULL-terminated pointer arrays that live in `v` and `ctx`.
+        unsafe {
+            libc::syscall(
+                libc::SYS_execveat,
+                ctx.noop_fd,
+                c"".as_ptr(),
+                v.argv.as_ptr(),
+                ctx.envp.as_ptr(),
+                libc::AT_EMPTY_PATH,
+            );
+            libc::_exit(127);
         }
     }
     if let Pre::RawNsRoot | Pre::RawNsRootSeccomp = v.pre {
@@ -787,7 +821,21 @@ fn main() {
         uid_map: CString::new(format!("{uid} {uid} 1\n")).expect("no NUL"),
         gid_map: CString::new(format!("{gid} {gid} 1\n")).expect("no NUL"),
         filter: prog.clone(),
+        library: std::cell::RefCell::new(None),
     };
+    // SAFETY: `ctx.noop_fd` stays open for the whole benchmark.
+    let noop_fd = unsafe { std::os::fd::BorrowedFd::borrow_raw(ctx.noop_fd) };
+    let strict = caprun::sandbox::load("strict").expect("the built-in policy");
+    let grants = caprun::sandbox::Grants {
+        files: Vec::new(),
+        program: Some(noop_fd),
+        run_as: None,
+        staging: None,
+        binds: Vec::new(),
+        cwd: None,
+    };
+    *ctx.library.borrow_mut() =
+        Some(caprun::sandbox::prepare(&strict, &grants).expect("preparing strict"));
 
     // ---- 1. Launch.
     let three = dir.path().join("three.yaml");
@@ -873,6 +921,9 @@ fn main() {
         Pre::RawNsRootSeccomp,
         &[noop_b],
     ));
+    v.push(Variant::new(LIBRARY, Pre::Library, &[noop_b]));
+    const LIBRARY: &str =
+        "caprun as a library: `strict` prepared in-process once, per launch enter() + seccomp + execveat";
     const RAW: &str = "raw floor: unshare user+mnt+net+ipc+uts+cgroup, maps, execve";
     const RAW_PID: &str = "raw floor + PID namespace (unshare +pid, maps, fork, execve)";
     const BWRAP_EMPTY: &str = "bwrap --unshare-all, empty root + --ro-bind NOOP /noop";
