@@ -205,8 +205,8 @@ pub enum Names {
 }
 
 impl Names {
-    /// `list`, which must be strictly ascending (checked in debug builds; the generated
-    /// built-in policies are checked by a test).
+    /// `list`, which must be strictly ascending: lookups binary-search it (the lists of
+    /// the generated built-in policies are checked by a test).
     pub const fn from_sorted(list: &'static [&'static str]) -> Names {
         Names::Static(list)
     }
