@@ -216,6 +216,23 @@ fn child_write(path: &CStr, data: &[u8], code: libc::c_int) {
     }
 }
 
+/// `execveat` the no-op by its descriptor with the variant's argv; `_exit(127)` if that fails.
+fn exec_noop_fd(v: &Variant, ctx: &Ctx) -> ! {
+    // SAFETY: execveat with NULL-terminated pointer arrays that live in `v` and `ctx`;
+    // _exit if it returns.
+    unsafe {
+        libc::syscall(
+            libc::SYS_execveat,
+            ctx.noop_fd,
+            c"".as_ptr(),
+            v.argv.as_ptr(),
+            ctx.envp.as_ptr(),
+            libc::AT_EMPTY_PATH,
+        );
+        libc::_exit(127)
+    }
+}
+
 /// The forked child: the variant's pre-step, then exec. Raw system calls only (but for
 /// [`Pre::Library`], which runs caprun's own code).
 fn child(v: &Variant, ctx: &Ctx) -> ! {
@@ -275,23 +292,11 @@ fn child(v: &Variant, ctx: &Ctx) -> ! {
             // SAFETY: _exit is always safe to call.
             unsafe { libc::_exit(120) }
         }
-        // SAFETY: execveat with NULL-terminated pointer arrays that live in `v` and `ctx`.
-        unsafe {
-            libc::syscall(
-                libc::SYS_execveat,
-                ctx.noop_fd,
-                c"".as_ptr(),
-                v.argv.as_ptr(),
-                ctx.envp.as_ptr(),
-                libc::AT_EMPTY_PATH,
-            );
-            libc::_exit(127);
-        }
+        exec_noop_fd(v, ctx)
     }
     if let Pre::RawNsRoot | Pre::RawNsRootSeccomp = v.pre {
         // SAFETY: mount-family calls with C-string literals and null pointers where the
-        // kernel accepts them; execveat with NULL-terminated pointer arrays that live in
-        // `v` and `ctx`.
+        // kernel accepts them; _exit.
         unsafe {
             let ok = libc::mount(
                 std::ptr::null(),
@@ -330,16 +335,8 @@ fn child(v: &Variant, ctx: &Ctx) -> ! {
             {
                 libc::_exit(125);
             }
-            libc::syscall(
-                libc::SYS_execveat,
-                ctx.noop_fd,
-                c"".as_ptr(),
-                v.argv.as_ptr(),
-                ctx.envp.as_ptr(),
-                libc::AT_EMPTY_PATH,
-            );
-            libc::_exit(127);
         }
+        exec_noop_fd(v, ctx)
     }
     // SAFETY: execve with a C string and NULL-terminated pointer arrays that live in `v`
     // and `ctx`; _exit if it returns.
