@@ -60,22 +60,40 @@ pub struct Dropped {
     pub bounding_and_securebits: bool,
 }
 
+/// The last capability of the kernels this was written for (`CAP_CHECKPOINT_RESTORE`,
+/// Linux 5.9 and later): where [`last_cap`] looks first.
+pub const KNOWN_LAST_CAP: u32 = 40;
+
 /// The highest capability number of the running kernel (what
-/// `/proc/sys/kernel/cap_last_cap` says): a binary search with `PR_CAPBSET_READ`, which
-/// fails with `EINVAL` past the last one. Six `prctl`s instead of reading `/proc`, which
-/// need not be mounted.
+/// `/proc/sys/kernel/cap_last_cap` says): a search with `PR_CAPBSET_READ`, which fails
+/// with `EINVAL` past the last one, instead of reading `/proc`, which need not be mounted.
+/// It tries [`KNOWN_LAST_CAP`] and the number after it first (three `prctl`s on kernels
+/// since 5.9), then bisects what is left.
 pub fn last_cap() -> std::io::Result<u32> {
-    let valid = |cap: u32| match sys_caps::capbset_read(cap) {
+    last_valid(|cap: u32| match sys_caps::capbset_read(cap) {
         Ok(_) => Ok(true),
         Err(nix::errno::Errno::EINVAL) => Ok(false),
         Err(e) => Err(std::io::Error::from(e)),
-    };
+    })
+}
+
+/// The search of [`last_cap`] over `valid`, which must hold for 0..=N and not above.
+fn last_valid(mut valid: impl FnMut(u32) -> std::io::Result<bool>) -> std::io::Result<u32> {
     // Capability 0 (CAP_CHOWN) always exists; the kernel's sets are 64 bits wide.
     let (mut lo, mut hi) = (0u32, 64u32);
     if !valid(lo)? {
         return Err(std::io::Error::from_raw_os_error(libc::EINVAL));
     }
     // Invariant: `lo` is valid, `hi` is not.
+    if valid(KNOWN_LAST_CAP)? {
+        lo = KNOWN_LAST_CAP;
+        if !valid(KNOWN_LAST_CAP + 1)? {
+            return Ok(KNOWN_LAST_CAP);
+        }
+        lo += 1;
+    } else {
+        hi = KNOWN_LAST_CAP;
+    }
     while hi - lo > 1 {
         let mid = lo + (hi - lo) / 2;
         if valid(mid)? {
@@ -118,6 +136,32 @@ pub fn drop_all(last_cap: u32) -> Result<Dropped, CapsError> {
 mod tests {
     use super::super::testutil::in_child;
     use super::*;
+
+    #[test]
+    fn the_search_finds_every_last_capability_and_tries_the_known_one_first() {
+        for last in 0..64 {
+            let mut calls = 0;
+            let found = last_valid(|cap| {
+                calls += 1;
+                Ok(cap <= last)
+            });
+            assert_eq!(found.unwrap(), last);
+            assert!(calls <= 8, "{last}: {calls} calls");
+            if last == KNOWN_LAST_CAP {
+                assert_eq!(calls, 3);
+            }
+        }
+        let no_caps = last_valid(|_| Ok(false)).unwrap_err();
+        assert_eq!(no_caps.raw_os_error(), Some(libc::EINVAL));
+        let failing = last_valid(|cap| {
+            if cap == KNOWN_LAST_CAP {
+                Err(std::io::Error::from_raw_os_error(libc::EPERM))
+            } else {
+                Ok(true)
+            }
+        });
+        assert_eq!(failing.unwrap_err().raw_os_error(), Some(libc::EPERM));
+    }
 
     #[test]
     fn last_cap_is_what_proc_says() {
