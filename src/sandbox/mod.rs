@@ -147,9 +147,9 @@ pub struct ExtraBind {
     pub source: PathBuf,
     /// Absolute path inside the sandbox (usually `source`).
     pub target: PathBuf,
-    /// Bound read-write; otherwise read-only (`MS_RDONLY | MS_NOSUID | MS_NODEV`, plus
-    /// the flags the host mount has locked). A character device is bound without
-    /// `MS_NODEV` in either case.
+    /// Bound read-write; otherwise read-only. Either way nosuid and nodev (a character
+    /// device without nodev), on every mount of the bound tree: submounts included, and
+    /// the flags the host mounts have locked kept.
     pub writable: bool,
 }
 
@@ -253,17 +253,10 @@ pub fn prepare(policy: &Policy, grants: &Grants<'_>) -> Result<Prepared, Sandbox
             path: b.source.clone(),
             source,
         })?;
-        let locked =
-            namespaces::locked_flags(&b.source).map_err(|source| SandboxError::BindSource {
-                policy: policy.name.clone(),
-                path: b.source.clone(),
-                source,
-            })?;
         resolved.push(namespaces::ResolvedBind {
             source: b.source.clone(),
             target: b.target.clone(),
             is_dir: meta.is_dir(),
-            locked_flags: locked,
             device: b.device,
             writable: false,
             char_device: false,
@@ -300,7 +293,6 @@ pub fn prepare(policy: &Policy, grants: &Grants<'_>) -> Result<Prepared, Sandbox
             source: b.source.clone(),
             target: b.target.clone(),
             is_dir: meta.is_dir(),
-            locked_flags: namespaces::locked_flags(&b.source).map_err(bind_err)?,
             device: false,
             writable: b.writable,
             char_device: std::os::unix::fs::FileTypeExt::is_char_device(&meta.file_type()),

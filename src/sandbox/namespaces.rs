@@ -106,7 +106,8 @@ enum MountStep {
     Bind {
         source: CString,
         target: CString,
-        remount: libc::c_ulong,
+        /// `MOUNT_ATTR_*` flags set on the bound tree, submounts included.
+        attr: u64,
     },
     Tmpfs(CString),
     Symlink {
@@ -131,9 +132,6 @@ pub struct ResolvedBind {
     pub target: PathBuf,
     /// The source is a directory.
     pub is_dir: bool,
-    /// `MS_NOSUID | MS_NODEV | MS_NOEXEC | atime` flags the source mount already has
-    /// (a remount inside a user namespace must keep them).
-    pub locked_flags: libc::c_ulong,
     /// A device node of `root.devices`: bound writable and without `MS_NODEV`.
     pub device: bool,
     /// Bound writable (no `MS_RDONLY`): an [`ExtraBind`](super::ExtraBind) asked for it.
@@ -144,45 +142,23 @@ pub struct ResolvedBind {
 }
 
 impl ResolvedBind {
-    /// The flags of the remount that follows the bind.
-    fn remount_flags(&self) -> libc::c_ulong {
-        let base = libc::MS_BIND | libc::MS_REMOUNT | libc::MS_NOSUID | self.locked_flags;
+    /// The `MOUNT_ATTR_*` flags the bound tree gets, on every mount in it: always nosuid;
+    /// a device node also noexec; anything else also read-only (unless `writable`) and
+    /// nodev (unless a character device).
+    fn attr_set(&self) -> u64 {
+        let base = mount::MOUNT_ATTR_NOSUID;
         if self.device {
-            return base | libc::MS_NOEXEC;
+            return base | mount::MOUNT_ATTR_NOEXEC;
         }
-        let mut f = base;
+        let mut attr = base;
         if !self.writable {
-            f |= libc::MS_RDONLY;
+            attr |= mount::MOUNT_ATTR_RDONLY;
         }
         if !self.char_device {
-            f |= libc::MS_NODEV;
+            attr |= mount::MOUNT_ATTR_NODEV;
         }
-        f
+        attr
     }
-}
-
-/// `ST_RELATIME` of `statvfs(3)`'s `f_flag` (Linux's value; musl's headers lack the name).
-const ST_RELATIME: libc::c_ulong = 0x1000;
-
-/// The mount flags of `statvfs(path)` that a read-only remount must keep.
-pub fn locked_flags(path: &Path) -> std::io::Result<libc::c_ulong> {
-    let c = CString::new(path.as_os_str().as_bytes())
-        .map_err(|_| std::io::Error::from_raw_os_error(libc::EINVAL))?;
-    let f_flag = fs::statvfs_flags(&c)?;
-    let mut f = 0;
-    for (st_flag, ms_flag) in [
-        (libc::ST_NOSUID, libc::MS_NOSUID),
-        (libc::ST_NODEV, libc::MS_NODEV),
-        (libc::ST_NOEXEC, libc::MS_NOEXEC),
-        (libc::ST_NOATIME, libc::MS_NOATIME),
-        (libc::ST_NODIRATIME, libc::MS_NODIRATIME),
-        (ST_RELATIME, libc::MS_RELATIME),
-    ] {
-        if f_flag & st_flag != 0 {
-            f |= ms_flag;
-        }
-    }
-    Ok(f)
 }
 
 /// `p` (absolute, inside the new root) under `staging`.
@@ -208,7 +184,7 @@ fn mkdirs(
     Ok(())
 }
 
-/// Steps binding `b`: its parents, its mount point, the bind and the remount.
+/// Steps binding `b`: its parents, its mount point and the bind.
 fn bind_steps(
     staging: &Path,
     b: &ResolvedBind,
@@ -227,7 +203,7 @@ fn bind_steps(
     steps.push(MountStep::Bind {
         source: cstr(&b.source)?,
         target: cstr(&target)?,
-        remount: b.remount_flags(),
+        attr: b.attr_set(),
     });
     Ok(())
 }
@@ -280,16 +256,20 @@ impl MountPlan {
             .map_err(|e| sys_err("make / private", root, e))?;
         // Every bind source is cloned (a detached copy of its mount tree) before the
         // tmpfs covers `staging`: a source beneath `staging` (the host's /tmp) stays
-        // reachable. The clones are attached below with move_mount.
+        // reachable. Each clone gets its flags on every mount in it (a read-only bind is
+        // read-only in its submounts too) while still detached, and is attached below
+        // with move_mount.
         let mut trees: Vec<std::os::fd::OwnedFd> = Vec::with_capacity(self.steps.len());
         for step in &self.steps {
-            if let MountStep::Bind { source, .. } = step {
+            if let MountStep::Bind { source, attr, .. } = step {
                 let fd = mount::open_tree(
                     libc::AT_FDCWD,
                     source,
                     mount::OPEN_TREE_CLONE | libc::O_CLOEXEC as libc::c_uint | mount::AT_RECURSIVE,
                 )
                 .map_err(|e| sys_err("bind", source, e))?;
+                mount::set_attr_recursive(std::os::fd::AsFd::as_fd(&fd), *attr)
+                    .map_err(|e| sys_err("set the mount flags of", source, e))?;
                 trees.push(fd);
             }
         }
@@ -315,11 +295,7 @@ impl MountPlan {
                             .map_err(|e| sys_err("create mount point", p, e))?,
                     );
                 }
-                MountStep::Bind {
-                    source,
-                    target,
-                    remount,
-                } => {
+                MountStep::Bind { source, target, .. } => {
                     let tree = trees
                         .next()
                         .ok_or_else(|| sys_err("bind", source, Errno::last()))?;
@@ -331,8 +307,6 @@ impl MountPlan {
                         mount::MOVE_MOUNT_F_EMPTY_PATH,
                     )
                     .map_err(|e| sys_err("bind", source, e))?;
-                    mount::mount(None, target, None, *remount, None)
-                        .map_err(|e| sys_err("remount bind", target, e))?;
                 }
                 MountStep::Tmpfs(target) => {
                     mount::mount(

@@ -1123,3 +1123,94 @@ fn name_sets_static_or_owned_behave_alike() {
     assert_ne!(s, o);
     assert!(Names::default().is_empty());
 }
+
+/// A read-only bind is read-only in its submounts too (and a read-write one is writable
+/// there). Landlock is off, so the mount flags alone are what is tested; the control is
+/// the same creation before the sandbox is entered.
+#[test]
+fn binds_carry_their_flags_into_submounts() {
+    let policy = policy::parse("extends: default\nlandlock: off\n", "p.yaml", None).unwrap();
+    for writable in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let sub = dir.path().join("sub");
+        std::fs::create_dir(&sub).unwrap();
+        let grants = Grants {
+            binds: vec![ExtraBind {
+                source: dir.path().to_path_buf(),
+                target: dir.path().to_path_buf(),
+                writable,
+            }],
+            ..Grants::default()
+        };
+        let mut prepared = prepare(&policy, &grants).unwrap();
+        let sub_c = CString::new(sub.as_os_str().as_bytes()).unwrap();
+        let before = CString::new(sub.join("before").as_os_str().as_bytes()).unwrap();
+        let inside = CString::new(sub.join("inside").as_os_str().as_bytes()).unwrap();
+        // Creating with mode 0644 (open_errno passes none).
+        let create = |path: &CString| {
+            // SAFETY: a valid C string; the descriptor is closed right away.
+            let fd = unsafe {
+                libc::open(
+                    path.as_ptr(),
+                    libc::O_WRONLY | libc::O_CREAT | libc::O_CLOEXEC,
+                    0o644,
+                )
+            };
+            if fd < 0 {
+                return errno();
+            }
+            // SAFETY: fd was just opened.
+            unsafe { libc::close(fd) };
+            0
+        };
+        let code = in_child(|| {
+            // A tmpfs on `sub`, in a mount namespace of this child only.
+            // SAFETY: mount-family calls with C strings that outlive them.
+            let mounted = unsafe {
+                libc::unshare(libc::CLONE_NEWNS) == 0
+                    && libc::mount(
+                        std::ptr::null(),
+                        c"/".as_ptr(),
+                        std::ptr::null(),
+                        libc::MS_REC | libc::MS_PRIVATE,
+                        std::ptr::null(),
+                    ) == 0
+                    && libc::mount(
+                        c"tmpfs".as_ptr(),
+                        sub_c.as_ptr(),
+                        c"tmpfs".as_ptr(),
+                        0,
+                        std::ptr::null(),
+                    ) == 0
+            };
+            if !mounted {
+                say(&format!("submount: errno {}\n", errno()));
+                return 10;
+            }
+            // Control: the submount is writable on the host side.
+            if create(&before) != 0 {
+                return 11;
+            }
+            if let Err(e) = prepared.enter() {
+                say(&format!("enter: {e}\n"));
+                return 12;
+            }
+            // The file created before is there: this is the submount.
+            let e = open_errno(&before, libc::O_RDONLY);
+            if e != 0 {
+                say(&format!("the file created before: errno {e}\n"));
+                return 13;
+            }
+            let want = if writable { 0 } else { libc::EROFS };
+            let got = create(&inside);
+            if got != want {
+                say(&format!(
+                    "writable {writable}: creating in the submount: errno {got}\n"
+                ));
+                return 14;
+            }
+            0
+        });
+        assert_eq!(code, 0, "writable: {writable}");
+    }
+}

@@ -1,9 +1,9 @@
-//! Paths and files: open, mkdir, symlink, chdir, write, statvfs.
+//! Paths and files: open, mkdir, symlink, chdir, write.
 //!
 //! Allocation-free: paths are prebuilt `&CStr`s.
 //!
 //! # References
-//! open(2), mkdir(2), symlink(2), chdir(2), write(2), statvfs(3).
+//! open(2), mkdir(2), symlink(2), chdir(2), write(2).
 
 use std::ffi::CStr;
 use std::os::fd::{FromRawFd, OwnedFd, RawFd};
@@ -59,13 +59,4 @@ pub fn write(fd: RawFd, buf: &[u8]) -> Result<usize, Errno> {
     } else {
         Ok(n as usize)
     }
-}
-
-/// The mount flags (`f_flag`: `ST_RDONLY`, `ST_NOSUID`, …) of `statvfs(path)`.
-pub fn statvfs_flags(path: &CStr) -> Result<libc::c_ulong, Errno> {
-    // SAFETY: an all-zero statvfs is a valid value of this plain C struct.
-    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
-    // SAFETY: `path` is NUL-terminated; `st` is a valid, writable statvfs we own.
-    check(unsafe { libc::statvfs(path.as_ptr(), &mut st) })?;
-    Ok(st.f_flag)
 }
