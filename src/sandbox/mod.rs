@@ -233,7 +233,8 @@ pub fn prepare(policy: &Policy, grants: &Grants<'_>) -> Result<Prepared, Sandbox
         None => None,
     };
 
-    // Bind sources, opened O_PATH: existence check, Landlock rules, mount flags.
+    // Bind sources, opened O_PATH: existence check, Landlock rules, what they are (from
+    // the descriptor: the file the Landlock rule is about).
     let mut bind_fds = Vec::new();
     let mut resolved = Vec::new();
     for b in &policy.binds {
@@ -248,11 +249,13 @@ pub fn prepare(policy: &Policy, grants: &Grants<'_>) -> Result<Prepared, Sandbox
                 })
             }
         };
-        let meta = std::fs::metadata(&b.source).map_err(|source| SandboxError::BindSource {
+        let file = std::fs::File::from(fd);
+        let meta = file.metadata().map_err(|source| SandboxError::BindSource {
             policy: policy.name.clone(),
             path: b.source.clone(),
             source,
         })?;
+        let fd = OwnedFd::from(file);
         resolved.push(namespaces::ResolvedBind {
             source: b.source.clone(),
             target: b.target.clone(),
