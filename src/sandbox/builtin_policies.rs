@@ -18,6 +18,7 @@ use std::path::PathBuf;
 
 use super::policy::*;
 use super::seccomp::{sock_filter, Precompiled};
+use super::syscalls::{syscall_names, Name};
 
 /// The built-in policy `name`, or `None` when there is no such built-in.
 pub(super) fn policy(name: &str) -> Option<Policy> {
@@ -837,30 +838,30 @@ pub(in crate::sandbox) static PRECOMPILED: &[Precompiled] = &[
     },
 ];
 
-static STRICT_EVENTS: &[&str] = &[
+static STRICT_EVENTS: &[Name] = syscall_names![
     "epoll_create", "epoll_create1", "epoll_ctl", "epoll_pwait", "epoll_pwait2", "epoll_wait",
     "eventfd", "eventfd2", "pipe", "pipe2", "poll", "ppoll", "pselect6", "select", "signalfd4",
 ];
 
-static STRICT_IO: &[&str] = &[
+static STRICT_IO: &[Name] = syscall_names![
     "close", "close_range", "copy_file_range", "dup", "dup2", "dup3", "fadvise64", "fallocate",
     "fcntl", "fdatasync", "flock", "fstat", "fstatfs", "fsync", "ftruncate", "getdents64", "lseek",
     "newfstatat", "pread64", "preadv", "preadv2", "pwrite64", "pwritev", "pwritev2", "read",
     "readv", "sendfile", "splice", "statx", "sync_file_range", "tee", "write", "writev",
 ];
 
-static STRICT_MEMORY: &[&str] = &[
+static STRICT_MEMORY: &[Name] = syscall_names![
     "brk", "madvise", "membarrier", "memfd_create", "mincore", "mlock", "mmap", "mprotect",
     "mremap", "msync", "munlock", "munmap",
 ];
 
-static STRICT_PATHS: &[&str] = &[
+static STRICT_PATHS: &[Name] = syscall_names![
     "access", "chdir", "faccessat", "faccessat2", "fchdir", "fchmod", "fchmodat", "getcwd",
     "linkat", "lstat", "mkdirat", "open", "openat", "openat2", "readlink", "readlinkat", "renameat",
     "renameat2", "stat", "statfs", "symlinkat", "unlinkat", "utimensat",
 ];
 
-static STRICT_PROCESS: &[&str] = &[
+static STRICT_PROCESS: &[Name] = syscall_names![
     "arch_prctl", "capget", "execve", "execveat", "exit", "exit_group", "fork", "futex",
     "futex_waitv", "get_robust_list", "getegid", "geteuid", "getgid", "getgroups", "getpid",
     "getppid", "getpriority", "getrandom", "getresgid", "getresuid", "getrusage", "gettid",
@@ -868,24 +869,24 @@ static STRICT_PROCESS: &[&str] = &[
     "set_robust_list", "set_tid_address", "tgkill", "tkill", "uname", "vfork", "wait4", "waitid",
 ];
 
-static STRICT_SIGNALS: &[&str] = &[
+static STRICT_SIGNALS: &[Name] = syscall_names![
     "pause", "rt_sigaction", "rt_sigpending", "rt_sigprocmask", "rt_sigqueueinfo", "rt_sigreturn",
     "rt_sigsuspend", "rt_sigtimedwait", "sigaltstack",
 ];
 
-static STRICT_SOCKETS: &[&str] = &[
+static STRICT_SOCKETS: &[Name] = syscall_names![
     "accept", "accept4", "bind", "connect", "getpeername", "getsockname", "getsockopt", "listen",
     "recvfrom", "recvmmsg", "recvmsg", "sendmmsg", "sendmsg", "sendto", "setsockopt", "shutdown",
     "socketpair",
 ];
 
-static STRICT_TIME: &[&str] = &[
+static STRICT_TIME: &[Name] = syscall_names![
     "alarm", "clock_getres", "clock_gettime", "clock_nanosleep", "getitimer", "gettimeofday",
     "nanosleep", "setitimer", "time", "timer_create", "timer_delete", "timer_getoverrun",
     "timer_gettime", "timer_settime", "timerfd_create", "timerfd_gettime", "timerfd_settime",
 ];
 
-static STRICT_ALLOW: &[&str] = &[
+static STRICT_ALLOW: &[Name] = syscall_names![
     "accept", "accept4", "access", "alarm", "arch_prctl", "bind", "brk", "capget", "chdir",
     "clock_getres", "clock_gettime", "clock_nanosleep", "close", "close_range", "connect",
     "copy_file_range", "dup", "dup2", "dup3", "epoll_create", "epoll_create1", "epoll_ctl",
@@ -910,32 +911,32 @@ static STRICT_ALLOW: &[&str] = &[
     "unlinkat", "utimensat", "vfork", "wait4", "waitid", "write", "writev",
 ];
 
-static DEVTOOLS_FILES: &[&str] = &[
+static DEVTOOLS_FILES: &[Name] = syscall_names![
     "chmod", "creat", "fchmodat2", "futimesat", "getdents", "link", "mkdir", "mknod", "mknodat",
     "readahead", "rename", "rmdir", "symlink", "sync", "syncfs", "truncate", "umask", "unlink",
     "utime", "utimes",
 ];
 
-static DEVTOOLS_IDS: &[&str] = &[
+static DEVTOOLS_IDS: &[Name] = syscall_names![
     "setfsgid", "setfsuid", "setgid", "setregid", "setresgid", "setresuid", "setreuid", "setuid",
 ];
 
-static DEVTOOLS_INOTIFY: &[&str] = &[
+static DEVTOOLS_INOTIFY: &[Name] = syscall_names![
     "inotify_add_watch", "inotify_init", "inotify_init1", "inotify_rm_watch",
 ];
 
-static DEVTOOLS_JOBS: &[&str] = &[
+static DEVTOOLS_JOBS: &[Name] = syscall_names![
     "getcpu", "getpgid", "getpgrp", "getrlimit", "getsid", "pidfd_open", "pidfd_send_signal",
     "rt_tgsigqueueinfo", "sched_get_priority_max", "sched_get_priority_min", "sched_getparam",
     "sched_getscheduler", "sched_setaffinity", "setpgid", "setpriority", "setrlimit", "setsid",
     "signalfd", "sysinfo", "times",
 ];
 
-static DEVTOOLS_XATTR_READ: &[&str] = &[
+static DEVTOOLS_XATTR_READ: &[Name] = syscall_names![
     "fgetxattr", "flistxattr", "getxattr", "lgetxattr", "listxattr", "llistxattr",
 ];
 
-static DEVTOOLS_ALLOW: &[&str] = &[
+static DEVTOOLS_ALLOW: &[Name] = syscall_names![
     "accept", "accept4", "access", "alarm", "arch_prctl", "bind", "brk", "capget", "chdir", "chmod",
     "clock_getres", "clock_gettime", "clock_nanosleep", "close", "close_range", "connect",
     "copy_file_range", "creat", "dup", "dup2", "dup3", "epoll_create", "epoll_create1", "epoll_ctl",

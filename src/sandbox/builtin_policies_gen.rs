@@ -86,7 +86,7 @@ fn generate() -> String {
     } else {
         ""
     };
-    format!("{HEADER}{path_buf}\nuse super::policy::*;\nuse super::seccomp::{{sock_filter, Precompiled}};\n{out}")
+    format!("{HEADER}{path_buf}\nuse super::policy::*;\nuse super::seccomp::{{sock_filter, Precompiled}};\nuse super::syscalls::{{syscall_names, Name}};\n{out}")
 }
 
 fn fn_name(policy: &str) -> String {
@@ -283,11 +283,12 @@ impl Lists {
     }
 
     /// The lists, lines filled up to 100 columns: statics, so that every use is the same
-    /// slice (a policy's list is recognized as a precompiled one's by address).
+    /// slice (a policy's list is recognized as a precompiled one's by address), of names
+    /// stored inline (no pointers to relocate at start-up; see `syscalls::Name`).
     fn render(&self, out: &mut String) {
         for (constant, names) in &self.lists {
-            let _ = write!(out, "\nstatic {constant}: &[&str] = ");
-            render_str_slice(out, 0, names.iter());
+            let _ = write!(out, "\nstatic {constant}: &[Name] = ");
+            render_str_slice(out, 0, "syscall_names![", names.iter());
             out.push_str(";\n");
         }
     }
@@ -311,13 +312,14 @@ fn render_names(
 fn render_str_slice<'a>(
     out: &mut String,
     level: usize,
+    open: &str,
     names: impl ExactSizeIterator<Item = &'a &'static str>,
 ) {
     if names.len() == 0 {
-        out.push_str("&[]");
+        let _ = write!(out, "{open}]");
         return;
     }
-    out.push_str("&[");
+    out.push_str(open);
     let pad = indent(level + 1);
     let mut column = 100;
     for n in names {

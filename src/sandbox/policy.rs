@@ -199,7 +199,7 @@ pub struct SyscallRule {
 #[derive(Clone)]
 pub enum Names {
     /// Strictly ascending names (see [`Names::from_sorted`]).
-    Static(&'static [&'static str]),
+    Static(&'static [syscalls::Name]),
     /// Any names.
     Owned(BTreeSet<&'static str>),
 }
@@ -207,14 +207,16 @@ pub enum Names {
 impl Names {
     /// `list`, which must be strictly ascending: lookups binary-search it (the lists of
     /// the generated built-in policies are checked by a test).
-    pub const fn from_sorted(list: &'static [&'static str]) -> Names {
+    pub const fn from_sorted(list: &'static [syscalls::Name]) -> Names {
         Names::Static(list)
     }
 
     /// Whether `name` is in the set.
     pub fn contains(&self, name: &str) -> bool {
         match self {
-            Names::Static(list) => list.binary_search(&name).is_ok(),
+            Names::Static(list) => list
+                .binary_search_by(|n| n.as_bytes().cmp(name.as_bytes()))
+                .is_ok(),
             Names::Owned(set) => set.contains(name),
         }
     }
@@ -246,13 +248,13 @@ impl Names {
     }
 
     /// The same static list (so equal without comparing names).
-    pub fn is_static(&self, list: &'static [&'static str]) -> bool {
+    pub fn is_static(&self, list: &'static [syscalls::Name]) -> bool {
         matches!(self, Names::Static(l) if std::ptr::eq(*l, list))
     }
 
     fn owned(&mut self) -> &mut BTreeSet<&'static str> {
         if let Names::Static(list) = *self {
-            *self = Names::Owned(list.iter().copied().collect());
+            *self = Names::Owned(list.iter().map(syscalls::Name::as_str).collect());
         }
         match self {
             Names::Owned(set) => set,
@@ -321,7 +323,7 @@ impl<'a> IntoIterator for &'a Names {
 #[derive(Debug, Clone)]
 pub enum NamesIter<'a> {
     /// Over a static list.
-    Static(std::slice::Iter<'a, &'static str>),
+    Static(std::slice::Iter<'static, syscalls::Name>),
     /// Over an owned set.
     Owned(std::collections::btree_set::Iter<'a, &'static str>),
 }
@@ -330,7 +332,7 @@ impl Iterator for NamesIter<'_> {
     type Item = &'static str;
     fn next(&mut self) -> Option<&'static str> {
         match self {
-            NamesIter::Static(i) => i.next().copied(),
+            NamesIter::Static(i) => i.next().map(syscalls::Name::as_str),
             NamesIter::Owned(i) => i.next().copied(),
         }
     }

@@ -225,7 +225,7 @@ pub struct Precompiled {
     /// [`SeccompPolicy::default_action`].
     pub default_action: Action,
     /// [`SeccompPolicy::allow`], in its (sorted) order.
-    pub allow: &'static [&'static str],
+    pub allow: &'static [syscalls::Name],
     /// [`SeccompPolicy::errno`], in its order.
     pub errno: &'static [(&'static str, u32)],
     /// [`SeccompPolicy::rules`], in its order: name, number, alternatives.
@@ -242,7 +242,7 @@ impl Precompiled {
             // A built-in's list is the very same slice: no names to compare.
             && (sp.allow.is_static(self.allow)
                 || sp.allow.len() == self.allow.len()
-                    && sp.allow.iter().zip(self.allow).all(|(a, b)| a == *b))
+                    && sp.allow.iter().zip(self.allow).all(|(a, b)| a == b.as_str()))
             && sp.errno.len() == self.errno.len()
             && sp
                 .errno
@@ -789,13 +789,15 @@ mod tests {
         let mut text = String::from("seccomp:\n  default-action: EACCES\n  allow: [");
         let allowed: Vec<&str> = syscalls::SYSCALLS
             .iter()
-            .filter(|(n, nr)| nr % 3 == 0 && !["clone3", "getcpu"].contains(n))
-            .map(|(n, _)| *n)
+            .map(|(n, nr)| (n.as_str(), nr))
+            .filter(|(n, nr)| *nr % 3 == 0 && !["clone3", "getcpu"].contains(n))
+            .map(|(n, _)| n)
             .collect();
         text.push_str(&allowed.join(", "));
         text.push_str("]\n  errno:\n    ENOSYS: [clone3, getcpu]\n  rules:\n");
         for (name, nr) in syscalls::SYSCALLS {
-            if nr % 9 == 1 && !["clone3", "getcpu"].contains(name) {
+            let name = name.as_str();
+            if nr % 9 == 1 && !["clone3", "getcpu"].contains(&name) {
                 let k = nr % 7;
                 text.push_str(&format!(
                     "    {name}: [[\"arg0 == {k}\", \"arg1.64 > 0x1{k}00000000\"], [\"arg2 & 0xf0 == 0x{k}0\"], [\"arg3 != {k}\", \"arg4 <= 9\", \"arg5.64 >= 3\", \"arg0 < 5\"]]\n"

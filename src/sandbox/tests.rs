@@ -1105,7 +1105,7 @@ fn devtools_runs_cc_python_and_make() {
 #[test]
 fn name_sets_static_or_owned_behave_alike() {
     use super::policy::Names;
-    static LIST: &[&str] = &["close", "read", "write"];
+    static LIST: &[syscalls::Name] = syscalls::syscall_names!["close", "read", "write"];
     let mut s = Names::from_sorted(LIST);
     let o: Names = ["write", "close", "read"].into_iter().collect();
     assert_eq!(s, o);
