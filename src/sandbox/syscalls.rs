@@ -509,6 +509,27 @@ mod tests {
     }
 
     #[test]
+    fn inline_names_read_back_and_order_as_strings() {
+        use super::Name;
+        let long = "set_mempolicy_home_node"; // 23 bytes, the longest
+        assert_eq!(Name::new(long).as_str(), long);
+        assert_eq!(Name::new("read").as_bytes(), b"read");
+        assert!(Name::new("read") < Name::new("readv") && Name::new("readv") < Name::new("reboot"));
+        assert_eq!(format!("{:?}", Name::new("bpf")), "\"bpf\"");
+        let longest = super::SYSCALLS
+            .iter()
+            .map(|(n, _)| n.as_bytes().len())
+            .max();
+        assert_eq!(longest, Some(long.len()));
+    }
+
+    #[test]
+    #[should_panic(expected = "longer than 23 bytes")]
+    fn a_name_too_long_is_refused() {
+        let _ = super::Name::new("a_system_call_name_of_24b");
+    }
+
+    #[test]
     fn in_order_lookup_matches_number() {
         // Every name in order, then out of order and unknown names.
         let mut l = super::InOrder::new();
