@@ -1143,26 +1143,9 @@ fn binds_carry_their_flags_into_submounts() {
             ..Grants::default()
         };
         let mut prepared = prepare(&policy, &grants).unwrap();
-        let sub_c = CString::new(sub.as_os_str().as_bytes()).unwrap();
-        let before = CString::new(sub.join("before").as_os_str().as_bytes()).unwrap();
-        let inside = CString::new(sub.join("inside").as_os_str().as_bytes()).unwrap();
-        // Creating with mode 0644 (open_errno passes none).
-        let create = |path: &CString| {
-            // SAFETY: a valid C string; the descriptor is closed right away.
-            let fd = unsafe {
-                libc::open(
-                    path.as_ptr(),
-                    libc::O_WRONLY | libc::O_CREAT | libc::O_CLOEXEC,
-                    0o644,
-                )
-            };
-            if fd < 0 {
-                return errno();
-            }
-            // SAFETY: fd was just opened.
-            unsafe { libc::close(fd) };
-            0
-        };
+        let sub_c = cstring(&sub);
+        let before = cstring(&sub.join("before"));
+        let inside = cstring(&sub.join("inside"));
         let code = in_child(|| {
             // A tmpfs on `sub`, in a mount namespace of this child only.
             // SAFETY: mount-family calls with C strings that outlive them.
@@ -1188,7 +1171,7 @@ fn binds_carry_their_flags_into_submounts() {
                 return 10;
             }
             // Control: the submount is writable on the host side.
-            if create(&before) != 0 {
+            if create_errno(&before) != 0 {
                 return 11;
             }
             if let Err(e) = prepared.enter() {
@@ -1202,7 +1185,7 @@ fn binds_carry_their_flags_into_submounts() {
                 return 13;
             }
             let want = if writable { 0 } else { libc::EROFS };
-            let got = create(&inside);
+            let got = create_errno(&inside);
             if got != want {
                 say(&format!(
                     "writable {writable}: creating in the submount: errno {got}\n"
