@@ -132,11 +132,11 @@ pub struct ResolvedBind {
     pub target: PathBuf,
     /// The source is a directory.
     pub is_dir: bool,
-    /// A device node of `root.devices`: bound writable and without `MS_NODEV`.
+    /// A device node of `root.devices`: bound writable and without nodev.
     pub device: bool,
-    /// Bound writable (no `MS_RDONLY`): an [`ExtraBind`](super::ExtraBind) asked for it.
+    /// Bound writable (not read-only): an [`ExtraBind`](super::ExtraBind) asked for it.
     pub writable: bool,
-    /// The source is a character device: bound without `MS_NODEV` (an
+    /// The source is a character device: bound without nodev (an
     /// [`ExtraBind`](super::ExtraBind) of `/dev/tty`, say).
     pub char_device: bool,
 }
