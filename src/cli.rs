@@ -1,20 +1,16 @@
-//! `cli`: the command line, and the pipeline that turns it into a launch.
-//!
-//! Arguments are parsed into a plain struct first; nothing is opened until the whole
-//! config has been parsed and validated.
+//! `cli`: the command line. Arguments are parsed into a plain struct ([`Args`]), turned
+//! into a [`Request`] for [`launch`](crate::launch), and a failure into one line on
+//! stderr and an exit status.
 
 use std::ffi::OsString;
-use std::io::Read;
-use std::os::fd::{AsFd, RawFd};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::Parser;
 
-use crate::config::{self, ConfigError, Mode};
-use crate::exec::{ExecError, Launch, Restrictions};
-use crate::plan;
-use crate::resources::{self, Description, Handle, ResourceError};
-use crate::sandbox::{self, Access, Grant, Grants, PolicyError, SandboxError};
+use crate::launch::{
+    self, CommandLine, ConfigSource, Error, Failure, Notify, Outcome, Request, Target,
+};
+use crate::sandbox::Identity;
 
 /// Run PROGRAM with exactly the resources CONFIG names, renumbered 0..n-1, and the
 /// config tree as argdata in a sealed memfd (ARGDATA_FD); or, after `--`, an
@@ -84,75 +80,6 @@ pub struct Args {
     /// After `--`: the program (looked up in PATH) and its arguments.
     #[arg(last = true, value_name = "COMMAND")]
     pub command: Vec<OsString>,
-}
-
-/// Everything that can stop a launch, with the exit status it maps to.
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    /// Bad command line (already formatted by clap).
-    #[error("{0}")]
-    Usage(String),
-    /// The config file cannot be read.
-    #[error("{file}: {source}")]
-    ReadConfig {
-        /// The config's name.
-        file: String,
-        /// Why.
-        source: std::io::Error,
-    },
-    /// The config is invalid.
-    #[error("{file}:{source}")]
-    Config {
-        /// The config's name.
-        file: String,
-        /// The error, with its position.
-        source: ConfigError,
-    },
-    /// A resource cannot be opened, or PROGRAM cannot be run.
-    #[error("{file}:{source}")]
-    Resource {
-        /// The config's name.
-        file: String,
-        /// The error, with its position.
-        source: ResourceError,
-    },
-    /// PROGRAM is missing or unusable.
-    #[error("{0}")]
-    Program(ResourceError),
-    /// The policy cannot be loaded.
-    #[error("{0}")]
-    Policy(#[from] PolicyError),
-    /// The sandbox cannot be prepared on this host.
-    #[error("{0}")]
-    Sandbox(#[from] SandboxError),
-    /// Preparing the launch failed.
-    #[error("{0}")]
-    Exec(#[from] ExecError),
-    /// An `!exec` value cannot be rendered.
-    #[error("{file}:{source}")]
-    Plan {
-        /// The config's name.
-        file: String,
-        /// The error, with its position.
-        source: plan::PlanError,
-    },
-    /// Writing the dry-run report failed.
-    #[error("writing the report: {0}")]
-    Output(std::io::Error),
-    /// `--explain-denials` or `--learn` cannot be used as asked.
-    #[error("{0}")]
-    Notify(String),
-}
-
-impl Error {
-    /// The exit status: 127 PROGRAM not found, 126 not executable, 125 anything else.
-    pub fn exit_code(&self) -> i32 {
-        match self {
-            Error::Program(ResourceError::ProgramNotFound { .. }) => 127,
-            Error::Program(ResourceError::ProgramNotExecutable { .. }) => 126,
-            _ => 125,
-        }
-    }
 }
 
 /// Parse the command line. `Ok(None)`: help or version was printed, exit 0.
@@ -270,83 +197,9 @@ fn parse_common(argv: &[OsString]) -> Option<Args> {
     Some(args)
 }
 
-/// A failure of [`run`]: the error, and the source line it points at with a caret
-/// under the column, when it comes from a config or policy file.
-#[derive(Debug)]
-pub struct Failure {
-    /// What went wrong (one line).
-    pub error: Error,
-    /// The offending source line and a caret line, each ending in a newline.
-    pub excerpt: Option<String>,
-}
-
-impl Error {
-    /// The 1-based line and column in the config or policy the error points at.
-    fn position(&self) -> Option<(usize, usize)> {
-        match self {
-            Error::Config { source, .. } => source.pos.map(|p| (p.line, p.col)),
-            Error::Resource {
-                source: ResourceError::At { pos, .. },
-                ..
-            } => Some((pos.line, pos.col)),
-            Error::Plan { source, .. } => Some((source.pos.line, source.pos.col)),
-            Error::Policy(e) if e.pos.line > 0 => Some((e.pos.line, e.pos.col)),
-            _ => None,
-        }
-    }
-}
-
-/// Line `line` of `text` and a caret under column `col`, indented, as a compiler shows.
-pub fn excerpt(text: &str, line: usize, col: usize) -> Option<String> {
-    let index = line.checked_sub(1)?;
-    // A position just past the last line (an error at the end of input) shows empty.
-    let src = match text.lines().nth(index) {
-        Some(src) => src,
-        None if index == text.lines().count() => "",
-        None => return None,
-    };
-    let number = line.to_string();
-    // The caret lines up under the character: tabs stay tabs.
-    let pad: String = src
-        .chars()
-        .take(col.saturating_sub(1))
-        .map(|c| if c == '\t' { '\t' } else { ' ' })
-        .collect();
-    Some(format!(
-        "  {number} | {src}\n  {} | {pad}^\n",
-        " ".repeat(number.len())
-    ))
-}
-
-/// Run the whole pipeline. Returns only on failure or after a dry run.
-pub fn run(args: Args) -> Result<(), Failure> {
-    let mut config_text = None;
-    run_with(args, &mut config_text).map_err(|error| {
-        let excerpt = error.position().and_then(|(line, col)| {
-            let text = match &error {
-                Error::Policy(e) => match e.file.strip_prefix("builtin:") {
-                    Some(name) => sandbox::policy::builtin_text(name).map(str::to_owned),
-                    None => std::fs::read_to_string(&e.file).ok(),
-                },
-                _ => config_text.clone(),
-            }?;
-            excerpt(&text, line, col)
-        });
-        Failure { error, excerpt }
-    })
-}
-
-fn run_with(args: Args, config_text: &mut Option<String>) -> Result<(), Error> {
-    if let Some(p) = &args.check_policy {
-        return check_policy(p);
-    }
-    if let Some(p) = &args.show_policy {
-        let policy = sandbox::load(p)?;
-        let text = sandbox::notify::render_policy(&policy);
-        std::io::Write::write_all(&mut std::io::stdout(), text.as_bytes())
-            .map_err(Error::Output)?;
-        return Ok(());
-    }
+/// The check `--uid`/`--gid`, `--rw`/`--ro`/`--env`, PROGRAM and COMMAND need, then the
+/// launch `args` ask for.
+pub fn request(args: Args) -> Result<Request, Error> {
     let command_form = !args.command.is_empty();
     if command_form && (args.program.is_some() || args.config.is_some()) {
         return Err(Error::Usage(
@@ -361,468 +214,84 @@ fn run_with(args: Args, config_text: &mut Option<String>) -> Result<(), Error> {
                 .into(),
         ));
     }
-    if args.uid.is_some() && crate::sys::ids::geteuid() != 0 {
-        return Err(Error::Usage(
-            "--uid and --gid choose the identity of a program started by root; caprun is not running as root".into(),
-        ));
-    }
-    let default_policy = if command_form { "devtools" } else { "default" };
-    let mut policy = sandbox::load(args.policy.as_deref().unwrap_or(default_policy))?;
-    if args.net {
-        policy.allow_network();
-    }
-    let (program_path, file, text) = if command_form {
-        let program = resources::find_program(&args.command[0]).map_err(Error::Program)?;
-        let text = command_config(&args, &program).map_err(Error::Program)?;
-        (program, "<command line>".to_owned(), text)
+    let target = if command_form {
+        Target::Command(CommandLine {
+            argv: args.command,
+            rw: args.rw,
+            ro: args.ro,
+            env: args.env,
+        })
     } else {
-        let (file, text) = read_config(args.config.as_ref())?;
-        (
-            args.program
-                .clone()
+        Target::Program {
+            path: args
+                .program
                 .expect("both parsers require PROGRAM without a COMMAND"),
-            file,
-            text,
-        )
-    };
-    *config_text = Some(text.clone());
-    let config = config::parse(&text).map_err(|source| Error::Config {
-        file: file.clone(),
-        source,
-    })?;
-    let res_err = |source| Error::Resource {
-        file: file.clone(),
-        source,
-    };
-    // Inherited descriptors are checked before caprun opens anything of its own.
-    resources::check_inherited(&config).map_err(res_err)?;
-    let program = resources::open_program(&program_path).map_err(Error::Program)?;
-    let mut opened = resources::open_all(&config, &program).map_err(res_err)?;
-    let plan = match &config.exec {
-        None => plan::build(&config, &program.name),
-        Some(exec) => plan::build_exec(
-            &config,
-            exec,
-            &|id| {
-                opened.items[id]
-                    .host_path()
-                    .map(Path::to_owned)
-                    .unwrap_or_default()
+            config: match args.config {
+                Some(p) if p.as_os_str() != "-" => ConfigSource::File(p),
+                _ => ConfigSource::Stdin,
             },
-            &|name| std::env::var(name).ok(),
-        )
-        .map_err(|source| Error::Plan {
-            file: file.clone(),
-            source,
-        })?,
+        }
     };
-
-    if args.dry_run {
-        let descriptions: Vec<Description> =
-            opened.items.iter().map(|o| o.description.clone()).collect();
-        let report = if command_form {
-            // The equivalent config, ready to commit (everything in it was checked).
-            text.clone()
-        } else {
-            plan::render_dry_run(&plan, &program_path.to_string_lossy(), &descriptions)
-        };
-        std::io::Write::write_all(&mut std::io::stdout(), report.as_bytes())
-            .map_err(Error::Output)?;
-        return Ok(());
-    }
-
-    let table: Vec<RawFd> = plan
-        .table
-        .iter()
-        .map(|&id| opened.raw_fd(id, &program))
-        .collect();
-    let truncate: Vec<RawFd> = plan
-        .table
-        .iter()
-        .enumerate()
-        .filter(|(_, &id)| opened.items[id].truncate)
-        .map(|(slot, _)| slot as RawFd)
-        .collect();
-    // Landlock: every file and directory opened. Those an !exec reaches by path may
-    // also be executed from (build products, toolchains); descriptors may not.
-    let by_path = |id: usize| plan.paths.iter().any(|g| g.id == id);
-    let grants = Grants {
-        files: opened
-            .items
-            .iter()
-            .enumerate()
-            .filter_map(|(id, o)| match (&o.handle, &o.description) {
-                (
-                    Handle::Owned(fd),
-                    Description::File {
-                        mode, directory, ..
-                    },
-                ) => Some(Grant {
-                    fd: fd.as_fd(),
-                    access: access(*mode, by_path(id)),
-                    is_dir: *directory,
-                }),
-                _ => None,
-            })
-            .collect(),
-        binds: plan
-            .paths
-            .iter()
-            .map(|g| sandbox::ExtraBind {
-                source: opened.items[g.id]
-                    .host_path()
-                    .map(Path::to_owned)
-                    .unwrap_or_default(),
-                target: g.target.clone(),
-                writable: matches!(
-                    opened.items[g.id].description,
-                    Description::File { mode, .. } if mode != Mode::Read
-                ),
-            })
-            .collect(),
-        cwd: plan.cwd.clone(),
-        program: Some(program.fd.as_fd()),
-        run_as: args
+    let notify = match (args.learn, args.explain_denials) {
+        (Some(out), _) => Notify::Learn(out),
+        (None, true) => Notify::Explain,
+        (None, false) => Notify::Off,
+    };
+    Ok(Request {
+        policy: args.policy,
+        net: args.net,
+        identity: args
             .uid
             .zip(args.gid)
-            .map(|(uid, gid)| sandbox::Identity { uid, gid }),
-        staging: None,
-    };
-    check_interpreter(&program, &policy, &grants)?;
-    let prepared = sandbox::prepare(&policy, &grants)?;
-    drop(grants);
-    // A best-effort policy runs with what the kernel can enforce, and says what it cannot.
-    for note in &prepared.report().notes {
-        eprintln!("caprun: warning: policy {}: {note}", policy.name);
-    }
-    let pid_namespace = prepared.needs_fork();
-    let label = program_path.display().to_string();
-    // Explain/learn: the notifying program and the supervisor's session (nothing of this
-    // is computed, created or forked otherwise).
-    let policy_name = args.policy.as_deref().unwrap_or(default_policy);
-    let notify = notify_setup(&args, policy_name, &policy, &label)?;
-    let launch = Launch::new(
-        program.fd,
-        &label,
-        &table,
-        plan.argdata.is_some().then_some(&plan.argdata_bytes[..]),
-        truncate,
-        plan.argv.clone(),
-        plan.env.clone(),
-    )?;
-    let (launch, listener_program) = match notify {
-        Some((session, prog)) => (launch.supervised(session)?, Some(prog)),
-        None => (launch, None),
-    };
-    // Past this point a failure is reported by the exec step itself.
-    opened.commit();
-    launch.run(&mut Sandboxed(prepared, listener_program), pid_namespace)
+            .map(|(uid, gid)| Identity { uid, gid }),
+        target,
+        dry_run: args.dry_run,
+        notify,
+    })
 }
 
-/// `--check-policy`: load (extends, groups, names, conditions) and compile.
-fn check_policy(name: &str) -> Result<(), Error> {
-    let policy = sandbox::load(name)?;
-    if let Some(sp) = &policy.seccomp {
-        sandbox::seccomp::compile(sp).map_err(SandboxError::from)?;
-    }
-    println!("{name}: valid");
-    Ok(())
-}
-
-/// For `--explain-denials` / `--learn`: the session and the notifying program.
-fn notify_setup(
-    args: &Args,
-    policy_name: &str,
-    policy: &sandbox::Policy,
-    label: &str,
-) -> Result<Option<(sandbox::notify::Session, sandbox::seccomp::BpfProgramOwned)>, Error> {
-    use sandbox::notify::{Mode, Session};
-    let mode = match (&args.learn, args.explain_denials) {
-        (Some(_), _) => Mode::Learn,
-        (None, true) => Mode::Explain,
-        (None, false) => return Ok(None),
-    };
-    let Some(sp) = &policy.seccomp else {
-        return Err(Error::Notify(format!(
-            "policy {} has no seccomp filter: nothing to explain or learn",
-            policy_name
-        )));
-    };
-    // The program's process hands the listener over with sendmsg after installing the
-    // filter: that call must not itself wait for the supervisor.
-    for needed in ["sendmsg", "execveat"] {
-        if !sp.allow.contains(needed) {
-            return Err(Error::Notify(format!(
-                "policy {}: --explain-denials and --learn need `{needed}` in the allow list",
-                policy_name
-            )));
-        }
-    }
-    // The same filter `prepare` compiles, with denials routed to the supervisor.
-    let mut sp = sp.clone();
-    if policy.network {
-        sandbox::allow_inet_sockets(&mut sp);
-    }
-    let sp = &sp;
-    let prog = sandbox::seccomp::compile_with(sp, sandbox::seccomp::Denials::Notify)
-        .map_err(SandboxError::from)?;
-    let mut session = Session::new(mode, policy_name, sp, label);
-    if let Some(out) = &args.learn {
-        // Opened now: the supervisor runs inside the sandbox's file system view.
-        let file = std::fs::File::create(out)
-            .map_err(|e| Error::Notify(format!("--learn {}: {e}", out.display())))?;
-        let extends = if sandbox::policy::builtin_text(policy_name).is_some() {
-            policy_name.to_string()
-        } else {
-            std::fs::canonicalize(policy_name)
-                .map(|p| p.display().to_string())
-                .unwrap_or_else(|_| policy_name.to_string())
-        };
-        session.learn_into(file.into(), &out.display().to_string(), &extends);
-        eprintln!(
-            "caprun: LEARNING MODE: this is NOT a sandbox for system calls: every call outside policy {} is allowed and recorded (run only programs you trust)",
-            policy_name
-        );
-    }
-    Ok(Some((session, prog)))
-}
-
-/// A dynamically linked program needs its ELF interpreter inside the new root: say so
-/// before anything irreversible, rather than failing the exec with a bare ENOENT.
-fn check_interpreter(
-    program: &resources::Program,
-    policy: &sandbox::Policy,
-    grants: &Grants<'_>,
-) -> Result<(), Error> {
-    if !policy.has(sandbox::policy::Namespace::Mount) {
+/// Do what `args` ask: check or show a policy, or launch. Returns only on failure, or
+/// after printing what was asked for.
+pub fn run(args: Args) -> Result<(), Failure> {
+    if let Some(name) = &args.check_policy {
+        launch::check_policy(name)?;
+        println!("{name}: valid");
         return Ok(());
     }
-    let Some(interp) = program.interpreter() else {
-        return Ok(());
+    if let Some(name) = &args.show_policy {
+        return print(&launch::show_policy(name)?);
+    }
+    match launch::run(&request(args)?)? {
+        Outcome::DryRun(report) => print(&report),
+    }
+}
+
+/// Write `text` to standard output.
+fn print(text: &str) -> Result<(), Failure> {
+    std::io::Write::write_all(&mut std::io::stdout(), text.as_bytes())
+        .map_err(|e| Error::Output(e).into())
+}
+
+/// The whole command: parse `argv`, run, and print a failure as one line (with the
+/// source line it points at, if any) on standard error. Returns the exit status: 0, or
+/// the failure's (see [`Error::exit_code`]).
+pub fn main(argv: Vec<OsString>) -> i32 {
+    let failure = match parse_args(argv) {
+        Ok(None) => return 0,
+        Ok(Some(args)) => match run(args) {
+            Ok(()) => return 0,
+            Err(f) => f,
+        },
+        Err(e) => Failure::from(e),
     };
-    let covered = policy
-        .binds
-        .iter()
-        .map(|b| &b.source)
-        .chain(grants.binds.iter().map(|b| &b.source))
-        .any(|dir| interp.starts_with(dir));
-    if covered {
-        return Ok(());
-    }
-    Err(Error::Program(ResourceError::ProgramNotExecutable {
-        path: program.path.clone(),
-        reason: format!(
-            "dynamically linked (interpreter {}), which policy {} does not provide: use --policy default or devtools, or link it statically",
-            interp.display(),
-            policy.name
-        ),
-    }))
-}
-
-fn access(mode: Mode, executable: bool) -> Access {
-    match (mode, executable) {
-        (Mode::Read, false) => Access::Read,
-        (Mode::Read, true) => Access::ReadExecute,
-        (Mode::Write, _) => Access::Write,
-        (Mode::ReadWrite, false) => Access::ReadWrite,
-        (Mode::ReadWrite, true) => Access::ReadWriteExecute,
-        (Mode::Append, _) => Access::Append,
-    }
-}
-
-/// The sandbox's two steps inside the final launch step (and, for explain/learn, the
-/// notifying seccomp program installed instead of the policy's).
-struct Sandboxed(sandbox::Prepared, Option<sandbox::seccomp::BpfProgramOwned>);
-
-impl Restrictions for Sandboxed {
-    fn before_rearrange(&mut self) -> Result<(), String> {
-        self.0.enter().map_err(|e| e.to_string())
-    }
-    fn just_before_exec(&mut self) -> Result<(), nix::errno::Errno> {
-        self.0
-            .install_seccomp()
-            .map_err(nix::errno::Errno::from_raw)
-    }
-    fn just_before_exec_with_listener(&mut self) -> Result<RawFd, nix::errno::Errno> {
-        match &self.1 {
-            Some(prog) => {
-                sandbox::seccomp::install_listener(prog).map_err(nix::errno::Errno::from_raw)
-            }
-            None => Err(nix::errno::Errno::EINVAL),
-        }
-    }
-}
-
-/// The `!exec` config equivalent to the command-line form, as YAML text.
-fn command_config(args: &Args, program: &std::path::Path) -> Result<String, ResourceError> {
-    let mut grants = Vec::new();
-    for (paths, mode) in [(&args.rw, Mode::ReadWrite), (&args.ro, Mode::Read)] {
-        for p in paths {
-            let (path, is_dir) = resources::grant_path(p)?;
-            grants.push((path, is_dir, mode));
-        }
-    }
-    // The working directory is kept when it lies in a granted directory (without such a
-    // grant it is not even looked up).
-    let cwd = if grants.iter().any(|(_, is_dir, _)| *is_dir) {
-        std::env::current_dir()
-            .and_then(std::fs::canonicalize)
-            .ok()
-            .filter(|cwd| {
-                grants
-                    .iter()
-                    .any(|(p, is_dir, _)| *is_dir && cwd.starts_with(p))
-            })
-    } else {
-        None
-    };
-    let env = args
-        .env
-        .iter()
-        .map(|e| match e.split_once('=') {
-            Some((name, value)) => (name.to_owned(), Some(value.to_owned())),
-            None => (e.clone(), None),
-        })
-        .collect::<Vec<_>>();
-    Ok(render_command_config(
-        program,
-        &args.command,
-        &env,
-        &grants,
-        cwd.as_deref(),
-        args.policy.as_deref().unwrap_or("devtools"),
-        args.net,
-    ))
-}
-
-/// Render the command-line form as an `!exec` document (pure; see [`command_config`]).
-pub fn render_command_config(
-    program: &std::path::Path,
-    command: &[OsString],
-    env: &[(String, Option<String>)],
-    grants: &[(PathBuf, bool, Mode)],
-    cwd: Option<&std::path::Path>,
-    policy: &str,
-    net: bool,
-) -> String {
-    use std::fmt::Write;
-    let q = crate::yaml::quote;
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "# caprun's command-line form as a config; run it with\n#   caprun --policy {policy}{} {} THIS.yaml",
-        if net { " --net" } else { "" },
-        program.display()
-    );
-    let _ = writeln!(out, "!exec");
-    let argv: Vec<String> = command.iter().map(|a| q(&a.to_string_lossy())).collect();
-    let _ = writeln!(out, "argv: [{}]", argv.join(", "));
-    if env.is_empty() {
-        let _ = writeln!(out, "env: {{}}");
-    } else {
-        let _ = writeln!(out, "env:");
-        for (name, value) in env {
-            match value {
-                Some(v) => writeln!(out, "  {}: {}", q(name), q(v)),
-                None => writeln!(out, "  {}: !env {}", q(name), q(name)),
-            }
-            .expect("writing to a String");
-        }
-    }
-    if !grants.is_empty() {
-        let _ = writeln!(out, "paths:");
-        for (path, is_dir, mode) in grants {
-            let _ = writeln!(
-                out,
-                "  - !{} {{path: {}, mode: {}}}",
-                if *is_dir { "dir" } else { "file" },
-                q(&path.to_string_lossy()),
-                if *mode == Mode::Read {
-                    "read"
-                } else {
-                    "readwrite"
-                }
-            );
-        }
-    }
-    if let Some(cwd) = cwd {
-        let _ = writeln!(out, "cwd: {}", q(&cwd.to_string_lossy()));
-    }
-    out
-}
-
-fn read_config(path: Option<&PathBuf>) -> Result<(String, String), Error> {
-    let mut text = String::new();
-    match path {
-        Some(p) if p.as_os_str() != "-" => {
-            let file = p.display().to_string();
-            text = std::fs::read_to_string(p).map_err(|source| Error::ReadConfig {
-                file: file.clone(),
-                source,
-            })?;
-            Ok((file, text))
-        }
-        _ => {
-            std::io::stdin()
-                .read_to_string(&mut text)
-                .map_err(|source| Error::ReadConfig {
-                    file: "<stdin>".into(),
-                    source,
-                })?;
-            Ok(("<stdin>".into(), text))
-        }
-    }
+    // A closed or broken stderr must not turn status 125 into a panic.
+    let _ = std::io::Write::write_all(&mut std::io::stderr(), failure.message().as_bytes());
+    failure.exit_code()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn excerpts_put_the_caret_under_the_column() {
-        let text = "a: 1\nfile: !flie {path: x}\n";
-        assert_eq!(
-            excerpt(text, 2, 7).unwrap(),
-            "  2 | file: !flie {path: x}\n    |       ^\n"
-        );
-        assert_eq!(
-            excerpt("\tx: !y", 1, 5).unwrap(),
-            "  1 | \tx: !y\n    | \t   ^\n"
-        );
-        assert_eq!(excerpt(text, 9, 1), None);
-    }
-
-    #[test]
-    fn the_command_line_form_renders_an_exec_config() {
-        let yaml = render_command_config(
-            std::path::Path::new("/usr/bin/make"),
-            &["make".into(), "-j2".into()],
-            &[("PATH".into(), None), ("LANG".into(), Some("C".into()))],
-            &[
-                ("/w/p".into(), true, Mode::ReadWrite),
-                ("/etc/hosts".into(), false, Mode::Read),
-            ],
-            Some(std::path::Path::new("/w/p")),
-            "devtools",
-            true,
-        );
-        assert_eq!(
-            yaml,
-            "# caprun's command-line form as a config; run it with\n\
-             #   caprun --policy devtools --net /usr/bin/make THIS.yaml\n\
-             !exec\n\
-             argv: [\"make\", \"-j2\"]\n\
-             env:\n  \"PATH\": !env \"PATH\"\n  \"LANG\": \"C\"\n\
-             paths:\n  - !dir {path: \"/w/p\", mode: readwrite}\n  - !file {path: \"/etc/hosts\", mode: read}\n\
-             cwd: \"/w/p\"\n"
-        );
-        // And it is a valid !exec config with that meaning.
-        let c = crate::config::parse(&yaml).unwrap();
-        let exec = c.exec.unwrap();
-        assert_eq!(exec.argv.len(), 2);
-        assert_eq!(exec.env.len(), 2);
-        assert_eq!(exec.paths.len(), 2);
-    }
 
     fn os(words: &[&str]) -> Vec<OsString> {
         std::iter::once("caprun")

@@ -11,7 +11,6 @@ use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use nix::errno::Errno;
 
 use crate::plan::fdmap::{self, FdPlan, Op};
-use crate::sandbox::notify::Session;
 use crate::sys;
 
 /// Errors while preparing the launch (nothing irreversible has happened yet).
@@ -33,9 +32,12 @@ pub enum ExecError {
 
 /// Hooks run inside the final step, around the descriptor rearrangement.
 pub trait Restrictions {
-    /// Before the rearrangement (namespaces, mounts, Landlock, capabilities). May fail
-    /// with a message; the launch then stops with status 125.
-    fn before_rearrange(&mut self) -> Result<(), String>;
+    /// What [`before_rearrange`](Self::before_rearrange) fails with (printed as
+    /// `caprun: ERROR`).
+    type Error: std::fmt::Display;
+    /// Before the rearrangement (namespaces, mounts, Landlock, capabilities). When it
+    /// fails, the launch stops with status 125.
+    fn before_rearrange(&mut self) -> Result<(), Self::Error>;
     /// After the rearrangement, just before `execveat` (seccomp). Must not allocate.
     fn just_before_exec(&mut self) -> Result<(), Errno>;
     /// Instead of [`just_before_exec`](Self::just_before_exec) when denials go to the
@@ -44,6 +46,22 @@ pub trait Restrictions {
     fn just_before_exec_with_listener(&mut self) -> Result<RawFd, Errno> {
         Err(Errno::ENOSYS)
     }
+}
+
+/// The supervisor's work in explain/learn mode ([`Launch::supervised`]): answering the
+/// program's seccomp notifications and, when the program is gone, reporting. Called
+/// only in the supervisor's process, which may allocate.
+pub trait Supervisor {
+    /// Descriptors the supervisor must keep open (every other one is closed after the
+    /// fork).
+    fn keep_fds(&self) -> Vec<RawFd>;
+    /// Read and answer one pending notification on `listener`; messages go to `stderr`.
+    fn handle(&mut self, listener: RawFd, stderr: RawFd);
+    /// True once the supervisor killed the program for a denial (caprun then exits with
+    /// 128 + SIGSYS, the status the filter itself would have caused).
+    fn killed(&self) -> bool;
+    /// At the program's exit: the summary, or what was learned, written out.
+    fn finish(&mut self, stderr: RawFd);
 }
 
 /// A launch, ready to run.
@@ -70,7 +88,7 @@ pub struct Launch {
 /// Explain/learn mode: the supervisor's session and the channel that carries the
 /// seccomp listener from the program's process to it.
 struct Notify {
-    session: Session,
+    session: Box<dyn Supervisor>,
     // The supervisor's end.
     ours: OwnedFd,
     // The program's end: a control of the descriptor plan, at `control_regs[ctl]`.
@@ -141,7 +159,7 @@ impl Launch {
     /// close-on-exec; the program's end is a control of the descriptor plan so that it
     /// survives the rearrangement). The program's descriptors, argv and environment are
     /// the same as in exec-in-place mode.
-    pub fn supervised(mut self, session: Session) -> Result<Launch, ExecError> {
+    pub fn supervised(mut self, session: Box<dyn Supervisor>) -> Result<Launch, ExecError> {
         let (ours, theirs) = sys::seqpacket_pair().map_err(ExecError::Channel)?;
         let ctl = self.controls.len();
         self.controls.push(theirs.as_raw_fd());
@@ -160,10 +178,10 @@ impl Launch {
     ///
     /// With `pid_namespace` (the restrictions entered a new PID namespace), the process
     /// forks instead: see [`supervise`](Launch::supervise).
-    pub fn run(self, restrictions: &mut dyn Restrictions, pid_namespace: bool) -> ! {
+    pub fn run<R: Restrictions>(self, restrictions: &mut R, pid_namespace: bool) -> ! {
         let stderr = self.stderr_copy.as_ref().map_or(-1, |f| f.as_raw_fd());
-        if let Err(msg) = restrictions.before_rearrange() {
-            sys::write_all(stderr, format!("caprun: {msg}\n").as_bytes());
+        if let Err(e) = restrictions.before_rearrange() {
+            sys::write_all(stderr, format!("caprun: {e}\n").as_bytes());
             sys::exit(125);
         }
         if pid_namespace || self.notify.is_some() {
@@ -181,9 +199,9 @@ impl Launch {
     /// forks the program as PID 2 (a PID 1 ignores every signal it has no handler for, so
     /// the program must not be it), forwards signals and reaps. Without, the supervisor
     /// forks the program directly (explain/learn without a PID namespace).
-    fn supervise(
+    fn supervise<R: Restrictions>(
         mut self,
-        restrictions: &mut dyn Restrictions,
+        restrictions: &mut R,
         stderr: RawFd,
         pid_namespace: bool,
     ) -> ! {
@@ -270,7 +288,7 @@ impl Launch {
     }
 
     /// Rearrange the descriptors, apply the last restrictions and exec.
-    fn finish(self, restrictions: &mut dyn Restrictions, stderr: RawFd) -> ! {
+    fn finish<R: Restrictions>(self, restrictions: &mut R, stderr: RawFd) -> ! {
         let mut regs = self.plan.regs.clone();
         if let Err(e) = apply(&self.plan, &mut regs) {
             fail(stderr, b"caprun: rearranging descriptors: ", e, 125);
@@ -358,7 +376,7 @@ fn supervisor_loop(
     child: libc::pid_t,
     set: &sys::SigSet,
     stderr: RawFd,
-    channel: Option<(OwnedFd, Session)>,
+    channel: Option<(OwnedFd, Box<dyn Supervisor>)>,
     sigsys_hint: &[u8],
 ) -> ! {
     let (mut sock, mut session) = match channel {

@@ -17,6 +17,7 @@ pub mod cli;
 pub mod config;
 #[allow(unsafe_code)]
 pub mod exec;
+pub mod launch;
 pub mod plan;
 pub mod resources;
 pub mod sandbox;

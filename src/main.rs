@@ -25,32 +25,13 @@ static ALLOC: caprun::sys::alloc::Allocator = caprun::sys::alloc::Allocator::new
 #[cfg(not(test))]
 #[unsafe(no_mangle)]
 extern "C" fn main(argc: c_int, argv: *const *const c_char) -> c_int {
-    use std::io::Write;
     // Nothing caprun opens may land on 0-2, where its diagnostics would go.
     if caprun::sys::sanitize_stdio().is_err() {
         caprun::sys::exit(125);
     }
     // SAFETY: the C runtime passes `argc` valid NUL-terminated strings in `argv`.
     let args = unsafe { caprun::sys::c_args(argc, argv) };
-    let (status, message) = match caprun::cli::parse_args(args) {
-        Ok(None) => (0, None),
-        Ok(Some(args)) => match caprun::cli::run(args) {
-            Ok(()) => (0, None),
-            Err(f) => (
-                f.error.exit_code(),
-                Some(format!(
-                    "caprun: {}\n{}",
-                    f.error,
-                    f.excerpt.unwrap_or_default()
-                )),
-            ),
-        },
-        Err(e) => (e.exit_code(), Some(format!("caprun: {e}\n"))),
-    };
-    if let Some(message) = message {
-        // A closed or broken stderr must not turn status 125 into a panic.
-        let _ = std::io::stderr().write_all(message.as_bytes());
-    }
+    let status = caprun::cli::main(args);
     // `exit`, not a return: it flushes stdout.
     std::process::exit(status)
 }

@@ -1,0 +1,163 @@
+//! The command-line form (`caprun [--rw P]… [--ro P]… [--env E]… -- PROGRAM ARGS…`) as
+//! the `!exec` config it stands for.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+use crate::config::Mode;
+use crate::resources::{self, ResourceError};
+
+/// The command-line form of a launch: a command looked up in `PATH`, the paths it may
+/// reach and its environment.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CommandLine {
+    /// The program (looked up in `PATH` unless it contains a `/`) and its arguments.
+    pub argv: Vec<OsString>,
+    /// Paths granted read-write at their own path (`--rw`).
+    pub rw: Vec<PathBuf>,
+    /// Paths granted read-only at their own path (`--ro`).
+    pub ro: Vec<PathBuf>,
+    /// `NAME=VALUE`, or `NAME` to copy caprun's own (`--env`).
+    pub env: Vec<String>,
+}
+
+/// The `!exec` config equivalent to `command` run as `program` under `policy`, as YAML
+/// text.
+pub(super) fn config(
+    command: &CommandLine,
+    program: &Path,
+    policy: &str,
+    net: bool,
+) -> Result<String, ResourceError> {
+    let mut grants = Vec::new();
+    for (paths, mode) in [(&command.rw, Mode::ReadWrite), (&command.ro, Mode::Read)] {
+        for p in paths {
+            let (path, is_dir) = resources::grant_path(p)?;
+            grants.push((path, is_dir, mode));
+        }
+    }
+    // The working directory is kept when it lies in a granted directory (without such a
+    // grant it is not even looked up).
+    let cwd = if grants.iter().any(|(_, is_dir, _)| *is_dir) {
+        std::env::current_dir()
+            .and_then(std::fs::canonicalize)
+            .ok()
+            .filter(|cwd| {
+                grants
+                    .iter()
+                    .any(|(p, is_dir, _)| *is_dir && cwd.starts_with(p))
+            })
+    } else {
+        None
+    };
+    let env = command
+        .env
+        .iter()
+        .map(|e| match e.split_once('=') {
+            Some((name, value)) => (name.to_owned(), Some(value.to_owned())),
+            None => (e.clone(), None),
+        })
+        .collect::<Vec<_>>();
+    Ok(render_command_config(
+        program,
+        &command.argv,
+        &env,
+        &grants,
+        cwd.as_deref(),
+        policy,
+        net,
+    ))
+}
+
+/// Render the command-line form as an `!exec` document (pure; see [`config`]).
+fn render_command_config(
+    program: &Path,
+    command: &[OsString],
+    env: &[(String, Option<String>)],
+    grants: &[(PathBuf, bool, Mode)],
+    cwd: Option<&Path>,
+    policy: &str,
+    net: bool,
+) -> String {
+    use std::fmt::Write;
+    let q = crate::yaml::quote;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# caprun's command-line form as a config; run it with\n#   caprun --policy {policy}{} {} THIS.yaml",
+        if net { " --net" } else { "" },
+        program.display()
+    );
+    let _ = writeln!(out, "!exec");
+    let argv: Vec<String> = command.iter().map(|a| q(&a.to_string_lossy())).collect();
+    let _ = writeln!(out, "argv: [{}]", argv.join(", "));
+    if env.is_empty() {
+        let _ = writeln!(out, "env: {{}}");
+    } else {
+        let _ = writeln!(out, "env:");
+        for (name, value) in env {
+            match value {
+                Some(v) => writeln!(out, "  {}: {}", q(name), q(v)),
+                None => writeln!(out, "  {}: !env {}", q(name), q(name)),
+            }
+            .expect("writing to a String");
+        }
+    }
+    if !grants.is_empty() {
+        let _ = writeln!(out, "paths:");
+        for (path, is_dir, mode) in grants {
+            let _ = writeln!(
+                out,
+                "  - !{} {{path: {}, mode: {}}}",
+                if *is_dir { "dir" } else { "file" },
+                q(&path.to_string_lossy()),
+                if *mode == Mode::Read {
+                    "read"
+                } else {
+                    "readwrite"
+                }
+            );
+        }
+    }
+    if let Some(cwd) = cwd {
+        let _ = writeln!(out, "cwd: {}", q(&cwd.to_string_lossy()));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_form_renders_an_exec_config() {
+        let yaml = render_command_config(
+            Path::new("/usr/bin/make"),
+            &["make".into(), "-j2".into()],
+            &[("PATH".into(), None), ("LANG".into(), Some("C".into()))],
+            &[
+                ("/w/p".into(), true, Mode::ReadWrite),
+                ("/etc/hosts".into(), false, Mode::Read),
+            ],
+            Some(Path::new("/w/p")),
+            "devtools",
+            true,
+        );
+        assert_eq!(
+            yaml,
+            "# caprun's command-line form as a config; run it with\n\
+             #   caprun --policy devtools --net /usr/bin/make THIS.yaml\n\
+             !exec\n\
+             argv: [\"make\", \"-j2\"]\n\
+             env:\n  \"PATH\": !env \"PATH\"\n  \"LANG\": \"C\"\n\
+             paths:\n  - !dir {path: \"/w/p\", mode: readwrite}\n  - !file {path: \"/etc/hosts\", mode: read}\n\
+             cwd: \"/w/p\"\n"
+        );
+        // And it is a valid !exec config with that meaning.
+        let c = crate::config::parse(&yaml).unwrap();
+        let exec = c.exec.unwrap();
+        assert_eq!(exec.argv.len(), 2);
+        assert_eq!(exec.env.len(), 2);
+        assert_eq!(exec.paths.len(), 2);
+    }
+}

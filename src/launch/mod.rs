@@ -1,0 +1,304 @@
+//! `launch`: one launch, from a plain [`Request`] to the program running in its sandbox.
+//!
+//! [`run`] drives the pipeline: it loads the policy, reads the config (or writes the one
+//! the command-line form stands for), checks the inherited descriptors, opens the
+//! program and every resource, plans the launch, and then either reports it (dry run) or
+//! derives the sandbox's grants, prepares the sandbox (and, for explain/learn, the
+//! supervisor's session) and hands over to the final step, [`crate::exec`]. Nothing
+//! irreversible happens before that hand-over; a failure before it is a [`Failure`] with
+//! the position in the config or policy it comes from.
+//!
+//! [`check_policy`] and [`show_policy`] are the two policy tools of the command line.
+
+mod command;
+mod error;
+mod grants;
+mod supervision;
+
+pub use command::CommandLine;
+pub use error::{excerpt, Error, Failure};
+pub use supervision::{Notify, NotifyError};
+
+use std::io::Read;
+use std::os::fd::RawFd;
+use std::path::{Path, PathBuf};
+
+use crate::exec::{Launch, Restrictions};
+use crate::plan;
+use crate::resources::{self, Description};
+use crate::sandbox::{self, Identity, SandboxError};
+
+/// What to launch, and how: plain data (see [`run`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    /// The policy: a built-in name or a policy file; `None`: `default`, or `devtools`
+    /// for [`Target::Command`].
+    pub policy: Option<String>,
+    /// Let the program use the host's network (`--net`).
+    pub net: bool,
+    /// The ids the program runs as inside its user namespace (root only); `None`: the
+    /// caller's.
+    pub identity: Option<Identity>,
+    /// The program and its config.
+    pub target: Target,
+    /// Open and plan everything, run nothing: [`run`] returns [`Outcome::DryRun`].
+    pub dry_run: bool,
+    /// What happens to the calls the policy denies.
+    pub notify: Notify,
+}
+
+impl Request {
+    /// A launch of `program` with `config` under the default policy, with every option
+    /// off.
+    pub fn new(program: impl Into<PathBuf>, config: ConfigSource) -> Request {
+        Request {
+            policy: None,
+            net: false,
+            identity: None,
+            target: Target::Program {
+                path: program.into(),
+                config,
+            },
+            dry_run: false,
+            notify: Notify::Off,
+        }
+    }
+
+    /// The policy as named, defaults applied.
+    pub fn policy_name(&self) -> &str {
+        match (&self.policy, &self.target) {
+            (Some(p), _) => p,
+            (None, Target::Command(_)) => "devtools",
+            (None, Target::Program { .. }) => "default",
+        }
+    }
+}
+
+/// The program a [`Request`] launches, and where its config comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// PROGRAM with a config: argdata, or an `!exec` document.
+    Program {
+        /// The program's path (not looked up in `PATH`).
+        path: PathBuf,
+        /// Its config.
+        config: ConfigSource,
+    },
+    /// The command-line form: its config is written from the command line.
+    Command(CommandLine),
+}
+
+/// Where a config is read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigSource {
+    /// Standard input (named `<stdin>` in messages).
+    Stdin,
+    /// A file.
+    File(PathBuf),
+    /// Text at hand, named `name` in messages.
+    Text {
+        /// The name messages use.
+        name: String,
+        /// The YAML.
+        text: String,
+    },
+}
+
+/// What a [`run`] that returns did. (A launch does not return: the process becomes the
+/// program, or exits with the status of a failure in the final step.)
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// A dry run: the launch as YAML, for the caller to print.
+    DryRun(String),
+}
+
+/// Carry out `request`: returns only after a dry run, or on a failure before the final
+/// step (see the module documentation).
+pub fn run(request: &Request) -> Result<Outcome, Failure> {
+    let mut config_text = None;
+    run_with(request, &mut config_text).map_err(|e| Failure::new(e, config_text.as_deref()))
+}
+
+fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, Error> {
+    if req.identity.is_some() && crate::sys::ids::geteuid() != 0 {
+        return Err(Error::Usage(
+            "--uid and --gid choose the identity of a program started by root; caprun is not running as root".into(),
+        ));
+    }
+    let policy_name = req.policy_name();
+    let mut policy = sandbox::load(policy_name)?;
+    if req.net {
+        policy.allow_network();
+    }
+    let (program_path, file, text) = match &req.target {
+        Target::Command(command) => {
+            let Some(name) = command.argv.first() else {
+                return Err(Error::Usage("the command is empty".into()));
+            };
+            let program = resources::find_program(name).map_err(Error::Program)?;
+            let text =
+                command::config(command, &program, policy_name, req.net).map_err(Error::Program)?;
+            (program, "<command line>".to_owned(), text)
+        }
+        Target::Program { path, config } => {
+            let (file, text) = read_config(config)?;
+            (path.clone(), file, text)
+        }
+    };
+    let config = crate::config::parse(&text).map_err(|source| Error::Config {
+        file: file.clone(),
+        source,
+    });
+    *config_text = Some(text);
+    let config = config?;
+    let res_err = |source| Error::Resource {
+        file: file.clone(),
+        source,
+    };
+    // Inherited descriptors are checked before caprun opens anything of its own.
+    resources::check_inherited(&config).map_err(res_err)?;
+    let program = resources::open_program(&program_path).map_err(Error::Program)?;
+    let mut opened = resources::open_all(&config, &program).map_err(res_err)?;
+    let plan = match &config.exec {
+        None => plan::build(&config, &program.name),
+        Some(exec) => plan::build_exec(
+            &config,
+            exec,
+            &|id| {
+                opened.items[id]
+                    .host_path()
+                    .map(Path::to_owned)
+                    .unwrap_or_default()
+            },
+            &|name| std::env::var(name).ok(),
+        )
+        .map_err(|source| Error::Plan {
+            file: file.clone(),
+            source,
+        })?,
+    };
+
+    if req.dry_run {
+        let report = if matches!(req.target, Target::Command(_)) {
+            // The equivalent config, ready to commit (everything in it was checked).
+            config_text.clone().unwrap_or_default()
+        } else {
+            let descriptions: Vec<Description> =
+                opened.items.iter().map(|o| o.description.clone()).collect();
+            plan::render_dry_run(&plan, &program_path.to_string_lossy(), &descriptions)
+        };
+        return Ok(Outcome::DryRun(report));
+    }
+
+    let table: Vec<RawFd> = plan
+        .table
+        .iter()
+        .map(|&id| opened.raw_fd(id, &program))
+        .collect();
+    let truncate: Vec<RawFd> = plan
+        .table
+        .iter()
+        .enumerate()
+        .filter(|(_, &id)| opened.items[id].truncate)
+        .map(|(slot, _)| slot as RawFd)
+        .collect();
+    let mut grants = grants::grants(&opened, &plan, &program);
+    grants.run_as = req.identity;
+    grants::check_interpreter(&program, &policy, &grants).map_err(Error::Program)?;
+    let prepared = sandbox::prepare(&policy, &grants)?;
+    drop(grants);
+    // A best-effort policy runs with what the kernel can enforce, and says what it cannot.
+    for note in &prepared.report().notes {
+        eprintln!("caprun: warning: policy {}: {note}", policy.name);
+    }
+    let pid_namespace = prepared.needs_fork();
+    let label = program_path.display().to_string();
+    // Explain/learn: the notifying program and the supervisor's session (nothing of this
+    // is computed, created or forked otherwise).
+    let notify = supervision::setup(&req.notify, policy_name, &policy, &label)?;
+    let launch = Launch::new(
+        program.fd,
+        &label,
+        &table,
+        plan.argdata.is_some().then_some(&plan.argdata_bytes[..]),
+        truncate,
+        plan.argv.clone(),
+        plan.env.clone(),
+    )?;
+    let (launch, listener_program) = match notify {
+        Some((session, prog)) => (launch.supervised(Box::new(session))?, Some(prog)),
+        None => (launch, None),
+    };
+    // Past this point a failure is reported by the exec step itself.
+    opened.commit();
+    launch.run(&mut Sandboxed(prepared, listener_program), pid_namespace)
+}
+
+/// `--check-policy`: load `name` (a built-in or a file: extends, groups, names,
+/// conditions) and compile its filter.
+pub fn check_policy(name: &str) -> Result<(), Failure> {
+    let check = || -> Result<(), Error> {
+        let policy = sandbox::load(name)?;
+        if let Some(sp) = &policy.seccomp {
+            sandbox::seccomp::compile(sp).map_err(SandboxError::from)?;
+        }
+        Ok(())
+    };
+    check().map_err(|e| Failure::new(e, None))
+}
+
+/// `--show-policy`: the effective policy `name` as YAML (extends resolved, groups
+/// expanded).
+pub fn show_policy(name: &str) -> Result<String, Failure> {
+    let policy = sandbox::load(name).map_err(|e| Failure::new(e.into(), None))?;
+    Ok(sandbox::notify::render_policy(&policy))
+}
+
+/// The config's name in messages, and its text.
+fn read_config(source: &ConfigSource) -> Result<(String, String), Error> {
+    match source {
+        ConfigSource::File(p) => {
+            let file = p.display().to_string();
+            let text = std::fs::read_to_string(p).map_err(|source| Error::ReadConfig {
+                file: file.clone(),
+                source,
+            })?;
+            Ok((file, text))
+        }
+        ConfigSource::Stdin => {
+            let mut text = String::new();
+            std::io::stdin()
+                .read_to_string(&mut text)
+                .map_err(|source| Error::ReadConfig {
+                    file: "<stdin>".into(),
+                    source,
+                })?;
+            Ok(("<stdin>".into(), text))
+        }
+        ConfigSource::Text { name, text } => Ok((name.clone(), text.clone())),
+    }
+}
+
+/// The sandbox's two steps inside the final launch step (and, for explain/learn, the
+/// notifying seccomp program installed instead of the policy's).
+struct Sandboxed(sandbox::Prepared, Option<sandbox::seccomp::BpfProgramOwned>);
+
+impl Restrictions for Sandboxed {
+    type Error = SandboxError;
+    fn before_rearrange(&mut self) -> Result<(), SandboxError> {
+        self.0.enter()
+    }
+    fn just_before_exec(&mut self) -> Result<(), nix::errno::Errno> {
+        self.0
+            .install_seccomp()
+            .map_err(nix::errno::Errno::from_raw)
+    }
+    fn just_before_exec_with_listener(&mut self) -> Result<RawFd, nix::errno::Errno> {
+        match &self.1 {
+            Some(prog) => {
+                sandbox::seccomp::install_listener(prog).map_err(nix::errno::Errno::from_raw)
+            }
+            None => Err(nix::errno::Errno::EINVAL),
+        }
+    }
+}

@@ -1,0 +1,126 @@
+//! `--explain-denials` and `--learn`: the supervisor's session and the seccomp program
+//! that routes the policy's denials to it.
+
+use std::os::fd::RawFd;
+use std::path::PathBuf;
+
+use crate::exec::Supervisor;
+use crate::sandbox::notify::{Mode, Session};
+use crate::sandbox::seccomp::{self, BpfProgramOwned, Denials, SeccompError};
+use crate::sandbox::{self, Policy};
+
+/// What happens to the calls the policy denies.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Notify {
+    /// The filter answers them itself (no supervisor).
+    #[default]
+    Off,
+    /// `--explain-denials`: the supervisor answers with the policy's action and names
+    /// each distinct denial.
+    Explain,
+    /// `--learn OUT`: the supervisor lets them run and writes to OUT a policy that
+    /// allows them.
+    Learn(PathBuf),
+}
+
+/// Why `--explain-denials` or `--learn` cannot be used as asked.
+#[derive(Debug, thiserror::Error)]
+pub enum NotifyError {
+    /// The policy has no seccomp filter.
+    #[error("policy {policy} has no seccomp filter: nothing to explain or learn")]
+    NoFilter {
+        /// The policy as named.
+        policy: String,
+    },
+    /// The listener hand-over needs a call the policy does not allow.
+    #[error("policy {policy}: --explain-denials and --learn need `{call}` in the allow list")]
+    NeedsCall {
+        /// The policy as named.
+        policy: String,
+        /// The call.
+        call: &'static str,
+    },
+    /// The notifying program cannot be compiled.
+    #[error("{0}")]
+    Compile(#[from] SeccompError),
+    /// The file to learn into cannot be created.
+    #[error("--learn {}: {source}", path.display())]
+    Learn {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// For `notify`: the session and the notifying program (`None` when it is off).
+pub(super) fn setup(
+    notify: &Notify,
+    policy_name: &str,
+    policy: &Policy,
+    label: &str,
+) -> Result<Option<(Session, BpfProgramOwned)>, NotifyError> {
+    let mode = match notify {
+        Notify::Off => return Ok(None),
+        Notify::Explain => Mode::Explain,
+        Notify::Learn(_) => Mode::Learn,
+    };
+    let Some(sp) = &policy.seccomp else {
+        return Err(NotifyError::NoFilter {
+            policy: policy_name.to_string(),
+        });
+    };
+    // The program's process hands the listener over with sendmsg after installing the
+    // filter: that call must not itself wait for the supervisor.
+    for call in ["sendmsg", "execveat"] {
+        if !sp.allow.contains(call) {
+            return Err(NotifyError::NeedsCall {
+                policy: policy_name.to_string(),
+                call,
+            });
+        }
+    }
+    // The same filter `prepare` compiles, with denials routed to the supervisor.
+    let mut sp = sp.clone();
+    if policy.network {
+        sandbox::allow_inet_sockets(&mut sp);
+    }
+    let sp = &sp;
+    let prog = seccomp::compile_with(sp, Denials::Notify)?;
+    let mut session = Session::new(mode, policy_name, sp, label);
+    if let Notify::Learn(out) = notify {
+        // Opened now: the supervisor runs inside the sandbox's file system view.
+        let file = std::fs::File::create(out).map_err(|source| NotifyError::Learn {
+            path: out.clone(),
+            source,
+        })?;
+        let extends = if sandbox::policy::builtin_text(policy_name).is_some() {
+            policy_name.to_string()
+        } else {
+            std::fs::canonicalize(policy_name)
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|_| policy_name.to_string())
+        };
+        session.learn_into(file.into(), &out.display().to_string(), &extends);
+        eprintln!(
+            "caprun: LEARNING MODE: this is NOT a sandbox for system calls: every call outside policy {} is allowed and recorded (run only programs you trust)",
+            policy_name
+        );
+    }
+    Ok(Some((session, prog)))
+}
+
+impl Supervisor for Session {
+    fn keep_fds(&self) -> Vec<RawFd> {
+        Session::keep_fds(self)
+    }
+    fn handle(&mut self, listener: RawFd, stderr: RawFd) {
+        Session::handle(self, listener, stderr)
+    }
+    fn killed(&self) -> bool {
+        Session::killed(self)
+    }
+    fn finish(&mut self, stderr: RawFd) {
+        Session::finish(self, stderr)
+    }
+}
