@@ -302,3 +302,42 @@ impl Restrictions for Sandboxed {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(name: &str, text: &str) -> ConfigSource {
+        ConfigSource::Text {
+            name: name.into(),
+            text: text.into(),
+        }
+    }
+
+    /// A launch needs no command line: a dry run in-process, and a failure with its
+    /// excerpt.
+    #[test]
+    fn a_request_is_plain_data() {
+        let me = std::env::current_exe().unwrap();
+        let mut req = Request::new(&me, text("t.yaml", "out: !fd stdout\n"));
+        req.policy = Some("none".into());
+        req.dry_run = true;
+        let Outcome::DryRun(report) = run(&req).unwrap();
+        assert!(
+            report.contains("descriptors:\n  0: {kind: inherited, fd: 1}\n"),
+            "{report}"
+        );
+        assert!(report.ends_with("argdata: out: !fd 0\n"), "{report}");
+
+        req.target = Target::Program {
+            path: me,
+            config: text("bad.yaml", "a: !flie x\n"),
+        };
+        let f = run(&req).unwrap_err();
+        assert_eq!(f.exit_code(), 125);
+        assert_eq!(
+            f.message(),
+            "caprun: bad.yaml:1:4: unknown tag !flie (did you mean !file?)\n  1 | a: !flie x\n    |    ^\n"
+        );
+    }
+}
