@@ -16,16 +16,8 @@ pub use exec::{EnvEntry, Exec};
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
+pub use crate::yaml::Pos;
 use crate::yaml::{self, Style, Tag, YNode, YValue, YamlError, CLOUDABI_HANDLE, YAML_HANDLE};
-
-/// A position in the config source: 1-based line and column.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Pos {
-    /// 1-based line.
-    pub line: usize,
-    /// 1-based column.
-    pub col: usize,
-}
 
 /// A node of the config tree.
 #[derive(Debug, Clone, PartialEq)]

@@ -11,7 +11,14 @@ use std::collections::HashMap;
 
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle, ScanError};
 
-use crate::config::Pos;
+/// A position in a YAML source (a config or a policy): 1-based line and column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Pos {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub col: usize,
+}
 
 /// The expanded handle of `!!` tags (the YAML core schema namespace).
 pub const YAML_HANDLE: &str = "tag:yaml.org,2002:";

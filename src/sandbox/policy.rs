@@ -14,8 +14,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use crate::config::Pos;
-use crate::yaml::{self, YNode, YValue};
+use crate::yaml::{self, Pos, YNode, YValue};
 
 use super::{builtin_policies, syscalls};
 
