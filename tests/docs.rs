@@ -60,7 +60,7 @@ fn every_documented_option_exists() {
 #[test]
 fn every_builtin_policy_is_in_the_manual() {
     let page = man("caprun-policy.5");
-    for name in caprun::sandbox::policy::builtin_names() {
+    for name in caprun::sandbox::builtins::names() {
         assert!(
             page.contains(&format!(".It Cm {name}\n")),
             "caprun-policy(5) lacks the built-in policy {name}"

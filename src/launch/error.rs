@@ -5,7 +5,7 @@ use crate::config::ConfigError;
 use crate::exec::ExecError;
 use crate::plan::PlanError;
 use crate::resources::ResourceError;
-use crate::sandbox::{policy, PolicyError, SandboxError};
+use crate::sandbox::{builtins, PolicyError, SandboxError};
 
 use super::supervision::NotifyError;
 
@@ -109,7 +109,7 @@ impl Failure {
         let excerpt = error.position().and_then(|(line, col)| {
             let text = match &error {
                 Error::Policy(e) => match e.file.strip_prefix("builtin:") {
-                    Some(name) => policy::builtin_text(name).map(str::to_owned),
+                    Some(name) => builtins::text(name).map(str::to_owned),
                     None => std::fs::read_to_string(&e.file).ok(),
                 },
                 _ => config_text.map(str::to_owned),

@@ -251,7 +251,7 @@ pub fn check_policy(name: &str) -> Result<(), Failure> {
 /// expanded).
 pub fn show_policy(name: &str) -> Result<String, Failure> {
     let policy = sandbox::load(name).map_err(|e| Failure::new(e.into(), None))?;
-    Ok(sandbox::notify::render_policy(&policy))
+    Ok(sandbox::policy::render_policy(&policy))
 }
 
 /// The config's name in messages, and its text.

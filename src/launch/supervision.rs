@@ -94,7 +94,7 @@ pub(super) fn setup(
             path: out.clone(),
             source,
         })?;
-        let extends = if sandbox::policy::builtin_text(policy_name).is_some() {
+        let extends = if sandbox::builtins::text(policy_name).is_some() {
             policy_name.to_string()
         } else {
             std::fs::canonicalize(policy_name)

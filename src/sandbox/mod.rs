@@ -20,11 +20,7 @@
 //! A host missing a feature the policy needs is an error naming the feature and a policy
 //! that would run; nothing is downgraded silently.
 
-// Generated from policies/*.yaml (see its header); checked by `builtin_policies_gen`.
-#[rustfmt::skip]
-mod builtin_policies;
-#[cfg(test)]
-mod builtin_policies_gen;
+pub mod builtins;
 pub mod caps;
 pub mod landlock_rules;
 pub mod namespaces;
@@ -225,9 +221,9 @@ pub fn prepare(policy: &Policy, grants: &Grants<'_>) -> Result<Prepared, Sandbox
             if policy.network {
                 let mut sp = sp.clone();
                 allow_inet_sockets(&mut sp);
-                Some(seccomp::compile(&sp)?)
+                Some(seccomp_program(&sp)?)
             } else {
-                Some(seccomp::compile(sp)?)
+                Some(seccomp_program(sp)?)
             }
         }
         None => None,
@@ -399,6 +395,15 @@ pub fn prepare(policy: &Policy, grants: &Grants<'_>) -> Result<Prepared, Sandbox
         cwd,
         report,
     })
+}
+
+/// The seccomp program of `sp`: the one compiled ahead when `sp` is a built-in policy's
+/// (see [`builtins::precompiled`]), else compiled now.
+fn seccomp_program(sp: &policy::SeccompPolicy) -> Result<seccompiler::BpfProgram, SandboxError> {
+    match builtins::precompiled(sp) {
+        Some(program) => Ok(program.to_vec()),
+        None => Ok(seccomp::compile(sp)?),
+    }
 }
 
 fn path_cstring(p: &Path) -> Result<CString, SandboxError> {

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use nix::errno::Errno;
 
-use super::policy::{Namespace, Policy};
+use super::policy::{rlimit_resource, Namespace, Policy};
 use crate::sys::{fs, ids, mount};
 
 /// A failed step of [`NamespacePlan::enter`] or of the plan.
@@ -52,29 +52,6 @@ fn sys_err(step: &'static str, path: &CStr, errno: Errno) -> NamespaceError {
 
 fn cstr(p: &Path) -> Result<CString, NamespaceError> {
     CString::new(p.as_os_str().as_bytes()).map_err(|_| NamespaceError::Nul(p.to_path_buf()))
-}
-
-/// The `RLIMIT_*` resource for a policy name.
-pub fn rlimit_resource(name: &str) -> Option<ids::RlimitResource> {
-    Some(match name {
-        "as" => libc::RLIMIT_AS,
-        "core" => libc::RLIMIT_CORE,
-        "cpu" => libc::RLIMIT_CPU,
-        "data" => libc::RLIMIT_DATA,
-        "fsize" => libc::RLIMIT_FSIZE,
-        "locks" => libc::RLIMIT_LOCKS,
-        "memlock" => libc::RLIMIT_MEMLOCK,
-        "msgqueue" => libc::RLIMIT_MSGQUEUE,
-        "nice" => libc::RLIMIT_NICE,
-        "nofile" => libc::RLIMIT_NOFILE,
-        "nproc" => libc::RLIMIT_NPROC,
-        "rss" => libc::RLIMIT_RSS,
-        "rtprio" => libc::RLIMIT_RTPRIO,
-        "rttime" => libc::RLIMIT_RTTIME,
-        "sigpending" => libc::RLIMIT_SIGPENDING,
-        "stack" => libc::RLIMIT_STACK,
-        _ => return None,
-    })
 }
 
 /// The ids the program runs as inside the user namespace. A caller that is not root maps

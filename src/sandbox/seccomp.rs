@@ -49,7 +49,7 @@ pub use seccompiler::sock_filter;
 /// A compiled program (seccompiler's `BpfProgram`: a `Vec<sock_filter>`).
 pub type BpfProgramOwned = BpfProgram;
 
-use super::policy::{Action, ArgCondition, CmpOp, SeccompPolicy};
+use super::policy::model::{Action, ArgCondition, CmpOp, SeccompPolicy};
 use super::syscalls;
 use crate::sys::{caps as sys_caps, seccomp as sys_seccomp};
 
@@ -217,9 +217,9 @@ impl Backwards {
 }
 
 /// A built-in policy's seccomp program, compiled ahead with the inputs it was compiled
-/// from (`src/sandbox/builtin_policies.rs`, generated and checked by
-/// `builtin_policies_gen`): [`compile`] returns its program when given exactly these
-/// inputs, which is what every launch under an unmodified built-in policy asks for.
+/// from (the generated tables of [`builtins`](super::builtins), which returns its
+/// program for exactly these inputs: what every launch under an unmodified built-in
+/// policy asks for).
 #[derive(Debug)]
 pub struct Precompiled {
     /// [`SeccompPolicy::default_action`].
@@ -237,7 +237,7 @@ pub struct Precompiled {
 impl Precompiled {
     /// `sp` has exactly the inputs of this program (its `groups`, which the compiler does
     /// not read, aside).
-    fn matches(&self, sp: &SeccompPolicy) -> bool {
+    pub fn matches(&self, sp: &SeccompPolicy) -> bool {
         sp.default_action == self.default_action
             // A built-in's list is the very same slice: no names to compare.
             && (sp.allow.is_static(self.allow)
@@ -266,30 +266,17 @@ impl Precompiled {
     }
 }
 
-/// Compile the seccomp part of a policy for x86_64 (see the module documentation). The
-/// programs of the built-in policies are compiled ahead ([`Precompiled`]): for an
-/// unmodified built-in this returns that program (the same output, without the ≈ 0.1 M
-/// instructions of compiling it).
+/// Compile the seccomp part of a policy for x86_64 (see the module documentation). A
+/// pure function of `sp`: the built-in policies' programs are compiled ahead, and a
+/// caller that may hold one asks [`builtins::precompiled`](super::builtins::precompiled)
+/// first (the same output, without the ≈ 0.1 M instructions of compiling it).
 pub fn compile(sp: &SeccompPolicy) -> Result<BpfProgram, SeccompError> {
     compile_with(sp, Denials::Policy)
 }
 
 /// [`compile`], choosing what denials return.
 pub fn compile_with(sp: &SeccompPolicy, denials: Denials) -> Result<BpfProgram, SeccompError> {
-    if denials == Denials::Policy {
-        if let Some(p) = super::builtin_policies::PRECOMPILED
-            .iter()
-            .find(|p| p.matches(sp))
-        {
-            return Ok(p.program.to_vec());
-        }
-    }
     compile_inner(sp, denials, u8::MAX)
-}
-
-/// [`compile`] without the programs compiled ahead (what generates them, and checks them).
-pub fn compile_uncached(sp: &SeccompPolicy) -> Result<BpfProgram, SeccompError> {
-    compile_inner(sp, Denials::Policy, u8::MAX)
 }
 
 fn compile_inner(
@@ -560,8 +547,8 @@ pub fn evaluate(prog: &[sock_filter], nr: i64, args: [u64; 6]) -> Option<Evaluat
 #[cfg(test)]
 #[allow(unsafe_code)]
 mod tests {
-    use super::super::policy;
     use super::super::testutil::{in_child, FIONREAD, TIOCLINUX, TIOCSTI};
+    use super::super::{builtins, policy};
     use super::*;
     use proptest::prelude::*;
 
@@ -577,45 +564,8 @@ mod tests {
     }
 
     #[test]
-    fn precompiled_programs_are_the_compilers_and_only_for_their_inputs() {
-        use super::super::builtin_policies::PRECOMPILED;
-        let looked_up = |sp: &SeccompPolicy| PRECOMPILED.iter().any(|pc| pc.matches(sp));
-        for name in policy::builtin_names() {
-            let p = policy::load(name).unwrap();
-            let Some(sp) = &p.seccomp else { continue };
-            assert!(looked_up(sp), "{name} has no program compiled ahead");
-            assert_eq!(
-                compile(sp).unwrap(),
-                compile_uncached(sp).unwrap(),
-                "{name}"
-            );
-            // Changed inputs are compiled, not looked up: `--net`, one call fewer, another
-            // default action; the notifying program is always compiled.
-            let mut inet = sp.clone();
-            super::super::allow_inet_sockets(&mut inet);
-            let mut fewer = sp.clone();
-            let first = fewer.allow.iter().next().unwrap();
-            fewer.allow.remove(first);
-            let mut kill = sp.clone();
-            kill.default_action = Action::Kill;
-            for changed in [&inet, &fewer, &kill] {
-                assert!(!looked_up(changed), "{name}");
-                assert_eq!(
-                    compile(changed).unwrap(),
-                    compile_uncached(changed).unwrap()
-                );
-                assert_ne!(compile(changed).unwrap(), compile(sp).unwrap(), "{name}");
-            }
-            assert_eq!(
-                compile_with(sp, Denials::Notify).unwrap(),
-                compile_inner(sp, Denials::Notify, u8::MAX).unwrap()
-            );
-        }
-    }
-
-    #[test]
     fn builtins_compile_small() {
-        for name in policy::builtin_names() {
+        for name in builtins::names() {
             if let Some(prog) = builtin(name) {
                 eprintln!("{name}: {} instructions", prog.len());
                 assert!(prog.len() < MAX_INSTRUCTIONS);
@@ -811,7 +761,7 @@ mod tests {
     }
 
     fn policies() -> Vec<(String, SeccompPolicy)> {
-        let mut v: Vec<(String, SeccompPolicy)> = policy::builtin_names()
+        let mut v: Vec<(String, SeccompPolicy)> = builtins::names()
             .iter()
             .filter_map(|n| Some((n.to_string(), policy::load(n).unwrap().seccomp?)))
             .collect();

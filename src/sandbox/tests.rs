@@ -284,7 +284,7 @@ fn none_enforces_nothing() {
 
 #[test]
 fn builtins_load() {
-    for name in policy::builtin_names() {
+    for name in builtins::names() {
         let p = load(name).unwrap();
         assert_eq!(&p.name, name);
     }

@@ -1,35 +1,22 @@
-//! `policy`: sandbox policies (YAML) → a resolved [`Policy`] (`extends:` merged, syscall
-//! groups expanded, names checked against the x86_64 system call table).
-//!
-//! The format is documented in caprun-policy(5) (`man/caprun-policy.5`). [`load`] looks a
-//! name up among the built-in policies first, else reads a file. Every error carries
+//! The policy parser: YAML → a resolved [`Policy`] (`extends:` merged, syscall groups
+//! expanded, names checked against the x86_64 system call table). Every error carries
 //! `FILE:LINE:COL`.
 //!
-//! The built-in policies' YAML (`policies/*.yaml`) is the source of truth, but it is not
-//! parsed at run time: `super::builtin_policies` (generated from it with this parser,
-//! checked in, and checked by a test to be up to date) constructs each resolved policy
-//! directly, and also serves as the base of a policy file that `extends:` a built-in.
-//! [`parse_builtin`] still parses the YAML.
+//! [`load`] takes a built-in name from [`builtins`] (constructed, not parsed) and reads
+//! any other name as a file; a file's `extends:` of a built-in gets the constructed one
+//! too. [`parse_builtin`] parses a built-in's YAML instead (what generates the
+//! constructors).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+use crate::sandbox::{builtins, syscalls};
 use crate::yaml::{self, Pos, YNode, YValue};
 
-use super::{builtin_policies, syscalls};
-
-/// The built-in policies: `(name, YAML text)`. After changing one of these files,
-/// regenerate `src/sandbox/builtin_policies.rs` (see its header).
-const BUILTINS: &[(&str, &str)] = &[
-    ("strict", include_str!("../../policies/strict.yaml")),
-    ("default", include_str!("../../policies/default.yaml")),
-    (
-        "unprivileged",
-        include_str!("../../policies/unprivileged.yaml"),
-    ),
-    ("none", include_str!("../../policies/none.yaml")),
-    ("devtools", include_str!("../../policies/devtools.yaml")),
-];
+use super::model::{
+    errno_by_name, rlimit_resource, Action, ArgCondition, Bind, CapsMode, CmpOp, LandlockMode,
+    Names, Namespace, Policy, SeccompPolicy, Symlink, SyscallRule, DEVICES,
+};
 
 /// How deep `extends:` chains may go (also stops cycles).
 const MAX_EXTENDS_DEPTH: usize = 8;
@@ -46,441 +33,47 @@ pub struct PolicyError {
     pub message: String,
 }
 
-/// A namespace a policy can ask for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Namespace {
-    /// `CLONE_NEWUSER`.
-    User,
-    /// `CLONE_NEWNS`: a fresh empty root is built.
-    Mount,
-    /// `CLONE_NEWNET`.
-    Network,
-    /// `CLONE_NEWIPC`.
-    Ipc,
-    /// `CLONE_NEWUTS` (the policy's hostname is set there).
-    Uts,
-    /// `CLONE_NEWCGROUP`.
-    Cgroup,
-    /// `CLONE_NEWPID`: takes effect for the next child, so the launcher must fork.
-    Pid,
-}
-
-impl Namespace {
-    /// The `clone(2)`/`unshare(2)` flag.
-    pub fn clone_flag(self) -> libc::c_int {
-        match self {
-            Namespace::User => libc::CLONE_NEWUSER,
-            Namespace::Mount => libc::CLONE_NEWNS,
-            Namespace::Network => libc::CLONE_NEWNET,
-            Namespace::Ipc => libc::CLONE_NEWIPC,
-            Namespace::Uts => libc::CLONE_NEWUTS,
-            Namespace::Cgroup => libc::CLONE_NEWCGROUP,
-            Namespace::Pid => libc::CLONE_NEWPID,
-        }
-    }
-
-    fn from_name(name: &str) -> Option<Self> {
-        Some(match name {
-            "user" => Namespace::User,
-            "mount" => Namespace::Mount,
-            "network" => Namespace::Network,
-            "ipc" => Namespace::Ipc,
-            "uts" => Namespace::Uts,
-            "cgroup" => Namespace::Cgroup,
-            "pid" => Namespace::Pid,
-            _ => return None,
-        })
-    }
-}
-
-/// A read-only bind of a host path into the new root.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Bind {
-    /// Absolute host path.
-    pub source: PathBuf,
-    /// Absolute path inside the new root.
-    pub target: PathBuf,
-    /// Skip silently when `source` does not exist.
-    pub optional: bool,
-    /// A device node (`root.devices`): bound read-write with device access, and granted
-    /// read and write by Landlock.
-    pub device: bool,
-}
-
-/// The device nodes `root.devices` may name (each bound from the host's `/dev`).
-pub const DEVICES: &[&str] = &["null", "zero", "full", "random", "urandom", "tty"];
-
-/// A symbolic link created in the new root.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Symlink {
-    /// Absolute path of the link inside the new root.
-    pub link: PathBuf,
-    /// What it points to (as written).
-    pub target: PathBuf,
-}
-
-/// How Landlock is applied.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LandlockMode {
-    /// Refuse to run unless every access right of the running ABI is enforced.
-    Required,
-    /// Enforce what the kernel supports and report the rest.
-    BestEffort,
-    /// No Landlock.
-    Off,
-}
-
-/// What happens to the capability sets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CapsMode {
-    /// Clear every set, lock the securebits, set no_new_privs.
-    Drop,
-    /// Leave them alone.
-    Keep,
-}
-
-/// A seccomp action.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
-    /// Fail the call with this errno.
-    Errno(u32),
-    /// Kill the process.
-    Kill,
-    /// Allow and log.
-    Log,
-}
-
-/// A comparison operator of an argument condition.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CmpOp {
-    /// `==`
-    Eq,
-    /// `!=`
-    Ne,
-    /// `<`
-    Lt,
-    /// `<=`
-    Le,
-    /// `>`
-    Gt,
-    /// `>=`
-    Ge,
-}
-
-/// One argument condition: `arg{index} [& mask] op value`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ArgCondition {
-    /// Argument index, 0–5.
-    pub index: u8,
-    /// Compare all 64 bits (`argN.64`) instead of the low 32.
-    pub wide: bool,
-    /// Bits to keep before comparing (only with [`CmpOp::Eq`]).
-    pub mask: Option<u64>,
-    /// The operator.
-    pub op: CmpOp,
-    /// The value compared with.
-    pub value: u64,
-}
-
-/// A conditional rule: the call is allowed when one of `alternatives` holds entirely.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SyscallRule {
-    /// System call number (x86_64).
-    pub nr: i64,
-    /// OR of ANDs.
-    pub alternatives: Vec<Vec<ArgCondition>>,
-}
-
-/// A set of system call names, iterated in ascending order: a sorted list in static
-/// memory (the built-in policies: building one allocates and compares nothing) or an owned
-/// set (parsed policies; a static list is copied into one when it is changed). Equality
-/// is by content.
-#[derive(Clone)]
-pub enum Names {
-    /// Strictly ascending names (see [`Names::from_sorted`]).
-    Static(&'static [syscalls::Name]),
-    /// Any names.
-    Owned(BTreeSet<&'static str>),
-}
-
-impl Names {
-    /// `list`, which must be strictly ascending: lookups binary-search it (the lists of
-    /// the generated built-in policies are checked by a test).
-    pub const fn from_sorted(list: &'static [syscalls::Name]) -> Names {
-        Names::Static(list)
-    }
-
-    /// Whether `name` is in the set.
-    pub fn contains(&self, name: &str) -> bool {
-        match self {
-            Names::Static(list) => list
-                .binary_search_by(|n| n.as_bytes().cmp(name.as_bytes()))
-                .is_ok(),
-            Names::Owned(set) => set.contains(name),
-        }
-    }
-
-    /// The number of names.
-    pub fn len(&self) -> usize {
-        match self {
-            Names::Static(list) => list.len(),
-            Names::Owned(set) => set.len(),
-        }
-    }
-
-    /// True when there are no names.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// The names in ascending order.
-    pub fn iter(&self) -> NamesIter<'_> {
-        match self {
-            Names::Static(list) => NamesIter::Static(list.iter()),
-            Names::Owned(set) => NamesIter::Owned(set.iter()),
-        }
-    }
-
-    /// The names of `self` that are not in `other`, in ascending order.
-    pub fn difference<'a>(&'a self, other: &'a Names) -> impl Iterator<Item = &'static str> + 'a {
-        self.iter().filter(|n| !other.contains(n))
-    }
-
-    /// The same static list (so equal without comparing names).
-    pub fn is_static(&self, list: &'static [syscalls::Name]) -> bool {
-        matches!(self, Names::Static(l) if std::ptr::eq(*l, list))
-    }
-
-    fn owned(&mut self) -> &mut BTreeSet<&'static str> {
-        if let Names::Static(list) = *self {
-            *self = Names::Owned(list.iter().map(syscalls::Name::as_str).collect());
-        }
-        match self {
-            Names::Owned(set) => set,
-            Names::Static(_) => unreachable!("made owned above"),
-        }
-    }
-
-    /// Add `name`; true if it was not there.
-    pub fn insert(&mut self, name: &'static str) -> bool {
-        !self.contains(name) && self.owned().insert(name)
-    }
-
-    /// Remove `name`; true if it was there.
-    pub fn remove(&mut self, name: &str) -> bool {
-        self.contains(name) && self.owned().remove(name)
-    }
-}
-
-impl Default for Names {
-    fn default() -> Names {
-        Names::Owned(BTreeSet::new())
-    }
-}
-
-impl PartialEq for Names {
-    fn eq(&self, other: &Names) -> bool {
-        self.len() == other.len() && self.iter().eq(other.iter())
-    }
-}
-
-impl Eq for Names {}
-
-impl std::fmt::Debug for Names {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_set().entries(self.iter()).finish()
-    }
-}
-
-impl From<BTreeSet<&'static str>> for Names {
-    fn from(set: BTreeSet<&'static str>) -> Names {
-        Names::Owned(set)
-    }
-}
-
-impl FromIterator<&'static str> for Names {
-    fn from_iter<I: IntoIterator<Item = &'static str>>(names: I) -> Names {
-        Names::Owned(names.into_iter().collect())
-    }
-}
-
-impl Extend<&'static str> for Names {
-    fn extend<I: IntoIterator<Item = &'static str>>(&mut self, names: I) {
-        self.owned().extend(names);
-    }
-}
-
-impl<'a> IntoIterator for &'a Names {
-    type Item = &'static str;
-    type IntoIter = NamesIter<'a>;
-    fn into_iter(self) -> NamesIter<'a> {
-        self.iter()
-    }
-}
-
-/// The iterator of [`Names::iter`].
-#[derive(Debug, Clone)]
-pub enum NamesIter<'a> {
-    /// Over a static list.
-    Static(std::slice::Iter<'static, syscalls::Name>),
-    /// Over an owned set.
-    Owned(std::collections::btree_set::Iter<'a, &'static str>),
-}
-
-impl Iterator for NamesIter<'_> {
-    type Item = &'static str;
-    fn next(&mut self) -> Option<&'static str> {
-        match self {
-            NamesIter::Static(i) => i.next().map(syscalls::Name::as_str),
-            NamesIter::Owned(i) => i.next().copied(),
-        }
-    }
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        match self {
-            NamesIter::Static(i) => i.size_hint(),
-            NamesIter::Owned(i) => i.size_hint(),
-        }
-    }
-}
-
-impl ExactSizeIterator for NamesIter<'_> {}
-
-/// The seccomp part of a policy (an allowlist). System call names are `&'static str`
-/// (names of [`syscalls::SYSCALLS`], checked by the parser): building a policy copies none.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SeccompPolicy {
-    /// What every call not listed gets.
-    pub default_action: Action,
-    /// Named groups, expanded to syscall names.
-    pub groups: BTreeMap<String, Names>,
-    /// Unconditionally allowed calls, by name.
-    pub allow: Names,
-    /// Calls answered with a specific errno: name → errno.
-    pub errno: BTreeMap<&'static str, u32>,
-    /// Conditionally allowed calls: name → rule.
-    pub rules: BTreeMap<&'static str, SyscallRule>,
-}
-
-/// A resolved policy.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Policy {
-    /// The name or path it was loaded as.
-    pub name: String,
-    /// Namespaces to enter.
-    pub namespaces: BTreeSet<Namespace>,
-    /// Read-only binds (also the Landlock read/execute grants).
-    pub binds: Vec<Bind>,
-    /// Symlinks in the new root.
-    pub symlinks: Vec<Symlink>,
-    /// Fresh writable tmpfs mounts inside the new root (`root.tmpfs`; needs a mount
-    /// namespace). Landlock allows every file operation beneath them, execution included.
-    pub tmpfs: Vec<PathBuf>,
-    /// The program may use the host network (`network: true`): the network namespace is
-    /// not entered even if listed, seccomp also allows `socket` for `AF_INET`/`AF_INET6`
-    /// (stream and datagram types), and Landlock does not handle TCP bind/connect.
-    pub network: bool,
-    /// Landlock mode.
-    pub landlock: LandlockMode,
-    /// Capability handling.
-    pub capabilities: CapsMode,
-    /// Host name inside the UTS namespace.
-    pub hostname: Option<String>,
-    /// Resource limits: resource name → (soft, hard), `RLIM_INFINITY` for unlimited.
-    pub rlimits: BTreeMap<String, (u64, u64)>,
-    /// The system call filter, `None` for `seccomp: off`.
-    pub seccomp: Option<SeccompPolicy>,
-}
-
-impl Policy {
-    /// The policy with no restriction at all (the starting point of a policy without `extends`).
-    fn empty(name: &str) -> Policy {
-        Policy {
-            name: name.to_string(),
-            namespaces: BTreeSet::new(),
-            binds: Vec::new(),
-            symlinks: Vec::new(),
-            tmpfs: Vec::new(),
-            network: false,
-            landlock: LandlockMode::Off,
-            capabilities: CapsMode::Drop,
-            hostname: None,
-            rlimits: BTreeMap::new(),
-            seccomp: None,
-        }
-    }
-
-    /// True when the policy asks for `ns`.
-    pub fn has(&self, ns: Namespace) -> bool {
-        self.namespaces.contains(&ns)
-    }
-
-    /// Let the program use the host network, as `network: true` does (the command line's
-    /// `--net`).
-    pub fn allow_network(&mut self) {
-        self.network = true;
-    }
-
-    /// The namespaces actually entered: [`namespaces`](Self::namespaces) without
-    /// `network` when [`network`](Self::network) is set.
-    pub fn entered_namespaces(&self) -> impl Iterator<Item = Namespace> + '_ {
-        self.namespaces
-            .iter()
-            .copied()
-            .filter(move |ns| !(self.network && *ns == Namespace::Network))
-    }
-}
-
-/// The names of the built-in policies.
-pub fn builtin_names() -> &'static [&'static str] {
-    &["strict", "default", "unprivileged", "none", "devtools"]
-}
-
-/// The YAML text of a built-in policy.
-pub fn builtin_text(name: &str) -> Option<&'static str> {
-    BUILTINS.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
-}
-
 /// Where a built-in policy comes from when a name or an `extends:` names one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Builtins {
-    /// The generated constructors of `builtin_policies` (no parsing).
+enum Source {
+    /// [`builtins::policy`]: constructed by generated code (no parsing).
     Generated,
-    /// Parsing the embedded YAML text (what the generated code is made from).
+    /// Parsing [`builtins::text`] (what the generated code is made from).
     Parsed,
 }
 
 /// Load a policy: a built-in name first (constructed, not parsed), else a file path.
 pub fn load(name_or_path: &str) -> Result<Policy, PolicyError> {
-    load_at(name_or_path, None, 0, Builtins::Generated)
+    load_at(name_or_path, None, 0, Source::Generated)
 }
 
 /// Parse a policy from text (`file` names it in errors; `base` resolves relative `extends`).
 pub fn parse(text: &str, file: &str, base: Option<&Path>) -> Result<Policy, PolicyError> {
-    parse_at(text, file, base, 0, Builtins::Generated)
+    parse_at(text, file, base, 0, Source::Generated)
 }
 
 /// A built-in policy parsed from its YAML text, the built-ins it `extends:` parsed too:
 /// the value [`load`] returns for `name` without parsing (`None` if `name` is not a
-/// built-in). Used to generate and check `src/sandbox/builtin_policies.rs`.
+/// built-in). What generates and checks the generated built-ins.
 pub fn parse_builtin(name: &str) -> Option<Result<Policy, PolicyError>> {
-    builtin_text(name)?;
-    Some(load_at(name, None, 0, Builtins::Parsed))
+    builtins::text(name)?;
+    Some(load_at(name, None, 0, Source::Parsed))
 }
 
 fn load_at(
     name_or_path: &str,
     base: Option<&Path>,
     depth: usize,
-    builtins: Builtins,
+    source: Source,
 ) -> Result<Policy, PolicyError> {
-    if let Some(text) = builtin_text(name_or_path) {
-        if builtins == Builtins::Generated {
-            if let Some(p) = builtin_policies::policy(name_or_path) {
+    if let Some(text) = builtins::text(name_or_path) {
+        if source == Source::Generated {
+            if let Some(p) = builtins::policy(name_or_path) {
                 return Ok(p);
             }
         }
         let file = format!("builtin:{name_or_path}");
-        let mut p = parse_at(text, &file, None, depth, builtins)?;
+        let mut p = parse_at(text, &file, None, depth, source)?;
         p.name = name_or_path.to_string();
         return Ok(p);
     }
@@ -494,10 +87,10 @@ fn load_at(
         pos: Pos::default(),
         message: format!(
             "cannot read policy: {e} (built-in policies: {})",
-            builtin_names().join(", ")
+            builtins::names().join(", ")
         ),
     })?;
-    let mut p = parse_at(&text, &file, path.parent(), depth, builtins)?;
+    let mut p = parse_at(&text, &file, path.parent(), depth, source)?;
     p.name = name_or_path.to_string();
     Ok(p)
 }
@@ -579,7 +172,7 @@ fn parse_at(
     file: &str,
     base: Option<&Path>,
     depth: usize,
-    builtins: Builtins,
+    source: Source,
 ) -> Result<Policy, PolicyError> {
     let cx = Ctx { file };
     let root = yaml::compose(text).map_err(|e| cx.err(e.pos, e.message))?;
@@ -595,7 +188,7 @@ fn parse_at(
                 return Err(cx.err(v.pos, "`extends` chain too deep (a cycle?)"));
             }
             let parent = cx.scalar(v, "extends")?;
-            load_at(parent, base, depth + 1, builtins).map_err(|mut e| {
+            load_at(parent, base, depth + 1, source).map_err(|mut e| {
                 e.message = format!(
                     "{} (extended from {file}:{}:{})",
                     e.message, v.pos.line, v.pos.col
@@ -668,7 +261,7 @@ fn parse_at(
             }
             "rlimits" => {
                 for (name, kn, val) in cx.map(v, "rlimits")? {
-                    if super::namespaces::rlimit_resource(name).is_none() {
+                    if rlimit_resource(name).is_none() {
                         return Err(cx.err(kn.pos, format!("unknown resource limit `{name}`")));
                     }
                     let limits = match &val.value {
@@ -1096,37 +689,3 @@ fn constant(name: &str) -> Option<u64> {
     };
     Some(v as u32 as u64)
 }
-
-/// The errno number for a name such as `EPERM`.
-pub fn errno_by_name(name: &str) -> Option<u32> {
-    if name == "ENOTSUP" {
-        return Some(libc::EOPNOTSUPP as u32);
-    }
-    ERRNO_NAMES
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|&(_, e)| e as u32)
-}
-
-/// The policy format's name of errno `e` (`EOPNOTSUPP`, not its alias `ENOTSUP`), if it
-/// has one: the inverse of [`errno_by_name`].
-pub fn errno_name(e: u32) -> Option<&'static str> {
-    ERRNO_NAMES
-        .iter()
-        .find(|&&(_, v)| v as u32 == e)
-        .map(|&(n, _)| n)
-}
-
-/// The errno names a policy may use (`ENOTSUP` is accepted too, as `EOPNOTSUPP`).
-const ERRNO_NAMES: &[(&str, i32)] = &[
-    ("EPERM", libc::EPERM),
-    ("ENOENT", libc::ENOENT),
-    ("EACCES", libc::EACCES),
-    ("ENOSYS", libc::ENOSYS),
-    ("EINVAL", libc::EINVAL),
-    ("EOPNOTSUPP", libc::EOPNOTSUPP),
-    ("EAFNOSUPPORT", libc::EAFNOSUPPORT),
-    ("ENOTTY", libc::ENOTTY),
-    ("EBADF", libc::EBADF),
-    ("EROFS", libc::EROFS),
-];

@@ -1,9 +1,9 @@
 //! The built-in policies, resolved (`extends:` merged, syscall groups expanded) and
 //! constructed directly: `policy::load(NAME)` returns these values, with no YAML parsing
-//! at run time; and their seccomp programs, compiled ahead (`seccomp::compile` returns
-//! them for unmodified inputs).
+//! at run time; and their seccomp programs, compiled ahead (`builtins::precompiled`
+//! returns them for unmodified inputs).
 //!
-//! GENERATED from `policies/*.yaml` by `src/sandbox/builtin_policies_gen.rs`, with the
+//! GENERATED from `policies/*.yaml` by `src/sandbox/builtins/generate.rs`, with the
 //! policy parser and the seccomp compiler; do not edit. After changing a policy file or
 //! the compiler, regenerate with
 //!
@@ -16,9 +16,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-use super::policy::*;
-use super::seccomp::{sock_filter, Precompiled};
-use super::syscalls::{syscall_names, Name};
+use crate::sandbox::policy::model::*;
+use crate::sandbox::seccomp::{sock_filter, Precompiled};
+use crate::sandbox::syscalls::{syscall_names, Name};
 
 /// The built-in policy `name`, or `None` when there is no such built-in.
 pub(super) fn policy(name: &str) -> Option<Policy> {
@@ -399,7 +399,7 @@ fn devtools() -> Policy {
 
 /// The built-in policies' seccomp programs, compiled ahead, with what each was compiled
 /// from (one entry per distinct seccomp part; see [`Precompiled`]).
-pub(in crate::sandbox) static PRECOMPILED: &[Precompiled] = &[
+pub(super) static PRECOMPILED: &[Precompiled] = &[
     // `strict`
     Precompiled {
         default_action: Action::Errno(libc::EPERM as u32),

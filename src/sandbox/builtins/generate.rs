@@ -1,30 +1,30 @@
-//! Writes `src/sandbox/builtin_policies.rs` from `policies/*.yaml` (the "sourcegen"
+//! Writes `src/sandbox/builtins/generated.rs` from `policies/*.yaml` (the "sourcegen"
 //! pattern): each built-in policy is parsed with the real parser
 //! ([`policy::parse_builtin`]) and the resolved [`Policy`] rendered as Rust code that
 //! constructs it; each distinct seccomp part is compiled with the real compiler
-//! ([`seccomp::compile_uncached`]) into `PRECOMPILED` (see [`seccomp::Precompiled`]).
+//! ([`seccomp::compile`]) into `PRECOMPILED` (see [`seccomp::Precompiled`]).
 //!
 //! [`builtin_policies_are_fresh`] fails when the checked-in file differs from what the
 //! YAML gives; with `UPDATE_BUILTIN_POLICIES=1` it rewrites the file instead.
 //! [`generated_policies_equal_parsed`] checks that the generated constructors return
 //! exactly the parsed policies.
 //!
-//! When a change of the policy types (`Policy`, `SeccompPolicy`, ...) makes the generated
-//! file fail to compile, change the generator here, make `policy` in the generated file
-//! return `None` (built-ins are then parsed), and regenerate.
+//! When a change of the policy types (`Policy`, `SeccompPolicy`, ...) keeps the old
+//! generated file from compiling, change the generator here and regenerate without it
+//! (see [the module documentation](super)).
 
 use std::fmt::Write as _;
 use std::path::Path;
 
-use super::builtin_policies;
-use super::policy::{
+use super::generated;
+use crate::sandbox::policy::{
     self, Action, ArgCondition, Bind, CapsMode, CmpOp, LandlockMode, Namespace, Policy,
     SeccompPolicy, Symlink, SyscallRule,
 };
-use super::seccomp;
+use crate::sandbox::seccomp;
 
 /// The generated file, relative to the crate root.
-const FILE: &str = "src/sandbox/builtin_policies.rs";
+const FILE: &str = "src/sandbox/builtins/generated.rs";
 
 /// The command that rewrites [`FILE`].
 const UPDATE: &str = "UPDATE_BUILTIN_POLICIES=1 cargo test --lib builtin_policies_are_fresh";
@@ -32,10 +32,10 @@ const UPDATE: &str = "UPDATE_BUILTIN_POLICIES=1 cargo test --lib builtin_policie
 const HEADER: &str = "\
 //! The built-in policies, resolved (`extends:` merged, syscall groups expanded) and
 //! constructed directly: `policy::load(NAME)` returns these values, with no YAML parsing
-//! at run time; and their seccomp programs, compiled ahead (`seccomp::compile` returns
-//! them for unmodified inputs).
+//! at run time; and their seccomp programs, compiled ahead (`builtins::precompiled`
+//! returns them for unmodified inputs).
 //!
-//! GENERATED from `policies/*.yaml` by `src/sandbox/builtin_policies_gen.rs`, with the
+//! GENERATED from `policies/*.yaml` by `src/sandbox/builtins/generate.rs`, with the
 //! policy parser and the seccomp compiler; do not edit. After changing a policy file or
 //! the compiler, regenerate with
 //!
@@ -51,7 +51,7 @@ use std::collections::{BTreeMap, BTreeSet};
 /// The text of [`FILE`] for the current YAML files.
 fn generate() -> String {
     let mut out = String::new();
-    let names = policy::builtin_names();
+    let names = super::names();
     out.push_str(
         "\n/// The built-in policy `name`, or `None` when there is no such built-in.\n\
          pub(super) fn policy(name: &str) -> Option<Policy> {\n    Some(match name {\n",
@@ -86,7 +86,7 @@ fn generate() -> String {
     } else {
         ""
     };
-    format!("{HEADER}{path_buf}\nuse super::policy::*;\nuse super::seccomp::{{sock_filter, Precompiled}};\nuse super::syscalls::{{syscall_names, Name}};\n{out}")
+    format!("{HEADER}{path_buf}\nuse crate::sandbox::policy::model::*;\nuse crate::sandbox::seccomp::{{sock_filter, Precompiled}};\nuse crate::sandbox::syscalls::{{syscall_names, Name}};\n{out}")
 }
 
 fn fn_name(policy: &str) -> String {
@@ -432,12 +432,12 @@ fn same_inputs(a: &SeccompPolicy, b: &SeccompPolicy) -> bool {
 }
 
 /// `PRECOMPILED`: each distinct seccomp part of the built-ins with its program, compiled
-/// by [`seccomp::compile_uncached`].
+/// by [`seccomp::compile`].
 fn render_precompiled(out: &mut String, lists: &mut Lists, parsed: &[(&str, Policy)]) {
     out.push_str(
         "\n/// The built-in policies' seccomp programs, compiled ahead, with what each was compiled\n\
          /// from (one entry per distinct seccomp part; see [`Precompiled`]).\n\
-         pub(in crate::sandbox) static PRECOMPILED: &[Precompiled] = &[",
+         pub(super) static PRECOMPILED: &[Precompiled] = &[",
     );
     let mut done: Vec<&SeccompPolicy> = Vec::new();
     for (name, p) in parsed {
@@ -447,7 +447,7 @@ fn render_precompiled(out: &mut String, lists: &mut Lists, parsed: &[(&str, Poli
         }
         done.push(sp);
         let program =
-            seccomp::compile_uncached(sp).unwrap_or_else(|e| panic!("built-in policy {name}: {e}"));
+            seccomp::compile(sp).unwrap_or_else(|e| panic!("built-in policy {name}: {e}"));
         let (p1, p2) = (indent(1), indent(2));
         let _ = write!(out, "\n{p1}// `{name}`\n{p1}Precompiled {{\n");
         let _ = writeln!(
@@ -566,9 +566,9 @@ fn builtin_policies_are_fresh() {
 
 #[test]
 fn generated_policies_equal_parsed() {
-    for name in policy::builtin_names() {
+    for name in super::names() {
         let parsed = policy::parse_builtin(name).unwrap().unwrap();
-        let generated = builtin_policies::policy(name)
+        let generated = generated::policy(name)
             .unwrap_or_else(|| panic!("{FILE} lacks the built-in policy {name}: run `{UPDATE}`"));
         assert!(
             generated == parsed,
@@ -580,7 +580,7 @@ fn generated_policies_equal_parsed() {
             "policy::load({name:?})"
         );
     }
-    assert_eq!(builtin_policies::policy("no-such-policy"), None);
+    assert_eq!(generated::policy("no-such-policy"), None);
     assert_eq!(policy::parse_builtin("no-such-policy"), None);
 }
 
@@ -591,8 +591,8 @@ fn generated_policies_equal_parsed() {
 fn generated_name_lists_are_sorted_static_and_shared() {
     let ascending =
         |names: &policy::Names| names.iter().zip(names.iter().skip(1)).all(|(a, b)| a < b);
-    for name in policy::builtin_names() {
-        let p = builtin_policies::policy(name).unwrap();
+    for name in super::names() {
+        let p = generated::policy(name).unwrap();
         let Some(sp) = &p.seccomp else { continue };
         for (group, members) in &sp.groups {
             assert!(ascending(members), "{name}: group {group}");
@@ -605,13 +605,13 @@ fn generated_name_lists_are_sorted_static_and_shared() {
         let policy::Names::Static(allow) = sp.allow else {
             panic!("{name}: allow is not a static list");
         };
-        let pc = builtin_policies::PRECOMPILED
+        let pc = generated::PRECOMPILED
             .iter()
             .find(|pc| sp.allow.is_static(pc.allow))
             .unwrap_or_else(|| panic!("{name}: no precompiled program shares its allowlist"));
         assert!(std::ptr::eq(allow, pc.allow));
     }
-    for pc in builtin_policies::PRECOMPILED {
+    for pc in generated::PRECOMPILED {
         assert!(pc.allow.windows(2).all(|w| w[0] < w[1]));
     }
 }
