@@ -29,8 +29,6 @@ pub mod landlock;
 pub mod mount;
 pub mod seccomp;
 
-pub use seccomp::{notif_id_valid, notif_recv, notif_send, SeccompNotif};
-
 /// Convert a `-1`-on-error return into a `Result`.
 fn check(ret: libc::c_int) -> Result<libc::c_int, Errno> {
     if ret == -1 {
