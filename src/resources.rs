@@ -19,7 +19,7 @@ use nix::sys::socket::{
 };
 
 use crate::config::{
-    Config, FileSpec, Mode, Pos, ResourceSpec, SocketAction, SocketSpec, SocketType,
+    Config, FileSpec, Mode, Pos, ResourceId, ResourceSpec, SocketAction, SocketSpec, SocketType,
 };
 
 /// A resource error: the config position of the resource and what went wrong.
@@ -300,15 +300,28 @@ impl Opened {
 /// launch created, so a launch that fails leaves nothing behind.
 #[derive(Debug)]
 pub struct Resources {
-    /// The resources, by `ResourceId`.
-    pub items: Vec<Opened>,
+    /// The resources, by [`ResourceId`].
+    items: Vec<Opened>,
     created: Vec<PathBuf>,
 }
 
 impl Resources {
+    /// Resource `id`.
+    pub fn get(&self, id: ResourceId) -> &Opened {
+        &self.items[id.index()]
+    }
+
+    /// Every resource with its id, in the config's order.
+    pub fn iter(&self) -> impl Iterator<Item = (ResourceId, &Opened)> {
+        self.items
+            .iter()
+            .enumerate()
+            .map(|(i, o)| (ResourceId::new(i), o))
+    }
+
     /// The raw descriptor of resource `id` (`program` supplies `!executable`).
-    pub fn raw_fd(&self, id: usize, program: &Program) -> RawFd {
-        match &self.items[id].handle {
+    pub fn raw_fd(&self, id: ResourceId, program: &Program) -> RawFd {
+        match &self.get(id).handle {
             Handle::Inherited(fd) => *fd,
             Handle::Owned(fd) => fd.as_raw_fd(),
             Handle::Program => program.fd.as_raw_fd(),

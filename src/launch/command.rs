@@ -155,7 +155,7 @@ mod tests {
         );
         // And it is a valid !exec config with that meaning.
         let c = crate::config::parse(&yaml).unwrap();
-        let exec = c.exec.unwrap();
+        let exec = c.process.unwrap();
         assert_eq!(exec.argv.len(), 2);
         assert_eq!(exec.env.len(), 2);
         assert_eq!(exec.paths.len(), 2);

@@ -85,7 +85,7 @@ impl Error {
                 source: ResourceError::At { pos, .. },
                 ..
             } => Some((pos.line, pos.col)),
-            Error::Plan { source, .. } => Some((source.pos.line, source.pos.col)),
+            Error::Plan { source, .. } => Some((source.pos().line, source.pos().col)),
             Error::Policy(e) if e.pos.line > 0 => Some((e.pos.line, e.pos.col)),
             _ => None,
         }

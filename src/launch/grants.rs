@@ -5,7 +5,7 @@
 use std::os::fd::AsFd;
 use std::path::Path;
 
-use crate::config::Mode;
+use crate::config::{Mode, ResourceId};
 use crate::plan::Plan;
 use crate::resources::{Description, Handle, Program, ResourceError, Resources};
 use crate::sandbox::policy::Namespace;
@@ -17,12 +17,10 @@ use crate::sandbox::{Access, ExtraBind, Grant, Grants, Policy};
 /// Landlock: every file and directory opened. Those an `!exec` reaches by path may also
 /// be executed from (build products, toolchains); descriptors may not.
 pub(super) fn grants<'a>(opened: &'a Resources, plan: &Plan, program: &'a Program) -> Grants<'a> {
-    let by_path = |id: usize| plan.paths.iter().any(|g| g.id == id);
+    let by_path = |id: ResourceId| plan.paths.iter().any(|g| g.id == id);
     Grants {
         files: opened
-            .items
             .iter()
-            .enumerate()
             .filter_map(|(id, o)| match (&o.handle, &o.description) {
                 (
                     Handle::Owned(fd),
@@ -41,13 +39,14 @@ pub(super) fn grants<'a>(opened: &'a Resources, plan: &Plan, program: &'a Progra
             .paths
             .iter()
             .map(|g| ExtraBind {
-                source: opened.items[g.id]
+                source: opened
+                    .get(g.id)
                     .host_path()
                     .map(Path::to_owned)
                     .unwrap_or_default(),
                 target: g.target.clone(),
                 writable: matches!(
-                    opened.items[g.id].description,
+                    opened.get(g.id).description,
                     Description::File { mode, .. } if mode != Mode::Read
                 ),
             })

@@ -13,6 +13,7 @@
 mod command;
 mod error;
 mod grants;
+mod report;
 mod supervision;
 
 pub use command::CommandLine;
@@ -25,7 +26,7 @@ use std::path::{Path, PathBuf};
 
 use crate::exec::{Launch, Restrictions};
 use crate::plan;
-use crate::resources::{self, Description};
+use crate::resources;
 use crate::sandbox::{self, Identity, SandboxError};
 
 /// What to launch, and how: plain data (see [`run`]).
@@ -159,13 +160,14 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
     resources::check_inherited(&config).map_err(res_err)?;
     let program = resources::open_program(&program_path).map_err(Error::Program)?;
     let mut opened = resources::open_all(&config, &program).map_err(res_err)?;
-    let plan = match &config.exec {
+    let plan = match &config.process {
         None => plan::build(&config, &program.name),
-        Some(exec) => plan::build_exec(
+        Some(process) => plan::build_exec(
             &config,
-            exec,
+            process,
             &|id| {
-                opened.items[id]
+                opened
+                    .get(id)
                     .host_path()
                     .map(Path::to_owned)
                     .unwrap_or_default()
@@ -183,9 +185,7 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
             // The equivalent config, ready to commit (everything in it was checked).
             config_text.clone().unwrap_or_default()
         } else {
-            let descriptions: Vec<Description> =
-                opened.items.iter().map(|o| o.description.clone()).collect();
-            plan::render_dry_run(&plan, &program_path.to_string_lossy(), &descriptions)
+            report::dry_run(&plan, &program_path.to_string_lossy(), &opened)
         };
         return Ok(Outcome::DryRun(report));
     }
@@ -199,7 +199,7 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
         .table
         .iter()
         .enumerate()
-        .filter(|(_, &id)| opened.items[id].truncate)
+        .filter(|(_, &id)| opened.get(id).truncate)
         .map(|(slot, _)| slot as RawFd)
         .collect();
     let mut grants = grants::grants(&opened, &plan, &program);

@@ -4,6 +4,9 @@
 //! which number), the argdata value and bytes with each descriptor replaced by its new
 //! number, argv and the environment; for an `!exec` document also the paths to grant
 //! and the working directory. The rearrangement itself is planned in [`fdmap`].
+//!
+//! The config's types say what every value is: planning checks no shape again (it
+//! fails only on an unset `!env` or a NUL byte).
 
 pub mod fdmap;
 
@@ -12,9 +15,9 @@ use std::path::PathBuf;
 
 use argdata::Value;
 
-use crate::config::{Config, Exec, Mode, Node, NodeKind, Pos, ResourceId, ResourceSpec};
-use crate::resources::Description;
-use crate::yaml::quote;
+use crate::config::{
+    Config, Cwd, Node, NodeKind, Part, PathResource, Pos, Process, ResourceId, Word, WordValue,
+};
 
 /// The data of one launch.
 #[derive(Debug, Clone, PartialEq)]
@@ -48,12 +51,30 @@ pub struct PathGrant {
 
 /// An `!exec` value that cannot be rendered.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{}:{}: {message}", pos.line, pos.col)]
-pub struct PlanError {
+pub enum PlanError {
+    /// `!env NAME` names a variable caprun's environment does not have.
+    #[error("{}:{}: !env {name}: not set in caprun's environment", pos.line, pos.col)]
+    EnvUnset {
+        /// Where the `!env` is.
+        pos: Pos,
+        /// The variable.
+        name: String,
+    },
+    /// The text contains a NUL byte (argv and environment strings cannot).
+    #[error("{}:{}: contains a NUL byte", pos.line, pos.col)]
+    Nul {
+        /// Where the text comes from.
+        pos: Pos,
+    },
+}
+
+impl PlanError {
     /// Where in the config.
-    pub pos: Pos,
-    /// What is wrong.
-    pub message: String,
+    pub fn pos(&self) -> Pos {
+        match self {
+            PlanError::EnvUnset { pos, .. } | PlanError::Nul { pos } => *pos,
+        }
+    }
 }
 
 impl Plan {
@@ -96,37 +117,33 @@ pub fn build(config: &Config, argv0: &CStr) -> Plan {
 /// `ARGDATA_FD` at the end of the environment.
 pub fn build_exec(
     config: &Config,
-    exec: &Exec,
+    process: &Process,
     host_path: &dyn Fn(ResourceId) -> PathBuf,
     getenv: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Plan, PlanError> {
     let mut r = Renderer {
-        config,
         host_path,
         getenv,
         slot_of: vec![None; config.resources.len()],
         table: Vec::new(),
         paths: Vec::new(),
     };
-    for n in &exec.stdio {
-        let NodeKind::Resource(id) = n.kind else {
-            unreachable!("config makes every stdio entry a resource")
-        };
+    for &id in &process.stdio {
         r.table.push(id);
-        r.slot_of[id].get_or_insert((r.table.len() - 1) as u32);
+        r.slot_of[id.index()].get_or_insert((r.table.len() - 1) as u32);
     }
     let mut argv = Vec::new();
     let mut env = Vec::new();
     let mut argdata = None;
-    for key in &exec.order {
-        match key.as_str() {
-            "argv" => {
-                for n in &exec.argv {
-                    argv.push(r.render(n)?);
+    for part in &process.order {
+        match part {
+            Part::Argv => {
+                for w in &process.argv {
+                    argv.push(r.render(w)?);
                 }
             }
-            "env" => {
-                for e in &exec.env {
+            Part::Env => {
+                for e in &process.env {
                     let value = r.render(&e.value)?;
                     env.push(cstring(
                         format!("{}={}", e.name, value.to_string_lossy()),
@@ -134,22 +151,16 @@ pub fn build_exec(
                     )?);
                 }
             }
-            "args" => argdata = Some(to_value(&config.root, &mut r.slot_of, &mut r.table)),
-            _ => {}
+            Part::Args => argdata = Some(to_value(&config.root, &mut r.slot_of, &mut r.table)),
         }
     }
-    let cwd = match &exec.cwd {
+    let cwd = match &process.cwd {
         None => None,
-        Some(n) => match &n.kind {
-            NodeKind::Str(s) => Some(PathBuf::from(s)),
-            NodeKind::Resource(id) => Some(r.path(*id)),
-            _ => unreachable!("config checks cwd"),
-        },
+        Some(Cwd::Path(p)) => Some(p.clone()),
+        Some(Cwd::Dir(dir)) => Some(r.path(dir)),
     };
-    for n in &exec.paths {
-        if let NodeKind::Resource(id) = n.kind {
-            r.path(id);
-        }
+    for p in &process.paths {
+        r.path(p);
     }
     let argdata_bytes = argdata.as_ref().map(Value::to_bytes).unwrap_or_default();
     if argdata.is_some() {
@@ -167,15 +178,11 @@ pub fn build_exec(
 }
 
 fn cstring(s: String, pos: Pos) -> Result<CString, PlanError> {
-    CString::new(s).map_err(|_| PlanError {
-        pos,
-        message: "contains a NUL byte".into(),
-    })
+    CString::new(s).map_err(|_| PlanError::Nul { pos })
 }
 
 /// Renders `!exec` argv items and env values.
 struct Renderer<'a> {
-    config: &'a Config,
     host_path: &'a dyn Fn(ResourceId) -> PathBuf,
     getenv: &'a dyn Fn(&str) -> Option<String>,
     slot_of: Vec<Option<u32>>,
@@ -185,46 +192,37 @@ struct Renderer<'a> {
 
 impl Renderer<'_> {
     /// The path of a `!file`/`!dir` inside the sandbox, granted once.
-    fn path(&mut self, id: ResourceId) -> PathBuf {
-        if let Some(g) = self.paths.iter().find(|g| g.id == id) {
+    fn path(&mut self, p: &PathResource) -> PathBuf {
+        if let Some(g) = self.paths.iter().find(|g| g.id == p.id) {
             return g.target.clone();
         }
-        let ResourceSpec::File(spec) = &self.config.resources[id].spec else {
-            unreachable!("only !file and !dir render as paths")
-        };
-        let target = spec.at.clone().unwrap_or_else(|| (self.host_path)(id));
+        let target = p.at.clone().unwrap_or_else(|| (self.host_path)(p.id));
         self.paths.push(PathGrant {
-            id,
+            id: p.id,
             target: target.clone(),
         });
         target
     }
 
-    fn render(&mut self, n: &Node) -> Result<CString, PlanError> {
-        let text = match &n.kind {
-            NodeKind::Str(s) => s.clone(),
-            NodeKind::Int(i) => i.to_string(),
-            NodeKind::Float(f) => f.to_string(),
-            NodeKind::Bool(b) => b.to_string(),
-            NodeKind::Env(name) => (self.getenv)(name).ok_or_else(|| PlanError {
-                pos: n.pos,
-                message: format!("!env {name}: not set in caprun's environment"),
+    fn render(&mut self, w: &Word) -> Result<CString, PlanError> {
+        let text = match &w.value {
+            WordValue::Text(s) => s.clone(),
+            WordValue::Env(name) => (self.getenv)(name).ok_or_else(|| PlanError::EnvUnset {
+                pos: w.pos,
+                name: name.clone(),
             })?,
-            NodeKind::Resource(id) => match self.config.resources[*id].spec {
-                ResourceSpec::File(_) => self.path(*id).to_string_lossy().into_owned(),
-                _ => {
-                    let table = &mut self.table;
-                    self.slot_of[*id]
-                        .get_or_insert_with(|| {
-                            table.push(*id);
-                            (table.len() - 1) as u32
-                        })
-                        .to_string()
-                }
-            },
-            _ => unreachable!("config checks argv and env values"),
+            WordValue::Path(p) => self.path(p).to_string_lossy().into_owned(),
+            WordValue::Descriptor(id) => {
+                let table = &mut self.table;
+                self.slot_of[id.index()]
+                    .get_or_insert_with(|| {
+                        table.push(*id);
+                        (table.len() - 1) as u32
+                    })
+                    .to_string()
+            }
         };
-        cstring(text, n.pos)
+        cstring(text, w.pos)
     }
 }
 
@@ -249,135 +247,13 @@ fn to_value(node: &Node, slot_of: &mut [Option<u32>], table: &mut Vec<ResourceId
                 })
                 .collect(),
         ),
-        NodeKind::Env(_) => unreachable!("config allows !env only in an !exec's argv and env"),
         NodeKind::Resource(id) => {
-            let slot = *slot_of[*id].get_or_insert_with(|| {
+            let slot = *slot_of[id.index()].get_or_insert_with(|| {
                 table.push(*id);
                 (table.len() - 1) as u32
             });
             Value::Fd(slot)
         }
-    }
-}
-
-fn mode_name(m: Mode) -> &'static str {
-    match m {
-        Mode::Read => "read",
-        Mode::Write => "write",
-        Mode::ReadWrite => "readwrite",
-        Mode::Append => "append",
-    }
-}
-
-/// Render the `--dry-run` report: the program, its argv and environment, the descriptor
-/// table and the argdata tree (descriptors as `!fd N`), as one YAML document.
-pub fn render_dry_run(plan: &Plan, program: &str, descriptions: &[Description]) -> String {
-    use std::fmt::Write;
-    let mut out = String::new();
-    let strs = |v: &[CString]| {
-        v.iter()
-            .map(|s| quote(&s.to_string_lossy()))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let _ = writeln!(out, "program: {}", quote(program));
-    let _ = writeln!(out, "argv: [{}]", strs(&plan.argv));
-    let _ = writeln!(out, "env: [{}]", strs(&plan.env));
-    let _ = writeln!(out, "descriptors:");
-    for (slot, &id) in plan.table.iter().enumerate() {
-        let d = match &descriptions[id] {
-            Description::Inherited { fd } => format!("{{kind: inherited, fd: {fd}}}"),
-            Description::Listen { name, fd } => {
-                format!("{{kind: listen, name: {}, fd: {fd}}}", quote(name))
-            }
-            Description::File {
-                path,
-                mode,
-                directory,
-                created,
-            } => format!(
-                "{{kind: {}, path: {}, mode: {}{}}}",
-                if *directory { "directory" } else { "file" },
-                quote(&path.to_string_lossy()),
-                mode_name(*mode),
-                if *created { ", created: true" } else { "" }
-            ),
-            Description::Socket {
-                kind,
-                action,
-                requested,
-                address,
-            } => format!(
-                "{{kind: socket, type: {}, {}: {}, address: {}}}",
-                format!("{kind:?}").to_lowercase(),
-                format!("{action:?}").to_lowercase(),
-                quote(requested),
-                quote(address)
-            ),
-            Description::Executable { path } => {
-                format!(
-                    "{{kind: executable, path: {}}}",
-                    quote(&path.to_string_lossy())
-                )
-            }
-        };
-        let _ = writeln!(out, "  {slot}: {d}");
-    }
-    let Some(argdata) = &plan.argdata else {
-        if plan.table.is_empty() {
-            // `descriptors:` with nothing under it would read as null.
-            out.truncate(out.len() - "descriptors:\n".len());
-            let _ = writeln!(out, "descriptors: {{}}");
-        }
-        render_paths(&mut out, plan, descriptions);
-        return out;
-    };
-    let _ = writeln!(
-        out,
-        "  {}: {{kind: argdata, bytes: {}}}",
-        plan.argdata_fd(),
-        plan.argdata_bytes.len()
-    );
-    render_paths(&mut out, plan, descriptions);
-    let tree = argdata.to_yaml();
-    let tree = tree.trim_end();
-    if tree.contains('\n') || tree.starts_with("- ") || tree.starts_with("? ") {
-        let _ = writeln!(out, "argdata:");
-        for line in tree.lines() {
-            let _ = writeln!(out, "  {line}");
-        }
-    } else {
-        let _ = writeln!(out, "argdata: {tree}");
-    }
-    out
-}
-
-/// The `paths:` and `cwd:` of an `!exec` launch.
-fn render_paths(out: &mut String, plan: &Plan, descriptions: &[Description]) {
-    use std::fmt::Write;
-    if !plan.paths.is_empty() {
-        let _ = writeln!(out, "paths:");
-        for g in &plan.paths {
-            if let Description::File {
-                path,
-                mode,
-                directory,
-                ..
-            } = &descriptions[g.id]
-            {
-                let _ = writeln!(
-                    out,
-                    "  - {{at: {}, host: {}, kind: {}, mode: {}}}",
-                    quote(&g.target.to_string_lossy()),
-                    quote(&path.to_string_lossy()),
-                    if *directory { "directory" } else { "file" },
-                    mode_name(*mode)
-                );
-            }
-        }
-    }
-    if let Some(cwd) = &plan.cwd {
-        let _ = writeln!(out, "cwd: {}", quote(&cwd.to_string_lossy()));
     }
 }
 
@@ -409,20 +285,26 @@ mod tests {
             (
                 n(NodeKind::Str("a".into())),
                 n(NodeKind::Seq(vec![
-                    n(NodeKind::Resource(2)),
-                    n(NodeKind::Resource(0)),
+                    n(NodeKind::Resource(ResourceId::new(2))),
+                    n(NodeKind::Resource(ResourceId::new(0))),
                 ])),
             ),
-            (n(NodeKind::Resource(1)), n(NodeKind::Resource(2))),
-            (n(NodeKind::Str("b".into())), n(NodeKind::Resource(0))),
+            (
+                n(NodeKind::Resource(ResourceId::new(1))),
+                n(NodeKind::Resource(ResourceId::new(2))),
+            ),
+            (
+                n(NodeKind::Str("b".into())),
+                n(NodeKind::Resource(ResourceId::new(0))),
+            ),
         ]));
         let config = Config {
             root,
             resources: res(3),
-            exec: None,
+            process: None,
         };
         let plan = build(&config, c"prog");
-        assert_eq!(plan.table, vec![2, 0, 1]);
+        assert_eq!(plan.table, [2, 0, 1].map(ResourceId::new));
         assert_eq!(
             plan.argdata.clone().unwrap(),
             Value::Map(vec![
@@ -454,7 +336,7 @@ mod tests {
             &Config {
                 root,
                 resources: vec![],
-                exec: None,
+                process: None,
             },
             c"p",
         );
@@ -475,11 +357,11 @@ mod tests {
 
     fn exec_plan(text: &str) -> Result<Plan, PlanError> {
         let config = crate::config::parse(text).unwrap();
-        let exec = config.exec.clone().unwrap();
+        let process = config.process.clone().unwrap();
         build_exec(
             &config,
-            &exec,
-            &|id| PathBuf::from(format!("/host/{id}")),
+            &process,
+            &|id| PathBuf::from(format!("/host/{}", id.index())),
             &|name| (name == "HOME").then(|| "/home/me".to_owned()),
         )
     }
@@ -562,7 +444,17 @@ mod tests {
     #[test]
     fn exec_missing_env_is_an_error_at_its_position() {
         let e = exec_plan("!exec\nargv: [p, !env NOPE]\n").unwrap_err();
-        assert_eq!((e.pos.line, e.pos.col), (2, 11));
-        assert_eq!(e.message, "!env NOPE: not set in caprun's environment");
+        assert_eq!((e.pos().line, e.pos().col), (2, 11));
+        assert_eq!(
+            e,
+            PlanError::EnvUnset {
+                pos: e.pos(),
+                name: "NOPE".into()
+            }
+        );
+        assert_eq!(
+            e.to_string(),
+            "2:11: !env NOPE: not set in caprun's environment"
+        );
     }
 }

@@ -1,0 +1,130 @@
+//! The `--dry-run` report: a planned launch as YAML.
+
+use std::ffi::CString;
+
+use crate::config::Mode;
+use crate::plan::Plan;
+use crate::resources::{Description, Resources};
+use crate::yaml::quote;
+
+fn mode_name(m: Mode) -> &'static str {
+    match m {
+        Mode::Read => "read",
+        Mode::Write => "write",
+        Mode::ReadWrite => "readwrite",
+        Mode::Append => "append",
+    }
+}
+
+/// The `--dry-run` report: the program, its argv and environment, the descriptor table
+/// (what each of `opened` is) and the argdata tree (descriptors as `!fd N`), as one YAML
+/// document.
+pub(super) fn dry_run(plan: &Plan, program: &str, opened: &Resources) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let strs = |v: &[CString]| {
+        v.iter()
+            .map(|s| quote(&s.to_string_lossy()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let _ = writeln!(out, "program: {}", quote(program));
+    let _ = writeln!(out, "argv: [{}]", strs(&plan.argv));
+    let _ = writeln!(out, "env: [{}]", strs(&plan.env));
+    let _ = writeln!(out, "descriptors:");
+    for (slot, &id) in plan.table.iter().enumerate() {
+        let d = match &opened.get(id).description {
+            Description::Inherited { fd } => format!("{{kind: inherited, fd: {fd}}}"),
+            Description::Listen { name, fd } => {
+                format!("{{kind: listen, name: {}, fd: {fd}}}", quote(name))
+            }
+            Description::File {
+                path,
+                mode,
+                directory,
+                created,
+            } => format!(
+                "{{kind: {}, path: {}, mode: {}{}}}",
+                if *directory { "directory" } else { "file" },
+                quote(&path.to_string_lossy()),
+                mode_name(*mode),
+                if *created { ", created: true" } else { "" }
+            ),
+            Description::Socket {
+                kind,
+                action,
+                requested,
+                address,
+            } => format!(
+                "{{kind: socket, type: {}, {}: {}, address: {}}}",
+                format!("{kind:?}").to_lowercase(),
+                format!("{action:?}").to_lowercase(),
+                quote(requested),
+                quote(address)
+            ),
+            Description::Executable { path } => {
+                format!(
+                    "{{kind: executable, path: {}}}",
+                    quote(&path.to_string_lossy())
+                )
+            }
+        };
+        let _ = writeln!(out, "  {slot}: {d}");
+    }
+    let Some(argdata) = &plan.argdata else {
+        if plan.table.is_empty() {
+            // `descriptors:` with nothing under it would read as null.
+            out.truncate(out.len() - "descriptors:\n".len());
+            let _ = writeln!(out, "descriptors: {{}}");
+        }
+        render_paths(&mut out, plan, opened);
+        return out;
+    };
+    let _ = writeln!(
+        out,
+        "  {}: {{kind: argdata, bytes: {}}}",
+        plan.argdata_fd(),
+        plan.argdata_bytes.len()
+    );
+    render_paths(&mut out, plan, opened);
+    let tree = argdata.to_yaml();
+    let tree = tree.trim_end();
+    if tree.contains('\n') || tree.starts_with("- ") || tree.starts_with("? ") {
+        let _ = writeln!(out, "argdata:");
+        for line in tree.lines() {
+            let _ = writeln!(out, "  {line}");
+        }
+    } else {
+        let _ = writeln!(out, "argdata: {tree}");
+    }
+    out
+}
+
+/// The `paths:` and `cwd:` of an `!exec` launch.
+fn render_paths(out: &mut String, plan: &Plan, opened: &Resources) {
+    use std::fmt::Write;
+    if !plan.paths.is_empty() {
+        let _ = writeln!(out, "paths:");
+        for g in &plan.paths {
+            if let Description::File {
+                path,
+                mode,
+                directory,
+                ..
+            } = &opened.get(g.id).description
+            {
+                let _ = writeln!(
+                    out,
+                    "  - {{at: {}, host: {}, kind: {}, mode: {}}}",
+                    quote(&g.target.to_string_lossy()),
+                    quote(&path.to_string_lossy()),
+                    if *directory { "directory" } else { "file" },
+                    mode_name(*mode)
+                );
+            }
+        }
+    }
+    if let Some(cwd) = &plan.cwd {
+        let _ = writeln!(out, "cwd: {}", quote(&cwd.to_string_lossy()));
+    }
+}
