@@ -58,7 +58,7 @@ use std::time::{Duration, Instant};
 // The allocator caprun's binary uses (src/main.rs), so the in-process planner timing
 // matches the launcher's.
 #[global_allocator]
-static ALLOC: caprun::sys::alloc::Allocator = caprun::sys::alloc::Allocator::new();
+static ALLOC: caprun::runtime::Allocator = caprun::runtime::Allocator::new();
 
 const NOOP_C: &str = include_str!("noop.c");
 const SLEEP_C: &str = include_str!("sleep.c");

@@ -3,7 +3,8 @@
 //!
 //! Everything here was computed beforehand ([`Launch::new`] allocates; [`Launch::run`]
 //! does not need to): the descriptor plan, the argv/envp pointer arrays and the error
-//! message prefix. The process is single-threaded from start to exec.
+//! message prefix. The process is single-threaded from start to exec (asserted in debug
+//! builds when the launch starts): its forks and the rearrangement rely on it.
 
 use std::ffi::{c_char, CString};
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
@@ -178,7 +179,23 @@ impl Launch {
     ///
     /// With `pid_namespace` (the restrictions entered a new PID namespace), the process
     /// forks instead: see [`supervise`](Launch::supervise).
+    ///
+    /// The process must have one thread: the launch forks, and the rearrangement closes
+    /// and replaces descriptors whatever owns them (another thread would lose them
+    /// underneath). `unshare(CLONE_NEWUSER)` demands it too.
+    ///
+    /// # Panics
+    ///
+    /// In debug builds, when the process has more than one thread. (Checked here, before
+    /// the sandbox is entered: after, `/proc` may be gone.)
     pub fn run<R: Restrictions>(self, restrictions: &mut R, pid_namespace: bool) -> ! {
+        if cfg!(debug_assertions) {
+            if let Err(threads) = single_threaded() {
+                panic!(
+                    "the launch must be single-threaded, and this process has {threads} threads"
+                );
+            }
+        }
         let stderr = self.stderr_copy.as_ref().map_or(-1, |f| f.as_raw_fd());
         if let Err(e) = restrictions.before_rearrange() {
             sys::write_all(stderr, format!("caprun: {e}\n").as_bytes());
@@ -232,8 +249,9 @@ impl Launch {
             sys::exit(125); // The parent is already gone.
         }
         let notify = self.notify.take();
-        // Only raw system calls over prepared data from here on, in every child.
-        let child = match sys::fork() {
+        // SAFETY: the launch runs on the process's only thread (see `run`), so both sides
+        // of the fork may go on as before, allocating included.
+        let child = match unsafe { sys::fork() } {
             Err(e) => fail(stderr, b"caprun: fork: ", e, 125),
             Ok(pid) => pid,
         };
@@ -249,7 +267,9 @@ impl Launch {
                 // n.theirs is closed below: EOF on `ours` if the program never sends.
                 std::mem::forget(n.theirs);
             }
-            close_all_but(&mut keep);
+            // SAFETY: the supervisor uses only `keep` from here on, and never returns: the
+            // owners of everything else (the launch's) are neither used nor dropped.
+            unsafe { close_all_but(&mut keep) };
             // The launcher's code stays mapped but not resident: the supervisor is small.
             sys::release_code_pages();
             supervisor_loop(child, &set, stderr, channel, &sigsys_hint)
@@ -270,7 +290,8 @@ impl Launch {
         if let Err(e) = sys::die_with_parent(libc::SIGKILL) {
             fail(stderr, b"caprun: init: ", e, 125);
         }
-        match sys::fork() {
+        // SAFETY: as for the first fork: one thread.
+        match unsafe { sys::fork() } {
             Err(e) => fail(stderr, b"caprun: fork: ", e, 125),
             Ok(0) => {
                 if let Err(e) = sys::unblock_all() {
@@ -279,8 +300,12 @@ impl Launch {
                 self.finish(restrictions, stderr)
             }
             Ok(program) => {
-                let _ = sys::close_range(0, stderr - 1);
-                let _ = sys::close_range(stderr + 1, RawFd::MAX);
+                // SAFETY: init uses only `stderr` from here on, and never returns: the
+                // owners of everything else (the launch's) are neither used nor dropped.
+                unsafe {
+                    let _ = sys::close_range(0, stderr - 1);
+                    let _ = sys::close_range(stderr + 1, RawFd::MAX);
+                }
                 sys::release_code_pages();
                 supervisor_loop(program, &set, stderr, None, &sigsys_hint)
             }
@@ -290,7 +315,10 @@ impl Launch {
     /// Rearrange the descriptors, apply the last restrictions and exec.
     fn finish<R: Restrictions>(self, restrictions: &mut R, stderr: RawFd) -> ! {
         let mut regs = self.plan.regs.clone();
-        if let Err(e) = apply(&self.plan, &mut regs) {
+        // SAFETY: from here the process only execs or exits: the owners of the
+        // descriptors the rearrangement replaces or closes (the launch's and the
+        // caller's) are never used or dropped again.
+        if let Err(e) = unsafe { apply(&self.plan, &mut regs) } {
             fail(stderr, b"caprun: rearranging descriptors: ", e, 125);
         }
         // Only raw system calls from here on. After `apply`, the controls live in `regs`.
@@ -349,16 +377,40 @@ pub const FORWARDED: [libc::c_int; 6] = [
 ];
 
 /// Close every descriptor but `keep`.
-fn close_all_but(keep: &mut [RawFd]) {
+///
+/// # Safety
+///
+/// As for [`sys::close_range`]: nothing may use or close the other descriptors
+/// afterwards.
+unsafe fn close_all_but(keep: &mut [RawFd]) {
     keep.sort_unstable();
     let mut next = 0;
     for &fd in keep.iter() {
         if fd >= next {
-            let _ = sys::close_range(next, fd - 1);
+            // SAFETY: the caller's promise covers every descriptor but `keep`.
+            let _ = unsafe { sys::close_range(next, fd - 1) };
             next = fd + 1;
         }
     }
-    let _ = sys::close_range(next, RawFd::MAX);
+    // SAFETY: as above.
+    let _ = unsafe { sys::close_range(next, RawFd::MAX) };
+}
+
+/// Whether the process has one thread: `Err(N)` when `/proc/self/stat` says it has N
+/// (`Ok` when that cannot be read).
+fn single_threaded() -> Result<(), usize> {
+    // Field 20, num_threads; the fields are counted after the command name, which is
+    // in parentheses and may contain anything.
+    let count = std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|stat| {
+            let rest = &stat[stat.rfind(')')? + 1..];
+            rest.split_whitespace().nth(20 - 3)?.parse::<usize>().ok()
+        });
+    match count {
+        Some(n) if n > 1 => Err(n),
+        _ => Ok(()),
+    }
 }
 
 /// The supervisor, and the init of PID-namespace mode: forward signals to `child`
@@ -462,11 +514,17 @@ fn supervisor_loop(
 /// Replay a descriptor plan with raw system calls, then close everything at or above
 /// the table except the controls. `regs` starts as `plan.regs` and ends holding where
 /// each register lives.
-fn apply(plan: &FdPlan, regs: &mut [RawFd]) -> Result<(), Errno> {
+///
+/// # Safety
+///
+/// Every descriptor below the table's end is replaced, and every one above it but the
+/// controls closed: nothing may use or close them through their old owners afterwards.
+unsafe fn apply(plan: &FdPlan, regs: &mut [RawFd]) -> Result<(), Errno> {
     for op in &plan.ops {
         match *op {
             Op::Lift(r) => regs[r] = sys::dupfd_cloexec(regs[r], plan.slots)?,
-            Op::Place { reg, slot } => sys::dup2(regs[reg], slot)?,
+            // SAFETY: the caller's promise covers every slot of the table.
+            Op::Place { reg, slot } => unsafe { sys::dup2(regs[reg], slot)? },
             Op::KeepInPlace(slot) => sys::set_cloexec(slot, false)?,
         }
     }
@@ -481,10 +539,13 @@ fn apply(plan: &FdPlan, regs: &mut [RawFd]) -> Result<(), Errno> {
             .min();
         match lowest {
             Some(c) => {
-                sys::close_range(next, c - 1)?;
+                // SAFETY: the caller's promise covers everything above the table but the
+                // controls.
+                unsafe { sys::close_range(next, c - 1)? };
                 next = c + 1;
             }
-            None => return sys::close_range(next, RawFd::MAX),
+            // SAFETY: as above.
+            None => return unsafe { sys::close_range(next, RawFd::MAX) },
         }
     }
 }
@@ -494,4 +555,69 @@ fn fail(stderr: RawFd, prefix: &[u8], err: Errno, status: i32) -> ! {
     sys::write_all(stderr, err.desc().as_bytes());
     sys::write_all(stderr, b"\n");
     sys::exit(status)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The check `run` makes: the test harness runs this test on a thread of its own, and
+    /// with another thread alive the count is at least two; a forked child has one.
+    #[test]
+    fn thread_count_is_checked() {
+        let (stop, wait) = std::sync::mpsc::channel::<()>();
+        let other = std::thread::spawn(move || wait.recv());
+        assert!(matches!(single_threaded(), Err(n) if n >= 2));
+        stop.send(()).unwrap();
+        other.join().unwrap().unwrap();
+        let child = crate::sandbox::testutil::in_child(|| match single_threaded() {
+            Ok(()) => 0,
+            Err(n) => n as i32,
+        });
+        assert_eq!(child, 0);
+    }
+
+    /// No restrictions at all.
+    struct Nothing;
+
+    impl Restrictions for Nothing {
+        type Error = std::convert::Infallible;
+        fn before_rearrange(&mut self) -> Result<(), Self::Error> {
+            Ok(())
+        }
+        fn just_before_exec(&mut self) -> Result<(), Errno> {
+            Ok(())
+        }
+    }
+
+    /// `/bin/true`, launched in a forked child: with `threads` threads besides the
+    /// child's own. Returns the child's exit status (101: a panic).
+    fn launch_true(threads: usize) -> i32 {
+        crate::sandbox::testutil::in_child(|| {
+            for _ in 0..threads {
+                std::thread::spawn(|| std::thread::sleep(std::time::Duration::from_secs(60)));
+            }
+            let program = std::fs::File::open("/bin/true").expect("/bin/true");
+            let launch = Launch::new(
+                program.into(),
+                "/bin/true",
+                &[],
+                None,
+                Vec::new(),
+                vec![c"true".to_owned()],
+                Vec::new(),
+            )
+            .expect("a launch");
+            launch.run(&mut Nothing, false)
+        })
+    }
+
+    /// A launch from a process with two threads panics before it forks or enters
+    /// anything (debug builds); the same launch with one thread runs the program.
+    #[cfg(debug_assertions)]
+    #[test]
+    fn a_multithreaded_launch_stops_at_once() {
+        assert_eq!(launch_true(0), 0);
+        assert_eq!(launch_true(1), 101);
+    }
 }

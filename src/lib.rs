@@ -20,7 +20,8 @@ pub mod exec;
 pub mod launch;
 pub mod plan;
 pub mod resources;
+pub mod runtime;
 pub mod sandbox;
 #[allow(unsafe_code)]
-pub mod sys;
+pub(crate) mod sys;
 pub mod yaml;

@@ -6,6 +6,11 @@
 //! rearranged. Callers pass prebuilt data (`&CStr`, NUL-terminated pointer arrays, byte
 //! slices).
 //!
+//! The module is private to the library (the binary gets what it needs through
+//! [`crate::runtime`]). The calls that can break Rust's ownership of descriptors
+//! ([`dup2`], [`close_range`]) or that fork ([`fork`]) are `unsafe`, with the conditions
+//! under which they are sound.
+//!
 //! By topic: this file holds descriptors, processes, signals, exec, memfds and descriptor
 //! passing; [`fs`] paths and files; [`mount`] the mount family; [`ids`] user/group ids,
 //! namespaces, hostname and rlimits; [`caps`] capabilities, securebits and no_new_privs;
@@ -95,6 +100,7 @@ pub unsafe fn c_args(argc: libc::c_int, argv: *const *const libc::c_char) -> Vec
 }
 
 /// Whether `fd` has close-on-exec set.
+#[cfg(test)]
 pub fn is_cloexec(fd: RawFd) -> Result<bool, Errno> {
     // SAFETY: F_GETFD only reads the descriptor flags.
     let flags = check(unsafe { libc::fcntl(fd, libc::F_GETFD) })?;
@@ -112,8 +118,13 @@ pub fn dupfd_cloexec(fd: RawFd, min: RawFd) -> Result<RawFd, Errno> {
 }
 
 /// `dup2(from, to)`; the copy at `to` is not close-on-exec.
-pub fn dup2(from: RawFd, to: RawFd) -> Result<(), Errno> {
-    // SAFETY: dup2 replaces `to` atomically; callers own the layout of the table.
+///
+/// # Safety
+///
+/// Descriptor `to` is closed and replaced: nothing that owns it (an `OwnedFd`, a `File`)
+/// may use or close it afterwards, or it would act on the copy of `from` instead.
+pub unsafe fn dup2(from: RawFd, to: RawFd) -> Result<(), Errno> {
+    // SAFETY: dup2 takes plain integers; the caller vouches for the ownership of `to`.
     check(unsafe { libc::dup2(from, to) }).map(drop)
 }
 
@@ -126,7 +137,12 @@ pub fn set_cloexec(fd: RawFd, on: bool) -> Result<(), Errno> {
 
 /// Close every descriptor in `first..=last`: `close_range(2)`, falling back to closing
 /// one by one (up to the hard `RLIMIT_NOFILE`) on kernels older than 5.9.
-pub fn close_range(first: RawFd, last: RawFd) -> Result<(), Errno> {
+///
+/// # Safety
+///
+/// Nothing that owns a descriptor in the range (an `OwnedFd`, a `File`) may use or close
+/// it afterwards: it would act on whatever is opened under that number next.
+pub unsafe fn close_range(first: RawFd, last: RawFd) -> Result<(), Errno> {
     if first > last {
         return Ok(());
     }
@@ -155,10 +171,13 @@ pub fn close_range(first: RawFd, last: RawFd) -> Result<(), Errno> {
 
 /// `fork()`: `Ok(0)` in the child, the child's pid in the parent.
 ///
-/// The caller must be single-threaded, or use only async-signal-safe calls in the child.
-pub fn fork() -> Result<libc::pid_t, Errno> {
-    // SAFETY: caprun is single-threaded; the child runs only raw system calls over data
-    // prepared before the fork.
+/// # Safety
+///
+/// The process must have a single thread, or the child may only make async-signal-safe
+/// calls until it execs or exits: the child gets no copy of the other threads, so a lock
+/// one of them held at the fork (the allocator's, say) would never be released in it.
+pub unsafe fn fork() -> Result<libc::pid_t, Errno> {
+    // SAFETY: the caller vouches for the condition above; fork itself takes no pointers.
     let pid = unsafe { libc::fork() };
     if pid == -1 {
         Err(Errno::last())
