@@ -1,6 +1,6 @@
 //! `cli`: the command line. Arguments are parsed into a plain struct ([`Args`]), turned
-//! into a [`Request`] for [`launch`](crate::launch), and a failure into one line on
-//! stderr and an exit status.
+//! into a [`Request`] for [`crate::launch`], and a failure into one line on stderr and an
+//! exit status ([`main`]).
 
 use std::ffi::OsString;
 use std::path::PathBuf;

@@ -1,15 +1,43 @@
 //! caprun: start a program with exactly the resources its YAML config names.
 //!
-//! The launch is one pipeline, each stage a module with a narrow input and output:
+//! [`cli`] turns the command line into a [`launch::Request`] (plain data: tests and
+//! benchmarks build one directly) and [`launch::run`] carries it out, a pipeline whose
+//! stages are modules with a narrow input and output:
 //!
-//! `cli` → [`config`] (YAML → typed tree with positions) → [`resources`] (open, bind,
-//! check: the only place that touches host paths) → [`plan`] (argdata bytes, descriptor
-//! table, argv/env: everything computed before anything irreversible) → [`sandbox`]
-//! (namespaces, mounts, Landlock, capabilities, seccomp) → [`exec`] (the tiny final
-//! step: rearrange descriptors, apply restrictions, `execveat`).
+//! [`config`] (YAML → typed tree with positions, over [`yaml`]) → [`resources`] (open,
+//! bind, check: the only place that touches host paths) → [`plan`] (argdata bytes,
+//! descriptor table, argv/env: a pure function of the config, computed before anything
+//! irreversible) → [`sandbox`] (policies, namespaces, mounts, Landlock, capabilities,
+//! seccomp; the explain/learn supervisor's session) → [`exec`] (the tiny final step:
+//! rearrange descriptors, apply restrictions, `execveat`; it sees the sandbox and the
+//! supervisor only through two traits, and imports nothing but `sys` and `plan::fdmap`).
 //!
-//! `unsafe` code lives only in [`sys`] and [`exec`] (enforced: `unsafe_code` is denied
-//! everywhere else, test modules excepted), besides the binary's C `main` entry point.
+//! ```text
+//! cli.rs            command line → launch::Request; a failure → one line + exit status
+//! launch/           the pipeline: mod.rs (Request, run), grants.rs (Landlock grants, binds),
+//!                   report.rs (--dry-run), command.rs (the -- form's config),
+//!                   supervision.rs (explain/learn set-up), error.rs (errors, excerpts)
+//! yaml.rs           YAML events → a tree with tags, anchors and positions (Pos)
+//! config/           mod.rs (Config, parse), tree.rs (nodes, resources, ResourceId),
+//!                   convert.rs (YAML → tree), process.rs (the typed !exec), schema.rs
+//! resources.rs      open every resource; the only ambient authority
+//! plan/             mod.rs (descriptor table, argdata, argv/env), fdmap.rs (rearrangement)
+//! sandbox/          mod.rs (prepare, enter), policy/ (model, parse, render), builtins/
+//!                   (names, YAML, generated tables), seccomp.rs (compiler), namespaces.rs,
+//!                   landlock_rules.rs, privileges.rs, syscalls.rs, notify/ (session,
+//!                   learn, decode)
+//! exec.rs           the final step and the supervisor loop
+//! runtime.rs        what the binary's C main needs (allocator, stdio, argv, exit)
+//! sys/              raw system calls (private)
+//! ```
+//!
+//! The modules import each other without a cycle (`tests/module_graph.rs` checks it): a
+//! directory's `mod.rs` is its public face, and what it builds on imports its siblings
+//! directly (the policy parser's dependencies import `policy::model`, not `policy`).
+//!
+//! `unsafe` code lives only in `sys` and [`exec`] (enforced: `unsafe_code` is denied
+//! everywhere else, test modules excepted), besides the binary's C `main` entry point,
+//! which gets what it needs through [`runtime`].
 
 #![deny(unsafe_code)]
 

@@ -19,7 +19,8 @@ use nix::sys::socket::{
 };
 
 use crate::config::{
-    Config, FileSpec, Mode, Pos, ResourceId, ResourceSpec, SocketAction, SocketSpec, SocketType,
+    AccessMode, Config, FileSpec, Pos, ResourceId, ResourceSpec, SocketAction, SocketSpec,
+    SocketType,
 };
 
 /// A resource error: the config position of the resource and what went wrong.
@@ -230,7 +231,7 @@ pub enum Description {
         /// The host path as written.
         path: PathBuf,
         /// The access mode.
-        mode: Mode,
+        mode: AccessMode,
         /// Whether it is a directory.
         directory: bool,
         /// Whether caprun created it for this launch.
@@ -551,10 +552,10 @@ pub fn open_all(config: &Config, program: &Program) -> Result<Resources, Resourc
 fn open_file(spec: &FileSpec, created: &mut Vec<PathBuf>) -> io::Result<Opened> {
     let mut opts = File::options();
     match spec.mode {
-        Mode::Read => opts.read(true),
-        Mode::Write => opts.write(true),
-        Mode::ReadWrite => opts.read(true).write(true),
-        Mode::Append => opts.append(true),
+        AccessMode::Read => opts.read(true),
+        AccessMode::Write => opts.write(true),
+        AccessMode::ReadWrite => opts.read(true).write(true),
+        AccessMode::Append => opts.append(true),
     };
     let mut flags = libc::O_CLOEXEC | libc::O_NOCTTY;
     if spec.nofollow {
@@ -781,7 +782,7 @@ mod tests {
     fn created_files_are_removed_unless_committed() {
         let dir = tempfile::tempdir().unwrap();
         let spec = |name: &str| FileSpec {
-            mode: Mode::Write,
+            mode: AccessMode::Write,
             create: true,
             perm: 0o600,
             ..FileSpec::new(dir.path().join(name))
@@ -816,7 +817,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut created = Vec::new();
         let spec = FileSpec {
-            mode: Mode::ReadWrite,
+            mode: AccessMode::ReadWrite,
             ..FileSpec::new(dir.path())
         };
         let o = open_file(&spec, &mut created).unwrap();
@@ -824,7 +825,7 @@ mod tests {
             o.description,
             Description::File {
                 directory: true,
-                mode: Mode::ReadWrite,
+                mode: AccessMode::ReadWrite,
                 ..
             }
         ));

@@ -7,8 +7,8 @@ use std::path::PathBuf;
 
 use super::schema;
 use super::tree::{
-    ConfigError, FileSpec, Mode, Node, NodeKind, Resource, ResourceId, ResourceSpec, SocketAction,
-    SocketSpec, SocketType,
+    AccessMode, ConfigError, FileSpec, Node, NodeKind, Resource, ResourceId, ResourceSpec,
+    SocketAction, SocketSpec, SocketType,
 };
 use crate::yaml::{Pos, Style, Tag, YNode, YValue, CLOUDABI_HANDLE, YAML_HANDLE};
 
@@ -475,10 +475,10 @@ impl<'a> Converter<'a> {
                 }
                 "mode" => {
                     spec.mode = match &v.kind {
-                        NodeKind::Str(s) if s == "read" => Mode::Read,
-                        NodeKind::Str(s) if s == "write" => Mode::Write,
-                        NodeKind::Str(s) if s == "readwrite" => Mode::ReadWrite,
-                        NodeKind::Str(s) if s == "append" => Mode::Append,
+                        NodeKind::Str(s) if s == "read" => AccessMode::Read,
+                        NodeKind::Str(s) if s == "write" => AccessMode::Write,
+                        NodeKind::Str(s) if s == "readwrite" => AccessMode::ReadWrite,
+                        NodeKind::Str(s) if s == "append" => AccessMode::Append,
                         _ => {
                             return fail(
                                 v.pos,
@@ -534,7 +534,7 @@ impl<'a> Converter<'a> {
         if !have_path {
             return fail(pos, format!("{tag} needs a path"));
         }
-        if let (Some((at, name)), Mode::Read) = (needs_write, spec.mode) {
+        if let (Some((at, name)), AccessMode::Read) = (needs_write, spec.mode) {
             return fail(
                 at,
                 format!("!file {name} needs mode write, readwrite or append"),

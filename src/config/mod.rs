@@ -482,7 +482,7 @@ mod tests {
             vec![
                 ResourceSpec::File(file("/etc/hosts")),
                 ResourceSpec::File(FileSpec {
-                    mode: Mode::Append,
+                    mode: AccessMode::Append,
                     create: true,
                     perm: 0o600,
                     nofollow: true,
@@ -493,12 +493,12 @@ mod tests {
                     ..file("/srv")
                 }),
                 ResourceSpec::File(FileSpec {
-                    mode: Mode::ReadWrite,
+                    mode: AccessMode::ReadWrite,
                     truncate: true,
                     ..file("x")
                 }),
                 ResourceSpec::File(FileSpec {
-                    mode: Mode::Write,
+                    mode: AccessMode::Write,
                     perm: 0o644,
                     ..file("y")
                 }),
@@ -781,7 +781,7 @@ name: \"server\"
         assert_eq!(
             c.resources[1].spec,
             ResourceSpec::File(FileSpec {
-                mode: Mode::Append,
+                mode: AccessMode::Append,
                 create: true,
                 ..file("/var/log/app.log")
             })

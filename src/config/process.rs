@@ -18,7 +18,7 @@
 use std::path::PathBuf;
 
 use super::convert::{env_name, fail, field_name, is_tag, Converter};
-use super::tree::{ConfigError, FileSpec, Mode, Node, NodeKind, ResourceId, ResourceSpec};
+use super::tree::{AccessMode, ConfigError, FileSpec, Node, NodeKind, ResourceId, ResourceSpec};
 use crate::yaml::{Pos, YNode, YValue};
 
 /// The process an `!exec` document describes.
@@ -276,7 +276,7 @@ fn exec_stdio(cx: &mut Converter<'_>, y: &YNode) -> Result<[ResourceId; 3], Conf
             NodeKind::Resource(id) => id,
             NodeKind::Null => {
                 let spec = ResourceSpec::File(FileSpec {
-                    mode: Mode::ReadWrite,
+                    mode: AccessMode::ReadWrite,
                     ..FileSpec::new("/dev/null")
                 });
                 cx.resource(n.pos, spec)
@@ -366,7 +366,7 @@ mod tests {
             panic!()
         };
         assert!(f.directory);
-        assert_eq!(f.mode, Mode::ReadWrite);
+        assert_eq!(f.mode, AccessMode::ReadWrite);
         assert_eq!(f.at.as_deref(), Some(std::path::Path::new("/data")));
         assert_eq!(e.env.len(), 3);
         assert_eq!(e.env[1].value.value, WordValue::Env("PATH".into()));

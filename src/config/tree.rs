@@ -86,7 +86,7 @@ pub enum ResourceSpec {
 
 /// Access mode of a `!file`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Mode {
+pub enum AccessMode {
     /// O_RDONLY (default).
     #[default]
     Read,
@@ -104,7 +104,7 @@ pub struct FileSpec {
     /// The host path (relative paths are relative to caprun's cwd).
     pub path: PathBuf,
     /// Access mode.
-    pub mode: Mode,
+    pub mode: AccessMode,
     /// Create the file if missing (needs a writing mode).
     pub create: bool,
     /// Truncate at launch (needs a writing mode).
@@ -125,7 +125,7 @@ impl FileSpec {
     pub fn new(path: impl Into<PathBuf>) -> FileSpec {
         FileSpec {
             path: path.into(),
-            mode: Mode::Read,
+            mode: AccessMode::Read,
             create: false,
             truncate: false,
             directory: false,

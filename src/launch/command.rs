@@ -4,7 +4,7 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-use crate::config::Mode;
+use crate::config::AccessMode;
 use crate::resources::{self, ResourceError};
 
 /// The command-line form of a launch: a command looked up in `PATH`, the paths it may
@@ -30,7 +30,10 @@ pub(super) fn config(
     net: bool,
 ) -> Result<String, ResourceError> {
     let mut grants = Vec::new();
-    for (paths, mode) in [(&command.rw, Mode::ReadWrite), (&command.ro, Mode::Read)] {
+    for (paths, mode) in [
+        (&command.rw, AccessMode::ReadWrite),
+        (&command.ro, AccessMode::Read),
+    ] {
         for p in paths {
             let (path, is_dir) = resources::grant_path(p)?;
             grants.push((path, is_dir, mode));
@@ -74,7 +77,7 @@ fn render_command_config(
     program: &Path,
     command: &[OsString],
     env: &[(String, Option<String>)],
-    grants: &[(PathBuf, bool, Mode)],
+    grants: &[(PathBuf, bool, AccessMode)],
     cwd: Option<&Path>,
     policy: &str,
     net: bool,
@@ -111,7 +114,7 @@ fn render_command_config(
                 "  - !{} {{path: {}, mode: {}}}",
                 if *is_dir { "dir" } else { "file" },
                 q(&path.to_string_lossy()),
-                if *mode == Mode::Read {
+                if *mode == AccessMode::Read {
                     "read"
                 } else {
                     "readwrite"
@@ -136,8 +139,8 @@ mod tests {
             &["make".into(), "-j2".into()],
             &[("PATH".into(), None), ("LANG".into(), Some("C".into()))],
             &[
-                ("/w/p".into(), true, Mode::ReadWrite),
-                ("/etc/hosts".into(), false, Mode::Read),
+                ("/w/p".into(), true, AccessMode::ReadWrite),
+                ("/etc/hosts".into(), false, AccessMode::Read),
             ],
             Some(Path::new("/w/p")),
             "devtools",

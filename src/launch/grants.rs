@@ -5,7 +5,7 @@
 use std::os::fd::AsFd;
 use std::path::Path;
 
-use crate::config::{Mode, ResourceId};
+use crate::config::{AccessMode, ResourceId};
 use crate::plan::Plan;
 use crate::resources::{Description, Handle, Program, ResourceError, Resources};
 use crate::sandbox::policy::Namespace;
@@ -47,7 +47,7 @@ pub(super) fn grants<'a>(opened: &'a Resources, plan: &Plan, program: &'a Progra
                 target: g.target.clone(),
                 writable: matches!(
                     opened.get(g.id).description,
-                    Description::File { mode, .. } if mode != Mode::Read
+                    Description::File { mode, .. } if mode != AccessMode::Read
                 ),
             })
             .collect(),
@@ -60,14 +60,14 @@ pub(super) fn grants<'a>(opened: &'a Resources, plan: &Plan, program: &'a Progra
 
 /// The Landlock access for a file opened with `mode`, which the program may execute
 /// from when `executable`.
-fn access(mode: Mode, executable: bool) -> Access {
+fn access(mode: AccessMode, executable: bool) -> Access {
     match (mode, executable) {
-        (Mode::Read, false) => Access::Read,
-        (Mode::Read, true) => Access::ReadExecute,
-        (Mode::Write, _) => Access::Write,
-        (Mode::ReadWrite, false) => Access::ReadWrite,
-        (Mode::ReadWrite, true) => Access::ReadWriteExecute,
-        (Mode::Append, _) => Access::Append,
+        (AccessMode::Read, false) => Access::Read,
+        (AccessMode::Read, true) => Access::ReadExecute,
+        (AccessMode::Write, _) => Access::Write,
+        (AccessMode::ReadWrite, false) => Access::ReadWrite,
+        (AccessMode::ReadWrite, true) => Access::ReadWriteExecute,
+        (AccessMode::Append, _) => Access::Append,
     }
 }
 

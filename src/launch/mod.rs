@@ -24,6 +24,8 @@ use std::io::Read;
 use std::os::fd::RawFd;
 use std::path::{Path, PathBuf};
 
+use nix::errno::Errno;
+
 use crate::exec::{Launch, Restrictions};
 use crate::plan;
 use crate::resources;
@@ -288,17 +290,13 @@ impl Restrictions for Sandboxed {
     fn before_rearrange(&mut self) -> Result<(), SandboxError> {
         self.0.enter()
     }
-    fn just_before_exec(&mut self) -> Result<(), nix::errno::Errno> {
-        self.0
-            .install_seccomp()
-            .map_err(nix::errno::Errno::from_raw)
+    fn just_before_exec(&mut self) -> Result<(), Errno> {
+        self.0.install_seccomp()
     }
-    fn just_before_exec_with_listener(&mut self) -> Result<RawFd, nix::errno::Errno> {
+    fn just_before_exec_with_listener(&mut self) -> Result<RawFd, Errno> {
         match &self.1 {
-            Some(prog) => {
-                sandbox::seccomp::install_listener(prog).map_err(nix::errno::Errno::from_raw)
-            }
-            None => Err(nix::errno::Errno::EINVAL),
+            Some(prog) => sandbox::seccomp::install_listener(prog),
+            None => Err(Errno::EINVAL),
         }
     }
 }

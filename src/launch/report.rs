@@ -2,17 +2,17 @@
 
 use std::ffi::CString;
 
-use crate::config::Mode;
+use crate::config::AccessMode;
 use crate::plan::Plan;
 use crate::resources::{Description, Resources};
 use crate::yaml::quote;
 
-fn mode_name(m: Mode) -> &'static str {
+fn mode_name(m: AccessMode) -> &'static str {
     match m {
-        Mode::Read => "read",
-        Mode::Write => "write",
-        Mode::ReadWrite => "readwrite",
-        Mode::Append => "append",
+        AccessMode::Read => "read",
+        AccessMode::Write => "write",
+        AccessMode::ReadWrite => "readwrite",
+        AccessMode::Append => "append",
     }
 }
 

@@ -129,9 +129,11 @@ pub enum LandlockError {
     /// `restrict_self` failed.
     #[error("Landlock: restrict_self failed: {0}")]
     Restrict(::landlock::RulesetError),
-    /// `required` and not everything was enforced.
-    #[error("Landlock: the kernel could not enforce everything ({0}) and the policy requires it")]
-    NotFullyEnforced(String),
+    /// `required` and not everything was enforced: what the kernel enforced instead.
+    #[error(
+        "Landlock: the kernel could not enforce everything ({0:?}) and the policy requires it"
+    )]
+    NotFullyEnforced(RulesetStatus),
 }
 
 /// What the running kernel's Landlock can and cannot do.
@@ -314,10 +316,7 @@ impl LandlockPlan {
         let status = rs.restrict_self().map_err(LandlockError::Restrict)?;
         let fully = status.ruleset == RulesetStatus::FullyEnforced;
         if !fully && self.mode == LandlockMode::Required {
-            return Err(LandlockError::NotFullyEnforced(format!(
-                "{:?}",
-                status.ruleset
-            )));
+            return Err(LandlockError::NotFullyEnforced(status.ruleset));
         }
         Ok(Enforced {
             abi: self.support.abi,

@@ -21,11 +21,11 @@
 //! that would run; nothing is downgraded silently.
 
 pub mod builtins;
-pub mod caps;
 pub mod landlock_rules;
 pub mod namespaces;
 pub mod notify;
 pub mod policy;
+pub mod privileges;
 pub mod seccomp;
 pub mod syscalls;
 
@@ -67,7 +67,7 @@ pub enum SandboxError {
     Namespace(#[from] namespaces::NamespaceError),
     /// Dropping capabilities failed.
     #[error(transparent)]
-    Caps(#[from] caps::CapsError),
+    Privileges(#[from] privileges::DropError),
     /// A bind source could not be opened.
     #[error("policy `{policy}`: bind source {}: {source}", path.display())]
     BindSource {
@@ -174,7 +174,7 @@ pub struct Report {
     /// Landlock's result (`None`: off).
     pub landlock: Option<landlock_rules::Enforced>,
     /// The capability drop's result (`None`: kept).
-    pub caps: Option<caps::Dropped>,
+    pub privileges: Option<privileges::Dropped>,
     /// Human-readable notes on what could not be enforced (best-effort).
     pub notes: Vec<String>,
 }
@@ -378,10 +378,14 @@ pub fn prepare(policy: &Policy, grants: &Grants<'_>) -> Result<Prepared, Sandbox
 
     // Capabilities.
     let last_cap = match policy.capabilities {
-        policy::CapsMode::Drop => Some(caps::last_cap().map_err(|source| SandboxError::Probe {
-            what: "the last capability number (PR_CAPBSET_READ)",
-            source,
-        })?),
+        policy::CapsMode::Drop => {
+            Some(
+                privileges::last_cap().map_err(|source| SandboxError::Probe {
+                    what: "the last capability number (PR_CAPBSET_READ)",
+                    source,
+                })?,
+            )
+        }
         policy::CapsMode::Keep => None,
     };
 
@@ -462,7 +466,7 @@ impl Prepared {
             self.report.landlock = Some(l.restrict_self()?);
         }
         if let Some(last) = self.last_cap {
-            self.report.caps = Some(caps::drop_all(last)?);
+            self.report.privileges = Some(privileges::drop_all(last)?);
         }
         if let Some((c, path)) = &self.cwd {
             crate::sys::fs::chdir(c).map_err(|e| SandboxError::Cwd {
@@ -474,8 +478,8 @@ impl Prepared {
     }
 
     /// Install the seccomp filter (raw system calls, no allocation). Call last, just before
-    /// `execveat`. Returns the errno on failure.
-    pub fn install_seccomp(&self) -> Result<(), i32> {
+    /// `execveat`.
+    pub fn install_seccomp(&self) -> Result<(), nix::errno::Errno> {
         match &self.seccomp {
             Some(prog) => seccomp::install(prog),
             None => Ok(()),

@@ -22,8 +22,8 @@ pub enum NamespaceError {
     /// User namespaces cannot be created here.
     #[error("user namespaces are not available ({reason}; policy `{policy}` needs them; try --policy unprivileged)")]
     UserNsUnavailable {
-        /// Why (a sysctl or the errno of `unshare`).
-        reason: String,
+        /// Why.
+        reason: UserNsBlock,
         /// The policy that asked for them.
         policy: String,
     },
@@ -330,8 +330,26 @@ pub struct NamespacePlan {
     policy: String,
 }
 
+/// Why user namespaces are unavailable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserNsBlock {
+    /// A sysctl forbids them to this caller: the setting, as `NAME is VALUE`.
+    Sysctl(&'static str),
+    /// `unshare(CLONE_NEWUSER)` failed with this error.
+    Unshare(Errno),
+}
+
+impl std::fmt::Display for UserNsBlock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            UserNsBlock::Sysctl(setting) => f.write_str(setting),
+            UserNsBlock::Unshare(e) => write!(f, "unshare: {}", std::io::Error::from(*e)),
+        }
+    }
+}
+
 /// Why user namespaces are known to be unavailable to this caller, if they are.
-pub fn userns_blocked() -> Option<String> {
+pub fn userns_blocked() -> Option<UserNsBlock> {
     if ids::geteuid() == 0 {
         return None;
     }
@@ -341,13 +359,15 @@ pub fn userns_blocked() -> Option<String> {
             .map(|s| s.trim().to_string())
     };
     if read("/proc/sys/kernel/unprivileged_userns_clone").as_deref() == Some("0") {
-        return Some("kernel.unprivileged_userns_clone is 0".into());
+        return Some(UserNsBlock::Sysctl("kernel.unprivileged_userns_clone is 0"));
     }
     if read("/proc/sys/user/max_user_namespaces").as_deref() == Some("0") {
-        return Some("user.max_user_namespaces is 0".into());
+        return Some(UserNsBlock::Sysctl("user.max_user_namespaces is 0"));
     }
     if read("/proc/sys/kernel/apparmor_restrict_unprivileged_userns").as_deref() == Some("1") {
-        return Some("kernel.apparmor_restrict_unprivileged_userns is 1".into());
+        return Some(UserNsBlock::Sysctl(
+            "kernel.apparmor_restrict_unprivileged_userns is 1",
+        ));
     }
     None
 }
@@ -460,22 +480,18 @@ impl NamespacePlan {
         }
         if self.flags != 0 {
             if let Err(errno) = ids::unshare(self.flags) {
-                let e = std::io::Error::from(errno);
                 if self.user.is_some()
-                    && matches!(
-                        e.raw_os_error(),
-                        Some(libc::EPERM | libc::ENOSPC | libc::EUSERS)
-                    )
+                    && matches!(errno, Errno::EPERM | Errno::ENOSPC | Errno::EUSERS)
                 {
                     return Err(NamespaceError::UserNsUnavailable {
-                        reason: format!("unshare: {e}"),
+                        reason: UserNsBlock::Unshare(errno),
                         policy: self.policy.clone(),
                     });
                 }
                 return Err(NamespaceError::Sys {
                     step: "unshare",
                     path: String::new(),
-                    source: e,
+                    source: errno.into(),
                 });
             }
         }

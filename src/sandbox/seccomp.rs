@@ -38,7 +38,9 @@
 //! instructions rewritten).
 
 use std::collections::BTreeMap;
+use std::os::fd::RawFd;
 
+use nix::errno::Errno;
 use seccompiler::{
     BpfProgram, SeccompAction, SeccompCmpArgLen, SeccompCmpOp, SeccompCondition, SeccompFilter,
     SeccompRule, TargetArch,
@@ -460,23 +462,22 @@ fn check_jumps(prog: &[sock_filter]) -> Result<(), SeccompError> {
 /// Install a compiled program on the calling thread: `prctl(PR_SET_NO_NEW_PRIVS)` then
 /// `seccomp(SECCOMP_SET_MODE_FILTER, 0, &prog)`. Raw system calls only, no allocation:
 /// safe to call after `fork` in a multi-threaded process and as the last step before
-/// `execveat` (which the program must allow). Returns the errno on failure.
-pub fn install(prog: &[sock_filter]) -> Result<(), i32> {
-    u16::try_from(prog.len()).map_err(|_| libc::EINVAL)?;
-    sys_caps::set_no_new_privs().map_err(|e| e as i32)?;
-    sys_seccomp::set_mode_filter(prog, 0).map_err(|e| e as i32)?;
+/// `execveat` (which the program must allow).
+pub fn install(prog: &[sock_filter]) -> Result<(), Errno> {
+    u16::try_from(prog.len()).map_err(|_| Errno::EINVAL)?;
+    sys_caps::set_no_new_privs()?;
+    sys_seccomp::set_mode_filter(prog, 0)?;
     Ok(())
 }
 
 /// [`install`] with `SECCOMP_FILTER_FLAG_NEW_LISTENER`: returns the new listener
 /// descriptor (close-on-exec), on which the calls the program returns
 /// `SECCOMP_RET_USER_NOTIF` for wait for an answer. Raw system calls, no allocation.
-pub fn install_listener(prog: &[sock_filter]) -> Result<i32, i32> {
-    u16::try_from(prog.len()).map_err(|_| libc::EINVAL)?;
-    sys_caps::set_no_new_privs().map_err(|e| e as i32)?;
-    let fd = sys_seccomp::set_mode_filter(prog, libc::SECCOMP_FILTER_FLAG_NEW_LISTENER)
-        .map_err(|e| e as i32)?;
-    Ok(fd as i32)
+pub fn install_listener(prog: &[sock_filter]) -> Result<RawFd, Errno> {
+    u16::try_from(prog.len()).map_err(|_| Errno::EINVAL)?;
+    sys_caps::set_no_new_privs()?;
+    let fd = sys_seccomp::set_mode_filter(prog, libc::SECCOMP_FILTER_FLAG_NEW_LISTENER)?;
+    Ok(fd as RawFd)
 }
 
 /// The result of running a program on one system call with [`evaluate`].

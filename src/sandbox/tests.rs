@@ -516,12 +516,20 @@ fn pid_namespace_needs_a_fork() {
 #[test]
 fn missing_feature_messages_name_a_policy() {
     let e = SandboxError::Namespace(namespaces::NamespaceError::UserNsUnavailable {
-        reason: "kernel.unprivileged_userns_clone is 0".into(),
+        reason: namespaces::UserNsBlock::Sysctl("kernel.unprivileged_userns_clone is 0"),
         policy: "default".into(),
     });
     assert_eq!(
         e.to_string(),
         "user namespaces are not available (kernel.unprivileged_userns_clone is 0; policy `default` needs them; try --policy unprivileged)"
+    );
+    let e = SandboxError::Namespace(namespaces::NamespaceError::UserNsUnavailable {
+        reason: namespaces::UserNsBlock::Unshare(nix::errno::Errno::EPERM),
+        policy: "strict".into(),
+    });
+    assert_eq!(
+        e.to_string(),
+        "user namespaces are not available (unshare: Operation not permitted (os error 1); policy `strict` needs them; try --policy unprivileged)"
     );
     let e = SandboxError::Landlock(landlock_rules::LandlockError::Unavailable {
         policy: "unprivileged".into(),
@@ -544,7 +552,7 @@ fn report_after_enter() {
             return 10;
         }
         let r = prepared.report();
-        match (&r.landlock, &r.caps) {
+        match (&r.landlock, &r.privileges) {
             (Some(l), Some(c)) if l.fully && l.abi >= 6 && c.bounding_and_securebits => 0,
             _ => 11,
         }

@@ -1,6 +1,6 @@
-//! `caps`: drop every capability in every set, lock the securebits, set no_new_privs.
-//! Raw system calls only, no allocation (the last cap is read beforehand with
-//! [`last_cap`]).
+//! `privileges`: drop every capability in every set, lock the securebits, set
+//! no_new_privs. Raw system calls only (`sys::caps`), no allocation (the last capability
+//! number is read beforehand with [`last_cap`]).
 //!
 //! Order: securebits and the bounding set need `CAP_SETPCAP`, so they come first; then the
 //! ambient set is cleared and `capset` zeroes effective, permitted and inheritable.
@@ -8,6 +8,8 @@
 //! Without `CAP_SETPCAP` (an unprivileged caller with no user namespace) the bounding set
 //! and securebits cannot be changed; the process has no capability to lose and
 //! no_new_privs stops it gaining any, so that is reported in [`Dropped`] instead.
+
+use nix::errno::Errno;
 
 use crate::sys::caps::{self as sys_caps, CapData};
 
@@ -24,33 +26,33 @@ pub const SECUREBITS: libc::c_ulong = (1 << 0) // NOROOT
     | (1 << 6) // NO_CAP_AMBIENT_RAISE
     | (1 << 7); // NO_CAP_AMBIENT_RAISE_LOCKED
 
-/// A failed step of [`drop_all`]: which call and its errno.
+/// A failed step of [`drop_all`]: which call, and the error it returned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
-pub enum CapsError {
+pub enum DropError {
     /// `capget(2)`.
-    #[error("capget failed: errno {0}")]
-    Capget(i32),
+    #[error("capget failed: {}", .0.desc())]
+    Capget(Errno),
     /// `prctl(PR_SET_SECUREBITS)`.
-    #[error("cannot lock the securebits: errno {0}")]
-    Securebits(i32),
+    #[error("cannot lock the securebits: {}", .0.desc())]
+    Securebits(Errno),
     /// `prctl(PR_CAPBSET_DROP, cap)`.
-    #[error("cannot drop capability {cap} from the bounding set: errno {errno}")]
+    #[error("cannot drop capability {cap} from the bounding set: {}", errno.desc())]
     Bounding {
         /// The capability number.
         cap: u32,
-        /// The errno.
-        errno: i32,
+        /// The error.
+        errno: Errno,
     },
     /// `prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL)`.
-    #[error("cannot clear the ambient capabilities: errno {0}")]
-    Ambient(i32),
+    #[error("cannot clear the ambient capabilities: {}", .0.desc())]
+    Ambient(Errno),
     /// `capset(2)` with zeroed sets.
-    #[error("capset failed: errno {0}")]
-    Capset(i32),
+    #[error("capset failed: {}", .0.desc())]
+    Capset(Errno),
     /// `prctl(PR_SET_NO_NEW_PRIVS)`.
-    #[error("cannot set no_new_privs: errno {0}")]
-    NoNewPrivs(i32),
+    #[error("cannot set no_new_privs: {}", .0.desc())]
+    NoNewPrivs(Errno),
 }
 
 /// What [`drop_all`] did.
@@ -72,7 +74,7 @@ pub const KNOWN_LAST_CAP: u32 = 40;
 pub fn last_cap() -> std::io::Result<u32> {
     last_valid(|cap: u32| match sys_caps::capbset_read(cap) {
         Ok(_) => Ok(true),
-        Err(nix::errno::Errno::EINVAL) => Ok(false),
+        Err(Errno::EINVAL) => Ok(false),
         Err(e) => Err(std::io::Error::from(e)),
     })
 }
@@ -105,27 +107,20 @@ fn last_valid(mut valid: impl FnMut(u32) -> std::io::Result<bool>) -> std::io::R
     Ok(lo)
 }
 
-fn capget() -> Result<[CapData; 2], i32> {
-    sys_caps::capget().map_err(|e| e as i32)
-}
-
 /// Drop every capability from every set, lock the securebits and set no_new_privs.
 /// `last_cap` comes from [`last_cap`]. No allocation.
-pub fn drop_all(last_cap: u32) -> Result<Dropped, CapsError> {
-    let data = capget().map_err(CapsError::Capget)?;
+pub fn drop_all(last_cap: u32) -> Result<Dropped, DropError> {
+    let data = sys_caps::capget().map_err(DropError::Capget)?;
     let have_setpcap = data[0].effective & (1 << CAP_SETPCAP) != 0;
     if have_setpcap {
-        sys_caps::set_securebits(SECUREBITS).map_err(|e| CapsError::Securebits(e as i32))?;
+        sys_caps::set_securebits(SECUREBITS).map_err(DropError::Securebits)?;
         for cap in 0..=last_cap {
-            sys_caps::capbset_drop(cap).map_err(|e| CapsError::Bounding {
-                cap,
-                errno: e as i32,
-            })?;
+            sys_caps::capbset_drop(cap).map_err(|errno| DropError::Bounding { cap, errno })?;
         }
     }
-    sys_caps::clear_ambient().map_err(|e| CapsError::Ambient(e as i32))?;
-    sys_caps::capset(&[CapData::default(); 2]).map_err(|e| CapsError::Capset(e as i32))?;
-    sys_caps::set_no_new_privs().map_err(|e| CapsError::NoNewPrivs(e as i32))?;
+    sys_caps::clear_ambient().map_err(DropError::Ambient)?;
+    sys_caps::capset(&[CapData::default(); 2]).map_err(DropError::Capset)?;
+    sys_caps::set_no_new_privs().map_err(DropError::NoNewPrivs)?;
     Ok(Dropped {
         bounding_and_securebits: have_setpcap,
     })
@@ -178,7 +173,9 @@ mod tests {
         let last = last_cap().unwrap();
         let code = in_child(|| {
             let Ok(d) = drop_all(last) else { return 10 };
-            let Ok(data) = capget() else { return 11 };
+            let Ok(data) = sys_caps::capget() else {
+                return 11;
+            };
             if data
                 .iter()
                 .any(|d| d.effective | d.permitted | d.inheritable != 0)
@@ -204,5 +201,22 @@ mod tests {
             0
         });
         assert_eq!(code, 0);
+    }
+
+    /// An error names the call and says what went wrong in words, not a number.
+    #[test]
+    fn errors_say_what_went_wrong() {
+        assert_eq!(
+            DropError::Capset(Errno::EPERM).to_string(),
+            "capset failed: Operation not permitted"
+        );
+        assert_eq!(
+            DropError::Bounding {
+                cap: 3,
+                errno: Errno::EINVAL
+            }
+            .to_string(),
+            "cannot drop capability 3 from the bounding set: Invalid argument"
+        );
     }
 }
