@@ -27,8 +27,8 @@ use std::path::{Path, PathBuf};
 use nix::errno::Errno;
 
 use crate::exec::{Launch, Restrictions};
-use crate::plan;
-use crate::resources;
+use crate::plan::{self, Plan};
+use crate::resources::{self, Program, Resources};
 use crate::sandbox::{self, Identity, SandboxError};
 
 /// What to launch, and how: plain data (see [`run`]).
@@ -133,21 +133,7 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
     if req.net {
         policy.allow_network();
     }
-    let (program_path, file, text) = match &req.target {
-        Target::Command(command) => {
-            let Some(name) = command.argv.first() else {
-                return Err(Error::Usage("the command is empty".into()));
-            };
-            let program = resources::find_program(name).map_err(Error::Program)?;
-            let text =
-                command::config(command, &program, policy_name, req.net).map_err(Error::Program)?;
-            (program, "<command line>".to_owned(), text)
-        }
-        Target::Program { path, config } => {
-            let (file, text) = read_config(config)?;
-            (path.clone(), file, text)
-        }
-    };
+    let (program_path, file, text) = target(req, policy_name)?;
     let config = crate::config::parse(&text).map_err(|source| Error::Config {
         file: file.clone(),
         source,
@@ -192,18 +178,7 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
         return Ok(Outcome::DryRun(report));
     }
 
-    let table: Vec<RawFd> = plan
-        .table
-        .iter()
-        .map(|&id| opened.raw_fd(id, &program))
-        .collect();
-    let truncate: Vec<RawFd> = plan
-        .table
-        .iter()
-        .enumerate()
-        .filter(|(_, &id)| opened.get(id).truncate)
-        .map(|(slot, _)| slot as RawFd)
-        .collect();
+    let (table, truncate) = descriptors(&plan, &opened, &program);
     let mut grants = grants::grants(&opened, &plan, &program);
     grants.run_as = req.identity;
     grants::check_interpreter(&program, &policy, &grants).map_err(Error::Program)?;
@@ -224,8 +199,8 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
         &table,
         plan.argdata.is_some().then_some(&plan.argdata_bytes[..]),
         truncate,
-        plan.argv.clone(),
-        plan.env.clone(),
+        plan.argv,
+        plan.env,
     )?;
     let (launch, listener_program) = match notify {
         Some((session, prog)) => (launch.supervised(Box::new(session))?, Some(prog)),
@@ -234,6 +209,44 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
     // Past this point a failure is reported by the exec step itself.
     opened.commit();
     launch.run(&mut Sandboxed(prepared, listener_program), pid_namespace)
+}
+
+/// The program to run, the config's name in messages and its text: read, or written
+/// for the command-line form.
+fn target(req: &Request, policy_name: &str) -> Result<(PathBuf, String, String), Error> {
+    match &req.target {
+        Target::Command(command) => {
+            let Some(name) = command.argv.first() else {
+                return Err(Error::Usage("the command is empty".into()));
+            };
+            let program = resources::find_program(name).map_err(Error::Program)?;
+            let text =
+                command::config(command, &program, policy_name, req.net).map_err(Error::Program)?;
+            Ok((program, "<command line>".to_owned(), text))
+        }
+        Target::Program { path, config } => {
+            let (file, text) = read_config(config)?;
+            Ok((path.clone(), file, text))
+        }
+    }
+}
+
+/// The descriptor for each slot of the plan's table, and the slots to truncate at
+/// launch.
+fn descriptors(plan: &Plan, opened: &Resources, program: &Program) -> (Vec<RawFd>, Vec<RawFd>) {
+    let table = plan
+        .table
+        .iter()
+        .map(|&id| opened.raw_fd(id, program))
+        .collect();
+    let truncate = plan
+        .table
+        .iter()
+        .enumerate()
+        .filter(|(_, &id)| opened.get(id).truncate)
+        .map(|(slot, _)| slot as RawFd)
+        .collect();
+    (table, truncate)
 }
 
 /// `--check-policy`: load `name` (a built-in or a file: extends, groups, names,
