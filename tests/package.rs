@@ -82,15 +82,23 @@ fn dpkg(args: &[&str]) -> Output {
     }
 }
 
-/// The installed version of caprun's package, if one is installed.
-fn installed_version() -> Option<String> {
+/// The dpkg status and version of caprun's package, when dpkg knows one (installed, or
+/// left half-installed or unpacked by an interrupted dpkg).
+fn package_state() -> Option<(String, String)> {
     let out = Command::new("dpkg-query")
         .args(["-W", "-f", "${Status}\t${Version}", "caprun"])
         .output()
         .unwrap();
     let text = stdout(&out);
     let (status, version) = text.split_once('\t')?;
-    (status == "install ok installed").then(|| version.to_owned())
+    (!version.is_empty()).then(|| (status.to_owned(), version.to_owned()))
+}
+
+/// The installed version of caprun's package, if one is installed.
+fn installed_version() -> Option<String> {
+    package_state()
+        .filter(|(status, _)| status == "install ok installed")
+        .map(|(_, version)| version)
 }
 
 /// Removes the package when a check fails half-way, so a failed run leaves nothing.
@@ -184,7 +192,7 @@ fn the_debian_package_installs_works_and_removes_cleanly() {
     // A package left installed by an interrupted run is this one (or an older build of
     // it): remove it, so that this is a fresh install. Any other caprun is not ours to
     // replace.
-    if let Some(old) = installed_version() {
+    if let Some((_, old)) = package_state() {
         let ours = old.starts_with(env!("CARGO_PKG_VERSION"));
         assert!(
             ours || std::env::var_os("CI").is_some(),
