@@ -26,7 +26,7 @@ use crate::sandbox::Identity;
 pub struct Args {
     /// Sandbox policy: a built-in name (strict, default, unprivileged, devtools, none) or a
     /// policy file [default: default; devtools after `--`].
-    #[arg(long, value_name = "NAME|PATH")]
+    #[arg(long, value_name = "NAME|PATH", value_parser = PolicyName, hide_possible_values = true)]
     pub policy: Option<String>,
     /// After `--`: grant PATH (a directory or file) read-write at its own path.
     #[arg(long, value_name = "PATH")]
@@ -62,16 +62,25 @@ pub struct Args {
     pub learn: Option<PathBuf>,
     /// Validate a policy file (or built-in name) and exit: 0 if valid, else 125 with
     /// FILE:LINE:COL: what is wrong. Runs nothing.
-    #[arg(long, value_name = "NAME|PATH", conflicts_with = "show_policy")]
+    #[arg(
+        long,
+        value_name = "NAME|PATH",
+        value_parser = PolicyName,
+        hide_possible_values = true,
+        conflicts_with = "show_policy"
+    )]
     pub check_policy: Option<String>,
     /// Print the effective policy as YAML (extends resolved, groups expanded) and exit.
     /// Runs nothing.
-    #[arg(long, value_name = "NAME|PATH")]
+    #[arg(long, value_name = "NAME|PATH", value_parser = PolicyName, hide_possible_values = true)]
     pub show_policy: Option<String>,
+    /// Print the completion script for SHELL (generated from these options) and exit.
+    #[arg(long, value_name = "SHELL", exclusive = true)]
+    pub completions: Option<Shell>,
     /// The program to run; it is opened once and executed by descriptor.
     #[arg(
         value_name = "PROGRAM",
-        required_unless_present_any = ["command", "check_policy", "show_policy"]
+        required_unless_present_any = ["command", "check_policy", "show_policy", "completions"]
     )]
     pub program: Option<PathBuf>,
     /// The YAML config; `-` or absent reads standard input.
@@ -82,7 +91,79 @@ pub struct Args {
     pub command: Vec<OsString>,
 }
 
-/// Parse the command line. `Ok(None)`: help or version was printed, exit 0.
+/// A shell `--completions` writes a script for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Shell {
+    /// Install as /usr/share/bash-completion/completions/caprun
+    Bash,
+    /// Install as _caprun in a directory of fpath
+    Zsh,
+    /// Install as ~/.config/fish/completions/caprun.fish
+    Fish,
+}
+
+/// The value parser of the policy options: any UTF-8 string (a built-in name or a policy
+/// file), with the built-in names as possible values for the completion scripts.
+#[derive(Debug, Clone, Copy)]
+struct PolicyName;
+
+impl clap::builder::TypedValueParser for PolicyName {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        clap::builder::StringValueParser::new().parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        let names = crate::sandbox::builtins::names().iter();
+        Some(Box::new(
+            names.map(|&n| clap::builder::PossibleValue::new(n)),
+        ))
+    }
+}
+
+/// The completion script for `shell`, generated from the clap definition of [`Args`].
+pub fn completion_script(shell: Shell) -> String {
+    use clap::CommandFactory;
+    let generator = match shell {
+        Shell::Bash => clap_complete::Shell::Bash,
+        Shell::Zsh => clap_complete::Shell::Zsh,
+        Shell::Fish => clap_complete::Shell::Fish,
+    };
+    let mut out = Vec::new();
+    clap_complete::generate(generator, &mut Args::command(), "caprun", &mut out);
+    let script = String::from_utf8(out).expect("clap_complete writes UTF-8");
+    // For an option with possible values, clap_complete offers only those; a policy is
+    // also a file, so zsh and fish are told to offer files as well. (bash falls back to
+    // file names by itself, `complete -o default`, when no built-in name matches.)
+    let names = crate::sandbox::builtins::names();
+    match shell {
+        Shell::Bash => script,
+        Shell::Zsh => {
+            // `_alternative`'s colons are escaped: _arguments splits a spec at colons.
+            let names = names.join(" ");
+            let both = r#"{_alternative "policies\:built-in policy\:(NAMES)" "files\:policy file\:_files"}"#;
+            script.replace(
+                &format!(":NAME|PATH:({names})'"),
+                &format!(":NAME|PATH:{}'", both.replace("NAMES", &names)),
+            )
+        }
+        Shell::Fish => script.replace(
+            &format!(" -r -f -a \"{}\\t", names[0]),
+            &format!(" -r -F -a \"{}\\t", names[0]),
+        ),
+    }
+}
+
+/// Parse the command line. `Ok(None)`: help, version or a completion script was
+/// printed, exit 0.
 ///
 /// The usual command lines are parsed by [`parse_common`]; everything else (help,
 /// version, the rarer options, every malformed line) goes through clap.
@@ -92,6 +173,16 @@ pub fn parse_args<I: IntoIterator<Item = OsString>>(args: I) -> Result<Option<Ar
         return Ok(Some(parsed));
     }
     match Args::try_parse_from(args) {
+        Ok(Args {
+            completions: Some(shell),
+            ..
+        }) => {
+            let mut stdout = std::io::stdout().lock();
+            std::io::Write::write_all(&mut stdout, completion_script(shell).as_bytes())
+                .and_then(|()| std::io::Write::flush(&mut stdout))
+                .map_err(Error::Output)?;
+            Ok(None)
+        }
         Ok(a) => Ok(Some(a)),
         Err(e) if !e.use_stderr() => {
             let _ = e.print();
@@ -133,6 +224,7 @@ fn parse_common(argv: &[OsString]) -> Option<Args> {
         learn: None,
         check_policy: None,
         show_policy: None,
+        completions: None,
         program: None,
         config: None,
         command: Vec::new(),
@@ -355,6 +447,8 @@ mod tests {
             &["--uid", "1", "--gid", "1", "prog"],
             &["--learn", "out.yaml", "prog"],
             &["--check-policy", "strict"],
+            &["--completions", "bash"],
+            &["--completions=zsh", "prog"],
             &["--polic", "strict", "prog"],
             &["-x", "prog"],
             &["prog", "c.yaml", "extra"],
@@ -367,6 +461,30 @@ mod tests {
         argv.push(std::os::unix::ffi::OsStringExt::from_vec(vec![0xff]));
         argv.extend(os(&["--", "ls"]).into_iter().skip(1));
         assert_eq!(parse_common(&argv), None);
+    }
+
+    #[test]
+    fn policy_options_take_built_in_names_and_paths_alike() {
+        for value in [
+            "strict",
+            "./tool-policy.yaml",
+            "/etc/caprun/p.yaml",
+            "stricter",
+        ] {
+            let args = Args::try_parse_from(os(&["--check-policy", value])).unwrap();
+            assert_eq!(args.check_policy.as_deref(), Some(value));
+            let args = Args::try_parse_from(os(&["--policy", value, "prog"])).unwrap();
+            assert_eq!(args.policy.as_deref(), Some(value));
+        }
+    }
+
+    #[test]
+    fn completions_stand_alone() {
+        let args = Args::try_parse_from(os(&["--completions", "fish"])).unwrap();
+        assert_eq!(args.completions, Some(Shell::Fish));
+        // Exclusive: nothing else is parsed, or silently ignored, beside it.
+        assert!(Args::try_parse_from(os(&["--completions", "bash", "prog"])).is_err());
+        assert!(Args::try_parse_from(os(&["--completions", "tcsh"])).is_err());
     }
 
     proptest::proptest! {
@@ -402,7 +520,7 @@ mod tests {
         // Near misses, and the options only clap parses.
         "--policy=", "--net=1", "--learn", "out.yaml", "--uid", "--gid", "0", "-x", "-h",
         "--help", "-V", "--version", "--bogus", "", "--Policy", "--check-policy",
-        "--show-policy", "--dry-run=x",
+        "--show-policy", "--dry-run=x", "--completions", "bash", "--completions=fish",
     ];
     const COMMON: usize = 19;
 }
