@@ -12,7 +12,9 @@ use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use nix::errno::Errno;
 
 use crate::plan::fdmap::{self, FdPlan, Op};
-use crate::sys;
+use crate::sys::{self, signal::SigSet};
+
+pub use crate::sys::StepError;
 
 /// Errors while preparing the launch (nothing irreversible has happened yet).
 #[derive(Debug, thiserror::Error)]
@@ -31,14 +33,18 @@ pub enum ExecError {
     Channel(Errno),
 }
 
-/// Hooks run inside the final step, around the descriptor rearrangement.
+/// The sandbox's steps inside the final step.
 pub trait Restrictions {
-    /// What [`before_rearrange`](Self::before_rearrange) fails with (printed as
-    /// `caprun: ERROR`).
+    /// What [`unshare`](Self::unshare) fails with (printed as `caprun: ERROR`).
     type Error: std::fmt::Display;
-    /// Before the rearrangement (namespaces, mounts, Landlock, capabilities). When it
-    /// fails, the launch stops with status 125.
-    fn before_rearrange(&mut self) -> Result<(), Self::Error>;
+    /// Create the namespaces, in caprun itself before any fork (a PID namespace then
+    /// holds the next child). May allocate. When it fails, the launch stops with 125.
+    fn unshare(&mut self) -> Result<(), Self::Error>;
+    /// In the process that becomes the program (or its init), after
+    /// [`unshare`](Self::unshare): build the inside and restrict the process (mounts,
+    /// Landlock, capabilities). Must not allocate: it may run after a fork. When it fails,
+    /// the launch stops with 125.
+    fn setup_inside(&mut self) -> Result<(), StepError<'_>>;
     /// After the rearrangement, just before `execveat` (seccomp). Must not allocate.
     fn just_before_exec(&mut self) -> Result<(), Errno>;
     /// Instead of [`just_before_exec`](Self::just_before_exec) when denials go to the
@@ -65,6 +71,69 @@ pub trait Supervisor {
     fn finish(&mut self, stderr: RawFd);
 }
 
+/// How the launch runs the program.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// This process becomes the program.
+    InPlace,
+    /// This process stays as the supervisor (see [`Launch::run`]); with `pid_namespace`
+    /// its child is the init of the new PID namespace, which starts the program.
+    Supervised {
+        /// The namespaces include a PID namespace.
+        pid_namespace: bool,
+    },
+}
+
+/// Files and sockets caprun created for this launch (`create: true`, a bound UNIX
+/// socket): removed again if the launch fails after all (the exec, or a step of
+/// entering the sandbox). Each is its directory, opened beforehand, and its name in it,
+/// so that they can be removed from wherever the failure is noticed.
+#[derive(Debug, Default)]
+pub struct Undo {
+    entries: Vec<(OwnedFd, CString)>,
+}
+
+impl Undo {
+    /// Remove `name` from the directory `dir` if the launch fails.
+    pub fn push(&mut self, dir: OwnedFd, name: CString) {
+        self.entries.push((dir, name));
+    }
+
+    /// Nothing to undo.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Remove everything (raw system calls; errors are ignored: the launch failed
+    /// already, and that is what is reported).
+    fn run(&self) {
+        for (dir, name) in &self.entries {
+            let _ = sys::fs::unlinkat(dir.as_raw_fd(), name);
+        }
+    }
+
+    fn fds(&self) -> impl Iterator<Item = RawFd> + '_ {
+        self.entries.iter().map(|(d, _)| d.as_raw_fd())
+    }
+}
+
+/// The tags of the messages on a supervised launch's channel ([`sys::send_msg`]).
+mod tag {
+    /// Program's process → supervisor: the seccomp listener (attached).
+    pub const LISTENER: u8 = b'L';
+    /// Init or program's process → supervisor: the launch failed before the exec (undo).
+    pub const FAILED: u8 = b'F';
+    /// Init → supervisor: the program stopped, with this signal.
+    pub const STOPPED: u8 = b'S';
+    /// Init → supervisor: the program ended, with this raw wait status.
+    pub const EXITED: u8 = b'X';
+    /// Supervisor → init: send the program this signal.
+    pub const SIGNAL: u8 = b'K';
+    /// Supervisor → init: the supervisor was continued; continue the program if it is
+    /// still stopped.
+    pub const CONTINUE: u8 = b'C';
+}
+
 /// A launch, ready to run.
 pub struct Launch {
     // Executed through `regs` after the rearrangement; owned here until then.
@@ -80,29 +149,61 @@ pub struct Launch {
     argv_ptrs: Vec<*const c_char>,
     envp_ptrs: Vec<*const c_char>,
     prefix: Vec<u8>,
-    // The plan's inputs, kept to replan with one more control (`supervised`).
+    // The plan's inputs, kept to replan with one more control (the channel).
     sources: Vec<RawFd>,
     controls: Vec<RawFd>,
-    notify: Option<Notify>,
+    session: Option<Box<dyn Supervisor>>,
+    // The program's process hands a seccomp listener to the supervisor (a session).
+    listener_wanted: bool,
+    channel: Option<Channel>,
+    undo: Undo,
 }
 
-/// Explain/learn mode: the supervisor's session and the channel that carries the
-/// seccomp listener from the program's process to it.
-struct Notify {
-    session: Box<dyn Supervisor>,
-    // The supervisor's end.
-    ours: OwnedFd,
-    // The program's end: a control of the descriptor plan, at `control_regs[ctl]`.
+/// The socket pair between the supervisor (or the janitor) and the launch's other
+/// processes.
+struct Channel {
+    // The supervisor's (or the janitor's) end; `None` in the processes that do not hold
+    // it.
+    ours: Option<OwnedFd>,
+    // The end of init and the program's process: a control of the descriptor plan (at
+    // `control_regs[ctl]`), so that it survives the rearrangement; close-on-exec.
     theirs: OwnedFd,
     ctl: usize,
+}
+
+/// Where a failure past the fork is reported: stderr, and the channel (so that the
+/// supervisor undoes what was created). `-1`: not there.
+#[derive(Debug, Clone, Copy)]
+struct Report {
+    stderr: RawFd,
+    channel: RawFd,
+}
+
+impl Report {
+    /// Say `prefix` + the error, tell the supervisor, exit with `status`.
+    fn fail(self, prefix: &[u8], err: Errno, status: i32) -> ! {
+        sys::write_all(self.stderr, prefix);
+        sys::write_all(self.stderr, err.desc().as_bytes());
+        sys::write_all(self.stderr, b"\n");
+        self.failed(status)
+    }
+
+    /// Tell the supervisor the launch failed (it undoes what was created), exit with
+    /// `status`.
+    fn failed(self, status: i32) -> ! {
+        if self.channel >= 0 {
+            let _ = sys::send_msg(self.channel, tag::FAILED, status, None);
+        }
+        sys::exit(status)
+    }
 }
 
 impl Launch {
     /// Prepare a launch.
     ///
     /// `table` holds the descriptor for each slot; the argdata, if any, goes into a
-    /// sealed memfd placed right after them. `truncate` lists slots to truncate at launch. `program`
-    /// is the descriptor to execute and `label` names it in error messages.
+    /// sealed memfd placed right after them. `truncate` lists slots to truncate at launch.
+    /// `program` is the descriptor to execute and `label` names it in error messages.
     pub fn new(
         program: OwnedFd,
         label: &str,
@@ -130,7 +231,6 @@ impl Launch {
         let mut controls = vec![program.as_raw_fd()];
         controls.extend(stderr_copy.as_ref().map(|f| f.as_raw_fd()));
         let plan = fdmap::plan(&sources, &controls)?;
-        let plan_inputs = (sources, controls);
         let ptrs = |v: &[CString]| {
             v.iter()
                 .map(|s| s.as_ptr())
@@ -148,37 +248,65 @@ impl Launch {
             plan,
             truncate,
             prefix: format!("caprun: {label}: ").into_bytes(),
-            sources: plan_inputs.0,
-            controls: plan_inputs.1,
-            notify: None,
+            sources,
+            controls,
+            session: None,
+            listener_wanted: false,
+            channel: None,
+            undo: Undo::default(),
         })
     }
 
-    /// Route the program's denials to a supervisor (`--explain-denials`, `--learn`): the
-    /// launch forks even without a PID namespace, caprun stays as the supervisor and
-    /// runs `session`. Creates the channel for the listener (a socket pair, both ends
-    /// close-on-exec; the program's end is a control of the descriptor plan so that it
-    /// survives the rearrangement). The program's descriptors, argv and environment are
-    /// the same as in exec-in-place mode.
-    pub fn supervised(mut self, session: Box<dyn Supervisor>) -> Result<Launch, ExecError> {
-        let (ours, theirs) = sys::seqpacket_pair().map_err(ExecError::Channel)?;
-        let ctl = self.controls.len();
-        self.controls.push(theirs.as_raw_fd());
-        self.plan = fdmap::plan(&self.sources, &self.controls)?;
-        self.notify = Some(Notify {
-            session,
-            ours,
-            theirs,
-            ctl,
-        });
-        Ok(self)
+    /// Route the program's denials to a supervisor (`--explain-denials`, `--learn`):
+    /// the launch runs [`Mode::Supervised`] whatever the namespaces, and the supervisor
+    /// runs `session`. The program's descriptors, argv and environment are the same as
+    /// in exec-in-place mode.
+    pub fn supervised(mut self, session: Box<dyn Supervisor>) -> Launch {
+        self.session = Some(session);
+        self.listener_wanted = true;
+        self
+    }
+
+    /// Remove what `undo` names if the launch fails from here on.
+    pub fn undo(mut self, undo: Undo) -> Launch {
+        self.undo = undo;
+        self
+    }
+
+    /// The channel, made once: a socket pair whose far end is a control of the
+    /// descriptor plan (replanned with it).
+    fn open_channel(&mut self) -> Result<(), ExecError> {
+        if self.channel.is_none() {
+            let (ours, theirs) = sys::seqpacket_pair().map_err(ExecError::Channel)?;
+            let ctl = self.controls.len();
+            self.controls.push(theirs.as_raw_fd());
+            self.plan = fdmap::plan(&self.sources, &self.controls)?;
+            self.channel = Some(Channel {
+                ours: Some(ours),
+                theirs,
+                ctl,
+            });
+        }
+        Ok(())
     }
 
     /// Run the launch: this process becomes the program, or exits with 125 (a failure
     /// before exec), 126 (the program cannot be executed) or 127 (it does not exist).
     ///
-    /// With `pid_namespace` (the restrictions entered a new PID namespace), the process
-    /// forks instead: see [`supervise`](Launch::supervise).
+    /// First the namespaces are created ([`Restrictions::unshare`]), here. Then:
+    /// - [`Mode::InPlace`]: this process enters the sandbox, rearranges its descriptors
+    ///   and execs. When something was created ([`undo`](Self::undo)), a small detached
+    ///   process waits to remove it should the exec fail.
+    /// - [`Mode::Supervised`]: this process stays as the supervisor, outside the sandbox
+    ///   (only in the namespaces `unshare` entered, never restricted): it forwards
+    ///   signals, answers seccomp notifications (explain/learn), stops when the program
+    ///   stops, undoes a failed launch, and ends as the program ended (its exit status, or
+    ///   killed by the same signal). Its child enters the sandbox: with a PID namespace it
+    ///   is the namespace's init (PID 1), which starts the program as PID 2 (a PID 1
+    ///   ignores signals it has no handler for, so the program must not be it) and ends
+    ///   the namespace, every process in it, when the program ends. Without, the child is
+    ///   the program. The child dies with the supervisor (`PR_SET_PDEATHSIG`); the
+    ///   supervisor itself does not depend on the thread or process that started it.
     ///
     /// The process must have one thread: the launch forks, and the rearrangement closes
     /// and replaces descriptors whatever owns them (another thread would lose them
@@ -188,7 +316,7 @@ impl Launch {
     ///
     /// In debug builds, when the process has more than one thread. (Checked here, before
     /// the sandbox is entered: after, `/proc` may be gone.)
-    pub fn run<R: Restrictions>(self, restrictions: &mut R, pid_namespace: bool) -> ! {
+    pub fn run<R: Restrictions>(mut self, restrictions: &mut R, mode: Mode) -> ! {
         if cfg!(debug_assertions) {
             if let Err(threads) = single_threaded() {
                 panic!(
@@ -197,129 +325,218 @@ impl Launch {
             }
         }
         let stderr = self.stderr_copy.as_ref().map_or(-1, |f| f.as_raw_fd());
-        if let Err(e) = restrictions.before_rearrange() {
+        let mode = match mode {
+            Mode::InPlace if self.session.is_some() => Mode::Supervised {
+                pid_namespace: false,
+            },
+            m => m,
+        };
+        if let Mode::Supervised { .. } = mode {
+            if let Err(e) = self.open_channel() {
+                sys::write_all(stderr, format!("caprun: {e}\n").as_bytes());
+                self.undo.run();
+                sys::exit(125);
+            }
+        } else if !self.undo.is_empty() {
+            self.spawn_janitor(stderr);
+        }
+        if let Err(e) = restrictions.unshare() {
             sys::write_all(stderr, format!("caprun: {e}\n").as_bytes());
+            // No process but this one yet: undo here (the janitor's channel, if any,
+            // closes as this process exits; it removes nothing twice).
+            self.undo.run();
             sys::exit(125);
         }
-        if pid_namespace || self.notify.is_some() {
-            self.supervise(restrictions, stderr, pid_namespace)
+        match mode {
+            Mode::Supervised { pid_namespace } => {
+                self.supervise(restrictions, stderr, pid_namespace)
+            }
+            Mode::InPlace => {
+                let report = Report {
+                    stderr,
+                    channel: self.channel.as_ref().map_or(-1, |c| c.theirs.as_raw_fd()),
+                };
+                if let Err(e) = restrictions.setup_inside() {
+                    e.write(stderr);
+                    report.failed(125);
+                }
+                self.finish(restrictions, report)
+            }
         }
-        self.finish(restrictions, stderr)
     }
 
-    /// Supervised mode: caprun stays as the supervisor, forwarding [`FORWARDED`]
-    /// signals down and answering seccomp notifications (explain/learn); its exit status
-    /// is the program's (128 + N for a signal). The supervisor dies with its parent and
-    /// what it forked dies with it.
-    ///
-    /// With `pid_namespace`, its child is PID 1 of the new namespace, a minimal init that
-    /// forks the program as PID 2 (a PID 1 ignores every signal it has no handler for, so
-    /// the program must not be it), forwards signals and reaps. Without, the supervisor
-    /// forks the program directly (explain/learn without a PID namespace).
+    /// In-place mode with something to undo: a detached process (a grandchild in its own
+    /// session, so that the program never sees it as a child) holding the undo list and
+    /// one end of the channel; this process keeps the other end, close-on-exec. A failure
+    /// says so on the channel; a successful exec closes it.
+    fn spawn_janitor(&mut self, stderr: RawFd) {
+        if let Err(e) = self.open_channel() {
+            sys::write_all(stderr, format!("caprun: {e}\n").as_bytes());
+            self.undo.run();
+            sys::exit(125);
+        }
+        let channel = self.channel.as_mut().expect("opened above");
+        let ours = channel.ours.take().expect("a new channel has both ends");
+        // SAFETY: one thread (see `run`); the children make raw system calls only.
+        match unsafe { sys::fork() } {
+            Err(e) => Report {
+                stderr,
+                channel: -1,
+            }
+            .fail(b"caprun: fork: ", e, 125),
+            Ok(0) => {
+                let _ = sys::setsid();
+                // SAFETY: as above.
+                if let Ok(0) = unsafe { sys::fork() } {
+                    let mut keep: Vec<RawFd> = self.undo.fds().collect();
+                    keep.push(ours.as_raw_fd());
+                    // SAFETY: the janitor uses only `keep` and never returns.
+                    unsafe { close_all_but(&mut keep) };
+                    let failed = loop {
+                        match sys::recv_msg(ours.as_raw_fd(), true) {
+                            Ok(Some(m)) if m.tag == tag::FAILED => break true,
+                            Ok(Some(_)) | Err(Errno::EINTR) => continue,
+                            // Closed: the exec happened (or caprun ended on its own).
+                            _ => break false,
+                        }
+                    };
+                    if failed {
+                        self.undo.run();
+                    }
+                }
+                sys::exit(0);
+            }
+            Ok(pid) => {
+                // The first child ends at once; its child is reparented away.
+                let mut status = 0;
+                // SAFETY: waiting for our own child with a valid status pointer.
+                unsafe { libc::waitpid(pid, &mut status, 0) };
+                drop(ours);
+            }
+        }
+    }
+
+    /// Supervised mode (see [`run`](Self::run)).
     fn supervise<R: Restrictions>(
         mut self,
         restrictions: &mut R,
         stderr: RawFd,
         pid_namespace: bool,
     ) -> ! {
-        let mut watched = FORWARDED.to_vec();
-        watched.push(libc::SIGCHLD);
-        let set = sys::SigSet::of(&watched);
-        let parent = sys::parent_pid();
-        // Prepared before the forks: what init says when the program dies of SIGSYS.
+        // Every catchable signal is blocked, read through a signalfd and forwarded;
+        // SIGPIPE too, so that explanations written to a broken stderr only fail (EPIPE).
+        // The program's process unblocks all again.
+        if let Err(e) = SigSet::catchable().block() {
+            Report {
+                stderr,
+                channel: -1,
+            }
+            .fail(b"caprun: supervisor: ", e, 125);
+        }
+        let channel = self.channel.as_mut().expect("opened in run");
+        let ours = channel.ours.take().expect("a new channel has both ends");
+        let theirs = channel.theirs.as_raw_fd();
+        let session = self.session.take();
+        // Prepared before the forks: what is said when the program dies of SIGSYS.
         let mut sigsys_hint = self.prefix.clone();
         sigsys_hint.extend_from_slice(
             b"killed by SIGSYS: a system call its seccomp policy denies with `kill` \
               (rerun with --explain-denials to name it)\n",
         );
-        // SIGPIPE is blocked too (not watched): caprun leaves its disposition as it found
-        // it, for the program, so at SIG_DFL the supervisor's explanations written to a
-        // broken stderr pipe would kill it, and the program with it. Blocked, the write
-        // just fails (EPIPE; diagnostics are best effort). The program's process
-        // unblocks all.
-        let mut blocked = watched.clone();
-        blocked.push(libc::SIGPIPE);
-        if let Err(e) = sys::SigSet::of(&blocked)
-            .block()
-            .and_then(|()| sys::die_with_parent(libc::SIGKILL))
-        {
-            fail(stderr, b"caprun: supervisor: ", e, 125);
-        }
-        if sys::parent_pid() != parent {
-            sys::exit(125); // The parent is already gone.
-        }
-        let notify = self.notify.take();
         // SAFETY: the launch runs on the process's only thread (see `run`), so both sides
         // of the fork may go on as before, allocating included.
         let child = match unsafe { sys::fork() } {
-            Err(e) => fail(stderr, b"caprun: fork: ", e, 125),
+            Err(e) => {
+                self.undo.run();
+                Report {
+                    stderr,
+                    channel: -1,
+                }
+                .fail(b"caprun: fork: ", e, 125)
+            }
             Ok(pid) => pid,
         };
         if child > 0 {
-            // The supervisor holds nothing of the program's (caprun is single-threaded:
-            // it may allocate after the fork).
-            let mut keep = vec![stderr];
-            let mut channel = None;
-            if let Some(n) = notify {
-                keep.push(n.ours.as_raw_fd());
-                keep.extend(n.session.keep_fds());
-                channel = Some((n.ours, n.session));
-                // n.theirs is closed below: EOF on `ours` if the program never sends.
-                std::mem::forget(n.theirs);
+            // The supervisor holds nothing of the program's.
+            let mut keep = vec![stderr, ours.as_raw_fd()];
+            keep.extend(self.undo.fds());
+            if let Some(s) = &session {
+                keep.extend(s.keep_fds());
             }
+            // Its copy of the other end is closed below: EOF once init and the program's
+            // process are gone (or the program exec'd).
             // SAFETY: the supervisor uses only `keep` from here on, and never returns: the
             // owners of everything else (the launch's) are neither used nor dropped.
             unsafe { close_all_but(&mut keep) };
             // The launcher's code stays mapped but not resident: the supervisor is small.
             sys::release_code_pages();
-            supervisor_loop(child, &set, stderr, channel, &sigsys_hint)
-        }
-        // Back in the launch: the channel's program end is in the plan's controls (the
-        // supervisor's end is closed by the rearrangement).
-        self.notify = notify;
-        if !pid_namespace {
-            // The program dies with the supervisor (as it would with init).
-            if let Err(e) = sys::die_with_parent(libc::SIGKILL) {
-                fail(stderr, b"caprun: supervisor: ", e, 125);
+            Supervision {
+                child,
+                via_init: pid_namespace,
+                channel: Some(ours),
+                session,
+                listener: None,
+                undo: self.undo,
+                stderr,
+                me: sys::signal::getpid() as u32,
+                status: None,
+                child_stopped: false,
+                sigsys_hint,
             }
-            if let Err(e) = sys::unblock_all() {
-                fail(stderr, b"caprun: signal mask: ", e, 125);
-            }
-            self.finish(restrictions, stderr)
+            .run()
         }
+        // The child: init, or the program's process. It dies with the supervisor; if the
+        // supervisor is already gone, its end of the channel is closed.
+        drop(ours);
+        let theirs_raw = theirs;
+        let report = Report {
+            stderr,
+            channel: theirs_raw,
+        };
         if let Err(e) = sys::die_with_parent(libc::SIGKILL) {
-            fail(stderr, b"caprun: init: ", e, 125);
+            report.fail(b"caprun: supervisor: ", e, 125);
         }
-        // SAFETY: as for the first fork: one thread.
+        if sys::peer_closed(theirs_raw) {
+            sys::exit(125); // The supervisor is already gone.
+        }
+        if let Err(e) = restrictions.setup_inside() {
+            e.write(stderr);
+            report.failed(125);
+        }
+        if !pid_namespace {
+            if let Err(e) = sys::signal::unblock_all() {
+                report.fail(b"caprun: signal mask: ", e, 125);
+            }
+            self.finish(restrictions, report)
+        }
+        // SAFETY: one thread: the init and the program's process only make raw calls.
         match unsafe { sys::fork() } {
-            Err(e) => fail(stderr, b"caprun: fork: ", e, 125),
+            Err(e) => report.fail(b"caprun: fork: ", e, 125),
             Ok(0) => {
-                if let Err(e) = sys::unblock_all() {
-                    fail(stderr, b"caprun: signal mask: ", e, 125);
+                if let Err(e) = sys::signal::unblock_all() {
+                    report.fail(b"caprun: signal mask: ", e, 125);
                 }
-                self.finish(restrictions, stderr)
+                self.finish(restrictions, report)
             }
             Ok(program) => {
-                // SAFETY: init uses only `stderr` from here on, and never returns: the
+                let mut keep = [stderr, theirs_raw];
+                // SAFETY: init uses only `keep` from here on, and never returns: the
                 // owners of everything else (the launch's) are neither used nor dropped.
-                unsafe {
-                    let _ = sys::close_range(0, stderr - 1);
-                    let _ = sys::close_range(stderr + 1, RawFd::MAX);
-                }
+                unsafe { close_all_but(&mut keep) };
                 sys::release_code_pages();
-                supervisor_loop(program, &set, stderr, None, &sigsys_hint)
+                init(program, theirs_raw, report)
             }
         }
     }
 
     /// Rearrange the descriptors, apply the last restrictions and exec.
-    fn finish<R: Restrictions>(self, restrictions: &mut R, stderr: RawFd) -> ! {
+    fn finish<R: Restrictions>(self, restrictions: &mut R, report: Report) -> ! {
         let mut regs = self.plan.regs.clone();
         // SAFETY: from here the process only execs or exits: the owners of the
         // descriptors the rearrangement replaces or closes (the launch's and the
         // caller's) are never used or dropped again.
         if let Err(e) = unsafe { apply(&self.plan, &mut regs) } {
-            fail(stderr, b"caprun: rearranging descriptors: ", e, 125);
+            report.fail(b"caprun: rearranging descriptors: ", e, 125);
         }
         // Only raw system calls from here on. After `apply`, the controls live in `regs`.
         let program = regs[self.plan.control_regs[0]];
@@ -328,53 +545,348 @@ impl Launch {
         } else {
             -1
         };
+        let channel = self
+            .channel
+            .as_ref()
+            .map_or(-1, |c| regs[self.plan.control_regs[c.ctl]]);
+        let report = Report { stderr, channel };
         for &slot in &self.truncate {
             if let Err(e) = sys::truncate(slot) {
-                fail(stderr, b"caprun: truncating a file: ", e, 125);
+                report.fail(b"caprun: truncating a file: ", e, 125);
             }
         }
-        match &self.notify {
-            None => {
-                if let Err(e) = restrictions.just_before_exec() {
-                    fail(stderr, b"caprun: applying the seccomp filter: ", e, 125);
-                }
+        if self.listener_wanted {
+            // The listener goes to the supervisor before anything else can be notified;
+            // both it and the channel are close-on-exec.
+            let listener = match restrictions.just_before_exec_with_listener() {
+                Ok(fd) => fd,
+                Err(e) => report.fail(b"caprun: applying the seccomp filter: ", e, 125),
+            };
+            if let Err(e) = sys::send_msg(channel, tag::LISTENER, 0, Some(listener)) {
+                report.fail(b"caprun: handing the seccomp listener over: ", e, 125);
             }
-            Some(n) => {
-                // The listener goes to the supervisor before anything else can be
-                // notified; both it and the channel are close-on-exec.
-                let channel = regs[self.plan.control_regs[n.ctl]];
-                let listener = match restrictions.just_before_exec_with_listener() {
-                    Ok(fd) => fd,
-                    Err(e) => fail(stderr, b"caprun: applying the seccomp filter: ", e, 125),
-                };
-                if let Err(e) = sys::send_fd(channel, listener) {
-                    fail(
-                        stderr,
-                        b"caprun: handing the seccomp listener over: ",
-                        e,
-                        125,
-                    );
-                }
-            }
+        } else if let Err(e) = restrictions.just_before_exec() {
+            report.fail(b"caprun: applying the seccomp filter: ", e, 125);
         }
         // SAFETY: argv_ptrs/envp_ptrs are NULL-terminated arrays of pointers into the
         // CStrings owned by `self`, alive for the call.
         let err =
             unsafe { sys::execveat(program, self.argv_ptrs.as_ptr(), self.envp_ptrs.as_ptr()) };
         let status = if err == Errno::ENOENT { 127 } else { 126 };
-        fail(stderr, &self.prefix, err, status);
+        report.fail(&self.prefix, err, status);
     }
 }
 
-/// The signals caprun's supervisor forwards to the program in PID-namespace mode.
-pub const FORWARDED: [libc::c_int; 6] = [
-    libc::SIGTERM,
-    libc::SIGINT,
-    libc::SIGHUP,
-    libc::SIGQUIT,
-    libc::SIGUSR1,
-    libc::SIGUSR2,
-];
+/// The init of a PID namespace: all catchable signals stay blocked (the supervisor's
+/// mask); a signalfd hears `SIGCHLD` (and drains the rest: a signal sent to init from
+/// inside the namespace, or from the host, is not the program's); the channel brings
+/// signals to forward from the supervisor and takes the program's stops and its end.
+/// Every child is reaped. When the program ends, init ends with its status, and the
+/// kernel kills what is left in the namespace. Raw system calls only.
+fn init(program: libc::pid_t, channel: RawFd, report: Report) -> ! {
+    let sfd = match sys::signal::signalfd(&SigSet::catchable()) {
+        Ok(fd) => fd,
+        Err(e) => report.fail(b"caprun: init: ", e, 125),
+    };
+    // Whether the program is stopped, as its last reaped change of state said.
+    let mut stopped = false;
+    let reap = |stopped: &mut bool| {
+        while let Ok(Some((pid, status))) = sys::reap(libc::WUNTRACED | libc::WCONTINUED) {
+            if pid != program {
+                continue;
+            }
+            if libc::WIFSTOPPED(status) {
+                *stopped = true;
+                let _ = sys::send_msg(channel, tag::STOPPED, libc::WSTOPSIG(status), None);
+            } else if libc::WIFCONTINUED(status) {
+                *stopped = false;
+            } else {
+                let _ = sys::send_msg(channel, tag::EXITED, status, None);
+                sys::exit(sys::exit_code(status));
+            }
+        }
+    };
+    loop {
+        let mut fds = [
+            libc::pollfd {
+                fd: sfd.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            },
+            libc::pollfd {
+                fd: channel,
+                events: libc::POLLIN,
+                revents: 0,
+            },
+        ];
+        if let Err(e) = sys::poll(&mut fds) {
+            report.fail(b"caprun: init: ", e, 125);
+        }
+        if fds[1].revents != 0 {
+            match sys::recv_msg(channel, false) {
+                Ok(Some(m)) if m.tag == tag::SIGNAL => {
+                    let _ = sys::kill(program, m.value);
+                }
+                Ok(Some(m)) if m.tag == tag::CONTINUE => {
+                    // The program may have been continued already, with the supervisor
+                    // (a shell's `fg` continues the whole process group).
+                    reap(&mut stopped);
+                    if stopped {
+                        let _ = sys::kill(program, libc::SIGCONT);
+                    }
+                }
+                Ok(Some(_)) | Err(Errno::EAGAIN) => {}
+                // The supervisor is gone: so is this namespace (PR_SET_PDEATHSIG).
+                Ok(None) | Err(_) => sys::exit(125),
+            }
+        }
+        if fds[0].revents & libc::POLLIN == 0 {
+            continue;
+        }
+        match sys::signal::read_signal(sfd.as_raw_fd()) {
+            Ok(info) if info.signo == libc::SIGCHLD => reap(&mut stopped),
+            Ok(_) => {}
+            Err(e) => report.fail(b"caprun: init: ", e, 125),
+        }
+    }
+}
+
+/// The supervisor's state (see [`Launch::run`]).
+struct Supervision {
+    /// The child: init, or the program.
+    child: libc::pid_t,
+    /// The child is init: the program's stops and end come over the channel, and signals
+    /// go there.
+    via_init: bool,
+    /// Until every other end is closed.
+    channel: Option<OwnedFd>,
+    session: Option<Box<dyn Supervisor>>,
+    /// Until every process using the filter is gone (`POLLHUP`).
+    listener: Option<OwnedFd>,
+    undo: Undo,
+    stderr: RawFd,
+    /// This process's pid (a signal it sent itself is not forwarded).
+    me: u32,
+    /// The program's raw wait status, once init reported it.
+    status: Option<libc::c_int>,
+    /// The child (without init) is stopped, as its last reaped change of state said.
+    child_stopped: bool,
+    sigsys_hint: Vec<u8>,
+}
+
+impl Supervision {
+    /// One `poll` over the signalfd, the channel and the listener. A signalfd rather
+    /// than `sigwaitinfo` so that signals and notifications are waited for together,
+    /// without a timeout loop.
+    fn run(mut self) -> ! {
+        let sfd = match sys::signal::signalfd(&SigSet::catchable()) {
+            Ok(fd) => fd,
+            Err(e) => self.fail(e),
+        };
+        loop {
+            let raw = |f: &Option<OwnedFd>| f.as_ref().map_or(-1, |f| f.as_raw_fd());
+            let mut fds = [
+                libc::pollfd {
+                    fd: sfd.as_raw_fd(),
+                    events: libc::POLLIN,
+                    revents: 0,
+                },
+                libc::pollfd {
+                    fd: raw(&self.channel),
+                    events: libc::POLLIN,
+                    revents: 0,
+                },
+                libc::pollfd {
+                    fd: raw(&self.listener),
+                    events: libc::POLLIN,
+                    revents: 0,
+                },
+            ];
+            if let Err(e) = sys::poll(&mut fds) {
+                self.fail(e);
+            }
+            // Notifications first: a program blocked in one cannot exit.
+            if fds[2].revents & libc::POLLIN != 0 {
+                if let (Some(l), Some(s)) = (&self.listener, &mut self.session) {
+                    s.handle(l.as_raw_fd(), self.stderr);
+                }
+            } else if fds[2].revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0 {
+                self.listener = None;
+            }
+            if fds[1].revents != 0 {
+                self.read_channel(true);
+            }
+            if fds[0].revents & libc::POLLIN == 0 {
+                continue;
+            }
+            let info = match sys::signal::read_signal(sfd.as_raw_fd()) {
+                Ok(info) => info,
+                Err(e) => self.fail(e),
+            };
+            if info.signo == libc::SIGCHLD {
+                self.reap();
+            } else if info.code != sys::signal::SI_KERNEL && info.pid != self.me {
+                // Sent to caprun: the program's. (What the kernel sent on its own, a
+                // terminal's ^C, ^Z or window change, went to the whole foreground process
+                // group, the program included; a signal caprun caused itself, SIGPIPE
+                // on a closed stderr, is caprun's.)
+                self.forward(info.signo);
+            }
+        }
+    }
+
+    fn fail(&self, e: Errno) -> ! {
+        Report {
+            stderr: self.stderr,
+            channel: -1,
+        }
+        .fail(b"caprun: supervisor: ", e, 125)
+    }
+
+    /// Send `sig` to the program.
+    fn forward(&self, sig: libc::c_int) {
+        match (&self.channel, self.via_init) {
+            (Some(c), true) => {
+                let _ = sys::send_msg(c.as_raw_fd(), tag::SIGNAL, sig, None);
+            }
+            (_, false) => {
+                let _ = sys::kill(self.child, sig);
+            }
+            (None, true) => {}
+        }
+    }
+
+    /// Handle what is on the channel: one message (`wait`), or all that is there.
+    fn read_channel(&mut self, wait: bool) {
+        loop {
+            let Some(c) = &self.channel else { return };
+            let msg = match sys::recv_msg(c.as_raw_fd(), wait) {
+                Ok(Some(m)) => m,
+                Ok(None) => {
+                    self.channel = None;
+                    return;
+                }
+                Err(Errno::EAGAIN) => return,
+                Err(_) => {
+                    self.channel = None;
+                    return;
+                }
+            };
+            match msg.tag {
+                tag::LISTENER => self.listener = msg.fd,
+                tag::FAILED => self.undo.run(),
+                tag::STOPPED => self.stop(msg.value),
+                tag::EXITED => self.status = Some(msg.value),
+                _ => {}
+            }
+            if wait {
+                return;
+            }
+        }
+    }
+
+    /// The program stopped with `sig`: stop too, as a job-control shell expects of the
+    /// process it started. Once continued, continue the program if it still is stopped
+    /// (a pending SIGCONT that would be forwarded is lost when a stop signal follows it
+    /// at once).
+    fn stop(&mut self, sig: libc::c_int) {
+        let _ = sys::signal::stop_self(sig);
+        match (&self.channel, self.via_init) {
+            (Some(c), true) => {
+                let _ = sys::send_msg(c.as_raw_fd(), tag::CONTINUE, 0, None);
+            }
+            (_, false) => {
+                // What changed meanwhile (a shell's `fg` continues the whole group).
+                self.reap();
+                if self.child_stopped {
+                    let _ = sys::kill(self.child, libc::SIGCONT);
+                }
+            }
+            (None, true) => {}
+        }
+    }
+
+    /// Reap children; when the child is gone, end.
+    fn reap(&mut self) {
+        let flags = if self.via_init {
+            0
+        } else {
+            libc::WUNTRACED | libc::WCONTINUED
+        };
+        while let Ok(Some((pid, status))) = sys::reap(flags) {
+            if pid != self.child {
+                continue;
+            }
+            if libc::WIFSTOPPED(status) {
+                self.child_stopped = true;
+                self.stop(libc::WSTOPSIG(status));
+                continue;
+            }
+            if libc::WIFCONTINUED(status) {
+                self.child_stopped = false;
+                continue;
+            }
+            // What init said of the program, else the child's own end.
+            self.read_channel(false);
+            let status = self.status.unwrap_or(status);
+            self.end(status)
+        }
+    }
+
+    /// The program ended with the raw wait `status`: report, then end the same way.
+    fn end(&mut self, status: libc::c_int) -> ! {
+        let mut code = sys::exit_code(status);
+        let mut signal = libc::WIFSIGNALED(status).then(|| libc::WTERMSIG(status));
+        match &mut self.session {
+            Some(s) => {
+                if s.killed() {
+                    code = 128 + libc::SIGSYS;
+                    signal = Some(libc::SIGSYS);
+                }
+                s.finish(self.stderr);
+            }
+            // Without a session nobody named the denied call: say how to find it.
+            None if signal == Some(libc::SIGSYS) => sys::write_all(self.stderr, &self.sigsys_hint),
+            None => {}
+        }
+        if let (Some(listener), Some(session)) = (self.listener.take(), self.session.take()) {
+            // Without a PID namespace, processes the program left behind may still use the
+            // filter: a detached process answers them for as long as they live.
+            keep_answering(listener, session, self.stderr);
+        }
+        if let Some(sig) = signal {
+            sys::signal::die_of(sig);
+        }
+        sys::exit(code)
+    }
+}
+
+/// After the program's end: answer notifications on `listener` with `session`, in a
+/// detached child of the supervisor, until no process uses the filter any more. (With
+/// a PID namespace the listener hangs up at once: the namespace is gone.)
+fn keep_answering(listener: OwnedFd, mut session: Box<dyn Supervisor>, stderr: RawFd) {
+    let mut fds = [libc::pollfd {
+        fd: listener.as_raw_fd(),
+        events: libc::POLLIN,
+        revents: 0,
+    }];
+    // SAFETY: one valid pollfd; timeout 0 never blocks.
+    let n = unsafe { libc::poll(fds.as_mut_ptr(), 1, 0) };
+    if n > 0 && fds[0].revents & libc::POLLHUP != 0 {
+        return;
+    }
+    // SAFETY: the supervisor is single-threaded.
+    if let Ok(0) = unsafe { sys::fork() } {
+        let _ = sys::setsid();
+        loop {
+            fds[0].revents = 0;
+            if sys::poll(&mut fds).is_err() || fds[0].revents & libc::POLLIN == 0 {
+                sys::exit(0);
+            }
+            session.handle(listener.as_raw_fd(), stderr);
+        }
+    }
+}
 
 /// Close every descriptor but `keep`.
 ///
@@ -410,104 +922,6 @@ fn single_threaded() -> Result<(), usize> {
     match count {
         Some(n) if n > 1 => Err(n),
         _ => Ok(()),
-    }
-}
-
-/// The supervisor, and the init of PID-namespace mode: forward signals to `child`
-/// (through a signalfd), reap every child, answer the program's seccomp notifications
-/// when `channel` (the socket the listener arrives on, and the session) is given, and
-/// exit with `child`'s status once it is gone, after the session's summary or learned
-/// policy — or `sigsys_hint` when, with no session, SIGSYS killed it. Raw system calls
-/// only when there is no session (the init runs it after a fork).
-///
-/// One `poll` over the signalfd, the channel (until the listener arrives or the
-/// program's process closes its end) and the listener (until every process using the
-/// filter is gone: `POLLHUP`). A signalfd rather than `sigwaitinfo` so that signals and
-/// notifications are waited for together, without a timeout loop.
-fn supervisor_loop(
-    child: libc::pid_t,
-    set: &sys::SigSet,
-    stderr: RawFd,
-    channel: Option<(OwnedFd, Box<dyn Supervisor>)>,
-    sigsys_hint: &[u8],
-) -> ! {
-    let (mut sock, mut session) = match channel {
-        Some((s, session)) => (Some(s), Some(session)),
-        None => (None, None),
-    };
-    let sfd = match sys::signalfd(set) {
-        Ok(fd) => fd,
-        Err(e) => fail(stderr, b"caprun: supervisor: ", e, 125),
-    };
-    let mut listener: Option<OwnedFd> = None;
-    loop {
-        let raw = |f: &Option<OwnedFd>| f.as_ref().map_or(-1, |f| f.as_raw_fd());
-        let mut fds = [
-            libc::pollfd {
-                fd: sfd.as_raw_fd(),
-                events: libc::POLLIN,
-                revents: 0,
-            },
-            libc::pollfd {
-                fd: raw(&sock),
-                events: libc::POLLIN,
-                revents: 0,
-            },
-            libc::pollfd {
-                fd: raw(&listener),
-                events: libc::POLLIN,
-                revents: 0,
-            },
-        ];
-        if let Err(e) = sys::poll(&mut fds) {
-            fail(stderr, b"caprun: supervisor: ", e, 125);
-        }
-        // Notifications first: a program blocked in one cannot exit.
-        if fds[2].revents & libc::POLLIN != 0 {
-            if let (Some(l), Some(s)) = (&listener, &mut session) {
-                s.handle(l.as_raw_fd(), stderr);
-            }
-        } else if fds[2].revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0 {
-            listener = None;
-        }
-        if fds[1].revents != 0 {
-            if let Some(s) = sock.take() {
-                if let Ok(Some(l)) = sys::recv_fd(s.as_raw_fd()) {
-                    listener = Some(l);
-                }
-            }
-        }
-        if fds[0].revents & libc::POLLIN == 0 {
-            continue;
-        }
-        let sig = match sys::read_signal(sfd.as_raw_fd()) {
-            Ok(sig) => sig,
-            Err(e) => fail(stderr, b"caprun: supervisor: ", e, 125),
-        };
-        if sig != libc::SIGCHLD {
-            let _ = sys::kill(child, sig);
-            continue;
-        }
-        while let Ok(Some((pid, status))) = sys::reap() {
-            if pid != child {
-                continue;
-            }
-            let mut code = sys::exit_code(status);
-            match &mut session {
-                Some(s) => {
-                    if s.killed() {
-                        code = 128 + libc::SIGSYS;
-                    }
-                    s.finish(stderr);
-                }
-                // Without a session nobody named the denied call: say how to find it.
-                None if libc::WIFSIGNALED(status) && libc::WTERMSIG(status) == libc::SIGSYS => {
-                    sys::write_all(stderr, sigsys_hint);
-                }
-                None => {}
-            }
-            sys::exit(code);
-        }
     }
 }
 
@@ -550,13 +964,6 @@ unsafe fn apply(plan: &FdPlan, regs: &mut [RawFd]) -> Result<(), Errno> {
     }
 }
 
-fn fail(stderr: RawFd, prefix: &[u8], err: Errno, status: i32) -> ! {
-    sys::write_all(stderr, prefix);
-    sys::write_all(stderr, err.desc().as_bytes());
-    sys::write_all(stderr, b"\n");
-    sys::exit(status)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -582,7 +989,10 @@ mod tests {
 
     impl Restrictions for Nothing {
         type Error = std::convert::Infallible;
-        fn before_rearrange(&mut self) -> Result<(), Self::Error> {
+        fn unshare(&mut self) -> Result<(), Self::Error> {
+            Ok(())
+        }
+        fn setup_inside(&mut self) -> Result<(), StepError<'_>> {
             Ok(())
         }
         fn just_before_exec(&mut self) -> Result<(), Errno> {
@@ -608,7 +1018,7 @@ mod tests {
                 Vec::new(),
             )
             .expect("a launch");
-            launch.run(&mut Nothing, false)
+            launch.run(&mut Nothing, Mode::InPlace)
         })
     }
 

@@ -334,9 +334,10 @@ impl Resources {
         &self.created
     }
 
-    /// Keep what was created: the launch is past the point of no return.
-    pub fn commit(&mut self) {
-        self.created.clear();
+    /// Keep what was created: from here on the launch's final step removes it should
+    /// the launch still fail (the paths are returned for that).
+    pub fn commit(&mut self) -> Vec<PathBuf> {
+        std::mem::take(&mut self.created)
     }
 }
 

@@ -208,14 +208,15 @@ fn the_default_path_does_not_fork() {
     assert_ne!(r["pid"], serde_json::Value::Null);
 }
 
-/// Under explain mode the supervisor forwards signals and passes statuses through.
+/// Under explain mode the supervisor passes statuses through: an exit code as it is, a
+/// death by a signal as a death by the same signal (`Err`).
 #[test]
 fn the_supervisor_passes_statuses_through() {
     skip_unless_sandboxable!();
     let probe = probe();
     for (config, status) in [
-        ("report: !fd stdout\nexit: 42\n", 42),
-        ("report: !fd stdout\nraise: 10\n", 128 + libc::SIGUSR1),
+        ("report: !fd stdout\nexit: 42\n", Ok(42)),
+        ("report: !fd stdout\nraise: 10\n", Err(libc::SIGUSR1)),
     ] {
         let out = run(
             &[
@@ -226,7 +227,11 @@ fn the_supervisor_passes_statuses_through() {
             ],
             config,
         );
-        assert_eq!(out.status.code(), Some(status), "{config}: {out:?}");
+        let ended = match out.status.code() {
+            Some(code) => Ok(code),
+            None => Err(std::os::unix::process::ExitStatusExt::signal(&out.status).unwrap()),
+        };
+        assert_eq!(ended, status, "{config}: {out:?}");
     }
 }
 

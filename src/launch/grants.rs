@@ -39,6 +39,10 @@ pub(super) fn grants<'a>(opened: &'a Resources, plan: &Plan, program: &'a Progra
             .paths
             .iter()
             .map(|g| ExtraBind {
+                fd: match &opened.get(g.id).handle {
+                    Handle::Owned(fd) => Some(fd.as_fd()),
+                    _ => None,
+                },
                 source: opened
                     .get(g.id)
                     .host_path()

@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 
 use nix::errno::Errno;
 
-use crate::exec::{Launch, Restrictions};
+use crate::exec::{Launch, Mode, Restrictions, StepError, Undo};
 use crate::plan::{self, Plan};
 use crate::resources::{self, Program, Resources};
 use crate::sandbox::{self, Identity, SandboxError};
@@ -203,12 +203,20 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
         plan.env,
     )?;
     let (launch, listener_program) = match notify {
-        Some((session, prog)) => (launch.supervised(Box::new(session))?, Some(prog)),
+        Some((session, prog)) => (launch.supervised(Box::new(session)), Some(prog)),
         None => (launch, None),
     };
-    // Past this point a failure is reported by the exec step itself.
-    opened.commit();
-    launch.run(&mut Sandboxed(prepared, listener_program), pid_namespace)
+    // Past this point a failure is reported by the exec step itself, which removes what
+    // was created for the launch.
+    let launch = launch.undo(undo_list(opened.commit()));
+    let mode = if pid_namespace {
+        Mode::Supervised {
+            pid_namespace: true,
+        }
+    } else {
+        Mode::InPlace
+    };
+    launch.run(&mut Sandboxed(prepared, listener_program), mode)
 }
 
 /// The program to run, the config's name in messages and its text: read, or written
@@ -294,14 +302,41 @@ fn read_config(source: &ConfigSource) -> Result<(String, String), Error> {
     }
 }
 
+/// What the exec step removes if the launch fails: the files and sockets `created`,
+/// each as its directory (opened now) and name. A directory that cannot be opened any
+/// more leaves its entry out (there is nothing caprun could remove then).
+fn undo_list(created: Vec<PathBuf>) -> Undo {
+    let mut undo = Undo::default();
+    for path in created {
+        let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+            continue;
+        };
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
+        let Ok(name) = std::ffi::CString::new(std::os::unix::ffi::OsStrExt::as_bytes(name)) else {
+            continue;
+        };
+        if let Ok(dir) = std::fs::File::open(dir) {
+            undo.push(dir.into(), name);
+        }
+    }
+    undo
+}
+
 /// The sandbox's two steps inside the final launch step (and, for explain/learn, the
 /// notifying seccomp program installed instead of the policy's).
 struct Sandboxed(sandbox::Prepared, Option<sandbox::seccomp::BpfProgramOwned>);
 
 impl Restrictions for Sandboxed {
     type Error = SandboxError;
-    fn before_rearrange(&mut self) -> Result<(), SandboxError> {
-        self.0.enter()
+    fn unshare(&mut self) -> Result<(), SandboxError> {
+        self.0.unshare()
+    }
+    fn setup_inside(&mut self) -> Result<(), StepError<'_>> {
+        self.0.setup_inside()
     }
     fn just_before_exec(&mut self) -> Result<(), Errno> {
         self.0.install_seccomp()

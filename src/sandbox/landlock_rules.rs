@@ -7,11 +7,13 @@
 //! namespace); [`LandlockPlan::restrict_self`] only enforces it, after the mounts (a
 //! Landlock domain forbids mount changes).
 
-use std::os::fd::{AsRawFd, BorrowedFd};
+use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd, RawFd};
+
+use nix::errno::Errno;
 
 use ::landlock::{
     Access as _, AccessFs, AccessNet, BitFlags, CompatLevel, Compatible, PathBeneath, Ruleset,
-    RulesetAttr, RulesetCreated, RulesetCreatedAttr, RulesetStatus, Scope, ABI,
+    RulesetAttr, RulesetCreatedAttr, Scope, ABI,
 };
 
 use super::policy::LandlockMode;
@@ -126,14 +128,6 @@ pub enum LandlockError {
         /// The crate's error.
         source: ::landlock::RulesetError,
     },
-    /// `restrict_self` failed.
-    #[error("Landlock: restrict_self failed: {0}")]
-    Restrict(::landlock::RulesetError),
-    /// `required` and not everything was enforced: what the kernel enforced instead.
-    #[error(
-        "Landlock: the kernel could not enforce everything ({0:?}) and the policy requires it"
-    )]
-    NotFullyEnforced(RulesetStatus),
 }
 
 /// What the running kernel's Landlock can and cannot do.
@@ -179,30 +173,38 @@ pub fn support() -> Support {
     Support { abi, missing }
 }
 
-/// A ruleset ready to enforce.
+/// A ruleset ready to enforce: built (with the rules on everything opened ahead) by
+/// [`build`]; the rules on the mounts made inside the sandbox are added, and the
+/// ruleset enforced, with raw system calls ([`allow_beneath`](Self::allow_beneath),
+/// [`restrict_self`](Self::restrict_self)) that may run after a fork.
 #[derive(Debug)]
 pub struct LandlockPlan {
-    ruleset: Option<RulesetCreated>,
-    mode: LandlockMode,
+    /// `None`: `best-effort` on a kernel without Landlock.
+    ruleset: Option<OwnedFd>,
     support: Support,
+    /// [`scratch_rights`] of the running ABI, as `LANDLOCK_ACCESS_FS_*` bits.
+    scratch: u64,
+    /// Reading files and directories, as bits.
+    read: u64,
 }
 
-/// What [`LandlockPlan::restrict_self`] enforced.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Enforced {
-    /// The ABI used.
-    pub abi: i32,
-    /// Every right of that ABI is enforced.
-    pub fully: bool,
-    /// What the kernel could not enforce (empty when `fully` and ABI ≥ 6).
-    pub missing: Vec<&'static str>,
+/// The rights [`LandlockPlan::allow_beneath`] gives beneath a directory made inside the
+/// sandbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Beneath {
+    /// [`scratch_rights`]: a `root.tmpfs` mount.
+    Scratch,
+    /// Reading files and listing directories: the sandbox's own procfs, its root.
+    Read,
 }
 
 /// Build the ruleset: `grants` from the config, the program descriptor (gets
 /// `EXECUTE | READ_FILE`), the policy's bind sources opened `O_PATH` (read and execute
 /// beneath). `network`: the program may use the host network, so the TCP bind/connect
 /// rights are not handled (otherwise they are, with no rule: denied). `None` when the
-/// mode is `off`, or `best-effort` on a kernel without Landlock.
+/// mode is `off`; a plan without a ruleset for `best-effort` on a kernel without
+/// Landlock. With `required`, every right and scope of the running ABI is handled (the
+/// `landlock` crate refuses otherwise).
 pub fn build(
     policy_name: &str,
     mode: LandlockMode,
@@ -222,8 +224,9 @@ pub fn build(
             }),
             _ => Ok(Some(LandlockPlan {
                 ruleset: None,
-                mode,
                 support,
+                scratch: 0,
+                read: 0,
             })),
         };
     }
@@ -270,9 +273,10 @@ pub fn build(
             .map_err(err(&what))?;
     }
     Ok(Some(LandlockPlan {
-        ruleset: Some(created),
-        mode,
+        ruleset: Option::<OwnedFd>::from(created),
         support,
+        scratch: scratch_rights(abi).bits(),
+        read: ((AccessFs::ReadFile | AccessFs::ReadDir) & AccessFs::from_all(abi)).bits(),
     }))
 }
 
@@ -282,47 +286,30 @@ impl LandlockPlan {
         &self.support
     }
 
-    /// Add a rule allowing [`scratch_rights`] beneath the directory `dir` (a `root.tmpfs`
-    /// mount, opened once it exists: after `pivot_root`, before
+    /// Add a rule giving `rights` beneath the directory `dir` (made inside the sandbox,
+    /// opened once it exists: after `pivot_root`, before
     /// [`restrict_self`](Self::restrict_self)). Does nothing without a ruleset (Landlock
-    /// missing in `best-effort` mode, or already enforced).
-    pub fn allow_all_beneath(&mut self, dir: BorrowedFd<'_>) -> Result<(), LandlockError> {
+    /// missing in `best-effort` mode, or already enforced). Raw system calls only.
+    pub fn allow_beneath(&self, dir: RawFd, rights: Beneath) -> Result<(), Errno> {
+        let Some(rs) = &self.ruleset else {
+            return Ok(());
+        };
+        let access = match rights {
+            Beneath::Scratch => self.scratch,
+            Beneath::Read => self.read,
+        };
+        crate::sys::landlock::add_path_beneath(rs.as_raw_fd(), dir, access)
+    }
+
+    /// Enforce the ruleset on the calling thread, after setting no_new_privs (which
+    /// `landlock_restrict_self` requires of a process without `CAP_SYS_ADMIN`). Closes
+    /// the ruleset: a second call does nothing. Raw system calls only.
+    pub fn restrict_self(&mut self) -> Result<(), Errno> {
         let Some(rs) = self.ruleset.take() else {
             return Ok(());
         };
-        let abi = ABI::from(self.support.abi);
-        let rs = rs
-            .add_rule(PathBeneath::new(dir, scratch_rights(abi)))
-            .map_err(|source| LandlockError::Ruleset {
-                what: format!("rule on the tmpfs descriptor {}", dir.as_raw_fd()),
-                source,
-            })?;
-        self.ruleset = Some(rs);
-        Ok(())
-    }
-
-    /// Enforce the ruleset on the calling thread (also sets no_new_privs). With `required`,
-    /// anything short of full enforcement is an error; with `best-effort` it is reported.
-    /// Consumes the ruleset: a second call does nothing.
-    pub fn restrict_self(&mut self) -> Result<Enforced, LandlockError> {
-        let missing = self.support.missing.clone();
-        let Some(rs) = self.ruleset.take() else {
-            return Ok(Enforced {
-                abi: self.support.abi,
-                fully: false,
-                missing,
-            });
-        };
-        let status = rs.restrict_self().map_err(LandlockError::Restrict)?;
-        let fully = status.ruleset == RulesetStatus::FullyEnforced;
-        if !fully && self.mode == LandlockMode::Required {
-            return Err(LandlockError::NotFullyEnforced(status.ruleset));
-        }
-        Ok(Enforced {
-            abi: self.support.abi,
-            fully,
-            missing,
-        })
+        crate::sys::caps::set_no_new_privs()?;
+        crate::sys::landlock::restrict_self(rs.as_raw_fd())
     }
 }
 
@@ -376,9 +363,8 @@ mod tests {
         let inside = inside.to_str().unwrap().to_string();
         let new = dir.path().join("g").to_str().unwrap().to_string();
         let code = in_child(|| {
-            match plan.restrict_self() {
-                Ok(e) if e.fully => {}
-                _ => return 10,
+            if plan.restrict_self().is_err() {
+                return 10;
             }
             if open_errno("/etc/hostname", libc::O_RDONLY) != libc::EACCES {
                 return 11;

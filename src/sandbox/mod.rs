@@ -37,13 +37,15 @@ mod tests;
 pub(crate) mod testutil;
 
 use std::ffi::CString;
-use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 pub use landlock_rules::{Access, Grant};
 pub use namespaces::Identity;
 pub use policy::{load, Policy, PolicyError};
+
+use crate::sys::StepError;
 
 /// The directory the new root's tmpfs is mounted on before `pivot_root` (only inside the
 /// new mount namespace; the host's stays untouched).
@@ -120,6 +122,9 @@ pub enum SandboxError {
         /// A policy that would run.
         hint: &'static str,
     },
+    /// A step of entering the sandbox failed (see [`Prepared::setup_inside`]).
+    #[error("{0}")]
+    Step(String),
     /// Reading a kernel parameter failed.
     #[error("cannot read {what}: {source}")]
     Probe {
@@ -137,9 +142,13 @@ pub enum SandboxError {
 /// the caller's [`Grants::files`]. Without a mount namespace in the policy, a bind with
 /// `target == source` mounts nothing (the host path is already there) and any other is
 /// an error.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ExtraBind {
-    /// Absolute host path; must exist (opened `O_PATH` by [`prepare`]).
+#[derive(Debug, Clone)]
+pub struct ExtraBind<'a> {
+    /// The source, open (the descriptor the caller's Landlock rule is about): what is
+    /// mounted is this file, whatever `source` names by then. `None`: [`prepare`] opens
+    /// `source` itself.
+    pub fd: Option<BorrowedFd<'a>>,
+    /// Absolute host path (what `fd` was opened as, for messages).
     pub source: PathBuf,
     /// Absolute path inside the sandbox (usually `source`).
     pub target: PathBuf,
@@ -161,21 +170,18 @@ pub struct Grants<'a> {
     /// Where the new root is assembled; `None`: [`DEFAULT_STAGING`].
     pub staging: Option<PathBuf>,
     /// Host paths bound into the new root, in order, after the policy's binds.
-    pub binds: Vec<ExtraBind>,
+    pub binds: Vec<ExtraBind<'a>>,
     /// The working directory of the program (a path inside the sandbox), entered at the
-    /// very end of [`Prepared::enter`]; `None`: `/` with a mount namespace, else the
-    /// caller's.
+    /// very end of [`Prepared::setup_inside`]; `None`: `/` with a mount namespace, else
+    /// the caller's.
     pub cwd: Option<PathBuf>,
 }
 
-/// What was enforced, for the launcher to report.
+/// What cannot be enforced as the policy says (`best-effort`), for the launcher to
+/// report before anything is entered.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Report {
-    /// Landlock's result (`None`: off).
-    pub landlock: Option<landlock_rules::Enforced>,
-    /// The capability drop's result (`None`: kept).
-    pub privileges: Option<privileges::Dropped>,
-    /// Human-readable notes on what could not be enforced (best-effort).
+    /// Human-readable notes on what could not be enforced.
     pub notes: Vec<String>,
 }
 
@@ -187,9 +193,9 @@ pub struct Prepared {
     landlock: Option<landlock_rules::LandlockPlan>,
     last_cap: Option<u32>,
     seccomp: Option<seccompiler::BpfProgram>,
-    /// `root.tmpfs` paths inside the new root (Landlock rules added in `enter`).
+    /// `root.tmpfs` paths inside the new root (Landlock rules added in `setup_inside`).
     tmpfs: Vec<CString>,
-    cwd: Option<(CString, PathBuf)>,
+    cwd: Option<CString>,
     report: Report,
 }
 
@@ -230,8 +236,7 @@ pub fn prepare(policy: &Policy, grants: &Grants<'_>) -> Result<Prepared, Sandbox
     };
 
     // Bind sources, opened O_PATH: existence check, Landlock rules, what they are (from
-    // the descriptor: the file the Landlock rule is about).
-    let mut bind_fds = Vec::new();
+    // the descriptor: the file the Landlock rule is about, and what is mounted).
     let mut resolved = Vec::new();
     for b in &policy.binds {
         let fd = match open_path(&b.source) {
@@ -251,8 +256,8 @@ pub fn prepare(policy: &Policy, grants: &Grants<'_>) -> Result<Prepared, Sandbox
             path: b.source.clone(),
             source,
         })?;
-        let fd = OwnedFd::from(file);
         resolved.push(namespaces::ResolvedBind {
+            fd: OwnedFd::from(file),
             source: b.source.clone(),
             target: b.target.clone(),
             is_dir: meta.is_dir(),
@@ -260,10 +265,10 @@ pub fn prepare(policy: &Policy, grants: &Grants<'_>) -> Result<Prepared, Sandbox
             writable: false,
             char_device: false,
         });
-        bind_fds.push((fd, meta.is_dir(), b.device));
     }
 
-    // The caller's binds: must exist; mounted only with a mount namespace.
+    // The caller's binds: must exist; mounted only with a mount namespace, from the
+    // descriptor the caller opened (a copy of it, kept until the mount).
     let has_mount = policy.has(policy::Namespace::Mount);
     let mut extra = Vec::new();
     for b in &grants.binds {
@@ -277,7 +282,11 @@ pub fn prepare(policy: &Policy, grants: &Grants<'_>) -> Result<Prepared, Sandbox
             path: b.source.clone(),
             source,
         };
-        let file = std::fs::File::from(open_path(&b.source).map_err(bind_err)?);
+        let fd = match b.fd {
+            Some(fd) => fd.try_clone_to_owned().map_err(bind_err)?,
+            None => open_path(&b.source).map_err(bind_err)?,
+        };
+        let file = std::fs::File::from(fd);
         let meta = file.metadata().map_err(bind_err)?;
         if !has_mount {
             if b.target != b.source {
@@ -289,6 +298,7 @@ pub fn prepare(policy: &Policy, grants: &Grants<'_>) -> Result<Prepared, Sandbox
             continue;
         }
         extra.push(namespaces::ResolvedBind {
+            fd: OwnedFd::from(file),
             source: b.source.clone(),
             target: b.target.clone(),
             is_dir: meta.is_dir(),
@@ -329,10 +339,30 @@ pub fn prepare(policy: &Policy, grants: &Grants<'_>) -> Result<Prepared, Sandbox
                     }
                 }
             }
-            Some((path_cstring(p)?, p.clone()))
+            Some(path_cstring(p)?)
         }
         None => None,
     };
+
+    // Landlock, on the descriptors of the grants, the program and the policy's binds.
+    let bind_rules: Vec<(BorrowedFd<'_>, bool, bool)> = resolved
+        .iter()
+        .map(|b| (b.fd.as_fd(), b.is_dir, b.device))
+        .collect();
+    let landlock = landlock_rules::build(
+        &policy.name,
+        policy.landlock,
+        &grants.files,
+        grants.program,
+        &bind_rules,
+        policy.network,
+    )?;
+    drop(bind_rules);
+    if let Some(l) = &landlock {
+        for m in &l.support().missing {
+            report.notes.push(format!("Landlock cannot enforce: {m}"));
+        }
+    }
 
     // Namespaces and the new root (checks user namespace availability).
     let mount = if policy.has(policy::Namespace::Mount) {
@@ -347,34 +377,16 @@ pub fn prepare(policy: &Policy, grants: &Grants<'_>) -> Result<Prepared, Sandbox
             .collect();
         Some(namespaces::MountPlan::new(
             &staging,
-            &resolved,
+            resolved,
             &policy.tmpfs,
-            &extra,
+            None,
+            extra,
             &links,
         )?)
     } else {
         None
     };
     let ns = namespaces::NamespacePlan::new(policy, grants.run_as, mount)?;
-
-    // Landlock.
-    let binds: Vec<(BorrowedFd<'_>, bool, bool)> = bind_fds
-        .iter()
-        .map(|(fd, d, dev)| (fd.as_fd(), *d, *dev))
-        .collect();
-    let landlock = landlock_rules::build(
-        &policy.name,
-        policy.landlock,
-        &grants.files,
-        grants.program,
-        &binds,
-        policy.network,
-    )?;
-    if let Some(l) = &landlock {
-        for m in &l.support().missing {
-            report.notes.push(format!("Landlock cannot enforce: {m}"));
-        }
-    }
 
     // Capabilities.
     let last_cap = match policy.capabilities {
@@ -444,37 +456,50 @@ pub fn allow_inet_sockets(sp: &mut policy::SeccompPolicy) {
 }
 
 impl Prepared {
-    /// Enter the sandbox: namespaces, hostname, the new root, rlimits, Landlock, capability
-    /// drop. Call once, in the single-threaded launcher, before the descriptor
-    /// rearrangement. Allocates only for the [`Report`] and to describe an error; use
-    /// [`report`](Self::report) afterwards to tell the user what could not be enforced.
-    pub fn enter(&mut self) -> Result<(), SandboxError> {
-        self.ns.enter()?;
+    /// Create the namespaces (see [`namespaces::NamespacePlan::unshare`]): in caprun
+    /// itself, single-threaded, before any fork. With a PID namespace, the *next* child
+    /// is its PID 1 and must run [`setup_inside`](Self::setup_inside).
+    pub fn unshare(&mut self) -> Result<(), SandboxError> {
+        Ok(self.ns.unshare()?)
+    }
+
+    /// Build the inside and restrict the calling process: hostname, the new root,
+    /// rlimits, the Landlock rules of the mounts made here and `restrict_self` (after the
+    /// mounts: a Landlock domain forbids mount changes), the capability drop, and last the
+    /// change into [`Grants::cwd`]. Call once, after [`unshare`](Self::unshare), in the
+    /// process that becomes the program (or its init). Raw system calls over what
+    /// [`prepare`] computed, no allocation: it may run after a fork.
+    pub fn setup_inside(&mut self) -> Result<(), StepError<'_>> {
+        self.ns.setup()?;
         if let Some(l) = &mut self.landlock {
             // The tmpfs mounts exist only now, inside the new root.
             for t in &self.tmpfs {
                 // Closed on drop, after the rule is added.
                 let fd =
                     crate::sys::fs::open(t, libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC, 0)
-                        .map_err(|e| namespaces::NamespaceError::Sys {
-                            step: "open tmpfs",
-                            path: t.to_string_lossy().into_owned(),
-                            source: e.into(),
-                        })?;
-                l.allow_all_beneath(fd.as_fd())?;
+                        .map_err(|e| StepError::new("open", t, e))?;
+                l.allow_beneath(fd.as_raw_fd(), landlock_rules::Beneath::Scratch)
+                    .map_err(|e| StepError::new("Landlock: add a rule on", t, e))?;
             }
-            self.report.landlock = Some(l.restrict_self()?);
+            l.restrict_self()
+                .map_err(|e| StepError::new("Landlock: restrict_self", c"", e))?;
         }
         if let Some(last) = self.last_cap {
-            self.report.privileges = Some(privileges::drop_all(last)?);
+            privileges::drop_all(last).map_err(|e| e.step())?;
         }
-        if let Some((c, path)) = &self.cwd {
-            crate::sys::fs::chdir(c).map_err(|e| SandboxError::Cwd {
-                path: path.clone(),
-                source: e.into(),
-            })?;
+        if let Some(c) = &self.cwd {
+            crate::sys::fs::chdir(c)
+                .map_err(|e| StepError::new("cannot change into the working directory", c, e))?;
         }
         Ok(())
+    }
+
+    /// [`unshare`](Self::unshare) then [`setup_inside`](Self::setup_inside), in this
+    /// process (no PID namespace, or the caller forks itself afterwards).
+    pub fn enter(&mut self) -> Result<(), SandboxError> {
+        self.unshare()?;
+        self.setup_inside()
+            .map_err(|e| SandboxError::Step(e.to_string()))
     }
 
     /// Install the seccomp filter (raw system calls, no allocation). Call last, just before
@@ -486,7 +511,8 @@ impl Prepared {
         }
     }
 
-    /// A PID namespace was entered: the launcher must fork; the child is PID 1.
+    /// The policy has a PID namespace: the launcher must fork after
+    /// [`unshare`](Self::unshare); the child is PID 1.
     pub fn needs_fork(&self) -> bool {
         self.ns.needs_fork()
     }
@@ -501,7 +527,7 @@ impl Prepared {
         &self.policy
     }
 
-    /// What was enforced (complete after [`enter`](Self::enter)).
+    /// What cannot be enforced as the policy says (known after [`prepare`]).
     pub fn report(&self) -> &Report {
         &self.report
     }

@@ -1,19 +1,21 @@
 //! `namespaces`: unshare, uid/gid maps, hostname, the new root (tmpfs, read-only binds,
 //! symlinks, `pivot_root`, old root detached, root read-only) and rlimits.
 //!
-//! [`NamespacePlan::new`] computes everything (C strings, flags, maps) ahead;
-//! [`NamespacePlan::enter`] only issues raw system calls in order (it allocates only to
-//! describe an error). It must run in a single-threaded process (`unshare(CLONE_NEWUSER)`
-//! requires it).
+//! [`NamespacePlan::new`] computes everything (C strings, flags, maps) ahead.
+//! [`NamespacePlan::unshare`] creates the namespaces, in caprun on the host (it must be
+//! single-threaded: `unshare(CLONE_NEWUSER)` requires it); [`NamespacePlan::setup`] then
+//! builds the inside with raw system calls over the plan only, so that it may run after
+//! a fork (in the PID namespace's init).
 
 use std::ffi::{CStr, CString};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use nix::errno::Errno;
 
 use super::policy::{rlimit_resource, Namespace, Policy};
-use crate::sys::{fs, ids, mount};
+use crate::sys::{fs, ids, mount, StepError};
 
 /// A failed step of [`NamespacePlan::enter`] or of the plan.
 #[derive(Debug, thiserror::Error)]
@@ -40,6 +42,13 @@ pub enum NamespaceError {
     /// A path contains a NUL byte.
     #[error("path contains a NUL byte: {0}")]
     Nul(PathBuf),
+    /// A namespace limit stayed full for [`UNSHARE_RETRY`] (`unshare` failed with
+    /// `ENOSPC`).
+    #[error("cannot create the sandbox's namespaces: a namespace limit is reached and did not free up within {} s ({}); raise the limit or wait for other sandboxes to end", UNSHARE_RETRY.as_secs(), .limits.iter().map(|(s, v)| format!("{s} = {v}")).collect::<Vec<_>>().join(", "))]
+    LimitReached {
+        /// The sysctls limiting the namespaces asked for, with their values.
+        limits: Vec<(String, String)>,
+    },
 }
 
 fn sys_err(step: &'static str, path: &CStr, errno: Errno) -> NamespaceError {
@@ -81,12 +90,21 @@ enum MountStep {
     Mkdir(CString),
     Touch(CString),
     Bind {
-        source: CString,
+        /// The source, opened before anything was entered: what is mounted must be this
+        /// file (the one the Landlock rules are about), not whatever the path names by
+        /// the time of the mount.
+        source: OwnedFd,
+        /// The source's host path (what is cloned, checked against `source`).
+        label: CString,
         target: CString,
         /// `MOUNT_ATTR_*` flags set on the bound tree, submounts included.
         attr: u64,
     },
-    Tmpfs(CString),
+    Tmpfs {
+        target: CString,
+        /// The mount options (`mode=1777`, and `size=` when the policy limits it).
+        options: CString,
+    },
     Symlink {
         target: CString,
         link: CString,
@@ -98,18 +116,24 @@ enum MountStep {
 pub struct MountPlan {
     staging: CString,
     steps: Vec<MountStep>,
+    /// The detached clone of each bind's tree, in the order of the steps: filled by
+    /// [`MountPlan::enter`] (room made ahead, so that nothing is allocated there).
+    trees: Vec<Option<OwnedFd>>,
 }
 
-/// A bind whose source was found (opened `O_PATH` by the caller).
-#[derive(Debug, Clone)]
+/// A bind whose source was opened (`O_PATH`) by the caller.
+#[derive(Debug)]
 pub struct ResolvedBind {
-    /// Host path.
+    /// The source, open.
+    pub fd: OwnedFd,
+    /// Host path (for messages).
     pub source: PathBuf,
     /// Path inside the new root.
     pub target: PathBuf,
     /// The source is a directory.
     pub is_dir: bool,
-    /// A device node of `root.devices`: bound writable and without nodev.
+    /// A device node of `root.devices`: bound without nodev (read-only like every
+    /// other bind: writing to a device node needs no write access to its mount).
     pub device: bool,
     /// Bound writable (not read-only): an [`ExtraBind`](super::ExtraBind) asked for it.
     pub writable: bool,
@@ -120,18 +144,16 @@ pub struct ResolvedBind {
 
 impl ResolvedBind {
     /// The `MOUNT_ATTR_*` flags the bound tree gets, on every mount in it: always nosuid;
-    /// a device node also noexec; anything else also read-only (unless `writable`) and
-    /// nodev (unless a character device).
+    /// read-only unless `writable`; a device node noexec (and not nodev); anything else
+    /// nodev unless a character device.
     fn attr_set(&self) -> u64 {
-        let base = mount::MOUNT_ATTR_NOSUID;
-        if self.device {
-            return base | mount::MOUNT_ATTR_NOEXEC;
-        }
-        let mut attr = base;
+        let mut attr = mount::MOUNT_ATTR_NOSUID;
         if !self.writable {
             attr |= mount::MOUNT_ATTR_RDONLY;
         }
-        if !self.char_device {
+        if self.device {
+            attr |= mount::MOUNT_ATTR_NOEXEC;
+        } else if !self.char_device {
             attr |= mount::MOUNT_ATTR_NODEV;
         }
         attr
@@ -164,7 +186,7 @@ fn mkdirs(
 /// Steps binding `b`: its parents, its mount point and the bind.
 fn bind_steps(
     staging: &Path,
-    b: &ResolvedBind,
+    b: ResolvedBind,
     made: &mut Vec<PathBuf>,
     steps: &mut Vec<MountStep>,
 ) -> Result<(), NamespaceError> {
@@ -177,10 +199,12 @@ fn bind_steps(
     } else {
         MountStep::Touch(cstr(&target)?)
     });
+    let attr = b.attr_set();
     steps.push(MountStep::Bind {
-        source: cstr(&b.source)?,
+        label: cstr(&b.source)?,
+        source: b.fd,
         target: cstr(&target)?,
-        attr: b.attr_set(),
+        attr,
     });
     Ok(())
 }
@@ -188,14 +212,16 @@ fn bind_steps(
 impl MountPlan {
     /// Plan a root built on a tmpfs mounted at `staging` (an existing host directory, only
     /// covered inside the new mount namespace; `/tmp` by default). In order: the policy's
-    /// `binds`, fresh writable `tmpfs` mounts (mode 1777, `MS_NOSUID | MS_NODEV`), the
-    /// caller's `extra` binds (so that they may sit beneath a tmpfs), then `symlinks`.
-    /// Missing parent directories of every target are created in the root's tmpfs.
+    /// `binds`, fresh writable `tmpfs` mounts (mode 1777, `MS_NOSUID | MS_NODEV`, at most
+    /// `tmpfs_size` bytes each when given), the caller's `extra` binds (so that they may
+    /// sit beneath a tmpfs), then `symlinks`. Missing parent directories of every target
+    /// are created in the root's tmpfs.
     pub fn new(
         staging: &Path,
-        binds: &[ResolvedBind],
+        binds: Vec<ResolvedBind>,
         tmpfs: &[PathBuf],
-        extra: &[ResolvedBind],
+        tmpfs_size: Option<u64>,
+        extra: Vec<ResolvedBind>,
         symlinks: &[(PathBuf, PathBuf)],
     ) -> Result<MountPlan, NamespaceError> {
         let mut steps = Vec::new();
@@ -203,9 +229,16 @@ impl MountPlan {
         for b in binds {
             bind_steps(staging, b, &mut made, &mut steps)?;
         }
+        let options = match tmpfs_size {
+            Some(size) => format!("mode=1777,size={size}"),
+            None => "mode=1777".to_owned(),
+        };
         for t in tmpfs {
             mkdirs(staging, t, &mut made, &mut steps)?;
-            steps.push(MountStep::Tmpfs(cstr(&inside(staging, t))?));
+            steps.push(MountStep::Tmpfs {
+                target: cstr(&inside(staging, t))?,
+                options: CString::new(options.clone()).expect("no NUL in numbers"),
+            });
         }
         for b in extra {
             bind_steps(staging, b, &mut made, &mut steps)?;
@@ -219,38 +252,63 @@ impl MountPlan {
                 link: cstr(&inside(staging, link))?,
             });
         }
+        let binds = steps
+            .iter()
+            .filter(|s| matches!(s, MountStep::Bind { .. }))
+            .count();
         Ok(MountPlan {
             staging: cstr(staging)?,
             steps,
+            trees: (0..binds).map(|_| None).collect(),
         })
     }
 
-    fn enter(&self) -> Result<(), NamespaceError> {
+    /// Build the root and make it the process's. Raw system calls over the plan only.
+    fn enter(&mut self) -> Result<(), StepError<'_>> {
         let root = c"/";
         let dot = c".";
         let tmpfs = c"tmpfs";
         mount::mount(None, root, None, libc::MS_REC | libc::MS_PRIVATE, None)
-            .map_err(|e| sys_err("make / private", root, e))?;
-        // Every bind source is cloned (a detached copy of its mount tree) before the
-        // tmpfs covers `staging`: a source beneath `staging` (the host's /tmp) stays
-        // reachable. Each clone gets its flags on every mount in it (a read-only bind is
-        // read-only in its submounts too) while still detached, and is attached below
-        // with move_mount.
-        let mut trees: Vec<std::os::fd::OwnedFd> = Vec::with_capacity(self.steps.len());
+            .map_err(|e| StepError::new("make / private", root, e))?;
+        // Every bind source is cloned (a detached copy of its mount tree) before the tmpfs
+        // covers `staging`. The clone is made by path: a descriptor opened before the
+        // mount namespace was created names a mount of the host's namespace, which
+        // open_tree cannot clone from here. So the clone must be of the very file that was
+        // opened (and that the Landlock rules are about): a path swapped since is refused.
+        // Each clone gets its flags on every mount in it (a read-only bind is read-only in
+        // its submounts too) while still detached, and is attached below with move_mount.
+        let mut slot = 0;
         for step in &self.steps {
-            if let MountStep::Bind { source, attr, .. } = step {
+            if let MountStep::Bind {
+                source,
+                label,
+                attr,
+                ..
+            } = step
+            {
                 let fd = mount::open_tree(
                     libc::AT_FDCWD,
-                    source,
+                    label,
                     mount::OPEN_TREE_CLONE | libc::O_CLOEXEC as libc::c_uint | mount::AT_RECURSIVE,
                 )
-                .map_err(|e| sys_err("bind", source, e))?;
-                mount::set_attr_recursive(std::os::fd::AsFd::as_fd(&fd), *attr)
-                    .map_err(|e| sys_err("set the mount flags of", source, e))?;
-                trees.push(fd);
+                .map_err(|e| StepError::new("bind", label, e))?;
+                let opened = fs::file_id(source.as_raw_fd())
+                    .map_err(|e| StepError::new("bind", label, e))?;
+                let cloned =
+                    fs::file_id(fd.as_raw_fd()).map_err(|e| StepError::new("bind", label, e))?;
+                if opened != cloned {
+                    return Err(StepError::new(
+                        "refusing to bind a path that names another file than when caprun opened it:",
+                        label,
+                        Errno::ESTALE,
+                    ));
+                }
+                mount::set_attr_recursive(fd.as_fd(), *attr)
+                    .map_err(|e| StepError::new("set the mount flags of", label, e))?;
+                self.trees[slot] = Some(fd);
+                slot += 1;
             }
         }
-        let mut trees = trees.into_iter();
         mount::mount(
             Some(tmpfs),
             &self.staging,
@@ -258,55 +316,58 @@ impl MountPlan {
             libc::MS_NOSUID | libc::MS_NODEV,
             Some(c"mode=0755,size=1m"),
         )
-        .map_err(|e| sys_err("mount tmpfs on", &self.staging, e))?;
+        .map_err(|e| StepError::new("mount tmpfs on", &self.staging, e))?;
+        let mut trees = self.trees.iter_mut();
         for step in &self.steps {
             match step {
                 MountStep::Mkdir(p) => match fs::mkdir(p, 0o755) {
                     Ok(()) | Err(Errno::EEXIST) => {}
-                    Err(e) => return Err(sys_err("mkdir", p, e)),
+                    Err(e) => return Err(StepError::new("mkdir", p, e)),
                 },
                 MountStep::Touch(p) => {
                     // Closed right away.
                     drop(
                         fs::open(p, libc::O_CREAT | libc::O_WRONLY | libc::O_CLOEXEC, 0o644)
-                            .map_err(|e| sys_err("create mount point", p, e))?,
+                            .map_err(|e| StepError::new("create mount point", p, e))?,
                     );
                 }
-                MountStep::Bind { source, target, .. } => {
+                MountStep::Bind { label, target, .. } => {
+                    // Closed once attached.
                     let tree = trees
                         .next()
-                        .ok_or_else(|| sys_err("bind", source, Errno::last()))?;
+                        .and_then(Option::take)
+                        .ok_or_else(|| StepError::new("bind", label, Errno::EBADF))?;
                     mount::move_mount(
-                        std::os::fd::AsFd::as_fd(&tree),
+                        tree.as_fd(),
                         c"",
                         libc::AT_FDCWD,
                         target,
                         mount::MOVE_MOUNT_F_EMPTY_PATH,
                     )
-                    .map_err(|e| sys_err("bind", source, e))?;
+                    .map_err(|e| StepError::new("bind", label, e))?;
                 }
-                MountStep::Tmpfs(target) => {
+                MountStep::Tmpfs { target, options } => {
                     mount::mount(
                         Some(tmpfs),
                         target,
                         Some(tmpfs),
                         libc::MS_NOSUID | libc::MS_NODEV,
-                        Some(c"mode=1777"),
+                        Some(options),
                     )
-                    .map_err(|e| sys_err("mount tmpfs on", target, e))?;
+                    .map_err(|e| StepError::new("mount tmpfs on", target, e))?;
                 }
                 MountStep::Symlink { target, link } => {
-                    fs::symlink(target, link).map_err(|e| sys_err("symlink", link, e))?;
+                    fs::symlink(target, link).map_err(|e| StepError::new("symlink", link, e))?;
                 }
             }
         }
         // pivot_root(".", ".") stacks the old root on the new one; detaching "." then
         // removes it.
-        fs::chdir(&self.staging).map_err(|e| sys_err("chdir", &self.staging, e))?;
-        mount::pivot_root(dot, dot).map_err(|e| sys_err("pivot_root", &self.staging, e))?;
+        fs::chdir(&self.staging).map_err(|e| StepError::new("chdir", &self.staging, e))?;
+        mount::pivot_root(dot, dot).map_err(|e| StepError::new("pivot_root", &self.staging, e))?;
         mount::umount2(dot, libc::MNT_DETACH)
-            .map_err(|e| sys_err("detach the old root", dot, e))?;
-        fs::chdir(root).map_err(|e| sys_err("chdir", root, e))?;
+            .map_err(|e| StepError::new("detach the old root", dot, e))?;
+        fs::chdir(root).map_err(|e| StepError::new("chdir", root, e))?;
         mount::mount(
             None,
             root,
@@ -314,7 +375,7 @@ impl MountPlan {
             libc::MS_BIND | libc::MS_REMOUNT | libc::MS_RDONLY | libc::MS_NOSUID | libc::MS_NODEV,
             None,
         )
-        .map_err(|e| sys_err("remount / read-only", root, e))?;
+        .map_err(|e| StepError::new("remount / read-only", root, e))?;
         Ok(())
     }
 }
@@ -458,14 +519,19 @@ impl NamespacePlan {
         self.flags
     }
 
-    /// A PID namespace was asked for: after [`enter`](Self::enter) the *next* child is
-    /// PID 1 of it, so the launcher must fork (and supervise) instead of exec in place.
+    /// A PID namespace was asked for: after [`unshare`](Self::unshare) the *next* child
+    /// is PID 1 of it, so the launcher must fork (and supervise) instead of exec in place.
     pub fn needs_fork(&self) -> bool {
         self.flags & libc::CLONE_NEWPID != 0
     }
 
-    /// Enter: unshare, maps, hostname, mounts, rlimits. Single-threaded callers only.
-    pub fn enter(&self) -> Result<(), NamespaceError> {
+    /// Create the namespaces: switch ids (root with another identity), unshare, write the
+    /// uid/gid maps. Single-threaded callers only (`unshare(CLONE_NEWUSER)` demands it).
+    /// Runs on the host, in caprun itself, before anything else is entered or forked:
+    /// it may allocate and fail with a full description. A namespace limit that is full
+    /// (`ENOSPC`: namespaces of earlier launches are freed asynchronously) is retried
+    /// for up to [`UNSHARE_RETRY`].
+    pub fn unshare(&self) -> Result<(), NamespaceError> {
         if let Some(u) = &self.user {
             if u.drop_groups {
                 ids::clear_groups().map_err(|e| sys_err("setgroups", c"", e))?;
@@ -479,20 +545,36 @@ impl NamespacePlan {
             }
         }
         if self.flags != 0 {
-            if let Err(errno) = ids::unshare(self.flags) {
-                if self.user.is_some()
-                    && matches!(errno, Errno::EPERM | Errno::ENOSPC | Errno::EUSERS)
-                {
+            let start = std::time::Instant::now();
+            let errno = loop {
+                match ids::unshare(self.flags) {
+                    Ok(()) => break None,
+                    Err(Errno::ENOSPC | Errno::EUSERS) if start.elapsed() < UNSHARE_RETRY => {
+                        std::thread::sleep(std::time::Duration::from_millis(5));
+                    }
+                    Err(e) => break Some(e),
+                }
+            };
+            match errno {
+                None => {}
+                Some(Errno::ENOSPC | Errno::EUSERS) => {
+                    return Err(NamespaceError::LimitReached {
+                        limits: namespace_limits(self.flags),
+                    })
+                }
+                Some(errno) if self.user.is_some() && errno == Errno::EPERM => {
                     return Err(NamespaceError::UserNsUnavailable {
                         reason: UserNsBlock::Unshare(errno),
                         policy: self.policy.clone(),
                     });
                 }
-                return Err(NamespaceError::Sys {
-                    step: "unshare",
-                    path: String::new(),
-                    source: errno.into(),
-                });
+                Some(errno) => {
+                    return Err(NamespaceError::Sys {
+                        step: "unshare",
+                        path: String::new(),
+                        source: errno.into(),
+                    })
+                }
             }
         }
         if let Some(u) = &self.user {
@@ -501,17 +583,50 @@ impl NamespacePlan {
             write_file(c"/proc/self/uid_map", u.uid_map.as_bytes())?;
             write_file(c"/proc/self/gid_map", u.gid_map.as_bytes())?;
         }
+        Ok(())
+    }
+
+    /// Inside the namespaces [`unshare`](Self::unshare) created (in the process that
+    /// becomes the program, or its init): hostname, the new root, rlimits. Raw system
+    /// calls over the plan only, no allocation: it may run after a fork.
+    pub fn setup(&mut self) -> Result<(), StepError<'_>> {
         if let Some(h) = &self.hostname {
-            ids::sethostname(h).map_err(|e| sys_err("sethostname", h, e))?;
+            ids::sethostname(h).map_err(|e| StepError::new("sethostname", h, e))?;
         }
-        if let Some(m) = &self.mount {
+        if let Some(m) = &mut self.mount {
             m.enter()?;
         }
         for (res, lim) in &self.rlimits {
-            ids::setrlimit(*res, lim).map_err(|e| sys_err("setrlimit", c"", e))?;
+            ids::setrlimit(*res, lim).map_err(|e| StepError::new("setrlimit", c"", e))?;
         }
         Ok(())
     }
+}
+
+/// How long [`NamespacePlan::unshare`] retries a full namespace limit.
+pub const UNSHARE_RETRY: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// The sysctls that limit the namespaces of `flags`, with their current values.
+fn namespace_limits(flags: libc::c_int) -> Vec<(String, String)> {
+    [
+        (libc::CLONE_NEWUSER, "user"),
+        (libc::CLONE_NEWNS, "mnt"),
+        (libc::CLONE_NEWNET, "net"),
+        (libc::CLONE_NEWIPC, "ipc"),
+        (libc::CLONE_NEWUTS, "uts"),
+        (libc::CLONE_NEWCGROUP, "cgroup"),
+        (libc::CLONE_NEWPID, "pid"),
+    ]
+    .into_iter()
+    .filter(|(flag, _)| flags & flag != 0)
+    .map(|(_, name)| {
+        let setting = format!("user.max_{name}_namespaces");
+        let value = std::fs::read_to_string(format!("/proc/sys/user/max_{name}_namespaces"))
+            .map(|v| v.trim().to_owned())
+            .unwrap_or_else(|_| "unknown".into());
+        (setting, value)
+    })
+    .collect()
 }
 
 fn write_file(path: &CStr, data: &[u8]) -> Result<(), NamespaceError> {

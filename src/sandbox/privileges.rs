@@ -12,6 +12,7 @@
 use nix::errno::Errno;
 
 use crate::sys::caps::{self as sys_caps, CapData};
+use crate::sys::StepError;
 
 const CAP_SETPCAP: u32 = 8;
 
@@ -53,6 +54,23 @@ pub enum DropError {
     /// `prctl(PR_SET_NO_NEW_PRIVS)`.
     #[error("cannot set no_new_privs: {}", .0.desc())]
     NoNewPrivs(Errno),
+}
+
+impl DropError {
+    /// The failure as a [`StepError`] (written without allocating, after a fork).
+    pub fn step(self) -> StepError<'static> {
+        let (step, errno) = match self {
+            DropError::Capget(e) => ("capget", e),
+            DropError::Securebits(e) => ("cannot lock the securebits", e),
+            DropError::Bounding { errno, .. } => {
+                ("cannot drop a capability from the bounding set", errno)
+            }
+            DropError::Ambient(e) => ("cannot clear the ambient capabilities", e),
+            DropError::Capset(e) => ("capset", e),
+            DropError::NoNewPrivs(e) => ("cannot set no_new_privs", e),
+        };
+        StepError::new(step, c"", errno)
+    }
 }
 
 /// What [`drop_all`] did.

@@ -60,3 +60,21 @@ pub fn write(fd: RawFd, buf: &[u8]) -> Result<usize, Errno> {
         Ok(n as usize)
     }
 }
+
+/// `unlinkat(dir, name, 0)`: remove the file `name` in the directory `dir` (any open
+/// descriptor of it, `O_PATH` included).
+pub fn unlinkat(dir: RawFd, name: &CStr) -> Result<(), Errno> {
+    // SAFETY: `name` is NUL-terminated and outlives the call.
+    check(unsafe { libc::unlinkat(dir, name.as_ptr(), 0) }).map(drop)
+}
+
+/// The device and inode numbers of the open file `fd` (`fstat`; any descriptor,
+/// `O_PATH` included): what identifies a file.
+pub fn file_id(fd: RawFd) -> Result<(u64, u64), Errno> {
+    // SAFETY: a zeroed stat is a valid out-parameter that fstat fills.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: `st` is valid and writable for the call.
+    check(unsafe { libc::fstat(fd, &mut st) })?;
+    #[allow(clippy::unnecessary_cast)]
+    Ok((st.st_dev as u64, st.st_ino as u64))
+}

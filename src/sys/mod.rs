@@ -33,6 +33,7 @@ pub mod ids;
 pub mod landlock;
 pub mod mount;
 pub mod seccomp;
+pub mod signal;
 
 /// Convert a `-1`-on-error return into a `Result`.
 fn check(ret: libc::c_int) -> Result<libc::c_int, Errno> {
@@ -49,6 +50,49 @@ fn check_long(ret: libc::c_long) -> Result<libc::c_long, Errno> {
         Err(Errno::last())
     } else {
         Ok(ret)
+    }
+}
+
+/// A failed step of a launch past the point where it may allocate (after a fork, inside
+/// the sandbox): what was done, on what, and the error. [`write`](StepError::write)
+/// reports it without allocating.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StepError<'a> {
+    /// What was done (`mount tmpfs on`, `pivot_root`, …).
+    pub step: &'static str,
+    /// What it was done to (empty: nothing in particular).
+    pub path: &'a CStr,
+    /// The error.
+    pub errno: Errno,
+}
+
+impl<'a> StepError<'a> {
+    /// A step that failed on `path`.
+    pub fn new(step: &'static str, path: &'a CStr, errno: Errno) -> StepError<'a> {
+        StepError { step, path, errno }
+    }
+
+    /// Write `caprun: STEP PATH: ERROR` and a newline to `fd`.
+    pub fn write(&self, fd: RawFd) {
+        write_all(fd, b"caprun: ");
+        write_all(fd, self.step.as_bytes());
+        if !self.path.is_empty() {
+            write_all(fd, b" ");
+            write_all(fd, self.path.to_bytes());
+        }
+        write_all(fd, b": ");
+        write_all(fd, self.errno.desc().as_bytes());
+        write_all(fd, b"\n");
+    }
+}
+
+impl std::fmt::Display for StepError<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.step)?;
+        if !self.path.is_empty() {
+            write!(f, " {}", self.path.to_string_lossy())?;
+        }
+        write!(f, ": {}", self.errno.desc())
     }
 }
 
@@ -186,45 +230,12 @@ pub unsafe fn fork() -> Result<libc::pid_t, Errno> {
     }
 }
 
-/// A signal set built before it is needed.
-#[derive(Clone, Copy)]
-pub struct SigSet(libc::sigset_t);
-
-impl SigSet {
-    /// The set of `signals`.
-    pub fn of(signals: &[libc::c_int]) -> SigSet {
-        // SAFETY: sigemptyset initializes the zeroed set; sigaddset takes valid numbers.
-        unsafe {
-            let mut set: libc::sigset_t = std::mem::zeroed();
-            libc::sigemptyset(&mut set);
-            for &s in signals {
-                libc::sigaddset(&mut set, s);
-            }
-            SigSet(set)
-        }
-    }
-
-    /// Block these signals (add them to the mask).
-    pub fn block(&self) -> Result<(), Errno> {
-        // SAFETY: a valid set; the old mask is not needed.
-        check(unsafe { libc::sigprocmask(libc::SIG_BLOCK, &self.0, std::ptr::null_mut()) })
-            .map(drop)
-    }
-}
-
-/// Unblock every signal (the mask survives `execve`, so a program must not inherit
-/// the supervisor's).
-pub fn unblock_all() -> Result<(), Errno> {
-    let empty = SigSet::of(&[]);
-    // SAFETY: a valid, empty set.
-    check(unsafe { libc::sigprocmask(libc::SIG_SETMASK, &empty.0, std::ptr::null_mut()) }).map(drop)
-}
-
-/// `waitpid(-1, WNOHANG)`: a finished child's pid and raw status, if any.
-pub fn reap() -> Result<Option<(libc::pid_t, libc::c_int)>, Errno> {
+/// `waitpid(-1, WNOHANG | flags)`: a child's pid and raw status, if one changed state
+/// (`flags` may add `WUNTRACED` and `WCONTINUED` to hear of stops and continues too).
+pub fn reap(flags: libc::c_int) -> Result<Option<(libc::pid_t, libc::c_int)>, Errno> {
     let mut status = 0;
     // SAFETY: `status` is a valid out-parameter.
-    match unsafe { libc::waitpid(-1, &mut status, libc::WNOHANG) } {
+    match unsafe { libc::waitpid(-1, &mut status, libc::WNOHANG | flags) } {
         -1 => Err(Errno::last()),
         0 => Ok(None),
         pid => Ok(Some((pid, status))),
@@ -246,16 +257,17 @@ pub fn kill(pid: libc::pid_t, sig: libc::c_int) -> Result<(), Errno> {
     check(unsafe { libc::kill(pid, sig) }).map(drop)
 }
 
-/// Ask the kernel to send `sig` to this process when its parent dies.
+/// `setsid()`: a new session and process group, away from the terminal's signals.
+pub fn setsid() -> Result<(), Errno> {
+    // SAFETY: no arguments.
+    check(unsafe { libc::setsid() }).map(drop)
+}
+
+/// Ask the kernel to send `sig` to this process when the thread that forked it exits
+/// (for a single-threaded parent: when the parent dies).
 pub fn die_with_parent(sig: libc::c_int) -> Result<(), Errno> {
     // SAFETY: prctl with integer arguments.
     check(unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, sig as libc::c_ulong, 0, 0, 0) }).map(drop)
-}
-
-/// `getppid()`.
-pub fn parent_pid() -> libc::pid_t {
-    // SAFETY: no arguments, cannot fail.
-    unsafe { libc::getppid() }
 }
 
 /// Drop this process's resident code pages: `MADV_DONTNEED` on the executable's
@@ -353,8 +365,8 @@ pub fn sealed_memfd(name: &CStr, data: &[u8]) -> std::io::Result<OwnedFd> {
     Ok(OwnedFd::from(file))
 }
 
-/// `socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC)`: the channel that carries the
-/// seccomp listener from the program's process to the supervisor.
+/// `socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC)`: the channel between the
+/// supervisor and the processes of a supervised launch ([`send_msg`], [`recv_msg`]).
 pub fn seqpacket_pair() -> Result<(OwnedFd, OwnedFd), Errno> {
     let mut fds = [-1; 2];
     // SAFETY: `fds` is a valid array of two ints.
@@ -377,41 +389,59 @@ const FD_CMSG_SPACE: usize = 24;
 #[repr(C, align(8))]
 struct FdCmsg([u8; FD_CMSG_SPACE]);
 
-/// A message header over `iov` with `control` as its control buffer: what [`send_fd`]
-/// and [`recv_fd`] both pass to the kernel. The header points into both, which must
+/// A message header over `iov` with `control` as its control buffer: what [`send_msg`]
+/// and [`recv_msg`] both pass to the kernel. The header points into both, which must
 /// outlive its use.
-fn fd_msghdr(iov: &mut libc::iovec, control: &mut FdCmsg) -> libc::msghdr {
+fn msghdr(iov: &mut libc::iovec, control: Option<&mut FdCmsg>) -> libc::msghdr {
     // SAFETY: a zeroed msghdr is a valid empty header (null pointers, zero lengths).
     let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
     msg.msg_iov = iov;
     msg.msg_iovlen = 1;
-    msg.msg_control = control.0.as_mut_ptr().cast();
-    msg.msg_controllen = FD_CMSG_SPACE as _;
+    if let Some(control) = control {
+        msg.msg_control = control.0.as_mut_ptr().cast();
+        msg.msg_controllen = FD_CMSG_SPACE as _;
+    }
     msg
 }
 
-/// Send descriptor `fd` over the UNIX socket `sock` (`SCM_RIGHTS`, one data byte).
-/// Stack buffers only: allocation-free, usable just before `execveat`.
-pub fn send_fd(sock: RawFd, fd: RawFd) -> Result<(), Errno> {
-    let mut byte = [b'L'];
+/// One message of a supervised launch's channel: a tag byte and a value, and at most one
+/// descriptor.
+#[derive(Debug)]
+pub struct Msg {
+    /// What the message says (the channel's users define the tags).
+    pub tag: u8,
+    /// Its value (a signal number, a wait status, …).
+    pub value: i32,
+    /// A descriptor that came with it.
+    pub fd: Option<OwnedFd>,
+}
+
+/// Send the message `tag`, `value` over the SEQPACKET socket `sock`, with descriptor
+/// `fd` attached (`SCM_RIGHTS`) when given. Stack buffers only: allocation-free, usable
+/// after a fork and just before `execveat`.
+pub fn send_msg(sock: RawFd, tag: u8, value: i32, fd: Option<RawFd>) -> Result<(), Errno> {
+    let mut bytes = [0u8; 8];
+    bytes[0] = tag;
+    bytes[4..].copy_from_slice(&value.to_ne_bytes());
     let mut iov = libc::iovec {
-        iov_base: byte.as_mut_ptr().cast(),
-        iov_len: 1,
+        iov_base: bytes.as_mut_ptr().cast(),
+        iov_len: bytes.len(),
     };
     let mut control = FdCmsg([0; FD_CMSG_SPACE]);
-    let msg = fd_msghdr(&mut iov, &mut control);
+    let msg = msghdr(&mut iov, fd.map(|_| &mut control));
     // SAFETY: `msg` points to locals that outlive the sendmsg call; CMSG_FIRSTHDR/CMSG_DATA
     // stay inside `control` (its length is CMSG_SPACE(sizeof(int)) and it is 8-byte
     // aligned).
     unsafe {
-        let cmsg = libc::CMSG_FIRSTHDR(&msg);
-        (*cmsg).cmsg_level = libc::SOL_SOCKET;
-        (*cmsg).cmsg_type = libc::SCM_RIGHTS;
-        (*cmsg).cmsg_len = libc::CMSG_LEN(std::mem::size_of::<libc::c_int>() as u32) as _;
-        std::ptr::write_unaligned(libc::CMSG_DATA(cmsg).cast::<libc::c_int>(), fd);
+        if let Some(fd) = fd {
+            let cmsg = libc::CMSG_FIRSTHDR(&msg);
+            (*cmsg).cmsg_level = libc::SOL_SOCKET;
+            (*cmsg).cmsg_type = libc::SCM_RIGHTS;
+            (*cmsg).cmsg_len = libc::CMSG_LEN(std::mem::size_of::<libc::c_int>() as u32) as _;
+            std::ptr::write_unaligned(libc::CMSG_DATA(cmsg).cast::<libc::c_int>(), fd);
+        }
         loop {
-            let n = libc::sendmsg(sock, &msg, libc::MSG_NOSIGNAL);
-            match n {
+            match libc::sendmsg(sock, &msg, libc::MSG_NOSIGNAL) {
                 -1 if Errno::last() == Errno::EINTR => continue,
                 -1 => return Err(Errno::last()),
                 _ => return Ok(()),
@@ -420,21 +450,23 @@ pub fn send_fd(sock: RawFd, fd: RawFd) -> Result<(), Errno> {
     }
 }
 
-/// Receive one descriptor sent with [`send_fd`]: `Ok(None)` when the peer closed the
-/// socket without sending one (the program's process failed or exited first).
-pub fn recv_fd(sock: RawFd) -> Result<Option<OwnedFd>, Errno> {
-    let mut byte = [0u8];
+/// Receive one message sent with [`send_msg`] (a received descriptor is close-on-exec):
+/// `Ok(None)` when every peer has closed the socket. Without `wait`, `Err(EAGAIN)` when
+/// no message is there.
+pub fn recv_msg(sock: RawFd, wait: bool) -> Result<Option<Msg>, Errno> {
+    let flags = libc::MSG_CMSG_CLOEXEC | if wait { 0 } else { libc::MSG_DONTWAIT };
+    let mut bytes = [0u8; 8];
     let mut iov = libc::iovec {
-        iov_base: byte.as_mut_ptr().cast(),
-        iov_len: 1,
+        iov_base: bytes.as_mut_ptr().cast(),
+        iov_len: bytes.len(),
     };
     let mut control = FdCmsg([0; FD_CMSG_SPACE]);
-    let mut msg = fd_msghdr(&mut iov, &mut control);
-    // SAFETY: as in `send_fd`; the kernel writes at most `msg_controllen` bytes into
+    let mut msg = msghdr(&mut iov, Some(&mut control));
+    // SAFETY: as in `send_msg`; the kernel writes at most `msg_controllen` bytes into
     // `control`, and a received descriptor is owned by nobody else.
     unsafe {
         let n = loop {
-            match libc::recvmsg(sock, &mut msg, libc::MSG_CMSG_CLOEXEC) {
+            match libc::recvmsg(sock, &mut msg, flags) {
                 -1 if Errno::last() == Errno::EINTR => continue,
                 -1 => return Err(Errno::last()),
                 n => break n,
@@ -444,40 +476,35 @@ pub fn recv_fd(sock: RawFd) -> Result<Option<OwnedFd>, Errno> {
             return Ok(None);
         }
         let cmsg = libc::CMSG_FIRSTHDR(&msg);
-        if cmsg.is_null()
-            || (*cmsg).cmsg_level != libc::SOL_SOCKET
-            || (*cmsg).cmsg_type != libc::SCM_RIGHTS
+        let fd = if !cmsg.is_null()
+            && (*cmsg).cmsg_level == libc::SOL_SOCKET
+            && (*cmsg).cmsg_type == libc::SCM_RIGHTS
         {
-            return Ok(None);
-        }
-        let fd = std::ptr::read_unaligned(libc::CMSG_DATA(cmsg).cast::<libc::c_int>());
-        Ok(Some(OwnedFd::from_raw_fd(fd)))
+            let raw = std::ptr::read_unaligned(libc::CMSG_DATA(cmsg).cast::<libc::c_int>());
+            Some(OwnedFd::from_raw_fd(raw))
+        } else {
+            None
+        };
+        let value = i32::from_ne_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]);
+        Ok(Some(Msg {
+            tag: bytes[0],
+            value,
+            fd,
+        }))
     }
 }
 
-/// A `signalfd` for `set` (close-on-exec); the signals must be blocked.
-pub fn signalfd(set: &SigSet) -> Result<OwnedFd, Errno> {
-    // SAFETY: a valid set; -1 asks for a new descriptor.
-    let fd = check(unsafe { libc::signalfd(-1, &set.0, libc::SFD_CLOEXEC) })?;
-    // SAFETY: a new descriptor nobody else owns.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
-}
-
-/// Read one signal number from a `signalfd`.
-pub fn read_signal(fd: RawFd) -> Result<libc::c_int, Errno> {
-    // SAFETY: a zeroed signalfd_siginfo is valid; read writes at most its size.
-    unsafe {
-        let mut info: libc::signalfd_siginfo = std::mem::zeroed();
-        let size = std::mem::size_of::<libc::signalfd_siginfo>();
-        loop {
-            match libc::read(fd, (&mut info as *mut libc::signalfd_siginfo).cast(), size) {
-                -1 if Errno::last() == Errno::EINTR => continue,
-                -1 => return Err(Errno::last()),
-                n if n as usize == size => return Ok(info.ssi_signo as libc::c_int),
-                _ => return Err(Errno::EIO),
-            }
-        }
-    }
+/// Whether every other end of the socket `sock` is closed (its peer process died or
+/// closed it), without blocking.
+pub fn peer_closed(sock: RawFd) -> bool {
+    let mut fds = [libc::pollfd {
+        fd: sock,
+        events: libc::POLLIN,
+        revents: 0,
+    }];
+    // SAFETY: one valid pollfd; timeout 0 never blocks.
+    let n = unsafe { libc::poll(fds.as_mut_ptr(), 1, 0) };
+    n > 0 && fds[0].revents & libc::POLLHUP != 0
 }
 
 /// `poll(fds, -1)` (restarted on `EINTR`); negative descriptors are ignored by the kernel.

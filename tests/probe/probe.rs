@@ -6,7 +6,12 @@
 //! argdata found through `ARGDATA_FD` (raw bytes in hex and the decoded tree as YAML).
 //!
 //! Keys of a top-level argdata map steer it after the report: `exit: N` exits with N,
-//! `raise: N` kills itself with signal N, `pause: true` waits for a signal.
+//! `raise: N` kills itself with signal N, `pause: true` waits for a signal, `catch: true`
+//! catches every catchable signal and writes `signal N` (a line) to the report
+//! descriptor for each, forever. `background: MS` forks a child that waits MS
+//! milliseconds, makes the `syscalls:` calls and writes `{"background":{NAME: RESULT}}`
+//! (a line) to the report descriptor, while the probe itself goes on at once (the
+//! calls are then made only by the child).
 //!
 //! `syscalls: [NAME, ...]` makes it call each of a few system calls before reporting,
 //! and report `"syscalls": {"NAME": RESULT}` (0 on success, else the errno), and exit
@@ -205,6 +210,27 @@ fn call(name: &str) -> i64 {
     }
 }
 
+/// The report descriptor of `catch: true`, for the signal handler.
+static CATCH_FD: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(-1);
+
+/// `catch: true`: write `signal N\n` to the report descriptor (async-signal-safe: a
+/// stack buffer and one write).
+extern "C" fn caught(sig: libc::c_int) {
+    let mut buf = [0u8; 16];
+    buf[..7].copy_from_slice(b"signal ");
+    let mut n = 7;
+    if sig >= 10 {
+        buf[n] = b'0' + (sig / 10) as u8;
+        n += 1;
+    }
+    buf[n] = b'0' + (sig % 10) as u8;
+    buf[n + 1] = b'\n';
+    n += 2;
+    let fd = CATCH_FD.load(std::sync::atomic::Ordering::Relaxed);
+    // SAFETY: writing a valid stack buffer; write is async-signal-safe.
+    unsafe { libc::write(fd, buf.as_ptr().cast(), n) };
+}
+
 /// The C entry point (see the crate documentation for why not `fn main`).
 #[unsafe(no_mangle)]
 extern "C" fn main(argc: libc::c_int, argv: *const *const libc::c_char) -> libc::c_int {
@@ -231,7 +257,8 @@ extern "C" fn main(argc: libc::c_int, argv: *const *const libc::c_char) -> libc:
         described.join(",")
     );
     let mut report_fd: Option<RawFd> = None;
-    let (mut exit, mut raise, mut pause) = (0, None, false);
+    let (mut exit, mut raise, mut pause, mut catch) = (0, None, false, false);
+    let mut background: Option<i64> = None;
     let mut calls: Vec<String> = Vec::new();
     // SAFETY: getpid has no preconditions.
     let _ = write!(report, ",\"pid\":{}", unsafe { libc::getpid() });
@@ -279,6 +306,14 @@ extern "C" fn main(argc: libc::c_int, argv: *const *const libc::c_char) -> libc:
                             (argdata::Value::Str(k), argdata::Value::Bool(b)) if k == "pause" => {
                                 pause = *b
                             }
+                            (argdata::Value::Str(k), argdata::Value::Bool(b)) if k == "catch" => {
+                                catch = *b
+                            }
+                            (argdata::Value::Str(k), argdata::Value::Int(n))
+                                if k == "background" =>
+                            {
+                                background = Some(*n as i64)
+                            }
                             (argdata::Value::Str(k), argdata::Value::Seq(items))
                                 if k == "syscalls" =>
                             {
@@ -300,6 +335,23 @@ extern "C" fn main(argc: libc::c_int, argv: *const *const libc::c_char) -> libc:
             }
         }
     }
+    let out = report_fd.unwrap_or(0);
+    if let Some(ms) = background {
+        // SAFETY: the probe is single-threaded; the child sleeps, calls and writes.
+        if unsafe { libc::fork() } == 0 {
+            std::thread::sleep(std::time::Duration::from_millis(ms as u64));
+            let results: Vec<String> = calls
+                .iter()
+                .map(|c| format!("{}:{}", json_str(c), call(c)))
+                .collect();
+            let line = format!("{{\"background\":{{{}}}}}\n", results.join(","));
+            // SAFETY: writing a valid buffer to a descriptor number.
+            unsafe { libc::write(out, line.as_ptr().cast(), line.len()) };
+            // SAFETY: ends the child without running the parent's exit handlers.
+            unsafe { libc::_exit(0) };
+        }
+        calls.clear();
+    }
     if !calls.is_empty() {
         let results: Vec<String> = calls
             .iter()
@@ -311,7 +363,6 @@ extern "C" fn main(argc: libc::c_int, argv: *const *const libc::c_char) -> libc:
         }
     }
     report.push_str("}\n");
-    let out = report_fd.unwrap_or(0);
     // SAFETY: writing a valid buffer to a descriptor number; failure is handled.
     let n = unsafe { libc::write(out, report.as_ptr().cast(), report.len()) };
     if n != report.len() as isize {
@@ -320,6 +371,26 @@ extern "C" fn main(argc: libc::c_int, argv: *const *const libc::c_char) -> libc:
     if let Some(sig) = raise {
         // SAFETY: raising a signal on ourselves.
         unsafe { libc::raise(sig) };
+    }
+    if catch {
+        CATCH_FD.store(out, std::sync::atomic::Ordering::Relaxed);
+        for sig in 1..=64 {
+            // SAFETY: installing an async-signal-safe handler; SIGKILL, SIGSTOP and the
+            // C library's own signals are refused with EINVAL, which is fine.
+            unsafe {
+                libc::signal(
+                    sig,
+                    caught as extern "C" fn(libc::c_int) as libc::sighandler_t,
+                )
+            };
+        }
+        // Ready: a line after the report.
+        // SAFETY: writing a static buffer.
+        unsafe { libc::write(out, b"catching\n".as_ptr().cast(), 9) };
+        loop {
+            // SAFETY: pause only waits for a signal.
+            unsafe { libc::pause() };
+        }
     }
     if pause {
         loop {
