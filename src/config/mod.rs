@@ -45,22 +45,22 @@ impl Config {
 ///
 /// Only the first YAML document is read. Every error carries a position.
 pub fn parse(text: &str) -> Result<Config, ConfigError> {
-    let root = yaml::compose(text)?;
-    let mut cx = convert::Converter::new(text);
-    let root = match root {
+    let doc = yaml::Document::parse(text)?;
+    let mut cx = convert::Converter::new();
+    let root = match doc.root() {
         None => Node {
             pos: Pos { line: 1, col: 1 },
             kind: NodeKind::Null,
         },
-        Some(y) if convert::is_tag(&y, "exec") => {
-            let (process, args) = process::convert(&mut cx, &y)?;
+        Some(y) if convert::is_tag(y, "exec") => {
+            let (process, args) = process::convert(&mut cx, y)?;
             return Ok(Config {
                 root: args,
                 resources: cx.resources,
                 process: Some(process),
             });
         }
-        Some(y) => cx.node(&y)?,
+        Some(y) => cx.node(y)?,
     };
     Ok(Config {
         root,
