@@ -1634,6 +1634,22 @@ mod tests {
         assert!(e.message.contains("UTF-32"), "{e}");
     }
 
+    /// saphyr-parser, as patched (vendor/saphyr-parser/PATCHES.md), emits the events of
+    /// a flow collection that may be a key as it reads them instead of tokenising the
+    /// whole collection first (2 million tokens, 350 MB, for 2 MB of integers).
+    #[test]
+    fn flow_collections_are_not_scanned_ahead() {
+        let text = format!("[{}]\n", vec!["1"; 100_000].join(","));
+        let pulled = std::cell::Cell::new(0usize);
+        let chars = text.chars().inspect(|_| pulled.set(pulled.get() + 1));
+        let mut parser = Parser::new_from_iter(chars);
+        // Stream, document, sequence, first item.
+        for _ in 0..4 {
+            parser.next_event().unwrap().unwrap();
+        }
+        assert!(pulled.get() < 4096, "{} characters read", pulled.get());
+    }
+
     /// A random tree of plain scalars rendered as block YAML.
     #[derive(Debug, Clone)]
     enum Tree {
