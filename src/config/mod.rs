@@ -979,11 +979,29 @@ e: [!fd stderr, !executable, {deep: [*f, !socket {bind: '@x'}]}]
         assert!(failures.is_empty(), "{}", failures.join("\n"));
     }
 
+    /// Every error's position names a character of the text or the end of a line (so
+    /// that the excerpt can show it), as the parser counts lines.
+    fn on_the_text(text: &str, e: &ConfigError) -> bool {
+        let Some(pos) = e.pos else { return false };
+        crate::yaml::lines(text)
+            .nth(pos.line.wrapping_sub(1))
+            .is_some_and(|l| pos.col >= 1 && pos.col <= l.chars().count() + 1)
+    }
+
     proptest! {
         #[test]
         fn parse_never_panics(text in "\\PC{0,200}") {
             if let Err(e) = parse(&text) {
-                prop_assert!(e.pos.is_some());
+                prop_assert!(on_the_text(&text, &e), "{e} in {text:?}");
+            }
+        }
+
+        #[test]
+        fn error_positions_are_on_the_text(
+            text in "[-:&*!\\[\\]{}, \n\r\t'\"a-c0-9#|>?]{0,60}"
+        ) {
+            if let Err(e) = parse(&text) {
+                prop_assert!(on_the_text(&text, &e), "{e} in {text:?}");
             }
         }
 
@@ -992,7 +1010,7 @@ e: [!fd stderr, !executable, {deep: [*f, !socket {bind: '@x'}]}]
             text in "[-:&*!\\[\\]{}, \n'\"a-f0-9#%|>?~.]{0,80}|(a: |- |  )(!fd|!file|!socket|!executable|!!int|!!binary|!!timestamp|&a|\\*a)( |\n  )[-:/\\[\\]{}, \n'a-z0-9.@]{0,40}"
         ) {
             if let Err(e) = parse(&text) {
-                prop_assert!(e.pos.is_some());
+                prop_assert!(on_the_text(&text, &e), "{e} in {text:?}");
             }
         }
     }

@@ -269,28 +269,37 @@ pub fn show_policy(name: &str) -> Result<String, Failure> {
     Ok(sandbox::policy::render_policy(&policy))
 }
 
-/// The config's name in messages, and its text.
+/// The config's name in messages, and its text (UTF-8, or UTF-16 with a byte order
+/// mark: [`crate::yaml::decode`]; a text that does not decode is a positioned config
+/// error, shown on the text decoded as far as it goes).
 fn read_config(source: &ConfigSource) -> Result<(String, String), Error> {
-    match source {
+    let (file, bytes) = match source {
         ConfigSource::File(p) => {
             let file = p.display().to_string();
-            let text = std::fs::read_to_string(p).map_err(|source| Error::ReadConfig {
+            let bytes = std::fs::read(p).map_err(|source| Error::ReadConfig {
                 file: file.clone(),
                 source,
             })?;
-            Ok((file, text))
+            (file, bytes)
         }
         ConfigSource::Stdin => {
-            let mut text = String::new();
+            let mut bytes = Vec::new();
             std::io::stdin()
-                .read_to_string(&mut text)
+                .read_to_end(&mut bytes)
                 .map_err(|source| Error::ReadConfig {
                     file: "<stdin>".into(),
                     source,
                 })?;
-            Ok(("<stdin>".into(), text))
+            ("<stdin>".into(), bytes)
         }
-        ConfigSource::Text { name, text } => Ok((name.clone(), text.clone())),
+        ConfigSource::Text { name, text } => return Ok((name.clone(), text.clone())),
+    };
+    match crate::yaml::decode(&bytes) {
+        Ok(text) => Ok((file, text)),
+        Err(e) => Err(Error::Config {
+            file,
+            source: e.into(),
+        }),
     }
 }
 
