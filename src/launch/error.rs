@@ -71,7 +71,9 @@ impl Error {
     /// The exit status: 127 PROGRAM not found, 126 not executable, 125 anything else.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Program(ResourceError::ProgramNotFound { .. }) => 127,
+            Error::Program(
+                ResourceError::ProgramNotFound { .. } | ResourceError::InterpreterNotFound { .. },
+            ) => 127,
             Error::Program(ResourceError::ProgramNotExecutable { .. }) => 126,
             _ => 125,
         }
