@@ -7,6 +7,7 @@ use crate::plan::PlanError;
 use crate::resources::ResourceError;
 use crate::sandbox::{builtins, PolicyError, SandboxError};
 
+use super::checks::CheckError;
 use super::supervision::NotifyError;
 
 /// Everything that can stop a launch, with the exit status it maps to.
@@ -59,6 +60,14 @@ pub enum Error {
         /// The error, with its position.
         source: PlanError,
     },
+    /// The final step would fail: checked before anything is kept.
+    #[error("{}{source}", if source.pos().is_some() { format!("{file}:") } else { String::new() })]
+    Check {
+        /// The config's name.
+        file: String,
+        /// What would fail.
+        source: CheckError,
+    },
     /// Writing a report (`--dry-run`, `--show-policy`) failed.
     #[error("writing the report: {0}")]
     Output(std::io::Error),
@@ -68,12 +77,14 @@ pub enum Error {
 }
 
 impl Error {
-    /// The exit status: 127 PROGRAM not found, 126 not executable, 125 anything else.
+    /// The exit status: 127 PROGRAM (or its ELF interpreter) not found, 126 not
+    /// executable (or not with these arguments), 125 anything else.
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Program(
                 ResourceError::ProgramNotFound { .. } | ResourceError::InterpreterNotFound { .. },
             ) => 127,
+            Error::Check { source, .. } => source.exit_code(),
             Error::Program(ResourceError::ProgramNotExecutable { .. }) => 126,
             _ => 125,
         }
@@ -88,6 +99,7 @@ impl Error {
                 ..
             } => Some((pos.line, pos.col)),
             Error::Plan { source, .. } => Some((source.pos().line, source.pos().col)),
+            Error::Check { source, .. } => source.pos().map(|p| (p.line, p.col)),
             Error::Policy(e) if e.pos.line > 0 => Some((e.pos.line, e.pos.col)),
             _ => None,
         }

@@ -10,12 +10,14 @@
 //!
 //! [`check_policy`] and [`show_policy`] are the two policy tools of the command line.
 
+mod checks;
 mod command;
 mod error;
 mod grants;
 mod report;
 mod supervision;
 
+pub use checks::CheckError;
 pub use command::CommandLine;
 pub use error::{excerpt, Error, Failure};
 pub use supervision::{Notify, NotifyError};
@@ -168,6 +170,13 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
         })?,
     };
 
+    // The kernel's limits on argv and the environment, before anything is kept.
+    let stack = checks::exec_stack_limit(policy.rlimits.get("stack").map(|&(soft, _)| soft));
+    checks::check_args(&config, &plan.argv, &plan.env, stack).map_err(|source| Error::Check {
+        file: file.clone(),
+        source,
+    })?;
+
     if req.dry_run {
         let report = if matches!(req.target, Target::Command(_)) {
             // The equivalent config, ready to commit (everything in it was checked).
@@ -182,6 +191,17 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
     let mut grants = grants::grants(&opened, &plan, &program);
     grants.run_as = req.identity;
     grants::check_interpreter(&program, &policy, &grants).map_err(Error::Program)?;
+    checks::check_descriptors(
+        table.len(),
+        plan.argdata.is_some(),
+        !matches!(req.notify, Notify::Off),
+        policy.has(sandbox::policy::Namespace::Mount),
+        policy.rlimits.get("nofile").map(|&(soft, _)| soft),
+    )
+    .map_err(|source| Error::Check {
+        file: file.clone(),
+        source,
+    })?;
     let prepared = sandbox::prepare(&policy, &grants)?;
     drop(grants);
     // A best-effort policy runs with what the kernel can enforce, and says what it cannot.
