@@ -673,7 +673,9 @@ fn open_file(spec: &FileSpec, created: &mut Vec<PathBuf>) -> io::Result<Opened> 
                 created.push(spec.path.clone());
                 Ok(f)
             }
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => opts.open(&spec.path),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                opts.open(&spec.path).map_err(|e| dangling(&spec.path, e))
+            }
             Err(e) => Err(e),
         }
     } else {
@@ -704,6 +706,22 @@ fn open_file(spec: &FileSpec, created: &mut Vec<PathBuf>) -> io::Result<Opened> 
         },
         spec.truncate && !was_created && meta.len() > 0,
     ))
+}
+
+/// `e`, or a clearer error when `path` is a symbolic link to nothing: `create` does not
+/// create through it (O_EXCL), so its target is "not found" although `create` was asked.
+fn dangling(path: &Path, e: io::Error) -> io::Error {
+    let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    if e.kind() != io::ErrorKind::NotFound || !is_link {
+        return e;
+    }
+    let target = std::fs::read_link(path)
+        .map(|t| format!(" to {}", t.display()))
+        .unwrap_or_default();
+    io::Error::new(
+        e.kind(),
+        format!("a symbolic link{target}, which does not exist: create does not create a file through a symbolic link (create the target, or name it in path)"),
+    )
 }
 
 /// A socket address resolved from the config's text.
@@ -922,6 +940,28 @@ mod tests {
             "{e}"
         );
         assert!(e.to_string().contains("AArch64"), "{e}");
+    }
+
+    #[test]
+    fn create_through_a_dangling_symlink_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(dir.path().join("missing"), &link).unwrap();
+        let spec = FileSpec {
+            mode: AccessMode::Write,
+            create: true,
+            ..FileSpec::new(&link)
+        };
+        let e = open_file(&spec, &mut Vec::new()).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::NotFound);
+        assert!(e.to_string().starts_with("a symbolic link to "), "{e}");
+        assert!(e
+            .to_string()
+            .contains("create does not create a file through a symbolic link"));
+        assert!(!dir.path().join("missing").exists());
+        // Without a link, the same error is the system's.
+        let e = open_file(&FileSpec::new(dir.path().join("nope")), &mut Vec::new()).unwrap_err();
+        assert_eq!(e.to_string(), "No such file or directory (os error 2)");
     }
 
     #[test]

@@ -153,6 +153,18 @@ fn kind_name(kind: &NodeKind) -> &'static str {
     }
 }
 
+/// `f`, parsed from `text`: infinite only when written `.inf` (a number beyond the
+/// range of a double is an error, as an integer beyond 64 bits is).
+fn finite(f: f64, text: &str, pos: Pos) -> Result<f64, ConfigError> {
+    if f.is_infinite() && !text.to_ascii_lowercase().ends_with(".inf") {
+        return fail(
+            pos,
+            format!("float {text} is out of range (beyond ±1.8e308; write .inf for infinity)"),
+        );
+    }
+    Ok(f)
+}
+
 /// Resolve an untagged plain scalar by the YAML 1.2 core schema.
 fn resolve_plain(s: &str, pos: Pos) -> Result<NodeKind, ConfigError> {
     if schema::is_null(s) {
@@ -167,7 +179,7 @@ fn resolve_plain(s: &str, pos: Pos) -> Result<NodeKind, ConfigError> {
         None => {}
     }
     if let Some(f) = schema::parse_float(s) {
-        return Ok(NodeKind::Float(f));
+        return finite(f, s, pos).map(NodeKind::Float);
     }
     Ok(NodeKind::Str(s.to_owned()))
 }
@@ -350,7 +362,7 @@ impl Converter {
             ("float", Some(s)) => {
                 let s = s.trim();
                 match (schema::parse_float(s), schema::parse_int(s)) {
-                    (Some(f), _) => NodeKind::Float(f),
+                    (Some(f), _) => NodeKind::Float(finite(f, s, pos)?),
                     (None, Some(Ok(i))) => NodeKind::Float(i as f64),
                     _ => return fail(pos, format!("!!float needs a number, not {s:?}")),
                 }

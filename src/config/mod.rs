@@ -937,6 +937,51 @@ e: [!fd stderr, !executable, {deep: [*f, !socket {bind: '@x'}]}]
         assert_eq!(c.resources.len(), 1);
     }
 
+    /// Where caprun deliberately differs from cloudabi-run (caprun.yaml(5), "Differences
+    /// from cloudabi-run").
+    #[test]
+    fn conformance_points() {
+        // A service name for a port (cloudabi-run asked getaddrinfo): refused.
+        assert_eq!(
+            err("s: !socket {bind: '127.0.0.1:echo'}"),
+            (
+                p(1, 19),
+                "port \"echo\" is a service name: write its number (caprun does not look service names up)".into()
+            )
+        );
+        assert!(parse("s: !socket {bind: '127.0.0.1:7'}").is_ok());
+        // !!null takes only a null.
+        assert_eq!(
+            err("a: !!null foo"),
+            (p(1, 4), "!!null needs null or ~, not \"foo\"".into())
+        );
+        // An empty !fd names no descriptor.
+        for empty in ["a: !fd", "a: !fd ''", "a: !fd ~"] {
+            assert_eq!(err(empty).0, p(1, 4), "{empty}");
+        }
+        // A float beyond the range of a double is an error, like an integer beyond 64
+        // bits; infinity is written .inf.
+        assert_eq!(
+            err("a: 1\nb: 1e400\n"),
+            (
+                p(2, 4),
+                "float 1e400 is out of range (beyond ±1.8e308; write .inf for infinity)".into()
+            )
+        );
+        assert_eq!(err("a: -1.5e999").0, p(1, 4));
+        assert_eq!(err("a: !!float 1e400").0, p(1, 4));
+        assert_eq!(value("a: 1e308"), NodeKind::Float(1e308));
+        assert_eq!(value("a: -.inf"), NodeKind::Float(f64::NEG_INFINITY));
+        assert_eq!(value("a: 1e-400"), NodeKind::Float(0.0));
+        // YAML 1.2 core schema, not 1.1: yes/no/on/off are strings, 0644 is decimal,
+        // timestamps are not implicit; duplicate keys are refused; aliases work.
+        assert_eq!(value("a: yes"), NodeKind::Str("yes".into()));
+        assert_eq!(value("a: 0644"), NodeKind::Int(644));
+        assert_eq!(value("a: 2001-12-14"), NodeKind::Str("2001-12-14".into()));
+        assert_eq!(err("a: 1\na: 2\n").0, p(2, 1));
+        assert_eq!(value("a: &x 5\nb: *x\n"), NodeKind::Int(5));
+    }
+
     /// Every file in tests/bad-configs starts with `# expect: LINE:COL: substring`.
     #[test]
     fn bad_configs_corpus() {
