@@ -91,6 +91,8 @@ fn config(shape: &str, size: usize) -> String {
 }
 
 /// Run caprun once on `config`: exit status, wall time, peak RSS in KiB.
+// The child is reaped by `wait4` (for its rusage), not by `Child::wait`.
+#[allow(clippy::zombie_processes)]
 fn run(caprun: &Path, config: &Path) -> (i32, Duration, i64) {
     let start = Instant::now();
     let child = Command::new(caprun)

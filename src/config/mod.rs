@@ -45,6 +45,15 @@ impl Config {
 ///
 /// Only the first YAML document is read. Every error carries a position.
 pub fn parse(text: &str) -> Result<Config, ConfigError> {
+    // A node the parser places at the end of the input (an empty key or value there)
+    // is shown on the last line, as a syntax error there is.
+    parse_document(text).map_err(|mut e| {
+        e.pos = e.pos.map(|p| yaml::clamp(text, p));
+        e
+    })
+}
+
+fn parse_document(text: &str) -> Result<Config, ConfigError> {
     let doc = yaml::Document::parse(text)?;
     let mut cx = convert::Converter::new();
     let root = match doc.root() {
@@ -939,6 +948,15 @@ e: [!fd stderr, !executable, {deep: [*f, !socket {bind: '@x'}]}]
 
     /// Where caprun deliberately differs from cloudabi-run (caprun.yaml(5), "Differences
     /// from cloudabi-run").
+    /// Found by fuzz/run-config-fuzz.sh: an empty key at the end of the input.
+    #[test]
+    fn errors_on_nodes_at_the_end_of_the_input_name_the_last_line() {
+        let text = "?\r?\r\r\r";
+        let e = parse(text).unwrap_err();
+        assert!(on_the_text(text, &e), "{e}");
+        assert_eq!(e.message, "duplicate key \"\"");
+    }
+
     #[test]
     fn conformance_points() {
         // A service name for a port (cloudabi-run asked getaddrinfo): refused.
