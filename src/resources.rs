@@ -58,6 +58,17 @@ pub enum ResourceError {
         /// Why not.
         reason: String,
     },
+    /// PROGRAM is dynamically linked and its ELF interpreter does not exist (exit status
+    /// 127, as the exec would fail with ENOENT).
+    #[error("{}: its ELF interpreter {} does not exist: {source}", path.display(), interpreter.display())]
+    InterpreterNotFound {
+        /// The path given.
+        path: PathBuf,
+        /// The interpreter `PT_INTERP` names.
+        interpreter: PathBuf,
+        /// Why it cannot be found.
+        source: io::Error,
+    },
 }
 
 fn at(pos: Pos, message: impl Into<String>) -> ResourceError {
@@ -86,8 +97,8 @@ impl Program {
     }
 }
 
-/// The `PT_INTERP` path of a 64-bit little-endian ELF file, if it has one.
-fn elf_interpreter(file: &OwnedFd) -> Option<PathBuf> {
+/// The `PT_INTERP` path of a 64-bit little-endian ELF file, if it has one, as written.
+fn elf_interpreter_raw(file: &OwnedFd) -> Option<PathBuf> {
     let mut ehdr = [0u8; 64];
     if nix::sys::uio::pread(file, &mut ehdr, 0).ok()? != 64 || ehdr[4] != 2 || ehdr[5] != 1 {
         return None; // not ELF64 little-endian: let the kernel judge
@@ -97,21 +108,90 @@ fn elf_interpreter(file: &OwnedFd) -> Option<PathBuf> {
     let (phoff, phentsize, phnum) = (u64_at(&ehdr, 32), u16_at(&ehdr, 54), u16_at(&ehdr, 56));
     for i in 0..phnum.min(64) {
         let mut ph = [0u8; 56];
-        let at = phoff + i * phentsize;
-        if nix::sys::uio::pread(file, &mut ph, at as i64).ok()? != 56 {
+        let at = phoff.checked_add(i.checked_mul(phentsize)?)?;
+        if nix::sys::uio::pread(file, &mut ph, i64::try_from(at).ok()?).ok()? != 56 {
             return None;
         }
         if u32::from_le_bytes(ph[0..4].try_into().unwrap()) == 3 {
             let (offset, size) = (u64_at(&ph, 8), u64_at(&ph, 32).min(4096) as usize);
             let mut path = vec![0u8; size];
-            let n = nix::sys::uio::pread(file, &mut path, offset as i64).ok()?;
+            let n = nix::sys::uio::pread(file, &mut path, i64::try_from(offset).ok()?).ok()?;
             path.truncate(n);
             let end = path.iter().position(|&b| b == 0).unwrap_or(path.len());
-            let path = PathBuf::from(OsStr::from_bytes(&path[..end]));
-            return Some(std::fs::canonicalize(&path).unwrap_or(path));
+            return Some(PathBuf::from(OsStr::from_bytes(&path[..end])));
         }
     }
     None
+}
+
+/// The `PT_INTERP` path of a 64-bit little-endian ELF file, if it has one, canonical
+/// when it exists.
+fn elf_interpreter(file: &OwnedFd) -> Option<PathBuf> {
+    let path = elf_interpreter_raw(file)?;
+    Some(std::fs::canonicalize(&path).unwrap_or(path))
+}
+
+/// The ELF classes (32/64-bit) and machines (`e_machine`) this build's kernel runs.
+#[cfg(target_arch = "x86_64")]
+const NATIVE_ELF: &[(u8, u16)] = &[(2, 62), (1, 3), (1, 62)]; // x86-64, i386, x32
+#[cfg(target_arch = "aarch64")]
+const NATIVE_ELF: &[(u8, u16)] = &[(2, 183), (1, 40)]; // AArch64, 32-bit Arm
+#[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+const NATIVE_ELF: &[(u8, u16)] = &[];
+
+/// A name for ELF machine `m` (`e_machine`).
+fn machine_name(m: u16) -> String {
+    match m {
+        3 => "i386".into(),
+        8 => "MIPS".into(),
+        20 => "PowerPC".into(),
+        21 => "PowerPC64".into(),
+        22 => "S/390".into(),
+        40 => "32-bit Arm".into(),
+        62 => "x86-64".into(),
+        183 => "AArch64".into(),
+        243 => "RISC-V".into(),
+        258 => "LoongArch".into(),
+        m => format!("machine {m}"),
+    }
+}
+
+/// Why the kernel would refuse to execute the ELF file whose first 64 bytes (or fewer)
+/// are `head`, if it can be told from the header: its class, byte order, type and
+/// machine. (The kernel would fail the exec with ENOEXEC, after everything was set up.)
+fn elf_header_problem(head: &[u8]) -> Option<String> {
+    if head.len() < 20 {
+        return Some("truncated ELF header".into());
+    }
+    let (class, data) = (head[4], head[5]);
+    let bits = match class {
+        1 => 32,
+        2 => 64,
+        _ => return Some(format!("unknown ELF class {class}")),
+    };
+    let u16_at = |o: usize| match data {
+        1 => Some(u16::from_le_bytes([head[o], head[o + 1]])),
+        2 => Some(u16::from_be_bytes([head[o], head[o + 1]])),
+        _ => None,
+    };
+    let (Some(kind), Some(machine)) = (u16_at(16), u16_at(18)) else {
+        return Some(format!("unknown ELF byte order {data}"));
+    };
+    let native = NATIVE_ELF.contains(&(class, machine)) && data == 1;
+    if !native && !NATIVE_ELF.is_empty() {
+        let order = if data == 1 { "" } else { ", big-endian" };
+        return Some(format!(
+            "is an ELF program for {} ({bits}-bit{order}), which this {} system cannot run",
+            machine_name(machine),
+            std::env::consts::ARCH
+        ));
+    }
+    match kind {
+        2 | 3 => None,
+        1 => Some("is an ELF relocatable object, not a program".into()),
+        4 => Some("is an ELF core dump, not a program".into()),
+        k => Some(format!("is an ELF file of type {k}, not a program")),
+    }
 }
 
 /// Open PROGRAM and check that it can plausibly be executed: a regular file with an
@@ -155,12 +235,30 @@ pub fn open_program(path: &Path) -> Result<Program, ResourceError> {
     if !head[..n].starts_with(b"\x7fELF") {
         return Err(not_exec("not an executable format (no ELF header)"));
     }
+    let mut ehdr = [0u8; 64];
+    let n = nix::sys::uio::pread(&file, &mut ehdr, 0).map_err(|e| not_exec(e.desc()))?;
+    if let Some(problem) = elf_header_problem(&ehdr[..n]) {
+        return Err(not_exec(&problem));
+    }
+    let fd: OwnedFd = file.into();
+    // A dynamically linked program whose interpreter is missing would fail the exec
+    // with a bare ENOENT once everything is set up: name the interpreter now. (Whether
+    // a sandbox with its own root provides it is checked once the grants are known.)
+    if let Some(interpreter) = elf_interpreter_raw(&fd) {
+        if let Err(source) = std::fs::metadata(&interpreter) {
+            return Err(ResourceError::InterpreterNotFound {
+                path: path.to_owned(),
+                interpreter,
+                source,
+            });
+        }
+    }
     let name = path
         .file_name()
         .unwrap_or_else(|| OsStr::new("program"))
         .as_bytes();
     Ok(Program {
-        fd: file.into(),
+        fd,
         path: path.to_owned(),
         name: CString::new(name).expect("paths contain no NUL"),
     })
@@ -576,7 +674,9 @@ fn open_file(spec: &FileSpec, created: &mut Vec<PathBuf>) -> io::Result<Opened> 
                 created.push(spec.path.clone());
                 Ok(f)
             }
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => opts.open(&spec.path),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                opts.open(&spec.path).map_err(|e| dangling(&spec.path, e))
+            }
             Err(e) => Err(e),
         }
     } else {
@@ -607,6 +707,22 @@ fn open_file(spec: &FileSpec, created: &mut Vec<PathBuf>) -> io::Result<Opened> 
         },
         spec.truncate && !was_created && meta.len() > 0,
     ))
+}
+
+/// `e`, or a clearer error when `path` is a symbolic link to nothing: `create` does not
+/// create through it (O_EXCL), so its target is "not found" although `create` was asked.
+fn dangling(path: &Path, e: io::Error) -> io::Error {
+    let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    if e.kind() != io::ErrorKind::NotFound || !is_link {
+        return e;
+    }
+    let target = std::fs::read_link(path)
+        .map(|t| format!(" to {}", t.display()))
+        .unwrap_or_default();
+    io::Error::new(
+        e.kind(),
+        format!("a symbolic link{target}, which does not exist: create does not create a file through a symbolic link (create the target, or name it in path)"),
+    )
 }
 
 /// A socket address resolved from the config's text.
@@ -777,6 +893,76 @@ mod tests {
         assert!(interp.is_absolute() && interp.exists(), "{interp:?}");
         assert!(interp.to_string_lossy().contains("ld-linux"), "{interp:?}");
         assert!(crate::sys::is_cloexec(p.fd.as_raw_fd()).unwrap());
+    }
+
+    /// A 64-byte ELF header: class, byte order, type and machine.
+    fn ehdr(class: u8, data: u8, kind: u16, machine: u16) -> Vec<u8> {
+        let mut h = vec![0u8; 64];
+        h[..4].copy_from_slice(b"\x7fELF");
+        (h[4], h[5], h[6]) = (class, data, 1);
+        let (k, m) = if data == 2 {
+            (kind.to_be_bytes(), machine.to_be_bytes())
+        } else {
+            (kind.to_le_bytes(), machine.to_le_bytes())
+        };
+        h[16..18].copy_from_slice(&k);
+        h[18..20].copy_from_slice(&m);
+        h
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn elf_headers_the_kernel_would_refuse() {
+        assert_eq!(elf_header_problem(&ehdr(2, 1, 2, 62)), None);
+        assert_eq!(elf_header_problem(&ehdr(2, 1, 3, 62)), None);
+        assert_eq!(elf_header_problem(&ehdr(1, 1, 2, 3)), None);
+        assert_eq!(
+            elf_header_problem(&ehdr(2, 1, 2, 183)).unwrap(),
+            "is an ELF program for AArch64 (64-bit), which this x86_64 system cannot run"
+        );
+        assert_eq!(
+            elf_header_problem(&ehdr(2, 2, 2, 22)).unwrap(),
+            "is an ELF program for S/390 (64-bit, big-endian), which this x86_64 system cannot run"
+        );
+        assert_eq!(
+            elf_header_problem(&ehdr(2, 1, 1, 62)).unwrap(),
+            "is an ELF relocatable object, not a program"
+        );
+        assert!(elf_header_problem(&ehdr(3, 1, 2, 62)).is_some());
+        assert!(elf_header_problem(&ehdr(2, 1, 2, 62)[..10]).is_some());
+        // As files: a foreign program is refused when opened.
+        let dir = tempfile::tempdir().unwrap();
+        let prog = dir.path().join("arm64");
+        std::fs::write(&prog, ehdr(2, 1, 2, 183)).unwrap();
+        std::fs::set_permissions(&prog, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let e = open_program(&prog).unwrap_err();
+        assert!(
+            matches!(e, ResourceError::ProgramNotExecutable { .. }),
+            "{e}"
+        );
+        assert!(e.to_string().contains("AArch64"), "{e}");
+    }
+
+    #[test]
+    fn create_through_a_dangling_symlink_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(dir.path().join("missing"), &link).unwrap();
+        let spec = FileSpec {
+            mode: AccessMode::Write,
+            create: true,
+            ..FileSpec::new(&link)
+        };
+        let e = open_file(&spec, &mut Vec::new()).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::NotFound);
+        assert!(e.to_string().starts_with("a symbolic link to "), "{e}");
+        assert!(e
+            .to_string()
+            .contains("create does not create a file through a symbolic link"));
+        assert!(!dir.path().join("missing").exists());
+        // Without a link, the same error is the system's.
+        let e = open_file(&FileSpec::new(dir.path().join("nope")), &mut Vec::new()).unwrap_err();
+        assert_eq!(e.to_string(), "No such file or directory (os error 2)");
     }
 
     #[test]

@@ -332,10 +332,14 @@ fn exit_statuses() {
 
 #[test]
 fn exec_failure_after_the_rearrangement_reaches_the_original_stderr() {
-    // Looks like ELF to the early check, but the kernel refuses it.
+    // An x86-64 executable's ELF header, as the early checks want it, but without
+    // program headers (e_phentsize 0): the kernel refuses it (ENOEXEC).
     let dir = tempfile::tempdir().unwrap();
     let bogus = dir.path().join("bogus");
-    std::fs::write(&bogus, b"\x7fELF not really").unwrap();
+    let mut ehdr = vec![0u8; 64];
+    ehdr[..8].copy_from_slice(b"\x7fELF\x02\x01\x01\x00");
+    ehdr[16..21].copy_from_slice(&[2, 0, 62, 0, 1]);
+    std::fs::write(&bogus, ehdr).unwrap();
     std::fs::set_permissions(&bogus, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     // The config does not reference stderr: the message must still arrive.
     let out = run(&["--policy=none", bogus.to_str().unwrap()], "!fd stdout\n");

@@ -10,12 +10,11 @@ use super::tree::{
     AccessMode, ConfigError, FileSpec, Node, NodeKind, Resource, ResourceId, ResourceSpec,
     SocketAction, SocketSpec, SocketType,
 };
-use crate::yaml::{Pos, Style, Tag, YNode, YValue, CLOUDABI_HANDLE, YAML_HANDLE};
+use crate::yaml::{DocNode, DocValue, Entries, Pos, Style, Tag, CLOUDABI_HANDLE, YAML_HANDLE};
 
 /// Whether `y` carries caprun's tag `!NAME` (local or cloudabi-run form).
-pub(super) fn is_tag(y: &YNode, name: &str) -> bool {
-    y.tag
-        .as_ref()
+pub(super) fn is_tag(y: DocNode<'_>, name: &str) -> bool {
+    y.tag()
         .is_some_and(|t| (t.handle == "!" || t.handle == CLOUDABI_HANDLE) && t.suffix == name)
 }
 
@@ -130,11 +129,11 @@ impl KeyRepr {
 }
 
 /// How a key is shown in a "duplicate key" message.
-fn describe_key(y: &YNode) -> String {
-    match &y.value {
-        YValue::Scalar(s, _) => format!("{s:?}"),
-        YValue::Seq(_) => "(a sequence)".into(),
-        YValue::Map(_) => "(a mapping)".into(),
+fn describe_key(y: DocNode<'_>) -> String {
+    match y.value() {
+        DocValue::Scalar(s, _) => format!("{s:?}"),
+        DocValue::Seq(_) => "(a sequence)".into(),
+        DocValue::Map(_) => "(a mapping)".into(),
     }
 }
 
@@ -154,6 +153,18 @@ fn kind_name(kind: &NodeKind) -> &'static str {
     }
 }
 
+/// `f`, parsed from `text`: infinite only when written `.inf` (a number beyond the
+/// range of a double is an error, as an integer beyond 64 bits is).
+fn finite(f: f64, text: &str, pos: Pos) -> Result<f64, ConfigError> {
+    if f.is_infinite() && !text.to_ascii_lowercase().ends_with(".inf") {
+        return fail(
+            pos,
+            format!("float {text} is out of range (beyond ±1.8e308; write .inf for infinity)"),
+        );
+    }
+    Ok(f)
+}
+
 /// Resolve an untagged plain scalar by the YAML 1.2 core schema.
 fn resolve_plain(s: &str, pos: Pos) -> Result<NodeKind, ConfigError> {
     if schema::is_null(s) {
@@ -168,7 +179,7 @@ fn resolve_plain(s: &str, pos: Pos) -> Result<NodeKind, ConfigError> {
         None => {}
     }
     if let Some(f) = schema::parse_float(s) {
-        return Ok(NodeKind::Float(f));
+        return finite(f, s, pos).map(NodeKind::Float);
     }
     Ok(NodeKind::Str(s.to_owned()))
 }
@@ -179,8 +190,7 @@ fn resolve_plain(s: &str, pos: Pos) -> Result<NodeKind, ConfigError> {
 /// (a fresh or reused id). Converting an anchored node records the slice of `log` it
 /// produced; converting an alias copy of it then *replays* that slice, so the resources
 /// inside the copy get the ids of the resources in the original, in the same order.
-pub(super) struct Converter<'a> {
-    text: &'a str,
+pub(super) struct Converter {
     /// The resources met so far, by id.
     pub(super) resources: Vec<Resource>,
     fds: HashMap<i32, ResourceId>,
@@ -194,11 +204,10 @@ pub(super) struct Converter<'a> {
     pub(super) in_word: bool,
 }
 
-impl<'a> Converter<'a> {
-    /// A converter for the document `text`.
-    pub(super) fn new(text: &'a str) -> Self {
+impl Converter {
+    /// A converter with no resource met yet.
+    pub(super) fn new() -> Self {
         Converter {
-            text,
             resources: Vec::new(),
             fds: HashMap::new(),
             listens: HashMap::new(),
@@ -211,9 +220,9 @@ impl<'a> Converter<'a> {
     }
 
     /// Convert `y` (an alias copy gets the resources of its original).
-    pub(super) fn node(&mut self, y: &YNode) -> Result<Node, ConfigError> {
-        if y.is_alias && self.replay.is_none() {
-            if let Some(&range) = y.anchor.and_then(|a| self.anchored.get(&a)) {
+    pub(super) fn node(&mut self, y: DocNode<'_>) -> Result<Node, ConfigError> {
+        if y.is_alias() && self.replay.is_none() {
+            if let Some(&range) = y.anchor().and_then(|a| self.anchored.get(&a)) {
                 self.replay = Some(range);
                 let node = self.content(y);
                 self.replay = None;
@@ -222,19 +231,19 @@ impl<'a> Converter<'a> {
         }
         let start = self.log.len();
         let node = self.content(y)?;
-        if let (Some(anchor), false) = (y.anchor, y.is_alias) {
+        if let (Some(anchor), false) = (y.anchor(), y.is_alias()) {
             self.anchored.insert(anchor, (start, self.log.len()));
         }
         Ok(node)
     }
 
-    fn content(&mut self, y: &YNode) -> Result<Node, ConfigError> {
-        let kind = match &y.tag {
+    fn content(&mut self, y: DocNode<'_>) -> Result<Node, ConfigError> {
+        let kind = match y.tag() {
             None => self.untagged(y)?,
             Some(tag) if tag.handle == YAML_HANDLE => self.standard(y, tag)?,
-            Some(tag) if tag.handle == "!" && tag.suffix.is_empty() => match &y.value {
+            Some(tag) if tag.handle == "!" && tag.suffix.is_empty() => match y.value() {
                 // The non-specific tag `! 12`: a string, whatever it looks like.
-                YValue::Scalar(s, _) => NodeKind::Str(s.clone()),
+                DocValue::Scalar(s, _) => NodeKind::Str(s.to_owned()),
                 _ => self.untagged(y)?,
             },
             Some(tag) if tag.handle == "!" || tag.handle == CLOUDABI_HANDLE => {
@@ -258,38 +267,12 @@ impl<'a> Converter<'a> {
             }
             Some(tag) => return Err(unknown_tag(tag, self.tag_pos(y))),
         };
-        Ok(Node { pos: y.pos, kind })
+        Ok(Node { pos: y.pos(), kind })
     }
 
     /// Position of the node's tag: its start, unless an anchor comes first (`&a !file`).
-    pub(super) fn tag_pos(&self, y: &YNode) -> Pos {
-        // Only an anchored original can have an anchor before its tag; scanning the text
-        // for every node would make large configs quadratic.
-        if y.anchor.is_none() || y.is_alias {
-            return y.pos;
-        }
-        let Some(line) = self.text.split('\n').nth(y.pos.line - 1) else {
-            return y.pos;
-        };
-        let mut chars = line.chars().skip(y.pos.col - 1).peekable();
-        if chars.peek() != Some(&'&') {
-            return y.pos;
-        }
-        let mut in_anchor = true;
-        for (col, c) in (y.pos.col..).zip(chars) {
-            match c {
-                '!' if !in_anchor => {
-                    return Pos {
-                        line: y.pos.line,
-                        col,
-                    }
-                }
-                ' ' | '\t' => in_anchor = false,
-                _ if in_anchor => {}
-                _ => break,
-            }
-        }
-        y.pos
+    pub(super) fn tag_pos(&self, y: DocNode<'_>) -> Pos {
+        y.tag_pos()
     }
 
     /// A fresh id, the id of an already seen descriptor / `!executable`, or the next id
@@ -321,27 +304,27 @@ impl<'a> Converter<'a> {
         id
     }
 
-    fn untagged(&mut self, y: &YNode) -> Result<NodeKind, ConfigError> {
-        Ok(match &y.value {
-            YValue::Scalar(s, Style::Plain) => resolve_plain(s, y.pos)?,
-            YValue::Scalar(s, Style::Quoted) => NodeKind::Str(s.clone()),
-            YValue::Seq(items) => NodeKind::Seq(
+    fn untagged(&mut self, y: DocNode<'_>) -> Result<NodeKind, ConfigError> {
+        Ok(match y.value() {
+            DocValue::Scalar(s, Style::Plain) => resolve_plain(s, y.pos())?,
+            DocValue::Scalar(s, Style::Quoted) => NodeKind::Str(s.to_owned()),
+            DocValue::Seq(items) => NodeKind::Seq(
                 items
                     .iter()
                     .map(|i| self.node(i))
                     .collect::<Result<_, _>>()?,
             ),
-            YValue::Map(entries) => NodeKind::Map(self.map(entries)?),
+            DocValue::Map(entries) => NodeKind::Map(self.map(entries)?),
         })
     }
 
-    fn map(&mut self, entries: &[(YNode, YNode)]) -> Result<Vec<(Node, Node)>, ConfigError> {
+    fn map(&mut self, entries: Entries<'_>) -> Result<Vec<(Node, Node)>, ConfigError> {
         let mut seen = HashSet::new();
         let mut out = Vec::with_capacity(entries.len());
-        for (k, v) in entries {
+        for (k, v) in entries.iter() {
             let key = self.node(k)?;
             if !seen.insert(KeyRepr::of(&key.kind)) {
-                return fail(k.pos, format!("duplicate key {}", describe_key(k)));
+                return fail(k.pos(), format!("duplicate key {}", describe_key(k)));
             }
             let value = self.node(v)?;
             out.push((key, value));
@@ -350,21 +333,21 @@ impl<'a> Converter<'a> {
     }
 
     /// `!!str`, `!!int`, … : force the type.
-    fn standard(&mut self, y: &YNode, tag: &Tag) -> Result<NodeKind, ConfigError> {
+    fn standard(&mut self, y: DocNode<'_>, tag: &Tag) -> Result<NodeKind, ConfigError> {
         let pos = self.tag_pos(y);
         let name = tag.written();
         let need_scalar = || fail(pos, format!("{name} needs a scalar"));
-        let text = match &y.value {
-            YValue::Scalar(s, _) => Some(s.as_str()),
+        let text = match y.value() {
+            DocValue::Scalar(s, _) => Some(s),
             _ => None,
         };
         Ok(match (tag.suffix.as_str(), text) {
-            ("seq", _) => match &y.value {
-                YValue::Seq(_) => self.untagged(y)?,
+            ("seq", _) => match y.value() {
+                DocValue::Seq(_) => self.untagged(y)?,
                 _ => return fail(pos, "!!seq needs a sequence"),
             },
-            ("map", _) => match &y.value {
-                YValue::Map(_) => self.untagged(y)?,
+            ("map", _) => match y.value() {
+                DocValue::Map(_) => self.untagged(y)?,
                 _ => return fail(pos, "!!map needs a mapping"),
             },
             ("str" | "int" | "float" | "bool" | "null" | "binary" | "timestamp", None) => {
@@ -379,7 +362,7 @@ impl<'a> Converter<'a> {
             ("float", Some(s)) => {
                 let s = s.trim();
                 match (schema::parse_float(s), schema::parse_int(s)) {
-                    (Some(f), _) => NodeKind::Float(f),
+                    (Some(f), _) => NodeKind::Float(finite(f, s, pos)?),
                     (None, Some(Ok(i))) => NodeKind::Float(i as f64),
                     _ => return fail(pos, format!("!!float needs a number, not {s:?}")),
                 }
@@ -403,8 +386,8 @@ impl<'a> Converter<'a> {
     }
 
     /// `!fd stdin|stdout|stderr|N` or `!fd {listen: NAME}`.
-    fn fd(&mut self, y: &YNode, pos: Pos) -> Result<ResourceSpec, ConfigError> {
-        let YValue::Map(entries) = &y.value else {
+    fn fd(&mut self, y: DocNode<'_>, pos: Pos) -> Result<ResourceSpec, ConfigError> {
+        let DocValue::Map(entries) = y.value() else {
             return fd_number(y, pos).map(ResourceSpec::Fd);
         };
         let nodes = self.map(entries)?;
@@ -427,27 +410,27 @@ impl<'a> Converter<'a> {
 
     /// `!file PATH` or `!file {path: …, mode: …, …}`; with `tag` `!dir`, the same for a
     /// directory (`directory` implied; no create, truncate or perm).
-    fn file(&mut self, y: &YNode, pos: Pos, tag: &str) -> Result<FileSpec, ConfigError> {
+    fn file(&mut self, y: DocNode<'_>, pos: Pos, tag: &str) -> Result<FileSpec, ConfigError> {
         let dir = tag == "!dir";
         let mut spec = FileSpec {
             directory: dir,
             ..FileSpec::new(PathBuf::new())
         };
-        let entries = match &y.value {
-            YValue::Scalar(s, Style::Plain) if schema::is_null(s) => {
+        let entries = match y.value() {
+            DocValue::Scalar(s, Style::Plain) if schema::is_null(s) => {
                 return fail(pos, format!("{tag} needs a path"))
             }
-            YValue::Scalar(s, _) => {
-                spec.path = check_path(s, y.pos, tag)?;
+            DocValue::Scalar(s, _) => {
+                spec.path = check_path(s, y.pos(), tag)?;
                 return Ok(spec);
             }
-            YValue::Seq(_) => {
+            DocValue::Seq(_) => {
                 return fail(
                     pos,
                     format!("{tag} needs a mapping like {{path: /some/where}} or a path"),
                 )
             }
-            YValue::Map(entries) => entries,
+            DocValue::Map(entries) => entries,
         };
         let nodes = self.map(entries)?;
         let mut have_path = false;
@@ -506,8 +489,8 @@ impl<'a> Converter<'a> {
                 }
                 _ => {
                     // perm
-                    if let YValue::Scalar(raw, Style::Plain) = &yv.value {
-                        if yv.tag.is_none()
+                    if let DocValue::Scalar(raw, Style::Plain) = yv.value() {
+                        if yv.tag().is_none()
                             && raw.len() > 1
                             && raw.starts_with('0')
                             && raw.bytes().all(|b| b.is_ascii_digit())
@@ -552,8 +535,8 @@ impl<'a> Converter<'a> {
     }
 
     /// `!socket {bind|connect: ADDR, type: …, backlog: …}`.
-    fn socket(&mut self, y: &YNode, pos: Pos) -> Result<SocketSpec, ConfigError> {
-        let YValue::Map(entries) = &y.value else {
+    fn socket(&mut self, y: DocNode<'_>, pos: Pos) -> Result<SocketSpec, ConfigError> {
+        let DocValue::Map(entries) = y.value() else {
             return fail(
                 pos,
                 "!socket needs a mapping like {bind: host:port} or {connect: host:port}",
@@ -634,9 +617,9 @@ impl<'a> Converter<'a> {
 }
 
 /// The descriptor number of `!fd stdin|stdout|stderr|N`.
-fn fd_number(y: &YNode, pos: Pos) -> Result<i32, ConfigError> {
+fn fd_number(y: DocNode<'_>, pos: Pos) -> Result<i32, ConfigError> {
     const NEED: &str = "!fd needs stdin, stdout, stderr or a descriptor number";
-    let YValue::Scalar(s, _) = &y.value else {
+    let DocValue::Scalar(s, _) = y.value() else {
         return fail(
             pos,
             "!fd needs stdin, stdout, stderr, a descriptor number or {listen: NAME}",
@@ -678,9 +661,9 @@ fn check_listen_name(name: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn executable(y: &YNode, pos: Pos) -> Result<ResourceSpec, ConfigError> {
-    match &y.value {
-        YValue::Scalar(s, Style::Plain) if schema::is_null(s) => Ok(ResourceSpec::Executable),
+fn executable(y: DocNode<'_>, pos: Pos) -> Result<ResourceSpec, ConfigError> {
+    match y.value() {
+        DocValue::Scalar(s, Style::Plain) if schema::is_null(s) => Ok(ResourceSpec::Executable),
         _ => fail(pos, "!executable takes no value"),
     }
 }
@@ -696,12 +679,12 @@ fn check_path(s: &str, pos: Pos, tag: &str) -> Result<PathBuf, ConfigError> {
 }
 
 /// The variable name of `!env NAME`.
-pub(super) fn env_name(y: &YNode, pos: Pos) -> Result<String, ConfigError> {
-    match &y.value {
-        YValue::Scalar(s, _)
+pub(super) fn env_name(y: DocNode<'_>, pos: Pos) -> Result<String, ConfigError> {
+    match y.value() {
+        DocValue::Scalar(s, _)
             if !s.is_empty() && !s.contains('=') && !s.contains('\0') && !schema::is_null(s) =>
         {
-            Ok(s.clone())
+            Ok(s.to_owned())
         }
         _ => fail(pos, "!env needs a variable name, like !env PATH"),
     }
@@ -730,9 +713,8 @@ pub(super) fn field_name<'k>(
 }
 
 /// "`what` must be `expected`", with a hint to quote plain scalars that resolved otherwise.
-fn must_be(what: &str, expected: &str, y: &YNode, got: &NodeKind) -> String {
-    let quote =
-        matches!(&y.value, YValue::Scalar(s, Style::Plain) if y.tag.is_none() && !s.is_empty());
+fn must_be(what: &str, expected: &str, y: DocNode<'_>, got: &NodeKind) -> String {
+    let quote = matches!(y.value(), DocValue::Scalar(s, Style::Plain) if y.tag().is_none() && !s.is_empty());
     if quote {
         format!(
             "{what} must be {expected}, not {} (quote it)",

@@ -45,22 +45,31 @@ impl Config {
 ///
 /// Only the first YAML document is read. Every error carries a position.
 pub fn parse(text: &str) -> Result<Config, ConfigError> {
-    let root = yaml::compose(text)?;
-    let mut cx = convert::Converter::new(text);
-    let root = match root {
+    // A node the parser places at the end of the input (an empty key or value there)
+    // is shown on the last line, as a syntax error there is.
+    parse_document(text).map_err(|mut e| {
+        e.pos = e.pos.map(|p| yaml::clamp(text, p));
+        e
+    })
+}
+
+fn parse_document(text: &str) -> Result<Config, ConfigError> {
+    let doc = yaml::Document::parse(text)?;
+    let mut cx = convert::Converter::new();
+    let root = match doc.root() {
         None => Node {
             pos: Pos { line: 1, col: 1 },
             kind: NodeKind::Null,
         },
-        Some(y) if convert::is_tag(&y, "exec") => {
-            let (process, args) = process::convert(&mut cx, &y)?;
+        Some(y) if convert::is_tag(y, "exec") => {
+            let (process, args) = process::convert(&mut cx, y)?;
             return Ok(Config {
                 root: args,
                 resources: cx.resources,
                 process: Some(process),
             });
         }
-        Some(y) => cx.node(&y)?,
+        Some(y) => cx.node(y)?,
     };
     Ok(Config {
         root,
@@ -937,6 +946,60 @@ e: [!fd stderr, !executable, {deep: [*f, !socket {bind: '@x'}]}]
         assert_eq!(c.resources.len(), 1);
     }
 
+    /// Where caprun deliberately differs from cloudabi-run (caprun.yaml(5), "Differences
+    /// from cloudabi-run").
+    /// Found by fuzz/run-config-fuzz.sh: an empty key at the end of the input.
+    #[test]
+    fn errors_on_nodes_at_the_end_of_the_input_name_the_last_line() {
+        let text = "?\r?\r\r\r";
+        let e = parse(text).unwrap_err();
+        assert!(on_the_text(text, &e), "{e}");
+        assert_eq!(e.message, "duplicate key \"\"");
+    }
+
+    #[test]
+    fn conformance_points() {
+        // A service name for a port (cloudabi-run asked getaddrinfo): refused.
+        assert_eq!(
+            err("s: !socket {bind: '127.0.0.1:echo'}"),
+            (
+                p(1, 19),
+                "port \"echo\" is a service name: write its number (caprun does not look service names up)".into()
+            )
+        );
+        assert!(parse("s: !socket {bind: '127.0.0.1:7'}").is_ok());
+        // !!null takes only a null.
+        assert_eq!(
+            err("a: !!null foo"),
+            (p(1, 4), "!!null needs null or ~, not \"foo\"".into())
+        );
+        // An empty !fd names no descriptor.
+        for empty in ["a: !fd", "a: !fd ''", "a: !fd ~"] {
+            assert_eq!(err(empty).0, p(1, 4), "{empty}");
+        }
+        // A float beyond the range of a double is an error, like an integer beyond 64
+        // bits; infinity is written .inf.
+        assert_eq!(
+            err("a: 1\nb: 1e400\n"),
+            (
+                p(2, 4),
+                "float 1e400 is out of range (beyond ±1.8e308; write .inf for infinity)".into()
+            )
+        );
+        assert_eq!(err("a: -1.5e999").0, p(1, 4));
+        assert_eq!(err("a: !!float 1e400").0, p(1, 4));
+        assert_eq!(value("a: 1e308"), NodeKind::Float(1e308));
+        assert_eq!(value("a: -.inf"), NodeKind::Float(f64::NEG_INFINITY));
+        assert_eq!(value("a: 1e-400"), NodeKind::Float(0.0));
+        // YAML 1.2 core schema, not 1.1: yes/no/on/off are strings, 0644 is decimal,
+        // timestamps are not implicit; duplicate keys are refused; aliases work.
+        assert_eq!(value("a: yes"), NodeKind::Str("yes".into()));
+        assert_eq!(value("a: 0644"), NodeKind::Int(644));
+        assert_eq!(value("a: 2001-12-14"), NodeKind::Str("2001-12-14".into()));
+        assert_eq!(err("a: 1\na: 2\n").0, p(2, 1));
+        assert_eq!(value("a: &x 5\nb: *x\n"), NodeKind::Int(5));
+    }
+
     /// Every file in tests/bad-configs starts with `# expect: LINE:COL: substring`.
     #[test]
     fn bad_configs_corpus() {
@@ -979,11 +1042,29 @@ e: [!fd stderr, !executable, {deep: [*f, !socket {bind: '@x'}]}]
         assert!(failures.is_empty(), "{}", failures.join("\n"));
     }
 
+    /// Every error's position names a character of the text or the end of a line (so
+    /// that the excerpt can show it), as the parser counts lines.
+    fn on_the_text(text: &str, e: &ConfigError) -> bool {
+        let Some(pos) = e.pos else { return false };
+        crate::yaml::lines(text)
+            .nth(pos.line.wrapping_sub(1))
+            .is_some_and(|l| pos.col >= 1 && pos.col <= l.chars().count() + 1)
+    }
+
     proptest! {
         #[test]
         fn parse_never_panics(text in "\\PC{0,200}") {
             if let Err(e) = parse(&text) {
-                prop_assert!(e.pos.is_some());
+                prop_assert!(on_the_text(&text, &e), "{e} in {text:?}");
+            }
+        }
+
+        #[test]
+        fn error_positions_are_on_the_text(
+            text in "[-:&*!\\[\\]{}, \n\r\t'\"a-c0-9#|>?]{0,60}"
+        ) {
+            if let Err(e) = parse(&text) {
+                prop_assert!(on_the_text(&text, &e), "{e} in {text:?}");
             }
         }
 
@@ -992,7 +1073,7 @@ e: [!fd stderr, !executable, {deep: [*f, !socket {bind: '@x'}]}]
             text in "[-:&*!\\[\\]{}, \n'\"a-f0-9#%|>?~.]{0,80}|(a: |- |  )(!fd|!file|!socket|!executable|!!int|!!binary|!!timestamp|&a|\\*a)( |\n  )[-:/\\[\\]{}, \n'a-z0-9.@]{0,40}"
         ) {
             if let Err(e) = parse(&text) {
-                prop_assert!(e.pos.is_some());
+                prop_assert!(on_the_text(&text, &e), "{e} in {text:?}");
             }
         }
     }

@@ -19,7 +19,7 @@ use std::path::PathBuf;
 
 use super::convert::{env_name, fail, field_name, is_tag, Converter};
 use super::tree::{AccessMode, ConfigError, FileSpec, Node, NodeKind, ResourceId, ResourceSpec};
-use crate::yaml::{Pos, YNode, YValue};
+use crate::yaml::{DocNode, DocValue, Pos};
 
 /// The process an `!exec` document describes.
 #[derive(Debug, Clone, PartialEq)]
@@ -107,9 +107,9 @@ pub struct EnvEntry {
 const EXEC_KEYS: &[&str] = &["argv", "env", "stdio", "cwd", "paths", "args"];
 
 /// Convert an `!exec` root into the process and its argdata (`args`, else null).
-pub(super) fn convert(cx: &mut Converter<'_>, y: &YNode) -> Result<(Process, Node), ConfigError> {
+pub(super) fn convert(cx: &mut Converter, y: DocNode<'_>) -> Result<(Process, Node), ConfigError> {
     let pos = cx.tag_pos(y);
-    let YValue::Map(entries) = &y.value else {
+    let DocValue::Map(entries) = y.value() else {
         return fail(pos, "!exec needs a mapping with at least argv");
     };
     let mut argv = None;
@@ -120,7 +120,7 @@ pub(super) fn convert(cx: &mut Converter<'_>, y: &YNode) -> Result<(Process, Nod
     let mut args = None;
     let mut seen: Vec<String> = Vec::new();
     let mut order = Vec::new();
-    for (yk, yv) in entries {
+    for (yk, yv) in entries.iter() {
         let k = cx.node(yk)?;
         let name = field_name(&k, "!exec", EXEC_KEYS)?.to_owned();
         if seen.contains(&name) {
@@ -173,10 +173,10 @@ pub(super) fn convert(cx: &mut Converter<'_>, y: &YNode) -> Result<(Process, Nod
 
 /// An argv item or env value (`what` names them in errors): a scalar, a resource, or
 /// `!env NAME`.
-fn word(cx: &mut Converter<'_>, y: &YNode, what: &str) -> Result<Word, ConfigError> {
+fn word(cx: &mut Converter, y: DocNode<'_>, what: &str) -> Result<Word, ConfigError> {
     if is_tag(y, "env") {
         return Ok(Word {
-            pos: y.pos,
+            pos: y.pos(),
             value: WordValue::Env(env_name(y, cx.tag_pos(y))?),
         });
     }
@@ -204,7 +204,7 @@ fn word(cx: &mut Converter<'_>, y: &YNode, what: &str) -> Result<Word, ConfigErr
 }
 
 /// Resource `id` as a path, when it is a `!file` or `!dir`.
-fn path_resource(cx: &Converter<'_>, id: ResourceId) -> Option<PathResource> {
+fn path_resource(cx: &Converter, id: ResourceId) -> Option<PathResource> {
     match &cx.resources[id.index()].spec {
         ResourceSpec::File(f) => Some(PathResource {
             id,
@@ -214,9 +214,9 @@ fn path_resource(cx: &Converter<'_>, id: ResourceId) -> Option<PathResource> {
     }
 }
 
-fn exec_argv(cx: &mut Converter<'_>, y: &YNode, key: Pos) -> Result<Vec<Word>, ConfigError> {
-    let YValue::Seq(items) = &y.value else {
-        return fail(y.pos, "!exec argv must be a sequence");
+fn exec_argv(cx: &mut Converter, y: DocNode<'_>, key: Pos) -> Result<Vec<Word>, ConfigError> {
+    let DocValue::Seq(items) = y.value() else {
+        return fail(y.pos(), "!exec argv must be a sequence");
     };
     if items.is_empty() {
         return fail(
@@ -230,12 +230,12 @@ fn exec_argv(cx: &mut Converter<'_>, y: &YNode, key: Pos) -> Result<Vec<Word>, C
         .collect()
 }
 
-fn exec_env(cx: &mut Converter<'_>, y: &YNode) -> Result<Vec<EnvEntry>, ConfigError> {
-    let YValue::Map(entries) = &y.value else {
-        return fail(y.pos, "!exec env must be a mapping of NAME: value");
+fn exec_env(cx: &mut Converter, y: DocNode<'_>) -> Result<Vec<EnvEntry>, ConfigError> {
+    let DocValue::Map(entries) = y.value() else {
+        return fail(y.pos(), "!exec env must be a mapping of NAME: value");
     };
     let mut env: Vec<EnvEntry> = Vec::with_capacity(entries.len());
-    for (yk, yv) in entries {
+    for (yk, yv) in entries.iter() {
         let k = cx.node(yk)?;
         let NodeKind::Str(name) = k.kind else {
             return fail(k.pos, "environment variable names are strings");
@@ -256,13 +256,16 @@ fn exec_env(cx: &mut Converter<'_>, y: &YNode) -> Result<Vec<EnvEntry>, ConfigEr
     Ok(env)
 }
 
-fn exec_stdio(cx: &mut Converter<'_>, y: &YNode) -> Result<[ResourceId; 3], ConfigError> {
-    let YValue::Seq(items) = &y.value else {
-        return fail(y.pos, "!exec stdio must be a sequence of three descriptors");
+fn exec_stdio(cx: &mut Converter, y: DocNode<'_>) -> Result<[ResourceId; 3], ConfigError> {
+    let DocValue::Seq(items) = y.value() else {
+        return fail(
+            y.pos(),
+            "!exec stdio must be a sequence of three descriptors",
+        );
     };
     if items.len() != 3 {
         return fail(
-            y.pos,
+            y.pos(),
             format!(
                 "!exec stdio needs exactly three entries (stdin, stdout, stderr), not {}",
                 items.len()
@@ -270,7 +273,7 @@ fn exec_stdio(cx: &mut Converter<'_>, y: &YNode) -> Result<[ResourceId; 3], Conf
         );
     }
     let mut out = [ResourceId::new(0); 3];
-    for (slot, item) in out.iter_mut().zip(items) {
+    for (slot, item) in out.iter_mut().zip(items.iter()) {
         let n = cx.node(item)?;
         *slot = match n.kind {
             NodeKind::Resource(id) => id,
@@ -292,7 +295,7 @@ fn exec_stdio(cx: &mut Converter<'_>, y: &YNode) -> Result<[ResourceId; 3], Conf
     Ok(out)
 }
 
-fn exec_cwd(cx: &mut Converter<'_>, y: &YNode) -> Result<Cwd, ConfigError> {
+fn exec_cwd(cx: &mut Converter, y: DocNode<'_>) -> Result<Cwd, ConfigError> {
     let n = cx.node(y)?;
     match n.kind {
         NodeKind::Str(s) if s.starts_with('/') => return Ok(Cwd::Path(PathBuf::from(s))),
@@ -313,12 +316,12 @@ fn exec_cwd(cx: &mut Converter<'_>, y: &YNode) -> Result<Cwd, ConfigError> {
     )
 }
 
-fn exec_paths(cx: &mut Converter<'_>, y: &YNode) -> Result<Vec<PathResource>, ConfigError> {
-    let YValue::Seq(items) = &y.value else {
-        return fail(y.pos, "!exec paths must be a sequence of !dir and !file");
+fn exec_paths(cx: &mut Converter, y: DocNode<'_>) -> Result<Vec<PathResource>, ConfigError> {
+    let DocValue::Seq(items) = y.value() else {
+        return fail(y.pos(), "!exec paths must be a sequence of !dir and !file");
     };
     let mut out = Vec::with_capacity(items.len());
-    for item in items {
+    for item in items.iter() {
         let n = cx.node(item)?;
         match n.kind {
             NodeKind::Resource(id) => match path_resource(cx, id) {

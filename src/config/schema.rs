@@ -377,6 +377,16 @@ pub(super) fn check_address(s: &str) -> Result<(), String> {
     if host.chars().any(|c| c.is_whitespace() || c == '/') {
         return Err(format!("{host:?} is not a host name or address"));
     }
+    // cloudabi-run looked service names up (getaddrinfo); caprun does not read the
+    // host's /etc/services: a number means the same on every host.
+    if !port.is_empty()
+        && port.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && !port.bytes().all(|b| b.is_ascii_digit())
+    {
+        return Err(format!(
+            "port {port:?} is a service name: write its number (caprun does not look service names up)"
+        ));
+    }
     if port.is_empty() || !port.bytes().all(|b| b.is_ascii_digit()) {
         return Err(format!("port {port:?} is not a number from 0 to 65535"));
     }

@@ -7,6 +7,7 @@ use crate::plan::PlanError;
 use crate::resources::ResourceError;
 use crate::sandbox::{builtins, PolicyError, SandboxError};
 
+use super::checks::CheckError;
 use super::supervision::NotifyError;
 
 /// Everything that can stop a launch, with the exit status it maps to.
@@ -59,6 +60,14 @@ pub enum Error {
         /// The error, with its position.
         source: PlanError,
     },
+    /// The final step would fail: checked before anything is kept.
+    #[error("{}{source}", if source.pos().is_some() { format!("{file}:") } else { String::new() })]
+    Check {
+        /// The config's name.
+        file: String,
+        /// What would fail.
+        source: CheckError,
+    },
     /// Writing a report (`--dry-run`, `--show-policy`) failed.
     #[error("writing the report: {0}")]
     Output(std::io::Error),
@@ -68,10 +77,14 @@ pub enum Error {
 }
 
 impl Error {
-    /// The exit status: 127 PROGRAM not found, 126 not executable, 125 anything else.
+    /// The exit status: 127 PROGRAM (or its ELF interpreter) not found, 126 not
+    /// executable (or not with these arguments), 125 anything else.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Program(ResourceError::ProgramNotFound { .. }) => 127,
+            Error::Program(
+                ResourceError::ProgramNotFound { .. } | ResourceError::InterpreterNotFound { .. },
+            ) => 127,
+            Error::Check { source, .. } => source.exit_code(),
             Error::Program(ResourceError::ProgramNotExecutable { .. }) => 126,
             _ => 125,
         }
@@ -86,6 +99,7 @@ impl Error {
                 ..
             } => Some((pos.line, pos.col)),
             Error::Plan { source, .. } => Some((source.pos().line, source.pos().col)),
+            Error::Check { source, .. } => source.pos().map(|p| (p.line, p.col)),
             Error::Policy(e) if e.pos.line > 0 => Some((e.pos.line, e.pos.col)),
             _ => None,
         }
@@ -144,24 +158,41 @@ impl From<Error> for Failure {
     }
 }
 
+/// Most characters of a line an excerpt shows: a longer line is cut to a window around
+/// the column, marked with `…` where it is cut.
+const EXCERPT_WIDTH: usize = 160;
+
 /// Line `line` of `text` and a caret under column `col`, indented, as a compiler shows.
+///
+/// Lines are counted as the YAML parser counts them (LF, CR LF or a lone CR end a line),
+/// so the caret is under the position whatever the line breaks. `None` for a line the
+/// text does not have.
 pub fn excerpt(text: &str, line: usize, col: usize) -> Option<String> {
     let index = line.checked_sub(1)?;
-    // A position just past the last line (an error at the end of input) shows empty.
-    let src = match text.lines().nth(index) {
-        Some(src) => src,
-        None if index == text.lines().count() => "",
-        None => return None,
+    let src: Vec<char> = crate::yaml::lines(text).nth(index)?.chars().collect();
+    let at = col.saturating_sub(1).min(src.len());
+    let (start, end) = if src.len() <= EXCERPT_WIDTH {
+        (0, src.len())
+    } else {
+        let end = (at.saturating_sub(EXCERPT_WIDTH / 2) + EXCERPT_WIDTH).min(src.len());
+        (end - EXCERPT_WIDTH, end)
     };
-    let number = line.to_string();
+    let mut shown: String = src[start..end].iter().collect();
     // The caret lines up under the character: tabs stay tabs.
-    let pad: String = src
-        .chars()
-        .take(col.saturating_sub(1))
-        .map(|c| if c == '\t' { '\t' } else { ' ' })
+    let mut pad: String = src[start..at]
+        .iter()
+        .map(|&c| if c == '\t' { '\t' } else { ' ' })
         .collect();
+    if start > 0 {
+        shown.insert(0, '…');
+        pad.insert(0, ' ');
+    }
+    if end < src.len() {
+        shown.push('…');
+    }
+    let number = line.to_string();
     Some(format!(
-        "  {number} | {src}\n  {} | {pad}^\n",
+        "  {number} | {shown}\n  {} | {pad}^\n",
         " ".repeat(number.len())
     ))
 }
@@ -182,5 +213,51 @@ mod tests {
             "  1 | \tx: !y\n    | \t   ^\n"
         );
         assert_eq!(excerpt(text, 9, 1), None);
+    }
+
+    /// The parser counts a lone CR as a line break: so does the excerpt.
+    #[test]
+    fn excerpts_count_lines_as_the_parser() {
+        let text = "a: 1\rb: !flie x\r\nc: 3\n";
+        let e = crate::config::parse(text).unwrap_err();
+        let pos = e.pos.unwrap();
+        assert_eq!((pos.line, pos.col), (2, 4));
+        assert_eq!(
+            excerpt(text, pos.line, pos.col).unwrap(),
+            "  2 | b: !flie x\n    |    ^\n"
+        );
+        assert_eq!(excerpt(text, 3, 1).unwrap(), "  3 | c: 3\n    | ^\n");
+        assert_eq!(excerpt(text, 4, 1), None);
+    }
+
+    /// An error at the end of the input names the last line, which the excerpt shows.
+    #[test]
+    fn errors_at_the_end_of_the_input_show_the_last_line() {
+        for text in ["a: [1, 2\n", "a: [1, 2", "a: [1, 2\r", "x: 1\nb: {c: 1\n\n"] {
+            let e = crate::config::parse(text).unwrap_err();
+            let pos = e.pos.unwrap();
+            let shown = excerpt(text, pos.line, pos.col).expect("an excerpt");
+            let last = crate::yaml::lines(text).last().unwrap();
+            assert!(shown.contains(&format!("| {last}\n")), "{text:?}: {shown}");
+        }
+    }
+
+    #[test]
+    fn long_lines_are_cut_around_the_column() {
+        let line = format!("[{}, !flie x, {}]", "1, ".repeat(200), "2, ".repeat(200));
+        let col = line.find('!').unwrap() + 1;
+        let shown = excerpt(&line, 1, col).unwrap();
+        let (src, caret) = shown.split_once('\n').unwrap();
+        assert!(src.starts_with("  1 | …") && src.ends_with('…'), "{src}");
+        assert!(src.chars().count() < EXCERPT_WIDTH + 10);
+        // The caret is under the `!`.
+        let caret_at = caret.chars().position(|c| c == '^').unwrap();
+        assert_eq!(src.chars().nth(caret_at), Some('!'));
+        // Near the start, only the end is cut.
+        let shown = excerpt(&line, 1, 1).unwrap();
+        assert!(
+            shown.starts_with("  1 | [1, 1") && shown.contains("…\n"),
+            "{shown}"
+        );
     }
 }

@@ -10,12 +10,14 @@
 //!
 //! [`check_policy`] and [`show_policy`] are the two policy tools of the command line.
 
+mod checks;
 mod command;
 mod error;
 mod grants;
 mod report;
 mod supervision;
 
+pub use checks::CheckError;
 pub use command::CommandLine;
 pub use error::{excerpt, Error, Failure};
 pub use supervision::{Notify, NotifyError};
@@ -168,6 +170,13 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
         })?,
     };
 
+    // The kernel's limits on argv and the environment, before anything is kept.
+    let stack = checks::exec_stack_limit(policy.rlimits.get("stack").map(|&(soft, _)| soft));
+    checks::check_args(&config, &plan.argv, &plan.env, stack).map_err(|source| Error::Check {
+        file: file.clone(),
+        source,
+    })?;
+
     if req.dry_run {
         let report = if matches!(req.target, Target::Command(_)) {
             // The equivalent config, ready to commit (everything in it was checked).
@@ -182,6 +191,17 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
     let mut grants = grants::grants(&opened, &plan, &program);
     grants.run_as = req.identity;
     grants::check_interpreter(&program, &policy, &grants).map_err(Error::Program)?;
+    checks::check_descriptors(
+        table.len(),
+        plan.argdata.is_some(),
+        !matches!(req.notify, Notify::Off),
+        policy.has(sandbox::policy::Namespace::Mount),
+        policy.rlimits.get("nofile").map(|&(soft, _)| soft),
+    )
+    .map_err(|source| Error::Check {
+        file: file.clone(),
+        source,
+    })?;
     let prepared = sandbox::prepare(&policy, &grants)?;
     drop(grants);
     // A best-effort policy runs with what the kernel can enforce, and says what it cannot.
@@ -277,28 +297,37 @@ pub fn show_policy(name: &str) -> Result<String, Failure> {
     Ok(sandbox::policy::render_policy(&policy))
 }
 
-/// The config's name in messages, and its text.
+/// The config's name in messages, and its text (UTF-8, or UTF-16 with a byte order
+/// mark: [`crate::yaml::decode`]; a text that does not decode is a positioned config
+/// error, shown on the text decoded as far as it goes).
 fn read_config(source: &ConfigSource) -> Result<(String, String), Error> {
-    match source {
+    let (file, bytes) = match source {
         ConfigSource::File(p) => {
             let file = p.display().to_string();
-            let text = std::fs::read_to_string(p).map_err(|source| Error::ReadConfig {
+            let bytes = std::fs::read(p).map_err(|source| Error::ReadConfig {
                 file: file.clone(),
                 source,
             })?;
-            Ok((file, text))
+            (file, bytes)
         }
         ConfigSource::Stdin => {
-            let mut text = String::new();
+            let mut bytes = Vec::new();
             std::io::stdin()
-                .read_to_string(&mut text)
+                .read_to_end(&mut bytes)
                 .map_err(|source| Error::ReadConfig {
                     file: "<stdin>".into(),
                     source,
                 })?;
-            Ok(("<stdin>".into(), text))
+            ("<stdin>".into(), bytes)
         }
-        ConfigSource::Text { name, text } => Ok((name.clone(), text.clone())),
+        ConfigSource::Text { name, text } => return Ok((name.clone(), text.clone())),
+    };
+    match crate::yaml::decode(&bytes) {
+        Ok(text) => Ok((file, text)),
+        Err(e) => Err(Error::Config {
+            file,
+            source: e.into(),
+        }),
     }
 }
 
