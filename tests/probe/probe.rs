@@ -227,8 +227,13 @@ extern "C" fn caught(sig: libc::c_int) {
     buf[n + 1] = b'\n';
     n += 2;
     let fd = CATCH_FD.load(std::sync::atomic::Ordering::Relaxed);
-    // SAFETY: writing a valid stack buffer; write is async-signal-safe.
-    unsafe { libc::write(fd, buf.as_ptr().cast(), n) };
+    // SAFETY: writing a valid stack buffer; write is async-signal-safe. Nobody to tell
+    // any more (the pipe is broken: the SIGPIPE of this very write would be caught and
+    // reported again, forever): end.
+    if unsafe { libc::write(fd, buf.as_ptr().cast(), n) } != n as isize {
+        // SAFETY: _exit is async-signal-safe.
+        unsafe { libc::_exit(1) };
+    }
 }
 
 /// The C entry point (see the crate documentation for why not `fn main`).
