@@ -269,3 +269,45 @@ fn policies_are_checked_and_shown_without_running_anything() {
     let out = run(&["--policy", "strict"], "");
     assert_eq!(out.status.code(), Some(125), "{}", stderr(&out));
 }
+
+/// A program whose denied calls never repeat (`socket(AF_INET, SOCK_DGRAM, i)` and
+/// `ptrace(PTRACE_PEEKDATA, i, …)`, i counting up) gets a bounded explanation: a few
+/// examples per call, the rest counted, the whole of stderr under 64 KiB. (The
+/// supervisor's memory is bounded the same way: it keeps what it prints; the 60 s run in
+/// BENCHMARKS.md measures it.)
+#[test]
+fn explanations_of_ever_new_denials_stay_bounded() {
+    skip_unless_sandboxable!();
+    const N: u64 = 20_000;
+    let out = run(
+        &[
+            "--policy",
+            "strict",
+            "--explain-denials",
+            probe().to_str().unwrap(),
+        ],
+        &format!("report: !fd stdout\nstorm: {N}\n"),
+    );
+    let err = stderr(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        &err[..err.len().min(4000)]
+    );
+    assert!(
+        out.stderr.len() < 64 * 1024,
+        "{} bytes of stderr:\n{}",
+        out.stderr.len(),
+        &err[..err.len().min(4000)]
+    );
+    // Every denial is counted, and each call's examples are named.
+    let header = format!("caprun: summary: policy strict denied {} calls", 2 * N);
+    assert!(err.contains(&header), "missing `{header}` in:\n{err}");
+    for example in [
+        "caprun: policy strict denied socket(AF_INET, SOCK_DGRAM, 0) [pid ",
+        "caprun: policy strict denied ptrace(2, 0, NULL, NULL) [pid ",
+    ] {
+        assert!(err.contains(example), "missing `{example}` in:\n{err}");
+    }
+}
