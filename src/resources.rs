@@ -117,10 +117,13 @@ fn elf_interpreter(file: &OwnedFd) -> Option<PathBuf> {
 /// Open PROGRAM and check that it can plausibly be executed: a regular file with an
 /// execute bit for us, starting with an ELF header (a `#!` script cannot be executed
 /// through a close-on-exec descriptor).
+///
+/// Opened without blocking (a FIFO would wait for a writer), then refused unless it is a
+/// regular file.
 pub fn open_program(path: &Path) -> Result<Program, ResourceError> {
     let file = File::options()
         .read(true)
-        .custom_flags(libc::O_CLOEXEC | libc::O_NOCTTY)
+        .custom_flags(libc::O_CLOEXEC | libc::O_NOCTTY | libc::O_NONBLOCK)
         .open(path)
         .map_err(|source| match source.kind() {
             io::ErrorKind::NotFound => ResourceError::ProgramNotFound {
@@ -143,6 +146,8 @@ pub fn open_program(path: &Path) -> Result<Program, ResourceError> {
     if meta.permissions().mode() & 0o111 == 0 {
         return Err(not_exec("no execute permission"));
     }
+    // The program may get this descriptor (`!executable`): as a plain open gives it.
+    clear_nonblock(&file, false).map_err(|e| not_exec(&e.to_string()))?;
     let mut head = [0u8; 4];
     let n = nix::sys::uio::pread(&file, &mut head, 0).map_err(|e| not_exec(e.desc()))?;
     if head[..n].starts_with(b"#!") {
@@ -549,6 +554,22 @@ pub fn open_all(config: &Config, program: &Program) -> Result<Resources, Resourc
     Ok(res)
 }
 
+/// Clear `O_NONBLOCK` (and keep `O_APPEND` when `append`): every file is opened without
+/// blocking, so that a FIFO or a device does not wait for its other end, and then handed
+/// over in the blocking mode the config implies.
+fn clear_nonblock(file: &File, append: bool) -> io::Result<()> {
+    let flags = if append {
+        nix::fcntl::OFlag::O_APPEND
+    } else {
+        nix::fcntl::OFlag::empty()
+    };
+    nix::fcntl::fcntl(file, nix::fcntl::FcntlArg::F_SETFL(flags))?;
+    Ok(())
+}
+
+/// Open a `!file` or `!dir` (also the command line's `--ro`/`--rw`). Never waits: a FIFO
+/// opened for reading needs no writer, and one opened for writing without a reader is
+/// an error (ENXIO, explained).
 fn open_file(spec: &FileSpec, created: &mut Vec<PathBuf>) -> io::Result<Opened> {
     let mut opts = File::options();
     match spec.mode {
@@ -557,7 +578,7 @@ fn open_file(spec: &FileSpec, created: &mut Vec<PathBuf>) -> io::Result<Opened> 
         AccessMode::ReadWrite => opts.read(true).write(true),
         AccessMode::Append => opts.append(true),
     };
-    let mut flags = libc::O_CLOEXEC | libc::O_NOCTTY;
+    let mut flags = libc::O_CLOEXEC | libc::O_NOCTTY | libc::O_NONBLOCK;
     if spec.nofollow {
         flags |= libc::O_NOFOLLOW;
     }
@@ -589,8 +610,14 @@ fn open_file(spec: &FileSpec, created: &mut Vec<PathBuf>) -> io::Result<Opened> 
             .read(true)
             .custom_flags(flags | libc::O_DIRECTORY)
             .open(&spec.path)?,
+        Err(e) if e.raw_os_error() == Some(libc::ENXIO) && is_fifo(&spec.path) => {
+            return Err(io::Error::other(
+                "a FIFO with no reader (opening it for writing would wait for one)",
+            ))
+        }
         Err(e) => return Err(e),
     };
+    clear_nonblock(&file, spec.mode == AccessMode::Append)?;
     let meta = file.metadata()?;
     let directory = meta.is_dir();
     if spec.truncate && !meta.file_type().is_file() {
@@ -606,6 +633,11 @@ fn open_file(spec: &FileSpec, created: &mut Vec<PathBuf>) -> io::Result<Opened> 
         },
         spec.truncate && !was_created && meta.len() > 0,
     ))
+}
+
+fn is_fifo(path: &Path) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    std::fs::metadata(path).is_ok_and(|m| m.file_type().is_fifo())
 }
 
 /// A socket address resolved from the config's text.

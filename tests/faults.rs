@@ -1,0 +1,125 @@
+//! Faults at the edges: nothing caprun opens or connects can block it forever (FIFOs,
+//! full listen queues), and failures are clear (exit status, one line naming what and
+//! where).
+
+#[macro_use]
+mod common;
+
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use common::*;
+
+/// Long enough for any launch on a loaded machine; a launch that takes longer hangs.
+const HANG: Duration = Duration::from_secs(30);
+
+/// Run caprun with `args` and `stdin`, failing (not hanging) when it does not finish.
+fn run_bounded(args: &[&str], stdin: &str) -> Output {
+    let mut child = start(args, stdin);
+    wait_bounded(&mut child, HANG);
+    child.wait_with_output().unwrap()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn mkfifo(path: &Path) {
+    nix::unistd::mkfifo(path, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+}
+
+/// A FIFO given as PROGRAM is refused at once (126), not opened and waited on until a
+/// writer comes; a regular executable is the control.
+#[test]
+fn a_fifo_as_program_is_not_executable() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("prog");
+    mkfifo(&fifo);
+    std::fs::set_permissions(&fifo, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = run_bounded(&["--policy=none", fifo.to_str().unwrap()], "");
+    assert_eq!(out.status.code(), Some(126), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out),
+        format!("caprun: {}: not a regular file\n", fifo.display())
+    );
+    let out = run_bounded(&["--policy=none", "/bin/true"], "");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+/// A FIFO named by `!file` is opened without waiting for the other end; the program gets
+/// it in blocking mode. Reading needs no writer; writing needs a reader, and without one
+/// the launch fails with a clear message (at the tag), dry run included.
+#[test]
+fn fifos_named_by_file_never_hang() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo");
+    mkfifo(&fifo);
+    let probe = probe();
+    let probe = probe.to_str().unwrap();
+    let read = format!("report: !fd stdout\nf: !file {}\n", q(&fifo));
+    let r = report_of(&run_bounded(&["--policy=none", probe], &read));
+    let entry = fd_entry(&r, 1);
+    assert_eq!(entry["type"], "fifo", "{r}");
+    assert_eq!(entry["access"], "r", "{r}");
+    assert_eq!(entry["nonblock"], false, "{r}");
+    let out = run_bounded(&["--policy=none", "--dry-run", probe], &read);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+
+    let write = format!(
+        "report: !fd stdout\nf: !file {{path: {}, mode: write}}\n",
+        q(&fifo)
+    );
+    for dry in [false, true] {
+        let mut args = vec!["--policy=none", probe];
+        if dry {
+            args.insert(1, "--dry-run");
+        }
+        let out = run_bounded(&args, &write);
+        assert_eq!(out.status.code(), Some(125), "{}", stderr(&out));
+        assert_eq!(
+            stderr(&out).lines().next().unwrap(),
+            format!(
+                "caprun: <stdin>:2:4: {}: a FIFO with no reader (opening it for writing would wait for one)",
+                fifo.display()
+            )
+        );
+    }
+    // With a reader, the writer's end is the program's, in blocking mode.
+    let reader = std::fs::File::options()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(&fifo)
+        .unwrap();
+    let r = report_of(&run_bounded(&["--policy=none", probe], &write));
+    let entry = fd_entry(&r, 1);
+    assert_eq!(
+        (&entry["type"], &entry["access"]),
+        (&"fifo".into(), &"w".into()),
+        "{r}"
+    );
+    assert_eq!(entry["nonblock"], false, "{r}");
+    drop(reader);
+}
+
+/// The command-line form's `--ro`/`--rw` and `!dir` name FIFOs without hanging either.
+#[test]
+fn fifos_granted_on_the_command_line_or_as_dir_never_hang() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo");
+    mkfifo(&fifo);
+    let f = fifo.to_str().unwrap();
+    // Read-only and read-write (a FIFO opened for both needs neither end) are granted.
+    for grant in ["--ro", "--rw"] {
+        let out = run_bounded(&["--dry-run", grant, f, "--", "/bin/true"], "");
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert!(String::from_utf8_lossy(&out.stdout).contains(f));
+    }
+    let out = run_bounded(
+        &["--policy=none", probe().to_str().unwrap()],
+        &format!("d: !dir {}\n", q(&fifo)),
+    );
+    assert_eq!(out.status.code(), Some(125), "{}", stderr(&out));
+    assert!(stderr(&out).contains("Not a directory"), "{}", stderr(&out));
+}
