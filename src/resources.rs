@@ -9,10 +9,13 @@ use std::ffi::{CString, OsStr};
 use std::fs::File;
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
-use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 
 use nix::sys::socket::{
     self, AddressFamily, Backlog, SockFlag, SockType, SockaddrLike, SockaddrStorage, UnixAddr,
@@ -715,7 +718,8 @@ fn open_socket(spec: &SocketSpec, created: &mut Vec<PathBuf>) -> io::Result<Open
             display_addr(&local)
         }
         SocketAction::Connect => {
-            socket::connect(fd.as_raw_fd(), &*storage)?;
+            let timeout = spec.timeout.unwrap_or(CONNECT_TIMEOUT);
+            connect(&fd, &*storage, family == AddressFamily::Unix, timeout)?;
             let peer: SockaddrStorage = socket::getpeername(fd.as_raw_fd())?;
             display_addr(&peer)
         }
@@ -730,6 +734,71 @@ fn open_socket(spec: &SocketSpec, created: &mut Vec<PathBuf>) -> io::Result<Open
         },
         false,
     ))
+}
+
+/// How long a `!socket` connect may take without `timeout:`.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Connect `fd` to `addr`, waiting at most `timeout` (a listener whose queue is full
+/// would keep a plain `connect` waiting forever, or for the kernel's SYN retries, about
+/// two minutes). `fd` ends in blocking mode, without a send timeout: as a plain
+/// `connect` leaves it.
+///
+/// An internet socket connects without blocking and `poll`s for the result. A UNIX
+/// socket cannot: its non-blocking `connect` fails at once with `EAGAIN` while the
+/// listener's backlog is full, and nothing can be polled for it to drain. It connects in
+/// blocking mode with `SO_SNDTIMEO` set to the time left, which bounds the kernel's wait
+/// for room in the backlog (woken as soon as the listener accepts), and then clears it.
+fn connect(fd: &OwnedFd, addr: &dyn SockaddrLike, unix: bool, timeout: Duration) -> io::Result<()> {
+    let timed_out = |why: &str| {
+        io::Error::new(
+            io::ErrorKind::TimedOut,
+            format!("connect timed out after {} s{why}", timeout.as_secs_f64()),
+        )
+    };
+    if unix {
+        use nix::sys::time::{TimeVal, TimeValLike};
+        let limit = TimeVal::microseconds(timeout.as_micros() as i64);
+        socket::setsockopt(fd, socket::sockopt::SendTimeout, &limit)?;
+        let result = socket::connect(fd.as_raw_fd(), addr);
+        socket::setsockopt(fd, socket::sockopt::SendTimeout, &TimeVal::zero())?;
+        return match result {
+            Err(nix::errno::Errno::EAGAIN) => {
+                Err(timed_out(": the listener's backlog stayed full"))
+            }
+            r => Ok(r?),
+        };
+    }
+    let deadline = Instant::now() + timeout;
+    let set_flags = |flags| nix::fcntl::fcntl(fd, nix::fcntl::FcntlArg::F_SETFL(flags));
+    set_flags(nix::fcntl::OFlag::O_NONBLOCK)?;
+    match socket::connect(fd.as_raw_fd(), addr) {
+        Ok(()) => {}
+        Err(nix::errno::Errno::EINPROGRESS) => loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(timed_out(""));
+            }
+            let mut fds = [PollFd::new(fd.as_fd(), PollFlags::POLLOUT)];
+            // Whole milliseconds, rounded up: never a busy loop on the last fraction.
+            let ms = left.as_micros().div_ceil(1000).min(i32::MAX as u128) as i32;
+            match poll(
+                &mut fds,
+                PollTimeout::try_from(ms).unwrap_or(PollTimeout::MAX),
+            ) {
+                Ok(0) | Err(nix::errno::Errno::EINTR) => continue,
+                Ok(_) => break,
+                Err(e) => return Err(e.into()),
+            }
+        },
+        Err(e) => return Err(e.into()),
+    }
+    match socket::getsockopt(fd, socket::sockopt::SocketError)? {
+        0 => {}
+        e => return Err(io::Error::from_raw_os_error(e)),
+    }
+    set_flags(nix::fcntl::OFlag::empty())?;
+    Ok(())
 }
 
 /// Render an address the way the config writes it.
@@ -964,6 +1033,7 @@ mod tests {
             address: "127.0.0.1:0".into(),
             kind: SocketType::Stream,
             backlog: None,
+            timeout: None,
         };
         let o = open_socket(&spec, &mut Vec::new()).unwrap();
         let Description::Socket { address, .. } = o.description else {

@@ -5,12 +5,17 @@
 #[macro_use]
 mod common;
 
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::Path;
 use std::process::{Command, Output};
 use std::time::Duration;
 
 use common::*;
+use nix::sys::socket::{
+    accept, bind, connect, getsockname, listen, socket, AddressFamily, Backlog, SockFlag, SockType,
+    SockaddrIn, UnixAddr,
+};
 
 /// Long enough for any launch on a loaded machine; a launch that takes longer hangs.
 const HANG: Duration = Duration::from_secs(30);
@@ -122,4 +127,105 @@ fn fifos_granted_on_the_command_line_or_as_dir_never_hang() {
     );
     assert_eq!(out.status.code(), Some(125), "{}", stderr(&out));
     assert!(stderr(&out).contains("Not a directory"), "{}", stderr(&out));
+}
+
+/// A UNIX listener that accepts nothing, its backlog full: `listen(0)` and one
+/// connection queued (a further non-blocking connect fails with EAGAIN, checked).
+fn full_unix_listener(path: &Path) -> (OwnedFd, OwnedFd) {
+    let listener = socket(
+        AddressFamily::Unix,
+        SockType::Stream,
+        SockFlag::SOCK_CLOEXEC,
+        None,
+    )
+    .unwrap();
+    bind(listener.as_raw_fd(), &UnixAddr::new(path).unwrap()).unwrap();
+    listen(&listener, Backlog::new(0).unwrap()).unwrap();
+    let nonblocking = || {
+        socket(
+            AddressFamily::Unix,
+            SockType::Stream,
+            SockFlag::SOCK_NONBLOCK,
+            None,
+        )
+        .unwrap()
+    };
+    let queued = nonblocking();
+    connect(queued.as_raw_fd(), &UnixAddr::new(path).unwrap()).unwrap();
+    let extra = nonblocking();
+    assert_eq!(
+        connect(extra.as_raw_fd(), &UnixAddr::new(path).unwrap()),
+        Err(nix::errno::Errno::EAGAIN),
+        "the backlog is not full"
+    );
+    (listener, queued)
+}
+
+/// A connect to a UNIX listener whose backlog stays full fails after its `timeout:`
+/// (125, naming the address and the tag's position); once the listener accepts, the same
+/// config connects, and the program gets the socket in blocking mode.
+#[test]
+fn a_unix_connect_to_a_full_backlog_times_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("full.sock");
+    let (listener, _queued) = full_unix_listener(&path);
+    let probe = probe();
+    let config = format!(
+        "report: !fd stdout\ns: !socket {{connect: {}, timeout: 0.3}}\n",
+        q(&path)
+    );
+    let out = run_bounded(&["--policy=none", probe.to_str().unwrap()], &config);
+    assert_eq!(out.status.code(), Some(125), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out).lines().next().unwrap(),
+        format!(
+            "caprun: <stdin>:2:4: socket {}: connect timed out after 0.3 s: the listener's backlog stayed full",
+            path.display()
+        )
+    );
+    // Control: room in the backlog.
+    let _accepted = accept(listener.as_raw_fd()).unwrap();
+    let r = report_of(&run_bounded(
+        &["--policy=none", probe.to_str().unwrap()],
+        &config,
+    ));
+    let entry = fd_entry(&r, 1);
+    assert_eq!(entry["type"], "sock", "{r}");
+    assert_eq!(entry["nonblock"], false, "{r}");
+}
+
+/// The same for TCP: a listener whose accept queue is full drops the SYN, and caprun
+/// gives up after `timeout:` instead of the kernel's SYN retries (about two minutes).
+#[test]
+fn a_tcp_connect_to_a_full_accept_queue_times_out() {
+    let listener = socket(
+        AddressFamily::Inet,
+        SockType::Stream,
+        SockFlag::SOCK_CLOEXEC,
+        None,
+    )
+    .unwrap();
+    bind(listener.as_raw_fd(), &SockaddrIn::new(127, 0, 0, 1, 0)).unwrap();
+    listen(&listener, Backlog::new(0).unwrap()).unwrap();
+    let addr: SockaddrIn = getsockname(listener.as_raw_fd()).unwrap();
+    // One established connection fills a queue of 0 (the kernel admits backlog + 1).
+    let _queued = std::net::TcpStream::connect(addr.to_string()).unwrap();
+    let probe = probe();
+    let config = format!("report: !fd stdout\ns: !socket {{connect: '{addr}', timeout: 0.3}}\n");
+    let out = run_bounded(&["--policy=none", probe.to_str().unwrap()], &config);
+    assert_eq!(out.status.code(), Some(125), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out).lines().next().unwrap(),
+        format!("caprun: <stdin>:2:4: socket {addr}: connect timed out after 0.3 s")
+    );
+    // Control: the queue drained, the same config connects (blocking mode for the
+    // program).
+    let _accepted = accept(listener.as_raw_fd()).unwrap();
+    let r = report_of(&run_bounded(
+        &["--policy=none", probe.to_str().unwrap()],
+        &config,
+    ));
+    let entry = fd_entry(&r, 1);
+    assert_eq!(entry["type"], "sock", "{r}");
+    assert_eq!(entry["nonblock"], false, "{r}");
 }
