@@ -706,7 +706,13 @@ fn open_socket(spec: &SocketSpec, created: &mut Vec<PathBuf>) -> io::Result<Open
             if family != AddressFamily::Unix {
                 socket::setsockopt(&fd, socket::sockopt::ReuseAddr, &true)?;
             }
-            socket::bind(fd.as_raw_fd(), &*storage)?;
+            match (socket::bind(fd.as_raw_fd(), &*storage), &addr) {
+                (Err(nix::errno::Errno::EADDRINUSE), Addr::Unix(p)) => {
+                    replace_stale_socket(p, ty)?;
+                    socket::bind(fd.as_raw_fd(), &*storage)?;
+                }
+                (r, _) => r?,
+            }
             if let Addr::Unix(p) = &addr {
                 created.push(p.clone());
             }
@@ -734,6 +740,30 @@ fn open_socket(spec: &SocketSpec, created: &mut Vec<PathBuf>) -> io::Result<Open
         },
         false,
     ))
+}
+
+/// Remove the file at `path` that a UNIX socket could not be bound to, if it is a stale
+/// socket file: a socket that nobody listens on (a connect is refused), as a program
+/// bound by an earlier launch leaves behind. systemd does the same for its socket units.
+/// A path that is not a socket, or one with a live listener (a connect goes through,
+/// waits for room in its backlog, or finds a socket of another type), is an error.
+fn replace_stale_socket(path: &Path, ty: SockType) -> io::Result<()> {
+    use std::os::unix::fs::FileTypeExt;
+    if !std::fs::symlink_metadata(path)?.file_type().is_socket() {
+        return Err(io::Error::other("the path exists and is not a socket"));
+    }
+    let probe = socket::socket(
+        AddressFamily::Unix,
+        ty,
+        SockFlag::SOCK_CLOEXEC | SockFlag::SOCK_NONBLOCK,
+        None,
+    )?;
+    match socket::connect(probe.as_raw_fd(), &UnixAddr::new(path)?) {
+        Err(nix::errno::Errno::ECONNREFUSED) => Ok(std::fs::remove_file(path)?),
+        _ => Err(io::Error::other(
+            "a listening socket is bound there (only a stale socket file is replaced)",
+        )),
+    }
 }
 
 /// How long a `!socket` connect may take without `timeout:`.

@@ -229,3 +229,54 @@ fn a_tcp_connect_to_a_full_accept_queue_times_out() {
     assert_eq!(entry["type"], "sock", "{r}");
     assert_eq!(entry["nonblock"], false, "{r}");
 }
+
+/// `!socket {bind: /path}` where a stale socket file is left (its listener is gone, as
+/// after an earlier launch of the same config) replaces it; a path that is not a socket,
+/// or a socket that a live listener still uses, is an error and stays as it was.
+#[test]
+fn binding_replaces_only_a_stale_socket_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.sock");
+    let probe = probe();
+    let probe = probe.to_str().unwrap();
+    let config = format!("report: !fd stdout\ns: !socket {{bind: {}}}\n", q(&path));
+    // The first launch creates the file and leaves it behind; so does the second.
+    for _ in 0..2 {
+        let r = report_of(&run_bounded(&["--policy=none", probe], &config));
+        assert_eq!(fd_entry(&r, 1)["listening"], true, "{r}");
+        assert!(path.exists());
+    }
+    // A live listener, even one with a full backlog, keeps its path.
+    std::fs::remove_file(&path).unwrap();
+    let (_live, _queued) = full_unix_listener(&path);
+    let out = run_bounded(&["--policy=none", probe], &config);
+    assert_eq!(out.status.code(), Some(125), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out).lines().next().unwrap(),
+        format!(
+            "caprun: <stdin>:2:4: socket {}: a listening socket is bound there (only a stale socket file is replaced)",
+            path.display()
+        )
+    );
+    use std::os::unix::fs::FileTypeExt;
+    assert!(std::fs::symlink_metadata(&path)
+        .unwrap()
+        .file_type()
+        .is_socket());
+    // Not a socket: left alone.
+    let file = dir.path().join("file");
+    std::fs::write(&file, "data").unwrap();
+    let out = run_bounded(
+        &["--policy=none", probe],
+        &format!("s: !socket {{bind: {}}}\n", q(&file)),
+    );
+    assert_eq!(out.status.code(), Some(125), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out).lines().next().unwrap(),
+        format!(
+            "caprun: <stdin>:1:4: socket {}: the path exists and is not a socket",
+            file.display()
+        )
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "data");
+}
