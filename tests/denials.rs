@@ -311,3 +311,64 @@ fn explanations_of_ever_new_denials_stay_bounded() {
         assert!(err.contains(example), "missing `{example}` in:\n{err}");
     }
 }
+
+/// A policy whose filter does not let caprun's own last call through
+/// (`execveat(fd, "", argv, envp, AT_EMPTY_PATH)`) is refused by `--check-policy` and at
+/// launch, at the line that made it so (a launch would otherwise die of SIGSYS silently,
+/// or blame the program); allowing it, or a rule that lets AT_EMPTY_PATH through, is
+/// the control.
+#[test]
+fn a_policy_that_stops_caprun_own_execveat_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let refused = [
+        ("extends: strict\nseccomp:\n  deny: [read, execveat]\n", (3, 16), "denies"),
+        (
+            "extends: strict\nseccomp:\n  deny: [execveat]\n  errno:\n    ENOSYS: [execveat]\n",
+            (5, 14),
+            "denies",
+        ),
+        (
+            "seccomp:\n  default-action: kill\n  allow: [read, write, exit_group]\n",
+            (2, 19),
+            "kills",
+        ),
+        (
+            "extends: strict\nseccomp:\n  deny: [execveat]\n  rules:\n    execveat: [\"arg4 == 0\"]\n",
+            (5, 5),
+            "denies",
+        ),
+    ];
+    for (i, (text, (line, col), what)) in refused.iter().enumerate() {
+        let path = dir.path().join(format!("refused{i}.yaml"));
+        std::fs::write(&path, text).unwrap();
+        let expected = format!(
+            "caprun: {}:{line}:{col}: the seccomp filter {what} caprun's own last call, execveat(fd, \"\", argv, envp, AT_EMPTY_PATH): no program could start (allow execveat)",
+            path.display()
+        );
+        let out = run(&["--check-policy", path.to_str().unwrap()], "");
+        assert_eq!(out.status.code(), Some(125), "{text}: {}", stderr(&out));
+        assert_eq!(
+            stderr(&out).lines().next().unwrap_or(""),
+            expected,
+            "{text}"
+        );
+        let out = run(&["--policy", path.to_str().unwrap(), "/bin/true"], "");
+        assert_eq!(out.status.code(), Some(125), "{text}: {}", stderr(&out));
+        assert_eq!(
+            stderr(&out).lines().next().unwrap_or(""),
+            expected,
+            "{text}"
+        );
+    }
+    let allowed = [
+        "extends: strict\nseccomp:\n  deny: [execveat]\n  allow: [execveat]\n",
+        "extends: strict\nseccomp:\n  deny: [execveat]\n  rules:\n    execveat: [\"arg4 & 0x1000 == 0x1000\"]\n",
+        "seccomp:\n  default-action: log\n  allow: [read]\n",
+    ];
+    for (i, text) in allowed.iter().enumerate() {
+        let path = dir.path().join(format!("allowed{i}.yaml"));
+        std::fs::write(&path, text).unwrap();
+        let out = run(&["--check-policy", path.to_str().unwrap()], "");
+        assert_eq!(out.status.code(), Some(0), "{text}: {}", stderr(&out));
+    }
+}
