@@ -406,6 +406,14 @@ pub enum ListenError {
         /// Its value.
         value: String,
     },
+    /// `LISTEN_FDS` passes descriptors beyond the descriptor limit.
+    #[error("LISTEN_FDS={fds} passes more descriptors than the limit allows (RLIMIT_NOFILE {limit}: descriptors 3 to {})", limit.saturating_sub(1))]
+    TooMany {
+        /// `LISTEN_FDS`.
+        fds: u32,
+        /// The soft `RLIMIT_NOFILE`.
+        limit: u64,
+    },
     /// `LISTEN_FDNAMES` does not name every descriptor exactly once.
     #[error("LISTEN_FDNAMES has {names} names for {fds} descriptors (LISTEN_FDS)")]
     NameCount {
@@ -420,12 +428,15 @@ pub enum ListenError {
 /// values of `LISTEN_PID`, `LISTEN_FDS` and `LISTEN_FDNAMES` (`None`: unset) for the
 /// process `pid` (as `sd_listen_fds_with_names(3)`, except that a `LISTEN_PID` naming
 /// another process is an error). Descriptors start at [`LISTEN_FDS_START`]; without
-/// `LISTEN_FDNAMES` every name is `unknown`.
+/// `LISTEN_FDNAMES` every name is `unknown`. `nofile` is the process's (soft)
+/// `RLIMIT_NOFILE`: a count that passes descriptors at or above it is refused before
+/// anything proportional to the count is allocated.
 pub fn listen_fds(
     pid: u32,
     env_pid: Option<&str>,
     env_fds: Option<&str>,
     env_names: Option<&str>,
+    nofile: u64,
 ) -> Result<Vec<(String, RawFd)>, ListenError> {
     let number = |var: &'static str, value: &str| {
         let invalid = || ListenError::Invalid {
@@ -451,6 +462,12 @@ pub fn listen_fds(
             value: env_fds.to_owned(),
         });
     }
+    if u64::from(count) + LISTEN_FDS_START as u64 > nofile {
+        return Err(ListenError::TooMany {
+            fds: count,
+            limit: nofile,
+        });
+    }
     let count = count as usize;
     let names: Vec<String> = match env_names {
         None => vec!["unknown".to_owned(); count],
@@ -469,11 +486,14 @@ pub fn listen_fds(
 /// [`listen_fds`] for this process and its environment.
 fn listen_fds_from_env() -> Result<Vec<(String, RawFd)>, ListenError> {
     let var = |name| std::env::var_os(name).map(|v| v.to_string_lossy().into_owned());
+    let nofile = nix::sys::resource::getrlimit(nix::sys::resource::Resource::RLIMIT_NOFILE)
+        .map_or(u64::MAX, |(soft, _)| soft);
     listen_fds(
         std::process::id(),
         var("LISTEN_PID").as_deref(),
         var("LISTEN_FDS").as_deref(),
         var("LISTEN_FDNAMES").as_deref(),
+        nofile,
     )
 }
 
@@ -968,26 +988,29 @@ mod tests {
             v.iter().map(|&(n, fd)| (n.to_owned(), fd)).collect()
         };
         assert_eq!(
-            listen_fds(42, Some("42"), Some("2"), Some("http:admin")),
+            listen_fds(42, Some("42"), Some("2"), Some("http:admin"), 1024),
             Ok(named(&[("http", 3), ("admin", 4)]))
         );
         // Without LISTEN_FDNAMES every descriptor is "unknown".
         assert_eq!(
-            listen_fds(42, Some("42"), Some("2"), None),
+            listen_fds(42, Some("42"), Some("2"), None, 1024),
             Ok(named(&[("unknown", 3), ("unknown", 4)]))
         );
-        assert_eq!(listen_fds(42, Some("42"), Some("0"), Some("")), Ok(vec![]));
-        assert_eq!(listen_fds(42, Some("42"), None, None), Ok(vec![]));
         assert_eq!(
-            listen_fds(42, None, Some("1"), Some("http")),
+            listen_fds(42, Some("42"), Some("0"), Some(""), 1024),
+            Ok(vec![])
+        );
+        assert_eq!(listen_fds(42, Some("42"), None, None, 1024), Ok(vec![]));
+        assert_eq!(
+            listen_fds(42, None, Some("1"), Some("http"), 1024),
             Err(ListenError::NotPassed)
         );
         assert_eq!(
-            listen_fds(42, Some("42"), Some("1"), Some("a:b")),
+            listen_fds(42, Some("42"), Some("1"), Some("a:b"), 1024),
             Err(ListenError::NameCount { names: 2, fds: 1 })
         );
         assert_eq!(
-            listen_fds(42, Some("42"), Some("1"), Some("")),
+            listen_fds(42, Some("42"), Some("1"), Some(""), 1024),
             Err(ListenError::NameCount { names: 0, fds: 1 })
         );
         for (pid, fds) in [
@@ -999,24 +1022,41 @@ mod tests {
         ] {
             assert!(
                 matches!(
-                    listen_fds(42, Some(pid), Some(fds), None),
+                    listen_fds(42, Some(pid), Some(fds), None, 1024),
                     Err(ListenError::Invalid { .. })
                 ),
                 "{pid:?} {fds:?}"
             );
         }
         assert!(matches!(
-            listen_fds(42, Some("42"), Some("2147483647"), None),
+            listen_fds(42, Some("42"), Some("2147483647"), None, u64::MAX),
             Err(ListenError::Invalid {
                 var: "LISTEN_FDS",
                 ..
             })
         ));
+        // Bounded by RLIMIT_NOFILE: descriptors 3 to limit - 1.
+        assert_eq!(
+            listen_fds(42, Some("42"), Some("1021"), None, 1024).map(|v| v.len()),
+            Ok(1021)
+        );
+        let e = listen_fds(42, Some("42"), Some("1022"), None, 1024).unwrap_err();
+        assert_eq!(
+            e,
+            ListenError::TooMany {
+                fds: 1022,
+                limit: 1024
+            }
+        );
+        assert_eq!(
+            e.to_string(),
+            "LISTEN_FDS=1022 passes more descriptors than the limit allows (RLIMIT_NOFILE 1024: descriptors 3 to 1023)"
+        );
     }
 
     #[test]
     fn listen_pid_of_another_process_is_rejected() {
-        let e = listen_fds(42, Some("41"), Some("1"), Some("http")).unwrap_err();
+        let e = listen_fds(42, Some("41"), Some("1"), Some("http"), 1024).unwrap_err();
         assert_eq!(
             e,
             ListenError::OtherPid {
@@ -1036,7 +1076,7 @@ mod tests {
 
     #[test]
     fn listen_names_resolve_to_exactly_one_descriptor() {
-        let passed = listen_fds(7, Some("7"), Some("3"), Some("http:admin:admin"));
+        let passed = listen_fds(7, Some("7"), Some("3"), Some("http:admin:admin"), 1024);
         assert_eq!(resolve_listen("http", &passed), Ok(3));
         assert_eq!(
             resolve_listen("web", &passed).unwrap_err(),
@@ -1051,7 +1091,7 @@ mod tests {
             "!fd {listen: http}: no descriptor named \"http\" was passed (LISTEN_FDS passed none)"
         );
         assert_eq!(
-            resolve_listen("unknown", &listen_fds(7, Some("7"), Some("1"), None)),
+            resolve_listen("unknown", &listen_fds(7, Some("7"), Some("1"), None, 1024)),
             Ok(3)
         );
     }

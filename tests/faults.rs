@@ -280,3 +280,47 @@ fn binding_replaces_only_a_stale_socket_file() {
     );
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "data");
 }
+
+/// `LISTEN_FDS` larger than the descriptor limit allows is refused with a clear error
+/// before anything proportional to it is allocated (the run has 1 GiB of address space:
+/// 2³¹ names would not fit); a count within the limit is the control.
+#[test]
+fn listen_fds_is_bounded_by_the_descriptor_limit() {
+    let run_with = |count: &str| {
+        let script = format!(
+            "ulimit -v 1048576; ulimit -n 1024; LISTEN_PID=$$ LISTEN_FDS={count} exec \"$0\" --policy=none --dry-run \"$1\""
+        );
+        let mut child = start_cmd(
+            Command::new("/bin/sh")
+                .args(["-c", &script])
+                .arg(caprun())
+                .arg(probe()),
+            "s: !fd {listen: unknown}\n",
+        );
+        wait_bounded(&mut child, HANG);
+        child.wait_with_output().unwrap()
+    };
+    let out = run_with("2000000000");
+    assert_eq!(out.status.code(), Some(125), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out).lines().next().unwrap(),
+        "caprun: <stdin>:1:4: !fd {listen: unknown}: LISTEN_FDS=2000000000 passes more descriptors than the limit allows (RLIMIT_NOFILE 1024: descriptors 3 to 1023)"
+    );
+    let out = run_with("1022");
+    assert_eq!(out.status.code(), Some(125), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("LISTEN_FDS=1022 passes more"),
+        "{}",
+        stderr(&out)
+    );
+    // Within the limit: accepted (then the descriptor is looked at: 3 is not open here).
+    let out = run_with("1021");
+    assert_eq!(out.status.code(), Some(125), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("passes more"), "{}", stderr(&out));
+    let out = run_with("1");
+    assert_eq!(out.status.code(), Some(125), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out).lines().next().unwrap(),
+        "caprun: <stdin>:1:4: !fd {listen: unknown}: descriptor 3 is not open"
+    );
+}
