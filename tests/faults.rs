@@ -324,3 +324,39 @@ fn listen_fds_is_bounded_by_the_descriptor_limit() {
         "caprun: <stdin>:1:4: !fd {listen: unknown}: descriptor 3 is not open"
     );
 }
+
+/// `caprun PROGRAM <&-`: no CONFIG and standard input closed is "no config" (125), not
+/// an empty config; the same with `-`. An empty standard input is the control: an empty
+/// config (null argdata), as documented.
+#[test]
+fn a_closed_stdin_is_no_config() {
+    let with_stdin = |redirect: &str, config_arg: &str| {
+        let script = format!("exec \"$0\" --policy=none \"$1\" {config_arg} {redirect}");
+        let mut child = spawn(
+            Command::new("/bin/sh")
+                .args(["-c", &script])
+                .arg(caprun())
+                .arg(probe()),
+        );
+        wait_bounded(&mut child, HANG);
+        child.wait_with_output().unwrap()
+    };
+    for config_arg in ["", "-"] {
+        let out = with_stdin("<&-", config_arg);
+        assert_eq!(
+            out.status.code(),
+            Some(125),
+            "{config_arg:?}: {}",
+            stderr(&out)
+        );
+        assert_eq!(
+            stderr(&out),
+            "caprun: <stdin>: standard input is closed: no config (give CONFIG, or the config on standard input)\n"
+        );
+        assert!(out.stdout.is_empty());
+    }
+    // /dev/null: an empty config; the probe gets only the argdata memfd, nowhere to
+    // report, and says so with 100 + one descriptor.
+    let out = with_stdin("</dev/null", "");
+    assert_eq!(out.status.code(), Some(101), "{}", stderr(&out));
+}

@@ -281,6 +281,16 @@ fn read_config(source: &ConfigSource) -> Result<(String, String), Error> {
             Ok((file, text))
         }
         ConfigSource::Stdin => {
+            // `/dev/null` stands in for a closed standard input (see `runtime`): that is
+            // no config at all, not an empty one.
+            if crate::runtime::was_closed_at_start(0) {
+                return Err(Error::ReadConfig {
+                    file: "<stdin>".into(),
+                    source: std::io::Error::other(
+                        "standard input is closed: no config (give CONFIG, or the config on standard input)",
+                    ),
+                });
+            }
             let mut text = String::new();
             std::io::stdin()
                 .read_to_string(&mut text)

@@ -60,8 +60,9 @@ pub fn fd_is_open(fd: RawFd) -> bool {
 
 /// Open `/dev/null` on each of descriptors 0-2 that is closed, as Rust's runtime
 /// start-up does (caprun does without it: see `main.rs`), so that nothing opened later
-/// lands on a standard descriptor. One `poll` when all three are open.
-pub fn sanitize_stdio() -> Result<(), Errno> {
+/// lands on a standard descriptor. One `poll` when all three are open. Returns which
+/// were closed.
+pub fn sanitize_stdio() -> Result<[bool; 3], Errno> {
     let mut fds = [0, 1, 2].map(|fd| libc::pollfd {
         fd,
         events: 0,
@@ -79,7 +80,7 @@ pub fn sanitize_stdio() -> Result<(), Errno> {
         // SAFETY: a static NUL-terminated path; the new descriptor stays open for good.
         check(unsafe { libc::open(c"/dev/null".as_ptr(), libc::O_RDWR) })?;
     }
-    Ok(())
+    Ok(closed)
 }
 
 /// The arguments of a C `main`, copied.
