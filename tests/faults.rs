@@ -360,3 +360,51 @@ fn a_closed_stdin_is_no_config() {
     let out = with_stdin("</dev/null", "");
     assert_eq!(out.status.code(), Some(101), "{}", stderr(&out));
 }
+
+/// `truncate: true` on a `!file` that an `!exec` reaches by path (`paths:`, argv) is
+/// applied at launch like one passed as a descriptor, after every check; a dry run, or a
+/// launch that fails, truncates nothing.
+#[test]
+fn truncate_applies_to_files_granted_by_path() {
+    skip_unless_sandboxable!();
+    let dir = tempfile::tempdir().unwrap();
+    let (listed, in_argv) = (dir.path().join("listed.log"), dir.path().join("argv.log"));
+    let probe = probe();
+    let config = |extra: &str| {
+        format!(
+            "!exec\nargv: [probe, !file {{path: {a}, mode: write, truncate: true}}]\nstdio: [null, !fd stdout, !fd stderr]\npaths: [!file {{path: {l}, mode: write, truncate: true}}{extra}]\n",
+            a = q(&in_argv),
+            l = q(&listed)
+        )
+    };
+    let reset = || {
+        std::fs::write(&listed, "precious").unwrap();
+        std::fs::write(&in_argv, "precious").unwrap();
+    };
+    let contents = || {
+        (
+            std::fs::read_to_string(&listed).unwrap(),
+            std::fs::read_to_string(&in_argv).unwrap(),
+        )
+    };
+    let precious = ("precious".to_string(), "precious".to_string());
+    reset();
+    let out = run_bounded(
+        &["--policy", "strict", "--dry-run", probe.to_str().unwrap()],
+        &config(""),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(contents(), precious);
+    let out = run_bounded(
+        &["--policy", "strict", probe.to_str().unwrap()],
+        &config(", !file /nonexistent/x"),
+    );
+    assert_eq!(out.status.code(), Some(125), "{}", stderr(&out));
+    assert_eq!(contents(), precious);
+    let out = run_bounded(
+        &["--policy", "strict", probe.to_str().unwrap()],
+        &config(""),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(contents(), (String::new(), String::new()));
+}

@@ -21,7 +21,7 @@ pub use error::{excerpt, Error, Failure};
 pub use supervision::{Notify, NotifyError};
 
 use std::io::Read;
-use std::os::fd::RawFd;
+use std::os::fd::{AsRawFd, RawFd};
 use std::path::{Path, PathBuf};
 
 use nix::errno::Errno;
@@ -179,6 +179,7 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
     }
 
     let (table, truncate) = descriptors(&plan, &opened, &program);
+    let truncate_by_path = by_path_to_truncate(&plan, &opened);
     let mut grants = grants::grants(&opened, &plan, &program);
     grants.run_as = req.identity;
     grants::check_interpreter(&program, &policy, &grants).map_err(Error::Program)?;
@@ -208,7 +209,12 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
     };
     // Past this point a failure is reported by the exec step itself.
     opened.commit();
-    launch.run(&mut Sandboxed(prepared, listener_program), pid_namespace)
+    let mut sandboxed = Sandboxed {
+        prepared,
+        listener_program,
+        truncate_by_path,
+    };
+    launch.run(&mut sandboxed, pid_namespace)
 }
 
 /// The program to run, the config's name in messages and its text: read, or written
@@ -247,6 +253,20 @@ fn descriptors(plan: &Plan, opened: &Resources, program: &Program) -> (Vec<RawFd
         .map(|(slot, _)| slot as RawFd)
         .collect();
     (table, truncate)
+}
+
+/// The files the program reaches by path (an `!exec`'s `paths:`, argv, env, cwd) that
+/// `truncate: true` asks to truncate at launch: those not also in the descriptor table,
+/// whose slots the final step truncates.
+fn by_path_to_truncate(plan: &Plan, opened: &Resources) -> Vec<RawFd> {
+    plan.paths
+        .iter()
+        .filter(|g| !plan.table.contains(&g.id))
+        .filter_map(|g| match &opened.get(g.id).handle {
+            resources::Handle::Owned(fd) if opened.get(g.id).truncate => Some(fd.as_raw_fd()),
+            _ => None,
+        })
+        .collect()
 }
 
 /// `--check-policy`: load `name` (a built-in or a file: extends, groups, names,
@@ -306,18 +326,40 @@ fn read_config(source: &ConfigSource) -> Result<(String, String), Error> {
 
 /// The sandbox's two steps inside the final launch step (and, for explain/learn, the
 /// notifying seccomp program installed instead of the policy's).
-struct Sandboxed(sandbox::Prepared, Option<sandbox::seccomp::BpfProgramOwned>);
+struct Sandboxed {
+    prepared: sandbox::Prepared,
+    listener_program: Option<sandbox::seccomp::BpfProgramOwned>,
+    /// Files reached by path to truncate once the sandbox is entered (the last check
+    /// that can fail before the program starts; the descriptors were opened for writing
+    /// before it, so neither Landlock nor the dropped capabilities stand in the way).
+    truncate_by_path: Vec<RawFd>,
+}
+
+/// Why entering the sandbox (and what comes with it) failed.
+#[derive(Debug, thiserror::Error)]
+enum EnterError {
+    /// The sandbox could not be entered.
+    #[error("{0}")]
+    Sandbox(#[from] SandboxError),
+    /// A file reached by path could not be truncated.
+    #[error("truncating a file: {0}")]
+    Truncate(std::io::Error),
+}
 
 impl Restrictions for Sandboxed {
-    type Error = SandboxError;
-    fn before_rearrange(&mut self) -> Result<(), SandboxError> {
-        self.0.enter()
+    type Error = EnterError;
+    fn before_rearrange(&mut self) -> Result<(), EnterError> {
+        self.prepared.enter()?;
+        for &fd in &self.truncate_by_path {
+            crate::sys::truncate(fd).map_err(|e| EnterError::Truncate(e.into()))?;
+        }
+        Ok(())
     }
     fn just_before_exec(&mut self) -> Result<(), Errno> {
-        self.0.install_seccomp()
+        self.prepared.install_seccomp()
     }
     fn just_before_exec_with_listener(&mut self) -> Result<RawFd, Errno> {
-        match &self.1 {
+        match &self.listener_program {
             Some(prog) => sandbox::seccomp::install_listener(prog),
             None => Err(Errno::EINVAL),
         }
