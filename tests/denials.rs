@@ -372,3 +372,95 @@ fn a_policy_that_stops_caprun_own_execveat_is_refused() {
         assert_eq!(out.status.code(), Some(0), "{text}: {}", stderr(&out));
     }
 }
+
+/// `--learn OUT` writes OUT whole or not at all. Here OUT's place is taken by a
+/// directory while the program runs: caprun fails (125) saying so and leaves no
+/// temporary file. A directory that does not exist fails before anything runs. The
+/// control: a learning session stopped by Ctrl-C (SIGINT to the whole process group)
+/// still writes OUT, and nothing else.
+#[test]
+fn a_learned_policy_is_written_whole_or_not_at_all() {
+    use std::io::BufRead;
+    use std::os::unix::process::CommandExt;
+    skip_unless_sandboxable!();
+    let dir = tempfile::tempdir().unwrap();
+    let out_path = dir.path().join("learned.yaml");
+    let probe = probe();
+    let config = "report: !fd stdout\nsyscalls: [sysinfo]\npause: true\n";
+    let learn = |out: &std::path::Path| {
+        let mut cmd = std::process::Command::new(caprun());
+        cmd.args(["--policy", "strict", "--learn", out.to_str().unwrap()])
+            .arg(&probe)
+            .process_group(0);
+        let mut child = start_cmd(&mut cmd, config);
+        // The report comes before the pause: the program is running.
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.as_mut().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert!(line.contains("\"sysinfo\":0"), "{line}");
+        child
+    };
+    let entries = || {
+        let mut v: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    };
+    let child = learn(&out_path);
+    std::fs::create_dir(&out_path).unwrap();
+    std::fs::write(out_path.join("keep"), "").unwrap();
+    let pgid = nix::unistd::Pid::from_raw(child.id() as i32);
+    nix::sys::signal::killpg(pgid, nix::sys::signal::Signal::SIGINT).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(125), "{err}");
+    assert!(
+        err.contains(&format!(
+            "caprun: --learn {}: renaming the temporary file over it: ",
+            out_path.display()
+        )) && err.ends_with("; nothing was written\n"),
+        "{err}"
+    );
+    assert_eq!(entries(), ["learned.yaml"]);
+    assert!(out_path.join("keep").exists());
+
+    let missing = dir.path().join("no/such/dir/learned.yaml");
+    let out = run(
+        &[
+            "--policy",
+            "strict",
+            "--learn",
+            missing.to_str().unwrap(),
+            probe.to_str().unwrap(),
+        ],
+        config,
+    );
+    assert_eq!(out.status.code(), Some(125), "{}", stderr(&out));
+    assert!(out.stdout.is_empty(), "the program ran");
+    assert!(
+        stderr(&out).starts_with(&format!("caprun: --learn {}: ", missing.display())),
+        "{}",
+        stderr(&out)
+    );
+
+    let good = dir.path().join("good.yaml");
+    let child = learn(&good);
+    nix::sys::signal::killpg(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(128 + libc::SIGINT),
+        "{}",
+        stderr(&out)
+    );
+    let text = std::fs::read_to_string(&good).unwrap();
+    assert!(text.contains("sysinfo"), "{text}");
+    assert_eq!(entries(), ["good.yaml", "learned.yaml"]);
+}

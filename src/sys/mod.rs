@@ -15,7 +15,8 @@
 //! passing; [`fs`] paths and files; [`mount`] the mount family; [`ids`] user/group ids,
 //! namespaces, hostname and rlimits; [`caps`] capabilities, securebits and no_new_privs;
 //! [`seccomp`] filter installation and user notifications; [`landlock`] the ABI probe;
-//! [`alloc`] the binary's global allocator.
+//! [`alloc`] the binary's global allocator; [`writer`] the process that writes
+//! `--learn`'s policy from outside the sandbox.
 //!
 //! # References
 //! close_range(2), fcntl(2), dup2(2), execveat(2), memfd_create(2).
@@ -33,6 +34,7 @@ pub mod ids;
 pub mod landlock;
 pub mod mount;
 pub mod seccomp;
+pub mod writer;
 
 /// Convert a `-1`-on-error return into a `Result`.
 fn check(ret: libc::c_int) -> Result<libc::c_int, Errno> {

@@ -15,7 +15,9 @@
 //!   recorded — for calls policies condition on arguments (`socket`, `ioctl`, `clone`,
 //!   `fcntl`, `prctl`, and any call the base policy has a rule for), the argument values
 //!   that matter — and at exit a policy that `extends:` the base and allows exactly what
-//!   was seen is written ([`Session::learned_policy`]).
+//!   was seen is written ([`Session::learned_policy`]), whole or not at all, by a
+//!   process started outside the sandbox (`sys::writer`: the supervisor, inside it,
+//!   could neither create nor rename a file beside `OUT`).
 //!
 //! `session` answers the notifications, `learn` keeps what learning saw and writes the
 //! policy, `decode` describes a call for humans.

@@ -91,7 +91,9 @@ impl Session {
         }
     }
 
-    /// Learn mode: where to write the policy, and what it extends.
+    /// Learn mode: where to write the policy (the socket of the writer process that
+    /// writes it outside the sandbox: `sys::writer`), its name in messages, and what
+    /// it extends.
     pub fn learn_into(&mut self, out: OwnedFd, out_name: &str, extends: &str) {
         self.out = Some(out);
         self.out_name = out_name.to_string();
@@ -258,29 +260,61 @@ impl Session {
     }
 
     /// At the program's exit: the explain summary, or the learned policy written out.
-    pub fn finish(&mut self, stderr: RawFd) {
+    /// False when the learned policy could not be written (then nothing was: the file
+    /// is complete or untouched).
+    pub fn finish(&mut self, stderr: RawFd) -> bool {
         match self.mode {
-            Mode::Explain => sys::write_all(stderr, self.summary().as_bytes()),
+            Mode::Explain => {
+                sys::write_all(stderr, self.summary().as_bytes());
+                true
+            }
             Mode::Learn => {
+                let Some(out) = self.out.take() else {
+                    return true;
+                };
                 let text = self.learned_policy();
                 let calls = self.learned.len();
-                let msg = match self.out.take() {
-                    Some(fd) => {
-                        let mut f = std::fs::File::from(fd);
-                        match std::io::Write::write_all(&mut f, text.as_bytes()) {
-                            Ok(()) => format!(
-                                "caprun: learned {calls} system call{} outside policy {}: wrote {}\n",
-                                if calls == 1 { "" } else { "s" },
-                                self.policy,
-                                self.out_name
-                            ),
-                            Err(e) => format!("caprun: writing {}: {e}\n", self.out_name),
-                        }
-                    }
-                    None => String::new(),
+                let (msg, ok) = match sys::writer::commit(out, text.as_bytes()) {
+                    Ok(()) => (
+                        format!(
+                            "caprun: learned {calls} system call{} outside policy {}: wrote {}\n",
+                            if calls == 1 { "" } else { "s" },
+                            self.policy,
+                            self.out_name
+                        ),
+                        true,
+                    ),
+                    Err(e) => (
+                        format!(
+                            "caprun: --learn {}: {}; nothing was written\n",
+                            self.out_name,
+                            commit_error(e)
+                        ),
+                        false,
+                    ),
                 };
                 sys::write_all(stderr, msg.as_bytes());
+                ok
             }
+        }
+    }
+}
+
+/// What went wrong writing the learned policy, for a message.
+fn commit_error(e: sys::writer::CommitError) -> String {
+    use sys::writer::{CommitError, Step};
+    match e {
+        CommitError::Failed(step, errno) => {
+            let what = match step {
+                Step::Create => "creating a temporary file beside it",
+                Step::Write => "writing the temporary file",
+                Step::Sync => "syncing the temporary file",
+                Step::Rename => "renaming the temporary file over it",
+            };
+            format!("{what}: {}", errno.desc())
+        }
+        CommitError::Gone(errno) => {
+            format!("the process writing it is gone ({})", errno.desc())
         }
     }
 }
