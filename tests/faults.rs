@@ -13,8 +13,8 @@ use std::time::Duration;
 
 use common::*;
 use nix::sys::socket::{
-    accept, bind, connect, getsockname, listen, socket, AddressFamily, Backlog, SockFlag, SockType,
-    SockaddrIn, UnixAddr,
+    accept4, bind, connect, getsockname, listen, socket, AddressFamily, Backlog, SockFlag,
+    SockType, SockaddrIn, UnixAddr,
 };
 
 /// Long enough for any launch on a loaded machine; a launch that takes longer hangs.
@@ -145,7 +145,7 @@ fn full_unix_listener(path: &Path) -> (OwnedFd, OwnedFd) {
         socket(
             AddressFamily::Unix,
             SockType::Stream,
-            SockFlag::SOCK_NONBLOCK,
+            SockFlag::SOCK_NONBLOCK | SockFlag::SOCK_CLOEXEC,
             None,
         )
         .unwrap()
@@ -184,7 +184,7 @@ fn a_unix_connect_to_a_full_backlog_times_out() {
         )
     );
     // Control: room in the backlog.
-    let _accepted = accept(listener.as_raw_fd()).unwrap();
+    let _accepted = accept4(listener.as_raw_fd(), SockFlag::SOCK_CLOEXEC).unwrap();
     let r = report_of(&run_bounded(
         &["--policy=none", probe.to_str().unwrap()],
         &config,
@@ -220,7 +220,7 @@ fn a_tcp_connect_to_a_full_accept_queue_times_out() {
     );
     // Control: the queue drained, the same config connects (blocking mode for the
     // program).
-    let _accepted = accept(listener.as_raw_fd()).unwrap();
+    let _accepted = accept4(listener.as_raw_fd(), SockFlag::SOCK_CLOEXEC).unwrap();
     let r = report_of(&run_bounded(
         &["--policy=none", probe.to_str().unwrap()],
         &config,
@@ -288,7 +288,7 @@ fn binding_replaces_only_a_stale_socket_file() {
 fn listen_fds_is_bounded_by_the_descriptor_limit() {
     let run_with = |count: &str| {
         let script = format!(
-            "ulimit -v 1048576; ulimit -n 1024; LISTEN_PID=$$ LISTEN_FDS={count} exec \"$0\" --policy=none --dry-run \"$1\""
+            "exec 3>&-; ulimit -v 1048576; ulimit -n 1024; LISTEN_PID=$$ LISTEN_FDS={count} exec \"$0\" --policy=none --dry-run \"$1\""
         );
         let mut child = start_cmd(
             Command::new("/bin/sh")
