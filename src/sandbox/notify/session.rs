@@ -184,9 +184,9 @@ impl Session {
                 return String::new();
             }
             format!(
-                "caprun: policy {}: more denials of {} with other arguments are counted in the summary\n",
+                "caprun: policy {}: more denials of {} are counted in the summary\n",
                 self.policy,
-                group_name(group)
+                others(group)
             )
         };
         match self.live_lines {
@@ -232,12 +232,7 @@ impl Session {
                 let _ = writeln!(s, "caprun:   {n:>6} × {what}");
             }
             if d.others > 0 {
-                let _ = writeln!(
-                    s,
-                    "caprun:   {:>6} × {} with other arguments",
-                    d.others,
-                    group_name(group)
-                );
+                let _ = writeln!(s, "caprun:   {:>6} × {}", d.others, others(group));
             }
         }
         if groups.len() > SUMMARY_CALLS {
@@ -319,11 +314,12 @@ fn commit_error(e: sys::writer::CommitError) -> String {
     }
 }
 
-/// How a group's calls are named in a line: `socket(…)`, or `unknown system calls`.
-fn group_name(group: Group) -> String {
+/// How a group's calls beyond its examples are named: `socket(…) with other arguments`,
+/// or `unknown system calls with other numbers or arguments`.
+fn others(group: Group) -> String {
     match syscalls::name(group) {
-        Some(name) if group != UNKNOWN => format!("{name}(…)"),
-        _ => "unknown system calls".to_string(),
+        Some(name) if group != UNKNOWN => format!("{name}(…) with other arguments"),
+        _ => "unknown system calls with other numbers or arguments".to_string(),
     }
 }
 
@@ -451,7 +447,7 @@ mod tests {
         );
         assert!(sum.contains(" × socket(…) with other arguments\n"), "{sum}");
         assert!(
-            sum.contains(" × unknown system calls with other arguments\n"),
+            sum.contains(" × unknown system calls with other numbers or arguments\n"),
             "{sum}"
         );
         assert!(sum.contains(" other system calls\n"), "{sum}");
