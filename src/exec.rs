@@ -67,8 +67,10 @@ pub trait Supervisor {
     /// True once the supervisor killed the program for a denial (caprun then exits with
     /// 128 + SIGSYS, the status the filter itself would have caused).
     fn killed(&self) -> bool;
-    /// At the program's exit: the summary, or what was learned, written out.
-    fn finish(&mut self, stderr: RawFd);
+    /// At the program's exit: the summary, or what was learned, written out. False when
+    /// that failed (the learned policy could not be written): caprun then exits with 125,
+    /// whatever the program's status.
+    fn finish(&mut self, stderr: RawFd) -> bool;
 }
 
 /// How the launch runs the program.
@@ -843,7 +845,10 @@ impl Supervision {
                     code = 128 + libc::SIGSYS;
                     signal = Some(libc::SIGSYS);
                 }
-                s.finish(self.stderr);
+                if !s.finish(self.stderr) {
+                    code = 125;
+                    signal = None;
+                }
             }
             // Without a session nobody named the denied call: say how to find it.
             None if signal == Some(libc::SIGSYS) => sys::write_all(self.stderr, &self.sigsys_hint),

@@ -7,7 +7,8 @@
 //! And it costs time at every launch that caprun does not need (`/proc/self/maps` read
 //! for the main thread's stack guard, an alternate signal stack, SIGSEGV/SIGBUS
 //! handlers). The one part that matters, `/dev/null` on a closed descriptor 0-2, caprun
-//! does itself ([`caprun::runtime::sanitize_stdio`]). The arguments come from `argv`:
+//! does itself ([`caprun::runtime::sanitize_stdio`], which also remembers which were
+//! closed: a closed standard input is no config). The arguments come from `argv`:
 //! `std::env::args_os` is empty without Rust's start-up on musl, which does not pass
 //! argc/argv to std's `.init_array` hook as glibc does. (The unit-test build keeps the
 //! test harness's `main`.)

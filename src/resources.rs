@@ -9,10 +9,13 @@ use std::ffi::{CString, OsStr};
 use std::fs::File;
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
-use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 
 use nix::sys::socket::{
     self, AddressFamily, Backlog, SockFlag, SockType, SockaddrLike, SockaddrStorage, UnixAddr,
@@ -197,10 +200,13 @@ fn elf_header_problem(head: &[u8]) -> Option<String> {
 /// Open PROGRAM and check that it can plausibly be executed: a regular file with an
 /// execute bit for us, starting with an ELF header (a `#!` script cannot be executed
 /// through a close-on-exec descriptor).
+///
+/// Opened without blocking (a FIFO would wait for a writer), then refused unless it is a
+/// regular file.
 pub fn open_program(path: &Path) -> Result<Program, ResourceError> {
     let file = File::options()
         .read(true)
-        .custom_flags(libc::O_CLOEXEC | libc::O_NOCTTY)
+        .custom_flags(libc::O_CLOEXEC | libc::O_NOCTTY | libc::O_NONBLOCK)
         .open(path)
         .map_err(|source| match source.kind() {
             io::ErrorKind::NotFound => ResourceError::ProgramNotFound {
@@ -223,6 +229,8 @@ pub fn open_program(path: &Path) -> Result<Program, ResourceError> {
     if meta.permissions().mode() & 0o111 == 0 {
         return Err(not_exec("no execute permission"));
     }
+    // The program may get this descriptor (`!executable`): as a plain open gives it.
+    clear_nonblock(&file, false).map_err(|e| not_exec(&e.to_string()))?;
     let mut head = [0u8; 4];
     let n = nix::sys::uio::pread(&file, &mut head, 0).map_err(|e| not_exec(e.desc()))?;
     if head[..n].starts_with(b"#!") {
@@ -497,6 +505,14 @@ pub enum ListenError {
         /// Its value.
         value: String,
     },
+    /// `LISTEN_FDS` passes descriptors beyond the descriptor limit.
+    #[error("LISTEN_FDS={fds} passes more descriptors than the limit allows (RLIMIT_NOFILE {limit}: descriptors 3 to {})", limit.saturating_sub(1))]
+    TooMany {
+        /// `LISTEN_FDS`.
+        fds: u32,
+        /// The soft `RLIMIT_NOFILE`.
+        limit: u64,
+    },
     /// `LISTEN_FDNAMES` does not name every descriptor exactly once.
     #[error("LISTEN_FDNAMES has {names} names for {fds} descriptors (LISTEN_FDS)")]
     NameCount {
@@ -511,12 +527,15 @@ pub enum ListenError {
 /// values of `LISTEN_PID`, `LISTEN_FDS` and `LISTEN_FDNAMES` (`None`: unset) for the
 /// process `pid` (as `sd_listen_fds_with_names(3)`, except that a `LISTEN_PID` naming
 /// another process is an error). Descriptors start at [`LISTEN_FDS_START`]; without
-/// `LISTEN_FDNAMES` every name is `unknown`.
+/// `LISTEN_FDNAMES` every name is `unknown`. `nofile` is the process's (soft)
+/// `RLIMIT_NOFILE`: a count that passes descriptors at or above it is refused before
+/// anything proportional to the count is allocated.
 pub fn listen_fds(
     pid: u32,
     env_pid: Option<&str>,
     env_fds: Option<&str>,
     env_names: Option<&str>,
+    nofile: u64,
 ) -> Result<Vec<(String, RawFd)>, ListenError> {
     let number = |var: &'static str, value: &str| {
         let invalid = || ListenError::Invalid {
@@ -542,6 +561,12 @@ pub fn listen_fds(
             value: env_fds.to_owned(),
         });
     }
+    if u64::from(count) + LISTEN_FDS_START as u64 > nofile {
+        return Err(ListenError::TooMany {
+            fds: count,
+            limit: nofile,
+        });
+    }
     let count = count as usize;
     let names: Vec<String> = match env_names {
         None => vec!["unknown".to_owned(); count],
@@ -560,11 +585,14 @@ pub fn listen_fds(
 /// [`listen_fds`] for this process and its environment.
 fn listen_fds_from_env() -> Result<Vec<(String, RawFd)>, ListenError> {
     let var = |name| std::env::var_os(name).map(|v| v.to_string_lossy().into_owned());
+    let nofile = nix::sys::resource::getrlimit(nix::sys::resource::Resource::RLIMIT_NOFILE)
+        .map_or(u64::MAX, |(soft, _)| soft);
     listen_fds(
         std::process::id(),
         var("LISTEN_PID").as_deref(),
         var("LISTEN_FDS").as_deref(),
         var("LISTEN_FDNAMES").as_deref(),
+        nofile,
     )
 }
 
@@ -648,6 +676,22 @@ pub fn open_all(config: &Config, program: &Program) -> Result<Resources, Resourc
     Ok(res)
 }
 
+/// Clear `O_NONBLOCK` (and keep `O_APPEND` when `append`): every file is opened without
+/// blocking, so that a FIFO or a device does not wait for its other end, and then handed
+/// over in the blocking mode the config implies.
+fn clear_nonblock(file: &File, append: bool) -> io::Result<()> {
+    let flags = if append {
+        nix::fcntl::OFlag::O_APPEND
+    } else {
+        nix::fcntl::OFlag::empty()
+    };
+    nix::fcntl::fcntl(file, nix::fcntl::FcntlArg::F_SETFL(flags))?;
+    Ok(())
+}
+
+/// Open a `!file` or `!dir` (also the command line's `--ro`/`--rw`). Never waits: a FIFO
+/// opened for reading needs no writer, and one opened for writing without a reader is
+/// an error (ENXIO, explained).
 fn open_file(spec: &FileSpec, created: &mut Vec<PathBuf>) -> io::Result<Opened> {
     let mut opts = File::options();
     match spec.mode {
@@ -656,7 +700,7 @@ fn open_file(spec: &FileSpec, created: &mut Vec<PathBuf>) -> io::Result<Opened> 
         AccessMode::ReadWrite => opts.read(true).write(true),
         AccessMode::Append => opts.append(true),
     };
-    let mut flags = libc::O_CLOEXEC | libc::O_NOCTTY;
+    let mut flags = libc::O_CLOEXEC | libc::O_NOCTTY | libc::O_NONBLOCK;
     if spec.nofollow {
         flags |= libc::O_NOFOLLOW;
     }
@@ -690,8 +734,14 @@ fn open_file(spec: &FileSpec, created: &mut Vec<PathBuf>) -> io::Result<Opened> 
             .read(true)
             .custom_flags(flags | libc::O_DIRECTORY)
             .open(&spec.path)?,
+        Err(e) if e.raw_os_error() == Some(libc::ENXIO) && is_fifo(&spec.path) => {
+            return Err(io::Error::other(
+                "a FIFO with no reader (opening it for writing would wait for one)",
+            ))
+        }
         Err(e) => return Err(e),
     };
+    clear_nonblock(&file, spec.mode == AccessMode::Append)?;
     let meta = file.metadata()?;
     let directory = meta.is_dir();
     if spec.truncate && !meta.file_type().is_file() {
@@ -723,6 +773,11 @@ fn dangling(path: &Path, e: io::Error) -> io::Error {
         e.kind(),
         format!("a symbolic link{target}, which does not exist: create does not create a file through a symbolic link (create the target, or name it in path)"),
     )
+}
+
+fn is_fifo(path: &Path) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    std::fs::metadata(path).is_ok_and(|m| m.file_type().is_fifo())
 }
 
 /// A socket address resolved from the config's text.
@@ -788,7 +843,13 @@ fn open_socket(spec: &SocketSpec, created: &mut Vec<PathBuf>) -> io::Result<Open
             if family != AddressFamily::Unix {
                 socket::setsockopt(&fd, socket::sockopt::ReuseAddr, &true)?;
             }
-            socket::bind(fd.as_raw_fd(), &*storage)?;
+            match (socket::bind(fd.as_raw_fd(), &*storage), &addr) {
+                (Err(nix::errno::Errno::EADDRINUSE), Addr::Unix(p)) => {
+                    replace_stale_socket(p, ty)?;
+                    socket::bind(fd.as_raw_fd(), &*storage)?;
+                }
+                (r, _) => r?,
+            }
             if let Addr::Unix(p) = &addr {
                 created.push(p.clone());
             }
@@ -800,7 +861,8 @@ fn open_socket(spec: &SocketSpec, created: &mut Vec<PathBuf>) -> io::Result<Open
             display_addr(&local)
         }
         SocketAction::Connect => {
-            socket::connect(fd.as_raw_fd(), &*storage)?;
+            let timeout = spec.timeout.unwrap_or(CONNECT_TIMEOUT);
+            connect(&fd, &*storage, family == AddressFamily::Unix, timeout)?;
             let peer: SockaddrStorage = socket::getpeername(fd.as_raw_fd())?;
             display_addr(&peer)
         }
@@ -815,6 +877,95 @@ fn open_socket(spec: &SocketSpec, created: &mut Vec<PathBuf>) -> io::Result<Open
         },
         false,
     ))
+}
+
+/// Remove the file at `path` that a UNIX socket could not be bound to, if it is a stale
+/// socket file: a socket that nobody listens on (a connect is refused), as a program
+/// bound by an earlier launch leaves behind. systemd does the same for its socket units.
+/// A path that is not a socket, or one with a live listener (a connect goes through,
+/// waits for room in its backlog, or finds a socket of another type), is an error.
+fn replace_stale_socket(path: &Path, ty: SockType) -> io::Result<()> {
+    use std::os::unix::fs::FileTypeExt;
+    if !std::fs::symlink_metadata(path)?.file_type().is_socket() {
+        return Err(io::Error::other("the path exists and is not a socket"));
+    }
+    let probe = socket::socket(
+        AddressFamily::Unix,
+        ty,
+        SockFlag::SOCK_CLOEXEC | SockFlag::SOCK_NONBLOCK,
+        None,
+    )?;
+    match socket::connect(probe.as_raw_fd(), &UnixAddr::new(path)?) {
+        Err(nix::errno::Errno::ECONNREFUSED) => Ok(std::fs::remove_file(path)?),
+        _ => Err(io::Error::other(
+            "a listening socket is bound there (only a stale socket file is replaced)",
+        )),
+    }
+}
+
+/// How long a `!socket` connect may take without `timeout:`.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Connect `fd` to `addr`, waiting at most `timeout` (a listener whose queue is full
+/// would keep a plain `connect` waiting forever, or for the kernel's SYN retries, about
+/// two minutes). `fd` ends in blocking mode, without a send timeout: as a plain
+/// `connect` leaves it.
+///
+/// An internet socket connects without blocking and `poll`s for the result. A UNIX
+/// socket cannot: its non-blocking `connect` fails at once with `EAGAIN` while the
+/// listener's backlog is full, and nothing can be polled for it to drain. It connects in
+/// blocking mode with `SO_SNDTIMEO` set to the time left, which bounds the kernel's wait
+/// for room in the backlog (woken as soon as the listener accepts), and then clears it.
+fn connect(fd: &OwnedFd, addr: &dyn SockaddrLike, unix: bool, timeout: Duration) -> io::Result<()> {
+    let timed_out = |why: &str| {
+        io::Error::new(
+            io::ErrorKind::TimedOut,
+            format!("connect timed out after {} s{why}", timeout.as_secs_f64()),
+        )
+    };
+    if unix {
+        use nix::sys::time::{TimeVal, TimeValLike};
+        let limit = TimeVal::microseconds(timeout.as_micros() as i64);
+        socket::setsockopt(fd, socket::sockopt::SendTimeout, &limit)?;
+        let result = socket::connect(fd.as_raw_fd(), addr);
+        socket::setsockopt(fd, socket::sockopt::SendTimeout, &TimeVal::zero())?;
+        return match result {
+            Err(nix::errno::Errno::EAGAIN) => {
+                Err(timed_out(": the listener's backlog stayed full"))
+            }
+            r => Ok(r?),
+        };
+    }
+    let deadline = Instant::now() + timeout;
+    let set_flags = |flags| nix::fcntl::fcntl(fd, nix::fcntl::FcntlArg::F_SETFL(flags));
+    set_flags(nix::fcntl::OFlag::O_NONBLOCK)?;
+    match socket::connect(fd.as_raw_fd(), addr) {
+        Ok(()) => {}
+        Err(nix::errno::Errno::EINPROGRESS) => loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(timed_out(""));
+            }
+            let mut fds = [PollFd::new(fd.as_fd(), PollFlags::POLLOUT)];
+            // Whole milliseconds, rounded up: never a busy loop on the last fraction.
+            let ms = left.as_micros().div_ceil(1000).min(i32::MAX as u128) as i32;
+            match poll(
+                &mut fds,
+                PollTimeout::try_from(ms).unwrap_or(PollTimeout::MAX),
+            ) {
+                Ok(0) | Err(nix::errno::Errno::EINTR) => continue,
+                Ok(_) => break,
+                Err(e) => return Err(e.into()),
+            }
+        },
+        Err(e) => return Err(e.into()),
+    }
+    match socket::getsockopt(fd, socket::sockopt::SocketError)? {
+        0 => {}
+        e => return Err(io::Error::from_raw_os_error(e)),
+    }
+    set_flags(nix::fcntl::OFlag::empty())?;
+    Ok(())
 }
 
 /// Render an address the way the config writes it.
@@ -1024,26 +1175,29 @@ mod tests {
             v.iter().map(|&(n, fd)| (n.to_owned(), fd)).collect()
         };
         assert_eq!(
-            listen_fds(42, Some("42"), Some("2"), Some("http:admin")),
+            listen_fds(42, Some("42"), Some("2"), Some("http:admin"), 1024),
             Ok(named(&[("http", 3), ("admin", 4)]))
         );
         // Without LISTEN_FDNAMES every descriptor is "unknown".
         assert_eq!(
-            listen_fds(42, Some("42"), Some("2"), None),
+            listen_fds(42, Some("42"), Some("2"), None, 1024),
             Ok(named(&[("unknown", 3), ("unknown", 4)]))
         );
-        assert_eq!(listen_fds(42, Some("42"), Some("0"), Some("")), Ok(vec![]));
-        assert_eq!(listen_fds(42, Some("42"), None, None), Ok(vec![]));
         assert_eq!(
-            listen_fds(42, None, Some("1"), Some("http")),
+            listen_fds(42, Some("42"), Some("0"), Some(""), 1024),
+            Ok(vec![])
+        );
+        assert_eq!(listen_fds(42, Some("42"), None, None, 1024), Ok(vec![]));
+        assert_eq!(
+            listen_fds(42, None, Some("1"), Some("http"), 1024),
             Err(ListenError::NotPassed)
         );
         assert_eq!(
-            listen_fds(42, Some("42"), Some("1"), Some("a:b")),
+            listen_fds(42, Some("42"), Some("1"), Some("a:b"), 1024),
             Err(ListenError::NameCount { names: 2, fds: 1 })
         );
         assert_eq!(
-            listen_fds(42, Some("42"), Some("1"), Some("")),
+            listen_fds(42, Some("42"), Some("1"), Some(""), 1024),
             Err(ListenError::NameCount { names: 0, fds: 1 })
         );
         for (pid, fds) in [
@@ -1055,24 +1209,41 @@ mod tests {
         ] {
             assert!(
                 matches!(
-                    listen_fds(42, Some(pid), Some(fds), None),
+                    listen_fds(42, Some(pid), Some(fds), None, 1024),
                     Err(ListenError::Invalid { .. })
                 ),
                 "{pid:?} {fds:?}"
             );
         }
         assert!(matches!(
-            listen_fds(42, Some("42"), Some("2147483647"), None),
+            listen_fds(42, Some("42"), Some("2147483647"), None, u64::MAX),
             Err(ListenError::Invalid {
                 var: "LISTEN_FDS",
                 ..
             })
         ));
+        // Bounded by RLIMIT_NOFILE: descriptors 3 to limit - 1.
+        assert_eq!(
+            listen_fds(42, Some("42"), Some("1021"), None, 1024).map(|v| v.len()),
+            Ok(1021)
+        );
+        let e = listen_fds(42, Some("42"), Some("1022"), None, 1024).unwrap_err();
+        assert_eq!(
+            e,
+            ListenError::TooMany {
+                fds: 1022,
+                limit: 1024
+            }
+        );
+        assert_eq!(
+            e.to_string(),
+            "LISTEN_FDS=1022 passes more descriptors than the limit allows (RLIMIT_NOFILE 1024: descriptors 3 to 1023)"
+        );
     }
 
     #[test]
     fn listen_pid_of_another_process_is_rejected() {
-        let e = listen_fds(42, Some("41"), Some("1"), Some("http")).unwrap_err();
+        let e = listen_fds(42, Some("41"), Some("1"), Some("http"), 1024).unwrap_err();
         assert_eq!(
             e,
             ListenError::OtherPid {
@@ -1092,7 +1263,7 @@ mod tests {
 
     #[test]
     fn listen_names_resolve_to_exactly_one_descriptor() {
-        let passed = listen_fds(7, Some("7"), Some("3"), Some("http:admin:admin"));
+        let passed = listen_fds(7, Some("7"), Some("3"), Some("http:admin:admin"), 1024);
         assert_eq!(resolve_listen("http", &passed), Ok(3));
         assert_eq!(
             resolve_listen("web", &passed).unwrap_err(),
@@ -1107,7 +1278,7 @@ mod tests {
             "!fd {listen: http}: no descriptor named \"http\" was passed (LISTEN_FDS passed none)"
         );
         assert_eq!(
-            resolve_listen("unknown", &listen_fds(7, Some("7"), Some("1"), None)),
+            resolve_listen("unknown", &listen_fds(7, Some("7"), Some("1"), None, 1024)),
             Ok(3)
         );
     }
@@ -1119,6 +1290,7 @@ mod tests {
             address: "127.0.0.1:0".into(),
             kind: SocketType::Stream,
             backlog: None,
+            timeout: None,
         };
         let o = open_socket(&spec, &mut Vec::new()).unwrap();
         let Description::Socket { address, .. } = o.description else {

@@ -274,3 +274,199 @@ fn policies_are_checked_and_shown_without_running_anything() {
     let out = run(&["--policy", "strict"], "");
     assert_eq!(out.status.code(), Some(125), "{}", stderr(&out));
 }
+
+/// A program whose denied calls never repeat (`socket(AF_INET, SOCK_DGRAM, i)` and
+/// `ptrace(PTRACE_PEEKDATA, i, …)`, i counting up) gets a bounded explanation: a few
+/// examples per call, the rest counted, the whole of stderr under 64 KiB. (The
+/// supervisor's memory is bounded the same way: it keeps what it prints; the 60 s run in
+/// BENCHMARKS.md measures it.)
+#[test]
+fn explanations_of_ever_new_denials_stay_bounded() {
+    skip_unless_sandboxable!();
+    const N: u64 = 20_000;
+    let out = run(
+        &[
+            "--policy",
+            "strict",
+            "--explain-denials",
+            probe().to_str().unwrap(),
+        ],
+        &format!("report: !fd stdout\nstorm: {N}\n"),
+    );
+    let err = stderr(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        &err[..err.len().min(4000)]
+    );
+    assert!(
+        out.stderr.len() < 64 * 1024,
+        "{} bytes of stderr:\n{}",
+        out.stderr.len(),
+        &err[..err.len().min(4000)]
+    );
+    // Every denial is counted, and each call's examples are named.
+    let header = format!("caprun: summary: policy strict denied {} calls", 2 * N);
+    assert!(err.contains(&header), "missing `{header}` in:\n{err}");
+    for example in [
+        "caprun: policy strict denied socket(AF_INET, SOCK_DGRAM, 0) [pid ",
+        "caprun: policy strict denied ptrace(2, 0, NULL, NULL) [pid ",
+    ] {
+        assert!(err.contains(example), "missing `{example}` in:\n{err}");
+    }
+}
+
+/// A policy whose filter does not let caprun's own last call through
+/// (`execveat(fd, "", argv, envp, AT_EMPTY_PATH)`) is refused by `--check-policy` and at
+/// launch, at the line that made it so (a launch would otherwise die of SIGSYS silently,
+/// or blame the program); allowing it, or a rule that lets AT_EMPTY_PATH through, is
+/// the control.
+#[test]
+fn a_policy_that_stops_caprun_own_execveat_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let refused = [
+        ("extends: strict\nseccomp:\n  deny: [read, execveat]\n", (3, 16), "denies"),
+        (
+            "extends: strict\nseccomp:\n  deny: [execveat]\n  errno:\n    ENOSYS: [execveat]\n",
+            (5, 14),
+            "denies",
+        ),
+        (
+            "seccomp:\n  default-action: kill\n  allow: [read, write, exit_group]\n",
+            (2, 19),
+            "kills",
+        ),
+        (
+            "extends: strict\nseccomp:\n  deny: [execveat]\n  rules:\n    execveat: [\"arg4 == 0\"]\n",
+            (5, 5),
+            "denies",
+        ),
+    ];
+    for (i, (text, (line, col), what)) in refused.iter().enumerate() {
+        let path = dir.path().join(format!("refused{i}.yaml"));
+        std::fs::write(&path, text).unwrap();
+        let expected = format!(
+            "caprun: {}:{line}:{col}: the seccomp filter {what} caprun's own last call, execveat(fd, \"\", argv, envp, AT_EMPTY_PATH): no program could start (allow execveat)",
+            path.display()
+        );
+        let out = run(&["--check-policy", path.to_str().unwrap()], "");
+        assert_eq!(out.status.code(), Some(125), "{text}: {}", stderr(&out));
+        assert_eq!(
+            stderr(&out).lines().next().unwrap_or(""),
+            expected,
+            "{text}"
+        );
+        let out = run(&["--policy", path.to_str().unwrap(), "/bin/true"], "");
+        assert_eq!(out.status.code(), Some(125), "{text}: {}", stderr(&out));
+        assert_eq!(
+            stderr(&out).lines().next().unwrap_or(""),
+            expected,
+            "{text}"
+        );
+    }
+    let allowed = [
+        "extends: strict\nseccomp:\n  deny: [execveat]\n  allow: [execveat]\n",
+        "extends: strict\nseccomp:\n  deny: [execveat]\n  rules:\n    execveat: [\"arg4 & 0x1000 == 0x1000\"]\n",
+        "seccomp:\n  default-action: log\n  allow: [read]\n",
+    ];
+    for (i, text) in allowed.iter().enumerate() {
+        let path = dir.path().join(format!("allowed{i}.yaml"));
+        std::fs::write(&path, text).unwrap();
+        let out = run(&["--check-policy", path.to_str().unwrap()], "");
+        assert_eq!(out.status.code(), Some(0), "{text}: {}", stderr(&out));
+    }
+}
+
+/// `--learn OUT` writes OUT whole or not at all. Here OUT's place is taken by a
+/// directory while the program runs: caprun fails (125) saying so and leaves no
+/// temporary file. A directory that does not exist fails before anything runs. The
+/// control: a learning session stopped by Ctrl-C (SIGINT to the whole process group)
+/// still writes OUT, and nothing else.
+#[test]
+fn a_learned_policy_is_written_whole_or_not_at_all() {
+    use std::io::BufRead;
+    use std::os::unix::process::CommandExt;
+    skip_unless_sandboxable!();
+    let dir = tempfile::tempdir().unwrap();
+    let out_path = dir.path().join("learned.yaml");
+    let probe = probe();
+    let config = "report: !fd stdout\nsyscalls: [sysinfo]\npause: true\n";
+    let learn = |out: &std::path::Path| {
+        let mut cmd = std::process::Command::new(caprun());
+        cmd.args(["--policy", "strict", "--learn", out.to_str().unwrap()])
+            .arg(&probe)
+            .process_group(0);
+        let mut child = start_cmd(&mut cmd, config);
+        // The report comes before the pause: the program is running.
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.as_mut().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert!(line.contains("\"sysinfo\":0"), "{line}");
+        child
+    };
+    let entries = || {
+        let mut v: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    };
+    let child = learn(&out_path);
+    std::fs::create_dir(&out_path).unwrap();
+    std::fs::write(out_path.join("keep"), "").unwrap();
+    let pgid = nix::unistd::Pid::from_raw(child.id() as i32);
+    nix::sys::signal::killpg(pgid, nix::sys::signal::Signal::SIGINT).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(125), "{err}");
+    assert!(
+        err.contains(&format!(
+            "caprun: --learn {}: renaming the temporary file over it: ",
+            out_path.display()
+        )) && err.ends_with("; nothing was written\n"),
+        "{err}"
+    );
+    assert_eq!(entries(), ["learned.yaml"]);
+    assert!(out_path.join("keep").exists());
+
+    let missing = dir.path().join("no/such/dir/learned.yaml");
+    let out = run(
+        &[
+            "--policy",
+            "strict",
+            "--learn",
+            missing.to_str().unwrap(),
+            probe.to_str().unwrap(),
+        ],
+        config,
+    );
+    assert_eq!(out.status.code(), Some(125), "{}", stderr(&out));
+    assert!(out.stdout.is_empty(), "the program ran");
+    assert!(
+        stderr(&out).starts_with(&format!("caprun: --learn {}: ", missing.display())),
+        "{}",
+        stderr(&out)
+    );
+
+    let good = dir.path().join("good.yaml");
+    let child = learn(&good);
+    nix::sys::signal::killpg(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .unwrap();
+    let out = child.wait_with_output().unwrap();
+    // caprun ends as the program did: killed by SIGINT.
+    assert_eq!(
+        std::os::unix::process::ExitStatusExt::signal(&out.status),
+        Some(libc::SIGINT),
+        "{}",
+        stderr(&out)
+    );
+    let text = std::fs::read_to_string(&good).unwrap();
+    assert!(text.contains("sysinfo"), "{text}");
+    assert_eq!(entries(), ["good.yaml", "learned.yaml"]);
+}

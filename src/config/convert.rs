@@ -4,6 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
+use std::time::Duration;
 
 use super::schema;
 use super::tree::{
@@ -58,7 +59,10 @@ const FILE_KEYS: &[&str] = &[
 
 const DIR_KEYS: &[&str] = &["path", "mode", "nofollow", "at"];
 
-const SOCKET_KEYS: &[&str] = &["bind", "connect", "type", "backlog"];
+const SOCKET_KEYS: &[&str] = &["bind", "connect", "type", "backlog", "timeout"];
+
+/// The longest `!socket` `timeout:`, in seconds (a day).
+const MAX_TIMEOUT_SECS: f64 = 86_400.0;
 
 const FD_KEYS: &[&str] = &["listen"];
 
@@ -534,7 +538,7 @@ impl Converter {
         Ok(spec)
     }
 
-    /// `!socket {bind|connect: ADDR, type: …, backlog: …}`.
+    /// `!socket {bind|connect: ADDR, type: …, backlog: …, timeout: …}`.
     fn socket(&mut self, y: DocNode<'_>, pos: Pos) -> Result<SocketSpec, ConfigError> {
         let DocValue::Map(entries) = y.value() else {
             return fail(
@@ -546,6 +550,7 @@ impl Converter {
         let mut target: Option<(SocketAction, String)> = None;
         let mut kind = SocketType::Stream;
         let mut backlog: Option<(Pos, i32)> = None;
+        let mut timeout: Option<(Pos, Duration)> = None;
         for ((_, yv), (k, v)) in entries.iter().zip(&nodes) {
             let name = field_name(k, "!socket", SOCKET_KEYS)?;
             match name {
@@ -580,6 +585,22 @@ impl Converter {
                         _ => return fail(v.pos, "!socket type must be stream, dgram or seqpacket"),
                     }
                 }
+                "timeout" => {
+                    // Seconds, an integer or a decimal; kept to the millisecond, rounded up.
+                    let secs = match v.kind {
+                        NodeKind::Int(n) => n as f64,
+                        NodeKind::Float(f) => f,
+                        _ => f64::NAN,
+                    };
+                    if !(secs > 0.0 && secs <= MAX_TIMEOUT_SECS) {
+                        return fail(
+                            v.pos,
+                            "!socket timeout must be a number of seconds above 0 and at most 86400, such as 10 or 0.5",
+                        );
+                    }
+                    let ms = (secs * 1000.0).ceil() as u64;
+                    timeout = Some((k.pos, Duration::from_millis(ms)));
+                }
                 _ => {
                     // backlog
                     match v.kind {
@@ -607,11 +628,15 @@ impl Converter {
                 return fail(at, "!socket backlog needs a stream or seqpacket socket");
             }
         }
+        if let (Some((at, _)), SocketAction::Bind) = (timeout, action) {
+            return fail(at, "!socket timeout needs connect, not bind");
+        }
         Ok(SocketSpec {
             action,
             address,
             kind,
             backlog: backlog.map(|(_, b)| b),
+            timeout: timeout.map(|(_, t)| t),
         })
     }
 }

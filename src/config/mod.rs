@@ -626,28 +626,46 @@ mod tests {
                     action: SocketAction::Bind,
                     address: "0.0.0.0:8080".into(),
                     kind: SocketType::Stream,
-                    backlog: Some(64)
+                    backlog: Some(64),
+                    timeout: None
                 }),
                 ResourceSpec::Socket(SocketSpec {
                     action: SocketAction::Connect,
                     address: "/run/x.sock".into(),
                     kind: SocketType::Dgram,
-                    backlog: None
+                    backlog: None,
+                    timeout: None
                 }),
                 ResourceSpec::Socket(SocketSpec {
                     action: SocketAction::Connect,
                     address: "[::1]:443".into(),
                     kind: SocketType::Seqpacket,
-                    backlog: None
+                    backlog: None,
+                    timeout: None
                 }),
                 ResourceSpec::Socket(SocketSpec {
                     action: SocketAction::Bind,
                     address: "@name".into(),
                     kind: SocketType::Stream,
-                    backlog: None
+                    backlog: None,
+                    timeout: None
                 }),
             ]
         );
+        // timeout: seconds, to the millisecond (rounded up).
+        for (text, ms) in [
+            ("10", 10_000),
+            ("0.5", 500),
+            ("0.0001", 1),
+            ("86400", 86_400_000),
+        ] {
+            let c = parse(&format!("s: !socket {{connect: /x, timeout: {text}}}\n")).unwrap();
+            assert!(
+                matches!(&c.resources[0].spec, ResourceSpec::Socket(s)
+                    if s.timeout == Some(std::time::Duration::from_millis(ms))),
+                "{text}"
+            );
+        }
         // A plain host:port is a string in block style too.
         assert!(parse("s: !socket\n  bind: localhost:80\n").is_ok());
     }
@@ -688,11 +706,27 @@ mod tests {
         );
         assert_eq!(err("s: !socket {bind: 'a:1', backlog: -1}").0, p(1, 35));
         assert_eq!(err("s: !socket /tmp/x").0, p(1, 4));
+        assert_eq!(
+            err("s: !socket {bind: 'a:1', timeout: 2}"),
+            (p(1, 26), "!socket timeout needs connect, not bind".into())
+        );
+        for bad in [
+            "0", "-1", "0.0", "86401", "1e9", ".nan", ".inf", "ten", "'10'", "~",
+        ] {
+            assert_eq!(
+                err(&format!("s: !socket {{connect: 'a:1', timeout: {bad}}}")),
+                (
+                    p(1, 38),
+                    "!socket timeout must be a number of seconds above 0 and at most 86400, such as 10 or 0.5".into()
+                ),
+                "{bad}"
+            );
+        }
         let long = format!("s: !socket {{bind: /{}}}", "a".repeat(120));
         assert!(err(&long).1.contains("at most 107"));
         assert_eq!(
             err("s: !socket {bind: 'a:1', bnd: x}").1,
-            "unknown !socket key \"bnd\" (did you mean bind? known: bind, connect, type, backlog)"
+            "unknown !socket key \"bnd\" (did you mean bind? known: bind, connect, type, backlog, timeout)"
         );
     }
 

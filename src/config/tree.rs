@@ -2,6 +2,7 @@
 //! tags name.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use crate::yaml::{Pos, YamlError};
 
@@ -78,7 +79,7 @@ pub enum ResourceSpec {
     Listen(String),
     /// `!file {path, mode, create, truncate, …}`.
     File(FileSpec),
-    /// `!socket {bind|connect, type, backlog}`.
+    /// `!socket {bind|connect, type, backlog, timeout}`.
     Socket(SocketSpec),
     /// `!executable`: the program's own descriptor.
     Executable,
@@ -169,6 +170,9 @@ pub struct SocketSpec {
     pub kind: SocketType,
     /// listen() backlog for bound stream/seqpacket sockets.
     pub backlog: Option<i32>,
+    /// `connect:` only: how long connecting may take (`None`: the default of
+    /// `resources`, 10 s).
+    pub timeout: Option<Duration>,
 }
 
 /// A config error: position (when known) and message. `Display` gives `LINE:COL: message`;

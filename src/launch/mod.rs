@@ -23,7 +23,7 @@ pub use error::{excerpt, Error, Failure};
 pub use supervision::{Notify, NotifyError};
 
 use std::io::Read;
-use std::os::fd::RawFd;
+use std::os::fd::{AsRawFd, RawFd};
 use std::path::{Path, PathBuf};
 
 use nix::errno::Errno;
@@ -188,6 +188,7 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
     }
 
     let (table, truncate) = descriptors(&plan, &opened, &program);
+    let truncate_by_path = by_path_to_truncate(&plan, &opened);
     let mut grants = grants::grants(&opened, &plan, &program);
     grants.run_as = req.identity;
     grants::check_interpreter(&program, &policy, &grants).map_err(Error::Program)?;
@@ -236,7 +237,12 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
     } else {
         Mode::InPlace
     };
-    launch.run(&mut Sandboxed(prepared, listener_program), mode)
+    let mut sandboxed = Sandboxed {
+        prepared,
+        listener_program,
+        truncate_by_path,
+    };
+    launch.run(&mut sandboxed, mode)
 }
 
 /// The program to run, the config's name in messages and its text: read, or written
@@ -277,6 +283,20 @@ fn descriptors(plan: &Plan, opened: &Resources, program: &Program) -> (Vec<RawFd
     (table, truncate)
 }
 
+/// The files the program reaches by path (an `!exec`'s `paths:`, argv, env, cwd) that
+/// `truncate: true` asks to truncate at launch: those not also in the descriptor table,
+/// whose slots the final step truncates.
+fn by_path_to_truncate(plan: &Plan, opened: &Resources) -> Vec<RawFd> {
+    plan.paths
+        .iter()
+        .filter(|g| !plan.table.contains(&g.id))
+        .filter_map(|g| match &opened.get(g.id).handle {
+            resources::Handle::Owned(fd) if opened.get(g.id).truncate => Some(fd.as_raw_fd()),
+            _ => None,
+        })
+        .collect()
+}
+
 /// `--check-policy`: load `name` (a built-in or a file: extends, groups, names,
 /// conditions) and compile its filter.
 pub fn check_policy(name: &str) -> Result<(), Failure> {
@@ -311,6 +331,16 @@ fn read_config(source: &ConfigSource) -> Result<(String, String), Error> {
             (file, bytes)
         }
         ConfigSource::Stdin => {
+            // `/dev/null` stands in for a closed standard input (see `runtime`): that is
+            // no config at all, not an empty one.
+            if crate::runtime::was_closed_at_start(0) {
+                return Err(Error::ReadConfig {
+                    file: "<stdin>".into(),
+                    source: std::io::Error::other(
+                        "standard input is closed: no config (give CONFIG, or the config on standard input)",
+                    ),
+                });
+            }
             let mut bytes = Vec::new();
             std::io::stdin()
                 .read_to_end(&mut bytes)
@@ -357,21 +387,34 @@ fn undo_list(created: Vec<PathBuf>) -> Undo {
 
 /// The sandbox's two steps inside the final launch step (and, for explain/learn, the
 /// notifying seccomp program installed instead of the policy's).
-struct Sandboxed(sandbox::Prepared, Option<sandbox::seccomp::BpfProgramOwned>);
+struct Sandboxed {
+    prepared: sandbox::Prepared,
+    listener_program: Option<sandbox::seccomp::BpfProgramOwned>,
+    /// Files reached by path to truncate once the sandbox is entered (the last check
+    /// that can fail before the program starts; the descriptors were opened for writing
+    /// before it, so neither Landlock nor the dropped capabilities stand in the way).
+    truncate_by_path: Vec<RawFd>,
+}
 
 impl Restrictions for Sandboxed {
     type Error = SandboxError;
     fn unshare(&mut self) -> Result<(), SandboxError> {
-        self.0.unshare()
+        self.prepared.unshare()
     }
     fn setup_inside(&mut self) -> Result<(), StepError<'_>> {
-        self.0.setup_inside()
+        self.prepared.setup_inside()?;
+        // After every check, as for the files passed as descriptors.
+        for &fd in &self.truncate_by_path {
+            crate::sys::truncate(fd)
+                .map_err(|e| StepError::new("truncating a file reached by path", c"", e))?;
+        }
+        Ok(())
     }
     fn just_before_exec(&mut self) -> Result<(), Errno> {
-        self.0.install_seccomp()
+        self.prepared.install_seccomp()
     }
     fn just_before_exec_with_listener(&mut self) -> Result<RawFd, Errno> {
-        match &self.1 {
+        match &self.listener_program {
             Some(prog) => sandbox::seccomp::install_listener(prog),
             None => Err(Errno::EINVAL),
         }

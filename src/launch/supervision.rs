@@ -1,8 +1,9 @@
 //! `--explain-denials` and `--learn`: the supervisor's session and the seccomp program
 //! that routes the policy's denials to it.
 
-use std::os::fd::RawFd;
-use std::path::PathBuf;
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
 
 use crate::exec::Supervisor;
 use crate::sandbox::notify::{Mode, Session};
@@ -89,8 +90,8 @@ pub(super) fn setup(
     let prog = seccomp::compile_with(sp, Denials::Notify)?;
     let mut session = Session::new(mode, policy_name, sp, label);
     if let Notify::Learn(out) = notify {
-        // Opened now: the supervisor runs inside the sandbox's file system view.
-        let file = std::fs::File::create(out).map_err(|source| NotifyError::Learn {
+        // Started now, outside the sandbox: the supervisor runs inside it.
+        let writer = learn_writer(out).map_err(|source| NotifyError::Learn {
             path: out.clone(),
             source,
         })?;
@@ -101,13 +102,62 @@ pub(super) fn setup(
                 .map(|p| p.display().to_string())
                 .unwrap_or_else(|_| policy_name.to_string())
         };
-        session.learn_into(file.into(), &out.display().to_string(), &extends);
+        session.learn_into(writer, &out.display().to_string(), &extends);
         eprintln!(
             "caprun: LEARNING MODE: this is NOT a sandbox for system calls: every call outside policy {} is allowed and recorded (run only programs you trust)",
             policy_name
         );
     }
     Ok(Some((session, prog)))
+}
+
+/// The writer of `--learn OUT` (see `sys::writer`): `OUT`'s directory opened, `OUT`
+/// checked not to be a directory, a temporary file beside it created and removed again
+/// (a directory caprun cannot write to fails now, before anything runs), and the writer
+/// started with that directory and the temporary file's name. The supervisor, inside the
+/// sandbox by then, hands it the policy; it writes the temporary file and renames it
+/// over `OUT`, relative to the directory's descriptor: `OUT` is complete or untouched.
+fn learn_writer(out: &Path) -> std::io::Result<OwnedFd> {
+    use nix::fcntl::{openat, OFlag};
+    use nix::sys::stat::{fstatat, Mode, SFlag};
+    let not_a_name = || std::io::Error::other("not a file name");
+    let name = out.file_name().ok_or_else(not_a_name)?;
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let dir = nix::fcntl::open(
+        parent,
+        OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
+        Mode::empty(),
+    )?;
+    match fstatat(&dir, name, nix::fcntl::AtFlags::AT_SYMLINK_NOFOLLOW) {
+        Ok(st) if SFlag::from_bits_truncate(st.st_mode) & SFlag::S_IFMT == SFlag::S_IFDIR => {
+            return Err(std::io::Error::from_raw_os_error(libc::EISDIR));
+        }
+        _ => {}
+    }
+    let mut tmp = std::ffi::OsString::from(".");
+    tmp.push(name);
+    tmp.push(format!(".caprun-{}", std::process::id()));
+    let probe = openat(
+        &dir,
+        tmp.as_os_str(),
+        OFlag::O_WRONLY | OFlag::O_CREAT | OFlag::O_EXCL | OFlag::O_CLOEXEC,
+        Mode::from_bits_truncate(0o600),
+    )?;
+    drop(probe);
+    nix::unistd::unlinkat(
+        &dir,
+        tmp.as_os_str(),
+        nix::unistd::UnlinkatFlags::NoRemoveDir,
+    )?;
+    let c = |s: &std::ffi::OsStr| std::ffi::CString::new(s.as_bytes()).map_err(|_| not_a_name());
+    Ok(crate::sys::writer::start(
+        dir.as_raw_fd(),
+        &c(&tmp)?,
+        &c(name)?,
+    )?)
 }
 
 impl Supervisor for Session {
@@ -120,7 +170,7 @@ impl Supervisor for Session {
     fn killed(&self) -> bool {
         Session::killed(self)
     }
-    fn finish(&mut self, stderr: RawFd) {
+    fn finish(&mut self, stderr: RawFd) -> bool {
         Session::finish(self, stderr)
     }
 }

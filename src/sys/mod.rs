@@ -15,7 +15,8 @@
 //! passing; [`fs`] paths and files; [`mount`] the mount family; [`ids`] user/group ids,
 //! namespaces, hostname and rlimits; [`caps`] capabilities, securebits and no_new_privs;
 //! [`seccomp`] filter installation and user notifications; [`landlock`] the ABI probe;
-//! [`alloc`] the binary's global allocator.
+//! [`alloc`] the binary's global allocator; [`writer`] the process that writes
+//! `--learn`'s policy from outside the sandbox.
 //!
 //! # References
 //! close_range(2), fcntl(2), dup2(2), execveat(2), memfd_create(2).
@@ -34,6 +35,7 @@ pub mod landlock;
 pub mod mount;
 pub mod seccomp;
 pub mod signal;
+pub mod writer;
 
 /// Convert a `-1`-on-error return into a `Result`.
 fn check(ret: libc::c_int) -> Result<libc::c_int, Errno> {
@@ -104,8 +106,9 @@ pub fn fd_is_open(fd: RawFd) -> bool {
 
 /// Open `/dev/null` on each of descriptors 0-2 that is closed, as Rust's runtime
 /// start-up does (caprun does without it: see `main.rs`), so that nothing opened later
-/// lands on a standard descriptor. One `poll` when all three are open.
-pub fn sanitize_stdio() -> Result<(), Errno> {
+/// lands on a standard descriptor. One `poll` when all three are open. Returns which
+/// were closed.
+pub fn sanitize_stdio() -> Result<[bool; 3], Errno> {
     let mut fds = [0, 1, 2].map(|fd| libc::pollfd {
         fd,
         events: 0,
@@ -123,7 +126,7 @@ pub fn sanitize_stdio() -> Result<(), Errno> {
         // SAFETY: a static NUL-terminated path; the new descriptor stays open for good.
         check(unsafe { libc::open(c"/dev/null".as_ptr(), libc::O_RDWR) })?;
     }
-    Ok(())
+    Ok(closed)
 }
 
 /// The arguments of a C `main`, copied.

@@ -19,6 +19,11 @@
 //! `socket_inet` (AF_INET datagram), `ptrace` (`PTRACE_PEEKDATA` on pid 0: ESRCH, counted
 //! as success, when the filter lets it through).
 //!
+//! `storm: N` makes it call, after reporting, `socket(AF_INET, SOCK_DGRAM, i)` and
+//! `ptrace(PTRACE_PEEKDATA, i, 0, 0)` for i = 0..N (every call distinct: what
+//! `--explain-denials` must summarize in bounded memory and output); `storm_seconds: S`
+//! does the same, i counting up, for S seconds.
+//!
 //! The report goes to the descriptor under the key `report` of a top-level argdata map,
 //! else to descriptor 0. When neither is writable, the probe exits with status
 //! 100 + the number of open descriptors, so even an empty table is observable.
@@ -71,8 +76,9 @@ fn describe(fd: RawFd) -> String {
     };
     let _ = write!(
         o,
-        ",\"access\":\"{access}\",\"append\":{}",
-        fl & libc::O_APPEND != 0
+        ",\"access\":\"{access}\",\"append\":{},\"nonblock\":{}",
+        fl & libc::O_APPEND != 0,
+        fl & libc::O_NONBLOCK != 0
     );
     // SAFETY: zeroed stat is a valid out-parameter for fstat.
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
@@ -151,6 +157,19 @@ fn open_fds() -> Vec<RawFd> {
     (0..max)
         .filter(|&fd| fcntl(fd, libc::F_GETFD) != -1)
         .collect()
+}
+
+/// The calls of `storm:`: a socket and a ptrace call, both with argument `i`.
+fn storm_call(i: u64) {
+    // SAFETY: raw system calls with integer arguments only (ptrace's address and data
+    // are null); a created socket is closed at once.
+    unsafe {
+        let fd = libc::syscall(libc::SYS_socket, libc::AF_INET, libc::SOCK_DGRAM, i);
+        if fd >= 0 {
+            libc::close(fd as i32);
+        }
+        libc::syscall(libc::SYS_ptrace, libc::PTRACE_PEEKDATA, i, 0, 0);
+    }
 }
 
 /// Make one of the `syscalls:` calls: 0 on success, else the errno.
@@ -264,6 +283,7 @@ extern "C" fn main(argc: libc::c_int, argv: *const *const libc::c_char) -> libc:
     let mut report_fd: Option<RawFd> = None;
     let (mut exit, mut raise, mut pause, mut catch) = (0, None, false, false);
     let mut background: Option<i64> = None;
+    let (mut storm, mut storm_seconds) = (0u64, 0u64);
     let mut calls: Vec<String> = Vec::new();
     // SAFETY: getpid has no preconditions.
     let _ = write!(report, ",\"pid\":{}", unsafe { libc::getpid() });
@@ -319,6 +339,14 @@ extern "C" fn main(argc: libc::c_int, argv: *const *const libc::c_char) -> libc:
                             {
                                 background = Some(*n as i64)
                             }
+                            (argdata::Value::Str(k), argdata::Value::Int(n)) if k == "storm" => {
+                                storm = *n as u64
+                            }
+                            (argdata::Value::Str(k), argdata::Value::Int(n))
+                                if k == "storm_seconds" =>
+                            {
+                                storm_seconds = *n as u64
+                            }
                             (argdata::Value::Str(k), argdata::Value::Seq(items))
                                 if k == "syscalls" =>
                             {
@@ -372,6 +400,17 @@ extern "C" fn main(argc: libc::c_int, argv: *const *const libc::c_char) -> libc:
     let n = unsafe { libc::write(out, report.as_ptr().cast(), report.len()) };
     if n != report.len() as isize {
         return 100 + fds.len().min(100) as libc::c_int;
+    }
+    for i in 0..storm {
+        storm_call(i);
+    }
+    if storm_seconds > 0 {
+        let end = std::time::Instant::now() + std::time::Duration::from_secs(storm_seconds);
+        let mut i = 0u64;
+        while std::time::Instant::now() < end {
+            storm_call(i);
+            i += 1;
+        }
     }
     if let Some(sig) = raise {
         // SAFETY: raising a signal on ourselves.

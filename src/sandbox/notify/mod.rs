@@ -9,12 +9,15 @@
 //!   of `default-action`, so the program sees exactly what the filter would have given
 //!   it; `kill` kills the program, `log` lets the call run), one line per distinct denial
 //!   goes to caprun's stderr (`caprun: policy strict denied socket(AF_INET, SOCK_STREAM,
-//!   0) [pid 7]`), and a summary at exit;
+//!   0) [pid 7]`), and a summary at exit; what it keeps and prints is bounded whatever
+//!   the program does (a few distinct examples per system call, the rest counted);
 //! - **learn**: each notified call runs (`SECCOMP_USER_NOTIF_FLAG_CONTINUE`) and is
 //!   recorded — for calls policies condition on arguments (`socket`, `ioctl`, `clone`,
 //!   `fcntl`, `prctl`, and any call the base policy has a rule for), the argument values
 //!   that matter — and at exit a policy that `extends:` the base and allows exactly what
-//!   was seen is written ([`Session::learned_policy`]).
+//!   was seen is written ([`Session::learned_policy`]), whole or not at all, by a
+//!   process started outside the sandbox (`sys::writer`: the supervisor, inside it,
+//!   could neither create nor rename a file beside `OUT`).
 //!
 //! `session` answers the notifications, `learn` keeps what learning saw and writes the
 //! policy, `decode` describes a call for humans.

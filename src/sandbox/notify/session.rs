@@ -9,6 +9,7 @@ use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use super::decode::describe;
 use super::learn::Learned;
 use crate::sandbox::policy::{Action, SeccompPolicy};
+use crate::sandbox::syscalls;
 use crate::sys;
 use crate::sys::seccomp::{notif_id_valid, notif_recv, notif_send};
 
@@ -21,9 +22,33 @@ pub enum Mode {
     Learn,
 }
 
-/// How many distinct lines one system call may print in explain mode (every denial is
-/// still counted in the summary).
-const MAX_LINES_PER_CALL: usize = 20;
+/// explain mode keeps and prints at most this many distinct argument descriptions per
+/// system call; calls with other arguments are counted, not kept.
+const EXAMPLES_PER_CALL: usize = 4;
+/// explain mode prints at most this many lines while the program runs (the summary at
+/// exit counts every denial).
+const MAX_LIVE_LINES: usize = 64;
+/// The summary names at most this many system calls, the most denied first.
+const SUMMARY_CALLS: usize = 24;
+/// A description longer than this many bytes is cut (every line stays short).
+const MAX_DESCRIPTION: usize = 160;
+
+/// The group of a denied call in explain mode: its number, or [`UNKNOWN`] for every
+/// number outside the system call table (a program can make up any number of those).
+type Group = i64;
+const UNKNOWN: Group = -1;
+
+/// explain mode's record of one group of denied calls: bounded whatever the program
+/// does (see [`Session::explain`]).
+#[derive(Debug, Default)]
+struct Denied {
+    /// Every denial of the group.
+    total: u64,
+    /// The first [`EXAMPLES_PER_CALL`] distinct descriptions, each with its count.
+    examples: Vec<(String, u64)>,
+    /// The denials whose description is not among `examples`.
+    others: u64,
+}
 
 /// The supervisor's record of one run.
 #[derive(Debug)]
@@ -31,9 +56,11 @@ pub struct Session {
     mode: Mode,
     policy: String,
     seccomp: SeccompPolicy,
-    /// explain: description → (count, lines printed for this call).
-    denied: BTreeMap<String, u64>,
-    lines: BTreeMap<i64, usize>,
+    /// explain: what was denied, by group (at most one group per system call of the
+    /// table, plus [`UNKNOWN`]).
+    denied: BTreeMap<Group, Denied>,
+    /// explain: lines printed so far while the program runs.
+    live_lines: usize,
     learned: Learned,
     killed: bool,
     out: Option<OwnedFd>,
@@ -54,7 +81,7 @@ impl Session {
             policy: name.to_string(),
             seccomp: seccomp.clone(),
             denied: BTreeMap::new(),
-            lines: BTreeMap::new(),
+            live_lines: 0,
             learned: Learned::default(),
             killed: false,
             out: None,
@@ -64,7 +91,9 @@ impl Session {
         }
     }
 
-    /// Learn mode: where to write the policy, and what it extends.
+    /// Learn mode: where to write the policy (the socket of the writer process that
+    /// writes it outside the sandbox: `sys::writer`), its name in messages, and what
+    /// it extends.
     pub fn learn_into(&mut self, out: OwnedFd, out_name: &str, extends: &str) {
         self.out = Some(out);
         self.out_name = out_name.to_string();
@@ -102,23 +131,8 @@ impl Session {
                 let _ = notif_send(listener, req.id, 0);
             }
             Mode::Explain => {
-                let what = describe(nr, &args);
-                let count = self.denied.entry(what.clone()).or_insert(0);
-                *count += 1;
-                let lines = self.lines.entry(nr).or_insert(0);
-                if *count == 1 && *lines < MAX_LINES_PER_CALL {
-                    *lines += 1;
-                    let verb = match self.seccomp.default_action {
-                        Action::Log => "logged",
-                        Action::Kill => "denied (kill)",
-                        Action::Errno(_) => "denied",
-                    };
-                    let msg = format!(
-                        "caprun: policy {} {verb} {what} [pid {}]\n",
-                        self.policy, req.pid
-                    );
-                    sys::write_all(stderr, msg.as_bytes());
-                }
+                let lines = self.explain(nr, &args, req.pid);
+                sys::write_all(stderr, lines.as_bytes());
                 match self.seccomp.default_action {
                     Action::Errno(e) => {
                         let _ = notif_send(listener, req.id, e as i32);
@@ -138,22 +152,97 @@ impl Session {
         }
     }
 
-    /// The explain-mode summary (empty when nothing was denied).
+    /// explain: record one denial of `nr` with `args` by process `pid`, and return what
+    /// to print now (often nothing). The record is bounded whatever the program does:
+    /// one group per system call, each keeping [`EXAMPLES_PER_CALL`] distinct
+    /// descriptions and a count of the rest; at most [`MAX_LIVE_LINES`] lines are
+    /// printed in all.
+    fn explain(&mut self, nr: i64, args: &[u64; 6], pid: u32) -> String {
+        let group = if syscalls::name(nr).is_some() {
+            nr
+        } else {
+            UNKNOWN
+        };
+        let what = shorten(describe(nr, args));
+        let d = self.denied.entry(group).or_default();
+        d.total += 1;
+        let line = if let Some(example) = d.examples.iter_mut().find(|(w, _)| *w == what) {
+            example.1 += 1;
+            return String::new();
+        } else if d.examples.len() < EXAMPLES_PER_CALL {
+            let verb = match self.seccomp.default_action {
+                Action::Log => "logged",
+                Action::Kill => "denied (kill)",
+                Action::Errno(_) => "denied",
+            };
+            let line = format!("caprun: policy {} {verb} {what} [pid {pid}]\n", self.policy);
+            d.examples.push((what, 1));
+            line
+        } else {
+            d.others += 1;
+            if d.others > 1 {
+                return String::new();
+            }
+            format!(
+                "caprun: policy {}: more denials of {} are counted in the summary\n",
+                self.policy,
+                others(group)
+            )
+        };
+        match self.live_lines {
+            n if n < MAX_LIVE_LINES => {
+                self.live_lines += 1;
+                line
+            }
+            MAX_LIVE_LINES => {
+                self.live_lines += 1;
+                format!(
+                    "caprun: policy {}: further denials are counted in the summary only\n",
+                    self.policy
+                )
+            }
+            _ => String::new(),
+        }
+    }
+
+    /// The explain-mode summary (empty when nothing was denied): every denial counted,
+    /// the [`SUMMARY_CALLS`] most denied system calls named with their examples.
     pub fn summary(&self) -> String {
         if self.denied.is_empty() {
             return String::new();
         }
-        let total: u64 = self.denied.values().sum();
+        let total: u64 = self.denied.values().map(|d| d.total).sum();
+        let distinct: usize = self.denied.values().map(|d| d.examples.len()).sum();
+        let more = if self.denied.values().any(|d| d.others > 0) {
+            "more than "
+        } else {
+            ""
+        };
         let mut s = format!(
-            "caprun: summary: policy {} denied {total} call{} ({} distinct):\n",
+            "caprun: summary: policy {} denied {total} call{} ({more}{distinct} distinct):\n",
             self.policy,
             if total == 1 { "" } else { "s" },
-            self.denied.len()
         );
-        let mut by_count: Vec<(&String, &u64)> = self.denied.iter().collect();
-        by_count.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-        for (what, n) in by_count {
-            let _ = writeln!(s, "caprun:   {n:>6} × {what}");
+        let mut groups: Vec<(&Group, &Denied)> = self.denied.iter().collect();
+        groups.sort_by(|a, b| b.1.total.cmp(&a.1.total).then(a.0.cmp(b.0)));
+        for &(&group, d) in groups.iter().take(SUMMARY_CALLS) {
+            let mut examples: Vec<&(String, u64)> = d.examples.iter().collect();
+            examples.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            for (what, n) in examples {
+                let _ = writeln!(s, "caprun:   {n:>6} × {what}");
+            }
+            if d.others > 0 {
+                let _ = writeln!(s, "caprun:   {:>6} × {}", d.others, others(group));
+            }
+        }
+        if groups.len() > SUMMARY_CALLS {
+            let rest = &groups[SUMMARY_CALLS..];
+            let calls: u64 = rest.iter().map(|(_, d)| d.total).sum();
+            let _ = writeln!(
+                s,
+                "caprun:   {calls:>6} × {} other system calls",
+                rest.len()
+            );
         }
         s
     }
@@ -166,31 +255,86 @@ impl Session {
     }
 
     /// At the program's exit: the explain summary, or the learned policy written out.
-    pub fn finish(&mut self, stderr: RawFd) {
+    /// False when the learned policy could not be written (then nothing was: the file
+    /// is complete or untouched).
+    pub fn finish(&mut self, stderr: RawFd) -> bool {
         match self.mode {
-            Mode::Explain => sys::write_all(stderr, self.summary().as_bytes()),
+            Mode::Explain => {
+                sys::write_all(stderr, self.summary().as_bytes());
+                true
+            }
             Mode::Learn => {
+                let Some(out) = self.out.take() else {
+                    return true;
+                };
                 let text = self.learned_policy();
                 let calls = self.learned.len();
-                let msg = match self.out.take() {
-                    Some(fd) => {
-                        let mut f = std::fs::File::from(fd);
-                        match std::io::Write::write_all(&mut f, text.as_bytes()) {
-                            Ok(()) => format!(
-                                "caprun: learned {calls} system call{} outside policy {}: wrote {}\n",
-                                if calls == 1 { "" } else { "s" },
-                                self.policy,
-                                self.out_name
-                            ),
-                            Err(e) => format!("caprun: writing {}: {e}\n", self.out_name),
-                        }
-                    }
-                    None => String::new(),
+                let (msg, ok) = match sys::writer::commit(out, text.as_bytes()) {
+                    Ok(()) => (
+                        format!(
+                            "caprun: learned {calls} system call{} outside policy {}: wrote {}\n",
+                            if calls == 1 { "" } else { "s" },
+                            self.policy,
+                            self.out_name
+                        ),
+                        true,
+                    ),
+                    Err(e) => (
+                        format!(
+                            "caprun: --learn {}: {}; nothing was written\n",
+                            self.out_name,
+                            commit_error(e)
+                        ),
+                        false,
+                    ),
                 };
                 sys::write_all(stderr, msg.as_bytes());
+                ok
             }
         }
     }
+}
+
+/// What went wrong writing the learned policy, for a message.
+fn commit_error(e: sys::writer::CommitError) -> String {
+    use sys::writer::{CommitError, Step};
+    match e {
+        CommitError::Failed(step, errno) => {
+            let what = match step {
+                Step::Create => "creating a temporary file beside it",
+                Step::Write => "writing the temporary file",
+                Step::Sync => "syncing the temporary file",
+                Step::Rename => "renaming the temporary file over it",
+            };
+            format!("{what}: {}", errno.desc())
+        }
+        CommitError::Gone(errno) => {
+            format!("the process writing it is gone ({})", errno.desc())
+        }
+    }
+}
+
+/// How a group's calls beyond its examples are named: `socket(…) with other arguments`,
+/// or `unknown system calls with other numbers or arguments`.
+fn others(group: Group) -> String {
+    match syscalls::name(group) {
+        Some(name) if group != UNKNOWN => format!("{name}(…) with other arguments"),
+        _ => "unknown system calls with other numbers or arguments".to_string(),
+    }
+}
+
+/// `what`, cut to at most [`MAX_DESCRIPTION`] bytes (at a character boundary, marked
+/// with `…`).
+fn shorten(mut what: String) -> String {
+    if what.len() > MAX_DESCRIPTION {
+        let mut end = MAX_DESCRIPTION - '…'.len_utf8();
+        while !what.is_char_boundary(end) {
+            end -= 1;
+        }
+        what.truncate(end);
+        what.push('…');
+    }
+    what
 }
 
 #[cfg(test)]
@@ -243,13 +387,80 @@ mod tests {
     #[test]
     fn explain_summary_counts() {
         let mut s = Session::new(Mode::Explain, "strict", &strict(), "test");
-        s.denied.insert("uname(…)".into(), 2);
-        s.denied.insert("sysinfo(…)".into(), 1);
+        let nr = |n: &str| syscalls::number(n).unwrap();
+        assert!(s
+            .explain(nr("uname"), &[0x1000; 6], 7)
+            .contains("denied uname(…) [pid 7]"));
+        assert_eq!(
+            s.explain(nr("uname"), &[0x2000; 6], 7),
+            "",
+            "the same description again"
+        );
+        assert!(s
+            .explain(nr("sysinfo"), &[0x1000; 6], 7)
+            .contains("sysinfo(…)"));
         let sum = s.summary();
         assert!(sum.contains("denied 3 calls (2 distinct)"), "{sum}");
         assert!(
             sum.find("uname").unwrap() < sum.find("sysinfo").unwrap(),
             "{sum}"
         );
+    }
+
+    /// Ever-new arguments and made-up system call numbers: the record, the lines printed
+    /// and the summary stay bounded, and every denial is counted.
+    #[test]
+    fn explain_is_bounded_whatever_the_program_does() {
+        let mut s = Session::new(Mode::Explain, "strict", &strict(), "test");
+        let (socket, ptrace) = (
+            syscalls::number("socket").unwrap(),
+            syscalls::number("ptrace").unwrap(),
+        );
+        let mut printed = 0;
+        const N: u64 = 50_000;
+        for i in 0..N {
+            printed += s.explain(socket, &[2, 2, i, 0, 0, 0], 7).len();
+            printed += s.explain(ptrace, &[2, i, 0, 0, 0, 0], 7).len();
+            // Numbers outside the table, and every known call once.
+            printed += s.explain(1000 + i as i64, &[0; 6], 7).len();
+            printed += s.explain((i % 460) as i64, &[i; 6], 7).len();
+        }
+        assert!(
+            s.denied.len() <= syscalls::SYSCALLS.len() + 1,
+            "{}",
+            s.denied.len()
+        );
+        for d in s.denied.values() {
+            assert!(d.examples.len() <= EXAMPLES_PER_CALL);
+            assert!(d.examples.iter().all(|(w, _)| w.len() <= MAX_DESCRIPTION));
+        }
+        let total: u64 = s.denied.values().map(|d| d.total).sum();
+        assert_eq!(total, 4 * N);
+        let sum = s.summary();
+        assert!(printed + sum.len() < 64 * 1024, "{printed} + {}", sum.len());
+        assert!(
+            sum.starts_with(&format!(
+                "caprun: summary: policy strict denied {} calls (more than ",
+                4 * N
+            )),
+            "{sum}"
+        );
+        assert!(sum.contains(" × socket(…) with other arguments\n"), "{sum}");
+        assert!(
+            sum.contains(" × unknown system calls with other numbers or arguments\n"),
+            "{sum}"
+        );
+        assert!(sum.contains(" other system calls\n"), "{sum}");
+    }
+
+    #[test]
+    fn long_descriptions_are_cut() {
+        let long = "x".repeat(200) + "é";
+        let short = shorten(long);
+        assert!(
+            short.len() <= MAX_DESCRIPTION && short.ends_with('…'),
+            "{short}"
+        );
+        assert_eq!(shorten("uname(…)".into()), "uname(…)");
     }
 }

@@ -10,7 +10,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use crate::sandbox::{builtins, syscalls};
+use crate::sandbox::{builtins, seccomp, syscalls};
 use crate::yaml::{self, Pos, YNode, YValue};
 
 use super::model::{
@@ -202,6 +202,8 @@ fn parse_at(
     // Where this file declares `root.tmpfs` and `namespaces` (for the check below).
     let mut tmpfs_pos = None;
     let mut namespaces_pos = None;
+    // Where this file shapes what its filter does with `execveat` (the check at the end).
+    let mut exec_pos = ExecPositions::default();
     for (key, knode, v) in &entries {
         match *key {
             "extends" => {}
@@ -281,11 +283,12 @@ fn parse_at(
                 }
             }
             "seccomp" => {
+                exec_pos.seccomp = Some(knode.pos);
                 if matches!(&v.value, YValue::Scalar(s, _) if s == "off" || s == "false") {
                     policy.seccomp = None;
                 } else {
                     let parent = policy.seccomp.take();
-                    policy.seccomp = Some(parse_seccomp(&cx, v, parent)?);
+                    policy.seccomp = Some(parse_seccomp(&cx, v, parent, &mut exec_pos)?);
                 }
             }
             other => {
@@ -314,7 +317,77 @@ fn parse_at(
             ),
         });
     }
+    // The policy as a whole (not each file it extends) must let caprun start a program.
+    if depth == 0 {
+        if let Some(sp) = &policy.seccomp {
+            let extends = entries
+                .iter()
+                .find(|(k, _, _)| *k == "extends")
+                .map(|(_, _, v)| v.pos);
+            check_final_exec(&cx, sp, &exec_pos, extends)?;
+        }
+    }
     Ok(policy)
+}
+
+/// Where a policy file shapes what its filter does with `execveat`: the item of a list
+/// or the rule that names it, its `default-action`, its `seccomp` key.
+#[derive(Debug, Default)]
+struct ExecPositions {
+    named: Option<Pos>,
+    default_action: Option<Pos>,
+    seccomp: Option<Pos>,
+}
+
+/// Refuse a filter that does not let caprun's own last call through:
+/// `execveat(fd, "", argv, envp, AT_EMPTY_PATH)`, made after the filter is installed.
+/// Such a policy would make every launch fail (`kill`: caprun dies of SIGSYS; an errno:
+/// caprun reports the program as not executable). The compiled program is evaluated, so
+/// `allow`, `errno`, `deny`, rules and the default action are all taken into account;
+/// the descriptor and pointers are not known in advance, so it must allow a few
+/// plausible values of each. The error points at what made it so in this file.
+fn check_final_exec(
+    cx: &Ctx,
+    sp: &SeccompPolicy,
+    at: &ExecPositions,
+    extends: Option<Pos>,
+) -> Result<(), PolicyError> {
+    // A filter that does not compile is reported where it is compiled.
+    let Ok(prog) = seccomp::compile(sp) else {
+        return Ok(());
+    };
+    let nr = libc::SYS_execveat;
+    let empty_path = libc::AT_EMPTY_PATH as u64;
+    let mut worst = None;
+    for fd in [3, 64, 1023] {
+        for ptr in [0x5555_5555_0000, 0x7ffc_0000_1000] {
+            let args = [fd, ptr, ptr + 0x100, ptr + 0x200, empty_path, 0];
+            let ret = seccomp::evaluate(&prog, nr, args).map_or(0, |e| e.ret);
+            let action = ret & seccomp::RET_ACTION_FULL;
+            if action != seccomp::RET_ALLOW && action != seccomp::RET_LOG {
+                worst = Some(action);
+            }
+        }
+    }
+    let Some(action) = worst else {
+        return Ok(());
+    };
+    let what = match action {
+        seccomp::RET_ERRNO => "denies",
+        _ => "kills",
+    };
+    let pos = at
+        .named
+        .or(at.default_action)
+        .or(at.seccomp)
+        .or(extends)
+        .unwrap_or(Pos { line: 1, col: 1 });
+    Err(cx.err(
+        pos,
+        format!(
+            "the seccomp filter {what} caprun's own last call, execveat(fd, \"\", argv, envp, AT_EMPTY_PATH): no program could start (allow execveat)"
+        ),
+    ))
 }
 
 fn rlimit_value(cx: &Ctx, node: &YNode) -> Result<u64, PolicyError> {
@@ -456,7 +529,23 @@ fn parse_seccomp(
     cx: &Ctx,
     v: &YNode,
     parent: Option<SeccompPolicy>,
+    exec_pos: &mut ExecPositions,
 ) -> Result<SeccompPolicy, PolicyError> {
+    // The item of `list` that names `execveat`, directly or through a group.
+    let names_exec = |list: &YNode, groups: &BTreeMap<String, Names>| -> Option<Pos> {
+        let YValue::Seq(items) = &list.value else {
+            return None;
+        };
+        items.iter().rev().find_map(|item| match &item.value {
+            YValue::Scalar(s, _) if s == "execveat" => Some(item.pos),
+            YValue::Scalar(s, _) => s
+                .strip_prefix('@')
+                .and_then(|g| groups.get(g))
+                .filter(|g| g.contains("execveat"))
+                .map(|_| item.pos),
+            _ => None,
+        })
+    };
     let mut sp = parent.unwrap_or(SeccompPolicy {
         default_action: Action::Errno(libc::EPERM as u32),
         groups: BTreeMap::new(),
@@ -480,12 +569,17 @@ fn parse_seccomp(
     for (key, kn, val) in &entries {
         match *key {
             "groups" => {}
-            "default-action" => sp.default_action = parse_action(cx, val)?,
+            "default-action" => {
+                sp.default_action = parse_action(cx, val)?;
+                exec_pos.default_action = Some(val.pos);
+            }
             "allow" => {
                 let names = expand_list(cx, val, &sp.groups, "allow")?;
                 sp.allow.extend(names);
+                exec_pos.named = names_exec(val, &sp.groups).or(exec_pos.named);
             }
             "deny" => {
+                exec_pos.named = names_exec(val, &sp.groups).or(exec_pos.named);
                 for name in expand_list(cx, val, &sp.groups, "deny")? {
                     sp.allow.remove(name);
                     sp.errno.remove(&name);
@@ -496,6 +590,7 @@ fn parse_seccomp(
                 for (ename, kn2, list) in cx.map(val, "seccomp.errno")? {
                     let errno = errno_by_name(ename)
                         .ok_or_else(|| cx.err(kn2.pos, format!("unknown errno `{ename}`")))?;
+                    exec_pos.named = names_exec(list, &sp.groups).or(exec_pos.named);
                     for name in expand_list(cx, list, &sp.groups, "errno")? {
                         sp.errno.insert(name, errno);
                     }
@@ -505,6 +600,9 @@ fn parse_seccomp(
                 for (name, kn2, conds) in cx.map(val, "seccomp.rules")? {
                     let (name, nr) = syscalls::lookup(name)
                         .ok_or_else(|| cx.err(kn2.pos, format!("unknown system call `{name}`")))?;
+                    if name == "execveat" {
+                        exec_pos.named = Some(kn2.pos);
+                    }
                     let items = cx.seq(conds, "rule")?;
                     let alternatives = if items.iter().all(|i| matches!(i.value, YValue::Seq(_))) && !items.is_empty() {
                         items
