@@ -288,7 +288,27 @@ fn child(v: &Variant, ctx: &Ctx) -> ! {
             // SAFETY: _exit is always safe to call.
             unsafe { libc::_exit(120) }
         };
-        if prepared.enter().is_err() || prepared.install_seccomp().is_err() {
+        if prepared.unshare().is_err() {
+            // SAFETY: _exit is always safe to call.
+            unsafe { libc::_exit(120) }
+        }
+        if prepared.needs_fork() {
+            // As the launch does: the next child is PID 1 of the new namespace. (This
+            // child waits for it; the launch's init would start the program as PID 2.)
+            // SAFETY: fork in a single-threaded child; then waitpid and _exit.
+            let pid = unsafe { libc::fork() };
+            if pid != 0 {
+                let mut status = 0;
+                // SAFETY: a valid out-pointer for our own child; then _exit.
+                unsafe {
+                    if pid > 0 {
+                        libc::waitpid(pid, &mut status, 0);
+                    }
+                    libc::_exit(if pid > 0 && status == 0 { 0 } else { 126 });
+                }
+            }
+        }
+        if prepared.setup_inside().is_err() || prepared.install_seccomp().is_err() {
             // SAFETY: _exit is always safe to call.
             unsafe { libc::_exit(120) }
         }

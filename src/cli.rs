@@ -21,7 +21,7 @@ use crate::sandbox::Identity;
     version,
     about,
     long_about = None,
-    override_usage = "caprun [OPTIONS] PROGRAM [CONFIG]\n       caprun [OPTIONS] [--rw PATH]... [--ro PATH]... [--env NAME[=VALUE]]... [--net] -- PROGRAM [ARGS]..."
+    override_usage = "caprun [OPTIONS] PROGRAM [CONFIG]\n       caprun [OPTIONS] [--rw PATH]... [--ro PATH]... [--env NAME[=VALUE]]... [--net] [--explain-denials] -- PROGRAM [ARGS]..."
 )]
 pub struct Args {
     /// Sandbox policy: a built-in name (strict, default, unprivileged, devtools, none) or a
@@ -41,6 +41,10 @@ pub struct Args {
     /// allowed by the seccomp filter and Landlock).
     #[arg(long)]
     pub net: bool,
+    /// Change one of the policy's limits: `tasks=N` (processes and threads at once),
+    /// `tmpfs=SIZE` (each tmpfs caprun mounts; K, M, G, T suffixes), or `NAME=unlimited`.
+    #[arg(long, value_name = "NAME=VALUE")]
+    pub limit: Vec<String>,
     /// When started as root: the user id the program runs as (inside its user namespace).
     #[arg(long, value_name = "UID", requires = "gid")]
     pub uid: Option<u32>,
@@ -217,6 +221,7 @@ fn parse_common(argv: &[OsString]) -> Option<Args> {
         ro: Vec::new(),
         env: Vec::new(),
         net: false,
+        limit: Vec::new(),
         uid: None,
         gid: None,
         dry_run: false,
@@ -329,9 +334,28 @@ pub fn request(args: Args) -> Result<Request, Error> {
         (None, true) => Notify::Explain,
         (None, false) => Notify::Off,
     };
+    let mut limits = Vec::new();
+    for l in &args.limit {
+        let Some((name, value)) = l.split_once('=') else {
+            return Err(Error::Usage(format!(
+                "--limit {l}: expected NAME=VALUE ({}=…)",
+                crate::sandbox::policy::Limits::NAMES.join("=…, ")
+            )));
+        };
+        if !crate::sandbox::policy::Limits::NAMES.contains(&name) {
+            return Err(Error::Usage(format!(
+                "--limit {l}: unknown limit `{name}` ({})",
+                crate::sandbox::policy::Limits::NAMES.join(", ")
+            )));
+        }
+        let value = crate::sandbox::policy::Limits::parse_value(name, value)
+            .map_err(|m| Error::Usage(format!("--limit {l}: {m}")))?;
+        limits.push((name.to_owned(), value));
+    }
     Ok(Request {
         policy: args.policy,
         net: args.net,
+        limits,
         identity: args
             .uid
             .zip(args.gid)

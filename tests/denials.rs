@@ -187,13 +187,13 @@ fn a_dynamic_program_is_learned_end_to_end() {
     assert!(!stderr(&out).contains("denied"), "{}", stderr(&out));
 }
 
-/// Without the options nothing changes: caprun execs in place (the program has
-/// caprun's pid: no fork, no supervisor).
+/// Without the options nothing changes: under a policy without a PID namespace caprun
+/// execs in place (the program has caprun's pid: no fork, no supervisor).
 #[test]
 fn the_default_path_does_not_fork() {
     skip_unless_sandboxable!();
     let child = start(
-        &["--policy", "strict", probe().to_str().unwrap()],
+        &["--policy", "unprivileged", probe().to_str().unwrap()],
         "report: !fd stdout\n",
     );
     let pid = child.id();
@@ -201,10 +201,19 @@ fn the_default_path_does_not_fork() {
     let r = report(&out);
     assert_eq!(r["pid"], pid, "{r}");
     // With --explain-denials the program is a child of the supervisor.
-    let r = probe_report(
-        &["--policy", "strict", "--explain-denials"],
+    let child = start(
+        &[
+            "--policy",
+            "unprivileged",
+            "--explain-denials",
+            probe().to_str().unwrap(),
+        ],
         "report: !fd stdout\n",
     );
+    let pid = child.id();
+    let out = child.wait_with_output().unwrap();
+    let r = report(&out);
+    assert_ne!(r["pid"], pid, "{r}");
     assert_ne!(r["pid"], serde_json::Value::Null);
 }
 

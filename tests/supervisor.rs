@@ -61,17 +61,17 @@ fn the_program_is_pid_2_and_ends_caprun_as_it_ended() {
     );
     assert_eq!(out.status.code(), Some(42), "{out:?}");
     // A program killed by a signal: caprun is killed by the same signal, as the caller
-    // would have seen without a supervisor (control: exec-in-place under `default`).
+    // would have seen without a supervisor (control: exec-in-place under `unprivileged`).
     for sig in [libc::SIGUSR1, libc::SIGKILL, libc::SIGSEGV] {
         let config = format!("report: !fd stdout\nraise: {sig}\n");
-        for policy in [policy.as_str(), "default"] {
+        for policy in [policy.as_str(), "unprivileged"] {
             let out = run(&["--policy", policy, probe.to_str().unwrap()], &config);
             assert_eq!(out.status.signal(), Some(sig), "{policy} {sig}: {out:?}");
             assert!(!out.status.core_dumped(), "{policy} {sig}: {out:?}");
         }
     }
     // Control: without the PID namespace the probe is not PID 2.
-    let r = probe_report(&["--policy", "default"], "report: !fd stdout\n");
+    let r = probe_report(&["--policy", "unprivileged"], "report: !fd stdout\n");
     assert_ne!(r["pid"], 2);
 }
 

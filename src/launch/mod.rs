@@ -41,6 +41,8 @@ pub struct Request {
     pub policy: Option<String>,
     /// Let the program use the host's network (`--net`).
     pub net: bool,
+    /// Limits that replace the policy's (`--limit NAME=VALUE`; `None`: unlimited).
+    pub limits: Vec<(String, Option<u64>)>,
     /// The ids the program runs as inside its user namespace (root only); `None`: the
     /// caller's.
     pub identity: Option<Identity>,
@@ -59,6 +61,7 @@ impl Request {
         Request {
             policy: None,
             net: false,
+            limits: Vec::new(),
             identity: None,
             target: Target::Program {
                 path: program.into(),
@@ -134,6 +137,15 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
     let mut policy = sandbox::load(policy_name)?;
     if req.net {
         policy.allow_network();
+    }
+    for (name, value) in &req.limits {
+        policy.limits.set(name, *value);
+    }
+    if policy.limits.tasks.is_some() && !policy.has(sandbox::policy::Namespace::User) {
+        return Err(Error::Usage(format!(
+            "--limit tasks: policy {} has no user namespace to count the sandbox's tasks in",
+            policy.name
+        )));
     }
     let (program_path, file, text) = target(req, policy_name)?;
     let config = crate::config::parse(&text).map_err(|source| Error::Config {

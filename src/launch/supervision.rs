@@ -83,7 +83,7 @@ pub(super) fn setup(
     }
     // The same filter `prepare` compiles, with denials routed to the supervisor.
     let mut sp = sp.clone();
-    if policy.network {
+    if policy.inet_sockets() {
         sandbox::allow_inet_sockets(&mut sp);
     }
     let sp = &sp;

@@ -186,6 +186,8 @@ pub struct LandlockPlan {
     scratch: u64,
     /// Reading files and directories, as bits.
     read: u64,
+    /// Listing directories, as bits.
+    list: u64,
 }
 
 /// The rights [`LandlockPlan::allow_beneath`] gives beneath a directory made inside the
@@ -194,8 +196,11 @@ pub struct LandlockPlan {
 pub enum Beneath {
     /// [`scratch_rights`]: a `root.tmpfs` mount.
     Scratch,
-    /// Reading files and listing directories: the sandbox's own procfs, its root.
+    /// Reading files and listing directories: the sandbox's own procfs.
     Read,
+    /// Listing directories only: the sandbox's root (what it holds was granted anyway;
+    /// no file becomes readable through this).
+    ListDirectories,
 }
 
 /// Build the ruleset: `grants` from the config, the program descriptor (gets
@@ -227,6 +232,7 @@ pub fn build(
                 support,
                 scratch: 0,
                 read: 0,
+                list: 0,
             })),
         };
     }
@@ -277,6 +283,7 @@ pub fn build(
         support,
         scratch: scratch_rights(abi).bits(),
         read: ((AccessFs::ReadFile | AccessFs::ReadDir) & AccessFs::from_all(abi)).bits(),
+        list: (BitFlags::from(AccessFs::ReadDir) & AccessFs::from_all(abi)).bits(),
     }))
 }
 
@@ -297,6 +304,7 @@ impl LandlockPlan {
         let access = match rights {
             Beneath::Scratch => self.scratch,
             Beneath::Read => self.read,
+            Beneath::ListDirectories => self.list,
         };
         crate::sys::landlock::add_path_beneath(rs.as_raw_fd(), dir, access)
     }

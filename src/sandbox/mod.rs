@@ -195,6 +195,11 @@ pub struct Prepared {
     seccomp: Option<seccompiler::BpfProgram>,
     /// `root.tmpfs` paths inside the new root (Landlock rules added in `setup_inside`).
     tmpfs: Vec<CString>,
+    /// A fresh procfs at `/proc` (a Landlock rule to read it added in `setup_inside`).
+    proc: bool,
+    /// `root.list`: the new root's directories may be listed (a Landlock rule added in
+    /// `setup_inside`).
+    list_root: bool,
     cwd: Option<CString>,
     report: Report,
 }
@@ -224,7 +229,7 @@ pub fn prepare(policy: &Policy, grants: &Grants<'_>) -> Result<Prepared, Sandbox
                     hint: "none",
                 });
             }
-            if policy.network {
+            if policy.inet_sockets() {
                 let mut sp = sp.clone();
                 allow_inet_sockets(&mut sp);
                 Some(seccomp_program(&sp)?)
@@ -355,7 +360,7 @@ pub fn prepare(policy: &Policy, grants: &Grants<'_>) -> Result<Prepared, Sandbox
         &grants.files,
         grants.program,
         &bind_rules,
-        policy.network,
+        policy.inet_sockets(),
     )?;
     drop(bind_rules);
     if let Some(l) = &landlock {
@@ -379,7 +384,8 @@ pub fn prepare(policy: &Policy, grants: &Grants<'_>) -> Result<Prepared, Sandbox
             &staging,
             resolved,
             &policy.tmpfs,
-            None,
+            policy.limits.tmpfs,
+            policy.proc,
             extra,
             &links,
         )?)
@@ -408,6 +414,8 @@ pub fn prepare(policy: &Policy, grants: &Grants<'_>) -> Result<Prepared, Sandbox
         last_cap,
         seccomp,
         tmpfs,
+        proc: policy.proc,
+        list_root: policy.list_root && has_mount,
         cwd,
         report,
     })
@@ -481,6 +489,29 @@ impl Prepared {
                 l.allow_beneath(fd.as_raw_fd(), landlock_rules::Beneath::Scratch)
                     .map_err(|e| StepError::new("Landlock: add a rule on", t, e))?;
             }
+            // The sandbox's own procfs: read. With `root.list`, the root it was given: its
+            // directories listed (`ls /`), nothing more (no file becomes readable).
+            let inside = [
+                (self.proc, c"/proc", landlock_rules::Beneath::Read),
+                (
+                    self.list_root,
+                    c"/",
+                    landlock_rules::Beneath::ListDirectories,
+                ),
+            ];
+            for (wanted, path, rights) in inside {
+                if !wanted {
+                    continue;
+                }
+                let fd = crate::sys::fs::open(
+                    path,
+                    libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC,
+                    0,
+                )
+                .map_err(|e| StepError::new("open", path, e))?;
+                l.allow_beneath(fd.as_raw_fd(), rights)
+                    .map_err(|e| StepError::new("Landlock: add a rule on", path, e))?;
+            }
             l.restrict_self()
                 .map_err(|e| StepError::new("Landlock: restrict_self", c"", e))?;
         }
@@ -492,14 +523,6 @@ impl Prepared {
                 .map_err(|e| StepError::new("cannot change into the working directory", c, e))?;
         }
         Ok(())
-    }
-
-    /// [`unshare`](Self::unshare) then [`setup_inside`](Self::setup_inside), in this
-    /// process (no PID namespace, or the caller forks itself afterwards).
-    pub fn enter(&mut self) -> Result<(), SandboxError> {
-        self.unshare()?;
-        self.setup_inside()
-            .map_err(|e| SandboxError::Step(e.to_string()))
     }
 
     /// Install the seccomp filter (raw system calls, no allocation). Call last, just before

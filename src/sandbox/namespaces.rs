@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use nix::errno::Errno;
 
-use super::policy::{rlimit_resource, Namespace, Policy};
+use super::policy::{rlimit_resource, Namespace, Network, Policy};
 use crate::sys::{fs, ids, mount, StepError};
 
 /// A failed step of [`NamespacePlan::enter`] or of the plan.
@@ -42,6 +42,12 @@ pub enum NamespaceError {
     /// A path contains a NUL byte.
     #[error("path contains a NUL byte: {0}")]
     Nul(PathBuf),
+    /// A task limit and no way for the kernel to enforce it.
+    #[error("policy `{policy}`: limits.tasks cannot be enforced for a sandbox that runs as the host's root without a PID namespace (the kernel does not count root's tasks against RLIMIT_NPROC): add `pid` to its namespaces, run it with --uid and --gid, or use --limit tasks=unlimited")]
+    TasksUnenforceable {
+        /// The policy.
+        policy: String,
+    },
     /// A namespace limit stayed full for [`UNSHARE_RETRY`] (`unshare` failed with
     /// `ENOSPC`).
     #[error("cannot create the sandbox's namespaces: a namespace limit is reached and did not free up within {} s ({}); raise the limit or wait for other sandboxes to end", UNSHARE_RETRY.as_secs(), .limits.iter().map(|(s, v)| format!("{s} = {v}")).collect::<Vec<_>>().join(", "))]
@@ -109,6 +115,8 @@ enum MountStep {
         target: CString,
         link: CString,
     },
+    /// A fresh procfs (of the PID namespace of the process that mounts it: the init).
+    Proc(CString),
 }
 
 /// The new root: every path computed ahead.
@@ -213,14 +221,15 @@ impl MountPlan {
     /// Plan a root built on a tmpfs mounted at `staging` (an existing host directory, only
     /// covered inside the new mount namespace; `/tmp` by default). In order: the policy's
     /// `binds`, fresh writable `tmpfs` mounts (mode 1777, `MS_NOSUID | MS_NODEV`, at most
-    /// `tmpfs_size` bytes each when given), the caller's `extra` binds (so that they may
-    /// sit beneath a tmpfs), then `symlinks`. Missing parent directories of every target
-    /// are created in the root's tmpfs.
+    /// `tmpfs_size` bytes each when given), a fresh procfs at `/proc` with `proc`, the
+    /// caller's `extra` binds (so that they may sit beneath a tmpfs), then `symlinks`.
+    /// Missing parent directories of every target are created in the root's tmpfs.
     pub fn new(
         staging: &Path,
         binds: Vec<ResolvedBind>,
         tmpfs: &[PathBuf],
         tmpfs_size: Option<u64>,
+        proc: bool,
         extra: Vec<ResolvedBind>,
         symlinks: &[(PathBuf, PathBuf)],
     ) -> Result<MountPlan, NamespaceError> {
@@ -239,6 +248,10 @@ impl MountPlan {
                 target: cstr(&inside(staging, t))?,
                 options: CString::new(options.clone()).expect("no NUL in numbers"),
             });
+        }
+        if proc {
+            mkdirs(staging, Path::new("/proc"), &mut made, &mut steps)?;
+            steps.push(MountStep::Proc(cstr(&inside(staging, Path::new("/proc")))?));
         }
         for b in extra {
             bind_steps(staging, b, &mut made, &mut steps)?;
@@ -359,6 +372,20 @@ impl MountPlan {
                 MountStep::Symlink { target, link } => {
                     fs::symlink(target, link).map_err(|e| StepError::new("symlink", link, e))?;
                 }
+                MountStep::Proc(target) => {
+                    // Before pivot_root: the kernel lets a user namespace mount a procfs only
+                    // while a procfs of the host is fully visible in its mount namespace
+                    // (the old root still is). Read-only: the sandbox's processes read
+                    // their own entries; writes to them are not the sandbox's business.
+                    mount::mount(
+                        Some(c"proc"),
+                        target,
+                        Some(c"proc"),
+                        libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC | libc::MS_RDONLY,
+                        None,
+                    )
+                    .map_err(|e| StepError::new("mount a procfs on", target, e))?;
+                }
             }
         }
         // pivot_root(".", ".") stacks the old root on the new one; detaching "." then
@@ -384,6 +411,12 @@ impl MountPlan {
 #[derive(Debug)]
 pub struct NamespacePlan {
     flags: libc::c_int,
+    /// The PID namespace's own `pid_max` (Linux 6.14 and later), for the task limit: the
+    /// value to write, and whether the launch must fail without it (the sandbox runs as
+    /// the host's root, whose tasks the kernel does not count against `RLIMIT_NPROC`).
+    pid_max: Option<(CString, bool)>,
+    /// Bring `lo` up in the new network namespace (`network: loopback`).
+    loopback: bool,
     user: Option<UserMaps>,
     hostname: Option<CString>,
     mount: Option<MountPlan>,
@@ -488,7 +521,38 @@ impl NamespacePlan {
             }
             _ => None,
         };
+        // The task limit: RLIMIT_NPROC, which the kernel counts per user namespace but
+        // does not apply to the host's root; and, where the kernel has it, the PID
+        // namespace's own pid_max. After its first wrap the kernel allocates pid numbers
+        // from RESERVED_PIDS (300) up only, so pid_max = tasks + 300 leaves room for
+        // `tasks` at any time (and holds at most that many more).
+        let host_root = match (ids::geteuid(), run_as) {
+            (0, Some(id)) => id.uid == 0,
+            (euid, _) => euid == 0,
+        };
+        let pid_max = match policy.limits.tasks {
+            Some(tasks) if policy.has(Namespace::Pid) => Some((
+                CString::new(tasks.saturating_add(RESERVED_PIDS).to_string()).expect("a number"),
+                host_root,
+            )),
+            Some(_) if host_root => {
+                return Err(NamespaceError::TasksUnenforceable {
+                    policy: policy.name.clone(),
+                })
+            }
+            _ => None,
+        };
         let mut rlimits = Vec::new();
+        if let Some(tasks) = policy.limits.tasks {
+            // Counted per user namespace (the policy parser requires one).
+            rlimits.push((
+                libc::RLIMIT_NPROC as ids::RlimitResource,
+                libc::rlimit {
+                    rlim_cur: tasks,
+                    rlim_max: tasks,
+                },
+            ));
+        }
         for (name, (soft, hard)) in &policy.rlimits {
             if let Some(res) = rlimit_resource(name) {
                 rlimits.push((
@@ -502,6 +566,8 @@ impl NamespacePlan {
         }
         Ok(NamespacePlan {
             flags,
+            pid_max,
+            loopback: policy.network == Network::Loopback && flags & libc::CLONE_NEWNET != 0,
             user,
             hostname,
             mount: if policy.has(Namespace::Mount) {
@@ -590,8 +656,26 @@ impl NamespacePlan {
     /// becomes the program, or its init): hostname, the new root, rlimits. Raw system
     /// calls over the plan only, no allocation: it may run after a fork.
     pub fn setup(&mut self) -> Result<(), StepError<'_>> {
+        if let Some((value, required)) = &self.pid_max {
+            match set_pid_max(value) {
+                Ok(()) => {}
+                Err(e) if *required => {
+                    return Err(StepError::new(
+                        "cannot limit the sandbox's tasks: it runs as the host's root, whose tasks the kernel does not count against RLIMIT_NPROC, and its PID namespace has no pid_max of its own before Linux 6.14 (run it with --uid and --gid, or with --limit tasks=unlimited):",
+                        c"pid_max",
+                        e,
+                    ))
+                }
+                // RLIMIT_NPROC counts the sandbox's tasks.
+                Err(_) => {}
+            }
+        }
         if let Some(h) = &self.hostname {
             ids::sethostname(h).map_err(|e| StepError::new("sethostname", h, e))?;
+        }
+        if self.loopback {
+            crate::sys::net::loopback_up()
+                .map_err(|e| StepError::new("bring up the loopback interface", c"lo", e))?;
         }
         if let Some(m) = &mut self.mount {
             m.enter()?;
@@ -600,6 +684,24 @@ impl NamespacePlan {
             ids::setrlimit(*res, lim).map_err(|e| StepError::new("setrlimit", c"", e))?;
         }
         Ok(())
+    }
+}
+
+/// The kernel's `RESERVED_PIDS`: after its first wrap, pid numbers start there again.
+const RESERVED_PIDS: u64 = 300;
+
+/// Write `value` to the calling process's PID namespace's `pid_max`, through a detached
+/// procfs of that namespace (nothing is mounted anywhere).
+fn set_pid_max(value: &CStr) -> Result<(), Errno> {
+    let proc = mount::detached_procfs()?;
+    let f = fs::openat(
+        proc.as_raw_fd(),
+        c"sys/kernel/pid_max",
+        libc::O_WRONLY | libc::O_CLOEXEC,
+    )?;
+    match fs::write(f.as_raw_fd(), value.to_bytes())? {
+        n if n == value.to_bytes().len() => Ok(()),
+        _ => Err(Errno::EIO),
     }
 }
 

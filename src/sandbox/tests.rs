@@ -2,11 +2,11 @@
 //! in a forked child, which is single-threaded.
 
 use std::ffi::CString;
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 
-use super::testutil::in_child;
+use super::testutil::{enter, in_child};
 use super::*;
 
 /// Write to the real stderr (the harness's capture does not reach a forked child's output).
@@ -68,7 +68,7 @@ fn strict_empty_root_no_network() {
     let policy = load("strict").unwrap();
     let mut prepared = prepare(&policy, &Grants::default()).unwrap();
     let code = in_child(|| {
-        if let Err(e) = prepared.enter() {
+        if let Err(e) = enter(&mut prepared) {
             say(&format!("enter: {e}\n"));
             return 10;
         }
@@ -143,7 +143,7 @@ fn run_program(policy_name: &str, program: &str) -> i32 {
     let envp = [std::ptr::null::<libc::c_char>()];
     let fd = std::os::fd::AsRawFd::as_raw_fd(&prog);
     in_child(|| {
-        if let Err(e) = prepared.enter() {
+        if let Err(e) = enter(&mut prepared) {
             say(&format!("enter: {e}\n"));
             return 90;
         }
@@ -187,7 +187,7 @@ fn default_root_has_only_libraries() {
     let policy = load("default").unwrap();
     let mut prepared = prepare(&policy, &Grants::default()).unwrap();
     let code = in_child(|| {
-        if let Err(e) = prepared.enter() {
+        if let Err(e) = enter(&mut prepared) {
             say(&format!("enter: {e}\n"));
             return 10;
         }
@@ -241,7 +241,7 @@ fn unprivileged_landlock_denies_host_paths() {
     let mut prepared = prepare(&policy, &grants).unwrap();
     let file = CString::new(file.to_str().unwrap()).unwrap();
     let code = in_child(|| {
-        if let Err(e) = prepared.enter() {
+        if let Err(e) = enter(&mut prepared) {
             say(&format!("enter: {e}\n"));
             return 10;
         }
@@ -271,7 +271,7 @@ fn none_enforces_nothing() {
     let mut prepared = prepare(&policy, &Grants::default()).unwrap();
     assert!(prepared.seccomp_program().is_none());
     let code = in_child(|| {
-        if prepared.enter().is_err() || prepared.install_seccomp().is_err() {
+        if enter(&mut prepared).is_err() || prepared.install_seccomp().is_err() {
             return 10;
         }
         if open_errno(c"/etc/hostname", libc::O_RDONLY) != 0 {
@@ -289,7 +289,7 @@ fn builtins_load() {
         assert_eq!(&p.name, name);
     }
     let strict = load("strict").unwrap();
-    assert_eq!(strict.namespaces.len(), 6);
+    assert_eq!(strict.namespaces.len(), 7);
     assert_eq!(strict.landlock, policy::LandlockMode::Required);
     let default = load("default").unwrap();
     assert!(default
@@ -420,7 +420,7 @@ fn run_as_another_identity() {
     };
     let mut prepared = prepare(&policy, &grants).unwrap();
     let code = in_child(|| {
-        if let Err(e) = prepared.enter() {
+        if let Err(e) = enter(&mut prepared) {
             say(&format!("enter: {e}\n"));
             return 10;
         }
@@ -454,7 +454,7 @@ fn host_socket_survives_network_namespace() {
     let policy = load("strict").unwrap();
     let mut prepared = prepare(&policy, &Grants::default()).unwrap();
     let code = in_child(|| {
-        if prepared.enter().is_err() || prepared.install_seccomp().is_err() {
+        if enter(&mut prepared).is_err() || prepared.install_seccomp().is_err() {
             return 10;
         }
         // SAFETY: accept/write/close on descriptors the child inherited.
@@ -486,29 +486,21 @@ fn pid_namespace_needs_a_fork() {
     .unwrap();
     let mut prepared = prepare(&policy, &Grants::default()).unwrap();
     assert!(prepared.needs_fork());
-    assert!(!prepare(&load("strict").unwrap(), &Grants::default())
+    assert!(!prepare(&load("unprivileged").unwrap(), &Grants::default())
         .unwrap()
         .needs_fork());
+    // The next child after `unshare` is PID 1 of the new namespace (`enter` forks it and
+    // goes on in it).
     let code = in_child(|| {
-        if prepared.enter().is_err() {
+        if enter(&mut prepared).is_err() {
             return 10;
         }
-        // The next child is PID 1 of the new namespace.
-        // SAFETY: fork/getpid/_exit/waitpid only, in a single-threaded child.
-        unsafe {
-            let pid = libc::fork();
-            if pid == 0 {
-                libc::_exit(if libc::getpid() == 1 { 0 } else { 1 });
-            }
-            let mut status = 0;
-            if pid < 0 || libc::waitpid(pid, &mut status, 0) != pid {
-                return 11;
-            }
-            if !libc::WIFEXITED(status) || libc::WEXITSTATUS(status) != 0 {
-                return 12;
-            }
+        // SAFETY: getpid has no preconditions.
+        if unsafe { libc::getpid() } == 1 {
+            0
+        } else {
+            11
         }
-        0
     });
     assert_eq!(code, 0);
 }
@@ -543,6 +535,7 @@ fn missing_feature_messages_name_a_policy() {
 /// new root itself; and `strict` needs no best-effort note on this kernel.
 #[test]
 fn strict_enter_leaves_no_privilege() {
+    let host_etc = std::fs::File::open("/etc").unwrap();
     let policy = load("strict").unwrap();
     let mut prepared = prepare(&policy, &Grants::default()).unwrap();
     assert!(
@@ -551,7 +544,7 @@ fn strict_enter_leaves_no_privilege() {
         prepared.report()
     );
     let code = in_child(|| {
-        if prepared.enter().is_err() {
+        if enter(&mut prepared).is_err() {
             return 10;
         }
         // SAFETY: prctl queries with integer arguments.
@@ -572,7 +565,12 @@ fn strict_enter_leaves_no_privilege() {
         {
             return 12;
         }
-        if open_errno(c"/", libc::O_RDONLY | libc::O_DIRECTORY) != libc::EACCES {
+        // The host's /etc through a descriptor opened before: Landlock denies it (the
+        // mounts alone would not).
+        // SAFETY: a valid C string; the descriptor is checked and closed below.
+        let fd =
+            unsafe { libc::openat(host_etc.as_raw_fd(), c"hostname".as_ptr(), libc::O_RDONLY) };
+        if fd >= 0 || errno() != libc::EACCES {
             return 13;
         }
         0
@@ -646,7 +644,7 @@ fn extra_binds_read_only_writable_and_elsewhere() {
     let new_rw = cstring(&rw.path().join("new"));
     let ro_host = cstring(ro.path());
     let code = in_child(|| {
-        if let Err(e) = prepared.enter() {
+        if let Err(e) = enter(&mut prepared) {
             say(&format!("enter: {e}\n"));
             return 10;
         }
@@ -737,7 +735,7 @@ fn cwd_inside_the_new_root() {
     };
     let mut prepared = prepare(&policy, &mk("/usr/share")).unwrap();
     let code = in_child(|| {
-        if let Err(e) = prepared.enter() {
+        if let Err(e) = enter(&mut prepared) {
             say(&format!("enter: {e}\n"));
             return 10;
         }
@@ -754,7 +752,7 @@ fn cwd_inside_the_new_root() {
     assert_eq!(code, 0);
     // Missing inside the new root (it exists on the host): an error naming it.
     let mut prepared = prepare(&policy, &mk("/home")).unwrap();
-    let code = in_child(|| match prepared.enter() {
+    let code = in_child(|| match enter(&mut prepared) {
         Err(e @ SandboxError::Step(_)) => {
             let s = e.to_string();
             if s.starts_with("cannot change into the working directory /home: No such file") {
@@ -772,10 +770,13 @@ fn cwd_inside_the_new_root() {
 #[test]
 fn tmpfs_is_writable_and_empty() {
     let policy = load("devtools").unwrap();
-    assert_eq!(policy.tmpfs, vec![PathBuf::from("/tmp")]);
+    assert_eq!(
+        policy.tmpfs,
+        vec![PathBuf::from("/tmp"), PathBuf::from("/dev/shm")]
+    );
     let mut prepared = prepare(&policy, &Grants::default()).unwrap();
     let code = in_child(|| {
-        if let Err(e) = prepared.enter() {
+        if let Err(e) = enter(&mut prepared) {
             say(&format!("enter: {e}\n"));
             return 10;
         }
@@ -835,7 +836,7 @@ fn inet_connect(policy: &Policy) -> i32 {
     let port = listener.local_addr().unwrap().port();
     let mut prepared = prepare(policy, &Grants::default()).unwrap();
     in_child(|| {
-        if prepared.enter().is_err() || prepared.install_seccomp().is_err() {
+        if enter(&mut prepared).is_err() || prepared.install_seccomp().is_err() {
             return 10;
         }
         // SAFETY: plain socket calls on a local address structure.
@@ -871,13 +872,14 @@ fn inet_connect(policy: &Policy) -> i32 {
 #[test]
 fn network_flag_both_ways() {
     let strict = load("strict").unwrap();
-    assert!(!strict.network);
+    assert_eq!(strict.network, policy::Network::None);
     assert_eq!(inet_connect(&strict), 12);
     let net = policy::parse("extends: strict\nnetwork: true\n", "net.yaml", None).unwrap();
-    assert!(net.network && net.has(policy::Namespace::Network));
+    assert!(net.network == policy::Network::Host && net.has(policy::Namespace::Network));
     assert_eq!(inet_connect(&net), 0);
+    // devtools: internet sockets on its own loopback, which is not the host's.
     let mut dev = load("devtools").unwrap();
-    assert_eq!(inet_connect(&dev), 12);
+    assert_eq!(inet_connect(&dev), 13);
     dev.allow_network();
     assert_eq!(inet_connect(&dev), 0);
     // Inherited, and overridable.
@@ -893,15 +895,17 @@ fn network_flag_both_ways() {
         "extends: b.yaml\nnetwork: false\n",
     )
     .unwrap();
-    assert!(
+    assert_eq!(
         load(dir.path().join("b.yaml").to_str().unwrap())
             .unwrap()
-            .network
+            .network,
+        policy::Network::Host
     );
-    assert!(
-        !load(dir.path().join("c.yaml").to_str().unwrap())
+    assert_eq!(
+        load(dir.path().join("c.yaml").to_str().unwrap())
             .unwrap()
-            .network
+            .network,
+        policy::Network::None
     );
 }
 
@@ -933,7 +937,7 @@ fn run_sh<'a>(
     let rc = unsafe { libc::pipe2(pipe.as_mut_ptr(), libc::O_CLOEXEC) };
     assert_eq!(rc, 0);
     let code = in_child(|| {
-        if let Err(e) = prepared.enter() {
+        if let Err(e) = enter(&mut prepared) {
             say(&format!("enter: {e}\n"));
             return 90;
         }
@@ -1031,7 +1035,7 @@ fn devtools_with_a_writable_bind_and_cwd() {
 fn policy_errors_for_tmpfs_and_network() {
     assert_eq!(
         parse_err("network: maybe\n"),
-        "p.yaml:1:10: network: expected true or false, not `maybe`"
+        "p.yaml:1:10: network: `maybe` is not one of none, loopback, host"
     );
     assert_eq!(
         parse_err("root:\n  tmpfs: [tmp]\n"),
@@ -1058,15 +1062,25 @@ fn policy_errors_for_tmpfs_and_network() {
     .unwrap();
     assert_eq!(
         p.tmpfs,
-        vec![PathBuf::from("/tmp"), PathBuf::from("/var/tmp")]
+        vec![
+            PathBuf::from("/tmp"),
+            PathBuf::from("/dev/shm"),
+            PathBuf::from("/var/tmp")
+        ]
     );
 }
 
 #[test]
 fn devtools_policy_shape() {
     let p = load("devtools").unwrap();
-    assert!(!p.network && p.has(policy::Namespace::Network) && p.has(policy::Namespace::Mount));
-    assert!(!p.has(policy::Namespace::Pid));
+    assert!(
+        p.network == policy::Network::Loopback
+            && p.has(policy::Namespace::Network)
+            && p.has(policy::Namespace::Mount)
+    );
+    assert!(p.has(policy::Namespace::Pid) && p.proc);
+    assert_eq!(p.limits.tasks, Some(2048));
+    assert_eq!(p.limits.tmpfs, Some(1 << 30));
     assert!(p
         .binds
         .iter()
@@ -1209,7 +1223,7 @@ fn binds_carry_their_flags_into_submounts() {
             if create_errno(&before) != 0 {
                 return 11;
             }
-            if let Err(e) = prepared.enter() {
+            if let Err(e) = enter(&mut prepared) {
                 say(&format!("enter: {e}\n"));
                 return 12;
             }

@@ -33,3 +33,32 @@ pub(crate) fn in_child<F: FnOnce() -> i32>(f: F) -> i32 {
         128 + libc::WTERMSIG(status)
     }
 }
+
+/// Enter `prepared` in this process as a launch does: create the namespaces here; with a
+/// PID namespace, fork, the parent waiting and `_exit`ing with the child's status (as
+/// [`in_child`] reports it), the child (PID 1 of the namespace) going on; then build the
+/// inside. For a closure run by [`in_child`]: its code is the child's.
+pub(crate) fn enter(prepared: &mut super::Prepared) -> Result<(), super::SandboxError> {
+    prepared.unshare()?;
+    if prepared.needs_fork() {
+        // SAFETY: the caller runs in a single-threaded forked child (see `in_child`).
+        let pid = unsafe { libc::fork() };
+        assert!(pid >= 0, "fork: {}", std::io::Error::last_os_error());
+        if pid > 0 {
+            let mut status = 0;
+            // SAFETY: waiting for our own child with a valid status pointer, then _exit.
+            unsafe {
+                libc::waitpid(pid, &mut status, 0);
+                let code = if libc::WIFEXITED(status) {
+                    libc::WEXITSTATUS(status)
+                } else {
+                    128 + libc::WTERMSIG(status)
+                };
+                libc::_exit(code);
+            }
+        }
+    }
+    prepared
+        .setup_inside()
+        .map_err(|e| super::SandboxError::Step(e.to_string()))
+}

@@ -78,3 +78,11 @@ pub fn file_id(fd: RawFd) -> Result<(u64, u64), Errno> {
     #[allow(clippy::unnecessary_cast)]
     Ok((st.st_dev as u64, st.st_ino as u64))
 }
+
+/// `openat(dir, path, flags)`: a new descriptor (closed when the `OwnedFd` drops).
+pub fn openat(dir: RawFd, path: &CStr, flags: libc::c_int) -> Result<OwnedFd, Errno> {
+    // SAFETY: `path` is NUL-terminated and outlives the call; no file is created.
+    let fd = check(unsafe { libc::openat(dir, path.as_ptr(), flags) })?;
+    // SAFETY: openat returned a new descriptor that nothing else owns.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}

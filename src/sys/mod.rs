@@ -33,6 +33,7 @@ pub mod fs;
 pub mod ids;
 pub mod landlock;
 pub mod mount;
+pub mod net;
 pub mod seccomp;
 pub mod signal;
 pub mod writer;

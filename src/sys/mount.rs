@@ -1,4 +1,5 @@
-//! The mount family: mount, umount2, pivot_root, open_tree, move_mount, mount_setattr.
+//! The mount family: mount, umount2, pivot_root, open_tree, move_mount, mount_setattr,
+//! and a detached procfs (fsopen, fsconfig, fsmount).
 //!
 //! Allocation-free: paths, filesystem types and mount data are prebuilt `&CStr`s.
 //!
@@ -138,4 +139,35 @@ pub fn set_attr_recursive(tree: BorrowedFd<'_>, attr_set: u64) -> Result<(), Err
         )
     })
     .map(drop)
+}
+
+/// `fsopen("proc")`, `FSCONFIG_CMD_CREATE`, `fsmount`: a procfs of the calling process's
+/// PID namespace as a detached mount (attached nowhere; gone with its descriptor).
+/// Needs `CAP_SYS_ADMIN` over the mount namespace.
+pub fn detached_procfs() -> Result<OwnedFd, Errno> {
+    const FSOPEN_CLOEXEC: libc::c_uint = 1;
+    const FSCONFIG_CMD_CREATE: libc::c_uint = 6;
+    const FSMOUNT_CLOEXEC: libc::c_uint = 1;
+    // SAFETY: a static NUL-terminated name and integer flags.
+    let fs =
+        check_long(unsafe { libc::syscall(libc::SYS_fsopen, c"proc".as_ptr(), FSOPEN_CLOEXEC) })?;
+    // SAFETY: fsopen returned a new descriptor nobody else owns.
+    let fs = unsafe { OwnedFd::from_raw_fd(fs as RawFd) };
+    // SAFETY: FSCONFIG_CMD_CREATE takes no key, value or aux.
+    check_long(unsafe {
+        libc::syscall(
+            libc::SYS_fsconfig,
+            fs.as_raw_fd(),
+            FSCONFIG_CMD_CREATE,
+            std::ptr::null::<libc::c_char>(),
+            std::ptr::null::<libc::c_void>(),
+            0,
+        )
+    })?;
+    // SAFETY: integer arguments.
+    let mnt = check_long(unsafe {
+        libc::syscall(libc::SYS_fsmount, fs.as_raw_fd(), FSMOUNT_CLOEXEC, 0)
+    })?;
+    // SAFETY: fsmount returned a new descriptor nobody else owns.
+    Ok(unsafe { OwnedFd::from_raw_fd(mnt as RawFd) })
 }

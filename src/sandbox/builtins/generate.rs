@@ -18,7 +18,7 @@ use std::path::Path;
 
 use super::generated;
 use crate::sandbox::policy::{
-    self, Action, ArgCondition, Bind, CapsMode, CmpOp, LandlockMode, Namespace, Policy,
+    self, Action, ArgCondition, Bind, CapsMode, CmpOp, LandlockMode, Limits, Namespace, Policy,
     SeccompPolicy, Symlink, SyscallRule,
 };
 use crate::sandbox::seccomp;
@@ -129,6 +129,9 @@ fn render_policy(out: &mut String, lists: &mut Lists, p: &Policy, level: usize) 
         symlinks,
         tmpfs,
         network,
+        proc,
+        list_root,
+        limits,
         landlock,
         capabilities,
         hostname,
@@ -171,7 +174,14 @@ fn render_policy(out: &mut String, lists: &mut Lists, p: &Policy, level: usize) 
             .map(|t| format!("PathBuf::from({})", path(t)))
             .collect(),
     );
-    let _ = writeln!(out, "{pad}network: {network},");
+    let _ = writeln!(out, "{pad}network: Network::{network:?},");
+    let _ = writeln!(out, "{pad}proc: {proc},");
+    let _ = writeln!(out, "{pad}list_root: {list_root},");
+    let Limits { tasks, tmpfs } = limits;
+    let _ = writeln!(
+        out,
+        "{pad}limits: Limits {{ tasks: {tasks:?}, tmpfs: {tmpfs:?} }},"
+    );
     let landlock = match landlock {
         LandlockMode::Required => "Required",
         LandlockMode::BestEffort => "BestEffort",

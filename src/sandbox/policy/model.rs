@@ -354,10 +354,18 @@ pub struct Policy {
     /// Fresh writable tmpfs mounts inside the new root (`root.tmpfs`; needs a mount
     /// namespace). Landlock allows every file operation beneath them, execution included.
     pub tmpfs: Vec<PathBuf>,
-    /// The program may use the host network (`network: true`): the network namespace is
-    /// not entered even if listed, seccomp also allows `socket` for `AF_INET`/`AF_INET6`
-    /// (stream and datagram types), and Landlock does not handle TCP bind/connect.
-    pub network: bool,
+    /// What network the program has (see [`Network`]).
+    pub network: Network,
+    /// A fresh procfs at `/proc` (`root.proc: true`; needs a PID namespace and a mount
+    /// namespace): the sandbox's own processes only, read-only, and Landlock lets them
+    /// read it.
+    pub proc: bool,
+    /// The program may list the directories of its new root (`root.list: true`; needs
+    /// a mount namespace): `ls /` shows what it was given. Only names: no file becomes
+    /// readable through it.
+    pub list_root: bool,
+    /// Limits on what the sandbox as a whole may use (`limits:`).
+    pub limits: Limits,
     /// Landlock mode.
     pub landlock: LandlockMode,
     /// Capability handling.
@@ -379,7 +387,10 @@ impl Policy {
             binds: Vec::new(),
             symlinks: Vec::new(),
             tmpfs: Vec::new(),
-            network: false,
+            network: Network::None,
+            proc: false,
+            list_root: false,
+            limits: Limits::default(),
             landlock: LandlockMode::Off,
             capabilities: CapsMode::Drop,
             hostname: None,
@@ -393,19 +404,148 @@ impl Policy {
         self.namespaces.contains(&ns)
     }
 
-    /// Let the program use the host network, as `network: true` does (the command line's
+    /// Let the program use the host network, as `network: host` does (the command line's
     /// `--net`).
     pub fn allow_network(&mut self) {
-        self.network = true;
+        self.network = Network::Host;
     }
 
     /// The namespaces actually entered: [`namespaces`](Self::namespaces) without
-    /// `network` when [`network`](Self::network) is set.
+    /// `network` when the program uses the host's ([`Network::Host`]).
     pub fn entered_namespaces(&self) -> impl Iterator<Item = Namespace> + '_ {
         self.namespaces
             .iter()
             .copied()
-            .filter(move |ns| !(self.network && *ns == Namespace::Network))
+            .filter(move |ns| !(self.network == Network::Host && *ns == Namespace::Network))
+    }
+
+    /// The program may make internet sockets (TCP and UDP over IPv4 and IPv6): on the
+    /// host's network, or on the private loopback of its own network namespace.
+    pub fn inet_sockets(&self) -> bool {
+        self.network != Network::None
+    }
+}
+
+/// What network a policy gives the program (`network:`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Network {
+    /// `none` (or `false`): no internet sockets at all; in its own network namespace
+    /// when the policy has one.
+    None,
+    /// `loopback`: its own network namespace (the policy must have one) with `lo` up and
+    /// nothing else, and internet sockets allowed there: a test suite's servers and
+    /// clients on 127.0.0.1 and ::1 reach each other and nothing outside.
+    Loopback,
+    /// `host` (or `true`, the command line's `--net`): the host's network: the network
+    /// namespace is not entered even if listed, seccomp allows `socket` for `AF_INET`/
+    /// `AF_INET6` (stream and datagram types), and Landlock does not handle TCP
+    /// bind/connect.
+    Host,
+}
+
+impl Network {
+    /// The policy format's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Network::None => "none",
+            Network::Loopback => "loopback",
+            Network::Host => "host",
+        }
+    }
+}
+
+/// Limits on the sandbox as a whole (`limits:`); `None`: no limit from caprun.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Limits {
+    /// `tasks`: how many processes and threads the sandbox may run at once: the
+    /// `RLIMIT_NPROC` of the sandbox's processes, which the kernel (since 5.14) counts per
+    /// user namespace, so it counts the sandbox's own tasks only. Needs a user namespace.
+    pub tasks: Option<u64>,
+    /// `tmpfs`: the size in bytes of every tmpfs caprun mounts (`root.tmpfs`). Pages
+    /// beyond it fail with `ENOSPC`.
+    pub tmpfs: Option<u64>,
+}
+
+impl Limits {
+    /// The names `limits:` (and `--limit NAME=VALUE`) take.
+    pub const NAMES: [&'static str; 2] = ["tasks", "tmpfs"];
+
+    /// Set `name` (one of [`NAMES`](Self::NAMES)) to `value`; false for another name.
+    pub fn set(&mut self, name: &str, value: Option<u64>) -> bool {
+        match name {
+            "tasks" => self.tasks = value,
+            "tmpfs" => self.tmpfs = value,
+            _ => return false,
+        }
+        true
+    }
+
+    /// Parse a limit's value: a number, with a `K`, `M`, `G` or `T` suffix (powers of
+    /// 1024) for sizes, or `unlimited`. `Ok(None)`: unlimited.
+    pub fn parse_value(name: &str, text: &str) -> Result<Option<u64>, String> {
+        if text == "unlimited" {
+            return Ok(None);
+        }
+        let (digits, unit) = match text.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+            Some((i, _)) => text.split_at(i),
+            None => (text, ""),
+        };
+        let scale: u64 = match (name, unit) {
+            (_, "") => 1,
+            ("tmpfs", "K" | "k") => 1 << 10,
+            ("tmpfs", "M" | "m") => 1 << 20,
+            ("tmpfs", "G" | "g") => 1 << 30,
+            ("tmpfs", "T" | "t") => 1 << 40,
+            ("tmpfs", _) => {
+                return Err(format!(
+                    "limit {name}: `{text}` is not a size (a number of bytes, with K, M, G or T for powers of 1024, or `unlimited`)"
+                ))
+            }
+            _ => {
+                return Err(format!(
+                    "limit {name}: `{text}` is not a number or `unlimited`"
+                ))
+            }
+        };
+        let n: u64 = digits
+            .parse()
+            .map_err(|_| format!("limit {name}: `{text}` is not a number or `unlimited`"))?;
+        match n.checked_mul(scale) {
+            Some(0) => Err(format!(
+                "limit {name}: 0 would stop everything; use at least 1"
+            )),
+            Some(v) => Ok(Some(v)),
+            None => Err(format!("limit {name}: `{text}` is too large")),
+        }
+    }
+
+    /// A limit's value as the policy format writes it.
+    pub fn render_value(name: &str, value: Option<u64>) -> String {
+        match value {
+            None => "unlimited".into(),
+            Some(v) if name == "tmpfs" => {
+                for (unit, scale) in [
+                    ("T", 1u64 << 40),
+                    ("G", 1 << 30),
+                    ("M", 1 << 20),
+                    ("K", 1 << 10),
+                ] {
+                    if v % scale == 0 {
+                        return format!("{}{unit}", v / scale);
+                    }
+                }
+                v.to_string()
+            }
+            Some(v) => v.to_string(),
+        }
+    }
+
+    /// The value of `name`.
+    pub fn get(&self, name: &str) -> Option<u64> {
+        match name {
+            "tasks" => self.tasks,
+            _ => self.tmpfs,
+        }
     }
 }
 

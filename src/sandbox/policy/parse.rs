@@ -15,7 +15,7 @@ use crate::yaml::{self, Pos, YNode, YValue};
 
 use super::model::{
     errno_by_name, rlimit_resource, Action, ArgCondition, Bind, CapsMode, CmpOp, LandlockMode,
-    Names, Namespace, Policy, SeccompPolicy, Symlink, SyscallRule, DEVICES,
+    Limits, Names, Namespace, Network, Policy, SeccompPolicy, Symlink, SyscallRule, DEVICES,
 };
 
 /// How deep `extends:` chains may go (also stops cycles).
@@ -199,15 +199,46 @@ fn parse_at(
         None => Policy::empty(file),
     };
 
-    // Where this file declares `root.tmpfs` and `namespaces` (for the check below).
-    let mut tmpfs_pos = None;
+    // Where this file declares what needs a namespace, and `namespaces` (for the checks
+    // below).
+    let mut root_pos = RootPositions::default();
+    let mut network_pos = None;
+    let mut tasks_pos = None;
     let mut namespaces_pos = None;
     // Where this file shapes what its filter does with `execveat` (the check at the end).
     let mut exec_pos = ExecPositions::default();
     for (key, knode, v) in &entries {
         match *key {
             "extends" => {}
-            "network" => policy.network = cx.bool(v, "network")?,
+            "network" => {
+                policy.network = match cx.scalar(v, "network")? {
+                    "none" | "false" => Network::None,
+                    "loopback" => Network::Loopback,
+                    "host" | "true" => Network::Host,
+                    other => {
+                        return Err(cx.err(
+                            v.pos,
+                            format!("network: `{other}` is not one of none, loopback, host"),
+                        ))
+                    }
+                };
+                network_pos = Some(v.pos);
+            }
+            "limits" => {
+                for (name, kn, val) in cx.map(v, "limits")? {
+                    let text = cx.scalar(val, "limits")?;
+                    let value = Limits::parse_value(name, text).map_err(|m| cx.err(val.pos, m))?;
+                    if !policy.limits.set(name, value) {
+                        return Err(cx.err(
+                            kn.pos,
+                            format!("unknown limit `{name}` ({})", Limits::NAMES.join(", ")),
+                        ));
+                    }
+                    if name == "tasks" && value.is_some() {
+                        tasks_pos = Some(kn.pos);
+                    }
+                }
+            }
             "namespaces" => {
                 let mut set = BTreeSet::new();
                 for item in cx.seq(v, "namespaces")? {
@@ -223,11 +254,7 @@ fn parse_at(
                 policy.namespaces = set;
                 namespaces_pos = Some(knode.pos);
             }
-            "root" => {
-                if let Some(p) = parse_root(&cx, v, &mut policy)? {
-                    tmpfs_pos = Some(p);
-                }
-            }
+            "root" => root_pos = parse_root(&cx, v, &mut policy)?,
             "landlock" => {
                 policy.landlock = match cx.scalar(v, "landlock")? {
                     "required" => LandlockMode::Required,
@@ -295,25 +322,66 @@ fn parse_at(
                 return Err(cx.err(
                     knode.pos,
                     format!(
-                        "unknown key `{other}` (extends, namespaces, root, network, landlock, capabilities, hostname, rlimits, seccomp)"
+                        "unknown key `{other}` (extends, namespaces, root, network, landlock, capabilities, hostname, rlimits, limits, seccomp)"
                     ),
                 ))
             }
         }
     }
-    if !policy.tmpfs.is_empty() && !policy.has(Namespace::Mount) {
-        return Err(match (tmpfs_pos, namespaces_pos) {
+    // What needs a namespace: pointed at where this file asks for it, else at its
+    // `namespaces` (which dropped what the extended policy had).
+    let needs = [
+        (
+            !policy.tmpfs.is_empty(),
+            root_pos.tmpfs,
+            "root.tmpfs",
+            &[Namespace::Mount][..],
+        ),
+        (
+            policy.list_root,
+            root_pos.list,
+            "root.list",
+            &[Namespace::Mount],
+        ),
+        (
+            policy.proc,
+            root_pos.proc,
+            "root.proc",
+            &[Namespace::Pid, Namespace::Mount],
+        ),
+        (
+            policy.network == Network::Loopback,
+            network_pos,
+            "network: loopback",
+            &[Namespace::Network],
+        ),
+        (
+            policy.limits.tasks.is_some(),
+            tasks_pos,
+            "limits.tasks",
+            &[Namespace::User],
+        ),
+    ];
+    for (asked, pos, what, namespaces) in needs {
+        let Some(missing) = namespaces.iter().find(|ns| !policy.has(**ns)) else {
+            continue;
+        };
+        if !asked {
+            continue;
+        }
+        let ns = missing.name();
+        return Err(match (pos, namespaces_pos) {
             (Some(pos), _) => cx.err(
                 pos,
-                "root.tmpfs needs a mount namespace (add `mount` to namespaces)",
+                format!("{what} needs a {ns} namespace (add `{ns}` to namespaces)"),
             ),
             (None, Some(pos)) => cx.err(
                 pos,
-                "namespaces: root.tmpfs (from the extended policy) needs a mount namespace",
+                format!("namespaces: {what} (from the extended policy) needs a {ns} namespace"),
             ),
             (None, None) => cx.err(
                 Pos { line: 1, col: 1 },
-                "root.tmpfs needs a mount namespace",
+                format!("{what} needs a {ns} namespace"),
             ),
         });
     }
@@ -403,11 +471,21 @@ fn rlimit_value(cx: &Ctx, node: &YNode) -> Result<u64, PolicyError> {
     })
 }
 
-/// Parse `root:`; returns the position of its `tmpfs` key, if any.
-fn parse_root(cx: &Ctx, v: &YNode, policy: &mut Policy) -> Result<Option<Pos>, PolicyError> {
+/// Parse `root:`; returns where its keys that need a namespace are.
+fn parse_root(cx: &Ctx, v: &YNode, policy: &mut Policy) -> Result<RootPositions, PolicyError> {
     let mut tmpfs_pos = None;
+    let mut proc_pos = None;
+    let mut list_pos = None;
     for (key, kn, val) in cx.map(v, "root")? {
         match key {
+            "proc" => {
+                policy.proc = cx.bool(val, "root.proc")?;
+                proc_pos = Some(kn.pos);
+            }
+            "list" => {
+                policy.list_root = cx.bool(val, "root.list")?;
+                list_pos = Some(kn.pos);
+            }
             "tmpfs" => {
                 for item in cx.seq(val, "root.tmpfs")? {
                     let p = cx.abs_path(item, "tmpfs")?;
@@ -517,12 +595,26 @@ fn parse_root(cx: &Ctx, v: &YNode, policy: &mut Policy) -> Result<Option<Pos>, P
             other => {
                 return Err(cx.err(
                     kn.pos,
-                    format!("unknown key `{other}` in root (binds, devices, symlinks, tmpfs)"),
+                    format!(
+                    "unknown key `{other}` in root (binds, devices, symlinks, tmpfs, proc, list)"
+                ),
                 ))
             }
         }
     }
-    Ok(tmpfs_pos)
+    Ok(RootPositions {
+        tmpfs: tmpfs_pos,
+        proc: proc_pos,
+        list: list_pos,
+    })
+}
+
+/// Where a file's `root:` has the keys that need a namespace.
+#[derive(Default)]
+struct RootPositions {
+    tmpfs: Option<Pos>,
+    proc: Option<Pos>,
+    list: Option<Pos>,
 }
 
 fn parse_seccomp(

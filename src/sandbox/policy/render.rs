@@ -4,7 +4,9 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::model::{self, Action, ArgCondition, CapsMode, CmpOp, LandlockMode, Policy};
+use super::model::{
+    self, Action, ArgCondition, CapsMode, CmpOp, LandlockMode, Limits, Network, Policy,
+};
 
 /// A YAML double-quoted scalar when `s` needs quoting, else `s`.
 pub fn scalar(s: &str) -> String {
@@ -112,8 +114,24 @@ pub fn render_policy(p: &Policy) -> String {
             .collect();
         let _ = writeln!(s, "  tmpfs: [{}]", t.join(", "));
     }
-    if p.network {
-        s.push_str("network: true\n");
+    if p.proc {
+        s.push_str("  proc: true\n");
+    }
+    if p.list_root {
+        s.push_str("  list: true\n");
+    }
+    if p.network != Network::None {
+        let _ = writeln!(s, "network: {}", p.network.name());
+    }
+    if p.limits != Limits::default() {
+        s.push_str("limits:\n");
+        for name in Limits::NAMES {
+            let _ = writeln!(
+                s,
+                "  {name}: {}",
+                Limits::render_value(name, p.limits.get(name))
+            );
+        }
     }
     let landlock = match p.landlock {
         LandlockMode::Required => "required",

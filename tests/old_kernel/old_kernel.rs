@@ -1,17 +1,18 @@
-//! `landlock-abi N -- PROGRAM [ARGS...]`: run PROGRAM as if the kernel's Landlock ABI were
-//! N, for testing caprun's behaviour on older kernels on this one.
+//! `old-kernel [--landlock-abi N] [--no-pid-max] -- PROGRAM [ARGS...]`: run PROGRAM as if
+//! on an older kernel, for testing caprun's behaviour there on this one.
 //!
-//! A kernel tells its ABI through `landlock_create_ruleset(NULL, 0,
-//! LANDLOCK_CREATE_RULESET_VERSION)`. This tool runs PROGRAM under a seccomp filter that
-//! sends exactly that call (and no other) to a listener kept here, which answers N; every
-//! other system call, `landlock_create_ruleset` with real attributes included, goes to
-//! the kernel. A program that asks for the ABI and then only uses what that ABI has
-//! therefore behaves as on a kernel of that ABI (a ruleset without the newer rights and
-//! scopes). N = 0 answers `EOPNOTSUPP`, as a kernel built with Landlock but booted
-//! without it in the LSM list does.
-//!
-//! Landlock ABIs by Linux version: 1 = 5.13, 2 = 5.19, 3 = 6.2, 4 = 6.7, 5 = 6.10,
-//! 6 = 6.12, 7 = 6.15.
+//! - `--landlock-abi N`: a kernel tells its Landlock ABI through `landlock_create_ruleset(
+//!   NULL, 0, LANDLOCK_CREATE_RULESET_VERSION)`. PROGRAM runs under a seccomp filter that
+//!   sends exactly that call (and no other) to a listener kept here, which answers N;
+//!   every other system call, `landlock_create_ruleset` with real attributes included,
+//!   goes to the kernel. A program that asks for the ABI and then only uses what that ABI
+//!   has therefore behaves as on a kernel of that ABI (a ruleset without the newer rights
+//!   and scopes). N = 0 answers `EOPNOTSUPP`, as a kernel built with Landlock but booted
+//!   without it in the LSM list does. Landlock ABIs by Linux version: 1 = 5.13,
+//!   2 = 5.19, 3 = 6.2, 4 = 6.7, 5 = 6.10, 6 = 6.12, 7 = 6.15.
+//! - `--no-pid-max`: before Linux 6.14 a PID namespace has no `pid_max` of its own, and
+//!   writing it from inside fails with `EPERM`. The filter makes `fsopen` (how caprun
+//!   reaches that file) fail with `EPERM` instead, which caprun sees the same way.
 //!
 //! The filter is inherited by everything PROGRAM starts; this process answers until
 //! PROGRAM exits, then exits with its status (128 + N for a signal). Test tool only: the
@@ -21,6 +22,8 @@ use std::ffi::{CString, OsString};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 
 const SYS_LANDLOCK_CREATE_RULESET: u32 = 444;
+const SYS_FSOPEN: u32 = 430;
+const SECCOMP_RET_ERRNO: u32 = 0x0005_0000;
 const LANDLOCK_CREATE_RULESET_VERSION: u32 = 1;
 const AUDIT_ARCH_X86_64: u32 = 0xc000_003e;
 const SECCOMP_SET_MODE_FILTER: libc::c_uint = 1;
@@ -34,7 +37,7 @@ const OFF_ARCH: u32 = 4;
 const OFF_ARG2_LO: u32 = 16 + 2 * 8;
 
 fn die(what: &str) -> ! {
-    eprintln!("landlock-abi: {what}: {}", std::io::Error::last_os_error());
+    eprintln!("old-kernel: {what}: {}", std::io::Error::last_os_error());
     std::process::exit(125)
 }
 
@@ -56,22 +59,32 @@ fn jeq(k: u32, jt: u8, jf: u8) -> libc::sock_filter {
     }
 }
 
-/// The filter: the version query of `landlock_create_ruleset` → the listener; the rest
-/// allowed (a foreign architecture is killed: nothing here expects one).
-fn program() -> Vec<libc::sock_filter> {
+/// The filter: with `abi`, the version query of `landlock_create_ruleset` → the
+/// listener; with `no_pid_max`, `fsopen` → `EPERM`; the rest allowed (a foreign
+/// architecture is killed: nothing here expects one).
+fn program(abi: bool, no_pid_max: bool) -> Vec<libc::sock_filter> {
     let ld = (libc::BPF_LD | libc::BPF_W | libc::BPF_ABS) as u16;
     let ret = (libc::BPF_RET | libc::BPF_K) as u16;
-    vec![
+    let mut prog = vec![
         stmt(ld, OFF_ARCH),
         jeq(AUDIT_ARCH_X86_64, 1, 0),
         stmt(ret, SECCOMP_RET_KILL_PROCESS),
         stmt(ld, OFF_NR),
-        jeq(SYS_LANDLOCK_CREATE_RULESET, 0, 3),
-        stmt(ld, OFF_ARG2_LO),
-        jeq(LANDLOCK_CREATE_RULESET_VERSION, 0, 1),
-        stmt(ret, SECCOMP_RET_USER_NOTIF),
-        stmt(ret, SECCOMP_RET_ALLOW),
-    ]
+    ];
+    if no_pid_max {
+        prog.push(jeq(SYS_FSOPEN, 0, 1));
+        prog.push(stmt(ret, SECCOMP_RET_ERRNO | libc::EPERM as u32));
+    }
+    if abi {
+        prog.extend([
+            jeq(SYS_LANDLOCK_CREATE_RULESET, 0, 3),
+            stmt(ld, OFF_ARG2_LO),
+            jeq(LANDLOCK_CREATE_RULESET_VERSION, 0, 1),
+            stmt(ret, SECCOMP_RET_USER_NOTIF),
+        ]);
+    }
+    prog.push(stmt(ret, SECCOMP_RET_ALLOW));
+    prog
 }
 
 fn install(prog: &mut [libc::sock_filter]) -> libc::c_int {
@@ -199,7 +212,7 @@ fn recv_fd(sock: libc::c_int) -> libc::c_int {
     unsafe {
         let cmsg = libc::CMSG_FIRSTHDR(&msg);
         if cmsg.is_null() || (*cmsg).cmsg_type != libc::SCM_RIGHTS {
-            eprintln!("landlock-abi: no descriptor received");
+            eprintln!("old-kernel: no descriptor received");
             std::process::exit(125);
         }
         std::ptr::read_unaligned(libc::CMSG_DATA(cmsg).cast::<libc::c_int>())
@@ -207,20 +220,35 @@ fn recv_fd(sock: libc::c_int) -> libc::c_int {
 }
 
 fn usage() -> ! {
-    eprintln!("usage: landlock-abi N -- PROGRAM [ARGS...]   (N = 0..7; 0: Landlock disabled)");
+    eprintln!(
+        "usage: old-kernel [--landlock-abi N] [--no-pid-max] -- PROGRAM [ARGS...]   (N = 0..7; 0: Landlock disabled)"
+    );
     std::process::exit(2)
 }
 
 fn main() {
     let args: Vec<OsString> = std::env::args_os().skip(1).collect();
-    let abi: i64 = match args.first().and_then(|a| a.to_str()?.parse().ok()) {
-        Some(n) if (0..=7).contains(&n) => n,
-        _ => usage(),
-    };
-    if args.get(1).map(|a| a.as_bytes()) != Some(b"--") || args.len() < 3 {
-        usage();
+    let mut abi: Option<i64> = None;
+    let mut no_pid_max = false;
+    let mut i = 0;
+    loop {
+        match args.get(i).map(|a| a.as_bytes()) {
+            Some(b"--landlock-abi") => {
+                abi = match args.get(i + 1).and_then(|a| a.to_str()?.parse().ok()) {
+                    Some(n) if (0..=7).contains(&n) => Some(n),
+                    _ => usage(),
+                };
+                i += 2;
+            }
+            Some(b"--no-pid-max") => {
+                no_pid_max = true;
+                i += 1;
+            }
+            Some(b"--") if args.len() > i + 1 => break,
+            _ => usage(),
+        }
     }
-    let argv: Vec<CString> = args[2..]
+    let argv: Vec<CString> = args[i + 1..]
         .iter()
         .map(|a| CString::new(a.clone().into_vec()).unwrap_or_else(|_| usage()))
         .collect();
@@ -244,7 +272,7 @@ fn main() {
         die("fork");
     }
     if child == 0 {
-        let mut prog = program();
+        let mut prog = program(abi.is_some(), no_pid_max);
         let listener = install(&mut prog);
         send_fd(socks[1], listener);
         // SAFETY: closing our own copies before exec.
@@ -262,7 +290,7 @@ fn main() {
     // SAFETY: the child's end is not ours to keep.
     unsafe { libc::close(socks[1]) };
     let listener = recv_fd(socks[0]);
-    let status = serve(listener, child, abi);
+    let status = serve(listener, child, abi.unwrap_or(0));
     let code = if libc::WIFEXITED(status) {
         libc::WEXITSTATUS(status)
     } else {

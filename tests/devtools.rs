@@ -1,0 +1,325 @@
+//! What `devtools` gives a build or a test suite besides the file system: its own
+//! `/proc`, `/dev/shm`, `/dev/stdout` and friends, a loopback network, a listable root,
+//! and the limits on tasks and tmpfs sizes. Each is paired with a control run where the
+//! same thing fails (a policy without the feature) or succeeds (the limit lifted).
+
+#[macro_use]
+mod common;
+
+use std::process::{Command, Output, Stdio};
+
+use common::*;
+
+/// `caprun ARGS -- sh -c SCRIPT`, in a fresh directory granted read-write, with PATH.
+fn sh(args: &[&str], script: &str) -> Output {
+    let dir = tempfile::tempdir().unwrap();
+    Command::new(caprun())
+        .args(args)
+        .args(["--rw", ".", "--env", "PATH=/usr/bin:/bin", "--", "sh", "-c"])
+        .arg(script)
+        .current_dir(dir.path())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// `devtools` without one feature: its whole text (`--show-policy`) with `from` replaced
+/// by `to`, in a policy file.
+fn devtools_without(from: &str, to: &str) -> (tempfile::TempDir, String) {
+    let shown = Command::new(caprun())
+        .args(["--show-policy", "devtools"])
+        .output()
+        .unwrap();
+    let text = text(&shown.stdout);
+    assert!(text.contains(from), "{from:?} not in {text}");
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("p.yaml");
+    std::fs::write(&p, text.replacen(from, to, 1)).unwrap();
+    let path = p.to_str().unwrap().to_owned();
+    (dir, path)
+}
+
+#[test]
+fn proc_shows_the_sandbox_s_processes_only() {
+    skip_unless_sandboxable!();
+    // A host process the sandbox must not see.
+    let mut victim = Command::new("sleep").arg("30").spawn().unwrap();
+    let pid = victim.id();
+    assert!(std::path::Path::new(&format!("/proc/{pid}")).exists());
+    let out = sh(
+        &[],
+        &format!(
+            "ls /proc | grep -x '[0-9]*' | sort -n | tr '\\n' ' '; echo; \
+             test -e /proc/{pid} && echo VISIBLE; readlink /proc/self/exe; \
+             grep -c processor /proc/cpuinfo >/dev/null && echo cpuinfo; \
+             head -1 /proc/meminfo | cut -d: -f1"
+        ),
+    );
+    let _ = victim.kill();
+    let _ = victim.wait();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let mut lines = stdout.lines();
+    // init, sh, ls (or its pipeline): small numbers of the sandbox's own namespace.
+    let pids: Vec<u32> = lines
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .map(|p| p.parse().unwrap())
+        .collect();
+    assert!(
+        pids.contains(&1) && pids.iter().all(|&p| p < 100),
+        "{pids:?}"
+    );
+    assert_eq!(
+        lines.collect::<Vec<_>>(),
+        ["/usr/bin/readlink", "cpuinfo", "MemTotal"],
+        "{stdout}"
+    );
+    // Control: without `root.proc` there is no /proc at all.
+    let (_d, policy) = devtools_without("  proc: true\n", "");
+    let out = sh(&["--policy", &policy], "ls /proc/self");
+    assert!(!out.status.success(), "{}", text(&out.stdout));
+}
+
+#[test]
+fn dev_fd_links_and_process_substitution() {
+    skip_unless_sandboxable!();
+    let out = Command::new(caprun())
+        .args([
+            "--env",
+            "PATH=/usr/bin:/bin",
+            "--",
+            "bash",
+            "-c",
+            "echo out > /dev/stdout; echo err > /dev/stderr; cat <(echo sub); \
+             echo tee > >(cat); wait; ls /dev/fd/ >/dev/null && echo fds",
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    for line in ["out", "sub", "tee", "fds"] {
+        assert!(stdout.lines().any(|l| l == line), "{line}: {stdout}");
+    }
+    assert_eq!(text(&out.stderr), "err\n");
+}
+
+#[test]
+fn the_root_and_dev_can_be_listed() {
+    skip_unless_sandboxable!();
+    let out = sh(&[], "ls / && ls /dev");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let names: Vec<String> = text(&out.stdout).lines().map(String::from).collect();
+    for name in ["usr", "etc", "tmp", "proc", "null", "shm", "stdout"] {
+        assert!(names.iter().any(|n| n == name), "{name}: {names:?}");
+    }
+    // Control: without `root.list`, listing the root is refused.
+    let (_d, policy) = devtools_without("  list: true\n", "");
+    let out = sh(&["--policy", &policy], "ls /");
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("Permission denied"), "{out:?}");
+}
+
+#[test]
+fn dev_shm_holds_posix_semaphores() {
+    skip_unless_sandboxable!();
+    let script = "/usr/bin/python3 -c 'import multiprocessing as m; \
+                  print(sum(m.Pool(2).map(abs, [-1, -2, -3])))'";
+    let out = sh(&[], script);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "6\n");
+    // Control: no /dev/shm, no semaphore.
+    let (_d, policy) = devtools_without("tmpfs: [/tmp, /dev/shm]", "tmpfs: [/tmp]");
+    let out = sh(&["--policy", &policy], script);
+    assert!(!out.status.success(), "{}", text(&out.stdout));
+}
+
+#[test]
+fn a_loopback_server_and_client_meet_inside_and_nowhere_else() {
+    skip_unless_sandboxable!();
+    // A host listener the sandbox must not reach.
+    let host = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let host_port = host.local_addr().unwrap().port();
+    let script = format!(
+        "/usr/bin/python3 -c '
+import socket, threading
+s = socket.socket(); s.bind((\"127.0.0.1\", 0)); s.listen(1)
+port = s.getsockname()[1]
+def serve():
+    c, _ = s.accept(); c.sendall(b\"hello\"); c.close()
+threading.Thread(target=serve).start()
+c = socket.create_connection((\"127.0.0.1\", port)); print(c.recv(5).decode())
+six = socket.socket(socket.AF_INET6); six.bind((\"::1\", 0)); print(\"v6\")
+try:
+    socket.create_connection((\"127.0.0.1\", {host_port}), timeout=2); print(\"HOST\")
+except OSError as e: print(\"host refused\")
+'"
+    );
+    let out = sh(&[], &script);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "hello\nv6\nhost refused\n");
+    // Control: with `network: none` no internet socket is made at all.
+    let (_d, policy) = devtools_without("network: loopback\n", "");
+    let out = sh(&["--policy", &policy], &script);
+    assert!(!out.status.success(), "{}", text(&out.stdout));
+    assert!(text(&out.stderr).contains("PermissionError"), "{out:?}");
+    drop(host);
+}
+
+/// Fork up to 3,000 children that wait; print how many forks succeeded, then end them.
+const FORK_BOMB: &str = "/usr/bin/python3 -c '
+import os, signal
+pids = []
+try:
+    for i in range(3000):
+        pid = os.fork()
+        if pid == 0:
+            signal.pause()
+            os._exit(0)
+        pids.append(pid)
+except OSError:
+    pass
+print(len(pids))
+for p in pids:
+    os.kill(p, signal.SIGKILL)
+'";
+
+/// How many forks succeed under `args` (the fork bomb's count).
+fn forks(args: &[&str]) -> u32 {
+    let out = sh(args, FORK_BOMB);
+    assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+    text(&out.stdout).trim().parse().unwrap()
+}
+
+#[test]
+fn the_task_limit_bounds_a_fork_bomb() {
+    skip_unless_sandboxable!();
+    let root = nix::unistd::Uid::effective().is_root();
+    // A sandbox running as a user other than the host's root: RLIMIT_NPROC, counted in
+    // its own user namespace, exactly (init, sh and python are three of the 64).
+    let as_user: &[&str] = if root {
+        &["--uid", "65534", "--gid", "65534"]
+    } else {
+        &[]
+    };
+    let mut args = as_user.to_vec();
+    args.extend(["--limit", "tasks=64"]);
+    let n = forks(&args);
+    assert!((50..64).contains(&n), "{n} forks succeeded under tasks=64");
+    if root {
+        // As the host's root, whose tasks RLIMIT_NPROC does not count: the PID
+        // namespace's own pid_max bounds it, at tasks + 300.
+        let n = forks(&["--limit", "tasks=64"]);
+        assert!((50..364).contains(&n), "{n} forks succeeded under tasks=64");
+    }
+    // Control: lifted, all of them start.
+    assert_eq!(forks(&["--limit", "tasks=unlimited"]), 3000);
+    // devtools' own limit is in force by default (and shown by --show-policy).
+    let show = Command::new(caprun())
+        .args(["--show-policy", "devtools"])
+        .output()
+        .unwrap();
+    assert!(
+        text(&show.stdout).contains("limits:\n  tasks: 2048\n  tmpfs: 1G\n"),
+        "{}",
+        text(&show.stdout)
+    );
+}
+
+#[test]
+fn as_root_a_kernel_without_a_pid_max_per_namespace_refuses_the_task_limit() {
+    skip_unless_sandboxable!();
+    if !nix::unistd::Uid::effective().is_root() {
+        eprintln!("SKIPPED: only a sandbox of the host's root needs pid_max");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI runs the tests as root"
+        );
+        return;
+    }
+    let old = |args: &[&str]| {
+        let dir = tempfile::tempdir().unwrap();
+        Command::new(example("old-kernel"))
+            .args(["--no-pid-max", "--"])
+            .arg(caprun())
+            .args(args)
+            .args([
+                "--rw",
+                ".",
+                "--env",
+                "PATH=/usr/bin:/bin",
+                "--",
+                "sh",
+                "-c",
+                "echo ran",
+            ])
+            .current_dir(dir.path())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let out = old(&[]);
+    assert_eq!(out.status.code(), Some(125), "{out:?}");
+    assert!(
+        text(&out.stderr).contains("cannot limit the sandbox's tasks"),
+        "{out:?}"
+    );
+    assert!(
+        text(&out.stderr).contains("--limit tasks=unlimited"),
+        "{out:?}"
+    );
+    // The ways out: no limit, or another user (RLIMIT_NPROC counts it).
+    for args in [
+        &["--limit", "tasks=unlimited"][..],
+        &["--uid", "65534", "--gid", "65534"],
+    ] {
+        let out = old(args);
+        assert!(out.status.success(), "{args:?}: {out:?}");
+        assert_eq!(text(&out.stdout), "ran\n");
+    }
+}
+
+#[test]
+fn the_tmpfs_size_is_a_limit() {
+    skip_unless_sandboxable!();
+    let script = "dd if=/dev/zero of=/tmp/f bs=1M count=16 2>/dev/null; echo $?; \
+                  wc -c < /tmp/f";
+    let out = sh(&["--limit", "tmpfs=8M"], script);
+    assert_eq!(text(&out.stdout), "1\n8388608\n", "{out:?}");
+    // Control: with room enough, the file is written whole.
+    let out = sh(&["--limit", "tmpfs=64M"], script);
+    assert_eq!(text(&out.stdout), "0\n16777216\n", "{out:?}");
+}
+
+#[test]
+fn limits_are_checked_on_the_command_line() {
+    for (arg, message) in [
+        ("tasks", "expected NAME=VALUE"),
+        ("cpu=1", "unknown limit `cpu` (tasks, tmpfs)"),
+        ("tmpfs=lots", "not a size"),
+        ("tasks=0", "0 would stop everything"),
+    ] {
+        let out = run(&["--limit", arg, "--", "true"], "");
+        assert_eq!(out.status.code(), Some(125), "{arg}");
+        assert!(text(&out.stderr).contains(message), "{arg}: {out:?}");
+    }
+    let out = run(
+        &[
+            "--policy",
+            "unprivileged",
+            "--limit",
+            "tasks=10",
+            "--",
+            "true",
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(125));
+    assert!(text(&out.stderr).contains("no user namespace"), "{out:?}");
+}
