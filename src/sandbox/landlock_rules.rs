@@ -120,6 +120,18 @@ pub enum LandlockError {
         /// The policy name.
         policy: String,
     },
+    /// The policy requires Landlock, and relies on a feature of it this kernel lacks.
+    #[error("policy `{policy}` relies on Landlock's {} (ABI {}, Linux {}) to keep the program from {}, and this kernel's Landlock ABI is {abi}: use Linux {} or later, {}, or a policy file with `landlock: best-effort` to run with less isolation", .missing.feature, .missing.abi, .missing.linux, .missing.protects, .missing.linux, .way_out)]
+    TooOld {
+        /// The policy.
+        policy: String,
+        /// The feature it relies on.
+        missing: &'static Reliance,
+        /// The running ABI.
+        abi: i32,
+        /// The way out on this kernel (`run without --net`, …).
+        way_out: &'static str,
+    },
     /// Building the ruleset or adding a rule failed.
     #[error("Landlock: cannot build the ruleset ({what}): {source}")]
     Ruleset {
@@ -138,6 +150,58 @@ pub struct Support {
     /// What cannot be enforced at this ABI, one phrase each.
     pub missing: Vec<&'static str>,
 }
+
+/// A Landlock feature a sandbox may rely on for isolation that its namespaces do not
+/// give (see [`relied_on`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reliance {
+    /// The feature.
+    pub feature: &'static str,
+    /// The first Landlock ABI that has it.
+    pub abi: i32,
+    /// The first Linux release with that ABI.
+    pub linux: &'static str,
+    /// What it keeps the program from doing here.
+    pub protects: &'static str,
+}
+
+/// What the namespaces of a launch leave to Landlock: signals to host processes without
+/// a PID namespace (ABI 6 scoping), host services on abstract UNIX sockets without a
+/// network namespace of its own (ABI 6), truncating host files by path without a mount
+/// namespace (ABI 3; a read-only bind refuses it otherwise). Pure: the same table serves
+/// the launch (a `required` policy refuses to run on a kernel below one of these) and
+/// `--check-host`.
+pub fn relied_on(pid_ns: bool, net_ns: bool, mount_ns: bool) -> Vec<&'static Reliance> {
+    [(pid_ns, &SIGNALS), (net_ns, &ABSTRACT_SOCKETS), (mount_ns, &TRUNCATE)]
+        .into_iter()
+        .filter(|(covered, _)| !covered)
+        .map(|(_, r)| r)
+        .collect()
+}
+
+/// Signal scoping: what stands in for a PID namespace.
+pub static SIGNALS: Reliance = Reliance {
+    feature: "signal scoping",
+    abi: 6,
+    linux: "6.12",
+    protects: "signalling host processes (the sandbox has no PID namespace)",
+};
+
+/// Abstract UNIX socket scoping: what stands in for a network namespace of its own.
+pub static ABSTRACT_SOCKETS: Reliance = Reliance {
+    feature: "abstract UNIX socket scoping",
+    abi: 6,
+    linux: "6.12",
+    protects: "connecting to host services on abstract UNIX sockets such as X11 and D-Bus (the sandbox shares the host's network namespace)",
+};
+
+/// TRUNCATE: what stands in for the read-only binds of a mount namespace.
+pub static TRUNCATE: Reliance = Reliance {
+    feature: "TRUNCATE",
+    abi: 3,
+    linux: "6.2",
+    protects: "truncating host files it may only read (the sandbox has no mount namespace)",
+};
 
 /// The running Landlock ABI (`landlock_create_ruleset(NULL, 0, VERSION)`), 0 if none.
 pub fn running_abi() -> i32 {

@@ -363,9 +363,45 @@ pub fn prepare(policy: &Policy, grants: &Grants<'_>) -> Result<Prepared, Sandbox
         policy.inet_sockets(),
     )?;
     drop(bind_rules);
+    // What the namespaces leave to Landlock: a `required` policy does not run without it
+    // on an older kernel (it would run weaker than its file says); `best-effort` says so.
+    let entered: Vec<policy::Namespace> = policy.entered_namespaces().collect();
+    let relied = landlock_rules::relied_on(
+        entered.contains(&policy::Namespace::Pid),
+        entered.contains(&policy::Namespace::Network),
+        entered.contains(&policy::Namespace::Mount),
+    );
     if let Some(l) = &landlock {
-        for m in &l.support().missing {
-            report.notes.push(format!("Landlock cannot enforce: {m}"));
+        let abi = l.support().abi;
+        for r in relied.iter().filter(|r| abi < r.abi) {
+            if policy.landlock == policy::LandlockMode::Required {
+                let way_out = match (r.feature, policy.network) {
+                    ("abstract UNIX socket scoping", policy::Network::Host) => "run without --net",
+                    ("abstract UNIX socket scoping", _) => {
+                        "use a policy with a network namespace (strict, default or devtools)"
+                    }
+                    ("signal scoping", _) => {
+                        "use a policy with a PID namespace (strict, default or devtools)"
+                    }
+                    _ => "use a policy with a mount namespace (strict, default or devtools)",
+                };
+                return Err(landlock_rules::LandlockError::TooOld {
+                    policy: policy.name.clone(),
+                    missing: r,
+                    abi,
+                    way_out,
+                }
+                .into());
+            }
+            report.notes.push(format!(
+                "Landlock cannot enforce {} (ABI {}, Linux {}), which alone keeps the program from {}",
+                r.feature, r.abi, r.linux, r.protects
+            ));
+        }
+        if policy.landlock == policy::LandlockMode::BestEffort {
+            for m in &l.support().missing {
+                report.notes.push(format!("Landlock cannot enforce: {m}"));
+            }
         }
     }
 
