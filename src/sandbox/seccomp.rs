@@ -579,6 +579,170 @@ mod tests {
         assert!(builtin("none").is_none());
     }
 
+    /// Metadata and set-user-ID: what each built-in refuses and lets through (issue: a
+    /// file granted read-only was chmod-able, a setuid file could be planted).
+    #[test]
+    fn metadata_and_setuid_rules() {
+        let eperm = RET_ERRNO | libc::EPERM as u32;
+        let enosys = RET_ERRNO | libc::ENOSYS as u32;
+        let suid = u64::from(libc::S_ISUID | 0o755);
+        let sgid = u64::from(libc::S_ISGID | 0o755);
+        let creat = (libc::O_CREAT | libc::O_WRONLY) as u64;
+        let tmpfile = (libc::O_TMPFILE | libc::O_RDWR) as u64;
+        for name in ["strict", "default", "unprivileged", "devtools"] {
+            let prog = builtin(name).unwrap();
+            let ev = |nr: i64, a: [u64; 6]| evaluate(&prog, nr, a).unwrap().ret;
+            // Creating: any mode but the two bits; not creating: the mode is not looked at.
+            assert_eq!(
+                ev(libc::SYS_openat, [0, 0, creat, 0o644, 0, 0]),
+                RET_ALLOW,
+                "{name}"
+            );
+            assert_eq!(
+                ev(libc::SYS_openat, [0, 0, creat, suid, 0, 0]),
+                eperm,
+                "{name}"
+            );
+            assert_eq!(
+                ev(libc::SYS_openat, [0, 0, creat, sgid, 0, 0]),
+                eperm,
+                "{name}"
+            );
+            assert_eq!(
+                ev(libc::SYS_openat, [0, 0, tmpfile, suid, 0, 0]),
+                eperm,
+                "{name}"
+            );
+            assert_eq!(
+                ev(libc::SYS_openat, [0, 0, 0, suid, 0, 0]),
+                RET_ALLOW,
+                "{name}"
+            );
+            assert_eq!(
+                ev(libc::SYS_open, [0, creat, suid, 0, 0, 0]),
+                eperm,
+                "{name}"
+            );
+            assert_eq!(ev(libc::SYS_open, [0, 0, 0, 0, 0, 0]), RET_ALLOW, "{name}");
+            assert_eq!(
+                ev(libc::SYS_mkdirat, [0, 0, sgid, 0, 0, 0]),
+                eperm,
+                "{name}"
+            );
+            assert_eq!(
+                ev(libc::SYS_mkdirat, [0, 0, 0o755, 0, 0, 0]),
+                RET_ALLOW,
+                "{name}"
+            );
+            // openat2's mode is out of sight: ENOSYS, libc falls back to openat.
+            assert_eq!(ev(libc::SYS_openat2, [0; 6]), enosys, "{name}");
+            // Leases and inode flags: never.
+            let setlease = libc::F_SETLEASE as u64;
+            assert_eq!(
+                ev(libc::SYS_fcntl, [0, setlease, 0, 0, 0, 0]),
+                eperm,
+                "{name}"
+            );
+            assert_eq!(
+                ev(libc::SYS_fcntl, [0, libc::F_GETFL as u64, 0, 0, 0, 0]),
+                RET_ALLOW
+            );
+            for cmd in [0x4008_6602u64, 0x4004_6602, 0x401c_5820] {
+                assert_eq!(
+                    ev(libc::SYS_ioctl, [0, cmd, 0, 0, 0, 0]),
+                    eperm,
+                    "{name} {cmd:#x}"
+                );
+            }
+            assert_eq!(
+                ev(libc::SYS_ioctl, [0, 0x5401, 0, 0, 0, 0]),
+                RET_ALLOW,
+                "{name} TCGETS"
+            );
+            // Shared locks everywhere; exclusive ones only for build tools.
+            let lock = |op: i32| ev(libc::SYS_flock, [0, op as u64, 0, 0, 0, 0]);
+            assert_eq!(lock(libc::LOCK_SH | libc::LOCK_NB), RET_ALLOW, "{name}");
+            assert_eq!(lock(libc::LOCK_UN), RET_ALLOW, "{name}");
+            let devtools = name == "devtools";
+            let ex = if devtools { RET_ALLOW } else { eperm };
+            assert_eq!(lock(libc::LOCK_EX), ex, "{name}");
+            // Permission bits and times: only for build tools, never the two bits.
+            for (nr, mode_at) in [
+                (libc::SYS_fchmod, 1),
+                (libc::SYS_fchmodat, 2),
+                (libc::SYS_chmod, 1),
+                (libc::SYS_fchmodat2, 2),
+                (libc::SYS_creat, 1),
+                (libc::SYS_mkdir, 1),
+                (libc::SYS_mknodat, 2),
+            ] {
+                let mut a = [0u64; 6];
+                a[mode_at] = 0o755;
+                let plain = if devtools { RET_ALLOW } else { eperm };
+                assert_eq!(ev(nr, a), plain, "{name} {:?}", syscalls::name(nr));
+                a[mode_at] = suid;
+                assert_eq!(ev(nr, a), eperm, "{name} {:?}", syscalls::name(nr));
+                a[mode_at] = sgid;
+                assert_eq!(ev(nr, a), eperm, "{name} {:?}", syscalls::name(nr));
+            }
+            let times = if devtools { RET_ALLOW } else { eperm };
+            assert_eq!(ev(libc::SYS_utimensat, [0; 6]), times, "{name}");
+            assert_eq!(ev(libc::SYS_fchown, [0; 6]), times, "{name}");
+            assert_eq!(ev(libc::SYS_fsetxattr, [0; 6]), times, "{name}");
+        }
+    }
+
+    /// Without a PID namespace (`unprivileged`) the calls that take a pid may only name
+    /// the caller; with one, any pid names a process of the sandbox.
+    #[test]
+    fn pids_are_pinned_without_a_pid_namespace() {
+        let eperm = RET_ERRNO | libc::EPERM as u32;
+        let prio_user = libc::PRIO_USER as u64;
+        for (name, pinned) in [
+            ("unprivileged", true),
+            ("strict", false),
+            ("default", false),
+        ] {
+            let prog = builtin(name).unwrap();
+            let ev = |nr: i64, a: [u64; 6]| evaluate(&prog, nr, a).unwrap().ret;
+            let other = if pinned { eperm } else { RET_ALLOW };
+            assert_eq!(
+                ev(libc::SYS_prlimit64, [0, 7, 0, 0, 0, 0]),
+                RET_ALLOW,
+                "{name}"
+            );
+            assert_eq!(
+                ev(libc::SYS_prlimit64, [4321, 7, 0, 0, 0, 0]),
+                other,
+                "{name}"
+            );
+            assert_eq!(
+                ev(libc::SYS_getpriority, [0, 0, 0, 0, 0, 0]),
+                RET_ALLOW,
+                "{name}"
+            );
+            assert_eq!(
+                ev(libc::SYS_getpriority, [0, 4321, 0, 0, 0, 0]),
+                other,
+                "{name}"
+            );
+            assert_eq!(
+                ev(libc::SYS_getpriority, [prio_user, 0, 0, 0, 0, 0]),
+                other,
+                "{name}"
+            );
+            assert_eq!(
+                ev(libc::SYS_sched_getaffinity, [0, 8, 0, 0, 0, 0]),
+                RET_ALLOW
+            );
+            assert_eq!(
+                ev(libc::SYS_sched_getaffinity, [4321, 8, 0, 0, 0, 0]),
+                other
+            );
+            assert_eq!(ev(libc::SYS_capget, [0; 6]), other, "{name}");
+        }
+    }
+
     #[test]
     fn evaluation_of_default() {
         let prog = builtin("default").unwrap();

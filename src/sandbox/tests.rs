@@ -1089,9 +1089,34 @@ fn devtools_policy_shape() {
     assert!(!p.binds.iter().any(|b| b.source == Path::new("/dev/tty")));
     let sp = p.seccomp.as_ref().unwrap();
     for ok in [
-        "mkdir", "unlink", "rename", "chmod", "umask", "sysinfo", "setpgid", "getxattr",
+        "unlink",
+        "rename",
+        "umask",
+        "sysinfo",
+        "setpgid",
+        "getxattr",
+        "setxattr",
+        "fchown",
+        "flock",
+        "utimensat",
     ] {
         assert!(sp.allow.contains(ok), "{ok}");
+    }
+    // Permission bits and creation, but never set-user-ID or set-group-ID.
+    for ruled in [
+        "chmod",
+        "fchmod",
+        "fchmodat",
+        "fchmodat2",
+        "mkdir",
+        "mkdirat",
+        "creat",
+        "open",
+        "openat",
+        "mknod",
+        "mknodat",
+    ] {
+        assert!(sp.rules.contains_key(ruled), "{ruled}");
     }
     for bad in [
         "ptrace",
@@ -1101,14 +1126,9 @@ fn devtools_policy_shape() {
         "io_uring_setup",
         "unshare",
         "setns",
-        "chown",
-        "fchown",
-        "fchownat",
-        "lchown",
         "name_to_handle_at",
         "open_by_handle_at",
         "setgroups",
-        "setxattr",
         "personality",
         "mbind",
     ] {

@@ -875,6 +875,19 @@ fn constant(name: &str) -> Option<u64> {
         "O_ACCMODE" => libc::O_ACCMODE.into(),
         "SOCK_STREAM" => libc::SOCK_STREAM.into(),
         "SOCK_DGRAM" => libc::SOCK_DGRAM.into(),
+        "O_CREAT" => libc::O_CREAT.into(),
+        // The bit of O_TMPFILE that is not O_DIRECTORY (O_TMPFILE is both).
+        "__O_TMPFILE" => (libc::O_TMPFILE & !libc::O_DIRECTORY).into(),
+        "S_ISUID" => libc::S_ISUID.into(),
+        "S_ISGID" => libc::S_ISGID.into(),
+        "F_SETLEASE" => libc::F_SETLEASE.into(),
+        "LOCK_EX" => libc::LOCK_EX.into(),
+        "PRIO_PROCESS" => libc::PRIO_PROCESS as i64,
+        // _IOW('f', 2, long), _IOW('f', 2, int) and _IOW('X', 32, struct fsxattr): the
+        // inode flags (immutable, append-only, …) and the extended file attributes.
+        "FS_IOC_SETFLAGS" => 0x4008_6602,
+        "FS_IOC32_SETFLAGS" => 0x4004_6602,
+        "FS_IOC_FSSETXATTR" => 0x401c_5820,
         _ => return None,
     };
     Some(v as u32 as u64)
