@@ -21,6 +21,7 @@
 //! config/           mod.rs (Config, parse), tree.rs (nodes, resources, ResourceId),
 //!                   convert.rs (YAML → tree), process.rs (the typed !exec), schema.rs
 //! resources.rs      open every resource; the only ambient authority
+//! paths.rs          paths inside the sandbox must be absolute and normal
 //! plan/             mod.rs (descriptor table, argdata, argv/env), fdmap.rs (rearrangement)
 //! sandbox/          mod.rs (prepare, enter), policy/ (model, parse, render), builtins/
 //!                   (names, YAML, generated tables), seccomp.rs (compiler), namespaces.rs,
@@ -46,6 +47,7 @@ pub mod config;
 #[allow(unsafe_code)]
 pub mod exec;
 pub mod launch;
+pub mod paths;
 pub mod plan;
 pub mod resources;
 pub mod runtime;

@@ -314,3 +314,99 @@ fn net_reaches_the_host_network_only_when_given() {
     // The filter routed to the supervisor for --explain-denials allows the same.
     assert_eq!(connect(&["--net", "--explain-denials"]), "b'hi'\n");
 }
+
+#[test]
+fn at_paths_inside_the_sandbox_are_absolute_and_normal() {
+    // `at: /../proc/self/cwd/escaped` would walk out of the root being built, onto the
+    // host (where caprun's working directory is): refused at its position, nothing made.
+    skip_unless_sandboxable!();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    std::fs::write(data.join("f"), "inside\n").unwrap();
+    let config = |at: &str| {
+        format!(
+            "!exec\nargv: [cat, {}]\nenv: {{}}\npaths: [!dir {{path: {}, at: {at}}}]\n",
+            q(&std::path::Path::new(at.trim_matches('"')).join("f")),
+            q(&data)
+        )
+    };
+    for bad in [
+        "\"/../proc/self/cwd/escaped\"",
+        "\"/srv/./data\"",
+        "\"/srv//data\"",
+    ] {
+        let out = Command::new(caprun())
+            .args(["--policy", "devtools", "/usr/bin/cat", "-"])
+            .current_dir(dir.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .and_then(|mut c| {
+                std::io::Write::write_all(c.stdin.as_mut().unwrap(), config(bad).as_bytes())?;
+                drop(c.stdin.take());
+                c.wait_with_output()
+            })
+            .unwrap();
+        assert_eq!(out.status.code(), Some(125), "{bad}: {out:?}");
+        let err = text(&out.stderr);
+        assert!(
+            err.starts_with("caprun: <stdin>:4:") && err.contains("at: `"),
+            "{err}"
+        );
+        assert!(!dir.path().join("escaped").exists());
+    }
+    // Control: a normal `at:` binds the directory there.
+    let out = run(
+        &["--policy", "devtools", "/usr/bin/cat"],
+        &config("/srv/data"),
+    );
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(text(&out.stdout), "inside\n");
+}
+
+#[test]
+fn the_more_specific_grant_wins() {
+    skip_unless_sandboxable!();
+    let dir = tempfile::tempdir().unwrap();
+    let sub = dir.path().join("sub");
+    std::fs::create_dir(&sub).unwrap();
+    let script = "echo a > sub/x && echo sub-written; echo b > y && echo top-written";
+    let grant = |outer: &str, inner: &str, policy: &str| {
+        Command::new(caprun())
+            .args(["--policy", policy, outer])
+            .arg(dir.path())
+            .arg(inner)
+            .arg(&sub)
+            .args([
+                "--env",
+                "PATH=/usr/bin:/bin",
+                "--",
+                "/usr/bin/sh",
+                "-c",
+                script,
+            ])
+            .current_dir(dir.path())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    // With a mount namespace the inner bind sits on the outer one, with its own flags.
+    let out = grant("--ro", "--rw", "devtools");
+    assert_eq!(text(&out.stdout), "sub-written\n", "{out:?}");
+    let out = grant("--rw", "--ro", "devtools");
+    assert_eq!(text(&out.stdout), "top-written\n", "{out:?}");
+    // Without one (unprivileged) Landlock's rights add up: the inner read-only grant
+    // cannot hold beneath a read-write one, so that is refused; the other way round is
+    // what Landlock does by itself.
+    let out = grant("--rw", "--ro", "unprivileged");
+    assert_eq!(out.status.code(), Some(125), "{out:?}");
+    assert!(
+        text(&out.stderr).contains("is granted read-only beneath")
+            && text(&out.stderr).contains("which is granted read-write"),
+        "{out:?}"
+    );
+    let out = grant("--ro", "--rw", "unprivileged");
+    assert_eq!(text(&out.stdout), "sub-written\n", "{out:?}");
+}

@@ -253,3 +253,87 @@ fn a_descriptor_limit_too_low_leaves_nothing_behind() {
         }
     }
 }
+
+/// A policy file like `default` without its PID namespace: caprun execs in place. (Its
+/// task limit goes too: as root it could not be enforced without the namespace.)
+fn in_place_policy(dir: &Path) -> String {
+    let p = dir.join("in-place.yaml");
+    std::fs::write(
+        &p,
+        "extends: default\nnamespaces: [user, mount, network, ipc, uts, cgroup]\nlimits: {tasks: unlimited}\n",
+    )
+    .unwrap();
+    p.to_str().unwrap().to_owned()
+}
+
+#[test]
+fn a_failure_inside_the_sandbox_removes_what_was_created() {
+    // Past every check, entering the sandbox fails (the working directory does not exist
+    // inside it): the file and the socket caprun created are removed again, by the
+    // supervisor (default: a PID namespace) or by the janitor caprun leaves behind when
+    // it execs in place; the file to truncate was not truncated yet.
+    skip_unless_sandboxable!();
+    let policies = tempfile::tempdir().unwrap();
+    for policy in ["default".to_owned(), in_place_policy(policies.path())] {
+        let scene = Scene::new();
+        let config = scene.path("config.yaml");
+        std::fs::write(
+            &config,
+            scene.config("x") + "cwd: /nonexistent-inside-the-sandbox\n",
+        )
+        .unwrap();
+        let out = common::run(
+            &[
+                "--policy",
+                &policy,
+                common::probe().to_str().unwrap(),
+                config.to_str().unwrap(),
+            ],
+            "",
+        );
+        std::fs::remove_file(config).unwrap();
+        assert_eq!(out.status.code(), Some(125), "{policy}: {out:?}");
+        assert!(
+            stderr(&out).contains("cannot change into the working directory"),
+            "{policy}: {}",
+            stderr(&out)
+        );
+        // The janitor may take a moment after caprun's exit.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while !scene.unchanged() && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        assert!(scene.unchanged(), "{policy}: {:?}", scene.contents());
+        // Control: the same launch without the bad working directory keeps them.
+        let scene = Scene::new();
+        let out = scene.launch(&[], &policy, &common::probe(), "x");
+        assert!(out.status.success(), "{policy}: {}", stderr(&out));
+        assert!(scene.used(), "{policy}: {:?}", scene.contents());
+    }
+}
+
+#[test]
+fn a_full_namespace_limit_removes_what_was_created() {
+    // `unshare` keeps failing with ENOSPC (user.max_user_namespaces reached): after its
+    // retries caprun names the limits, and removes what it created.
+    skip_unless_sandboxable!();
+    let policies = tempfile::tempdir().unwrap();
+    let old_kernel = common::example("old-kernel");
+    for policy in ["default".to_owned(), in_place_policy(policies.path())] {
+        let scene = Scene::new();
+        let out = scene.launch(
+            &[old_kernel.to_str().unwrap(), "--fail", "unshare=28", "--"],
+            &policy,
+            &common::probe(),
+            "x",
+        );
+        assert_eq!(out.status.code(), Some(125), "{policy}: {out:?}");
+        let err = stderr(&out);
+        assert!(
+            err.contains("a namespace limit is reached")
+                && err.contains("user.max_user_namespaces = "),
+            "{policy}: {err}"
+        );
+        assert!(scene.unchanged(), "{policy}: {:?}", scene.contents());
+    }
+}

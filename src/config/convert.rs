@@ -455,8 +455,11 @@ impl Converter {
                     let NodeKind::Str(s) = &v.kind else {
                         return fail(v.pos, must_be(&what("at"), "a string", yv, &v.kind));
                     };
-                    if !s.starts_with('/') {
-                        return fail(v.pos, format!("{tag} at must be an absolute path"));
+                    if let Some(why) = crate::paths::not_normal(s) {
+                        return fail(v.pos, format!("{tag} at: `{s}` {why}"));
+                    }
+                    if s == "/" {
+                        return fail(v.pos, format!("{tag} at: `/` is the sandbox's root"));
                     }
                     spec.at = Some(check_path(s, v.pos, tag)?);
                 }

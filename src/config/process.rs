@@ -471,7 +471,7 @@ mod tests {
             (
                 "!exec\nargv: [!dir {path: /x, at: rel}]\n",
                 (2, 28),
-                "!dir at must be an absolute path",
+                "!dir at: `rel` is not an absolute path",
             ),
             (
                 "!exec\nargv: [a]\npaths: [!fd 1]\n",

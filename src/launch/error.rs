@@ -74,6 +74,26 @@ pub enum Error {
     /// `--explain-denials` or `--learn` cannot be used as asked.
     #[error("{0}")]
     Notify(#[from] NotifyError),
+    /// A grant lies beneath a directory granted more, and nothing can keep the inner one
+    /// narrower (no mount namespace: Landlock's rights only add up).
+    #[error("{0}")]
+    NestedGrant(Box<NestedGrant>),
+}
+
+/// A grant that cannot stay as narrow as it says: see [`Error::NestedGrant`].
+#[derive(Debug, thiserror::Error)]
+#[error("{} is granted {inner_mode} beneath {}, which is granted {outer_mode}: policy {policy} has no mount namespace, and Landlock cannot take rights away beneath a directory (grant {} {inner_mode} too, leave the inner grant out, or use a policy with a mount namespace)", inner.display(), outer.display(), outer.display())]
+pub struct NestedGrant {
+    /// The narrower grant.
+    pub inner: std::path::PathBuf,
+    /// Its mode.
+    pub inner_mode: &'static str,
+    /// The directory granted more.
+    pub outer: std::path::PathBuf,
+    /// Its mode.
+    pub outer_mode: &'static str,
+    /// The policy.
+    pub policy: String,
 }
 
 impl Error {

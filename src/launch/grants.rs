@@ -62,6 +62,68 @@ pub(super) fn grants<'a>(opened: &'a Resources, plan: &Plan, program: &'a Progra
     }
 }
 
+/// Without a mount namespace, a grant beneath a directory granted more would get the
+/// directory's rights too (Landlock adds up the rules on a path): refuse that, naming
+/// both. With one, the binds decide (the inner one is mounted on top of the outer one,
+/// with its own flags; see `sandbox::namespaces`), and a descriptor grant beneath a
+/// directory is only reachable by path through the directory, as the directory allows.
+pub(super) fn check_nesting(
+    opened: &Resources,
+    plan: &Plan,
+    policy: &Policy,
+) -> Result<(), super::error::Error> {
+    if policy.has(Namespace::Mount) || policy.landlock == crate::sandbox::policy::LandlockMode::Off
+    {
+        return Ok(());
+    }
+    let by_path = |id: ResourceId| plan.paths.iter().any(|g| g.id == id);
+    let granted: Vec<(&Path, Access, bool, AccessMode)> = opened
+        .iter()
+        .filter_map(|(id, o)| match &o.description {
+            Description::File {
+                mode, directory, ..
+            } => Some((
+                o.host_path()?,
+                access(*mode, by_path(id)),
+                *directory,
+                *mode,
+            )),
+            _ => None,
+        })
+        .collect();
+    for &(outer, outer_access, outer_dir, outer_mode) in &granted {
+        if !outer_dir {
+            continue;
+        }
+        for &(inner, inner_access, inner_dir, inner_mode) in &granted {
+            if inner == outer && inner_access == outer_access || !inner.starts_with(outer) {
+                continue;
+            }
+            if crate::sandbox::landlock_rules::adds_beneath(outer_access, inner_access, inner_dir) {
+                return Err(super::error::Error::NestedGrant(Box::new(
+                    super::error::NestedGrant {
+                        inner: inner.to_owned(),
+                        inner_mode: mode_name(inner_mode),
+                        outer: outer.to_owned(),
+                        outer_mode: mode_name(outer_mode),
+                        policy: policy.name.clone(),
+                    },
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn mode_name(mode: AccessMode) -> &'static str {
+    match mode {
+        AccessMode::Read => "read-only",
+        AccessMode::Write => "write-only",
+        AccessMode::ReadWrite => "read-write",
+        AccessMode::Append => "append-only",
+    }
+}
+
 /// The Landlock access for a file opened with `mode`, which the program may execute
 /// from when `executable`.
 fn access(mode: AccessMode, executable: bool) -> Access {

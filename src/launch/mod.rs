@@ -204,6 +204,7 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
     let mut grants = grants::grants(&opened, &plan, &program);
     grants.run_as = req.identity;
     grants::check_interpreter(&program, &policy, &grants).map_err(Error::Program)?;
+    grants::check_nesting(&opened, &plan, &policy)?;
     checks::check_descriptors(
         table.len(),
         plan.argdata.is_some(),

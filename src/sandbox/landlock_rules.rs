@@ -91,6 +91,20 @@ pub fn rights(access: Access, is_dir: bool, abi: ABI) -> BitFlags<AccessFs> {
     set & all
 }
 
+/// Whether a directory granted `outer` gives something beneath it that a grant `inner`
+/// there (a directory when `inner_dir`) does not: then, Landlock's rights adding up, the
+/// inner grant would not stay as narrow as it says. Compared at the newest ABI.
+pub fn adds_beneath(outer: Access, inner: Access, inner_dir: bool) -> bool {
+    let abi = ABI::V6;
+    let beneath = rights(outer, true, abi);
+    let applicable = if inner_dir {
+        AccessFs::from_all(abi)
+    } else {
+        AccessFs::from_file(abi)
+    };
+    !(beneath & applicable & !rights(inner, inner_dir, abi)).is_empty()
+}
+
 /// Rights beneath a `root.tmpfs` mount: every file-system right of the ABI except making
 /// character and block devices and device ioctls (reading, writing, executing, creating,
 /// removing, renaming, truncating).

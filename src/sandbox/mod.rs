@@ -277,7 +277,8 @@ pub fn prepare(policy: &Policy, grants: &Grants<'_>) -> Result<Prepared, Sandbox
     let has_mount = policy.has(policy::Namespace::Mount);
     let mut extra = Vec::new();
     for b in &grants.binds {
-        if !b.target.is_absolute() || b.target == Path::new("/") {
+        let target_text = b.target.to_string_lossy();
+        if crate::paths::not_normal(&target_text).is_some() || b.target == Path::new("/") {
             return Err(SandboxError::BindTarget {
                 path: b.source.clone(),
                 target: b.target.clone(),
@@ -312,6 +313,11 @@ pub fn prepare(policy: &Policy, grants: &Grants<'_>) -> Result<Prepared, Sandbox
             char_device: std::os::unix::fs::FileTypeExt::is_char_device(&meta.file_type()),
         });
     }
+    // Outer binds first, so that a bind beneath another is mounted on top of it with its
+    // own flags: the more specific grant wins (`--rw DIR/sub` inside `--ro DIR` stays
+    // writable, `--ro DIR/sub` inside `--rw DIR` read-only). Stable: equal depths keep
+    // their order.
+    extra.sort_by_key(|b| b.target.components().count());
     if !policy.tmpfs.is_empty() && !has_mount {
         return Err(SandboxError::NeedsMount {
             what: "root.tmpfs".into(),

@@ -1,4 +1,5 @@
-//! `old-kernel [--landlock-abi N] [--no-pid-max] -- PROGRAM [ARGS...]`: run PROGRAM as if
+//! `old-kernel [--landlock-abi N] [--no-pid-max] [--fail unshare=ERRNO] -- PROGRAM
+//! [ARGS...]`: run PROGRAM as if
 //! on an older kernel, for testing caprun's behaviour there on this one.
 //!
 //! - `--landlock-abi N`: a kernel tells its Landlock ABI through `landlock_create_ruleset(
@@ -13,6 +14,8 @@
 //! - `--no-pid-max`: before Linux 6.14 a PID namespace has no `pid_max` of its own, and
 //!   writing it from inside fails with `EPERM`. The filter makes `fsopen` (how caprun
 //!   reaches that file) fail with `EPERM` instead, which caprun sees the same way.
+//! - `--fail unshare=ERRNO`: `unshare` fails with errno number ERRNO (28, `ENOSPC`: a
+//!   namespace limit reached), for the failure paths of a launch.
 //!
 //! The filter is inherited by everything PROGRAM starts; this process answers until
 //! PROGRAM exits, then exits with its status (128 + N for a signal). Test tool only: the
@@ -23,6 +26,7 @@ use std::os::unix::ffi::{OsStrExt, OsStringExt};
 
 const SYS_LANDLOCK_CREATE_RULESET: u32 = 444;
 const SYS_FSOPEN: u32 = 430;
+const SYS_UNSHARE: u32 = 272;
 const SECCOMP_RET_ERRNO: u32 = 0x0005_0000;
 const LANDLOCK_CREATE_RULESET_VERSION: u32 = 1;
 const AUDIT_ARCH_X86_64: u32 = 0xc000_003e;
@@ -62,7 +66,7 @@ fn jeq(k: u32, jt: u8, jf: u8) -> libc::sock_filter {
 /// The filter: with `abi`, the version query of `landlock_create_ruleset` → the
 /// listener; with `no_pid_max`, `fsopen` → `EPERM`; the rest allowed (a foreign
 /// architecture is killed: nothing here expects one).
-fn program(abi: bool, no_pid_max: bool) -> Vec<libc::sock_filter> {
+fn program(abi: bool, no_pid_max: bool, fail_unshare: Option<u32>) -> Vec<libc::sock_filter> {
     let ld = (libc::BPF_LD | libc::BPF_W | libc::BPF_ABS) as u16;
     let ret = (libc::BPF_RET | libc::BPF_K) as u16;
     let mut prog = vec![
@@ -74,6 +78,10 @@ fn program(abi: bool, no_pid_max: bool) -> Vec<libc::sock_filter> {
     if no_pid_max {
         prog.push(jeq(SYS_FSOPEN, 0, 1));
         prog.push(stmt(ret, SECCOMP_RET_ERRNO | libc::EPERM as u32));
+    }
+    if let Some(errno) = fail_unshare {
+        prog.push(jeq(SYS_UNSHARE, 0, 1));
+        prog.push(stmt(ret, SECCOMP_RET_ERRNO | errno));
     }
     if abi {
         prog.extend([
@@ -221,7 +229,7 @@ fn recv_fd(sock: libc::c_int) -> libc::c_int {
 
 fn usage() -> ! {
     eprintln!(
-        "usage: old-kernel [--landlock-abi N] [--no-pid-max] -- PROGRAM [ARGS...]   (N = 0..7; 0: Landlock disabled)"
+        "usage: old-kernel [--landlock-abi N] [--no-pid-max] [--fail unshare=ERRNO] -- PROGRAM [ARGS...]   (N = 0..7; 0: Landlock disabled)"
     );
     std::process::exit(2)
 }
@@ -230,6 +238,7 @@ fn main() {
     let args: Vec<OsString> = std::env::args_os().skip(1).collect();
     let mut abi: Option<i64> = None;
     let mut no_pid_max = false;
+    let mut fail_unshare: Option<u32> = None;
     let mut i = 0;
     loop {
         match args.get(i).map(|a| a.as_bytes()) {
@@ -243,6 +252,16 @@ fn main() {
             Some(b"--no-pid-max") => {
                 no_pid_max = true;
                 i += 1;
+            }
+            Some(b"--fail") => {
+                fail_unshare = match args
+                    .get(i + 1)
+                    .and_then(|a| a.to_str()?.strip_prefix("unshare=")?.parse().ok())
+                {
+                    Some(n) if n < 4096 => Some(n),
+                    _ => usage(),
+                };
+                i += 2;
             }
             Some(b"--") if args.len() > i + 1 => break,
             _ => usage(),
@@ -272,7 +291,7 @@ fn main() {
         die("fork");
     }
     if child == 0 {
-        let mut prog = program(abi.is_some(), no_pid_max);
+        let mut prog = program(abi.is_some(), no_pid_max, fail_unshare);
         let listener = install(&mut prog);
         send_fd(socks[1], listener);
         // SAFETY: closing our own copies before exec.

@@ -158,6 +158,16 @@ impl Ctx<'_> {
         }
     }
 
+    /// A path inside the sandbox (created there): absolute and normal (see
+    /// [`crate::paths`]).
+    fn inside_path(&self, node: &YNode, what: &str) -> Result<PathBuf, PolicyError> {
+        let s = self.scalar(node, what)?;
+        if let Some(why) = crate::paths::not_normal(s) {
+            return Err(self.err(node.pos, format!("{what}: `{s}` {why}")));
+        }
+        Ok(PathBuf::from(s))
+    }
+
     fn abs_path(&self, node: &YNode, what: &str) -> Result<PathBuf, PolicyError> {
         let s = self.scalar(node, what)?;
         if !s.starts_with('/') {
@@ -488,7 +498,7 @@ fn parse_root(cx: &Ctx, v: &YNode, policy: &mut Policy) -> Result<RootPositions,
             }
             "tmpfs" => {
                 for item in cx.seq(val, "root.tmpfs")? {
-                    let p = cx.abs_path(item, "tmpfs")?;
+                    let p = cx.inside_path(item, "tmpfs")?;
                     if p == Path::new("/") {
                         return Err(cx.err(item.pos, "tmpfs: the path cannot be `/`"));
                     }
@@ -502,7 +512,7 @@ fn parse_root(cx: &Ctx, v: &YNode, policy: &mut Policy) -> Result<RootPositions,
                 for item in cx.seq(val, "root.binds")? {
                     let bind = match &item.value {
                         YValue::Scalar(..) => {
-                            let p = cx.abs_path(item, "bind")?;
+                            let p = cx.inside_path(item, "bind")?;
                             Bind {
                                 source: p.clone(),
                                 target: p,
@@ -515,7 +525,7 @@ fn parse_root(cx: &Ctx, v: &YNode, policy: &mut Policy) -> Result<RootPositions,
                             for (k, kn2, x) in cx.map(item, "bind")? {
                                 match k {
                                     "source" => source = Some(cx.abs_path(x, "bind source")?),
-                                    "target" => target = Some(cx.abs_path(x, "bind target")?),
+                                    "target" => target = Some(cx.inside_path(x, "bind target")?),
                                     "optional" => optional = cx.bool(x, "bind optional")?,
                                     other => {
                                         return Err(cx.err(
@@ -527,7 +537,21 @@ fn parse_root(cx: &Ctx, v: &YNode, policy: &mut Policy) -> Result<RootPositions,
                             }
                             let source = source
                                 .ok_or_else(|| cx.err(item.pos, "bind: `source` is required"))?;
-                            let target = target.unwrap_or_else(|| source.clone());
+                            let target = match target {
+                                Some(t) => t,
+                                // The source is the path inside too.
+                                None => {
+                                    if let Some(why) =
+                                        crate::paths::not_normal(&source.to_string_lossy())
+                                    {
+                                        return Err(cx.err(
+                                            item.pos,
+                                            format!("bind: `{}` {why}", source.display()),
+                                        ));
+                                    }
+                                    source.clone()
+                                }
+                            };
                             Bind {
                                 source,
                                 target,
@@ -568,7 +592,7 @@ fn parse_root(cx: &Ctx, v: &YNode, policy: &mut Policy) -> Result<RootPositions,
                     let (mut link, mut target) = (None, None);
                     for (k, kn2, x) in cx.map(item, "symlink")? {
                         match k {
-                            "link" => link = Some(cx.abs_path(x, "symlink link")?),
+                            "link" => link = Some(cx.inside_path(x, "symlink link")?),
                             "target" => {
                                 target = Some(PathBuf::from(cx.scalar(x, "symlink target")?))
                             }
