@@ -67,10 +67,11 @@ pub trait Supervisor {
     /// True once the supervisor killed the program for a denial (caprun then exits with
     /// 128 + SIGSYS, the status the filter itself would have caused).
     fn killed(&self) -> bool;
-    /// At the program's exit: the summary, or what was learned, written out. False when
-    /// that failed (the learned policy could not be written): caprun then exits with 125,
-    /// whatever the program's status.
-    fn finish(&mut self, stderr: RawFd) -> bool;
+    /// At the program's exit (`failed`: with a status other than 0, or by a signal): the
+    /// summary, or what was learned, written out. False when that failed (the learned
+    /// policy could not be written): caprun then exits with 125, whatever the program's
+    /// status.
+    fn finish(&mut self, stderr: RawFd, failed: bool) -> bool;
 }
 
 /// How the launch runs the program.
@@ -157,6 +158,8 @@ pub struct Launch {
     session: Option<Box<dyn Supervisor>>,
     // The program's process hands a seccomp listener to the supervisor (a session).
     listener_wanted: bool,
+    // The session does without the listener if none can be had (see `supervised`).
+    listener_optional: bool,
     channel: Option<Channel>,
     undo: Undo,
 }
@@ -254,18 +257,22 @@ impl Launch {
             controls,
             session: None,
             listener_wanted: false,
+            listener_optional: false,
             channel: None,
             undo: Undo::default(),
         })
     }
 
-    /// Route the program's denials to a supervisor (`--explain-denials`, `--learn`):
-    /// the launch runs [`Mode::Supervised`] whatever the namespaces, and the supervisor
-    /// runs `session`. The program's descriptors, argv and environment are the same as
-    /// in exec-in-place mode.
-    pub fn supervised(mut self, session: Box<dyn Supervisor>) -> Launch {
+    /// Route the program's denials to a supervisor (`--explain-denials`, `--learn`,
+    /// the command-line form's quiet summary): the launch runs [`Mode::Supervised`]
+    /// whatever the namespaces, and the supervisor runs `session`. The program's
+    /// descriptors, argv and environment are the same as in exec-in-place mode. With
+    /// `optional`, a launch that cannot have a listener (a filter of the process that
+    /// started caprun has one already) installs the policy's own filter instead.
+    pub fn supervised(mut self, session: Box<dyn Supervisor>, optional: bool) -> Launch {
         self.session = Some(session);
         self.listener_wanted = true;
+        self.listener_optional = optional;
         self
     }
 
@@ -560,12 +567,26 @@ impl Launch {
         if self.listener_wanted {
             // The listener goes to the supervisor before anything else can be notified;
             // both it and the channel are close-on-exec.
-            let listener = match restrictions.just_before_exec_with_listener() {
-                Ok(fd) => fd,
+            match restrictions.just_before_exec_with_listener() {
+                Ok(listener) => {
+                    if let Err(e) = sys::send_msg(channel, tag::LISTENER, 0, Some(listener)) {
+                        report.fail(b"caprun: handing the seccomp listener over: ", e, 125);
+                    }
+                }
+                // A filter of the process that started caprun has a listener already, and
+                // a process may have only one: an optional session does without (the
+                // policy's own filter answers); explain/learn cannot.
+                Err(Errno::EBUSY) if self.listener_optional => {
+                    if let Err(e) = restrictions.just_before_exec() {
+                        report.fail(b"caprun: applying the seccomp filter: ", e, 125);
+                    }
+                }
+                Err(Errno::EBUSY) => report.fail(
+                    b"caprun: --explain-denials and --learn need a seccomp listener, and a filter of the process that started caprun has one already (a process may have only one): ",
+                    Errno::EBUSY,
+                    125,
+                ),
                 Err(e) => report.fail(b"caprun: applying the seccomp filter: ", e, 125),
-            };
-            if let Err(e) = sys::send_msg(channel, tag::LISTENER, 0, Some(listener)) {
-                report.fail(b"caprun: handing the seccomp listener over: ", e, 125);
             }
         } else if let Err(e) = restrictions.just_before_exec() {
             report.fail(b"caprun: applying the seccomp filter: ", e, 125);
@@ -845,7 +866,7 @@ impl Supervision {
                     code = 128 + libc::SIGSYS;
                     signal = Some(libc::SIGSYS);
                 }
-                if !s.finish(self.stderr) {
+                if !s.finish(self.stderr, code != 0) {
                     code = 125;
                     signal = None;
                 }

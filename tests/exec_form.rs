@@ -410,3 +410,38 @@ fn the_more_specific_grant_wins() {
     let out = grant("--ro", "--rw", "unprivileged");
     assert_eq!(text(&out.stdout), "sub-written\n", "{out:?}");
 }
+
+#[test]
+fn a_failing_program_hears_what_the_sandbox_refused_it() {
+    // The command-line form: when the program fails, caprun names the system calls the
+    // policy refused it (most failures in a sandbox are such refusals, seen by the
+    // program as EPERM). Quiet otherwise: a program that succeeds, or fails without a
+    // refusal, gets nothing added.
+    skip_unless_sandboxable!();
+    let dir = tempfile::tempdir().unwrap();
+    let sh = |script: &str| {
+        cli(
+            dir.path(),
+            &[
+                "--env",
+                "PATH=/usr/bin:/bin",
+                "--",
+                "/usr/bin/sh",
+                "-c",
+                script,
+            ],
+        )
+    };
+    let out = sh("unshare -U true; exit 3");
+    assert_eq!(out.status.code(), Some(3));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("caprun: the program failed, and policy devtools refused it these system calls:\ncaprun:        1 × unshare\n")
+            && err.contains("--explain-denials"),
+        "{err}"
+    );
+    for script in ["unshare -U true; exit 0", "exit 3"] {
+        let out = sh(script);
+        assert!(!text(&out.stderr).contains("caprun:"), "{script}: {out:?}");
+    }
+}

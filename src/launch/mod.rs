@@ -199,6 +199,11 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
         return Ok(Outcome::DryRun(report));
     }
 
+    // The command-line form names what the sandbox refused when the program fails.
+    let notify_mode = match (&req.notify, &req.target) {
+        (Notify::Off, Target::Command(_)) => Notify::Quiet,
+        (n, _) => n.clone(),
+    };
     let (table, truncate) = descriptors(&plan, &opened, &program);
     let truncate_by_path = by_path_to_truncate(&plan, &opened);
     let mut grants = grants::grants(&opened, &plan, &program);
@@ -208,7 +213,7 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
     checks::check_descriptors(
         table.len(),
         plan.argdata.is_some(),
-        !matches!(req.notify, Notify::Off),
+        !matches!(notify_mode, Notify::Off),
         policy.has(sandbox::policy::Namespace::Mount),
         policy.rlimits.get("nofile").map(|&(soft, _)| soft),
     )
@@ -226,7 +231,7 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
     let label = program_path.display().to_string();
     // Explain/learn: the notifying program and the supervisor's session (nothing of this
     // is computed, created or forked otherwise).
-    let notify = supervision::setup(&req.notify, policy_name, &policy, &label)?;
+    let notify = supervision::setup(&notify_mode, policy_name, &policy, &label)?;
     let launch = Launch::new(
         program.fd,
         &label,
@@ -237,7 +242,10 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
         plan.env,
     )?;
     let (launch, listener_program) = match notify {
-        Some((session, prog)) => (launch.supervised(Box::new(session)), Some(prog)),
+        Some((session, prog)) => (
+            launch.supervised(Box::new(session), notify_mode == Notify::Quiet),
+            Some(prog),
+        ),
         None => (launch, None),
     };
     // Past this point a failure is reported by the exec step itself, which removes what

@@ -22,6 +22,10 @@ pub enum Notify {
     /// `--learn OUT`: the supervisor lets them run and writes to OUT a policy that
     /// allows them.
     Learn(PathBuf),
+    /// The supervisor answers with the policy's action, says nothing, and names what
+    /// was refused only if the program fails (the command-line form's default; nothing
+    /// when the policy has no filter or cannot hand a listener over).
+    Quiet,
 }
 
 /// Why `--explain-denials` or `--learn` cannot be used as asked.
@@ -65,8 +69,12 @@ pub(super) fn setup(
         Notify::Off => return Ok(None),
         Notify::Explain => Mode::Explain,
         Notify::Learn(_) => Mode::Learn,
+        Notify::Quiet => Mode::Quiet,
     };
     let Some(sp) = &policy.seccomp else {
+        if mode == Mode::Quiet {
+            return Ok(None);
+        }
         return Err(NotifyError::NoFilter {
             policy: policy_name.to_string(),
         });
@@ -75,6 +83,9 @@ pub(super) fn setup(
     // filter: that call must not itself wait for the supervisor.
     for call in ["sendmsg", "execveat"] {
         if !sp.allow.contains(call) {
+            if mode == Mode::Quiet {
+                return Ok(None);
+            }
             return Err(NotifyError::NeedsCall {
                 policy: policy_name.to_string(),
                 call,
@@ -170,7 +181,7 @@ impl Supervisor for Session {
     fn killed(&self) -> bool {
         Session::killed(self)
     }
-    fn finish(&mut self, stderr: RawFd) -> bool {
-        Session::finish(self, stderr)
+    fn finish(&mut self, stderr: RawFd, failed: bool) -> bool {
+        Session::finish(self, stderr, failed)
     }
 }

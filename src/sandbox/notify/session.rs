@@ -20,6 +20,10 @@ pub enum Mode {
     Explain,
     /// Let the call run and record it.
     Learn,
+    /// Answer with the policy's action and record the denial as explain mode does, but
+    /// print nothing unless the program fails: then, what the sandbox refused it (the
+    /// command-line form, whose programs were not written for a sandbox).
+    Quiet,
 }
 
 /// explain mode keeps and prints at most this many distinct argument descriptions per
@@ -130,9 +134,11 @@ impl Session {
                 self.learned.record(&self.seccomp, nr, args);
                 let _ = notif_send(listener, req.id, 0);
             }
-            Mode::Explain => {
+            Mode::Explain | Mode::Quiet => {
                 let lines = self.explain(nr, &args, req.pid);
-                sys::write_all(stderr, lines.as_bytes());
+                if self.mode == Mode::Explain {
+                    sys::write_all(stderr, lines.as_bytes());
+                }
                 match self.seccomp.default_action {
                     Action::Errno(e) => {
                         let _ = notif_send(listener, req.id, e as i32);
@@ -254,13 +260,49 @@ impl Session {
             .policy(&self.seccomp, &self.program, &self.policy, &self.extends)
     }
 
-    /// At the program's exit: the explain summary, or the learned policy written out.
-    /// False when the learned policy could not be written (then nothing was: the file
-    /// is complete or untouched).
-    pub fn finish(&mut self, stderr: RawFd) -> bool {
+    /// quiet mode, when the program failed: what the sandbox refused it, if anything,
+    /// and how to learn more.
+    pub fn quiet_summary(&self) -> String {
+        if self.denied.is_empty() {
+            return String::new();
+        }
+        let mut groups: Vec<(&Group, &Denied)> = self.denied.iter().collect();
+        groups.sort_by(|a, b| b.1.total.cmp(&a.1.total).then(a.0.cmp(b.0)));
+        let mut s = format!(
+            "caprun: the program failed, and policy {} refused it these system calls:\n",
+            self.policy
+        );
+        for &(&group, d) in groups.iter().take(SUMMARY_CALLS) {
+            let name = syscalls::name(group).unwrap_or("unknown system calls");
+            let _ = writeln!(s, "caprun:   {:>6} × {name}", d.total);
+        }
+        if groups.len() > SUMMARY_CALLS {
+            let _ = writeln!(
+                s,
+                "caprun:   and {} other system calls",
+                groups.len() - SUMMARY_CALLS
+            );
+        }
+        s.push_str(
+            "caprun: rerun with --explain-denials to see each with its arguments, or with --learn OUT.yaml to write a policy that allows them\n",
+        );
+        s
+    }
+
+    /// At the program's exit (`failed`: it ended with a status other than 0, or by a
+    /// signal): the explain summary, quiet mode's summary when it failed, or the learned
+    /// policy written out. False when the learned policy could not be written (then
+    /// nothing was: the file is complete or untouched).
+    pub fn finish(&mut self, stderr: RawFd, failed: bool) -> bool {
         match self.mode {
             Mode::Explain => {
                 sys::write_all(stderr, self.summary().as_bytes());
+                true
+            }
+            Mode::Quiet => {
+                if failed {
+                    sys::write_all(stderr, self.quiet_summary().as_bytes());
+                }
                 true
             }
             Mode::Learn => {
