@@ -386,6 +386,9 @@ impl Launch {
         }
         let channel = self.channel.as_mut().expect("opened above");
         let ours = channel.ours.take().expect("a new channel has both ends");
+        // What the janitor keeps, made before the fork.
+        let mut keep: Vec<RawFd> = self.undo.fds().collect();
+        keep.push(ours.as_raw_fd());
         // SAFETY: one thread (see `run`); the children make raw system calls only.
         match unsafe { sys::fork() } {
             Err(e) => Report {
@@ -397,8 +400,6 @@ impl Launch {
                 let _ = sys::setsid();
                 // SAFETY: as above.
                 if let Ok(0) = unsafe { sys::fork() } {
-                    let mut keep: Vec<RawFd> = self.undo.fds().collect();
-                    keep.push(ours.as_raw_fd());
                     // SAFETY: the janitor uses only `keep` and never returns.
                     unsafe { close_all_but(&mut keep) };
                     let failed = loop {
