@@ -17,15 +17,16 @@ sleep 100 & VICTIM=$!
 python3 -c '
 import socket,sys,time,os
 t=socket.socket(); t.bind(("127.0.0.1",0)); t.listen(16)
+u=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1",0))
 a=socket.socket(socket.AF_UNIX); a.bind("\0"+sys.argv[2]); a.listen(16)
-open(sys.argv[1]+"/ports","w").write("%d\n"%t.getsockname()[1])
+open(sys.argv[1]+"/ports","w").write("%d %d\n"%(t.getsockname()[1], u.getsockname()[1]))
 time.sleep(120)' "$H" "$ABSTRACT" & LST=$!
 for i in $(seq 50); do [ -s "$H/ports" ] && break; sleep 0.1; done
-read PORT < "$H/ports"
+read PORT UDP_PORT < "$H/ports"
 BIN=${PROBE:-${CARGO_TARGET_DIR:-$(dirname "$0")/../../target}/x86_64-unknown-linux-musl/debug/examples/escape}
 WRAP=(); while [ $# -gt 0 ] && [ "$1" != "--" ]; do WRAP+=("$1"); shift; done; [ $# -gt 0 ] && shift
 exec 5<"$H/granted" 6<"$H/rw"
-"${WRAP[@]}" "$BIN" --host-file "$H/secret.txt" --host-dir "$H/hostdir" --tcp-port "$PORT" \
+"${WRAP[@]}" "$BIN" --host-file "$H/secret.txt" --host-dir "$H/hostdir" --tcp-port "$PORT" --udp-port "$UDP_PORT" \
   --abstract "$ABSTRACT" --host-pid "$VICTIM" --host-binary /bin/true \
   --granted-dir-fd 5 --rw-dir-fd 6 "$@"
 RC=$?

@@ -49,6 +49,7 @@ struct Config {
     host_file: Option<String>,
     host_dir: Option<String>,
     tcp_port: Option<u16>,
+    udp_port: Option<u16>,
     abstract_name: Option<String>,
     host_pid: Option<i32>,
     granted_dir: Option<String>,
@@ -69,6 +70,7 @@ inputs:
   --host-file PATH        a host file the sandbox must not reach (absolute)
   --host-dir PATH         a host directory the sandbox must not list
   --tcp-port N            a TCP listener on 127.0.0.1 on the host
+  --udp-port N            a UDP socket bound on 127.0.0.1 on the host
   --abstract NAME         a host abstract UNIX socket listener (name without the NUL)
   --host-pid PID          a host process (e.g. `sleep`) to signal/ptrace
   --host-binary PATH      a host executable (e.g. /bin/true) to exec by path
@@ -536,7 +538,23 @@ fn granted_fd_symlink(c: &Config) -> Outcome {
         Ok(_) => return Error("granted dir: link-out is not a symlink".into()),
         Err(e) => return Error(format!("granted dir: link-out: {}", ename(e))),
     }
-    open_read(fd, "link-out/passwd")
+    // The link points at /etc, or at the directory of --host-file (a host directory
+    // outside every grant, which no policy binds): read passwd or that file through it.
+    let mut buf = [0u8; 4096];
+    let link = cstr("link-out");
+    // SAFETY: `link` is NUL-terminated and `buf` is valid for writes of its length.
+    let n = unsafe { libc::readlinkat(fd, link.as_ptr(), buf.as_mut_ptr().cast(), buf.len()) };
+    let target = match check(n as c_long) {
+        Ok(n) => String::from_utf8_lossy(&buf[..n as usize]).into_owned(),
+        Err(e) => return Error(format!("granted dir: readlink link-out: {}", ename(e))),
+    };
+    let name = c
+        .host_file
+        .as_deref()
+        .and_then(|h| h.rsplit_once('/'))
+        .filter(|(dir, _)| dir.trim_end_matches('/') == target.trim_end_matches('/'))
+        .map_or("passwd", |(_, file)| file);
+    open_read(fd, &format!("link-out/{name}"))
 }
 
 fn unique(prefix: &str) -> String {
@@ -765,6 +783,297 @@ fn host_chmod(c: &Config) -> Outcome {
     }))
 }
 
+// Metadata of read-only grants (issue 14 §3): each call re-applies what is there
+// (mode, times, inode flags) or takes and drops a lock or lease at once.
+
+/// `victim` of the read-only granted directory, opened read-only, and its status.
+fn victim_ro(c: &Config) -> Result<(OwnedFd, libc::stat), Outcome> {
+    let fd = granted(c)?;
+    victim(fd)?;
+    let f = openat(fd, "victim", libc::O_RDONLY, 0)
+        .map_err(|e| Error(format!("granted dir: open victim: {}", ename(e))))?;
+    let st = fstatat(f.as_raw_fd(), "", libc::AT_EMPTY_PATH)
+        .map_err(|e| Error(format!("granted dir: fstat victim: {}", ename(e))))?;
+    Ok((f, st))
+}
+
+macro_rules! victim_ro {
+    ($c:expr) => {
+        match victim_ro($c) {
+            Ok(v) => v,
+            Err(o) => return o,
+        }
+    };
+}
+
+fn granted_fchmod(c: &Config) -> Outcome {
+    let (f, st) = victim_ro!(c);
+    // SAFETY: no pointers are passed.
+    direct(check(unsafe {
+        libc::syscall(libc::SYS_fchmod, f.as_raw_fd(), st.st_mode & 0o7777)
+    }))
+}
+
+fn granted_fchmodat(c: &Config) -> Outcome {
+    let fd = granted!(c);
+    let st = match fstatat(fd, "victim", libc::AT_SYMLINK_NOFOLLOW) {
+        Ok(st) => st,
+        Err(e) => return Error(format!("granted dir: victim: {}", ename(e))),
+    };
+    let name = cstr("victim");
+    // SAFETY: `name` is NUL-terminated.
+    direct(check(unsafe {
+        libc::syscall(libc::SYS_fchmodat, fd, name.as_ptr(), st.st_mode & 0o7777)
+    }))
+}
+
+fn granted_utimens(c: &Config) -> Outcome {
+    let (f, st) = victim_ro!(c);
+    // Explicit times (the current ones): UTIME_OMIT for both would skip the permission
+    // check altogether.
+    let times = [
+        libc::timespec {
+            tv_sec: st.st_atime,
+            tv_nsec: st.st_atime_nsec,
+        },
+        libc::timespec {
+            tv_sec: st.st_mtime,
+            tv_nsec: st.st_mtime_nsec,
+        },
+    ];
+    // SAFETY: a NULL path with a descriptor is futimens; `times` holds two timespecs.
+    direct(check(unsafe {
+        libc::syscall(
+            libc::SYS_utimensat,
+            f.as_raw_fd(),
+            std::ptr::null::<libc::c_char>(),
+            times.as_ptr(),
+            0,
+        )
+    }))
+}
+
+const FS_IOC_GETFLAGS: libc::c_ulong = 0x8008_6601;
+const FS_IOC_SETFLAGS: libc::c_ulong = 0x4008_6602;
+
+fn granted_setflags(c: &Config) -> Outcome {
+    let (f, _) = victim_ro!(c);
+    // The kernel reads and writes an int, whatever the ioctl number says.
+    let mut flags: c_int = 0;
+    // SAFETY: `flags` is valid for writes of an int.
+    let r = unsafe { libc::ioctl(f.as_raw_fd(), FS_IOC_GETFLAGS as _, &mut flags) };
+    match check_int(r) {
+        Ok(_) => {}
+        Err(e @ (Errno::EPERM | Errno::EACCES)) => return blocked(e),
+        Err(e) => {
+            return Error(format!(
+                "FS_IOC_GETFLAGS: {} (no inode flags on this file system?)",
+                ename(e)
+            ))
+        }
+    }
+    // SAFETY: `flags` is a valid int.
+    let r = unsafe { libc::ioctl(f.as_raw_fd(), FS_IOC_SETFLAGS as _, &flags) };
+    match check_int(r) {
+        Ok(_) => Escaped(format!("set the inode flags {flags:#x} again")),
+        Err(e) => blocked(e),
+    }
+}
+
+fn granted_flock_ex(c: &Config) -> Outcome {
+    let (f, _) = victim_ro!(c);
+    // SAFETY: no pointers are passed.
+    match check_int(unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) }) {
+        Err(e) => blocked(e),
+        Ok(_) => {
+            // SAFETY: as above.
+            unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_UN) };
+            Escaped("exclusive lock on a read-only descriptor".into())
+        }
+    }
+}
+
+const F_RDLCK: c_int = 0;
+const F_UNLCK: c_int = 2;
+
+fn granted_lease(c: &Config) -> Outcome {
+    let (f, _) = victim_ro!(c);
+    // SAFETY: no pointers are passed.
+    match check_int(unsafe { libc::fcntl(f.as_raw_fd(), libc::F_SETLEASE, F_RDLCK) }) {
+        Err(e) => blocked(e),
+        Ok(_) => {
+            // SAFETY: as above.
+            unsafe { libc::fcntl(f.as_raw_fd(), libc::F_SETLEASE, F_UNLCK) };
+            Escaped("read lease on a read-only descriptor".into())
+        }
+    }
+}
+
+fn chmod_dev_null(_: &Config) -> Outcome {
+    let st = match fstatat(libc::AT_FDCWD, "/dev/null", 0) {
+        Ok(st) => st,
+        Err(e) => return Error(format!("/dev/null: {}", ename(e))),
+    };
+    let p = cstr("/dev/null");
+    // Re-applies the current mode.
+    // SAFETY: `p` is NUL-terminated.
+    direct(check(unsafe {
+        libc::syscall(libc::SYS_chmod, p.as_ptr(), st.st_mode & 0o7777)
+    }))
+}
+
+// Set-user-ID planting (issue 14 §4), in the writable granted directory: the mode asked
+// for has S_ISUID (or S_ISGID); escaped when the file made has the bit. Whatever is made
+// is removed again.
+
+/// Escaped when `name` in `dirfd` has `bit`; removes it (`flags` for unlinkat).
+fn planted(dirfd: RawFd, name: &str, bit: libc::mode_t, flags: c_int, how: &str) -> Outcome {
+    let st = fstatat(dirfd, name, libc::AT_SYMLINK_NOFOLLOW);
+    let _ = unlinkat(dirfd, name, flags);
+    match st {
+        Ok(st) if st.st_mode & bit != 0 => Escaped(format!("{how}: mode {:o}", st.st_mode)),
+        Ok(_) => Blocked("BIT-DROPPED".into()),
+        Err(e) => Error(format!("stat after {how}: {}", ename(e))),
+    }
+}
+
+macro_rules! writable {
+    ($c:expr) => {
+        match writable_dir($c) {
+            Ok(v) => v,
+            Err(o) => return o,
+        }
+    };
+}
+
+fn setuid_create(c: &Config) -> Outcome {
+    let (dirfd, _keep) = writable!(c);
+    let name = unique("caprun-escape-suid");
+    match openat(
+        dirfd,
+        &name,
+        libc::O_CREAT | libc::O_EXCL | libc::O_WRONLY,
+        0o4755,
+    ) {
+        Err(e) => blocked(e),
+        Ok(f) => {
+            drop(f);
+            planted(dirfd, &name, libc::S_ISUID, 0, "openat O_CREAT 04755")
+        }
+    }
+}
+
+fn setuid_fchmod(c: &Config) -> Outcome {
+    let (dirfd, _keep) = writable!(c);
+    let name = unique("caprun-escape-suid");
+    let f = match openat(
+        dirfd,
+        &name,
+        libc::O_CREAT | libc::O_EXCL | libc::O_WRONLY,
+        0o755,
+    ) {
+        Ok(f) => f,
+        // Not even a plain file can be made here: nothing can be planted either.
+        Err(e) => return blocked(e),
+    };
+    // SAFETY: no pointers are passed.
+    let r = check(unsafe { libc::syscall(libc::SYS_fchmod, f.as_raw_fd(), 0o4755) });
+    drop(f);
+    match r {
+        Err(e) => {
+            let _ = unlinkat(dirfd, &name, 0);
+            blocked(e)
+        }
+        Ok(_) => planted(dirfd, &name, libc::S_ISUID, 0, "fchmod 04755"),
+    }
+}
+
+fn setgid_mkdir(c: &Config) -> Outcome {
+    let (dirfd, _keep) = writable!(c);
+    let name = unique("caprun-escape-sgid");
+    let p = cstr(&name);
+    // SAFETY: `p` is NUL-terminated.
+    if let Err(e) = check_int(unsafe { libc::mkdirat(dirfd, p.as_ptr(), 0o2755) }) {
+        return blocked(e);
+    }
+    // Linux drops S_ISGID from mkdir's mode (a directory gets it only from its parent),
+    // so a directory that passed the filter is then chmodded: the attack wants a
+    // set-group-ID directory by either route.
+    if let Ok(st) = fstatat(dirfd, &name, libc::AT_SYMLINK_NOFOLLOW) {
+        if st.st_mode & libc::S_ISGID != 0 {
+            return planted(
+                dirfd,
+                &name,
+                libc::S_ISGID,
+                libc::AT_REMOVEDIR,
+                "mkdirat 02755",
+            );
+        }
+    }
+    // SAFETY: `p` is NUL-terminated.
+    let r = check(unsafe { libc::syscall(libc::SYS_fchmodat, dirfd, p.as_ptr(), 0o2755) });
+    match r {
+        Err(e) => {
+            let _ = unlinkat(dirfd, &name, libc::AT_REMOVEDIR);
+            blocked(e)
+        }
+        Ok(_) => planted(
+            dirfd,
+            &name,
+            libc::S_ISGID,
+            libc::AT_REMOVEDIR,
+            "mkdirat 02755 (bit dropped by the kernel), then fchmodat 02755",
+        ),
+    }
+}
+
+fn setuid_mknod(c: &Config) -> Outcome {
+    let (dirfd, _keep) = writable!(c);
+    let name = unique("caprun-escape-suid");
+    let p = cstr(&name);
+    // SAFETY: `p` is NUL-terminated.
+    match check_int(unsafe { libc::mknodat(dirfd, p.as_ptr(), libc::S_IFREG | 0o4755, 0) }) {
+        Err(e) => blocked(e),
+        Ok(_) => planted(dirfd, &name, libc::S_ISUID, 0, "mknodat S_IFREG|04755"),
+    }
+}
+
+/// `struct open_how` of openat2(2).
+#[repr(C)]
+struct OpenHow {
+    flags: u64,
+    mode: u64,
+    resolve: u64,
+}
+
+fn setuid_openat2(c: &Config) -> Outcome {
+    let (dirfd, _keep) = writable!(c);
+    let name = unique("caprun-escape-suid");
+    let p = cstr(&name);
+    let how = OpenHow {
+        flags: (libc::O_CREAT | libc::O_EXCL | libc::O_WRONLY | libc::O_CLOEXEC) as u64,
+        mode: 0o4755,
+        resolve: 0,
+    };
+    // SAFETY: `p` is NUL-terminated and `how` is an open_how of the size given.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_openat2,
+            dirfd,
+            p.as_ptr(),
+            &how as *const OpenHow,
+            std::mem::size_of::<OpenHow>(),
+        )
+    };
+    match owned_long(r) {
+        Err(e) => blocked(e),
+        Ok(f) => {
+            drop(f);
+            planted(dirfd, &name, libc::S_ISUID, 0, "openat2 O_CREAT 04755")
+        }
+    }
+}
+
 fn proc_self_mounts(_: &Config) -> Outcome {
     open_read(libc::AT_FDCWD, "/proc/self/mounts")
 }
@@ -987,26 +1296,57 @@ fn tcp_bind(_: &Config) -> Outcome {
     direct(check_int(unsafe { libc::listen(s.as_raw_fd(), 1) }))
 }
 
-fn udp_send(_: &Config) -> Outcome {
+fn udp_send(c: &Config) -> Outcome {
+    let port = need!(c.udp_port);
     let s = match socket(libc::AF_INET, libc::SOCK_DGRAM, 0) {
         Ok(s) => s,
         Err(e) => return blocked(e),
     };
-    // The discard port on loopback; nothing needs to listen there.
-    let sa = sockaddr_in([127, 0, 0, 1], 9);
-    let msg = b"caprun-escape";
-    // SAFETY: `msg` and `sa` are valid for the given lengths.
+    let sa = sockaddr_in([127, 0, 0, 1], port);
+    // SAFETY: `sa` is a valid sockaddr_in of SIN_LEN bytes.
     let r = unsafe {
-        libc::sendto(
+        libc::connect(
             s.as_raw_fd(),
-            msg.as_ptr().cast(),
-            msg.len(),
-            0,
             (&sa as *const libc::sockaddr_in).cast(),
             SIN_LEN,
         )
     };
-    direct(check(r as c_long))
+    if let Err(e) = check_int(r) {
+        return blocked(e);
+    }
+    let msg = b"caprun-escape";
+    // SAFETY: `msg` is valid for its length.
+    let r = unsafe { libc::send(s.as_raw_fd(), msg.as_ptr().cast(), msg.len(), 0) };
+    if let Err(e) = check(r as c_long) {
+        return blocked(e);
+    }
+    // A datagram to a loopback port where nothing listens is answered at once by an ICMP
+    // port unreachable, which the connected socket reports (ECONNREFUSED): that is a
+    // network without the harness's listener (a sandbox's own loopback).
+    let mut pfd = libc::pollfd {
+        fd: s.as_raw_fd(),
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    // SAFETY: `pfd` is one valid pollfd.
+    unsafe { libc::poll(&mut pfd, 1, 100) };
+    let mut err: c_int = 0;
+    let mut len = std::mem::size_of::<c_int>() as libc::socklen_t;
+    // SAFETY: `err` and `len` are valid for writes.
+    let r = unsafe {
+        libc::getsockopt(
+            s.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_ERROR,
+            (&mut err as *mut c_int).cast(),
+            &mut len,
+        )
+    };
+    match check_int(r) {
+        Err(e) => Error(format!("getsockopt SO_ERROR: {}", ename(e))),
+        Ok(_) if err != 0 => blocked(Errno::from_raw(err)),
+        Ok(_) => Escaped(format!("sent to 127.0.0.1:{port}, no error")),
+    }
 }
 
 fn netlink_route(_: &Config) -> Outcome {
@@ -1150,6 +1490,199 @@ fn proc_host_pid(c: &Config) -> Outcome {
 fn proc_host_environ(c: &Config) -> Outcome {
     let pid = need!(c.host_pid);
     open_read(libc::AT_FDCWD, &format!("/proc/{pid}/environ"))
+}
+
+// Process-targeting calls by pid (issue 14 §1). A sandbox with a PID namespace has no
+// process with the victim's number (`ESRCH`); one without must refuse a pid other than
+// 0. A call that sets something sets the victim's current value, read first; when that
+// read is refused, the probe's own value is used, so at worst the harness's `sleep`
+// victim takes the probe's value.
+
+const PRIO_PROCESS: c_int = 0;
+const PRIO_USER: c_int = 2;
+const RLIMIT_NOFILE: c_int = 7;
+
+/// `prlimit64(pid, resource, new, old)`.
+fn prlimit(
+    pid: i32,
+    resource: c_int,
+    new: Option<&libc::rlimit>,
+    old: Option<&mut libc::rlimit>,
+) -> Result<c_long, Errno> {
+    let new = new.map_or(std::ptr::null(), |r| r as *const libc::rlimit);
+    let old = old.map_or(std::ptr::null_mut(), |r| r as *mut libc::rlimit);
+    // SAFETY: `new` is NULL or a valid rlimit, `old` NULL or valid for writes.
+    check(unsafe { libc::syscall(libc::SYS_prlimit64, pid, resource, new, old) })
+}
+
+fn prlimit_host_pid(c: &Config) -> Outcome {
+    let pid = need!(c.host_pid);
+    let mut cur = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    let read = prlimit(pid, RLIMIT_NOFILE, None, Some(&mut cur));
+    if read.is_err() {
+        if let Err(e) = prlimit(0, RLIMIT_NOFILE, None, Some(&mut cur)) {
+            return Error(format!("prlimit64 of self: {}", ename(e)));
+        }
+    }
+    // Setting a limit of another process is the permission check that RLIMIT_CPU = 1
+    // would pass too (and kill the victim); here it sets what is already there.
+    match prlimit(pid, RLIMIT_NOFILE, Some(&cur), None) {
+        Ok(_) => Escaped(format!(
+            "set the RLIMIT_NOFILE of {pid} to {}/{}",
+            cur.rlim_cur, cur.rlim_max
+        )),
+        Err(e) => blocked(e),
+    }
+}
+
+/// The raw `getpriority`: 20 − nice (1..=40), so no valid answer is negative.
+fn getpriority(which: c_int, who: i32) -> Result<c_long, Errno> {
+    // SAFETY: no pointers are passed.
+    check(unsafe { libc::syscall(libc::SYS_getpriority, which, who) })
+}
+
+fn getpriority_host_pid(c: &Config) -> Outcome {
+    let pid = need!(c.host_pid);
+    match getpriority(PRIO_PROCESS, pid) {
+        Ok(p) => Escaped(format!("nice of {pid} is {}", 20 - p)),
+        Err(e) => blocked(e),
+    }
+}
+
+fn setpriority_host_pid(c: &Config) -> Outcome {
+    let pid = need!(c.host_pid);
+    let prio = match getpriority(PRIO_PROCESS, pid).or_else(|_| getpriority(PRIO_PROCESS, 0)) {
+        Ok(p) => p,
+        Err(e) => return Error(format!("getpriority of self: {}", ename(e))),
+    };
+    // SAFETY: no pointers are passed.
+    let r = unsafe { libc::syscall(libc::SYS_setpriority, PRIO_PROCESS, pid, 20 - prio) };
+    direct(check(r))
+}
+
+/// The CPU mask of `pid` (0: the caller).
+fn getaffinity(pid: i32) -> Result<libc::cpu_set_t, Errno> {
+    // SAFETY: cpu_set_t is plain old data; all-zero is a valid value.
+    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    // SAFETY: `set` is valid for writes of its size.
+    check(unsafe {
+        libc::syscall(
+            libc::SYS_sched_getaffinity,
+            pid,
+            std::mem::size_of::<libc::cpu_set_t>(),
+            &mut set as *mut libc::cpu_set_t,
+        )
+    })?;
+    Ok(set)
+}
+
+fn sched_getaffinity_host_pid(c: &Config) -> Outcome {
+    let pid = need!(c.host_pid);
+    direct(getaffinity(pid))
+}
+
+fn sched_setaffinity_host_pid(c: &Config) -> Outcome {
+    let pid = need!(c.host_pid);
+    let set = match getaffinity(pid).or_else(|_| getaffinity(0)) {
+        Ok(s) => s,
+        Err(e) => return Error(format!("sched_getaffinity of self: {}", ename(e))),
+    };
+    // SAFETY: `set` is a valid cpu_set_t of the given size.
+    direct(check(unsafe {
+        libc::syscall(
+            libc::SYS_sched_setaffinity,
+            pid,
+            std::mem::size_of::<libc::cpu_set_t>(),
+            &set as *const libc::cpu_set_t,
+        )
+    }))
+}
+
+fn sched_getparam_host_pid(c: &Config) -> Outcome {
+    let pid = need!(c.host_pid);
+    // struct sched_param is one int for the kernel (musl's libc type is larger).
+    let mut param: c_int = 0;
+    // SAFETY: `param` is valid for writes of the kernel's struct sched_param.
+    direct(check(unsafe {
+        libc::syscall(libc::SYS_sched_getparam, pid, &mut param as *mut c_int)
+    }))
+}
+
+fn sched_getscheduler_host_pid(c: &Config) -> Outcome {
+    let pid = need!(c.host_pid);
+    // SAFETY: no pointers are passed.
+    direct(check(unsafe {
+        libc::syscall(libc::SYS_sched_getscheduler, pid)
+    }))
+}
+
+fn capget_host_pid(c: &Config) -> Outcome {
+    let pid = need!(c.host_pid);
+    let mut hdr = CapHeader {
+        version: CAP_V3,
+        pid,
+    };
+    let mut data = [CapData::default(); 2];
+    // SAFETY: `hdr` and `data` match the kernel's v3 layout.
+    match check(unsafe { libc::syscall(libc::SYS_capget, &mut hdr, data.as_mut_ptr()) }) {
+        Ok(_) => Escaped(format!(
+            "effective set of {pid}: {:#x}",
+            u64::from(data[0].effective) | u64::from(data[1].effective) << 32
+        )),
+        Err(e) => blocked(e),
+    }
+}
+
+fn getpgid_host_pid(c: &Config) -> Outcome {
+    let pid = need!(c.host_pid);
+    // SAFETY: no pointers are passed.
+    direct(check(unsafe { libc::syscall(libc::SYS_getpgid, pid) }))
+}
+
+fn getsid_host_pid(c: &Config) -> Outcome {
+    let pid = need!(c.host_pid);
+    // SAFETY: no pointers are passed.
+    direct(check(unsafe { libc::syscall(libc::SYS_getsid, pid) }))
+}
+
+fn kill_probe_host_pid(c: &Config) -> Outcome {
+    let pid = need!(c.host_pid);
+    // Signal 0 tells whether the pid exists: success, or EPERM (it exists but may not be
+    // signalled), reveals a host process; ESRCH is the only answer that reveals nothing.
+    // SAFETY: signal 0 only checks for existence and permission.
+    match check_int(unsafe { libc::kill(pid, 0) }) {
+        Ok(_) => Escaped(format!("{pid} exists and may be signalled")),
+        Err(Errno::EPERM) => Escaped(format!("EPERM: {pid} exists")),
+        Err(e) => blocked(e),
+    }
+}
+
+fn prio_user(_: &Config) -> Outcome {
+    // Read-only: setpriority(PRIO_USER, 0, …) would renice every process of the user
+    // (every process of the host as root), and it walks exactly the processes this
+    // walks (those with a pid in the caller's PID namespace). The harness runs the probe
+    // at a higher nice than another process of its user (its victim): seeing a better
+    // priority than the probe's own means seeing a process outside the sandbox.
+    let all = match getpriority(PRIO_USER, 0) {
+        Ok(p) => p,
+        Err(e) => return blocked(e),
+    };
+    let own = match getpriority(PRIO_PROCESS, 0) {
+        Ok(p) => p,
+        Err(e) => return Error(format!("getpriority of self: {}", ename(e))),
+    };
+    if all > own {
+        Escaped(format!(
+            "a process of the user has nice {} (the probe's is {})",
+            20 - all,
+            20 - own
+        ))
+    } else {
+        Blocked("OWN-PROCESSES-ONLY".into())
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1344,7 +1877,19 @@ fn capset(data: &[CapData; 2]) -> Result<c_long, Errno> {
 fn cap_raise(_: &Config) -> Outcome {
     let mut data = match capget() {
         Ok(d) => d,
-        Err(e) => return Error(format!("capget: {}", ename(e))),
+        // A filter may refuse capget (its pid is in a structure it cannot see): then ask
+        // for every capability blindly; only a success tells anything.
+        Err(_) => {
+            let all = CapData {
+                effective: !0,
+                permitted: !0,
+                inheritable: 0,
+            };
+            return match capset(&[all; 2]) {
+                Ok(_) => Escaped("capset of every capability succeeded".into()),
+                Err(e) => blocked(e),
+            };
+        }
     };
     // Try to make every permitted capability effective.
     for d in &mut data {
@@ -1672,6 +2217,13 @@ const ATTACKS: &[(&str, AttackFn)] = &[
     ("open-by-handle", open_by_handle),
     ("host-hardlink", host_hardlink),
     ("host-chmod", host_chmod),
+    ("granted-fchmod", granted_fchmod),
+    ("granted-fchmodat", granted_fchmodat),
+    ("granted-utimens", granted_utimens),
+    ("granted-setflags", granted_setflags),
+    ("granted-flock-ex", granted_flock_ex),
+    ("granted-lease", granted_lease),
+    ("chmod-dev-null", chmod_dev_null),
     ("proc-self-mounts", proc_self_mounts),
     ("proc-1-environ", proc_1_environ),
     ("proc-kallsyms", proc_kallsyms),
@@ -1683,6 +2235,12 @@ const ATTACKS: &[(&str, AttackFn)] = &[
     ("mknod-device", mknod_device),
     ("exec-host-binary", exec_host_binary),
     ("write-root", write_root),
+    // set-user-ID planting
+    ("setuid-create", setuid_create),
+    ("setuid-fchmod", setuid_fchmod),
+    ("setgid-mkdir", setgid_mkdir),
+    ("setuid-mknod", setuid_mknod),
+    ("setuid-openat2", setuid_openat2),
     // network
     ("inet-socket", inet_socket),
     ("inet6-socket", inet6_socket),
@@ -1702,6 +2260,18 @@ const ATTACKS: &[(&str, AttackFn)] = &[
     ("pidfd-open", pidfd_open),
     ("proc-host-pid", proc_host_pid),
     ("proc-host-environ", proc_host_environ),
+    ("prlimit-host-pid", prlimit_host_pid),
+    ("getpriority-host-pid", getpriority_host_pid),
+    ("setpriority-host-pid", setpriority_host_pid),
+    ("sched-getaffinity-host-pid", sched_getaffinity_host_pid),
+    ("sched-setaffinity-host-pid", sched_setaffinity_host_pid),
+    ("sched-getparam-host-pid", sched_getparam_host_pid),
+    ("sched-getscheduler-host-pid", sched_getscheduler_host_pid),
+    ("capget-host-pid", capget_host_pid),
+    ("getpgid-host-pid", getpgid_host_pid),
+    ("getsid-host-pid", getsid_host_pid),
+    ("kill-probe-host-pid", kill_probe_host_pid),
+    ("prio-user", prio_user),
     // privilege and kernel surface
     ("mount-tmpfs", mount_tmpfs),
     ("fsopen-tmpfs", fsopen_tmpfs),
@@ -1877,6 +2447,55 @@ fn allowed_listen_accept(c: &Config) -> Outcome {
     }
 }
 
+/// A new file in `--rw-dir-fd`, created with mode 0644 and removed after `f` ran on it.
+fn with_rw_file(c: &Config, f: impl FnOnce(RawFd, &str, RawFd) -> Outcome) -> Outcome {
+    let Some(dirfd) = c.rw_dir_fd else {
+        return Error("not configured".into());
+    };
+    let name = unique("caprun-escape-rw");
+    let file = match openat(
+        dirfd,
+        &name,
+        libc::O_CREAT | libc::O_EXCL | libc::O_RDWR,
+        0o644,
+    ) {
+        Ok(file) => file,
+        Err(e) => return Blocked(format!("create: {}", ename(e))),
+    };
+    let outcome = f(dirfd, &name, file.as_raw_fd());
+    drop(file);
+    match unlinkat(dirfd, &name, 0) {
+        Ok(()) => outcome,
+        Err(e) => Blocked(format!("unlink: {}", ename(e))),
+    }
+}
+
+fn allowed_rw_chmod(c: &Config) -> Outcome {
+    with_rw_file(c, |dirfd, name, _| {
+        let p = cstr(name);
+        // chmod by path (as `chmod 755 FILE` does), then look.
+        // SAFETY: `p` is NUL-terminated.
+        let r = check(unsafe { libc::syscall(libc::SYS_fchmodat, dirfd, p.as_ptr(), 0o755) });
+        match (r, fstatat(dirfd, name, 0)) {
+            (Err(e), _) => blocked(e),
+            (Ok(_), Ok(st)) if st.st_mode & 0o7777 == 0o755 => ok(),
+            (Ok(_), Ok(st)) => Blocked(format!("mode is {:o}", st.st_mode & 0o7777)),
+            (Ok(_), Err(e)) => Blocked(format!("stat: {}", ename(e))),
+        }
+    })
+}
+
+fn allowed_rw_chown_noop(c: &Config) -> Outcome {
+    with_rw_file(c, |_, _, fd| {
+        // SAFETY: no pointers are passed.
+        let (uid, gid) = unsafe { (libc::geteuid(), libc::getegid()) };
+        // SAFETY: no pointers are passed.
+        direct(check(unsafe {
+            libc::syscall(libc::SYS_fchown, fd, uid, gid)
+        }))
+    })
+}
+
 const CHECKS: &[(&str, AttackFn)] = &[
     ("thread", allowed_thread),
     ("alloc", allowed_alloc),
@@ -1884,6 +2503,8 @@ const CHECKS: &[(&str, AttackFn)] = &[
     ("getrandom", allowed_getrandom),
     ("granted-read", allowed_granted_read),
     ("rw-write", allowed_rw_write),
+    ("rw-chmod", allowed_rw_chmod),
+    ("rw-chown-noop", allowed_rw_chown_noop),
     ("listen-accept", allowed_listen_accept),
 ];
 
@@ -1965,6 +2586,7 @@ fn parse_args(args: &[String]) -> Result<Cli, String> {
             "--host-file" => cfg.host_file = Some(value(a)?),
             "--host-dir" => cfg.host_dir = Some(value(a)?),
             "--tcp-port" => cfg.tcp_port = Some(parse_num(a, &value(a)?)?),
+            "--udp-port" => cfg.udp_port = Some(parse_num(a, &value(a)?)?),
             "--abstract" => cfg.abstract_name = Some(value(a)?),
             "--host-pid" => cfg.host_pid = Some(parse_num(a, &value(a)?)?),
             "--host-binary" => cfg.host_binary = Some(value(a)?),
