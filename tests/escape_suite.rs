@@ -693,7 +693,7 @@ fn devtools_shows_its_own_mount_table_only() {
 }
 
 #[test]
-#[ignore = "escapes: under devtools, a file granted read-only as a descriptor (argdata `!file`/`!dir`, mode read; no bind) can be chmodded (granted-fchmod, granted-fchmodat) and re-timed (granted-utimens) by its owner: root mapped to root here, or any user on their own files (issue 14 §3: read-only means read-only, metadata included)"]
+
 fn devtools_keeps_descriptor_grants_read_only() {
     // The argdata form under devtools: the grants are descriptors, not read-only binds,
     // so only the filter and Landlock stand between the program and their metadata.

@@ -9,7 +9,7 @@ use crate::config::{AccessMode, ResourceId};
 use crate::plan::Plan;
 use crate::resources::{Description, Handle, Program, ResourceError, Resources};
 use crate::sandbox::policy::Namespace;
-use crate::sandbox::{Access, ExtraBind, Grant, Grants, Policy};
+use crate::sandbox::{Access, ExtraBind, Grant, Grants, Policy, ReadOnlyGrant};
 
 /// The grants for `program` run with `plan` over `opened` (the identity and staging
 /// directory left at their defaults).
@@ -59,6 +59,29 @@ pub(super) fn grants<'a>(opened: &'a Resources, plan: &Plan, program: &'a Progra
         program: Some(program.fd.as_fd()),
         run_as: None,
         staging: None,
+        // The descriptors the program gets read-only (not those it reaches by path: a
+        // read-only bind covers them).
+        read_only: plan
+            .table
+            .iter()
+            .filter(|&&id| !by_path(id))
+            .filter_map(|&id| {
+                let o = opened.get(id);
+                match (&o.handle, &o.description) {
+                    (
+                        Handle::Owned(fd),
+                        Description::File {
+                            mode: AccessMode::Read,
+                            ..
+                        },
+                    ) => Some(ReadOnlyGrant {
+                        fd: fd.as_fd(),
+                        path: o.host_path()?.to_owned(),
+                    }),
+                    _ => None,
+                }
+            })
+            .collect(),
     }
 }
 

@@ -175,6 +175,20 @@ pub struct Grants<'a> {
     /// very end of [`Prepared::setup_inside`]; `None`: `/` with a mount namespace, else
     /// the caller's.
     pub cwd: Option<PathBuf>,
+    /// Descriptors the program gets that are granted read-only (`!file`/`!dir` with
+    /// `mode: read`): with a mount namespace they are opened again, inside it, through a
+    /// read-only clone of their mount, so that their metadata stays as it is too (Landlock
+    /// does not mediate chmod, utime or xattrs; a read-only mount refuses them).
+    pub read_only: Vec<ReadOnlyGrant<'a>>,
+}
+
+/// A descriptor the program gets read-only (see [`Grants::read_only`]).
+#[derive(Debug, Clone)]
+pub struct ReadOnlyGrant<'a> {
+    /// The descriptor (caprun's, before the rearrangement).
+    pub fd: BorrowedFd<'a>,
+    /// Its host path (what is cloned, checked against `fd`).
+    pub path: PathBuf,
 }
 
 /// What cannot be enforced as the policy says (`best-effort`), for the launcher to
@@ -422,14 +436,31 @@ pub fn prepare(policy: &Policy, grants: &Grants<'_>) -> Result<Prepared, Sandbox
             .iter()
             .map(|s| (s.link.clone(), s.target.clone()))
             .collect();
+        let mut reopen = Vec::new();
+        for g in &grants.read_only {
+            let ro_err = |source| SandboxError::Bind {
+                path: g.path.clone(),
+                source,
+            };
+            let flags = nix::fcntl::fcntl(g.fd, nix::fcntl::FcntlArg::F_GETFL)
+                .map_err(|e| ro_err(e.into()))?;
+            reopen.push(namespaces::ReadOnlyFd {
+                fd: g.fd.as_raw_fd(),
+                path: path_cstring(&g.path)?,
+                flags: flags & !(libc::O_CREAT | libc::O_EXCL | libc::O_TRUNC),
+            });
+        }
         Some(namespaces::MountPlan::new(
             &staging,
-            resolved,
-            &policy.tmpfs,
-            policy.limits.tmpfs,
-            policy.proc,
-            extra,
-            &links,
+            namespaces::Root {
+                binds: resolved,
+                tmpfs: &policy.tmpfs,
+                tmpfs_size: policy.limits.tmpfs,
+                proc: policy.proc,
+                extra,
+                symlinks: &links,
+                reopen,
+            },
         )?)
     } else {
         None

@@ -119,11 +119,48 @@ enum MountStep {
     Proc(CString),
 }
 
+/// A descriptor the program gets read-only, to open again through a read-only clone of
+/// its mount (see [`crate::sandbox::Grants::read_only`]).
+#[derive(Debug)]
+pub struct ReadOnlyFd {
+    /// The descriptor, replaced in place.
+    pub fd: std::os::fd::RawFd,
+    /// Its host path.
+    pub path: CString,
+    /// Its status and access flags (`F_GETFL`), for the new open.
+    pub flags: libc::c_int,
+}
+
+/// What the new root holds, mounted in this order: the policy's `binds`, fresh writable
+/// `tmpfs` mounts (mode 1777, `MS_NOSUID | MS_NODEV`, at most `tmpfs_size` bytes each
+/// when given), a fresh procfs at `/proc` with `proc`, the caller's `extra` binds (so
+/// that they may sit beneath a tmpfs), then `symlinks` (link, target); and the read-only
+/// descriptor grants to open again (`reopen`, before anything is mounted).
+#[derive(Debug, Default)]
+pub struct Root<'a> {
+    /// The policy's binds.
+    pub binds: Vec<ResolvedBind>,
+    /// Its tmpfs mount points.
+    pub tmpfs: &'a [PathBuf],
+    /// Their size.
+    pub tmpfs_size: Option<u64>,
+    /// A procfs at `/proc`.
+    pub proc: bool,
+    /// The caller's binds.
+    pub extra: Vec<ResolvedBind>,
+    /// Symbolic links: (link, target).
+    pub symlinks: &'a [(PathBuf, PathBuf)],
+    /// Read-only descriptor grants.
+    pub reopen: Vec<ReadOnlyFd>,
+}
+
 /// The new root: every path computed ahead.
 #[derive(Debug)]
 pub struct MountPlan {
     staging: CString,
     steps: Vec<MountStep>,
+    /// Read-only descriptor grants, opened again before anything else is mounted.
+    reopen: Vec<ReadOnlyFd>,
     /// The detached clone of each bind's tree, in the order of the steps: filled by
     /// [`MountPlan::enter`] (room made ahead, so that nothing is allocated there).
     trees: Vec<Option<OwnedFd>>,
@@ -219,20 +256,19 @@ fn bind_steps(
 
 impl MountPlan {
     /// Plan a root built on a tmpfs mounted at `staging` (an existing host directory, only
-    /// covered inside the new mount namespace; `/tmp` by default). In order: the policy's
-    /// `binds`, fresh writable `tmpfs` mounts (mode 1777, `MS_NOSUID | MS_NODEV`, at most
-    /// `tmpfs_size` bytes each when given), a fresh procfs at `/proc` with `proc`, the
-    /// caller's `extra` binds (so that they may sit beneath a tmpfs), then `symlinks`.
-    /// Missing parent directories of every target are created in the root's tmpfs.
-    pub fn new(
-        staging: &Path,
-        binds: Vec<ResolvedBind>,
-        tmpfs: &[PathBuf],
-        tmpfs_size: Option<u64>,
-        proc: bool,
-        extra: Vec<ResolvedBind>,
-        symlinks: &[(PathBuf, PathBuf)],
-    ) -> Result<MountPlan, NamespaceError> {
+    /// covered inside the new mount namespace; `/tmp` by default), from `root` (see
+    /// [`Root`] for the order of its parts). Missing parent directories of every target
+    /// are created in the root's tmpfs.
+    pub fn new(staging: &Path, root: Root<'_>) -> Result<MountPlan, NamespaceError> {
+        let Root {
+            binds,
+            tmpfs,
+            tmpfs_size,
+            proc,
+            extra,
+            symlinks,
+            reopen,
+        } = root;
         let mut steps = Vec::new();
         let mut made: Vec<PathBuf> = Vec::new();
         for b in binds {
@@ -272,6 +308,7 @@ impl MountPlan {
         Ok(MountPlan {
             staging: cstr(staging)?,
             steps,
+            reopen,
             trees: (0..binds).map(|_| None).collect(),
         })
     }
@@ -283,6 +320,33 @@ impl MountPlan {
         let tmpfs = c"tmpfs";
         mount::mount(None, root, None, libc::MS_REC | libc::MS_PRIVATE, None)
             .map_err(|e| StepError::new("make / private", root, e))?;
+        // Read-only descriptor grants: opened again through a read-only clone of their
+        // mount (while the host's /proc is still there to reopen through), in place of
+        // caprun's descriptor. The program's fchmod, futimens or fsetxattr on them then
+        // fails with EROFS, as on a read-only bind.
+        for r in &self.reopen {
+            let tree = mount::open_tree(
+                libc::AT_FDCWD,
+                &r.path,
+                mount::OPEN_TREE_CLONE | libc::O_CLOEXEC as libc::c_uint | mount::AT_RECURSIVE,
+            )
+            .map_err(|e| StepError::new("clone the mount of", &r.path, e))?;
+            let same = fs::file_id(tree.as_raw_fd()) == fs::file_id(r.fd);
+            if !same {
+                return Err(StepError::new(
+                    "refusing a path that names another file than when caprun opened it:",
+                    &r.path,
+                    Errno::ESTALE,
+                ));
+            }
+            mount::set_attr_recursive(
+                tree.as_fd(),
+                mount::MOUNT_ATTR_RDONLY | mount::MOUNT_ATTR_NOSUID | mount::MOUNT_ATTR_NODEV,
+            )
+            .map_err(|e| StepError::new("make read-only the mount of", &r.path, e))?;
+            fs::reopen_in_place(r.fd, tree.as_fd(), r.flags)
+                .map_err(|e| StepError::new("open again through a read-only mount", &r.path, e))?;
+        }
         // Every bind source is cloned (a detached copy of its mount tree) before the tmpfs
         // covers `staging`. The clone is made by path: a descriptor opened before the
         // mount namespace was created names a mount of the host's namespace, which

@@ -6,7 +6,7 @@
 //! open(2), mkdir(2), symlink(2), chdir(2), write(2).
 
 use std::ffi::CStr;
-use std::os::fd::{FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 
 use nix::errno::Errno;
 
@@ -85,4 +85,47 @@ pub fn openat(dir: RawFd, path: &CStr, flags: libc::c_int) -> Result<OwnedFd, Er
     let fd = check(unsafe { libc::openat(dir, path.as_ptr(), flags) })?;
     // SAFETY: openat returned a new descriptor that nothing else owns.
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// Open the file `fd` names again through `through` (the root of a detached mount of
+/// it: see [`reopen`]) with `flags`, and put the new open file at `fd`'s number
+/// (close-on-exec): the descriptor still names the same file (checked: device and
+/// inode), now on `through`'s mount, with a fresh offset. Its owner may go on using it.
+pub fn reopen_in_place(
+    fd: RawFd,
+    through: std::os::fd::BorrowedFd<'_>,
+    flags: libc::c_int,
+) -> Result<(), Errno> {
+    let again = reopen(through.as_raw_fd(), flags)?;
+    if file_id(again.as_raw_fd())? != file_id(fd)? {
+        return Err(Errno::ESTALE);
+    }
+    // SAFETY: dup3 takes plain integers. `fd` keeps naming the same file (checked
+    // above), so whatever owns it is not misled.
+    check(unsafe { libc::dup3(again.as_raw_fd(), fd, libc::O_CLOEXEC) }).map(drop)
+}
+
+/// Open the file `fd` names again, through `/proc/self/fd/FD` (an `O_PATH` descriptor,
+/// or the root of a detached mount, becomes an ordinary open file on the same mount),
+/// with `flags`. The path is built on the stack: allocation-free.
+pub fn reopen(fd: RawFd, flags: libc::c_int) -> Result<OwnedFd, Errno> {
+    let mut path = [0u8; 32];
+    let prefix = b"/proc/self/fd/";
+    path[..prefix.len()].copy_from_slice(prefix);
+    let mut digits = [0u8; 10];
+    let mut n = fd as u32;
+    let mut len = 0;
+    loop {
+        digits[len] = b'0' + (n % 10) as u8;
+        len += 1;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for i in 0..len {
+        path[prefix.len() + i] = digits[len - 1 - i];
+    }
+    let path = CStr::from_bytes_until_nul(&path).map_err(|_| Errno::EINVAL)?;
+    open(path, flags | libc::O_CLOEXEC, 0)
 }

@@ -523,6 +523,13 @@ fn granted_fd_dotdot(c: &Config) -> Outcome {
 
 fn granted_fd_parent(c: &Config) -> Outcome {
     let fd = granted!(c);
+    // A granted directory may be the root of a mount of its own (a read-only clone):
+    // there `..` is the directory itself, which reaches nothing outside the grant.
+    if let (Ok(parent), Ok(own)) = (fstatat(fd, "..", 0), fstatat(fd, ".", 0)) {
+        if (parent.st_dev, parent.st_ino) == (own.st_dev, own.st_ino) {
+            return Blocked("PARENT-IS-ITSELF".into());
+        }
+    }
     open_list(fd, "..")
 }
 
