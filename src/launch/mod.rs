@@ -128,25 +128,8 @@ pub fn run(request: &Request) -> Result<Outcome, Failure> {
 }
 
 fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, Error> {
-    if req.identity.is_some() && crate::sys::ids::geteuid() != 0 {
-        return Err(Error::Usage(
-            "--uid and --gid choose the identity of a program started by root; caprun is not running as root".into(),
-        ));
-    }
     let policy_name = req.policy_name();
-    let mut policy = sandbox::load(policy_name)?;
-    if req.net {
-        policy.allow_network();
-    }
-    for (name, value) in &req.limits {
-        policy.limits.set(name, *value);
-    }
-    if policy.limits.tasks.is_some() && !policy.has(sandbox::policy::Namespace::User) {
-        return Err(Error::Usage(format!(
-            "--limit tasks: policy {} has no user namespace to count the sandbox's tasks in",
-            policy.name
-        )));
-    }
+    let policy = effective_policy(policy_name, req.net, &req.limits, req.identity)?;
     let (program_path, file, text) = target(req, policy_name)?;
     let config = crate::config::parse(&text).map_err(|source| Error::Config {
         file: file.clone(),
@@ -255,6 +238,36 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
         truncate_by_path,
     };
     launch.run(&mut sandboxed, mode)
+}
+
+/// The policy a launch with these options runs under: `name` (a built-in or a policy
+/// file) loaded, `--net` and `--limit` applied, and the options checked as a launch
+/// checks them (`--uid`/`--gid` need root, a task limit a user namespace).
+pub fn effective_policy(
+    name: &str,
+    net: bool,
+    limits: &[(String, Option<u64>)],
+    identity: Option<Identity>,
+) -> Result<sandbox::Policy, Error> {
+    if identity.is_some() && crate::sys::ids::geteuid() != 0 {
+        return Err(Error::Usage(
+            "--uid and --gid choose the identity of a program started by root; caprun is not running as root".into(),
+        ));
+    }
+    let mut policy = sandbox::load(name)?;
+    if net {
+        policy.allow_network();
+    }
+    for (name, value) in limits {
+        policy.limits.set(name, *value);
+    }
+    if policy.limits.tasks.is_some() && !policy.has(sandbox::policy::Namespace::User) {
+        return Err(Error::Usage(format!(
+            "--limit tasks: policy {} has no user namespace to count the sandbox's tasks in",
+            policy.name
+        )));
+    }
+    Ok(policy)
 }
 
 /// The program to run, the config's name in messages and its text: read, or written
