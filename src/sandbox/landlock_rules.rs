@@ -172,11 +172,15 @@ pub struct Reliance {
 /// the launch (a `required` policy refuses to run on a kernel below one of these) and
 /// `--check-host`.
 pub fn relied_on(pid_ns: bool, net_ns: bool, mount_ns: bool) -> Vec<&'static Reliance> {
-    [(pid_ns, &SIGNALS), (net_ns, &ABSTRACT_SOCKETS), (mount_ns, &TRUNCATE)]
-        .into_iter()
-        .filter(|(covered, _)| !covered)
-        .map(|(_, r)| r)
-        .collect()
+    [
+        (pid_ns, &SIGNALS),
+        (net_ns, &ABSTRACT_SOCKETS),
+        (mount_ns, &TRUNCATE),
+    ]
+    .into_iter()
+    .filter(|(covered, _)| !covered)
+    .map(|(_, r)| r)
+    .collect()
 }
 
 /// Signal scoping: what stands in for a PID namespace.
