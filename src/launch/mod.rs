@@ -14,12 +14,18 @@ mod checks;
 mod command;
 mod error;
 mod grants;
+mod host;
+mod host_report;
 mod report;
 mod supervision;
 
 pub use checks::CheckError;
 pub use command::CommandLine;
 pub use error::{excerpt, Error, Failure};
+pub use host::{
+    check_host, Check, Feature, HostCheck, HostReport, How, LandlockInfo, PolicyVerdict, Setting,
+    Verdict,
+};
 pub use supervision::{Notify, NotifyError};
 
 use std::io::Read;
