@@ -377,145 +377,142 @@ fn features(builtins: &[Policy]) -> (Vec<Feature>, LandlockInfo) {
     });
     let mut out = Vec::new();
     let uses = |ns: Namespace| used_by(builtins, move |p: &Policy| p.has(ns), "");
-    match &ns {
-        Err(e) => out.push(Feature {
-            id: "user_namespaces",
-            name: "user namespaces",
-            available: false,
-            how: How::Probed,
-            detail: format!("the probe's child process failed: {e}"),
-            used_by: uses(Namespace::User),
-        }),
-        Ok(ns) => {
-            let step = |s| ns.get(s);
-            // User namespaces, and what blocks them.
-            let mut user = match (step(NsStep::User), step(NsStep::Maps)) {
-                (Outcome::Failed(e), _) => from_outcome(
-                    ("user_namespaces", "user namespaces"),
-                    Outcome::Failed(e),
-                    "unshare(CLONE_NEWUSER) in a child process",
-                    "",
-                    uses(Namespace::User),
-                ),
-                (_, maps) => from_outcome(
-                    ("user_namespaces", "user namespaces"),
-                    maps,
-                    "one created in a child process, caprun's ids mapped into it",
-                    "",
-                    uses(Namespace::User),
-                ),
-            };
-            if let Some(block) = namespaces::userns_blocked() {
-                user.detail = format!("{} (blocked by {block})", user.detail);
-            }
-            out.push(user);
-            let needs_user = "user namespaces";
-            for (id, s, tried, ns) in [
-                (
-                    ("mount_namespace", "mount namespace"),
-                    NsStep::Mount,
-                    "unshare(CLONE_NEWNS) in the user namespace",
-                    Namespace::Mount,
-                ),
-                (
-                    ("network_namespace", "network namespace"),
-                    NsStep::Network,
-                    "unshare(CLONE_NEWNET) in the user namespace",
-                    Namespace::Network,
-                ),
-                (
-                    ("pid_namespace", "PID namespace"),
-                    NsStep::Pid,
-                    "unshare(CLONE_NEWPID) in the user namespace, its init forked",
-                    Namespace::Pid,
-                ),
-                (
-                    ("ipc_namespace", "IPC namespace"),
-                    NsStep::Ipc,
-                    "unshare(CLONE_NEWIPC) in the user namespace",
-                    Namespace::Ipc,
-                ),
-                (
-                    ("cgroup_namespace", "cgroup namespace"),
-                    NsStep::Cgroup,
-                    "unshare(CLONE_NEWCGROUP) in the user namespace",
-                    Namespace::Cgroup,
-                ),
-            ] {
-                out.push(from_outcome(id, step(s), tried, needs_user, uses(ns)));
-            }
-            let uts = match step(NsStep::Uts) {
-                Outcome::Done => step(NsStep::Hostname),
-                other => other,
-            };
-            out.push(from_outcome(
-                ("uts_namespace", "UTS namespace"),
-                uts,
-                "unshare(CLONE_NEWUTS) in the user namespace, its hostname set",
-                needs_user,
-                uses(Namespace::Uts),
-            ));
-            out.push(from_outcome(
-                ("tmpfs", "a tmpfs as the new root"),
-                step(NsStep::Tmpfs),
-                "mounted in the mount namespace",
-                "a mount namespace",
-                uses(Namespace::Mount),
-            ));
-            out.push(from_outcome(
-                (
-                    "detached_binds",
-                    "read-only binds (open_tree, mount_setattr, move_mount; Linux 5.12)",
-                ),
-                step(NsStep::DetachedBind),
-                "/dev/null cloned, made read-only and attached in the new root",
-                "a mount namespace",
-                used_by(
-                    builtins,
-                    |p| p.has(Namespace::Mount) && !p.binds.is_empty(),
-                    "",
-                ),
-            ));
-            out.push(from_outcome(
-                ("pivot_root", "pivot_root into the new root"),
-                step(NsStep::PivotRoot),
-                "done, the old root detached",
-                "a mount namespace and a tmpfs",
-                uses(Namespace::Mount),
-            ));
-            out.push(from_outcome(
-                ("procfs", "a fresh procfs of the PID namespace (root.proc)"),
-                step(NsStep::Proc),
-                "mounted read-only in the new root",
-                "a mount namespace, a tmpfs and a PID namespace",
-                used_by(builtins, |p| p.proc, ""),
-            ));
-            out.push(from_outcome(
-                (
-                    "loopback",
-                    "the loopback interface of a network namespace (network: loopback)",
-                ),
-                step(NsStep::Loopback),
-                "brought up",
-                "a network namespace",
-                used_by(builtins, |p| p.network == Network::Loopback, ""),
-            ));
-            out.push(from_outcome(
-                (
-                    "pid_max",
-                    "a pid_max of the PID namespace's own (Linux 6.14)",
-                ),
-                step(NsStep::PidMax),
-                "written from inside a new PID namespace",
-                "a PID namespace",
-                used_by(
-                    builtins,
-                    |p| p.limits.tasks.is_some() && p.has(Namespace::Pid),
-                    ", for their task limit when the sandbox runs as the host's root",
-                ),
-            ));
-        }
+    // A probe that could not run at all (no fork, no socket) tried nothing past its start.
+    let step = |s: NsStep| match &ns {
+        Ok(ns) => ns.get(s),
+        Err(e) if s == NsStep::User => Outcome::Failed(*e),
+        Err(_) => Outcome::NotTried,
+    };
+    // User namespaces, and what blocks them.
+    let mut user = match (step(NsStep::User), step(NsStep::Maps)) {
+        (Outcome::Failed(e), _) => from_outcome(
+            ("user_namespaces", "user namespaces"),
+            Outcome::Failed(e),
+            if ns.is_ok() {
+                "unshare(CLONE_NEWUSER) in a child process"
+            } else {
+                "the probe's child process"
+            },
+            "",
+            uses(Namespace::User),
+        ),
+        (_, maps) => from_outcome(
+            ("user_namespaces", "user namespaces"),
+            maps,
+            "one created in a child process, caprun's ids mapped into it",
+            "",
+            uses(Namespace::User),
+        ),
+    };
+    if let Some(block) = namespaces::userns_blocked() {
+        user.detail = format!("{} (blocked by {block})", user.detail);
     }
+    out.push(user);
+    let needs_user = "user namespaces";
+    for (id, s, tried, ns) in [
+        (
+            ("mount_namespace", "mount namespace"),
+            NsStep::Mount,
+            "unshare(CLONE_NEWNS) in the user namespace",
+            Namespace::Mount,
+        ),
+        (
+            ("network_namespace", "network namespace"),
+            NsStep::Network,
+            "unshare(CLONE_NEWNET) in the user namespace",
+            Namespace::Network,
+        ),
+        (
+            ("pid_namespace", "PID namespace"),
+            NsStep::Pid,
+            "unshare(CLONE_NEWPID) in the user namespace, its init forked",
+            Namespace::Pid,
+        ),
+        (
+            ("ipc_namespace", "IPC namespace"),
+            NsStep::Ipc,
+            "unshare(CLONE_NEWIPC) in the user namespace",
+            Namespace::Ipc,
+        ),
+        (
+            ("cgroup_namespace", "cgroup namespace"),
+            NsStep::Cgroup,
+            "unshare(CLONE_NEWCGROUP) in the user namespace",
+            Namespace::Cgroup,
+        ),
+    ] {
+        out.push(from_outcome(id, step(s), tried, needs_user, uses(ns)));
+    }
+    let uts = match step(NsStep::Uts) {
+        Outcome::Done => step(NsStep::Hostname),
+        other => other,
+    };
+    out.push(from_outcome(
+        ("uts_namespace", "UTS namespace"),
+        uts,
+        "unshare(CLONE_NEWUTS) in the user namespace, its hostname set",
+        needs_user,
+        uses(Namespace::Uts),
+    ));
+    out.push(from_outcome(
+        ("tmpfs", "a tmpfs as the new root"),
+        step(NsStep::Tmpfs),
+        "mounted in the mount namespace",
+        "a mount namespace",
+        uses(Namespace::Mount),
+    ));
+    out.push(from_outcome(
+        (
+            "detached_binds",
+            "read-only binds (open_tree, mount_setattr, move_mount; Linux 5.12)",
+        ),
+        step(NsStep::DetachedBind),
+        "/dev/null cloned, made read-only and attached in the new root",
+        "a mount namespace",
+        used_by(
+            builtins,
+            |p| p.has(Namespace::Mount) && !p.binds.is_empty(),
+            "",
+        ),
+    ));
+    out.push(from_outcome(
+        ("pivot_root", "pivot_root into the new root"),
+        step(NsStep::PivotRoot),
+        "done, the old root detached",
+        "a mount namespace and a tmpfs",
+        uses(Namespace::Mount),
+    ));
+    out.push(from_outcome(
+        ("procfs", "a fresh procfs of the PID namespace (root.proc)"),
+        step(NsStep::Proc),
+        "mounted read-only in the new root",
+        "a mount namespace, a tmpfs and a PID namespace",
+        used_by(builtins, |p| p.proc, ""),
+    ));
+    out.push(from_outcome(
+        (
+            "loopback",
+            "the loopback interface of a network namespace (network: loopback)",
+        ),
+        step(NsStep::Loopback),
+        "brought up",
+        "a network namespace",
+        used_by(builtins, |p| p.network == Network::Loopback, ""),
+    ));
+    out.push(from_outcome(
+        (
+            "pid_max",
+            "a pid_max of the PID namespace's own (Linux 6.14)",
+        ),
+        step(NsStep::PidMax),
+        "written from inside a new PID namespace",
+        "a PID namespace",
+        used_by(
+            builtins,
+            |p| p.limits.tasks.is_some() && p.has(Namespace::Pid),
+            ", for their task limit when the sandbox runs as the host's root",
+        ),
+    ));
 
     // Landlock: the kernel's answer to the version query.
     let abi = landlock_rules::running_abi();
