@@ -8,7 +8,9 @@
 //! irreversible happens before that hand-over; a failure before it is a [`Failure`] with
 //! the position in the config or policy it comes from.
 //!
-//! [`check_policy`] and [`show_policy`] are the two policy tools of the command line.
+//! [`check_policy`] and [`show_policy`] are the two policy tools of the command line;
+//! [`check_host`] (`--check-host`) judges policies on this machine with the launch's own
+//! steps, up to where the program would be executed.
 
 mod checks;
 mod command;
