@@ -17,6 +17,7 @@
 //! launch/           the pipeline: mod.rs (Request, run), grants.rs (Landlock grants, binds),
 //!                   report.rs (--dry-run), command.rs (the -- form's config),
 //!                   supervision.rs (explain/learn set-up), error.rs (errors, excerpts),
+//!                   sandboxed.rs (the effective policy, the final step's restrictions),
 //!                   host.rs and host_report.rs (--check-host: probes, verdicts, report)
 //! yaml.rs           YAML events → a tree with tags, anchors and positions (Pos)
 //! config/           mod.rs (Config, parse), tree.rs (nodes, resources, ResourceId),

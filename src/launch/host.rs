@@ -21,7 +21,8 @@ use crate::sandbox::policy::{LandlockMode, Namespace, Network, Policy};
 use crate::sandbox::{self, builtins, landlock_rules, namespaces, Grants, Identity};
 use crate::sys::probe::{self, NsStep, Outcome, SeccompStep};
 
-use super::{effective_policy, Error, Failure, Sandboxed};
+use super::error::{Error, Failure};
+use super::sandboxed::{effective_policy, Sandboxed};
 
 /// What `--check-host` is asked: plain data, like a [`super::Request`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
