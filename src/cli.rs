@@ -78,13 +78,29 @@ pub struct Args {
     /// Runs nothing.
     #[arg(long, value_name = "NAME|PATH", value_parser = PolicyName, hide_possible_values = true)]
     pub show_policy: Option<String>,
+    /// Print what this machine supports for the sandbox (probed in child processes) and,
+    /// for each built-in policy (or the --policy given), whether it runs here as written,
+    /// with differences, or is refused and why; with --net, --limit, --uid and --gid, for
+    /// launches with them. Exit status 0 when every policy checked runs as written, else 1.
+    /// Runs nothing.
+    #[arg(
+        long,
+        conflicts_with_all = [
+            "program", "command", "dry_run", "explain_denials", "learn", "check_policy",
+            "show_policy", "rw", "ro", "env",
+        ]
+    )]
+    pub check_host: bool,
+    /// The output of --check-host: text (for people) or json.
+    #[arg(long, value_name = "FORMAT", value_enum)]
+    pub format: Option<Format>,
     /// Print the completion script for SHELL (generated from these options) and exit.
     #[arg(long, value_name = "SHELL", exclusive = true)]
     pub completions: Option<Shell>,
     /// The program to run; it is opened once and executed by descriptor.
     #[arg(
         value_name = "PROGRAM",
-        required_unless_present_any = ["command", "check_policy", "show_policy", "completions"]
+        required_unless_present_any = ["command", "check_policy", "show_policy", "check_host", "completions"]
     )]
     pub program: Option<PathBuf>,
     /// The YAML config; `-` or absent reads standard input.
@@ -104,6 +120,15 @@ pub enum Shell {
     Zsh,
     /// Install as ~/.config/fish/completions/caprun.fish
     Fish,
+}
+
+/// The output format of `--check-host`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// For people
+    Text,
+    /// One JSON object (its shape is documented in caprun(1))
+    Json,
 }
 
 /// The value parser of the policy options: any UTF-8 string (a built-in name or a policy
@@ -229,6 +254,8 @@ fn parse_common(argv: &[OsString]) -> Option<Args> {
         learn: None,
         check_policy: None,
         show_policy: None,
+        check_host: false,
+        format: None,
         completions: None,
         program: None,
         config: None,
@@ -334,8 +361,24 @@ pub fn request(args: Args) -> Result<Request, Error> {
         (None, true) => Notify::Explain,
         (None, false) => Notify::Off,
     };
+    Ok(Request {
+        policy: args.policy,
+        net: args.net,
+        limits: limits(&args.limit)?,
+        identity: args
+            .uid
+            .zip(args.gid)
+            .map(|(uid, gid)| Identity { uid, gid }),
+        target,
+        dry_run: args.dry_run,
+        notify,
+    })
+}
+
+/// The `--limit NAME=VALUE` options, checked.
+fn limits(options: &[String]) -> Result<Vec<(String, Option<u64>)>, Error> {
     let mut limits = Vec::new();
-    for l in &args.limit {
+    for l in options {
         let Some((name, value)) = l.split_once('=') else {
             return Err(Error::Usage(format!(
                 "--limit {l}: expected NAME=VALUE ({}=…)",
@@ -352,34 +395,53 @@ pub fn request(args: Args) -> Result<Request, Error> {
             .map_err(|m| Error::Usage(format!("--limit {l}: {m}")))?;
         limits.push((name.to_owned(), value));
     }
-    Ok(Request {
+    Ok(limits)
+}
+
+/// Do what `args` ask: check or show a policy, check the host, or launch. Returns only
+/// on failure, or after printing what was asked for, with the exit status.
+pub fn run(args: Args) -> Result<i32, Failure> {
+    // clap's `requires` does not see a flag's absence (its default is a value).
+    if args.format.is_some() && !args.check_host {
+        return Err(Error::Usage(
+            "--format chooses the output of --check-host (see caprun --help)".into(),
+        )
+        .into());
+    }
+    if let Some(name) = &args.check_policy {
+        launch::check_policy(name)?;
+        println!("{name}: valid");
+        return Ok(0);
+    }
+    if let Some(name) = &args.show_policy {
+        return print(&launch::show_policy(name)?).map(|()| 0);
+    }
+    if args.check_host {
+        let format = args.format.unwrap_or(Format::Text);
+        let report = launch::check_host(&host_check(args)?)?;
+        print(&match format {
+            Format::Text => report.text(),
+            Format::Json => report.json(),
+        })?;
+        return Ok(report.exit_code());
+    }
+    match launch::run(&request(args)?)? {
+        Outcome::DryRun(report) => print(&report).map(|()| 0),
+    }
+}
+
+/// What `--check-host` with `args` checks: the launch options it takes (the others
+/// conflict with it).
+fn host_check(args: Args) -> Result<launch::HostCheck, Error> {
+    Ok(launch::HostCheck {
         policy: args.policy,
         net: args.net,
-        limits,
+        limits: limits(&args.limit)?,
         identity: args
             .uid
             .zip(args.gid)
             .map(|(uid, gid)| Identity { uid, gid }),
-        target,
-        dry_run: args.dry_run,
-        notify,
     })
-}
-
-/// Do what `args` ask: check or show a policy, or launch. Returns only on failure, or
-/// after printing what was asked for.
-pub fn run(args: Args) -> Result<(), Failure> {
-    if let Some(name) = &args.check_policy {
-        launch::check_policy(name)?;
-        println!("{name}: valid");
-        return Ok(());
-    }
-    if let Some(name) = &args.show_policy {
-        return print(&launch::show_policy(name)?);
-    }
-    match launch::run(&request(args)?)? {
-        Outcome::DryRun(report) => print(&report),
-    }
 }
 
 /// Write `text` to standard output.
@@ -395,7 +457,7 @@ pub fn main(argv: Vec<OsString>) -> i32 {
     let failure = match parse_args(argv) {
         Ok(None) => return 0,
         Ok(Some(args)) => match run(args) {
-            Ok(()) => return 0,
+            Ok(status) => return status,
             Err(f) => f,
         },
         Err(e) => Failure::from(e),
@@ -471,6 +533,8 @@ mod tests {
             &["--uid", "1", "--gid", "1", "prog"],
             &["--learn", "out.yaml", "prog"],
             &["--check-policy", "strict"],
+            &["--check-host"],
+            &["--check-host", "--format", "json", "--policy", "strict"],
             &["--completions", "bash"],
             &["--completions=zsh", "prog"],
             &["--polic", "strict", "prog"],
@@ -511,6 +575,56 @@ mod tests {
         assert!(Args::try_parse_from(os(&["--completions", "tcsh"])).is_err());
     }
 
+    #[test]
+    fn check_host_takes_the_launch_options_and_no_program() {
+        let args = Args::try_parse_from(os(&[
+            "--check-host",
+            "--policy",
+            "./p.yaml",
+            "--net",
+            "--limit",
+            "tasks=unlimited",
+            "--uid",
+            "1",
+            "--gid",
+            "2",
+            "--format=json",
+        ]))
+        .unwrap();
+        assert!(args.check_host);
+        assert_eq!(args.format, Some(Format::Json));
+        let check = host_check(args).unwrap();
+        assert_eq!(check.policy.as_deref(), Some("./p.yaml"));
+        assert!(check.net);
+        assert_eq!(check.limits, [("tasks".to_owned(), None)]);
+        assert_eq!(check.identity, Some(Identity { uid: 1, gid: 2 }));
+        for other in [
+            &["prog"][..],
+            &["--dry-run"],
+            &["--explain-denials"],
+            &["--learn", "o.yaml"],
+            &["--check-policy", "strict"],
+            &["--show-policy", "strict"],
+            &["--rw", "."],
+            &["--", "ls"],
+        ] {
+            let mut line = vec!["--check-host"];
+            line.extend_from_slice(other);
+            assert!(Args::try_parse_from(os(&line)).is_err(), "{line:?}");
+        }
+        // --format is --check-host's: refused elsewhere (by `run`: clap's `requires`
+        // counts the flag's default as present).
+        let args =
+            Args::try_parse_from(os(&["--format", "json", "--check-policy", "strict"])).unwrap();
+        let failure = run(args).unwrap_err();
+        assert!(
+            failure.message().contains("--format"),
+            "{}",
+            failure.message()
+        );
+        assert!(Args::try_parse_from(os(&["--check-host", "--format", "yaml"])).is_err());
+    }
+
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(8000))]
 
@@ -545,6 +659,7 @@ mod tests {
         "--policy=", "--net=1", "--learn", "out.yaml", "--uid", "--gid", "0", "-x", "-h",
         "--help", "-V", "--version", "--bogus", "", "--Policy", "--check-policy",
         "--show-policy", "--dry-run=x", "--completions", "bash", "--completions=fish",
+        "--check-host", "--format", "json", "--format=text",
     ];
     const COMMON: usize = 19;
 }

@@ -16,7 +16,9 @@
 //! cli.rs            command line → launch::Request; a failure → one line + exit status
 //! launch/           the pipeline: mod.rs (Request, run), grants.rs (Landlock grants, binds),
 //!                   report.rs (--dry-run), command.rs (the -- form's config),
-//!                   supervision.rs (explain/learn set-up), error.rs (errors, excerpts)
+//!                   supervision.rs (explain/learn set-up), error.rs (errors, excerpts),
+//!                   sandboxed.rs (the effective policy, the final step's restrictions),
+//!                   host.rs and host_report.rs (--check-host: probes, verdicts, report)
 //! yaml.rs           YAML events → a tree with tags, anchors and positions (Pos)
 //! config/           mod.rs (Config, parse), tree.rs (nodes, resources, ResourceId),
 //!                   convert.rs (YAML → tree), process.rs (the typed !exec), schema.rs
@@ -27,9 +29,9 @@
 //!                   (names, YAML, generated tables), seccomp.rs (compiler), namespaces.rs,
 //!                   landlock_rules.rs, privileges.rs, syscalls.rs, notify/ (session,
 //!                   learn, decode)
-//! exec.rs           the final step and the supervisor loop
+//! exec.rs           the final step, the supervisor loop, --check-host's trial of a sandbox
 //! runtime.rs        what the binary's C main needs (allocator, stdio, argv, exit)
-//! sys/              raw system calls (private)
+//! sys/              raw system calls (private); probe.rs: --check-host's kernel probes
 //! ```
 //!
 //! The modules import each other without a cycle (`tests/module_graph.rs` checks it): a

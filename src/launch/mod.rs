@@ -8,27 +8,37 @@
 //! irreversible happens before that hand-over; a failure before it is a [`Failure`] with
 //! the position in the config or policy it comes from.
 //!
-//! [`check_policy`] and [`show_policy`] are the two policy tools of the command line.
+//! [`check_policy`] and [`show_policy`] are the two policy tools of the command line;
+//! [`check_host`] (`--check-host`) judges policies on this machine with the launch's own
+//! steps, up to where the program would be executed.
 
 mod checks;
 mod command;
 mod error;
 mod grants;
+mod host;
+mod host_report;
 mod report;
+mod sandboxed;
 mod supervision;
 
 pub use checks::CheckError;
 pub use command::CommandLine;
 pub use error::{excerpt, Error, Failure};
+pub use host::{
+    check_host, Check, Feature, HostCheck, HostReport, How, LandlockInfo, PolicyVerdict, Setting,
+    Verdict,
+};
+pub use sandboxed::effective_policy;
 pub use supervision::{Notify, NotifyError};
+
+use sandboxed::Sandboxed;
 
 use std::io::Read;
 use std::os::fd::{AsRawFd, RawFd};
 use std::path::{Path, PathBuf};
 
-use nix::errno::Errno;
-
-use crate::exec::{Launch, Mode, Restrictions, StepError, Undo};
+use crate::exec::{Launch, Mode, Undo};
 use crate::plan::{self, Plan};
 use crate::resources::{self, Program, Resources};
 use crate::sandbox::{self, Identity, SandboxError};
@@ -128,25 +138,8 @@ pub fn run(request: &Request) -> Result<Outcome, Failure> {
 }
 
 fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, Error> {
-    if req.identity.is_some() && crate::sys::ids::geteuid() != 0 {
-        return Err(Error::Usage(
-            "--uid and --gid choose the identity of a program started by root; caprun is not running as root".into(),
-        ));
-    }
     let policy_name = req.policy_name();
-    let mut policy = sandbox::load(policy_name)?;
-    if req.net {
-        policy.allow_network();
-    }
-    for (name, value) in &req.limits {
-        policy.limits.set(name, *value);
-    }
-    if policy.limits.tasks.is_some() && !policy.has(sandbox::policy::Namespace::User) {
-        return Err(Error::Usage(format!(
-            "--limit tasks: policy {} has no user namespace to count the sandbox's tasks in",
-            policy.name
-        )));
-    }
+    let policy = effective_policy(policy_name, req.net, &req.limits, req.identity)?;
     let (program_path, file, text) = target(req, policy_name)?;
     let config = crate::config::parse(&text).map_err(|source| Error::Config {
         file: file.clone(),
@@ -404,42 +397,6 @@ fn undo_list(created: Vec<PathBuf>) -> Undo {
         }
     }
     undo
-}
-
-/// The sandbox's two steps inside the final launch step (and, for explain/learn, the
-/// notifying seccomp program installed instead of the policy's).
-struct Sandboxed {
-    prepared: sandbox::Prepared,
-    listener_program: Option<sandbox::seccomp::BpfProgramOwned>,
-    /// Files reached by path to truncate once the sandbox is entered (the last check
-    /// that can fail before the program starts; the descriptors were opened for writing
-    /// before it, so neither Landlock nor the dropped capabilities stand in the way).
-    truncate_by_path: Vec<RawFd>,
-}
-
-impl Restrictions for Sandboxed {
-    type Error = SandboxError;
-    fn unshare(&mut self) -> Result<(), SandboxError> {
-        self.prepared.unshare()
-    }
-    fn setup_inside(&mut self) -> Result<(), StepError<'_>> {
-        self.prepared.setup_inside()?;
-        // After every check, as for the files passed as descriptors.
-        for &fd in &self.truncate_by_path {
-            crate::sys::truncate(fd)
-                .map_err(|e| StepError::new("truncating a file reached by path", c"", e))?;
-        }
-        Ok(())
-    }
-    fn just_before_exec(&mut self) -> Result<(), Errno> {
-        self.prepared.install_seccomp()
-    }
-    fn just_before_exec_with_listener(&mut self) -> Result<RawFd, Errno> {
-        match &self.listener_program {
-            Some(prog) => sandbox::seccomp::install_listener(prog),
-            None => Err(Errno::EINVAL),
-        }
-    }
 }
 
 #[cfg(test)]

@@ -16,7 +16,8 @@
 //! namespaces, hostname and rlimits; [`caps`] capabilities, securebits and no_new_privs;
 //! [`seccomp`] filter installation and user notifications; [`landlock`] the ABI probe;
 //! [`alloc`] the binary's global allocator; [`writer`] the process that writes
-//! `--learn`'s policy from outside the sandbox.
+//! `--learn`'s policy from outside the sandbox; [`probe`] the kernel probes of
+//! `--check-host`.
 //!
 //! # References
 //! close_range(2), fcntl(2), dup2(2), execveat(2), memfd_create(2).
@@ -34,6 +35,7 @@ pub mod ids;
 pub mod landlock;
 pub mod mount;
 pub mod net;
+pub mod probe;
 pub mod seccomp;
 pub mod signal;
 pub mod writer;
@@ -519,6 +521,33 @@ pub fn poll(fds: &mut [libc::pollfd]) -> Result<(), Errno> {
             -1 if Errno::last() == Errno::EINTR => continue,
             -1 => return Err(Errno::last()),
             _ => return Ok(()),
+        }
+    }
+}
+
+/// `poll(fds, timeout_ms)` (restarted on `EINTR` with the full timeout again): the
+/// number of descriptors with events, 0 when the time ran out.
+pub fn poll_timeout(fds: &mut [libc::pollfd], timeout_ms: libc::c_int) -> Result<usize, Errno> {
+    loop {
+        // SAFETY: `fds` is a valid, writable slice of pollfd for its length.
+        match unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout_ms) } {
+            -1 if Errno::last() == Errno::EINTR => continue,
+            -1 => return Err(Errno::last()),
+            n => return Ok(n as usize),
+        }
+    }
+}
+
+/// `waitpid(pid, 0)` (restarted on `EINTR`): the raw wait status of the child `pid` once
+/// it ended.
+pub fn wait_for(pid: libc::pid_t) -> Result<libc::c_int, Errno> {
+    let mut status = 0;
+    loop {
+        // SAFETY: `status` is a valid out-parameter.
+        match unsafe { libc::waitpid(pid, &mut status, 0) } {
+            -1 if Errno::last() == Errno::EINTR => continue,
+            -1 => return Err(Errno::last()),
+            _ => return Ok(status),
         }
     }
 }

@@ -1,0 +1,625 @@
+//! `--check-host`: what this machine gives the sandbox, and what follows for each policy.
+//!
+//! The features are probed where that is cheap and harmless, in child processes
+//! ([`crate::sys::probe`]): a user namespace with the namespaces the policies use, the
+//! mounts and settings the sandbox makes in them, the PID namespace's own `pid_max`, a
+//! seccomp filter with a listener answering a call. The Landlock ABI is the kernel's
+//! answer to the version query; the rights and scopes it has follow from it (inferred),
+//! as do the user namespace settings read from `/proc/sys`.
+//!
+//! A policy's verdict comes from the launch's own code, not from rules restated here:
+//! [`sandbox::prepare`] decides what it decides on a host (a feature missing, Landlock
+//! too old for what the policy relies on, a best-effort policy's differences), then
+//! [`crate::exec::trial`] builds and enters the sandbox in a child process, as a launch
+//! does, up to where the program would be executed (what is only found there: a user
+//! namespace refused, the PID namespace's `pid_max`). A refusal is the message the
+//! launch would print.
+
+use std::ffi::{CStr, CString};
+
+use crate::sandbox::policy::{LandlockMode, Namespace, Network, Policy};
+use crate::sandbox::{self, builtins, landlock_rules, namespaces, Grants, Identity};
+use crate::sys::probe::{self, NsStep, Outcome, SeccompStep};
+
+use super::error::{Error, Failure};
+use super::sandboxed::{effective_policy, Sandboxed};
+
+/// What `--check-host` is asked: plain data, like a [`super::Request`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HostCheck {
+    /// One policy (a built-in name or a policy file); `None`: every built-in.
+    pub policy: Option<String>,
+    /// The verdicts are for launches with `--net`.
+    pub net: bool,
+    /// ... with these `--limit NAME=VALUE` (`None`: unlimited).
+    pub limits: Vec<(String, Option<u64>)>,
+    /// ... with `--uid`/`--gid` (root only).
+    pub identity: Option<Identity>,
+}
+
+/// Whether a fact was tried for real or follows from something read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum How {
+    /// Tried in a child process (or a system call answered).
+    Probed,
+    /// Follows from a setting, a version or another probe's answer.
+    Inferred,
+}
+
+impl How {
+    /// `probed` or `inferred`.
+    pub fn name(self) -> &'static str {
+        match self {
+            How::Probed => "probed",
+            How::Inferred => "inferred",
+        }
+    }
+}
+
+/// One kernel feature the sandbox uses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Feature {
+    /// A stable identifier (`user_namespaces`, …).
+    pub id: &'static str,
+    /// What it is, for people.
+    pub name: &'static str,
+    /// Whether caprun can use it here.
+    pub available: bool,
+    /// Whether that was tried or inferred.
+    pub how: How,
+    /// What was tried and what came of it, or why it is missing.
+    pub detail: String,
+    /// The built-in policies (and options) that use it.
+    pub used_by: String,
+}
+
+/// A kernel setting that can block user namespaces.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Setting {
+    /// The sysctl's name.
+    pub name: &'static str,
+    /// Its value; `None`: this kernel does not have it.
+    pub value: Option<String>,
+}
+
+/// What the kernel's Landlock offers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LandlockInfo {
+    /// The ABI (0: no Landlock).
+    pub abi: i32,
+    /// The first Linux release with that ABI.
+    pub linux: Option<&'static str>,
+    /// The file-system access rights of the ABI (the kernel's names, lower case).
+    pub fs_rights: Vec<String>,
+    /// The network access rights.
+    pub net_rights: Vec<String>,
+    /// The scopes.
+    pub scopes: Vec<String>,
+}
+
+/// Whether a policy runs here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Everything the policy asks for is enforced.
+    RunsAsWritten,
+    /// It runs, with these differences from what it says (a `best-effort` policy on a
+    /// kernel without some of what it asks for): the launch's warnings.
+    RunsWithDifferences(Vec<String>),
+    /// A launch refuses to run it, or fails: the message it prints.
+    Refused(String),
+}
+
+impl Verdict {
+    /// `runs_as_written`, `runs_with_differences` or `refused`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Verdict::RunsAsWritten => "runs_as_written",
+            Verdict::RunsWithDifferences(_) => "runs_with_differences",
+            Verdict::Refused(_) => "refused",
+        }
+    }
+}
+
+/// A verdict, and whether the sandbox was built to reach it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Check {
+    /// The verdict.
+    pub verdict: Verdict,
+    /// The sandbox was built and entered in a child process ([`crate::exec::trial`]);
+    /// false when the launch's checks refused it before.
+    pub built: bool,
+}
+
+/// The verdicts for one policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyVerdict {
+    /// The policy as named.
+    pub policy: String,
+    /// With the options asked for (none: as written).
+    pub verdict: Check,
+    /// The same with `--net` added, when the options do not have it already and the
+    /// policy does not use the host's network anyway.
+    pub with_net: Option<Check>,
+}
+
+/// Everything `--check-host` found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostReport {
+    /// caprun's version.
+    pub version: &'static str,
+    /// The kernel's release (`uname -r`).
+    pub kernel: String,
+    /// caprun's effective user id.
+    pub euid: u32,
+    /// caprun runs in the host's user namespace (its `uid_map` maps every id to itself);
+    /// false: inside a container or sandbox with a user namespace of its own, where
+    /// its root is root there only.
+    pub initial_user_namespace: bool,
+    /// The options the verdicts are for, as written on the command line.
+    pub options: Vec<String>,
+    /// The features, in the order of the report.
+    pub features: Vec<Feature>,
+    /// The settings that can block user namespaces (not for root).
+    pub userns_settings: Vec<Setting>,
+    /// Landlock.
+    pub landlock: LandlockInfo,
+    /// The verdicts: every built-in policy, or the one asked for.
+    pub policies: Vec<PolicyVerdict>,
+}
+
+impl HostReport {
+    /// caprun runs as root.
+    pub fn root(&self) -> bool {
+        self.euid == 0
+    }
+
+    /// Every policy checked runs as written (with the options asked for).
+    pub fn all_run_as_written(&self) -> bool {
+        self.policies
+            .iter()
+            .all(|p| p.verdict.verdict == Verdict::RunsAsWritten)
+    }
+
+    /// The exit status of `--check-host`: 0 when every policy checked runs as written,
+    /// else 1.
+    pub fn exit_code(&self) -> i32 {
+        if self.all_run_as_written() {
+            0
+        } else {
+            1
+        }
+    }
+}
+
+/// The sysctls that can keep an unprivileged caller from user namespaces (none applies
+/// to root; [`namespaces::userns_blocked`] says which blocks).
+const USERNS_SETTINGS: [&str; 3] = [
+    "kernel.unprivileged_userns_clone",
+    "user.max_user_namespaces",
+    "kernel.apparmor_restrict_unprivileged_userns",
+];
+
+/// The first Linux release of each Landlock ABI.
+const LANDLOCK_LINUX: [(i32, &str); 7] = [
+    (1, "5.13"),
+    (2, "5.19"),
+    (3, "6.2"),
+    (4, "6.7"),
+    (5, "6.10"),
+    (6, "6.12"),
+    (7, "6.15"),
+];
+
+/// The task limit the namespace probe writes to `pid_max` (as `strict`'s limit would be
+/// written: 1024 tasks and the kernel's 300 reserved pids).
+const PROBE_PID_MAX: &CStr = c"1324";
+
+/// Probe this machine and judge the policies `check` names. The process must have one
+/// thread (the trials fork and may allocate in the child). A policy file that cannot be
+/// loaded is a [`Failure`] (exit 125), as for a launch.
+pub fn check_host(check: &HostCheck) -> Result<HostReport, Failure> {
+    let names: Vec<String> = match &check.policy {
+        Some(name) => vec![name.clone()],
+        None => builtins::names().iter().map(|&n| n.to_owned()).collect(),
+    };
+    // Loaded first: a policy file with an error stops the check before anything runs.
+    let mut policies = Vec::new();
+    for name in &names {
+        policies.push(sandbox::load(name).map_err(|e| Failure::new(e.into(), None))?);
+    }
+    let mut verdicts = Vec::new();
+    for (name, policy) in names.iter().zip(&policies) {
+        let verdict = judge(name, check.net, check);
+        let with_net =
+            (!check.net && policy.network != Network::Host).then(|| judge(name, true, check));
+        verdicts.push(PolicyVerdict {
+            policy: name.clone(),
+            verdict,
+            with_net,
+        });
+    }
+    let builtins: Vec<Policy> = builtins::names()
+        .iter()
+        .filter_map(|n| builtins::policy(n))
+        .collect();
+    let (features, landlock) = features(&builtins);
+    Ok(HostReport {
+        version: env!("CARGO_PKG_VERSION"),
+        kernel: std::fs::read_to_string("/proc/sys/kernel/osrelease")
+            .map(|s| s.trim().to_owned())
+            .unwrap_or_else(|_| "unknown".into()),
+        euid: crate::sys::ids::geteuid(),
+        initial_user_namespace: std::fs::read_to_string("/proc/self/uid_map")
+            .map(|m| m.split_whitespace().eq(["0", "0", "4294967295"]))
+            .unwrap_or(true),
+        options: options(check),
+        features,
+        userns_settings: USERNS_SETTINGS
+            .iter()
+            .map(|&name| Setting {
+                name,
+                value: std::fs::read_to_string(format!("/proc/sys/{}", name.replace('.', "/")))
+                    .ok()
+                    .map(|v| v.trim().to_owned()),
+            })
+            .collect(),
+        landlock,
+        policies: verdicts,
+    })
+}
+
+/// The options of `check` as the command line writes them.
+fn options(check: &HostCheck) -> Vec<String> {
+    let mut out = Vec::new();
+    if check.net {
+        out.push("--net".to_owned());
+    }
+    for (name, value) in &check.limits {
+        out.push(format!(
+            "--limit {name}={}",
+            sandbox::policy::Limits::render_value(name, *value)
+        ));
+    }
+    if let Some(id) = check.identity {
+        out.push(format!("--uid {} --gid {}", id.uid, id.gid));
+    }
+    out
+}
+
+/// The verdict for launching under policy `name` with `check`'s options (and `--net`
+/// when `net`): the launch's checks and [`sandbox::prepare`], then a trial.
+fn judge(name: &str, net: bool, check: &HostCheck) -> Check {
+    let refused = |e: Error| Check {
+        verdict: Verdict::Refused(e.to_string()),
+        built: false,
+    };
+    let policy = match effective_policy(name, net, &check.limits, check.identity) {
+        Ok(p) => p,
+        Err(e) => return refused(e),
+    };
+    let grants = Grants {
+        run_as: check.identity,
+        ..Grants::default()
+    };
+    let prepared = match sandbox::prepare(&policy, &grants) {
+        Ok(p) => p,
+        Err(e) => return refused(e.into()),
+    };
+    let notes = prepared.report().notes.clone();
+    let pid_namespace = prepared.needs_fork();
+    let mut sandboxed = Sandboxed {
+        prepared,
+        listener_program: None,
+        truncate_by_path: Vec::new(),
+    };
+    let verdict = match crate::exec::trial(&mut sandboxed, pid_namespace) {
+        Err(message) => Verdict::Refused(message),
+        Ok(()) if notes.is_empty() => Verdict::RunsAsWritten,
+        Ok(()) => Verdict::RunsWithDifferences(notes),
+    };
+    Check {
+        verdict,
+        built: true,
+    }
+}
+
+/// The names of the `builtins` for which `uses` holds, as a phrase (`strict, default and
+/// devtools`), followed by `why`.
+fn used_by(builtins: &[Policy], uses: impl Fn(&Policy) -> bool, why: &str) -> String {
+    let names: Vec<&str> = builtins
+        .iter()
+        .filter(|p| uses(p))
+        .map(|p| p.name.as_str())
+        .collect();
+    match names.as_slice() {
+        [] => "no built-in policy".to_owned(),
+        [one] => format!("{one}{why}"),
+        [rest @ .., last] => format!("{} and {last}{why}", rest.join(", ")),
+    }
+}
+
+/// A feature from a probe's `outcome`: what was `tried`, and what it `needs` (a
+/// feature not tried because that failed is inferred to be missing).
+fn from_outcome(
+    (id, name): (&'static str, &'static str),
+    outcome: Outcome,
+    tried: &str,
+    needs: &str,
+    used_by: String,
+) -> Feature {
+    let (how, detail) = match outcome {
+        Outcome::Done => (How::Probed, tried.to_owned()),
+        Outcome::Failed(e) => (How::Probed, format!("{tried}: {e}")),
+        Outcome::NotTried => (How::Inferred, format!("not tried: it needs {needs}")),
+    };
+    Feature {
+        id,
+        name,
+        available: outcome.done(),
+        how,
+        detail,
+        used_by,
+    }
+}
+
+/// Probe the features (see the module documentation); `builtins` say which policy uses
+/// which.
+fn features(builtins: &[Policy]) -> (Vec<Feature>, LandlockInfo) {
+    let euid = crate::sys::ids::geteuid();
+    let egid = crate::sys::ids::getegid();
+    // The maps the sandbox writes for the caller's own ids.
+    let uid_map = CString::new(format!("{euid} {euid} 1\n")).expect("digits");
+    let gid_map = CString::new(format!("{egid} {egid} 1\n")).expect("digits");
+    let ns = probe::namespaces(&probe::NsProbe {
+        clear_groups: euid == 0,
+        uid_map: &uid_map,
+        gid_map: &gid_map,
+        pid_max: PROBE_PID_MAX,
+    });
+    let mut out = Vec::new();
+    let uses = |ns: Namespace| used_by(builtins, move |p: &Policy| p.has(ns), "");
+    // A probe that could not run at all (no fork, no socket) tried nothing past its start.
+    let step = |s: NsStep| match &ns {
+        Ok(ns) => ns.get(s),
+        Err(e) if s == NsStep::User => Outcome::Failed(*e),
+        Err(_) => Outcome::NotTried,
+    };
+    // User namespaces, and what blocks them.
+    let mut user = match (step(NsStep::User), step(NsStep::Maps)) {
+        (Outcome::Failed(e), _) => from_outcome(
+            ("user_namespaces", "user namespaces"),
+            Outcome::Failed(e),
+            if ns.is_ok() {
+                "unshare(CLONE_NEWUSER) in a child process"
+            } else {
+                "the probe's child process"
+            },
+            "",
+            uses(Namespace::User),
+        ),
+        (_, maps) => from_outcome(
+            ("user_namespaces", "user namespaces"),
+            maps,
+            "one created in a child process, caprun's ids mapped into it",
+            "",
+            uses(Namespace::User),
+        ),
+    };
+    if let Some(block) = namespaces::userns_blocked() {
+        user.detail = format!("{} (blocked by {block})", user.detail);
+    }
+    out.push(user);
+    let needs_user = "user namespaces";
+    for (id, s, tried, ns) in [
+        (
+            ("mount_namespace", "mount namespace"),
+            NsStep::Mount,
+            "unshare(CLONE_NEWNS) in the user namespace",
+            Namespace::Mount,
+        ),
+        (
+            ("network_namespace", "network namespace"),
+            NsStep::Network,
+            "unshare(CLONE_NEWNET) in the user namespace",
+            Namespace::Network,
+        ),
+        (
+            ("pid_namespace", "PID namespace"),
+            NsStep::Pid,
+            "unshare(CLONE_NEWPID) in the user namespace, its init forked",
+            Namespace::Pid,
+        ),
+        (
+            ("ipc_namespace", "IPC namespace"),
+            NsStep::Ipc,
+            "unshare(CLONE_NEWIPC) in the user namespace",
+            Namespace::Ipc,
+        ),
+        (
+            ("cgroup_namespace", "cgroup namespace"),
+            NsStep::Cgroup,
+            "unshare(CLONE_NEWCGROUP) in the user namespace",
+            Namespace::Cgroup,
+        ),
+    ] {
+        out.push(from_outcome(id, step(s), tried, needs_user, uses(ns)));
+    }
+    let uts = match step(NsStep::Uts) {
+        Outcome::Done => step(NsStep::Hostname),
+        other => other,
+    };
+    out.push(from_outcome(
+        ("uts_namespace", "UTS namespace"),
+        uts,
+        "unshare(CLONE_NEWUTS) in the user namespace, its hostname set",
+        needs_user,
+        uses(Namespace::Uts),
+    ));
+    out.push(from_outcome(
+        ("tmpfs", "a tmpfs as the new root"),
+        step(NsStep::Tmpfs),
+        "mounted in the mount namespace",
+        "a mount namespace",
+        uses(Namespace::Mount),
+    ));
+    out.push(from_outcome(
+        (
+            "detached_binds",
+            "read-only binds (open_tree, mount_setattr, move_mount; Linux 5.12)",
+        ),
+        step(NsStep::DetachedBind),
+        "/dev/null cloned, made read-only and attached in the new root",
+        "a mount namespace",
+        used_by(
+            builtins,
+            |p| p.has(Namespace::Mount) && !p.binds.is_empty(),
+            "",
+        ),
+    ));
+    out.push(from_outcome(
+        ("pivot_root", "pivot_root into the new root"),
+        step(NsStep::PivotRoot),
+        "done, the old root detached",
+        "a mount namespace and a tmpfs",
+        uses(Namespace::Mount),
+    ));
+    out.push(from_outcome(
+        ("procfs", "a fresh procfs of the PID namespace (root.proc)"),
+        step(NsStep::Proc),
+        "mounted read-only in the new root",
+        "a mount namespace, a tmpfs and a PID namespace",
+        used_by(builtins, |p| p.proc, ""),
+    ));
+    out.push(from_outcome(
+        (
+            "loopback",
+            "the loopback interface of a network namespace (network: loopback)",
+        ),
+        step(NsStep::Loopback),
+        "brought up",
+        "a network namespace",
+        used_by(builtins, |p| p.network == Network::Loopback, ""),
+    ));
+    out.push(from_outcome(
+        (
+            "pid_max",
+            "a pid_max of the PID namespace's own (Linux 6.14)",
+        ),
+        step(NsStep::PidMax),
+        "written from inside a new PID namespace",
+        "a PID namespace",
+        used_by(
+            builtins,
+            |p| p.limits.tasks.is_some() && p.has(Namespace::Pid),
+            ", for their task limit when the sandbox runs as the host's root",
+        ),
+    ));
+
+    // Landlock: the kernel's answer to the version query.
+    let abi = landlock_rules::running_abi();
+    let landlock = landlock_info(abi);
+    out.push(Feature {
+        id: "landlock",
+        name: "Landlock",
+        available: abi >= 1,
+        how: How::Probed,
+        detail: match (landlock.linux, crate::sys::landlock::abi_version()) {
+            (Some(linux), _) => format!("ABI {abi} (Linux {linux} or later)"),
+            (None, Ok(_)) => format!("ABI {abi} (newer than this caprun knows)"),
+            (None, Err(e @ nix::errno::Errno::EOPNOTSUPP)) => format!(
+                "the version query failed ({e}): Landlock is built in but not enabled (add landlock to the kernel's lsm= parameter)"
+            ),
+            (None, Err(e @ nix::errno::Errno::ENOSYS)) => format!(
+                "the version query failed ({e}): the kernel has no Landlock (Linux 5.13 or later built with it)"
+            ),
+            (None, Err(e)) => format!("the version query failed ({e})"),
+        },
+        used_by: used_by(builtins, |p| p.landlock != LandlockMode::Off, ""),
+    });
+
+    // Seccomp: a filter and a listener answering a call, in a child process.
+    let (filter, listener, notified) = match probe::seccomp_notify() {
+        Ok(o) => (
+            o.get(SeccompStep::Filter),
+            o.get(SeccompStep::Listener),
+            o.get(SeccompStep::Notification),
+        ),
+        Err(e) => (Outcome::Failed(e), Outcome::NotTried, Outcome::NotTried),
+    };
+    let mut seccomp = from_outcome(
+        ("seccomp", "seccomp filters"),
+        filter,
+        "a filter installed in a child process",
+        "",
+        used_by(builtins, |p| p.seccomp.is_some(), ""),
+    );
+    if crate::sys::seccomp::get_mode() == Ok(2) {
+        seccomp
+            .detail
+            .push_str(" (caprun itself already runs under a seccomp filter)");
+    }
+    out.push(seccomp);
+    let notify = ("seccomp_user_notification", "seccomp user notification");
+    let used = "--explain-denials and --learn".to_owned();
+    out.push(match (listener, notified) {
+        (Outcome::Failed(nix::errno::Errno::EBUSY), _) => from_outcome(
+            notify,
+            listener,
+            "a filter with a listener (caprun already runs under a filter that has one: another supervisor's)",
+            "",
+            used,
+        ),
+        (Outcome::Done, notified) => from_outcome(
+            notify,
+            notified,
+            "a call routed to a listener and answered from there",
+            "",
+            used,
+        ),
+        (listener, _) => from_outcome(
+            notify,
+            listener,
+            "a filter with a listener",
+            "seccomp filters",
+            used,
+        ),
+    });
+    (out, landlock)
+}
+
+/// What Landlock ABI `abi` offers: its rights and scopes, as the `landlock` crate knows
+/// them (inferred from the ABI).
+fn landlock_info(abi: i32) -> LandlockInfo {
+    use ::landlock::{Access, AccessFs, AccessNet, Scope, ABI};
+    let known = ABI::from(abi);
+    // The kernel's names: `LANDLOCK_ACCESS_FS_WRITE_FILE` → `write_file`.
+    fn snake(debug: String) -> String {
+        let mut out = String::new();
+        for (i, c) in debug.chars().enumerate() {
+            if c.is_ascii_uppercase() && i > 0 {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        }
+        out
+    }
+    LandlockInfo {
+        abi,
+        linux: LANDLOCK_LINUX
+            .iter()
+            .find(|(a, _)| *a == abi)
+            .map(|(_, l)| *l),
+        fs_rights: AccessFs::from_all(known)
+            .iter()
+            .map(|r| snake(format!("{r:?}")))
+            .collect(),
+        net_rights: AccessNet::from_all(known)
+            .iter()
+            .map(|r| snake(format!("{r:?}")))
+            .collect(),
+        scopes: Scope::from_all(known)
+            .iter()
+            .map(|r| snake(format!("{r:?}")))
+            .collect(),
+    }
+}

@@ -1,0 +1,409 @@
+//! `--check-host`'s report, as text for people and as JSON (`--format json`; the shape
+//! is documented in caprun(1) and is the same data as the text).
+//!
+//! The JSON is written here by hand: a few strings, booleans, numbers and arrays do not
+//! need a serialisation dependency in the binary.
+
+use std::fmt::Write as _;
+
+use super::host::{Check, HostReport, Verdict};
+
+/// `s` as a JSON string: quoted, with `"`, `\` and the control characters escaped.
+fn string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A JSON array of strings.
+fn strings<S: AsRef<str>>(items: &[S]) -> String {
+    let items: Vec<String> = items.iter().map(|s| string(s.as_ref())).collect();
+    format!("[{}]", items.join(", "))
+}
+
+/// `value` as a JSON string, or `null`.
+fn nullable(value: Option<&str>) -> String {
+    value.map_or_else(|| "null".to_owned(), string)
+}
+
+/// A verdict's JSON members (without braces).
+fn check_members(c: &Check) -> String {
+    let (differences, reason): (&[String], Option<&str>) = match &c.verdict {
+        Verdict::RunsAsWritten => (&[], None),
+        Verdict::RunsWithDifferences(notes) => (notes, None),
+        Verdict::Refused(why) => (&[], Some(why)),
+    };
+    format!(
+        "\"verdict\": {}, \"built\": {}, \"differences\": {}, \"reason\": {}",
+        string(c.verdict.name()),
+        c.built,
+        strings(differences),
+        nullable(reason)
+    )
+}
+
+impl HostReport {
+    /// The report as one JSON object (see caprun(1), `--check-host`), newline-terminated.
+    pub fn json(&self) -> String {
+        let mut o = String::new();
+        o.push_str("{\n");
+        let _ = writeln!(o, "  \"version\": {},", string(self.version));
+        let _ = writeln!(o, "  \"kernel\": {},", string(&self.kernel));
+        let _ = writeln!(o, "  \"euid\": {},", self.euid);
+        let _ = writeln!(o, "  \"root\": {},", self.root());
+        let _ = writeln!(
+            o,
+            "  \"initial_user_namespace\": {},",
+            self.initial_user_namespace
+        );
+        let _ = writeln!(o, "  \"options\": {},", strings(&self.options));
+        o.push_str("  \"features\": [\n");
+        let features: Vec<String> = self
+            .features
+            .iter()
+            .map(|f| {
+                format!(
+                    "    {{\"id\": {}, \"name\": {}, \"available\": {}, \"how\": {}, \"detail\": {}, \"used_by\": {}}}",
+                    string(f.id),
+                    string(f.name),
+                    f.available,
+                    string(f.how.name()),
+                    string(&f.detail),
+                    string(&f.used_by)
+                )
+            })
+            .collect();
+        o.push_str(&features.join(",\n"));
+        o.push_str("\n  ],\n");
+        o.push_str("  \"user_namespace_settings\": [\n");
+        let settings: Vec<String> = self
+            .userns_settings
+            .iter()
+            .map(|s| {
+                format!(
+                    "    {{\"name\": {}, \"value\": {}, \"applies\": {}}}",
+                    string(s.name),
+                    nullable(s.value.as_deref()),
+                    !self.root()
+                )
+            })
+            .collect();
+        o.push_str(&settings.join(",\n"));
+        o.push_str("\n  ],\n");
+        let l = &self.landlock;
+        let _ = writeln!(
+            o,
+            "  \"landlock\": {{\"abi\": {}, \"linux\": {}, \"fs_rights\": {}, \"net_rights\": {}, \"scopes\": {}}},",
+            l.abi,
+            nullable(l.linux),
+            strings(&l.fs_rights),
+            strings(&l.net_rights),
+            strings(&l.scopes)
+        );
+        o.push_str("  \"policies\": [\n");
+        let policies: Vec<String> = self
+            .policies
+            .iter()
+            .map(|p| {
+                let with_net = p.with_net.as_ref().map_or_else(
+                    || "null".to_owned(),
+                    |c| format!("{{{}}}", check_members(c)),
+                );
+                format!(
+                    "    {{\"name\": {}, {}, \"with_net\": {with_net}}}",
+                    string(&p.policy),
+                    check_members(&p.verdict)
+                )
+            })
+            .collect();
+        o.push_str(&policies.join(",\n"));
+        o.push_str("\n  ],\n");
+        let _ = writeln!(o, "  \"all_run_as_written\": {}", self.all_run_as_written());
+        o.push_str("}\n");
+        o
+    }
+
+    /// The report as text for people.
+    pub fn text(&self) -> String {
+        let mut o = String::new();
+        let who = match (self.root(), self.initial_user_namespace) {
+            (true, true) => "as root".to_owned(),
+            (true, false) => "as root of a user namespace that is not the host's".to_owned(),
+            (false, true) => format!("as uid {} (not root)", self.euid),
+            (false, false) => format!(
+                "as uid {} (not root) in a user namespace that is not the host's",
+                self.euid
+            ),
+        };
+        let _ = writeln!(
+            o,
+            "caprun {} on Linux {}, running {who}",
+            self.version, self.kernel
+        );
+        o.push_str("\nWhat this machine supports (probed: tried in a child process or asked of the kernel; inferred: follows from a setting or version):\n");
+        for f in &self.features {
+            let _ = writeln!(
+                o,
+                "  {}  {}: {} ({}; used by {})",
+                if f.available { "yes" } else { "no " },
+                f.name,
+                f.detail,
+                f.how.name(),
+                f.used_by
+            );
+            match f.id {
+                "user_namespaces" => {
+                    let settings: Vec<String> = self
+                        .userns_settings
+                        .iter()
+                        .map(|s| {
+                            format!(
+                                "{} = {}",
+                                s.name,
+                                s.value.as_deref().unwrap_or("(not on this kernel)")
+                            )
+                        })
+                        .collect();
+                    let applies = if self.root() {
+                        "none of them applies to root"
+                    } else {
+                        "they restrict callers other than root"
+                    };
+                    let _ = writeln!(
+                        o,
+                        "       settings: {} ({applies}; inferred)",
+                        settings.join(", ")
+                    );
+                }
+                "landlock" if self.landlock.abi >= 1 => {
+                    let l = &self.landlock;
+                    let list = |v: &[String]| {
+                        if v.is_empty() {
+                            "none at this ABI".to_owned()
+                        } else {
+                            v.join(", ")
+                        }
+                    };
+                    let _ = writeln!(
+                        o,
+                        "       file-system rights: {} (inferred from the ABI)",
+                        list(&l.fs_rights)
+                    );
+                    let _ = writeln!(
+                        o,
+                        "       network rights: {} (inferred from the ABI)",
+                        list(&l.net_rights)
+                    );
+                    let _ = writeln!(
+                        o,
+                        "       scopes: {} (inferred from the ABI)",
+                        list(&l.scopes)
+                    );
+                }
+                _ => {}
+            }
+        }
+        let options = if self.options.is_empty() {
+            String::new()
+        } else {
+            format!(", for launches with {}", self.options.join(" "))
+        };
+        let _ = writeln!(
+            o,
+            "\nPolicies{options} (each sandbox built and entered in a child process, up to where the program would be executed, unless a launch would refuse it before):"
+        );
+        let width = self
+            .policies
+            .iter()
+            .map(|p| p.policy.chars().count())
+            .max()
+            .unwrap_or(0);
+        let indent = " ".repeat(width + 4);
+        for p in &self.policies {
+            let _ = write!(o, "  {:width$}  ", p.policy);
+            check_text(&mut o, &p.verdict, &indent);
+            if let Some(net) = &p.with_net {
+                if net.verdict != p.verdict.verdict {
+                    let _ = write!(o, "{indent}with --net: ");
+                    check_text(&mut o, net, &indent);
+                }
+            }
+        }
+        let failing: Vec<&str> = self
+            .policies
+            .iter()
+            .filter(|p| p.verdict.verdict != Verdict::RunsAsWritten)
+            .map(|p| p.policy.as_str())
+            .collect();
+        if failing.is_empty() {
+            let _ = writeln!(
+                o,
+                "\nEvery policy checked runs as written (exit status {}).",
+                self.exit_code()
+            );
+        } else {
+            let _ = writeln!(
+                o,
+                "\nNot every policy checked runs as written: {} (exit status {}).",
+                failing.join(", "),
+                self.exit_code()
+            );
+        }
+        o
+    }
+}
+
+/// One verdict, from the current column on, and its continuation lines at `indent`.
+fn check_text(o: &mut String, c: &Check, indent: &str) {
+    match &c.verdict {
+        Verdict::RunsAsWritten => o.push_str("runs as written\n"),
+        Verdict::RunsWithDifferences(notes) => {
+            o.push_str("runs with differences:\n");
+            for n in notes {
+                let _ = writeln!(o, "{indent}  {n}");
+            }
+        }
+        Verdict::Refused(why) => {
+            let _ = writeln!(o, "refused: {why}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::host::{Feature, How, LandlockInfo, PolicyVerdict, Setting};
+    use super::*;
+
+    fn report() -> HostReport {
+        let odd = "quote \" backslash \\ newline \n tab \t bell \u{7} del \u{7f} é ∀ 🦀";
+        HostReport {
+            version: "0.1.0",
+            kernel: odd.into(),
+            euid: 1000,
+            initial_user_namespace: true,
+            options: vec!["--limit tasks=unlimited".into()],
+            features: vec![Feature {
+                id: "user_namespaces",
+                name: "user namespaces",
+                available: false,
+                how: How::Probed,
+                detail: odd.into(),
+                used_by: "strict".into(),
+            }],
+            userns_settings: vec![
+                Setting {
+                    name: "user.max_user_namespaces",
+                    value: Some("0".into()),
+                },
+                Setting {
+                    name: "kernel.unprivileged_userns_clone",
+                    value: None,
+                },
+            ],
+            landlock: LandlockInfo {
+                abi: 5,
+                linux: Some("6.10"),
+                fs_rights: vec!["execute".into()],
+                net_rights: vec![],
+                scopes: vec![],
+            },
+            policies: vec![
+                PolicyVerdict {
+                    policy: "strict".into(),
+                    verdict: Check {
+                        verdict: Verdict::Refused(odd.into()),
+                        built: false,
+                    },
+                    with_net: Some(Check {
+                        verdict: Verdict::Refused(odd.into()),
+                        built: false,
+                    }),
+                },
+                PolicyVerdict {
+                    policy: "p \"x\".yaml".into(),
+                    verdict: Check {
+                        verdict: Verdict::RunsWithDifferences(vec![odd.into(), "b".into()]),
+                        built: true,
+                    },
+                    with_net: Some(Check {
+                        verdict: Verdict::RunsAsWritten,
+                        built: true,
+                    }),
+                },
+            ],
+        }
+    }
+
+    /// Whatever the strings hold, the JSON parses back to them.
+    #[test]
+    fn the_json_parses_back_to_the_report() {
+        let r = report();
+        let v: serde_json::Value = serde_json::from_str(&r.json()).unwrap();
+        assert_eq!(v["kernel"], r.kernel.as_str());
+        assert_eq!(v["euid"], 1000);
+        assert_eq!(v["root"], false);
+        assert_eq!(v["initial_user_namespace"], true);
+        assert_eq!(v["options"][0], "--limit tasks=unlimited");
+        assert_eq!(v["features"][0]["detail"], r.kernel.as_str());
+        assert_eq!(v["features"][0]["available"], false);
+        assert_eq!(v["features"][0]["how"], "probed");
+        assert_eq!(v["user_namespace_settings"][0]["value"], "0");
+        assert!(v["user_namespace_settings"][1]["value"].is_null());
+        assert_eq!(v["user_namespace_settings"][1]["applies"], true);
+        assert_eq!(v["landlock"]["abi"], 5);
+        assert_eq!(v["landlock"]["scopes"], serde_json::json!([]));
+        let p = &v["policies"];
+        assert_eq!(p[0]["verdict"], "refused");
+        assert_eq!(p[0]["reason"], r.kernel.as_str());
+        assert_eq!(p[0]["built"], false);
+        assert_eq!(p[0]["with_net"]["verdict"], "refused");
+        assert_eq!(p[1]["name"], "p \"x\".yaml");
+        assert_eq!(p[1]["verdict"], "runs_with_differences");
+        assert_eq!(p[1]["differences"][0], r.kernel.as_str());
+        assert!(p[1]["reason"].is_null());
+        assert_eq!(p[1]["with_net"]["verdict"], "runs_as_written");
+        assert_eq!(v["all_run_as_written"], false);
+        assert_eq!(r.exit_code(), 1);
+    }
+
+    #[test]
+    fn the_text_names_each_verdict_and_the_exit_status() {
+        let text = report().text();
+        assert!(text.contains("running as uid 1000 (not root)"), "{text}");
+        assert!(
+            text.contains("for launches with --limit tasks=unlimited"),
+            "{text}"
+        );
+        assert!(text.contains("\n  strict      refused: quote"), "{text}");
+        assert!(
+            text.contains("  p \"x\".yaml  runs with differences:\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("\n                b\n              with --net: runs as written\n"),
+            "{text}"
+        );
+        // The same verdict with --net is not repeated.
+        assert_eq!(text.matches("with --net").count(), 1, "{text}");
+        assert!(
+            text.contains(
+                "Not every policy checked runs as written: strict, p \"x\".yaml (exit status 1)."
+            ),
+            "{text}"
+        );
+    }
+}

@@ -1,0 +1,77 @@
+//! The sandbox's side of a launch, shared by [`super::run`] and `--check-host`: the
+//! policy a launch runs under, and the restrictions its final step applies.
+
+use std::os::fd::RawFd;
+
+use nix::errno::Errno;
+
+use crate::exec::{Restrictions, StepError};
+use crate::sandbox::{self, Identity, SandboxError};
+
+use super::error::Error;
+
+/// The policy a launch with these options runs under: `name` (a built-in or a policy
+/// file) loaded, `--net` and `--limit` applied, and the options checked as a launch
+/// checks them (`--uid`/`--gid` need root, a task limit a user namespace).
+pub fn effective_policy(
+    name: &str,
+    net: bool,
+    limits: &[(String, Option<u64>)],
+    identity: Option<Identity>,
+) -> Result<sandbox::Policy, Error> {
+    if identity.is_some() && crate::sys::ids::geteuid() != 0 {
+        return Err(Error::Usage(
+            "--uid and --gid choose the identity of a program started by root; caprun is not running as root".into(),
+        ));
+    }
+    let mut policy = sandbox::load(name)?;
+    if net {
+        policy.allow_network();
+    }
+    for (name, value) in limits {
+        policy.limits.set(name, *value);
+    }
+    if policy.limits.tasks.is_some() && !policy.has(sandbox::policy::Namespace::User) {
+        return Err(Error::Usage(format!(
+            "--limit tasks: policy {} has no user namespace to count the sandbox's tasks in",
+            policy.name
+        )));
+    }
+    Ok(policy)
+}
+
+/// The sandbox's two steps inside the final launch step (and, for explain/learn, the
+/// notifying seccomp program installed instead of the policy's).
+pub(super) struct Sandboxed {
+    pub(super) prepared: sandbox::Prepared,
+    pub(super) listener_program: Option<sandbox::seccomp::BpfProgramOwned>,
+    /// Files reached by path to truncate once the sandbox is entered (the last check
+    /// that can fail before the program starts; the descriptors were opened for writing
+    /// before it, so neither Landlock nor the dropped capabilities stand in the way).
+    pub(super) truncate_by_path: Vec<RawFd>,
+}
+
+impl Restrictions for Sandboxed {
+    type Error = SandboxError;
+    fn unshare(&mut self) -> Result<(), SandboxError> {
+        self.prepared.unshare()
+    }
+    fn setup_inside(&mut self) -> Result<(), StepError<'_>> {
+        self.prepared.setup_inside()?;
+        // After every check, as for the files passed as descriptors.
+        for &fd in &self.truncate_by_path {
+            crate::sys::truncate(fd)
+                .map_err(|e| StepError::new("truncating a file reached by path", c"", e))?;
+        }
+        Ok(())
+    }
+    fn just_before_exec(&mut self) -> Result<(), Errno> {
+        self.prepared.install_seccomp()
+    }
+    fn just_before_exec_with_listener(&mut self) -> Result<RawFd, Errno> {
+        match &self.listener_program {
+            Some(prog) => sandbox::seccomp::install_listener(prog),
+            None => Err(Errno::EINVAL),
+        }
+    }
+}
