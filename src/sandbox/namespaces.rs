@@ -590,10 +590,14 @@ impl NamespacePlan {
         // namespace's own pid_max. After its first wrap the kernel allocates pid numbers
         // from RESERVED_PIDS (300) up only, so pid_max = tasks + 300 leaves room for
         // `tasks` at any time (and holds at most that many more).
-        let host_root = match (ids::geteuid(), run_as) {
-            (0, Some(id)) => id.uid == 0,
-            (euid, _) => euid == 0,
+        let uid = match (ids::geteuid(), run_as) {
+            (0, Some(id)) => id.uid,
+            (euid, _) => euid,
         };
+        // Root inside a container's user namespace is another user to the kernel.
+        let host_root = uid == 0
+            && std::fs::read_to_string("/proc/self/uid_map")
+                .map_or(true, |map| outer_id(&map, uid) == Some(0));
         let pid_max = match policy.limits.tasks {
             Some(tasks) if policy.has(Namespace::Pid) => Some((
                 CString::new(tasks.saturating_add(RESERVED_PIDS).to_string()).expect("a number"),
@@ -751,6 +755,17 @@ impl NamespacePlan {
     }
 }
 
+/// The id `id` of this user namespace stands for in the parent namespace, by `map` (the
+/// text of `/proc/self/uid_map`: `INSIDE OUTSIDE COUNT` lines); `None` when unmapped.
+fn outer_id(map: &str, id: u32) -> Option<u32> {
+    map.lines().find_map(|line| {
+        let mut f = line.split_whitespace().map(|n| n.parse::<u64>().ok());
+        let (inside, outside, count) = (f.next()??, f.next()??, f.next()??);
+        let id = u64::from(id);
+        (inside <= id && id < inside + count).then(|| (outside + id - inside) as u32)
+    })
+}
+
 /// The kernel's `RESERVED_PIDS`: after its first wrap, pid numbers start there again.
 const RESERVED_PIDS: u64 = 300;
 
@@ -809,5 +824,24 @@ fn write_file(path: &CStr, data: &[u8]) -> Result<(), NamespaceError> {
     match err {
         Some(e) => Err(e),
         None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::outer_id;
+
+    #[test]
+    fn ids_map_to_the_parent_namespace() {
+        let initial = "         0          0 4294967295\n";
+        assert_eq!(outer_id(initial, 0), Some(0));
+        assert_eq!(outer_id(initial, 1000), Some(1000));
+        // A container: its root is host uid 100000.
+        let container = "0 100000 65536\n";
+        assert_eq!(outer_id(container, 0), Some(100_000));
+        assert_eq!(outer_id(container, 70000), None);
+        let two = "0 1000 1\n1 100000 65536\n";
+        assert_eq!(outer_id(two, 0), Some(1000));
+        assert_eq!(outer_id(two, 5), Some(100_004));
     }
 }
