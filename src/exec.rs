@@ -781,7 +781,7 @@ impl Supervision {
     }
 
     /// Handle what is on the channel: one message (`wait`), or all that is there.
-    fn read_channel(&mut self, wait: bool) {
+    fn read_channel(&mut self, mut wait: bool) {
         loop {
             let Some(c) = &self.channel else { return };
             let msg = match sys::recv_msg(c.as_raw_fd(), wait) {
@@ -791,6 +791,13 @@ impl Supervision {
                     return;
                 }
                 Err(Errno::EAGAIN) => return,
+                // Init ended with a message of ours unread (a signal to forward that came
+                // too late): the kernel says so once, and what init sent before it ended
+                // (the program's status) is still queued. Take all of that.
+                Err(Errno::ECONNRESET) => {
+                    wait = false;
+                    continue;
+                }
                 Err(_) => {
                     self.channel = None;
                     return;

@@ -402,3 +402,40 @@ fn a_seccomp_kill_is_explained() {
     let control = run(&["--policy", "none", probe.to_str().unwrap()], config);
     assert!(control.status.success(), "{control:?}");
 }
+
+#[test]
+fn a_signal_forwarded_as_the_program_ends_leaves_its_status_whole() {
+    // A signal forwarded just as the program dies reaches an init that is already gone:
+    // its message is never read, which the kernel reports to caprun once (ECONNRESET)
+    // before the program's status that init sent first. caprun must still end as the
+    // program did. Many rounds, since it is a race.
+    skip_unless_sandboxable!();
+    let dir = tempfile::tempdir().unwrap();
+    let policy = pid_policy(dir.path());
+    for round in 0..40 {
+        let probe = probe();
+        let mut child = start(
+            &["--policy", &policy, probe.to_str().unwrap()],
+            "report: !fd stdout\npause: true\n",
+        );
+        let mut line = String::new();
+        BufReader::new(child.stdout.as_mut().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let pid = pid_of(&child);
+        // SIGTERM kills the program; what follows (ignored by it) is forwarded too,
+        // one message each, while init is ending.
+        kill(pid, Signal::SIGTERM).unwrap();
+        for sig in [Signal::SIGCONT, Signal::SIGWINCH, Signal::SIGURG] {
+            for _ in 0..5 {
+                let _ = kill(pid, sig);
+            }
+        }
+        let status = child.wait().unwrap();
+        assert_eq!(
+            status.signal(),
+            Some(libc::SIGTERM),
+            "round {round}: {status:?}"
+        );
+    }
+}
