@@ -509,6 +509,17 @@ impl Launch {
         if sys::peer_closed(theirs_raw) {
             sys::exit(125); // The supervisor is already gone.
         }
+        if pid_namespace {
+            // Init stays in the sandbox's view (PID 1 of its /proc): it must not show
+            // caprun's command line or environment (which holds what --env left out), and
+            // not let the program read its memory or descriptors (non-dumpable: /proc/1/*
+            // needs CAP_SYS_PTRACE then). The program's process, forked from it, is
+            // dumpable again once it execs.
+            sys::hide_process_strings(b"caprun-init");
+            if let Err(e) = sys::ids::set_dumpable(false) {
+                report.fail(b"caprun: init: ", e, 125);
+            }
+        }
         if let Err(e) = restrictions.setup_inside() {
             e.write(stderr);
             report.failed(125);

@@ -323,3 +323,27 @@ fn limits_are_checked_on_the_command_line() {
     assert_eq!(out.status.code(), Some(125));
     assert!(text(&out.stderr).contains("no user namespace"), "{out:?}");
 }
+
+#[test]
+fn init_shows_nothing_of_caprun() {
+    // PID 1 of the sandbox is caprun's init: its environment (all of caprun's, also what
+    // --env leaves out), command line and descriptors (the supervisor's channel) must not
+    // be the program's to read. Control: the program's own /proc entries are.
+    skip_unless_sandboxable!();
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(caprun())
+        .args(["--rw", ".", "--env", "PATH=/usr/bin:/bin", "--", "sh", "-c"])
+        .arg(
+            "cat /proc/1/environ >/dev/null 2>&1 && echo ENVIRON; \
+             tr '\\0' ' ' < /proc/1/cmdline | tr -s ' '; echo; \
+             for f in /proc/1/fd/*; do timeout 2 cat $f </dev/null >/dev/null 2>&1 && echo FD $f; done; \
+             cat /proc/self/environ | tr '\\0' '\\n' | grep -c '^PATH='",
+        )
+        .env("CAPRUN_TEST_SECRET", "hunter2")
+        .current_dir(dir.path())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "caprun-init \n1\n", "{out:?}");
+}

@@ -140,6 +140,9 @@ pub fn sanitize_stdio() -> Result<[bool; 3], Errno> {
 /// passes them to `main`).
 pub unsafe fn c_args(argc: libc::c_int, argv: *const *const libc::c_char) -> Vec<OsString> {
     let n = usize::try_from(argc).unwrap_or(0);
+    // SAFETY: as above; the strings are where the kernel put them, at the top of the
+    // stack, argv's then the environment's, each block contiguous.
+    unsafe { remember_process_strings(argv, n) };
     (0..n)
         .map(|i| {
             // SAFETY: `i < argc`, and the caller guarantees each of them is a valid C string.
@@ -147,6 +150,81 @@ pub unsafe fn c_args(argc: libc::c_int, argv: *const *const libc::c_char) -> Vec
             OsStr::from_bytes(arg.to_bytes()).to_os_string()
         })
         .collect()
+}
+
+/// Where the kernel put this process's command line and environment strings: what
+/// `/proc/PID/cmdline` and `/proc/PID/environ` show (start address, length; 0: unknown).
+static ARGV_AREA: [std::sync::atomic::AtomicUsize; 2] = [
+    std::sync::atomic::AtomicUsize::new(0),
+    std::sync::atomic::AtomicUsize::new(0),
+];
+static ENV_AREA: [std::sync::atomic::AtomicUsize; 2] = [
+    std::sync::atomic::AtomicUsize::new(0),
+    std::sync::atomic::AtomicUsize::new(0),
+];
+
+/// Record the extent of the `n` strings of `argv` and of the environment's (`environ`).
+///
+/// # Safety
+///
+/// `argv` holds `n` valid C strings, as the C runtime passes them to `main`.
+unsafe fn remember_process_strings(argv: *const *const libc::c_char, n: usize) {
+    use std::sync::atomic::Ordering::Relaxed;
+    extern "C" {
+        static environ: *const *const libc::c_char;
+    }
+    // The extent of a NULL-terminated-or-counted array of C strings laid out one after
+    // the other: from the first string's start to the last one's NUL.
+    // SAFETY: the caller's promise for `argv`; `environ` is the C runtime's
+    // NULL-terminated array of valid strings at this point (nothing changed it yet).
+    let extent = |list: *const *const libc::c_char, count: usize| unsafe {
+        if list.is_null() || count == 0 {
+            return (0, 0);
+        }
+        let first = *list as usize;
+        let last = *list.add(count - 1);
+        let end = last as usize + CStr::from_ptr(last).to_bytes_with_nul().len();
+        (first, end.saturating_sub(first))
+    };
+    let (start, len) = extent(argv, n);
+    ARGV_AREA[0].store(start, Relaxed);
+    ARGV_AREA[1].store(len, Relaxed);
+    // SAFETY: as above.
+    let env = unsafe { environ };
+    let mut count = 0;
+    // SAFETY: `environ` is NULL-terminated.
+    while !env.is_null() && unsafe { !(*env.add(count)).is_null() } {
+        count += 1;
+    }
+    let (start, len) = extent(env, count);
+    ENV_AREA[0].store(start, Relaxed);
+    ENV_AREA[1].store(len, Relaxed);
+}
+
+/// Overwrite this process's command line with `name` (and zeros) and its environment
+/// strings with zeros, where the kernel shows them (`/proc/PID/cmdline`,
+/// `/proc/PID/environ`): for a process that stays in the sandbox's view (its init) and
+/// holds caprun's own, which the program must not read. Nothing of the process uses
+/// those strings after the start (the arguments were copied). Allocation-free.
+pub fn hide_process_strings(name: &[u8]) {
+    use std::sync::atomic::Ordering::Relaxed;
+    for (area, fill) in [(&ARGV_AREA, name), (&ENV_AREA, &b""[..])] {
+        let (start, len) = (area[0].load(Relaxed), area[1].load(Relaxed));
+        if start == 0 || len == 0 {
+            continue;
+        }
+        let p = start as *mut u8;
+        for i in 0..len {
+            let byte = if i + 1 < len {
+                fill.get(i).copied().unwrap_or(0)
+            } else {
+                0
+            };
+            // SAFETY: [start, start + len) is the block of strings the kernel put on this
+            // process's stack (recorded at start-up), writable and not used since.
+            unsafe { std::ptr::write_volatile(p.add(i), byte) };
+        }
+    }
 }
 
 /// Whether `fd` has close-on-exec set.
