@@ -347,3 +347,16 @@ fn init_shows_nothing_of_caprun() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout), "caprun-init \n1\n", "{out:?}");
 }
+
+#[test]
+fn a_file_grant_beneath_a_policy_bind_is_bound_over_the_file_there() {
+    // `/usr` is bound read-only by the policy: the grant's mount point exists already
+    // and cannot be created. The file granted is the one the program gets.
+    skip_unless_sandboxable!();
+    let out = sh(
+        &["--ro", "/usr/bin/ls"],
+        "/usr/bin/ls -d /usr/bin/ls && grep -c ' /usr/bin/ls ' /proc/self/mountinfo",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "/usr/bin/ls\n1\n", "{out:?}");
+}

@@ -402,11 +402,18 @@ impl MountPlan {
                     Err(e) => return Err(StepError::new("mkdir", p, e)),
                 },
                 MountStep::Touch(p) => {
-                    // Closed right away.
-                    drop(
-                        fs::open(p, libc::O_CREAT | libc::O_WRONLY | libc::O_CLOEXEC, 0o644)
-                            .map_err(|e| StepError::new("create mount point", p, e))?,
-                    );
+                    // A file already there (a file grant beneath a read-only bind of the
+                    // policy, say `/usr/bin/ls`) is the mount point as it is: creating it
+                    // would need the write access that bind does not give.
+                    let flags = libc::O_PATH | libc::O_NOFOLLOW | libc::O_CLOEXEC;
+                    match fs::open(p, flags, 0) {
+                        Ok(_) => {}
+                        Err(Errno::ENOENT) => drop(
+                            fs::open(p, libc::O_CREAT | libc::O_WRONLY | libc::O_CLOEXEC, 0o644)
+                                .map_err(|e| StepError::new("create mount point", p, e))?,
+                        ),
+                        Err(e) => return Err(StepError::new("create mount point", p, e)),
+                    }
                 }
                 MountStep::Bind { label, target, .. } => {
                     // Closed once attached.
