@@ -273,14 +273,15 @@ pub fn open_program(path: &Path) -> Result<Program, ResourceError> {
 }
 
 /// Find the program of the command-line form: a path when it contains a `/`, else the
-/// first executable regular file of that name in `PATH` (as a shell would).
-pub fn find_program(name: &OsStr) -> Result<PathBuf, ResourceError> {
+/// first executable regular file of that name in `search` (a `PATH` value; `None`: the
+/// shell's default), as a shell would.
+pub fn find_program(name: &OsStr, search: Option<&OsStr>) -> Result<PathBuf, ResourceError> {
     let name_path = Path::new(name);
     if name.as_bytes().contains(&b'/') {
         return Ok(name_path.to_owned());
     }
-    let path = std::env::var_os("PATH").unwrap_or_else(|| "/usr/local/bin:/usr/bin:/bin".into());
-    for dir in std::env::split_paths(&path) {
+    let path = search.unwrap_or(OsStr::new("/usr/local/bin:/usr/bin:/bin"));
+    for dir in std::env::split_paths(path) {
         let candidate = dir.join(name_path);
         if let Ok(meta) = std::fs::metadata(&candidate) {
             if meta.is_file() && meta.permissions().mode() & 0o111 != 0 {
@@ -290,7 +291,10 @@ pub fn find_program(name: &OsStr) -> Result<PathBuf, ResourceError> {
     }
     Err(ResourceError::ProgramNotFound {
         path: name_path.to_owned(),
-        source: io::Error::new(io::ErrorKind::NotFound, "not found in PATH"),
+        source: io::Error::new(
+            io::ErrorKind::NotFound,
+            format!("not found in PATH={}", path.to_string_lossy()),
+        ),
     })
 }
 

@@ -423,6 +423,8 @@ fn a_failing_program_hears_what_the_sandbox_refused_it() {
         cli(
             dir.path(),
             &[
+                "--ro",
+                ".",
                 "--env",
                 "PATH=/usr/bin:/bin",
                 "--",
@@ -444,4 +446,76 @@ fn a_failing_program_hears_what_the_sandbox_refused_it() {
         let out = sh(script);
         assert!(!text(&out.stderr).contains("caprun:"), "{script}: {out:?}");
     }
+}
+
+#[test]
+fn a_working_directory_not_granted_is_warned_of() {
+    // The program starts in `/` then: relative paths break, so caprun says so and names
+    // the fix. Control: with `--ro .` it starts where the caller is, without a warning.
+    skip_unless_sandboxable!();
+    let dir = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let data_path = data.path().to_str().unwrap();
+    let out = cli(
+        dir.path(),
+        &[
+            "--ro",
+            data_path,
+            "--env",
+            "PATH=/usr/bin:/bin",
+            "--",
+            "pwd",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "/\n");
+    let here = std::fs::canonicalize(dir.path()).unwrap();
+    assert_eq!(
+        text(&out.stderr),
+        format!(
+            "caprun: warning: the working directory {} is not granted: pwd starts in / (grant it with --ro . or --rw .)\n",
+            here.display()
+        )
+    );
+    let out = cli(
+        dir.path(),
+        &["--ro", ".", "--env", "PATH=/usr/bin:/bin", "--", "pwd"],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), format!("{}\n", here.display()));
+    assert_eq!(text(&out.stderr), "");
+}
+
+#[test]
+fn program_is_looked_up_in_the_path_the_program_gets() {
+    // `--env PATH=…` is the PATH a shell in the sandbox would search: PROGRAM is found
+    // there, not only in caprun's own PATH. Control: caprun's PATH does not have it.
+    skip_unless_sandboxable!();
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    std::fs::copy(which("echo"), bin.join("only-here")).unwrap();
+    let path = format!("PATH={}:/usr/bin", bin.display());
+    let out = cli(
+        dir.path(),
+        &["--ro", ".", "--env", &path, "--", "only-here", "found"],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "found\n");
+    let out = cli(
+        dir.path(),
+        &[
+            "--ro",
+            ".",
+            "--env",
+            "PATH=/usr/bin:/bin",
+            "--",
+            "only-here",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(127));
+    assert_eq!(
+        text(&out.stderr),
+        "caprun: only-here: not found in PATH=/usr/bin:/bin\n"
+    );
 }

@@ -21,14 +21,35 @@ pub struct CommandLine {
     pub env: Vec<String>,
 }
 
-/// The `!exec` config equivalent to `command` run as `program` under `policy`, as YAML
-/// text.
+/// The `!exec` config a [`CommandLine`] stands for.
+pub(super) struct Written {
+    /// The config, as YAML text.
+    pub text: String,
+    /// The caller's working directory when no granted directory holds it: the program
+    /// starts in `/` then, which the caller is warned of.
+    pub cwd_not_granted: Option<PathBuf>,
+}
+
+impl CommandLine {
+    /// Where PROGRAM is looked up: the `PATH` the program gets (`--env PATH=VALUE`), else
+    /// caprun's own.
+    pub(super) fn search_path(&self) -> Option<std::ffi::OsString> {
+        self.env
+            .iter()
+            .rev()
+            .find_map(|e| e.strip_prefix("PATH="))
+            .map(Into::into)
+            .or_else(|| std::env::var_os("PATH"))
+    }
+}
+
+/// The `!exec` config equivalent to `command` run as `program` under `policy`.
 pub(super) fn config(
     command: &CommandLine,
     program: &Path,
     policy: &str,
     net: bool,
-) -> Result<String, ResourceError> {
+) -> Result<Written, ResourceError> {
     let mut grants = Vec::new();
     for (paths, mode) in [
         (&command.rw, AccessMode::ReadWrite),
@@ -39,19 +60,16 @@ pub(super) fn config(
             grants.push((path, is_dir, mode));
         }
     }
-    // The working directory is kept when it lies in a granted directory (without such a
-    // grant it is not even looked up).
-    let cwd = if grants.iter().any(|(_, is_dir, _)| *is_dir) {
-        std::env::current_dir()
-            .and_then(std::fs::canonicalize)
-            .ok()
-            .filter(|cwd| {
-                grants
-                    .iter()
-                    .any(|(p, is_dir, _)| *is_dir && cwd.starts_with(p))
-            })
-    } else {
-        None
+    // The working directory is kept when it lies in a granted directory.
+    let here = std::env::current_dir().and_then(std::fs::canonicalize).ok();
+    let granted = |cwd: &PathBuf| {
+        grants
+            .iter()
+            .any(|(p, is_dir, _)| *is_dir && cwd.starts_with(p))
+    };
+    let (cwd, cwd_not_granted) = match here {
+        Some(here) if granted(&here) => (Some(here), None),
+        here => (None, here.filter(|h| h != Path::new("/"))),
     };
     let env = command
         .env
@@ -61,15 +79,18 @@ pub(super) fn config(
             None => (e.clone(), None),
         })
         .collect::<Vec<_>>();
-    Ok(render_command_config(
-        program,
-        &command.argv,
-        &env,
-        &grants,
-        cwd.as_deref(),
-        policy,
-        net,
-    ))
+    Ok(Written {
+        text: render_command_config(
+            program,
+            &command.argv,
+            &env,
+            &grants,
+            cwd.as_deref(),
+            policy,
+            net,
+        ),
+        cwd_not_granted,
+    })
 }
 
 /// Render the command-line form as an `!exec` document (pure; see [`config`]).

@@ -267,10 +267,18 @@ fn target(req: &Request, policy_name: &str) -> Result<(PathBuf, String, String),
             let Some(name) = command.argv.first() else {
                 return Err(Error::Usage("the command is empty".into()));
             };
-            let program = resources::find_program(name).map_err(Error::Program)?;
-            let text =
+            let program = resources::find_program(name, command.search_path().as_deref())
+                .map_err(Error::Program)?;
+            let written =
                 command::config(command, &program, policy_name, req.net).map_err(Error::Program)?;
-            Ok((program, "<command line>".to_owned(), text))
+            if let Some(cwd) = written.cwd_not_granted {
+                eprintln!(
+                    "caprun: warning: the working directory {} is not granted: {} starts in / (grant it with --ro . or --rw .)",
+                    cwd.display(),
+                    name.to_string_lossy()
+                );
+            }
+            Ok((program, "<command line>".to_owned(), written.text))
         }
         Target::Program { path, config } => {
             let (file, text) = read_config(config)?;
