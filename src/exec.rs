@@ -162,6 +162,8 @@ pub struct Launch {
     listener_optional: bool,
     channel: Option<Channel>,
     undo: Undo,
+    // A `#!` script is executed by this path (inside the sandbox), not by descriptor.
+    by_path: Option<CString>,
 }
 
 /// The socket pair between the supervisor (or the janitor) and the launch's other
@@ -260,7 +262,18 @@ impl Launch {
             listener_optional: false,
             channel: None,
             undo: Undo::default(),
+            by_path: None,
         })
+    }
+
+    /// Execute `path` (a `#!` script, as seen inside the sandbox) instead of the
+    /// program's descriptor: the kernel gives a script's interpreter the path it was
+    /// executed by, which must be open after the exec (`resources::Script`).
+    pub fn by_path(mut self, path: &std::path::Path) -> Launch {
+        use std::os::unix::ffi::OsStrExt;
+        self.by_path =
+            Some(CString::new(path.as_os_str().as_bytes()).expect("paths contain no NUL"));
+        self
     }
 
     /// Route the program's denials to a supervisor (`--explain-denials`, `--learn`,
@@ -605,8 +618,16 @@ impl Launch {
         }
         // SAFETY: argv_ptrs/envp_ptrs are NULL-terminated arrays of pointers into the
         // CStrings owned by `self`, alive for the call.
-        let err =
-            unsafe { sys::execveat(program, self.argv_ptrs.as_ptr(), self.envp_ptrs.as_ptr()) };
+        let err = match &self.by_path {
+            // SAFETY: as above; `path` is owned by `self`.
+            Some(path) => unsafe {
+                sys::execve(path, self.argv_ptrs.as_ptr(), self.envp_ptrs.as_ptr())
+            },
+            // SAFETY: as above.
+            None => unsafe {
+                sys::execveat(program, self.argv_ptrs.as_ptr(), self.envp_ptrs.as_ptr())
+            },
+        };
         let status = if err == Errno::ENOENT { 127 } else { 126 };
         report.fail(&self.prefix, err, status);
     }

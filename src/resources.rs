@@ -61,6 +61,17 @@ pub enum ResourceError {
         /// Why not.
         reason: String,
     },
+    /// PROGRAM is a `#!` script whose interpreter does not exist, or is not inside the
+    /// sandbox (exit status 127, as the exec would fail with ENOENT).
+    #[error("{}: its #! interpreter {} {reason}", path.display(), interpreter.display())]
+    ScriptInterpreter {
+        /// The path given.
+        path: PathBuf,
+        /// The interpreter its `#!` line names.
+        interpreter: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// PROGRAM is dynamically linked and its ELF interpreter does not exist (exit status
     /// 127, as the exec would fail with ENOENT).
     #[error("{}: its ELF interpreter {} does not exist: {source}", path.display(), interpreter.display())]
@@ -90,6 +101,35 @@ pub struct Program {
     pub path: PathBuf,
     /// `argv[0]`: the path's final component.
     pub name: CString,
+    /// A `#!` script: executed by path (see [`Script`]); `None`: an ELF program,
+    /// executed by descriptor.
+    pub script: Option<Script>,
+}
+
+/// A `#!` script PROGRAM. The kernel starts a script's interpreter on the path it was
+/// executed by, which a close-on-exec descriptor cannot give (`/dev/fd/N` is closed by
+/// then): a script is executed by path inside the sandbox, as a shell would, and its
+/// interpreter is the one found there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Script {
+    /// The path as given, made absolute (what the interpreter gets as its script).
+    pub path: PathBuf,
+    /// The same file's canonical path (what must be inside the sandbox).
+    pub canonical: PathBuf,
+    /// The interpreter its `#!` line names, as written.
+    pub interpreter: PathBuf,
+}
+
+/// The interpreter a `#!` line names (`head` starts with `#!`; the kernel reads at most
+/// 256 bytes of it): the first word after `#!` and blanks, up to a blank or the line's
+/// end. `None`: the line names none.
+pub fn script_interpreter(head: &[u8]) -> Option<PathBuf> {
+    let line = head.strip_prefix(b"#!")?;
+    let line = line.split(|&b| b == b'\n').next().unwrap_or(line);
+    let word = line
+        .split(|&b| b == b' ' || b == b'\t' || b == b'\r')
+        .find(|w| !w.is_empty())?;
+    Some(PathBuf::from(OsStr::from_bytes(word)))
 }
 
 impl Program {
@@ -231,14 +271,38 @@ pub fn open_program(path: &Path) -> Result<Program, ResourceError> {
     }
     // The program may get this descriptor (`!executable`): as a plain open gives it.
     clear_nonblock(&file, false).map_err(|e| not_exec(&e.to_string()))?;
-    let mut head = [0u8; 4];
+    let mut head = [0u8; 256];
     let n = nix::sys::uio::pread(&file, &mut head, 0).map_err(|e| not_exec(e.desc()))?;
+    let name = path
+        .file_name()
+        .unwrap_or_else(|| OsStr::new("program"))
+        .as_bytes();
+    let name = CString::new(name).expect("paths contain no NUL");
     if head[..n].starts_with(b"#!") {
-        // The kernel runs a script's interpreter on /dev/fd/N, which a close-on-exec
-        // descriptor (and a sandbox without /proc) cannot provide.
-        return Err(not_exec(
-            "is a #! script: caprun executes programs by descriptor; run its interpreter instead",
-        ));
+        let Some(interpreter) = script_interpreter(&head[..n]) else {
+            return Err(not_exec(
+                "is a #! script whose first line names no interpreter",
+            ));
+        };
+        if let Err(source) = std::fs::metadata(&interpreter) {
+            return Err(ResourceError::ScriptInterpreter {
+                path: path.to_owned(),
+                interpreter,
+                reason: format!("does not exist: {source}"),
+            });
+        }
+        let absolute = std::path::absolute(path).map_err(|e| not_exec(&e.to_string()))?;
+        let canonical = std::fs::canonicalize(path).map_err(|e| not_exec(&e.to_string()))?;
+        return Ok(Program {
+            fd: file.into(),
+            path: path.to_owned(),
+            name,
+            script: Some(Script {
+                path: absolute,
+                canonical,
+                interpreter,
+            }),
+        });
     }
     if !head[..n].starts_with(b"\x7fELF") {
         return Err(not_exec("not an executable format (no ELF header)"));
@@ -261,15 +325,30 @@ pub fn open_program(path: &Path) -> Result<Program, ResourceError> {
             });
         }
     }
-    let name = path
-        .file_name()
-        .unwrap_or_else(|| OsStr::new("program"))
-        .as_bytes();
     Ok(Program {
         fd,
         path: path.to_owned(),
-        name: CString::new(name).expect("paths contain no NUL"),
+        name,
+        script: None,
     })
+}
+
+/// Whether `path` names a `#!` script (what [`open_program`] would run by path).
+pub fn is_script(path: &Path) -> bool {
+    let mut head = [0u8; 2];
+    File::options()
+        .read(true)
+        .custom_flags(libc::O_CLOEXEC | libc::O_NOCTTY | libc::O_NONBLOCK)
+        .open(path)
+        .and_then(|f| {
+            f.metadata()?
+                .is_file()
+                .then_some(())
+                .ok_or(io::ErrorKind::InvalidInput)?;
+            std::io::Read::read_exact(&mut &f, &mut head)
+        })
+        .is_ok()
+        && head == *b"#!"
 }
 
 /// Find the program of the command-line form: a path when it contains a `/`, else the
@@ -995,6 +1074,21 @@ fn display_addr(a: &SockaddrStorage) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_script_s_interpreter_is_the_first_word_of_its_line() {
+        let i = |h: &[u8]| script_interpreter(h).map(|p| p.to_string_lossy().into_owned());
+        assert_eq!(i(b"#!/bin/sh\necho"), Some("/bin/sh".into()));
+        assert_eq!(
+            i(b"#! \t/usr/bin/env python3 -u\n"),
+            Some("/usr/bin/env".into())
+        );
+        assert_eq!(i(b"#!/bin/bash\r\n"), Some("/bin/bash".into()));
+        assert_eq!(i(b"#!/no/newline"), Some("/no/newline".into()));
+        assert_eq!(i(b"#!   \n/bin/sh"), None);
+        assert_eq!(i(b"#!"), None);
+        assert_eq!(i(b"\x7fELF"), None);
+    }
 
     #[test]
     fn resolve_forms() {

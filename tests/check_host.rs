@@ -529,7 +529,7 @@ fn inside_a_sandbox_the_probes_find_what_it_denies() {
     let built = caprun().parent().unwrap().to_owned();
     let inside = |args: &[&str]| {
         Command::new(caprun())
-            .args(["--policy", "devtools", "--ro"])
+            .args(["--policy", "devtools", "--ro", ".", "--ro"])
             .arg(&built)
             .arg("--")
             .arg(caprun())

@@ -313,9 +313,15 @@ fn exit_statuses() {
     let script = dir.path().join("script");
     std::fs::write(&script, "#!/bin/sh\necho ran\n").unwrap();
     std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    // A `#!` script runs by path; one whose interpreter is missing is "not found".
     let out = run(&["--policy=none", script.to_str().unwrap()], "");
-    assert_eq!(out.status.code(), Some(126), "{out:?}");
-    assert!(String::from_utf8_lossy(&out.stderr).contains("is a #! script"));
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "ran\n");
+    std::fs::write(&script, "#!/nonexistent/sh\necho ran\n").unwrap();
+    let out = run(&["--policy=none", script.to_str().unwrap()], "");
+    assert_eq!(out.status.code(), Some(127), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("its #! interpreter /nonexistent/sh does not exist"));
     assert!(out.stdout.is_empty());
     let usage = run(&[], "");
     assert_eq!(usage.status.code(), Some(125));

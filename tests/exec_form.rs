@@ -519,3 +519,131 @@ fn program_is_looked_up_in_the_path_the_program_gets() {
         "caprun: only-here: not found in PATH=/usr/bin:/bin\n"
     );
 }
+
+/// An executable file `name` in `dir` with `text`.
+fn script(dir: &std::path::Path, name: &str, text: &str) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    p
+}
+
+#[test]
+fn a_script_program_runs_by_path_with_its_interpreter_from_inside() {
+    // A `#!` PROGRAM runs as from a shell: the interpreter gets the script's path and
+    // the arguments, and `#!/usr/bin/env python3` finds python3 in the sandbox's PATH.
+    skip_unless_sandboxable!();
+    let dir = tempfile::tempdir().unwrap();
+    let here = std::fs::canonicalize(dir.path()).unwrap();
+    script(dir.path(), "s.sh", "#!/bin/sh\necho \"$0 $*\"; pwd\n");
+    script(
+        dir.path(),
+        "p.py",
+        "#!/usr/bin/env python3\nimport sys\nprint(sys.argv[1:], sys.executable)\n",
+    );
+    let out = cli(
+        dir.path(),
+        &[
+            "--rw",
+            ".",
+            "--env",
+            "PATH=/usr/bin:/bin",
+            "--",
+            "./s.sh",
+            "a",
+            "b c",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        format!("{0}/s.sh a b c\n{0}\n", here.display())
+    );
+    let out = cli(
+        dir.path(),
+        &[
+            "--rw",
+            ".",
+            "--env",
+            "PATH=/usr/bin:/bin",
+            "--",
+            "./p.py",
+            "x",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "['x'] /usr/bin/python3\n");
+}
+
+#[test]
+fn a_script_outside_the_grants_is_granted_read_only() {
+    // Like an ELF PROGRAM (readable through its descriptor), a script is the program's
+    // to read: granted read-only when no grant holds it, and written so in the config
+    // the command line stands for. Control: the script's directory stays out of reach.
+    skip_unless_sandboxable!();
+    let dir = tempfile::tempdir().unwrap();
+    let tools = tempfile::tempdir().unwrap();
+    let tools_dir = std::fs::canonicalize(tools.path()).unwrap();
+    std::fs::write(tools_dir.join("secret"), "s").unwrap();
+    let s = script(
+        &tools_dir,
+        "t.sh",
+        &format!(
+            "#!/bin/sh\necho run; echo x >> \"$0\" || echo read-only; test -e {}/secret || echo hidden\n",
+            tools_dir.display()
+        ),
+    );
+    let s = s.to_str().unwrap();
+    let out = cli(
+        dir.path(),
+        &["--ro", ".", "--env", "PATH=/usr/bin:/bin", "--", s],
+    );
+    assert!(out.status.code().is_some(), "{out:?}");
+    assert_eq!(text(&out.stdout), "run\nread-only\nhidden\n", "{out:?}");
+    let out = cli(
+        dir.path(),
+        &[
+            "--ro",
+            ".",
+            "--env",
+            "PATH=/usr/bin:/bin",
+            "--dry-run",
+            "--",
+            s,
+        ],
+    );
+    assert!(
+        text(&out.stdout).contains(&format!("  - !file {{path: \"{s}\", mode: read}}\n")),
+        "{out:?}"
+    );
+}
+
+#[test]
+fn a_script_s_missing_interpreter_is_named() {
+    // Exit 127, as a shell says "not found": the interpreter does not exist, or the
+    // policy does not give it. Control: the same script under devtools runs.
+    skip_unless_sandboxable!();
+    let dir = tempfile::tempdir().unwrap();
+    script(dir.path(), "none.sh", "#!/no/such/interp -x\n");
+    script(dir.path(), "sh.sh", "#!/bin/sh\necho ran\n");
+    let out = cli(dir.path(), &["--ro", ".", "--", "./none.sh"]);
+    assert_eq!(out.status.code(), Some(127), "{out:?}");
+    assert_eq!(
+        text(&out.stderr),
+        "caprun: ./none.sh: its #! interpreter /no/such/interp does not exist: No such file or directory (os error 2)\n"
+    );
+    let out = cli(
+        dir.path(),
+        &["--policy", "strict", "--ro", ".", "--", "./sh.sh"],
+    );
+    assert_eq!(out.status.code(), Some(127), "{out:?}");
+    let err = text(&out.stderr);
+    assert!(
+        err.starts_with("caprun: ./sh.sh: its #! interpreter /bin/sh is not inside the sandbox of policy strict: grant it (--ro /usr/bin/"),
+        "{err}"
+    );
+    let out = cli(dir.path(), &["--ro", ".", "--", "./sh.sh"]);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(text(&out.stdout), "ran\n");
+}

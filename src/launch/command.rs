@@ -60,6 +60,24 @@ pub(super) fn config(
             grants.push((path, is_dir, mode));
         }
     }
+    // A `#!` script runs by path inside the sandbox (see `resources::Script`): one that
+    // no grant holds is granted read-only, as an ELF PROGRAM is readable by its
+    // descriptor. (A policy bind may hold it already: the grant is bound over the same
+    // file then.)
+    if resources::is_script(program) {
+        if let Ok(script) = std::fs::canonicalize(program) {
+            let held = grants.iter().any(|(p, is_dir, _)| {
+                if *is_dir {
+                    script.starts_with(p)
+                } else {
+                    script == *p
+                }
+            });
+            if !held {
+                grants.push((script, false, AccessMode::Read));
+            }
+        }
+    }
     // The working directory is kept when it lies in a granted directory.
     let here = std::env::current_dir().and_then(std::fs::canonicalize).ok();
     let granted = |cwd: &PathBuf| {

@@ -102,7 +102,9 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Program(
-                ResourceError::ProgramNotFound { .. } | ResourceError::InterpreterNotFound { .. },
+                ResourceError::ProgramNotFound { .. }
+                | ResourceError::InterpreterNotFound { .. }
+                | ResourceError::ScriptInterpreter { .. },
             ) => 127,
             Error::Check { source, .. } => source.exit_code(),
             Error::Program(ResourceError::ProgramNotExecutable { .. }) => 126,

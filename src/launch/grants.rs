@@ -160,6 +160,75 @@ fn access(mode: AccessMode, executable: bool) -> Access {
     }
 }
 
+/// The path a `#!` script PROGRAM is executed by inside the sandbox (`None`: an ELF
+/// program, executed by descriptor), with the script and its interpreter checked to be
+/// there before anything irreversible, rather than failing the exec with a bare ENOENT.
+///
+/// Without a mount namespace the host's paths are the sandbox's: Landlock grants the
+/// script itself (as it does any PROGRAM), and its interpreter must be granted. With one,
+/// both must be bound, and the script is executed by the path it was given when a bind
+/// holds that path, else by its canonical path. (The policy's binds are Landlock rules
+/// in either case.)
+pub(super) fn script_exec_path(
+    program: &Program,
+    policy: &Policy,
+    grants: &Grants<'_>,
+) -> Result<Option<std::path::PathBuf>, ResourceError> {
+    let Some(script) = &program.script else {
+        return Ok(None);
+    };
+    let mount = policy.has(Namespace::Mount);
+    if !mount && policy.landlock == crate::sandbox::policy::LandlockMode::Off {
+        return Ok(Some(script.path.clone()));
+    }
+    let sources = || {
+        policy
+            .binds
+            .iter()
+            .map(|b| &b.source)
+            .chain(grants.binds.iter().map(|b| &b.source))
+    };
+    let targets = || {
+        policy
+            .binds
+            .iter()
+            .map(|b| &b.target)
+            .chain(grants.binds.iter().map(|b| &b.target))
+    };
+    let inside = |p: &Path| sources().any(|dir| p.starts_with(dir));
+    let interpreter =
+        std::fs::canonicalize(&script.interpreter).unwrap_or_else(|_| script.interpreter.clone());
+    if !inside(&interpreter) {
+        return Err(ResourceError::ScriptInterpreter {
+            path: program.path.clone(),
+            interpreter: script.interpreter.clone(),
+            reason: format!(
+                "is not inside the sandbox of policy {}: grant it (--ro {}), or use a policy that provides it (devtools)",
+                policy.name,
+                interpreter.display()
+            ),
+        });
+    }
+    if !mount {
+        return Ok(Some(script.path.clone()));
+    }
+    if !inside(&script.canonical) {
+        return Err(ResourceError::ProgramNotExecutable {
+            path: program.path.clone(),
+            reason: format!(
+                "is a #! script, which runs by path inside the sandbox, and policy {} does not give {}: grant it (a read-only `paths:` entry, or --ro)",
+                policy.name,
+                script.canonical.display()
+            ),
+        });
+    }
+    Ok(Some(if targets().any(|dir| script.path.starts_with(dir)) {
+        script.path.clone()
+    } else {
+        script.canonical.clone()
+    }))
+}
+
 /// A dynamically linked program needs its ELF interpreter inside the new root: say so
 /// before anything irreversible, rather than failing the exec with a bare ENOENT.
 pub(super) fn check_interpreter(

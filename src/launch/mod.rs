@@ -140,7 +140,7 @@ pub fn run(request: &Request) -> Result<Outcome, Failure> {
 fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, Error> {
     let policy_name = req.policy_name();
     let policy = effective_policy(policy_name, req.net, &req.limits, req.identity)?;
-    let (program_path, file, text) = target(req, policy_name)?;
+    let (program_path, file, text) = target(req, policy_name, &policy)?;
     let config = crate::config::parse(&text).map_err(|source| Error::Config {
         file: file.clone(),
         source,
@@ -202,6 +202,8 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
     let mut grants = grants::grants(&opened, &plan, &program);
     grants.run_as = req.identity;
     grants::check_interpreter(&program, &policy, &grants).map_err(Error::Program)?;
+    let script_path =
+        grants::script_exec_path(&program, &policy, &grants).map_err(Error::Program)?;
     grants::check_nesting(&opened, &plan, &policy)?;
     checks::check_descriptors(
         table.len(),
@@ -234,6 +236,10 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
         plan.argv,
         plan.env,
     )?;
+    let launch = match script_path {
+        Some(path) => launch.by_path(&path),
+        None => launch,
+    };
     let (launch, listener_program) = match notify {
         Some((session, prog)) => (
             launch.supervised(Box::new(session), notify_mode == Notify::Quiet),
@@ -261,7 +267,11 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
 
 /// The program to run, the config's name in messages and its text: read, or written
 /// for the command-line form.
-fn target(req: &Request, policy_name: &str) -> Result<(PathBuf, String, String), Error> {
+fn target(
+    req: &Request,
+    policy_name: &str,
+    policy: &sandbox::Policy,
+) -> Result<(PathBuf, String, String), Error> {
     match &req.target {
         Target::Command(command) => {
             let Some(name) = command.argv.first() else {
@@ -271,7 +281,9 @@ fn target(req: &Request, policy_name: &str) -> Result<(PathBuf, String, String),
                 .map_err(Error::Program)?;
             let written =
                 command::config(command, &program, policy_name, req.net).map_err(Error::Program)?;
-            if let Some(cwd) = written.cwd_not_granted {
+            // Without a mount namespace the program starts where caprun is.
+            let moves = policy.has(sandbox::policy::Namespace::Mount);
+            if let Some(cwd) = written.cwd_not_granted.filter(|_| moves) {
                 eprintln!(
                     "caprun: warning: the working directory {} is not granted: {} starts in / (grant it with --ro . or --rw .)",
                     cwd.display(),

@@ -419,6 +419,27 @@ pub unsafe fn execveat(fd: RawFd, argv: *const *const c_char, envp: *const *cons
     Errno::last()
 }
 
+/// `execveat(AT_FDCWD, path, argv, envp, 0)`: execute by path (a `#!` script).
+/// Returns only on failure.
+///
+/// # Safety
+/// As [`execveat`].
+pub unsafe fn execve(path: &CStr, argv: *const *const c_char, envp: *const *const c_char) -> Errno {
+    // SAFETY: the caller guarantees argv/envp; `path` is NUL-terminated and outlives
+    // the call.
+    unsafe {
+        libc::syscall(
+            libc::SYS_execveat,
+            libc::AT_FDCWD,
+            path.as_ptr(),
+            argv,
+            envp,
+            0,
+        )
+    };
+    Errno::last()
+}
+
 /// Terminate the process at once with `code` (no destructors, no atexit handlers).
 pub fn exit(code: i32) -> ! {
     // SAFETY: _exit never returns and has no preconditions.
