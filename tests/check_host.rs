@@ -564,7 +564,14 @@ fn inside_a_sandbox_the_probes_find_what_it_denies() {
     );
     // The verdict for strict is what a launch in there says (its first line: the
     // sandbox around it may add its own account of what it refused).
-    let launched = inside(&["--policy", "strict", "--", probe().to_str().unwrap()]);
+    let launched = inside(&[
+        "--policy",
+        "strict",
+        "--ro",
+        ".",
+        "--",
+        probe().to_str().unwrap(),
+    ]);
     assert_eq!(launched.status.code(), Some(125), "{launched:?}");
     let said = text(&launched.stderr);
     assert_eq!(

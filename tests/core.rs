@@ -313,10 +313,11 @@ fn exit_statuses() {
     let script = dir.path().join("script");
     std::fs::write(&script, "#!/bin/sh\necho ran\n").unwrap();
     std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-    // A `#!` script runs by path; one whose interpreter is missing is "not found".
+    // A `#!` script runs by path (with no descriptors: the config passes none); one
+    // whose interpreter is missing is "not found".
+    std::fs::write(&script, "#!/bin/sh\nexit 7\n").unwrap();
     let out = run(&["--policy=none", script.to_str().unwrap()], "");
-    assert!(out.status.success(), "{out:?}");
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "ran\n");
+    assert_eq!(out.status.code(), Some(7), "{out:?}");
     std::fs::write(&script, "#!/nonexistent/sh\necho ran\n").unwrap();
     let out = run(&["--policy=none", script.to_str().unwrap()], "");
     assert_eq!(out.status.code(), Some(127), "{out:?}");

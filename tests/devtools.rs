@@ -99,6 +99,7 @@ fn dev_fd_links_and_process_substitution() {
             "echo out > /dev/stdout; echo err > /dev/stderr; cat <(echo sub); \
              echo tee > >(cat); wait; ls /dev/fd/ >/dev/null && echo fds",
         ])
+        .current_dir("/")
         .stdin(Stdio::null())
         .output()
         .unwrap();
