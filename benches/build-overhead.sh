@@ -198,3 +198,6 @@ printf '%5s  %8ss %8ss  %8ss %8ss\n' median "$mhw" "$mhc" "$msw" "$msc"
 printf '%5s  %8ss %9s  %8ss\n' least "$lhw" '' "$lsw"
 echo "overhead under devtools, wall time: $(percent "$mhw" "$msw") (medians; target: at most +3 %), $(percent "$lhw" "$lsw") (least)"
 echo "overhead under devtools, CPU time:  $(percent "$mhc" "$msc") (medians)"
+# Paired: each round's devtools build against the host build next to it in time.
+ratios=$(for r in "${!host_wall[@]}"; do awk -v h="${host_wall[$r]}" -v s="${box_wall[$r]}" 'BEGIN { print s / h }'; done | sort -n)
+echo "overhead under devtools, paired: $(echo "$ratios" | median | awk '{ printf "%+.1f %%", ($1 - 1) * 100 }') (median of the rounds' devtools/host wall times; quartiles $(echo "$ratios" | awk '{ v[NR] = $1 } END { printf "%+.1f %% and %+.1f %%", (v[int((NR + 3) / 4)] - 1) * 100, (v[int((3 * NR + 3) / 4)] - 1) * 100 }'))"
