@@ -855,7 +855,8 @@ fn npm_test_of_a_package_without_dependencies() {
     for g in &grants {
         args.extend(["--ro", g]);
     }
-    args.extend(["--env", &env_path, "--", "npm", "test"]);
+    // The README's form: `caprun --rw . --env PATH --env HOME -- npm test`.
+    args.extend(["--env", &env_path, "--env", "HOME", "--", "npm", "test"]);
     let out = output(caprun_in(dir.path(), &args));
     let stdout = succeeded(&out, "npm test");
     assert!(stdout.contains("> flows-npm@1.0.0 test"), "{stdout}");
