@@ -915,14 +915,10 @@ fn metadata_of(path: &Path) -> (u32, i64, Option<String>) {
     (m.mode() & 0o7777, m.mtime(), xattr)
 }
 
-#[test]
-fn tar_as_root_extracts_an_archive_of_another_owner() {
-    skip_unless_sandboxable!();
-    usr_bin("tar", "tar");
-    usr_bin("gzip", "gzip");
+/// Extract, as root in the sandbox, `pkg.tar.gz` made on the host with its files owned by
+/// `uid`:`gid`; check the files run and read as packed, with their modes and mtime.
+fn extract_as_root(uid: u32, gid: u32) {
     let dir = tempfile::tempdir().unwrap();
-    // The archive, made on the host: files of uid 1234, gid 5678, as a release tarball
-    // built elsewhere has them.
     let src = dir.path().join("src");
     write_tree(
         &src,
@@ -931,28 +927,19 @@ fn tar_as_root_extracts_an_archive_of_another_owner() {
             ("pkg/README", "read me\n"),
         ],
     );
-    std::fs::set_permissions(
-        src.join("pkg/bin/run"),
-        std::fs::Permissions::from_mode(0o750),
-    )
-    .unwrap();
-    std::fs::set_permissions(
-        src.join("pkg/README"),
-        std::fs::Permissions::from_mode(0o640),
-    )
-    .unwrap();
+    for (file, mode) in [("pkg/bin/run", 0o750), ("pkg/README", 0o640)] {
+        std::fs::set_permissions(src.join(file), std::fs::Permissions::from_mode(mode)).unwrap();
+    }
     let tar = Command::new("tar")
         .args([
             "-czf",
             "pkg.tar.gz",
-            "--owner=1234",
-            "--group=5678",
             "--numeric-owner",
             "--mtime=@1000000000",
-            "-C",
-            "src",
-            "pkg",
         ])
+        .arg(format!("--owner={uid}"))
+        .arg(format!("--group={gid}"))
+        .args(["-C", "src", "pkg"])
         .current_dir(dir.path())
         .output()
         .unwrap();
@@ -962,7 +949,10 @@ fn tar_as_root_extracts_an_archive_of_another_owner() {
         .current_dir(dir.path())
         .output()
         .unwrap();
-    assert!(text(&list.stdout).contains("1234/5678"), "{list:?}");
+    assert!(
+        text(&list.stdout).contains(&format!(" {uid}/{gid} ")),
+        "{list:?}"
+    );
 
     std::fs::create_dir(dir.path().join("out")).unwrap();
     let stdout = sh_in(
@@ -970,11 +960,25 @@ fn tar_as_root_extracts_an_archive_of_another_owner() {
         &[],
         "tar xzf pkg.tar.gz -C out && ./out/pkg/bin/run && cat out/pkg/README",
     );
-    assert_eq!(stdout, "run\nread me\n");
+    assert_eq!(stdout, "run\nread me\n", "{uid}:{gid}");
     let out = dir.path().join("out/pkg");
     assert_eq!(metadata_of(&out.join("bin/run")).0, 0o750);
     assert_eq!(metadata_of(&out.join("README")).0, 0o640);
     assert_eq!(metadata_of(&out.join("README")).1, 1_000_000_000);
+}
+
+#[test]
+fn tar_as_root_extracts_an_archive_of_another_owner() {
+    skip_unless_sandboxable!();
+    usr_bin("tar", "tar");
+    usr_bin("gzip", "gzip");
+    // GNU tar as root restores the archive's owners (--same-owner): the chown to the
+    // sandbox's own ids changes nothing, which devtools allows...
+    extract_as_root(0, 0);
+    // ...and a release tarball built elsewhere has another owner, which tar as root must
+    // extract as well (with `set -e`, its exit status fails the job). Which owner the
+    // files get is not asserted: the job needs the files, with their modes and times.
+    extract_as_root(1234, 5678);
 }
 
 #[test]
