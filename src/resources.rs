@@ -121,13 +121,15 @@ pub struct Script {
 }
 
 /// The interpreter a `#!` line names (`head` starts with `#!`; the kernel reads at most
-/// 256 bytes of it): the first word after `#!` and blanks, up to a blank or the line's
-/// end. `None`: the line names none.
+/// 256 bytes of it), as the kernel reads it: the first word after `#!` and blanks, up to
+/// a blank or the line's end. A carriage return is part of the word (as it is to the
+/// kernel: a script with DOS line endings names `/bin/sh\r`). `None`: the line names
+/// none.
 pub fn script_interpreter(head: &[u8]) -> Option<PathBuf> {
     let line = head.strip_prefix(b"#!")?;
     let line = line.split(|&b| b == b'\n').next().unwrap_or(line);
     let word = line
-        .split(|&b| b == b' ' || b == b'\t' || b == b'\r')
+        .split(|&b| b == b' ' || b == b'\t')
         .find(|w| !w.is_empty())?;
     Some(PathBuf::from(OsStr::from_bytes(word)))
 }
@@ -285,10 +287,17 @@ pub fn open_program(path: &Path) -> Result<Program, ResourceError> {
             ));
         };
         if let Err(source) = std::fs::metadata(&interpreter) {
+            let reason = if interpreter.as_os_str().as_bytes().ends_with(b"\r") {
+                "ends in a carriage return: the script has DOS line endings (CR LF), and the kernel looks for a file of that name; convert it (dos2unix)".to_owned()
+            } else {
+                format!("does not exist: {source}")
+            };
+            let shown = interpreter.as_os_str().as_bytes().strip_suffix(b"\r");
             return Err(ResourceError::ScriptInterpreter {
                 path: path.to_owned(),
-                interpreter,
-                reason: format!("does not exist: {source}"),
+                interpreter: shown
+                    .map_or(interpreter.clone(), |s| PathBuf::from(OsStr::from_bytes(s))),
+                reason,
             });
         }
         let absolute = std::path::absolute(path).map_err(|e| not_exec(&e.to_string()))?;
@@ -1083,7 +1092,8 @@ mod tests {
             i(b"#! \t/usr/bin/env python3 -u\n"),
             Some("/usr/bin/env".into())
         );
-        assert_eq!(i(b"#!/bin/bash\r\n"), Some("/bin/bash".into()));
+        assert_eq!(i(b"#!/bin/bash\r\n"), Some("/bin/bash\r".into()));
+        assert_eq!(i(b"#!/bin/bash -e\r\n"), Some("/bin/bash".into()));
         assert_eq!(i(b"#!/no/newline"), Some("/no/newline".into()));
         assert_eq!(i(b"#!   \n/bin/sh"), None);
         assert_eq!(i(b"#!"), None);

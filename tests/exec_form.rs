@@ -646,4 +646,12 @@ fn a_script_s_missing_interpreter_is_named() {
     let out = cli(dir.path(), &["--ro", ".", "--", "./sh.sh"]);
     assert!(out.status.success(), "{out:?}");
     assert_eq!(text(&out.stdout), "ran\n");
+    // DOS line endings: the kernel would look for `/bin/sh\r`; caprun says why.
+    script(dir.path(), "dos.sh", "#!/bin/sh\r\necho ran\r\n");
+    let out = cli(dir.path(), &["--ro", ".", "--", "./dos.sh"]);
+    assert_eq!(out.status.code(), Some(127), "{out:?}");
+    assert_eq!(
+        text(&out.stderr),
+        "caprun: ./dos.sh: its #! interpreter /bin/sh ends in a carriage return: the script has DOS line endings (CR LF), and the kernel looks for a file of that name; convert it (dos2unix)\n"
+    );
 }
