@@ -188,13 +188,6 @@ pub fn check_descriptors(
         return Ok(());
     };
     let limit = policy_nofile.map_or(soft, |p| p.min(soft));
-    // Counted in /proc, which is there before the sandbox is entered; without it, the
-    // check is left to the kernel.
-    let Ok(dir) = std::fs::read_dir("/proc/self/fd") else {
-        return Ok(());
-    };
-    // The directory's own descriptor is listed too.
-    let open = dir.count().saturating_sub(1);
     let table = table + usize::from(argdata);
     let extra = 1 // stderr's copy
         + usize::from(argdata) // the memfd, before it takes its slot
@@ -203,7 +196,22 @@ pub fn check_descriptors(
     // At the rearrangement the table sits at 0..table with the controls above, and a
     // lifted descriptor lands above the table: what is open now, plus the launch's own,
     // plus one lift per slot in the worst case.
-    let needed = (open + extra + table).max(table + 4) as u64;
+    let needed = |open: usize| (open + extra + table).max(table + 4) as u64;
+    // A bound first: no more descriptors are open than the process's descriptor table
+    // has room for. Listing /proc/self/fd costs ≈ 3 µs per open descriptor (procfs makes
+    // an inode for each entry; BENCHMARKS.md, run 18), so only a launch the bound cannot
+    // clear pays for the exact count.
+    if fd_table_size().is_some_and(|size| needed(size) <= limit) {
+        return Ok(());
+    }
+    // Counted in /proc, which is there before the sandbox is entered; without it, the
+    // check is left to the kernel.
+    let Ok(dir) = std::fs::read_dir("/proc/self/fd") else {
+        return Ok(());
+    };
+    // The directory's own descriptor is listed too.
+    let open = dir.count().saturating_sub(1);
+    let needed = needed(open);
     if needed > limit {
         return Err(CheckError::TooFewDescriptors {
             limit,
@@ -216,9 +224,40 @@ pub fn check_descriptors(
     Ok(())
 }
 
+/// The size of this process's descriptor table (`FDSize` in `/proc/self/status`): every
+/// open descriptor is below it.
+fn fd_table_size() -> Option<usize> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    fd_size_of(&status)
+}
+
+/// `FDSize` of a `/proc/PID/status` text.
+fn fd_size_of(status: &str) -> Option<usize> {
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("FDSize:"))
+        .and_then(|v| v.trim().parse().ok())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_descriptor_table_size_bounds_the_open_descriptors() {
+        assert_eq!(fd_size_of("Name:\tx\nFDSize:\t64\nGroups:\t\n"), Some(64));
+        assert_eq!(fd_size_of("Name:\tx\n"), None);
+        // This process: its open descriptors are all below the table's size.
+        let size = fd_table_size().unwrap();
+        let open = std::fs::read_dir("/proc/self/fd").unwrap().count() - 1;
+        assert!(open <= size, "{open} > {size}");
+        let highest = std::fs::read_dir("/proc/self/fd")
+            .unwrap()
+            .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<usize>().ok())
+            .max()
+            .unwrap();
+        assert!(highest < size, "{highest} >= {size}");
+    }
 
     fn cs(s: &str) -> CString {
         CString::new(s).unwrap()
