@@ -1,5 +1,5 @@
 //! `exec`: the tiny final step. Rearrange the descriptors, apply the last restrictions,
-//! `execveat` the program by descriptor.
+//! `execveat` the program by descriptor (a `#!` script by its path: [`Launch::by_path`]).
 //!
 //! Everything here was computed beforehand ([`Launch::new`] allocates; [`Launch::run`]
 //! does not need to): the descriptor plan, the argv/envp pointer arrays and the error
@@ -355,19 +355,15 @@ impl Launch {
         };
         if let Mode::Supervised { .. } = mode {
             if let Err(e) = self.open_channel() {
-                sys::write_all(stderr, format!("caprun: {e}\n").as_bytes());
-                self.undo.run();
-                sys::exit(125);
+                self.give_up(stderr, e);
             }
         } else if !self.undo.is_empty() {
             self.spawn_janitor(stderr);
         }
         if let Err(e) = restrictions.unshare() {
-            sys::write_all(stderr, format!("caprun: {e}\n").as_bytes());
             // No process but this one yet: undo here (the janitor's channel, if any,
             // closes as this process exits; it removes nothing twice).
-            self.undo.run();
-            sys::exit(125);
+            self.give_up(stderr, e);
         }
         match mode {
             Mode::Supervised { pid_namespace } => {
@@ -387,15 +383,20 @@ impl Launch {
         }
     }
 
+    /// A failure before any fork: say `caprun: ERROR`, remove what was created, exit 125.
+    fn give_up(&self, stderr: RawFd, e: impl std::fmt::Display) -> ! {
+        sys::write_all(stderr, format!("caprun: {e}\n").as_bytes());
+        self.undo.run();
+        sys::exit(125)
+    }
+
     /// In-place mode with something to undo: a detached process (a grandchild in its own
     /// session, so that the program never sees it as a child) holding the undo list and
     /// one end of the channel; this process keeps the other end, close-on-exec. A failure
     /// says so on the channel; a successful exec closes it.
     fn spawn_janitor(&mut self, stderr: RawFd) {
         if let Err(e) = self.open_channel() {
-            sys::write_all(stderr, format!("caprun: {e}\n").as_bytes());
-            self.undo.run();
-            sys::exit(125);
+            self.give_up(stderr, e);
         }
         let channel = self.channel.as_mut().expect("opened above");
         let ours = channel.ours.take().expect("a new channel has both ends");
@@ -663,18 +664,7 @@ fn init(program: libc::pid_t, channel: RawFd, report: Report) -> ! {
         }
     };
     loop {
-        let mut fds = [
-            libc::pollfd {
-                fd: sfd.as_raw_fd(),
-                events: libc::POLLIN,
-                revents: 0,
-            },
-            libc::pollfd {
-                fd: channel,
-                events: libc::POLLIN,
-                revents: 0,
-            },
-        ];
+        let mut fds = [sys::pollin(sfd.as_raw_fd()), sys::pollin(channel)];
         if let Err(e) = sys::poll(&mut fds) {
             report.fail(b"caprun: init: ", e, 125);
         }
@@ -742,21 +732,9 @@ impl Supervision {
         loop {
             let raw = |f: &Option<OwnedFd>| f.as_ref().map_or(-1, |f| f.as_raw_fd());
             let mut fds = [
-                libc::pollfd {
-                    fd: sfd.as_raw_fd(),
-                    events: libc::POLLIN,
-                    revents: 0,
-                },
-                libc::pollfd {
-                    fd: raw(&self.channel),
-                    events: libc::POLLIN,
-                    revents: 0,
-                },
-                libc::pollfd {
-                    fd: raw(&self.listener),
-                    events: libc::POLLIN,
-                    revents: 0,
-                },
+                sys::pollin(sfd.as_raw_fd()),
+                sys::pollin(raw(&self.channel)),
+                sys::pollin(raw(&self.listener)),
             ];
             if let Err(e) = sys::poll(&mut fds) {
                 self.fail(e);
@@ -931,19 +909,13 @@ impl Supervision {
 /// detached child of the supervisor, until no process uses the filter any more. (With
 /// a PID namespace the listener hangs up at once: the namespace is gone.)
 fn keep_answering(listener: OwnedFd, mut session: Box<dyn Supervisor>, stderr: RawFd) {
-    let mut fds = [libc::pollfd {
-        fd: listener.as_raw_fd(),
-        events: libc::POLLIN,
-        revents: 0,
-    }];
-    // SAFETY: one valid pollfd; timeout 0 never blocks.
-    let n = unsafe { libc::poll(fds.as_mut_ptr(), 1, 0) };
-    if n > 0 && fds[0].revents & libc::POLLHUP != 0 {
+    if sys::peer_closed(listener.as_raw_fd()) {
         return;
     }
     // SAFETY: the supervisor is single-threaded.
     if let Ok(0) = unsafe { sys::fork() } {
         let _ = sys::setsid();
+        let mut fds = [sys::pollin(listener.as_raw_fd())];
         loop {
             fds[0].revents = 0;
             if sys::poll(&mut fds).is_err() || fds[0].revents & libc::POLLIN == 0 {
@@ -1060,11 +1032,7 @@ pub fn trial<R: Restrictions>(restrictions: &mut R, pid_namespace: bool) -> Resu
     let mut buf = [0u8; 4096];
     let timed_out = loop {
         let left = deadline.saturating_duration_since(std::time::Instant::now());
-        let mut fds = [libc::pollfd {
-            fd: ours.as_raw_fd(),
-            events: libc::POLLIN,
-            revents: 0,
-        }];
+        let mut fds = [sys::pollin(ours.as_raw_fd())];
         match sys::poll_timeout(&mut fds, left.as_millis() as libc::c_int) {
             Ok(0) => break true,
             Ok(_) => {}

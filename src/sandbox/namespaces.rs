@@ -732,7 +732,7 @@ impl NamespacePlan {
     /// calls over the plan only, no allocation: it may run after a fork.
     pub fn setup(&mut self) -> Result<(), StepError<'_>> {
         if let Some((value, required)) = &self.pid_max {
-            match set_pid_max(value) {
+            match mount::set_pid_max(value) {
                 Ok(()) => {}
                 Err(e) if *required => {
                     return Err(StepError::new(
@@ -776,21 +776,6 @@ fn outer_id(map: &str, id: u32) -> Option<u32> {
 /// The kernel's `RESERVED_PIDS`: after its first wrap, pid numbers start there again.
 const RESERVED_PIDS: u64 = 300;
 
-/// Write `value` to the calling process's PID namespace's `pid_max`, through a detached
-/// procfs of that namespace (nothing is mounted anywhere).
-fn set_pid_max(value: &CStr) -> Result<(), Errno> {
-    let proc = mount::detached_procfs()?;
-    let f = fs::openat(
-        proc.as_raw_fd(),
-        c"sys/kernel/pid_max",
-        libc::O_WRONLY | libc::O_CLOEXEC,
-    )?;
-    match fs::write(f.as_raw_fd(), value.to_bytes())? {
-        n if n == value.to_bytes().len() => Ok(()),
-        _ => Err(Errno::EIO),
-    }
-}
-
 /// How long [`NamespacePlan::unshare`] retries a full namespace limit.
 pub const UNSHARE_RETRY: std::time::Duration = std::time::Duration::from_secs(2);
 
@@ -820,18 +805,8 @@ fn namespace_limits(flags: libc::c_int) -> Vec<(String, String)> {
 fn write_file(path: &CStr, data: &[u8]) -> Result<(), NamespaceError> {
     let fd = fs::open(path, libc::O_WRONLY | libc::O_CLOEXEC, 0)
         .map_err(|e| sys_err("open", path, e))?;
-    let err = match fs::write(std::os::fd::AsRawFd::as_raw_fd(&fd), data) {
-        Ok(n) if n == data.len() => None,
-        // A short write leaves errno as it was, as before.
-        Ok(_) => Some(sys_err("write", path, Errno::last())),
-        Err(e) => Some(sys_err("write", path, e)),
-    };
-    // Closed before returning.
-    drop(fd);
-    match err {
-        Some(e) => Err(e),
-        None => Ok(()),
-    }
+    fs::write_whole(std::os::fd::AsRawFd::as_raw_fd(&fd), data)
+        .map_err(|e| sys_err("write", path, e))
 }
 
 #[cfg(test)]

@@ -61,6 +61,21 @@ pub fn write(fd: RawFd, buf: &[u8]) -> Result<usize, Errno> {
     }
 }
 
+/// Write all of `buf` to `fd` in one `write` (a procfs or sysfs file takes its value
+/// whole): a short write is `EIO`.
+pub fn write_whole(fd: RawFd, buf: &[u8]) -> Result<(), Errno> {
+    match write(fd, buf)? {
+        n if n == buf.len() => Ok(()),
+        _ => Err(Errno::EIO),
+    }
+}
+
+/// `open(path, O_WRONLY)` and [`write_whole`] `data` (`/proc/self/uid_map` and the like).
+pub fn write_file(path: &CStr, data: &[u8]) -> Result<(), Errno> {
+    let f = open(path, libc::O_WRONLY | libc::O_CLOEXEC, 0)?;
+    write_whole(f.as_raw_fd(), data)
+}
+
 /// `unlinkat(dir, name, 0)`: remove the file `name` in the directory `dir` (any open
 /// descriptor of it, `O_PATH` included).
 pub fn unlinkat(dir: RawFd, name: &CStr) -> Result<(), Errno> {

@@ -473,12 +473,17 @@ pub fn sealed_memfd(name: &CStr, data: &[u8]) -> std::io::Result<OwnedFd> {
 /// `socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC)`: the channel between the
 /// supervisor and the processes of a supervised launch ([`send_msg`], [`recv_msg`]).
 pub fn seqpacket_pair() -> Result<(OwnedFd, OwnedFd), Errno> {
+    unix_pair(libc::SOCK_SEQPACKET)
+}
+
+/// `socketpair(AF_UNIX, kind | SOCK_CLOEXEC)`.
+fn unix_pair(kind: libc::c_int) -> Result<(OwnedFd, OwnedFd), Errno> {
     let mut fds = [-1; 2];
     // SAFETY: `fds` is a valid array of two ints.
     check(unsafe {
         libc::socketpair(
             libc::AF_UNIX,
-            libc::SOCK_SEQPACKET | libc::SOCK_CLOEXEC,
+            kind | libc::SOCK_CLOEXEC,
             0,
             fds.as_mut_ptr(),
         )
@@ -602,26 +607,23 @@ pub fn recv_msg(sock: RawFd, wait: bool) -> Result<Option<Msg>, Errno> {
 /// Whether every other end of the socket `sock` is closed (its peer process died or
 /// closed it), without blocking.
 pub fn peer_closed(sock: RawFd) -> bool {
-    let mut fds = [libc::pollfd {
-        fd: sock,
+    let mut fds = [pollin(sock)];
+    matches!(poll_timeout(&mut fds, 0), Ok(n) if n > 0) && fds[0].revents & libc::POLLHUP != 0
+}
+
+/// A `pollfd` waiting for `fd` to be readable (`POLLIN`; a negative `fd` is ignored by
+/// the kernel).
+pub fn pollin(fd: RawFd) -> libc::pollfd {
+    libc::pollfd {
+        fd,
         events: libc::POLLIN,
         revents: 0,
-    }];
-    // SAFETY: one valid pollfd; timeout 0 never blocks.
-    let n = unsafe { libc::poll(fds.as_mut_ptr(), 1, 0) };
-    n > 0 && fds[0].revents & libc::POLLHUP != 0
+    }
 }
 
 /// `poll(fds, -1)` (restarted on `EINTR`); negative descriptors are ignored by the kernel.
 pub fn poll(fds: &mut [libc::pollfd]) -> Result<(), Errno> {
-    loop {
-        // SAFETY: `fds` is a valid, writable slice of pollfd for its length.
-        match unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, -1) } {
-            -1 if Errno::last() == Errno::EINTR => continue,
-            -1 => return Err(Errno::last()),
-            _ => return Ok(()),
-        }
-    }
+    poll_timeout(fds, -1).map(drop)
 }
 
 /// `poll(fds, timeout_ms)` (restarted on `EINTR` with the full timeout again): the

@@ -171,3 +171,15 @@ pub fn detached_procfs() -> Result<OwnedFd, Errno> {
     // SAFETY: fsmount returned a new descriptor nobody else owns.
     Ok(unsafe { OwnedFd::from_raw_fd(mnt as RawFd) })
 }
+
+/// Write `value` to the calling process's PID namespace's `pid_max`, through a detached
+/// procfs of that namespace (nothing is mounted anywhere).
+pub fn set_pid_max(value: &CStr) -> Result<(), Errno> {
+    let proc = detached_procfs()?;
+    let f = super::fs::openat(
+        proc.as_raw_fd(),
+        c"sys/kernel/pid_max",
+        libc::O_WRONLY | libc::O_CLOEXEC,
+    )?;
+    super::fs::write_whole(f.as_raw_fd(), value.to_bytes())
+}

@@ -157,9 +157,9 @@ fn ns_child(p: &NsProbe<'_>, out: &mut [i32; NsStep::ALL.len()]) {
     if !set(User, ids::unshare(libc::CLONE_NEWUSER)) {
         return;
     }
-    let maps = write_file(c"/proc/self/setgroups", b"deny")
-        .and_then(|()| write_file(c"/proc/self/uid_map", p.uid_map.to_bytes()))
-        .and_then(|()| write_file(c"/proc/self/gid_map", p.gid_map.to_bytes()));
+    let maps = fs::write_file(c"/proc/self/setgroups", b"deny")
+        .and_then(|()| fs::write_file(c"/proc/self/uid_map", p.uid_map.to_bytes()))
+        .and_then(|()| fs::write_file(c"/proc/self/gid_map", p.gid_map.to_bytes()));
     if !set(Maps, maps) {
         return;
     }
@@ -190,7 +190,7 @@ fn ns_child(p: &NsProbe<'_>, out: &mut [i32; NsStep::ALL.len()]) {
     let pid = set(Pid, pid_ns);
     let ok = |out: &[i32; NsStep::ALL.len()], step: NsStep| out[step as usize] == 0;
     if pid {
-        let r = set_pid_max(p.pid_max);
+        let r = mount::set_pid_max(p.pid_max);
         out[PidMax as usize] = Outcome::encode(r);
     }
     if ok(out, Uts) {
@@ -261,29 +261,6 @@ fn ns_child(p: &NsProbe<'_>, out: &mut [i32; NsStep::ALL.len()]) {
         .and_then(|()| mount::pivot_root(c".", c"."))
         .and_then(|()| mount::umount2(c".", libc::MNT_DETACH));
     out[PivotRoot as usize] = Outcome::encode(pivot);
-}
-
-/// Write `value` to the calling process's PID namespace's `pid_max` through a detached
-/// procfs, as the sandbox does.
-fn set_pid_max(value: &CStr) -> Result<(), Errno> {
-    let proc = mount::detached_procfs()?;
-    let f = fs::openat(
-        proc.as_raw_fd(),
-        c"sys/kernel/pid_max",
-        libc::O_WRONLY | libc::O_CLOEXEC,
-    )?;
-    match fs::write(f.as_raw_fd(), value.to_bytes())? {
-        n if n == value.to_bytes().len() => Ok(()),
-        _ => Err(Errno::EIO),
-    }
-}
-
-fn write_file(path: &CStr, data: &[u8]) -> Result<(), Errno> {
-    let f = fs::open(path, libc::O_WRONLY | libc::O_CLOEXEC, 0)?;
-    match fs::write(f.as_raw_fd(), data)? {
-        n if n == data.len() => Ok(()),
-        _ => Err(Errno::EIO),
-    }
 }
 
 /// The steps of [`seccomp_notify`].
@@ -370,11 +347,7 @@ fn seccomp_child(out: &mut [i32; 3]) {
         Ok(pid) => pid,
     };
     let answered = (|| {
-        let mut fds = [libc::pollfd {
-            fd: listener,
-            events: libc::POLLIN,
-            revents: 0,
-        }];
+        let mut fds = [super::pollin(listener)];
         if super::poll_timeout(&mut fds, NOTIFY_TIMEOUT_MS)? == 0 {
             return Err(Errno::ETIMEDOUT);
         }

@@ -21,11 +21,9 @@
 //! errno as two `u32` (`0, 0`: written).
 
 use std::ffi::CStr;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 
 use nix::errno::Errno;
-
-use super::check;
 
 /// What the writer was doing when it failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,18 +72,7 @@ pub enum CommitError {
 /// `tmp`, in the same directory; it must not exist). Returns the caller's end of the
 /// socket, close-on-exec, for [`commit`]. Call it before entering the sandbox.
 pub fn start(dir: RawFd, tmp: &CStr, name: &CStr) -> Result<OwnedFd, Errno> {
-    let mut fds = [-1; 2];
-    // SAFETY: `fds` is a valid array of two ints.
-    check(unsafe {
-        libc::socketpair(
-            libc::AF_UNIX,
-            libc::SOCK_STREAM | libc::SOCK_CLOEXEC,
-            0,
-            fds.as_mut_ptr(),
-        )
-    })?;
-    // SAFETY: socketpair returned two new descriptors that nothing else owns.
-    let (ours, theirs) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    let (ours, theirs) = super::unix_pair(libc::SOCK_STREAM)?;
     // SAFETY: the child makes only raw, async-signal-safe system calls on stack data and
     // exits without returning (nothing it inherited is dropped or used through its
     // owner), which is sound whatever threads the process has.
