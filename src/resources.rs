@@ -239,27 +239,32 @@ fn elf_header_problem(head: &[u8]) -> Option<String> {
     }
 }
 
+/// Open `path` for reading without blocking (a FIFO would wait for a writer), as
+/// PROGRAM is opened.
+fn open_program_file(path: &Path) -> io::Result<File> {
+    File::options()
+        .read(true)
+        .custom_flags(libc::O_CLOEXEC | libc::O_NOCTTY | libc::O_NONBLOCK)
+        .open(path)
+}
+
 /// Open PROGRAM and check that it can plausibly be executed: a regular file with an
-/// execute bit for us, starting with an ELF header (a `#!` script cannot be executed
-/// through a close-on-exec descriptor).
+/// execute bit for us, starting with an ELF header, or a `#!` script whose interpreter
+/// exists (run by path: see [`Script`]).
 ///
 /// Opened without blocking (a FIFO would wait for a writer), then refused unless it is a
 /// regular file.
 pub fn open_program(path: &Path) -> Result<Program, ResourceError> {
-    let file = File::options()
-        .read(true)
-        .custom_flags(libc::O_CLOEXEC | libc::O_NOCTTY | libc::O_NONBLOCK)
-        .open(path)
-        .map_err(|source| match source.kind() {
-            io::ErrorKind::NotFound => ResourceError::ProgramNotFound {
-                path: path.to_owned(),
-                source,
-            },
-            _ => ResourceError::ProgramNotExecutable {
-                path: path.to_owned(),
-                reason: source.to_string(),
-            },
-        })?;
+    let file = open_program_file(path).map_err(|source| match source.kind() {
+        io::ErrorKind::NotFound => ResourceError::ProgramNotFound {
+            path: path.to_owned(),
+            source,
+        },
+        _ => ResourceError::ProgramNotExecutable {
+            path: path.to_owned(),
+            reason: source.to_string(),
+        },
+    })?;
     let not_exec = |reason: &str| ResourceError::ProgramNotExecutable {
         path: path.to_owned(),
         reason: reason.to_owned(),
@@ -345,10 +350,7 @@ pub fn open_program(path: &Path) -> Result<Program, ResourceError> {
 /// Whether `path` names a `#!` script (what [`open_program`] would run by path).
 pub fn is_script(path: &Path) -> bool {
     let mut head = [0u8; 2];
-    File::options()
-        .read(true)
-        .custom_flags(libc::O_CLOEXEC | libc::O_NOCTTY | libc::O_NONBLOCK)
-        .open(path)
+    open_program_file(path)
         .and_then(|f| {
             f.metadata()?
                 .is_file()

@@ -66,14 +66,8 @@ pub(super) fn config(
     // file then.)
     if resources::is_script(program) {
         if let Ok(script) = std::fs::canonicalize(program) {
-            let held = grants.iter().any(|(p, is_dir, _)| {
-                if *is_dir {
-                    script.starts_with(p)
-                } else {
-                    script == *p
-                }
-            });
-            if !held {
+            // (A file grant holds only itself: nothing lies beneath a file.)
+            if !grants.iter().any(|(p, _, _)| script.starts_with(p)) {
                 grants.push((script, false, AccessMode::Read));
             }
         }

@@ -181,21 +181,7 @@ pub(super) fn script_exec_path(
     if !mount && policy.landlock == crate::sandbox::policy::LandlockMode::Off {
         return Ok(Some(script.path.clone()));
     }
-    let sources = || {
-        policy
-            .binds
-            .iter()
-            .map(|b| &b.source)
-            .chain(grants.binds.iter().map(|b| &b.source))
-    };
-    let targets = || {
-        policy
-            .binds
-            .iter()
-            .map(|b| &b.target)
-            .chain(grants.binds.iter().map(|b| &b.target))
-    };
-    let inside = |p: &Path| sources().any(|dir| p.starts_with(dir));
+    let inside = |p: &Path| binds(policy, grants).any(|(host, _)| p.starts_with(host));
     let interpreter =
         std::fs::canonicalize(&script.interpreter).unwrap_or_else(|_| script.interpreter.clone());
     if !inside(&interpreter) {
@@ -222,11 +208,21 @@ pub(super) fn script_exec_path(
             ),
         });
     }
-    Ok(Some(if targets().any(|dir| script.path.starts_with(dir)) {
+    let held = binds(policy, grants).any(|(_, inner)| script.path.starts_with(inner));
+    Ok(Some(if held {
         script.path.clone()
     } else {
         script.canonical.clone()
     }))
+}
+
+/// Every bind of the policy and of the grants, as (host path, path inside the sandbox).
+fn binds<'a>(
+    policy: &'a Policy,
+    grants: &'a Grants<'_>,
+) -> impl Iterator<Item = (&'a Path, &'a Path)> {
+    let policy_binds = policy.binds.iter().map(|b| (&*b.source, &*b.target));
+    policy_binds.chain(grants.binds.iter().map(|b| (&*b.source, &*b.target)))
 }
 
 /// A dynamically linked program needs its ELF interpreter inside the new root: say so
@@ -242,13 +238,7 @@ pub(super) fn check_interpreter(
     let Some(interp) = program.interpreter() else {
         return Ok(());
     };
-    let covered = policy
-        .binds
-        .iter()
-        .map(|b| &b.source)
-        .chain(grants.binds.iter().map(|b| &b.source))
-        .any(|dir| interp.starts_with(dir));
-    if covered {
+    if binds(policy, grants).any(|(host, _)| interp.starts_with(host)) {
         return Ok(());
     }
     Err(ResourceError::ProgramNotExecutable {
