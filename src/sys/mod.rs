@@ -314,6 +314,72 @@ pub unsafe fn fork() -> Result<libc::pid_t, Errno> {
     }
 }
 
+/// Close every descriptor but `keep` (sorted in place).
+///
+/// # Safety
+///
+/// As for [`close_range`]: nothing may use or close the other descriptors afterwards.
+pub unsafe fn close_all_but(keep: &mut [RawFd]) {
+    keep.sort_unstable();
+    let mut next = 0;
+    for &fd in keep.iter() {
+        if fd >= next {
+            // SAFETY: the caller's promise covers every descriptor but `keep`.
+            let _ = unsafe { close_range(next, fd - 1) };
+            next = fd + 1;
+        }
+    }
+    // SAFETY: as above.
+    let _ = unsafe { close_range(next, RawFd::MAX) };
+}
+
+/// Where [`detach`] returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detached {
+    /// In the caller, once the detached process exists.
+    Caller,
+    /// In the detached process: it holds only `keep`, in a session of its own, and
+    /// must end with [`exit`].
+    Detached,
+}
+
+/// Start a detached process: a grandchild in a session of its own (`setsid`), reparented
+/// away at once, so that nobody in the launch sees it as a child or waits for it, and a
+/// terminal's signals to the job do not reach it. It keeps only the descriptors `keep`.
+/// The one way caprun starts its helpers that outlive a step of the launch (the janitor,
+/// the supervisor's last answers to a filter, the `--learn` writer).
+///
+/// # Safety
+///
+/// As for [`fork`]; and in the detached process nothing may use or close descriptors
+/// outside `keep` through their owners (see [`close_all_but`]), and it must not return
+/// into code that would (it ends with [`exit`]).
+pub unsafe fn detach(keep: &mut [RawFd]) -> Result<Detached, Errno> {
+    // SAFETY: the caller's promise.
+    match unsafe { fork() }? {
+        0 => {
+            let _ = setsid();
+            // SAFETY: as above; the middle process only forks and exits.
+            match unsafe { fork() } {
+                Ok(0) => {
+                    // SAFETY: the caller's promise covers every descriptor but `keep`.
+                    unsafe { close_all_but(keep) };
+                    Ok(Detached::Detached)
+                }
+                // The grandchild is reparented to the nearest subreaper (or init).
+                Ok(_) => exit(0),
+                Err(e) => exit(e as i32),
+            }
+        }
+        // The middle process's status is the errno of its fork, or 0.
+        middle => match exit_code(wait_for(middle)?) {
+            0 => Ok(Detached::Caller),
+            errno if errno < 128 => Err(Errno::from_raw(errno)),
+            _ => Err(Errno::ECHILD),
+        },
+    }
+}
+
 /// `waitpid(-1, WNOHANG | flags)`: a child's pid and raw status, if one changed state
 /// (`flags` may add `WUNTRACED` and `WCONTINUED` to hear of stops and continues too).
 pub fn reap(flags: libc::c_int) -> Result<Option<(libc::pid_t, libc::c_int)>, Errno> {

@@ -1,0 +1,76 @@
+//! The init of the sandbox's PID namespace (PID 1): it starts nothing itself (the
+//! program's process is forked before it gets here), reaps every process of the
+//! namespace, relays the program's stops, continues and end to the supervisor, and
+//! forwards the signals the supervisor sends. A PID 1 ignores signals it has no handler
+//! for, which is why the program is not it.
+
+use std::os::fd::{AsRawFd, RawFd};
+
+use nix::errno::Errno;
+
+use crate::exec::channel::{self, Message, OnFailure};
+use crate::sys::{self, signal::SigSet};
+
+/// Run init for the program `program` (its pid in the namespace), with the channel end
+/// `channel`. All catchable signals stay blocked (the supervisor's mask); a signalfd hears
+/// `SIGCHLD` (and drains the rest: a signal sent to init from inside the namespace, or from
+/// the host, is not the program's). When the program ends, init ends with its status, and
+/// the kernel kills what is left in the namespace. Raw system calls only.
+pub(super) fn run(program: libc::pid_t, channel: RawFd, on_failure: OnFailure) -> ! {
+    let sfd = match sys::signal::signalfd(&SigSet::catchable()) {
+        Ok(fd) => fd,
+        Err(e) => on_failure.fail(b"caprun: init: ", e, 125),
+    };
+    // Whether the program is stopped, as its last reaped change of state said.
+    let mut stopped = false;
+    let reap = |stopped: &mut bool| {
+        while let Ok(Some((pid, status))) = sys::reap(libc::WUNTRACED | libc::WCONTINUED) {
+            if pid != program {
+                continue;
+            }
+            if libc::WIFSTOPPED(status) {
+                *stopped = true;
+                let _ = channel::send(channel, Message::Stopped(libc::WSTOPSIG(status)));
+            } else if libc::WIFCONTINUED(status) {
+                *stopped = false;
+                let _ = channel::send(channel, Message::Continued);
+            } else {
+                let _ = channel::send(channel, Message::Exited(status));
+                sys::exit(sys::exit_code(status));
+            }
+        }
+    };
+    loop {
+        let mut fds = [sys::pollin(sfd.as_raw_fd()), sys::pollin(channel)];
+        if let Err(e) = sys::poll(&mut fds) {
+            on_failure.fail(b"caprun: init: ", e, 125);
+        }
+        if fds[1].revents != 0 {
+            match channel::recv(channel, false) {
+                Ok(Some(Message::Signal(sig))) => {
+                    let _ = sys::kill(program, sig);
+                }
+                Ok(Some(Message::Continue)) => {
+                    // The program may have been continued already, with the supervisor
+                    // (a shell's `fg` continues the whole process group).
+                    reap(&mut stopped);
+                    if stopped {
+                        let _ = sys::kill(program, libc::SIGCONT);
+                    }
+                }
+                // Nothing else is sent to init.
+                Ok(Some(_)) | Err(Errno::EAGAIN) | Err(Errno::EPROTO) => {}
+                // The supervisor is gone: so is this namespace (PR_SET_PDEATHSIG).
+                Ok(None) | Err(_) => sys::exit(125),
+            }
+        }
+        if fds[0].revents & libc::POLLIN == 0 {
+            continue;
+        }
+        match sys::signal::read_signal(sfd.as_raw_fd()) {
+            Ok(info) if info.signo == libc::SIGCHLD => reap(&mut stopped),
+            Ok(_) => {}
+            Err(e) => on_failure.fail(b"caprun: init: ", e, 125),
+        }
+    }
+}

@@ -1,0 +1,66 @@
+//! What a launch asks of the sandbox ([`Restrictions`]) and of a supervising session
+//! ([`Supervisor`]), and the condition every launch runs under (one thread).
+
+use std::os::fd::RawFd;
+
+use nix::errno::Errno;
+
+use crate::sys::StepError;
+
+/// The sandbox's steps inside the final step.
+pub trait Restrictions {
+    /// What [`unshare`](Self::unshare) fails with (printed as `caprun: ERROR`).
+    type Error: std::fmt::Display;
+    /// Create the namespaces, in caprun itself before any fork (a PID namespace then
+    /// holds the next child). May allocate. When it fails, the launch stops with 125.
+    fn unshare(&mut self) -> Result<(), Self::Error>;
+    /// In the process that becomes the program (or its init), after
+    /// [`unshare`](Self::unshare): build the inside and restrict the process (mounts,
+    /// Landlock, capabilities). Must not allocate: it may run after a fork. When it fails,
+    /// the launch stops with 125.
+    fn setup_inside(&mut self) -> Result<(), StepError<'_>>;
+    /// After the rearrangement, just before `execveat` (seccomp). Must not allocate.
+    fn just_before_exec(&mut self) -> Result<(), Errno>;
+    /// Instead of [`just_before_exec`](Self::just_before_exec) when denials go to the
+    /// supervisor (`Launch::supervised`): install the notifying filter with a listener
+    /// and return the listener's descriptor. Must not allocate.
+    fn just_before_exec_with_listener(&mut self) -> Result<RawFd, Errno> {
+        Err(Errno::ENOSYS)
+    }
+}
+
+/// The supervisor's work in explain/learn mode (`Launch::supervised`): answering the
+/// program's seccomp notifications and, when the program is gone, reporting. Called
+/// only in the supervisor's process, which may allocate.
+pub trait Supervisor {
+    /// Descriptors the supervisor must keep open (every other one is closed after the
+    /// fork).
+    fn keep_fds(&self) -> Vec<RawFd>;
+    /// Read and answer one pending notification on `listener`; messages go to `stderr`.
+    fn handle(&mut self, listener: RawFd, stderr: RawFd);
+    /// True once the supervisor killed the program for a denial (caprun then exits with
+    /// 128 + SIGSYS, the status the filter itself would have caused).
+    fn killed(&self) -> bool;
+    /// At the program's exit (`failed`: with a status other than 0, or by a signal): the
+    /// summary, or what was learned, written out. False when that failed (the learned
+    /// policy could not be written): caprun then exits with 125, whatever the program's
+    /// status.
+    fn finish(&mut self, stderr: RawFd, failed: bool) -> bool;
+}
+
+/// Whether the process has one thread: `Err(N)` when `/proc/self/stat` says it has N
+/// (`Ok` when that cannot be read).
+pub(crate) fn single_threaded() -> Result<(), usize> {
+    // Field 20, num_threads; the fields are counted after the command name, which is
+    // in parentheses and may contain anything.
+    let count = std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|stat| {
+            let rest = &stat[stat.rfind(')')? + 1..];
+            rest.split_whitespace().nth(20 - 3)?.parse::<usize>().ok()
+        });
+    match count {
+        Some(n) if n > 1 => Err(n),
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,409 @@
+//! Supervised mode ([`Mode::Supervised`](crate::exec::Mode)): caprun forks, stays outside the
+//! sandbox as the supervisor, and its child enters the sandbox: the PID namespace's init
+//! (which forks the program's process) or, without a PID namespace, the program's
+//! process itself.
+//!
+//! The supervisor forwards every signal sent to caprun, answers seccomp notifications
+//! (explain/learn), stops when the program stops, undoes a failed launch, and ends as the
+//! program ended (its exit status, or killed by the same signal).
+
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+
+use nix::errno::Errno;
+
+use crate::exec::channel::{self, Message, OnFailure};
+use crate::exec::final_step::FinalStep;
+use crate::exec::init;
+use crate::exec::interface::{Restrictions, Supervisor};
+use crate::exec::janitor::{Outcome, Undo};
+use crate::sys::{self, signal::SigSet};
+
+/// What a supervised launch is made of.
+pub(crate) struct Parts<'r, R> {
+    /// The final step, for the program's process.
+    pub step: FinalStep,
+    /// The explain/learn session, if any.
+    pub session: Option<Box<dyn Supervisor>>,
+    /// What to remove if the launch fails.
+    pub undo: Undo,
+    /// The supervisor's end of the channel.
+    pub ours: OwnedFd,
+    /// The end of init and the program's process (a control of the step's plan).
+    pub theirs: OwnedFd,
+    /// The sandbox.
+    pub restrictions: &'r mut R,
+    /// caprun's copy of stderr (`-1`: none).
+    pub stderr: RawFd,
+    /// The namespaces include a PID namespace: the child is its init.
+    pub pid_namespace: bool,
+}
+
+/// Fork: this process goes on as the supervisor ([`Supervision::run`]), the child
+/// enters the sandbox (see the module documentation).
+pub(crate) fn fork<R: Restrictions>(parts: Parts<'_, R>) -> ! {
+    let Parts {
+        step,
+        session,
+        undo,
+        ours,
+        theirs,
+        restrictions,
+        stderr,
+        pid_namespace,
+    } = parts;
+    {
+        // Every catchable signal is blocked, read through a signalfd and forwarded;
+        // SIGPIPE too, so that explanations written to a broken stderr only fail (EPIPE).
+        // The program's process unblocks all again.
+        if let Err(e) = SigSet::catchable().block() {
+            OnFailure::stderr(stderr).fail(b"caprun: supervisor: ", e, 125);
+        }
+        // Owned until the final step's exec (a control of its plan).
+        let theirs_owned = theirs;
+        let theirs = theirs_owned.as_raw_fd();
+        // Prepared before the forks: what is said when the program dies of SIGSYS.
+        let mut sigsys_hint = step.prefix.clone();
+        sigsys_hint.extend_from_slice(
+            b"killed by SIGSYS: a system call its seccomp policy denies with `kill` \
+              (rerun with --explain-denials to name it)\n",
+        );
+        // SAFETY: the launch runs on the process's only thread (see `run`), so both sides
+        // of the fork may go on as before, allocating included.
+        let child = match unsafe { sys::fork() } {
+            Err(e) => {
+                undo.run();
+                OnFailure::stderr(stderr).fail(b"caprun: fork: ", e, 125)
+            }
+            Ok(pid) => pid,
+        };
+        if child > 0 {
+            // The supervisor holds nothing of the program's.
+            let mut keep = vec![stderr, ours.as_raw_fd()];
+            keep.extend(undo.fds());
+            if let Some(s) = &session {
+                keep.extend(s.keep_fds());
+            }
+            // Its copy of the other end is closed below: EOF once init and the program's
+            // process are gone (or the program exec'd).
+            // SAFETY: the supervisor uses only `keep` from here on, and never returns: the
+            // owners of everything else (the launch's) are neither used nor dropped.
+            unsafe { sys::close_all_but(&mut keep) };
+            // The launcher's code stays mapped but not resident: the supervisor is small.
+            sys::release_code_pages();
+            Supervision {
+                child,
+                via_init: pid_namespace,
+                channel: Some(ours),
+                session,
+                listener: None,
+                undo,
+                outcome: Outcome::default(),
+                stderr,
+                me: sys::signal::getpid() as u32,
+                status: None,
+                child_stopped: false,
+                sigsys_hint,
+            }
+            .run()
+        }
+        // The child: init, or the program's process. It dies with the supervisor; if the
+        // supervisor is already gone, its end of the channel is closed.
+        drop(ours);
+        let on_failure = OnFailure {
+            stderr,
+            channel: theirs,
+        };
+        if let Err(e) = sys::die_with_parent(libc::SIGKILL) {
+            on_failure.fail(b"caprun: supervisor: ", e, 125);
+        }
+        if sys::peer_closed(theirs) {
+            sys::exit(125); // The supervisor is already gone.
+        }
+        if pid_namespace {
+            // Init stays in the sandbox's view (PID 1 of its /proc): it must not show
+            // caprun's command line or environment (which holds what --env left out), and
+            // not let the program read its memory or descriptors (non-dumpable: /proc/1/*
+            // needs CAP_SYS_PTRACE then). The program's process, forked from it, is
+            // dumpable again once it execs.
+            sys::hide_process_strings(b"caprun-init");
+            if let Err(e) = sys::ids::set_dumpable(false) {
+                on_failure.fail(b"caprun: init: ", e, 125);
+            }
+        }
+        if let Err(e) = restrictions.setup_inside() {
+            e.write(stderr);
+            on_failure.failed(125);
+        }
+        if !pid_namespace {
+            if let Err(e) = sys::signal::unblock_all() {
+                on_failure.fail(b"caprun: signal mask: ", e, 125);
+            }
+            step.run(restrictions, on_failure)
+        }
+        // SAFETY: one thread: the init and the program's process only make raw calls.
+        match unsafe { sys::fork() } {
+            Err(e) => on_failure.fail(b"caprun: fork: ", e, 125),
+            Ok(0) => {
+                if let Err(e) = sys::signal::unblock_all() {
+                    on_failure.fail(b"caprun: signal mask: ", e, 125);
+                }
+                step.run(restrictions, on_failure)
+            }
+            Ok(program) => {
+                let mut keep = [stderr, theirs];
+                // SAFETY: init uses only `keep` from here on, and never returns: the
+                // owners of everything else (the launch's) are neither used nor dropped.
+                unsafe { sys::close_all_but(&mut keep) };
+                sys::release_code_pages();
+                init::run(program, theirs, on_failure)
+            }
+        }
+    }
+}
+
+/// The supervisor's state.
+struct Supervision {
+    /// The child: init, or the program.
+    child: libc::pid_t,
+    /// The child is init: the program's stops and end come over the channel, and signals
+    /// go there.
+    via_init: bool,
+    /// Until every other end is closed.
+    channel: Option<OwnedFd>,
+    session: Option<Box<dyn Supervisor>>,
+    /// Until every process using the filter is gone (`POLLHUP`).
+    listener: Option<OwnedFd>,
+    undo: Undo,
+    /// What the launch said of its exec.
+    outcome: Outcome,
+    stderr: RawFd,
+    /// This process's pid (a signal it sent itself is not forwarded).
+    me: u32,
+    /// The program's raw wait status, once init reported it.
+    status: Option<libc::c_int>,
+    /// The child (without init) is stopped, as its last reaped change of state said.
+    child_stopped: bool,
+    sigsys_hint: Vec<u8>,
+}
+
+impl Supervision {
+    /// One `poll` over the signalfd, the channel and the listener. A signalfd rather
+    /// than `sigwaitinfo` so that signals and notifications are waited for together,
+    /// without a timeout loop.
+    fn run(mut self) -> ! {
+        let sfd = match sys::signal::signalfd(&SigSet::catchable()) {
+            Ok(fd) => fd,
+            Err(e) => self.fail(e),
+        };
+        loop {
+            let raw = |f: &Option<OwnedFd>| f.as_ref().map_or(-1, |f| f.as_raw_fd());
+            let mut fds = [
+                sys::pollin(sfd.as_raw_fd()),
+                sys::pollin(raw(&self.channel)),
+                sys::pollin(raw(&self.listener)),
+            ];
+            if let Err(e) = sys::poll(&mut fds) {
+                self.fail(e);
+            }
+            // Notifications first: a program blocked in one cannot exit.
+            if fds[2].revents & libc::POLLIN != 0 {
+                if let (Some(l), Some(s)) = (&self.listener, &mut self.session) {
+                    s.handle(l.as_raw_fd(), self.stderr);
+                }
+            } else if fds[2].revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0 {
+                self.listener = None;
+            }
+            if fds[1].revents != 0 {
+                self.read_channel(true);
+            }
+            if fds[0].revents & libc::POLLIN == 0 {
+                continue;
+            }
+            let info = match sys::signal::read_signal(sfd.as_raw_fd()) {
+                Ok(info) => info,
+                Err(e) => self.fail(e),
+            };
+            if info.signo == libc::SIGCHLD {
+                self.reap();
+            } else if info.code != sys::signal::SI_KERNEL && info.pid != self.me {
+                // Sent to caprun: the program's. (What the kernel sent on its own, a
+                // terminal's ^C, ^Z or window change, went to the whole foreground process
+                // group, the program included; a signal caprun caused itself, SIGPIPE
+                // on a closed stderr, is caprun's.)
+                self.forward(info.signo);
+            }
+        }
+    }
+
+    fn fail(&self, e: Errno) -> ! {
+        OnFailure::stderr(self.stderr).fail(b"caprun: supervisor: ", e, 125)
+    }
+
+    /// Send `sig` to the program.
+    fn forward(&self, sig: libc::c_int) {
+        match (&self.channel, self.via_init) {
+            (Some(c), true) => {
+                let _ = channel::send(c.as_raw_fd(), Message::Signal(sig));
+            }
+            (_, false) => {
+                let _ = sys::kill(self.child, sig);
+            }
+            (None, true) => {}
+        }
+    }
+
+    /// Handle what is on the channel: one message (`wait`), or all that is there.
+    fn read_channel(&mut self, mut wait: bool) {
+        loop {
+            let Some(c) = &self.channel else { return };
+            let msg = match channel::recv(c.as_raw_fd(), wait) {
+                Ok(Some(m)) => m,
+                Ok(None) => {
+                    self.channel = None;
+                    return;
+                }
+                Err(Errno::EAGAIN) => return,
+                // Init ended with a message of ours unread (a signal to forward that came
+                // too late): the kernel says so once, and what init sent before it ended
+                // (the program's status) is still queued. Take all of that.
+                Err(Errno::ECONNRESET) => {
+                    wait = false;
+                    continue;
+                }
+                // Nothing of the launch sends that: ignored, as a damaged message.
+                Err(Errno::EPROTO) => {
+                    if wait {
+                        return;
+                    }
+                    continue;
+                }
+                Err(_) => {
+                    self.channel = None;
+                    return;
+                }
+            };
+            match msg {
+                Message::Listener(fd) => self.listener = Some(fd),
+                Message::Exec => self.outcome.exec_next = true,
+                Message::Failed(_) => {
+                    self.outcome.failed = true;
+                    self.undo.run();
+                }
+                Message::Stopped(sig) => self.stop(sig),
+                Message::Exited(status) => self.status = Some(status),
+                Message::Continued => {}
+                // The supervisor's own messages never come back.
+                Message::Signal(_) | Message::Continue => {}
+            }
+            if wait {
+                return;
+            }
+        }
+    }
+
+    /// The program stopped with `sig`: stop too, as a job-control shell expects of the
+    /// process it started. Once continued, continue the program if it still is stopped
+    /// (a pending SIGCONT that would be forwarded is lost when a stop signal follows it
+    /// at once).
+    fn stop(&mut self, sig: libc::c_int) {
+        let _ = sys::signal::stop_self(sig);
+        match (&self.channel, self.via_init) {
+            (Some(c), true) => {
+                let _ = channel::send(c.as_raw_fd(), Message::Continue);
+            }
+            (_, false) => {
+                // What changed meanwhile (a shell's `fg` continues the whole group).
+                self.reap();
+                if self.child_stopped {
+                    let _ = sys::kill(self.child, libc::SIGCONT);
+                }
+            }
+            (None, true) => {}
+        }
+    }
+
+    /// Reap children; when the child is gone, end.
+    fn reap(&mut self) {
+        let flags = if self.via_init {
+            0
+        } else {
+            libc::WUNTRACED | libc::WCONTINUED
+        };
+        while let Ok(Some((pid, status))) = sys::reap(flags) {
+            if pid != self.child {
+                continue;
+            }
+            if libc::WIFSTOPPED(status) {
+                self.child_stopped = true;
+                self.stop(libc::WSTOPSIG(status));
+                continue;
+            }
+            if libc::WIFCONTINUED(status) {
+                self.child_stopped = false;
+                continue;
+            }
+            // What init said of the program, else the child's own end.
+            self.read_channel(false);
+            let status = self.status.unwrap_or(status);
+            self.end(status)
+        }
+    }
+
+    /// The program ended with the raw wait `status`: report, then end the same way.
+    fn end(&mut self, status: libc::c_int) -> ! {
+        // Killed before its exec, without a word (a signal, a filter that kills): what
+        // the launch created goes too. (A failure it reported was undone already.)
+        if !self.outcome.failed && self.outcome.must_undo() {
+            self.undo.run();
+        }
+        let mut code = sys::exit_code(status);
+        let mut signal = libc::WIFSIGNALED(status).then(|| libc::WTERMSIG(status));
+        match &mut self.session {
+            Some(s) => {
+                if s.killed() {
+                    code = 128 + libc::SIGSYS;
+                    signal = Some(libc::SIGSYS);
+                }
+                if !s.finish(self.stderr, code != 0) {
+                    code = 125;
+                    signal = None;
+                }
+            }
+            // Without a session nobody named the denied call: say how to find it.
+            None if signal == Some(libc::SIGSYS) => sys::write_all(self.stderr, &self.sigsys_hint),
+            None => {}
+        }
+        if let (Some(listener), Some(session)) = (self.listener.take(), self.session.take()) {
+            // Without a PID namespace, processes the program left behind may still use the
+            // filter: a detached process answers them for as long as they live.
+            keep_answering(listener, session, self.stderr);
+        }
+        if let Some(sig) = signal {
+            sys::signal::die_of(sig);
+        }
+        sys::exit(code)
+    }
+}
+
+/// After the program's end: answer notifications on `listener` with `session`, in a
+/// detached process ([`sys::detach`]), until no process uses the filter any more. (With
+/// a PID namespace the listener hangs up at once: the namespace is gone.)
+fn keep_answering(listener: OwnedFd, mut session: Box<dyn Supervisor>, stderr: RawFd) {
+    if sys::peer_closed(listener.as_raw_fd()) {
+        return;
+    }
+    let mut keep = vec![listener.as_raw_fd(), stderr];
+    keep.extend(session.keep_fds());
+    // SAFETY: the supervisor is single-threaded; the detached process uses only `keep`
+    // and ends with `sys::exit`.
+    if let Ok(sys::Detached::Detached) = unsafe { sys::detach(&mut keep) } {
+        let mut fds = [sys::pollin(listener.as_raw_fd())];
+        loop {
+            fds[0].revents = 0;
+            if sys::poll(&mut fds).is_err() || fds[0].revents & libc::POLLIN == 0 {
+                sys::exit(0);
+            }
+            session.handle(listener.as_raw_fd(), stderr);
+        }
+    }
+}
