@@ -387,6 +387,82 @@ fn a_policy_that_stops_caprun_own_execveat_is_refused() {
     }
 }
 
+/// The final step makes more calls than its exec once the filter is in place: it
+/// announces the exec to the supervisor (`sendmsg`), and reports a failed exec (`write`,
+/// `sendmsg`) before it ends (`exit_group`). A filter that refuses one of them is refused
+/// by name, at the line that made it so (a launch would otherwise die of SIGSYS without a
+/// word, the files it created left behind); a `#!` script, run by its path, needs
+/// `execve` as well. The control: strict itself, and the same script with execve allowed.
+#[test]
+fn a_policy_that_stops_the_final_step_is_refused_by_name() {
+    skip_unless_sandboxable!();
+    let dir = tempfile::tempdir().unwrap();
+    for (call, why) in [
+        ("sendmsg", "sendmsg(fd, msg, MSG_NOSIGNAL)"),
+        ("write", "write(fd, buf, len)"),
+        ("exit_group", "exit_group(status)"),
+    ] {
+        let path = dir.path().join(format!("{call}.yaml"));
+        std::fs::write(
+            &path,
+            format!("extends: strict\nseccomp:\n  deny: [{call}]\n"),
+        )
+        .unwrap();
+        let out = run(&["--check-policy", path.to_str().unwrap()], "");
+        assert_eq!(out.status.code(), Some(125), "{call}: {}", stderr(&out));
+        let first = stderr(&out).lines().next().unwrap_or("").to_owned();
+        assert!(
+            first.starts_with(&format!(
+                "caprun: {}:3:10: the seccomp filter denies {why}",
+                path.display()
+            )) && first.ends_with(&format!("(allow {call})")),
+            "{call}: {first}"
+        );
+    }
+    let out = run(&["--check-policy", "strict"], "");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+
+    let script = dir.path().join("script.sh");
+    std::fs::write(&script, "#!/bin/sh\necho ran\n").unwrap();
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let no_execve = dir.path().join("no-execve.yaml");
+    std::fs::write(
+        &no_execve,
+        "extends: devtools\nseccomp:\n  deny: [execve]\n",
+    )
+    .unwrap();
+    let with_execve = dir.path().join("with-execve.yaml");
+    std::fs::write(&with_execve, "extends: devtools\n").unwrap();
+    let out = run(
+        &[
+            "--policy",
+            no_execve.to_str().unwrap(),
+            "--",
+            script.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(126), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(
+            "is a #! script, and the policy's seccomp filter denies execve(path, argv, envp)"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(
+        &[
+            "--policy",
+            with_execve.to_str().unwrap(),
+            "--",
+            script.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "ran\n");
+}
+
 /// `--learn OUT` writes OUT whole or not at all. Here OUT's place is taken by a
 /// directory while the program runs: caprun fails (125) saying so and leaves no
 /// temporary file. A directory that does not exist fails before anything runs. The

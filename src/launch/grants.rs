@@ -177,6 +177,14 @@ pub(super) fn script_exec_path(
     let Some(script) = &program.script else {
         return Ok(None);
     };
+    if let Some(sp) = &policy.seccomp {
+        crate::sandbox::policy::final_exec_by_path(sp).map_err(|reason| {
+            ResourceError::ProgramNotExecutable {
+                path: program.path.clone(),
+                reason: format!("is a #! script, and {reason}"),
+            }
+        })?;
+    }
     let mount = policy.has(Namespace::Mount);
     if !mount && policy.landlock == crate::sandbox::policy::LandlockMode::Off {
         return Ok(Some(script.path.clone()));

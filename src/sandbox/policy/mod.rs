@@ -20,5 +20,5 @@ mod parse;
 mod render;
 
 pub use model::*;
-pub use parse::{load, parse, parse_builtin, PolicyError};
+pub use parse::{final_exec_by_path, load, parse, parse_builtin, PolicyError};
 pub use render::{render_condition, render_policy, scalar};

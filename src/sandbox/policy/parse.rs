@@ -408,22 +408,82 @@ fn parse_at(
     Ok(policy)
 }
 
-/// Where a policy file shapes what its filter does with `execveat`: the item of a list
-/// or the rule that names it, its `default-action`, its `seccomp` key.
+/// Where a policy file shapes what its filter does with the final step's calls
+/// ([`FINAL_STEP_CALLS`]): the item of a list or the rule that names each, its
+/// `default-action`, its `seccomp` key.
 #[derive(Debug, Default)]
 struct ExecPositions {
-    named: Option<Pos>,
+    named: BTreeMap<&'static str, Pos>,
     default_action: Option<Pos>,
     seccomp: Option<Pos>,
 }
 
-/// Refuse a filter that does not let caprun's own last call through:
-/// `execveat(fd, "", argv, envp, AT_EMPTY_PATH)`, made after the filter is installed.
-/// Such a policy would make every launch fail (`kill`: caprun dies of SIGSYS; an errno:
-/// caprun reports the program as not executable). The compiled program is evaluated, so
-/// `allow`, `errno`, `deny`, rules and the default action are all taken into account;
-/// the descriptor and pointers are not known in advance, so it must allow a few
-/// plausible values of each. The error points at what made it so in this file.
+/// A system call caprun's own final step makes after the filter is installed, with
+/// plausible arguments (descriptor, pointer) and why it is made.
+struct FinalCall {
+    name: &'static str,
+    nr: i64,
+    args: fn(u64, u64) -> [u64; 6],
+    why: &'static str,
+}
+
+/// Every call the final step makes once the filter is in place: the exec itself, and
+/// what reports that the exec comes next or failed (`exec::final_step`). A filter that
+/// refuses one of them would make launches fail without a word, or files created for
+/// the launch stay behind. (`execve`, for a `#!` script run by its path, is checked at
+/// launch: [`final_exec_by_path`].)
+const FINAL_STEP_CALLS: &[FinalCall] = &[
+    FinalCall {
+        name: "execveat",
+        nr: libc::SYS_execveat,
+        args: |fd, ptr| [fd, ptr, ptr + 0x100, ptr + 0x200, libc::AT_EMPTY_PATH as u64, 0],
+        why: "caprun's own last call, execveat(fd, \"\", argv, envp, AT_EMPTY_PATH): no program could start",
+    },
+    FinalCall {
+        name: "sendmsg",
+        nr: libc::SYS_sendmsg,
+        args: |fd, ptr| [fd, ptr, libc::MSG_NOSIGNAL as u64, 0, 0, 0],
+        why: "sendmsg(fd, msg, MSG_NOSIGNAL), with which caprun's last step tells its supervisor that the exec comes next or failed",
+    },
+    FinalCall {
+        name: "write",
+        nr: libc::SYS_write,
+        args: |fd, ptr| [fd, ptr, 64, 0, 0, 0],
+        why: "write(fd, buf, len), with which caprun's last step reports a failed exec",
+    },
+    FinalCall {
+        name: "exit_group",
+        nr: libc::SYS_exit_group,
+        args: |_, _| [125, 0, 0, 0, 0, 0],
+        why: "exit_group(status), with which caprun's last step ends after a failed exec",
+    },
+];
+
+/// How the compiled filter `prog` treats `nr` with the arguments `args` makes for a few
+/// plausible descriptors and pointers: the worst action other than allow or log.
+fn worst_action(
+    prog: &[seccompiler::sock_filter],
+    nr: i64,
+    args: fn(u64, u64) -> [u64; 6],
+) -> Option<u32> {
+    let mut worst = None;
+    for fd in [2, 3, 64, 1023] {
+        for ptr in [0x5555_5555_0000, 0x7ffc_0000_1000] {
+            let ret = seccomp::evaluate(prog, nr, args(fd, ptr)).map_or(0, |e| e.ret);
+            let action = ret & seccomp::RET_ACTION_FULL;
+            if action != seccomp::RET_ALLOW && action != seccomp::RET_LOG {
+                worst = Some(action);
+            }
+        }
+    }
+    worst
+}
+
+/// Refuse a filter that does not let caprun's own final step through
+/// ([`FINAL_STEP_CALLS`]). The compiled program is evaluated, so `allow`, `errno`,
+/// `deny`, rules and the default action are all taken into account; the descriptors and
+/// pointers are not known in advance, so it must allow a few plausible values of each.
+/// The error names the call and points at what made it so in this file.
 fn check_final_exec(
     cx: &Ctx,
     sp: &SeccompPolicy,
@@ -434,38 +494,46 @@ fn check_final_exec(
     let Ok(prog) = seccomp::compile(sp) else {
         return Ok(());
     };
-    let nr = libc::SYS_execveat;
-    let empty_path = libc::AT_EMPTY_PATH as u64;
-    let mut worst = None;
-    for fd in [3, 64, 1023] {
-        for ptr in [0x5555_5555_0000, 0x7ffc_0000_1000] {
-            let args = [fd, ptr, ptr + 0x100, ptr + 0x200, empty_path, 0];
-            let ret = seccomp::evaluate(&prog, nr, args).map_or(0, |e| e.ret);
-            let action = ret & seccomp::RET_ACTION_FULL;
-            if action != seccomp::RET_ALLOW && action != seccomp::RET_LOG {
-                worst = Some(action);
-            }
-        }
+    for call in FINAL_STEP_CALLS {
+        let Some(action) = worst_action(&prog, call.nr, call.args) else {
+            continue;
+        };
+        let what = match action {
+            seccomp::RET_ERRNO => "denies",
+            _ => "kills",
+        };
+        let pos = at
+            .named
+            .get(call.name)
+            .copied()
+            .or(at.default_action)
+            .or(at.seccomp)
+            .or(extends)
+            .unwrap_or(Pos { line: 1, col: 1 });
+        return Err(cx.err(
+            pos,
+            format!(
+                "the seccomp filter {what} {} (allow {})",
+                call.why, call.name
+            ),
+        ));
     }
-    let Some(action) = worst else {
+    Ok(())
+}
+
+/// For a `#!` script, executed by its path: refuse a filter that denies
+/// `execve(path, argv, envp)` (the message names the call and the way out).
+pub fn final_exec_by_path(sp: &SeccompPolicy) -> Result<(), String> {
+    let Ok(prog) = seccomp::compile(sp) else {
         return Ok(());
     };
-    let what = match action {
-        seccomp::RET_ERRNO => "denies",
-        _ => "kills",
-    };
-    let pos = at
-        .named
-        .or(at.default_action)
-        .or(at.seccomp)
-        .or(extends)
-        .unwrap_or(Pos { line: 1, col: 1 });
-    Err(cx.err(
-        pos,
-        format!(
-            "the seccomp filter {what} caprun's own last call, execveat(fd, \"\", argv, envp, AT_EMPTY_PATH): no program could start (allow execveat)"
-        ),
-    ))
+    match worst_action(&prog, libc::SYS_execve, |_, ptr| [ptr, ptr + 0x100, ptr + 0x200, 0, 0, 0]) {
+        None => Ok(()),
+        Some(action) => Err(format!(
+            "the policy's seccomp filter {} execve(path, argv, envp), with which caprun runs a #! script by its path (allow execve)",
+            if action == seccomp::RET_ERRNO { "denies" } else { "kills" }
+        )),
+    }
 }
 
 fn rlimit_value(cx: &Ctx, node: &YNode) -> Result<u64, PolicyError> {
@@ -647,20 +715,28 @@ fn parse_seccomp(
     parent: Option<SeccompPolicy>,
     exec_pos: &mut ExecPositions,
 ) -> Result<SeccompPolicy, PolicyError> {
-    // The item of `list` that names `execveat`, directly or through a group.
-    let names_exec = |list: &YNode, groups: &BTreeMap<String, Names>| -> Option<Pos> {
+    // Record the item of `list` that names each of the final step's calls, directly or
+    // through a group (the last one wins).
+    let names_exec = |list: &YNode,
+                      groups: &BTreeMap<String, Names>,
+                      named: &mut BTreeMap<&'static str, Pos>| {
         let YValue::Seq(items) = &list.value else {
-            return None;
+            return;
         };
-        items.iter().rev().find_map(|item| match &item.value {
-            YValue::Scalar(s, _) if s == "execveat" => Some(item.pos),
-            YValue::Scalar(s, _) => s
-                .strip_prefix('@')
-                .and_then(|g| groups.get(g))
-                .filter(|g| g.contains("execveat"))
-                .map(|_| item.pos),
-            _ => None,
-        })
+        for call in FINAL_STEP_CALLS {
+            let found = items.iter().rev().find_map(|item| match &item.value {
+                YValue::Scalar(s, _) if s == call.name => Some(item.pos),
+                YValue::Scalar(s, _) => s
+                    .strip_prefix('@')
+                    .and_then(|g| groups.get(g))
+                    .filter(|g| g.contains(call.name))
+                    .map(|_| item.pos),
+                _ => None,
+            });
+            if let Some(pos) = found {
+                named.insert(call.name, pos);
+            }
+        }
     };
     let mut sp = parent.unwrap_or(SeccompPolicy {
         default_action: Action::Errno(libc::EPERM as u32),
@@ -692,10 +768,10 @@ fn parse_seccomp(
             "allow" => {
                 let names = expand_list(cx, val, &sp.groups, "allow")?;
                 sp.allow.extend(names);
-                exec_pos.named = names_exec(val, &sp.groups).or(exec_pos.named);
+                names_exec(val, &sp.groups, &mut exec_pos.named);
             }
             "deny" => {
-                exec_pos.named = names_exec(val, &sp.groups).or(exec_pos.named);
+                names_exec(val, &sp.groups, &mut exec_pos.named);
                 for name in expand_list(cx, val, &sp.groups, "deny")? {
                     sp.allow.remove(name);
                     sp.errno.remove(&name);
@@ -706,7 +782,7 @@ fn parse_seccomp(
                 for (ename, kn2, list) in cx.map(val, "seccomp.errno")? {
                     let errno = errno_by_name(ename)
                         .ok_or_else(|| cx.err(kn2.pos, format!("unknown errno `{ename}`")))?;
-                    exec_pos.named = names_exec(list, &sp.groups).or(exec_pos.named);
+                    names_exec(list, &sp.groups, &mut exec_pos.named);
                     for name in expand_list(cx, list, &sp.groups, "errno")? {
                         sp.errno.insert(name, errno);
                     }
@@ -716,8 +792,8 @@ fn parse_seccomp(
                 for (name, kn2, conds) in cx.map(val, "seccomp.rules")? {
                     let (name, nr) = syscalls::lookup(name)
                         .ok_or_else(|| cx.err(kn2.pos, format!("unknown system call `{name}`")))?;
-                    if name == "execveat" {
-                        exec_pos.named = Some(kn2.pos);
+                    if let Some(call) = FINAL_STEP_CALLS.iter().find(|c| c.name == name) {
+                        exec_pos.named.insert(call.name, kn2.pos);
                     }
                     let items = cx.seq(conds, "rule")?;
                     let alternatives = if items.iter().all(|i| matches!(i.value, YValue::Seq(_))) && !items.is_empty() {
