@@ -6,7 +6,7 @@
 //! # References
 //! seccomp(2), seccomp_unotify(2), prctl(2) (`PR_GET_SECCOMP`).
 
-use std::os::fd::RawFd;
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 
 use nix::errno::Errno;
 
@@ -105,5 +105,112 @@ pub fn notif_id_valid(listener: RawFd, id: u64) -> bool {
             libc::SECCOMP_IOCTL_NOTIF_ID_VALID as _,
             &id as *const u64,
         ) == 0
+    }
+}
+
+/// Kill (`SIGKILL`) the process `pid` that made the notification `id` on `listener`,
+/// if that notification is still pending: the caller is then certainly `pid`. A pidfd is
+/// opened first and the check made after, so the signal cannot reach another process
+/// that was given the same pid in between (the pidfd names the process, not the
+/// number). `check` is [`notif_id_valid`] (a test puts a pid reuse inside it). Returns
+/// whether the signal was sent.
+pub fn kill_notifying(
+    listener: RawFd,
+    id: u64,
+    pid: u32,
+    check: impl FnOnce(RawFd, u64) -> bool,
+) -> bool {
+    // SAFETY: pidfd_open takes plain integers; the result is a new descriptor or -1.
+    let pidfd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid as libc::pid_t, 0) };
+    if pidfd < 0 {
+        return false;
+    }
+    // SAFETY: the kernel returned a new descriptor that nothing else owns.
+    let pidfd = unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(pidfd as RawFd) };
+    if !check(listener, id) {
+        return false;
+    }
+    // SAFETY: plain integers and a null siginfo.
+    let sent = unsafe {
+        libc::syscall(
+            libc::SYS_pidfd_send_signal,
+            pidfd.as_raw_fd(),
+            libc::SIGKILL,
+            std::ptr::null::<libc::siginfo_t>(),
+            0,
+        )
+    };
+    sent == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Fork a child that waits to be killed; its pid.
+    fn idle_child() -> libc::pid_t {
+        // SAFETY: the child only calls pause in a loop (async-signal-safe).
+        match unsafe { libc::fork() } {
+            0 => loop {
+                // SAFETY: no arguments.
+                unsafe { libc::pause() };
+            },
+            pid => pid,
+        }
+    }
+
+    /// The pid of a notifying process is reused between the check that its notification
+    /// is pending and the signal (here inside the check, in a PID namespace of the test's
+    /// own where `ns_last_pid` hands the same number to a new process): the new process
+    /// survives, since the signal goes through a pidfd opened before the check. The
+    /// control: the same reuse before the pidfd is opened, where `pid` does name the new
+    /// process, kills it.
+    #[test]
+    fn a_reused_pid_is_not_killed() {
+        let status = crate::sandbox::testutil::in_child(|| {
+            // SAFETY: plain flags; this forked child has one thread.
+            if unsafe { libc::unshare(libc::CLONE_NEWPID) } != 0 {
+                // Root (CI) can always; elsewhere a visible skip.
+                eprintln!("skipped: unshare(CLONE_NEWPID): {}", Errno::last());
+                return if std::env::var_os("CI").is_some() {
+                    3
+                } else {
+                    0
+                };
+            }
+            // The namespace's PID 1 runs the test (ns_last_pid is its namespace's).
+            crate::sandbox::testutil::in_child(|| {
+                let reuse = |old: libc::pid_t| -> libc::pid_t {
+                    super::super::kill(old, libc::SIGKILL).unwrap();
+                    super::super::wait_for(old).unwrap();
+                    std::fs::write("/proc/sys/kernel/ns_last_pid", format!("{}", old - 1))
+                        .expect("ns_last_pid");
+                    let new = idle_child();
+                    assert_eq!(new, old, "the pid was not reused");
+                    new
+                };
+                let alive = |pid: libc::pid_t| {
+                    matches!(super::super::reap(0), Ok(None)) && super::super::kill(pid, 0).is_ok()
+                };
+                // The attack: reuse inside the check.
+                let first = idle_child();
+                let mut reused = 0;
+                let sent = kill_notifying(-1, 0, first as u32, |_, _| {
+                    reused = reuse(first);
+                    true
+                });
+                if sent || !alive(reused) {
+                    return 1;
+                }
+                // The control: reuse before; the pid names the new process, which dies.
+                let before = reuse(reused);
+                if !kill_notifying(-1, 0, before as u32, |_, _| true) {
+                    return 2;
+                }
+                super::super::wait_for(before).unwrap();
+                0
+            })
+        });
+        assert_eq!(status, 0);
     }
 }

@@ -11,7 +11,7 @@ use super::learn::Learned;
 use crate::sandbox::policy::{Action, SeccompPolicy};
 use crate::sandbox::syscalls;
 use crate::sys;
-use crate::sys::seccomp::{notif_id_valid, notif_recv, notif_send};
+use crate::sys::seccomp::{kill_notifying, notif_id_valid, notif_recv, notif_send};
 
 /// What the supervisor does with a notified (denied) call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -147,10 +147,10 @@ impl Session {
                         let _ = notif_send(listener, req.id, 0);
                     }
                     Action::Kill => {
-                        // The pid names the caller only while the notification is pending.
-                        if notif_id_valid(listener, req.id) {
+                        // The pid names the caller only while the notification is pending:
+                        // checked after a pidfd of it was opened.
+                        if kill_notifying(listener, req.id, req.pid, notif_id_valid) {
                             self.killed = true;
-                            let _ = sys::kill(req.pid as libc::pid_t, libc::SIGKILL);
                         }
                     }
                 }
