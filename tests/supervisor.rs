@@ -187,12 +187,23 @@ fn start_on_a_terminal(
     args: &[String],
     dir: &std::path::Path,
 ) -> (Child, std::fs::File, BufReader<std::process::ChildStdout>) {
+    start_on_a_terminal_with(args, dir, "report: !fd stdout\ncatch: true\n", "catching\n")
+}
+
+/// As [`start_on_a_terminal`], with the probe's `config`, once it said `ready`.
+fn start_on_a_terminal_with(
+    args: &[String],
+    dir: &std::path::Path,
+    config: &str,
+    ready: &str,
+) -> (Child, std::fs::File, BufReader<std::process::ChildStdout>) {
     let pty = nix::pty::openpty(None, None).unwrap();
     let master = std::fs::File::from(pty.master);
     let slave = std::fs::File::from(pty.slave);
     // In a file: the terminal is caprun's stdin.
-    let config = dir.join("catch.yaml");
-    std::fs::write(&config, "report: !fd stdout\ncatch: true\n").unwrap();
+    let config_text = config;
+    let config = dir.join("terminal.yaml");
+    std::fs::write(&config, config_text).unwrap();
     let mut cmd = Command::new(caprun());
     cmd.args(args)
         .arg(probe())
@@ -214,9 +225,11 @@ fn start_on_a_terminal(
     let mut lines = BufReader::new(child.stdout.take().unwrap());
     let mut line = String::new();
     lines.read_line(&mut line).unwrap();
-    line.clear();
-    lines.read_line(&mut line).unwrap();
-    assert_eq!(line, "catching\n");
+    if !ready.is_empty() {
+        line.clear();
+        lines.read_line(&mut line).unwrap();
+        assert_eq!(line, ready);
+    }
     (child, master, lines)
 }
 
@@ -437,5 +450,183 @@ fn a_signal_forwarded_as_the_program_ends_leaves_its_status_whole() {
             Some(libc::SIGTERM),
             "round {round}: {status:?}"
         );
+    }
+}
+
+/// The pids of `pid`'s children (`/proc/PID/task/PID/children`).
+fn children_of(pid: i32) -> Vec<i32> {
+    std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+        .unwrap_or_default()
+        .split_whitespace()
+        .map(|p| p.parse().unwrap())
+        .collect()
+}
+
+/// The state letter of process `pid` (`R`, `S`, `T`…).
+fn state_of(pid: i32) -> char {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    stat[stat.rfind(')').unwrap() + 2..].chars().next().unwrap()
+}
+
+/// A program stopped from outside (`kill -STOP` of its own pid, as a debugger would)
+/// does not stop caprun: nothing would continue it, and it would never report the
+/// program's end. The program, continued the same way, goes on, and caprun ends as it
+/// ends. (A job-control stop, mirrored, is `job_control_stops_and_continues_…` above.)
+#[test]
+fn a_program_stopped_from_outside_leaves_caprun_running() {
+    skip_unless_sandboxable!();
+    let dir = tempfile::tempdir().unwrap();
+    let policy = pid_policy(dir.path());
+    let mut child = start(
+        &["--policy", &policy, probe().to_str().unwrap()],
+        "report: !fd stdout\npause: true\n",
+    );
+    let mut lines = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    lines.read_line(&mut line).unwrap();
+    let caprun = child.id() as i32;
+    let init = children_of(caprun)[0];
+    let program = children_of(init)[0];
+    kill(Pid::from_raw(program), Signal::SIGSTOP).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while state_of(program) != 'T' && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(state_of(program), 'T');
+    // Time for the stop to reach caprun through init.
+    std::thread::sleep(Duration::from_millis(300));
+    assert_ne!(state_of(caprun), 'T', "caprun stopped with its program");
+    kill(Pid::from_raw(program), Signal::SIGCONT).unwrap();
+    kill(Pid::from_raw(program), Signal::SIGTERM).unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.signal(), Some(libc::SIGTERM));
+}
+
+/// The sandbox lives in a process group of its own: `setpriority(PRIO_PGRP, 0, 19)`
+/// from inside renices nothing outside (here a sibling of caprun in its process group,
+/// as a shell's pipeline or another process of the caller's job would be). The control:
+/// the same program under `--policy none` (no sandbox, caprun's group) renices it.
+#[test]
+fn process_group_calls_from_inside_name_nothing_outside() {
+    skip_unless_sandboxable!();
+    let renice = "import os; os.setpriority(os.PRIO_PGRP, 0, 19)";
+    for (policy, reniced) in [("devtools", false), ("none", true)] {
+        let mut sibling = Command::new("sleep")
+            .arg("30")
+            .process_group(0)
+            .spawn()
+            .unwrap();
+        let group = sibling.id() as i32;
+        let out = Command::new(caprun())
+            .args(["--policy", policy, "--", "/usr/bin/python3", "-c", renice])
+            .process_group(group)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{policy}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let stat = std::fs::read_to_string(format!("/proc/{group}/stat")).unwrap();
+        let nice: i32 = stat[stat.rfind(')').unwrap() + 2..]
+            .split_whitespace()
+            .nth(16)
+            .unwrap()
+            .parse()
+            .unwrap();
+        sibling.kill().unwrap();
+        sibling.wait().unwrap();
+        assert_eq!(
+            nice == 19,
+            reniced,
+            "{policy}: the sibling's nice value is {nice}"
+        );
+    }
+}
+
+/// On a terminal, as a job of an interactive shell: the sandbox's group is the
+/// foreground group while the program runs; a ^Z stops the program and then caprun,
+/// which gives the terminal back (the shell has it again); `fg` continues both, and the
+/// sandbox has the terminal again; ^C then ends the program, and caprun with it.
+#[test]
+fn a_terminal_belongs_to_the_sandbox_and_comes_back_on_stop() {
+    skip_unless_sandboxable!();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("pause.yaml");
+    std::fs::write(&config, "report: !fd stdout\npause: true\n").unwrap();
+    let pty = nix::pty::openpty(None, None).unwrap();
+    let mut master = std::fs::File::from(pty.master);
+    let slave = std::fs::File::from(pty.slave);
+    let mut shell = Command::new("bash");
+    shell
+        .args(["--norc", "--noprofile", "-i"])
+        .env("PS1", "$ ")
+        .stdin(slave.try_clone().unwrap())
+        .stdout(slave.try_clone().unwrap())
+        .stderr(slave);
+    // SAFETY: between fork and exec only async-signal-safe calls: a new session with the
+    // terminal as its controlling terminal.
+    unsafe {
+        shell.pre_exec(|| {
+            if libc::setsid() == -1 || libc::ioctl(0, libc::TIOCSCTTY, 0) == -1 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let mut shell = shell.spawn().unwrap();
+    let bash = shell.id() as i32;
+    let master_fd = std::os::fd::AsRawFd::as_raw_fd(&master);
+    // SAFETY: tcgetpgrp on our own terminal's master side.
+    let foreground = || unsafe { libc::tcgetpgrp(master_fd) };
+    let wait_for = |what: &str, cond: &dyn Fn() -> bool| {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !cond() {
+            assert!(Instant::now() < deadline, "timed out waiting: {what}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    writeln!(
+        master,
+        "{} --policy {} {} {}",
+        caprun().display(),
+        pid_policy(dir.path()),
+        probe().display(),
+        config.display()
+    )
+    .unwrap();
+    // caprun (the shell's child), init (caprun's), the program (init's).
+    wait_for("the program", &|| {
+        children_of(bash).first().is_some_and(|&c| {
+            children_of(c)
+                .first()
+                .is_some_and(|&i| !children_of(i).is_empty())
+        })
+    });
+    let caprun = children_of(bash)[0];
+    let init = children_of(caprun)[0];
+    let program = children_of(init)[0];
+    wait_for("the sandbox in the foreground", &|| foreground() == init);
+    master.write_all(b"\x1a").unwrap();
+    wait_for("the shell in the foreground", &|| foreground() == bash);
+    assert_eq!(state_of(program), 'T');
+    assert_eq!(state_of(caprun), 'T');
+    master.write_all(b"fg\n").unwrap();
+    wait_for("the sandbox in the foreground again", &|| {
+        foreground() == init
+    });
+    wait_for("the program running", &|| state_of(program) != 'T');
+    assert_ne!(state_of(caprun), 'T');
+    master.write_all(b"\x03").unwrap();
+    wait_for("caprun's end", &|| children_of(bash).is_empty());
+    assert_eq!(foreground(), bash);
+    master.write_all(b"exit\n").unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while shell.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            shell.kill().unwrap();
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
     }
 }

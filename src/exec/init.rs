@@ -52,10 +52,11 @@ pub(super) fn run(program: libc::pid_t, channel: RawFd, on_failure: OnFailure) -
                 }
                 Ok(Some(Message::Continue)) => {
                     // The program may have been continued already, with the supervisor
-                    // (a shell's `fg` continues the whole process group).
+                    // (a shell's `fg` continues the whole process group). Otherwise the
+                    // sandbox's whole group, which a terminal's ^Z stopped as one.
                     reap(&mut stopped);
                     if stopped {
-                        let _ = sys::kill(program, libc::SIGCONT);
+                        let _ = sys::kill(0, libc::SIGCONT);
                     }
                 }
                 // Nothing else is sent to init.

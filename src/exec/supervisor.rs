@@ -67,6 +67,13 @@ pub(crate) fn fork<R: Restrictions>(parts: Parts<'_, R>) -> ! {
             b"killed by SIGSYS: a system call its seccomp policy denies with `kill` \
               (rerun with --explain-denials to name it)\n",
         );
+        // A job in a terminal's foreground hands the terminal to the sandbox's process
+        // group (see `own_group`), and takes it back when the program stops or ends.
+        let terminal = if pid_namespace {
+            sys::signal::foreground_terminal().and_then(|fd| sys::dupfd_cloexec(fd, 3).ok())
+        } else {
+            None
+        };
         // SAFETY: the launch runs on the process's only thread (see `run`), so both sides
         // of the fork may go on as before, allocating included.
         let child = match unsafe { sys::fork() } {
@@ -77,8 +84,13 @@ pub(crate) fn fork<R: Restrictions>(parts: Parts<'_, R>) -> ! {
             Ok(pid) => pid,
         };
         if child > 0 {
+            if pid_namespace {
+                // Also here, so that the group exists whichever process runs first.
+                let _ = sys::signal::setpgid(child, child);
+            }
             // The supervisor holds nothing of the program's.
             let mut keep = vec![stderr, ours.as_raw_fd()];
+            keep.extend(terminal);
             keep.extend(undo.fds());
             if let Some(s) = &session {
                 keep.extend(s.keep_fds());
@@ -102,6 +114,7 @@ pub(crate) fn fork<R: Restrictions>(parts: Parts<'_, R>) -> ! {
                 me: sys::signal::getpid() as u32,
                 status: None,
                 child_stopped: false,
+                terminal,
                 sigsys_hint,
             }
             .run()
@@ -120,6 +133,7 @@ pub(crate) fn fork<R: Restrictions>(parts: Parts<'_, R>) -> ! {
             sys::exit(125); // The supervisor is already gone.
         }
         if pid_namespace {
+            own_group(terminal);
             // Init stays in the sandbox's view (PID 1 of its /proc): it must not show
             // caprun's command line or environment (which holds what --env left out), and
             // not let the program read its memory or descriptors (non-dumpable: /proc/1/*
@@ -161,6 +175,20 @@ pub(crate) fn fork<R: Restrictions>(parts: Parts<'_, R>) -> ! {
     }
 }
 
+/// In init, first thing: init and everything it starts live in a process group of
+/// their own, so that no process-group call from inside (`kill(0, …)`,
+/// `setpriority(PRIO_PGRP, 0, …)`) names caprun, the shell that started it or that
+/// shell's other jobs. When caprun is a job in a terminal's foreground (`terminal`), the
+/// new group becomes the terminal's foreground group, before the program can read from
+/// it: ^C, ^Z and window changes reach the sandbox as they reached caprun's job.
+fn own_group(terminal: Option<RawFd>) {
+    let _ = sys::signal::setpgid(0, 0);
+    if let Some(tty) = terminal {
+        // SIGTTOU is blocked (the supervisor's mask): allowed from a background group.
+        let _ = sys::signal::set_foreground_group(tty, sys::signal::getpgrp());
+    }
+}
+
 /// The supervisor's state.
 struct Supervision {
     /// The child: init, or the program.
@@ -183,6 +211,8 @@ struct Supervision {
     status: Option<libc::c_int>,
     /// The child (without init) is stopped, as its last reaped change of state said.
     child_stopped: bool,
+    /// The terminal whose foreground caprun's job was, handed to the sandbox's group.
+    terminal: Option<RawFd>,
     sigsys_hint: Vec<u8>,
 }
 
@@ -301,12 +331,32 @@ impl Supervision {
         }
     }
 
-    /// The program stopped with `sig`: stop too, as a job-control shell expects of the
-    /// process it started. Once continued, continue the program if it still is stopped
-    /// (a pending SIGCONT that would be forwarded is lost when a stop signal follows it
-    /// at once).
+    /// The program stopped with `sig`. A job-control stop (`SIGTSTP`, `SIGTTIN`,
+    /// `SIGTTOU`: a terminal's ^Z, a background read or write, or one sent to caprun) is
+    /// mirrored: caprun stops too, as a job-control shell expects of the process it
+    /// started, after giving the terminal back to its own group; once continued, it hands
+    /// the terminal to the sandbox again if the shell gave it to caprun (`fg`), and
+    /// continues the program if it still is stopped (a pending SIGCONT that would be
+    /// forwarded is lost when a stop signal follows it at once). A `SIGSTOP` from outside
+    /// (a debugger, `kill -STOP` of the program) is not caprun's to mirror: whoever
+    /// stopped the program continues it, and caprun goes on supervising meanwhile.
     fn stop(&mut self, sig: libc::c_int) {
+        if !matches!(sig, libc::SIGTSTP | libc::SIGTTIN | libc::SIGTTOU) {
+            return;
+        }
+        let me = sys::signal::getpgrp();
+        let ours = |tty: RawFd, group: libc::pid_t| sys::signal::foreground_group(tty) == Ok(group);
+        if let Some(tty) = self.terminal {
+            if ours(tty, self.child) {
+                let _ = sys::signal::set_foreground_group(tty, me);
+            }
+        }
         let _ = sys::signal::stop_self(sig);
+        if let Some(tty) = self.terminal {
+            if ours(tty, me) {
+                let _ = sys::signal::set_foreground_group(tty, self.child);
+            }
+        }
         match (&self.channel, self.via_init) {
             (Some(c), true) => {
                 let _ = channel::send(c.as_raw_fd(), Message::Continue);
@@ -319,6 +369,15 @@ impl Supervision {
                 }
             }
             (None, true) => {}
+        }
+    }
+
+    /// Give the terminal back to caprun's own group, if the sandbox's has it.
+    fn give_back_terminal(&self) {
+        if let Some(tty) = self.terminal {
+            if sys::signal::foreground_group(tty) == Ok(self.child) {
+                let _ = sys::signal::set_foreground_group(tty, sys::signal::getpgrp());
+            }
         }
     }
 
@@ -351,6 +410,7 @@ impl Supervision {
 
     /// The program ended with the raw wait `status`: report, then end the same way.
     fn end(&mut self, status: libc::c_int) -> ! {
+        self.give_back_terminal();
         // Killed before its exec, without a word (a signal, a filter that kills): what
         // the launch created goes too. (A failure it reported was undone already.)
         if !self.outcome.failed && self.outcome.must_undo() {

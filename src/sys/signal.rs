@@ -246,6 +246,44 @@ pub fn die_of(sig: libc::c_int) {
     }
 }
 
+/// `setpgid(pid, pgid)`.
+pub fn setpgid(pid: libc::pid_t, pgid: libc::pid_t) -> Result<(), Errno> {
+    // SAFETY: plain integers.
+    super::check(unsafe { libc::setpgid(pid, pgid) }).map(drop)
+}
+
+/// This process's process group.
+pub fn getpgrp() -> libc::pid_t {
+    // SAFETY: no arguments; cannot fail.
+    unsafe { libc::getpgrp() }
+}
+
+/// The foreground process group of the terminal `fd` (`tcgetpgrp`).
+pub fn foreground_group(fd: RawFd) -> Result<libc::pid_t, Errno> {
+    // SAFETY: plain integer; no memory is passed.
+    let pgrp = unsafe { libc::tcgetpgrp(fd) };
+    if pgrp < 0 {
+        Err(Errno::last())
+    } else {
+        Ok(pgrp)
+    }
+}
+
+/// Make `pgrp` the foreground process group of the terminal `fd` (`tcsetpgrp`). From a
+/// background group this needs `SIGTTOU` blocked or ignored, as it is in caprun's
+/// supervisor and init.
+pub fn set_foreground_group(fd: RawFd, pgrp: libc::pid_t) -> Result<(), Errno> {
+    // SAFETY: plain integers.
+    super::check(unsafe { libc::tcsetpgrp(fd, pgrp) }).map(drop)
+}
+
+/// One of caprun's standard descriptors that is its controlling terminal with caprun's
+/// process group in the foreground: caprun is a job in the foreground of a terminal.
+pub fn foreground_terminal() -> Option<RawFd> {
+    let me = getpgrp();
+    (0..3).find(|&fd| foreground_group(fd) == Ok(me))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
