@@ -122,7 +122,7 @@ impl Error {
             } => Some((pos.line, pos.col)),
             Error::Plan { source, .. } => Some((source.pos().line, source.pos().col)),
             Error::Check { source, .. } => source.pos().map(|p| (p.line, p.col)),
-            Error::Policy(e) if e.pos.line > 0 => Some((e.pos.line, e.pos.col)),
+            Error::Policy(e) => e.pos.map(|p| (p.line, p.col)),
             _ => None,
         }
     }

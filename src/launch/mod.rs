@@ -209,7 +209,7 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
         table.len(),
         plan.argdata.is_some(),
         !matches!(notify_mode, Notify::Off),
-        policy.has(sandbox::policy::Namespace::Mount),
+        sandbox::descriptors_needed(&policy, &grants),
         policy.rlimits.get("nofile").map(|&(soft, _)| soft),
     )
     .map_err(|source| Error::Check {
