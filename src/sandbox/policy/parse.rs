@@ -82,14 +82,21 @@ fn load_at(
         _ => PathBuf::from(name_or_path),
     };
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(&path).map_err(|e| PolicyError {
-        file: file.clone(),
-        pos: None,
-        message: format!(
-            "cannot read policy: {e} (built-in policies: {})",
-            builtins::names().join(", ")
-        ),
-    })?;
+    let text = std::fs::File::open(&path)
+        .and_then(|f| {
+            let meta = f.metadata()?;
+            let bytes = crate::yaml::read_source(f, meta.is_file().then_some(meta.len()))?;
+            String::from_utf8(bytes)
+                .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+        })
+        .map_err(|e| PolicyError {
+            file: file.clone(),
+            pos: None,
+            message: format!(
+                "cannot read policy: {e} (built-in policies: {})",
+                builtins::names().join(", ")
+            ),
+        })?;
     let mut p = parse_at(&text, &file, path.parent(), depth, source)?;
     p.name = name_or_path.to_string();
     Ok(p)
