@@ -236,7 +236,8 @@ const FIXED_FDS: usize = 8;
 /// How many descriptors [`prepare`] and entering the sandbox of `policy` hold open at
 /// most at once (for the launch's up-front descriptor check): each bind's source (opened
 /// by [`prepare`], kept until it is mounted), with a mount namespace each bind's detached
-/// clone as well (all are cloned before the first is attached), and [`FIXED_FDS`].
+/// clone as well (all are cloned before the first is attached), and eight more (the
+/// Landlock ruleset, the new root's and passing ones).
 pub fn descriptors_needed(policy: &Policy, grants: &Grants<'_>) -> usize {
     let binds = policy.binds.len() + grants.binds.len();
     let per_bind = if policy.has(policy::Namespace::Mount) {
