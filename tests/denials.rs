@@ -562,6 +562,22 @@ fn learn_writes_through_links_and_in_place_to_devices_and_fifos() {
         .unwrap()
         .file_type()
         .is_symlink());
+    // The same with caprun's standard output a regular file (a shell's `> FILE`): written
+    // at its offset, after the program's output, not replaced (which would cut the
+    // program's output off into an unlinked file).
+    let file = d.join("out.txt");
+    let mut cmd = std::process::Command::new(caprun());
+    cmd.args(["--policy", "strict", "--learn", stdout.to_str().unwrap()])
+        .arg(&probe)
+        .stdout(std::fs::File::create(&file).unwrap())
+        .stderr(std::process::Stdio::piped())
+        .stdin(std::process::Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), config.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "file: {}", stderr(&out));
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.starts_with("{\"argv\"") && learned(&text), "{text}");
 
     // The device of /dev/full (1, 7), as a node of our own: every write fails (ENOSPC).
     let full = d.join("full");

@@ -124,11 +124,11 @@ pub(super) fn setup(
 }
 
 /// The writer of `--learn OUT` (see `sys::writer`), by what `OUT` is (symbolic links
-/// followed): a regular file or a new path is replaced atomically (see
-/// [`replace_writer`]); a character device or a FIFO is written in place, opened for
-/// writing once the policy is there (a FIFO's open waits for its reader); caprun's own
-/// standard output or error (`/dev/stdout`, a pipe, a socket) is written in place through
-/// that descriptor. A directory, a block device or another socket is refused now. Never
+/// followed): caprun's own standard output or error (`/dev/stdout`: a pipe, a socket, a
+/// terminal or a file) is written in place through that descriptor; another regular file
+/// or a new path is replaced atomically (see [`replace_writer`]); a character device or a
+/// FIFO is written in place, opened for writing once the policy is there (a FIFO's open
+/// waits for its reader). A directory, a block device or another socket is refused now. Never
 /// is anything but a regular file replaced.
 fn learn_writer(out: &Path) -> std::io::Result<OwnedFd> {
     use nix::sys::stat::{fstat, SFlag};
@@ -139,12 +139,12 @@ fn learn_writer(out: &Path) -> std::io::Result<OwnedFd> {
         Err(e) => return Err(e.into()),
         Ok(st) => st,
     };
-    match kind(target.st_mode) {
-        SFlag::S_IFREG => return replace_writer(&resolve_links(out)?),
-        SFlag::S_IFDIR => return Err(err(libc::EISDIR)),
-        _ => {}
+    if kind(target.st_mode) == SFlag::S_IFDIR {
+        return Err(err(libc::EISDIR));
     }
-    // caprun's own output, whatever it is: written through the descriptor it has.
+    // caprun's own output, whatever it is (a pipe, a socket, a terminal, or a regular file
+    // the shell redirected it to, which replacing would cut off from the program's
+    // output): written through the descriptor it has, at its offset.
     use std::os::fd::AsFd;
     for own in [std::io::stdout().as_fd(), std::io::stderr().as_fd()] {
         if let Ok(st) = fstat(own) {
@@ -155,6 +155,7 @@ fn learn_writer(out: &Path) -> std::io::Result<OwnedFd> {
         }
     }
     match kind(target.st_mode) {
+        SFlag::S_IFREG => replace_writer(&resolve_links(out)?),
         SFlag::S_IFCHR | SFlag::S_IFIFO => {
             let path = nix::fcntl::open(
                 out,
