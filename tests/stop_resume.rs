@@ -38,10 +38,37 @@ enum Via {
     Program,
 }
 
+/// A started job, continued and killed when dropped still running (a failed test leaves
+/// no stopped caprun behind).
+struct Job(Child);
+
+impl std::ops::Deref for Job {
+    type Target = Child;
+    fn deref(&self) -> &Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Job {
+    fn deref_mut(&mut self) -> &mut Child {
+        &mut self.0
+    }
+}
+
+impl Drop for Job {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            let _ = kill(Pid::from_raw(self.0.id() as i32), Signal::SIGCONT);
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
 /// Start `cmd` as a shell with job control starts a job: in a process group of its own
 /// (this test's is another in the same session, so the group is not orphaned and stop
 /// signals are not discarded), with the stop signals at their defaults.
-fn start_job(cmd: &mut Command, stdin: &str) -> Child {
+fn start_job(cmd: &mut Command, stdin: &str) -> Job {
     cmd.process_group(0);
     // SAFETY: between fork and exec only async-signal-safe calls (signal).
     unsafe {
@@ -52,7 +79,7 @@ fn start_job(cmd: &mut Command, stdin: &str) -> Child {
             Ok(())
         });
     }
-    start_cmd(cmd, stdin)
+    Job(start_cmd(cmd, stdin))
 }
 
 /// The children of `pid` (from `/proc/PID/task/*/children`).
@@ -109,8 +136,16 @@ fn stop_and_continue(child: &Child, via: Via, what: &str) {
     match via {
         Via::Caprun => {
             kill(caprun, Signal::SIGTSTP).unwrap();
-            // caprun stops once the program has.
-            let status = waitpid(caprun, Some(WaitPidFlag::WUNTRACED)).unwrap();
+            // caprun stops once the program has (at most 10 s).
+            let start = Instant::now();
+            let status = loop {
+                match waitpid(caprun, Some(WaitPidFlag::WUNTRACED | WaitPidFlag::WNOHANG)) {
+                    Ok(WaitStatus::StillAlive) if start.elapsed() < Duration::from_secs(10) => {
+                        std::thread::sleep(Duration::from_millis(10))
+                    }
+                    other => break other.unwrap(),
+                }
+            };
             assert_eq!(
                 status,
                 WaitStatus::Stopped(caprun, Signal::SIGTSTP),
