@@ -204,7 +204,9 @@ fn proc_fd_path(fd: RawFd, buf: &mut [u8; 32]) -> &CStr {
         buf[PREFIX.len() + i] = digits[len - 1 - i];
     }
     buf[PREFIX.len() + len] = 0;
-    CStr::from_bytes_with_nul(&buf[..=PREFIX.len() + len]).expect("one NUL at the end")
+    // SAFETY: the bytes end with the NUL written just above, and none before it is NUL
+    // (the prefix and ASCII digits). Unchecked: nothing that could panic after the fork.
+    unsafe { CStr::from_bytes_with_nul_unchecked(&buf[..=PREFIX.len() + len]) }
 }
 
 /// Close every descriptor but `keep` (through [`super::close_range`], which falls back
@@ -334,6 +336,17 @@ fn copy(sock: RawFd, file: RawFd, mut left: u64) -> Result<(), CopyError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn proc_fd_paths() {
+        let mut buf = [0u8; 32];
+        assert_eq!(proc_fd_path(0, &mut buf), c"/proc/self/fd/0");
+        assert_eq!(proc_fd_path(1234, &mut buf), c"/proc/self/fd/1234");
+        assert_eq!(
+            proc_fd_path(i32::MAX, &mut buf),
+            c"/proc/self/fd/2147483647"
+        );
+    }
 
     fn dir_fd(path: &std::path::Path) -> OwnedFd {
         std::fs::File::open(path).unwrap().into()
