@@ -40,6 +40,38 @@ pub const MAX_NODES: usize = 200_000;
 /// Most bytes of scalar text a document may have once aliases are expanded (8 MiB).
 pub const MAX_SCALAR_BYTES: usize = 8 << 20;
 
+/// Most bytes a YAML source (a config, a policy) may have (16 MiB, twice
+/// [`MAX_SCALAR_BYTES`]): checked before it is read whole (see [`read_source`]). With it,
+/// and with every bound above checked while the document is scanned (a scalar is refused
+/// as soon as it grows past [`MAX_SCALAR_BYTES`]), parsing takes memory in proportion to
+/// the source, whatever it holds.
+pub const MAX_SOURCE_BYTES: u64 = 16 << 20;
+
+/// Read a YAML source whole, refusing one larger than [`MAX_SOURCE_BYTES`]: a size known
+/// ahead (`known_len`, a regular file's) is checked before anything is read; otherwise
+/// reading stops one byte past the limit. The error is `FileTooLarge`, saying the limit.
+pub fn read_source(r: impl std::io::Read, known_len: Option<u64>) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let too_large = |len: &dyn std::fmt::Display| {
+        std::io::Error::new(
+            std::io::ErrorKind::FileTooLarge,
+            format!(
+                "{len} bytes, more than the {} MiB a config or policy may have",
+                MAX_SOURCE_BYTES >> 20
+            ),
+        )
+    };
+    if let Some(len) = known_len.filter(|&l| l > MAX_SOURCE_BYTES) {
+        return Err(too_large(&len));
+    }
+    let mut bytes = Vec::with_capacity(known_len.map_or(0, |l| l as usize + 1));
+    r.take(MAX_SOURCE_BYTES + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_SOURCE_BYTES {
+        return Err(too_large(&format_args!("more than {MAX_SOURCE_BYTES}")));
+    }
+    Ok(bytes)
+}
+
 /// Deepest nesting of collections a composed document may have (aliases included).
 pub const MAX_DEPTH: usize = 256;
 
@@ -321,6 +353,18 @@ pub fn decode(bytes: &[u8]) -> Result<String, YamlError> {
                 format!("invalid UTF-8 (byte 0x{:02x})", body[valid]),
             ))
         }
+    }
+}
+
+/// [`decode`] for bytes the caller gives up: UTF-8 becomes the text in place, without a
+/// copy (a config's memory stays that of its bytes).
+pub fn decode_owned(mut bytes: Vec<u8>) -> Result<String, YamlError> {
+    if bytes.starts_with(b"\xef\xbb\xbf") {
+        bytes.drain(..3);
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(text),
+        Err(e) => decode(e.as_bytes()),
     }
 }
 
@@ -607,6 +651,9 @@ impl Document {
             bytes: 0,
         };
         let mut parser = Parser::new(TabSeparated(StrInput::new(text)));
+        // A scalar is refused while it grows past the bound (saphyr-parser patched:
+        // vendor/saphyr-parser/PATCHES.md), not once the scanner holds all of it.
+        parser.set_max_scalar_len(MAX_SCALAR_BYTES);
         while let Some(item) = parser.next_event() {
             let (event, span) = item.map_err(|e| scan_error(text, &e))?;
             if !c.event(event, &span.start)? {
@@ -1540,6 +1587,40 @@ mod tests {
     }
 
     /// The (pos, tag_pos) of each value of a top-level mapping.
+    /// A scalar past [`MAX_SCALAR_BYTES`] is refused at its start by the scanner, in
+    /// each style, before the rest of it is scanned.
+    #[test]
+    fn a_long_scalar_is_refused_while_it_is_scanned() {
+        let long = "a".repeat(MAX_SCALAR_BYTES + 1);
+        for (text, pos) in [
+            (format!("x: {long}\n"), Pos { line: 1, col: 4 }),
+            (format!("x: '{long}'\n"), Pos { line: 1, col: 4 }),
+            (format!("- |\n  {long}\n"), Pos { line: 2, col: 3 }),
+        ] {
+            let e = Document::parse(&text).unwrap_err();
+            assert_eq!(e.pos, pos, "{}", e.message);
+            assert_eq!(
+                e.message,
+                format!("scalar is longer than {MAX_SCALAR_BYTES} bytes")
+            );
+        }
+        // At the bound exactly (the only scalar of the document): accepted.
+        let text = format!("- {}\n", "a".repeat(MAX_SCALAR_BYTES));
+        assert!(Document::parse(&text).is_ok());
+    }
+
+    /// A source past [`MAX_SOURCE_BYTES`] is refused from its known size without reading,
+    /// and from a stream once reading passes the limit.
+    #[test]
+    fn a_source_is_read_only_up_to_the_limit() {
+        let e = read_source(std::io::empty(), Some(MAX_SOURCE_BYTES + 1)).unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::FileTooLarge);
+        let endless = std::io::repeat(b' ');
+        let e = read_source(endless, None).unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::FileTooLarge);
+        assert_eq!(read_source(&b"a: 1\n"[..], None).unwrap(), b"a: 1\n");
+    }
+
     fn doc_of(text: &str) -> (Document, Vec<(Pos, Pos)>) {
         let doc = Document::parse(text).unwrap();
         let v = match doc.root().unwrap().value() {

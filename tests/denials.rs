@@ -555,3 +555,140 @@ fn a_learned_policy_is_written_whole_or_not_at_all() {
     assert!(text.contains("sysinfo"), "{text}");
     assert_eq!(entries(), ["good.yaml", "learned.yaml"]);
 }
+
+/// `--learn OUT` replaces only a regular file (or creates a new one): a symbolic link is
+/// written through to the file it names (created if missing), a FIFO and a character
+/// device are written in place, caprun's own standard output (through a link to
+/// `/proc/self/fd/1` as `/dev/stdout` is, a pipe here) too; none of them is replaced. A device that refuses the write (`/dev/full`'s
+/// device, as a scratch node) fails with exit status 125 and leaves nothing beside it.
+#[test]
+fn learn_writes_through_links_and_in_place_to_devices_and_fifos() {
+    use std::os::unix::fs::FileTypeExt;
+    skip_unless_sandboxable!();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let probe = probe();
+    let config = "report: !fd stdout\nsyscalls: [sysinfo]\n";
+    let learn = |out: &std::path::Path| {
+        run(
+            &[
+                "--policy",
+                "strict",
+                "--learn",
+                out.to_str().unwrap(),
+                probe.to_str().unwrap(),
+            ],
+            config,
+        )
+    };
+    let learned = |text: &str| text.contains("extends: strict") && text.contains("sysinfo");
+    let names = || {
+        let mut v: Vec<String> = std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    };
+
+    // A symbolic link to a file, and one to a file that does not exist yet.
+    std::fs::write(d.join("real.yaml"), "old\n").unwrap();
+    std::os::unix::fs::symlink("real.yaml", d.join("link.yaml")).unwrap();
+    std::fs::create_dir(d.join("sub")).unwrap();
+    std::os::unix::fs::symlink("sub/new.yaml", d.join("dangling.yaml")).unwrap();
+    for (link, target) in [
+        ("link.yaml", "real.yaml"),
+        ("dangling.yaml", "sub/new.yaml"),
+    ] {
+        let out = learn(&d.join(link));
+        assert!(out.status.success(), "{link}: {}", stderr(&out));
+        let meta = std::fs::symlink_metadata(d.join(link)).unwrap();
+        assert!(meta.file_type().is_symlink(), "{link} was replaced");
+        assert!(
+            learned(&std::fs::read_to_string(d.join(target)).unwrap()),
+            "{link}"
+        );
+    }
+
+    // A FIFO, read by a thread: written in place, still a FIFO.
+    let fifo = d.join("fifo");
+    nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+    };
+    let out = learn(&fifo);
+    assert!(out.status.success(), "fifo: {}", stderr(&out));
+    assert!(learned(&reader.join().unwrap()));
+    assert!(std::fs::symlink_metadata(&fifo)
+        .unwrap()
+        .file_type()
+        .is_fifo());
+
+    // caprun's standard output, a pipe, through a link like /dev/stdout (a scratch one:
+    // a caprun without the fix would replace it): the policy follows the program's
+    // report.
+    let stdout = d.join("stdout");
+    std::os::unix::fs::symlink("/proc/self/fd/1", &stdout).unwrap();
+    let out = learn(&stdout);
+    assert!(out.status.success(), "stdout: {}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("{\"argv\"") && learned(&text), "{text}");
+    assert!(std::fs::symlink_metadata(&stdout)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    // The same with caprun's standard output a regular file (a shell's `> FILE`): written
+    // at its offset, after the program's output, not replaced (which would cut the
+    // program's output off into an unlinked file).
+    let file = d.join("out.txt");
+    let mut cmd = std::process::Command::new(caprun());
+    cmd.args(["--policy", "strict", "--learn", stdout.to_str().unwrap()])
+        .arg(&probe)
+        .stdout(std::fs::File::create(&file).unwrap())
+        .stderr(std::process::Stdio::piped())
+        .stdin(std::process::Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), config.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "file: {}", stderr(&out));
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.starts_with("{\"argv\"") && learned(&text), "{text}");
+
+    // The device of /dev/full (1, 7), as a node of our own: every write fails (ENOSPC).
+    let full = d.join("full");
+    let node = nix::sys::stat::mknod(
+        &full,
+        nix::sys::stat::SFlag::S_IFCHR,
+        nix::sys::stat::Mode::from_bits_truncate(0o666),
+        nix::sys::stat::makedev(1, 7),
+    );
+    let usable = node.is_ok() && std::fs::OpenOptions::new().write(true).open(&full).is_ok();
+    if !usable {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must make a device node: {node:?}"
+        );
+        eprintln!(
+            "SKIPPED (the device part): no usable device node in {}",
+            d.display()
+        );
+        return;
+    }
+    let before = names();
+    let out = learn(&full);
+    assert_eq!(out.status.code(), Some(125), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!(
+            "caprun: --learn {}: writing to it: No space left on device",
+            full.display()
+        )),
+        "{}",
+        stderr(&out)
+    );
+    assert!(std::fs::symlink_metadata(&full)
+        .unwrap()
+        .file_type()
+        .is_char_device());
+    assert_eq!(names(), before, "something was left behind");
+}

@@ -103,3 +103,91 @@ fn best_effort_runs_and_says_what_it_lacks() {
         "{out:?}"
     );
 }
+
+/// Before Linux 5.9 there is no `close_range` (`ENOSYS`): the `--learn` writer, forked
+/// before the sandbox is entered, must still close everything but its socket and the
+/// directory it writes in (closing one by one), or it keeps the program's descriptors
+/// open (here a granted file) for as long as the program runs.
+#[test]
+fn the_learn_writer_holds_two_descriptors_without_close_range() {
+    use std::io::BufRead;
+    use std::os::unix::process::CommandExt;
+    skip_unless_sandboxable!();
+    // The writer is double-forked: it is reparented to this process, where it is found.
+    // SAFETY: prctl with integer arguments.
+    let subreaper = unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) };
+    assert_eq!(subreaper, 0);
+    let dir = tempfile::tempdir().unwrap();
+    let granted = dir.path().join("granted");
+    std::fs::write(&granted, "x").unwrap();
+    let out = dir.path().join("learned.yaml");
+    let mut cmd = Command::new(example("old-kernel"));
+    cmd.args(["--fail", "close_range=38", "--"])
+        .arg(caprun())
+        .args(["--policy", "strict", "--learn", out.to_str().unwrap()])
+        .arg(probe())
+        .process_group(0);
+    let config = format!(
+        "report: !fd stdout\nextra: !file {{path: {}}}\npause: true\n",
+        q(&granted)
+    );
+    let mut child = start_cmd(&mut cmd, &config);
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert!(line.starts_with("{\"argv\""), "{line}");
+    // Our children other than old-kernel, running caprun's binary: the writer.
+    let caprun_exe = std::fs::canonicalize(caprun()).unwrap();
+    let mut writers = Vec::new();
+    for task in std::fs::read_dir("/proc/self/task").unwrap() {
+        let children = std::fs::read_to_string(task.unwrap().path().join("children")).unwrap();
+        for pid in children.split_whitespace() {
+            let exe = std::fs::read_link(format!("/proc/{pid}/exe"));
+            if pid != child.id().to_string() && exe.ok().as_ref() == Some(&caprun_exe) {
+                writers.push(pid.to_owned());
+            }
+        }
+    }
+    let fds: Vec<Vec<String>> = writers
+        .iter()
+        .map(|pid| {
+            std::fs::read_dir(format!("/proc/{pid}/fd"))
+                .unwrap()
+                .map(|e| {
+                    let link = std::fs::read_link(e.unwrap().path()).unwrap();
+                    link.to_string_lossy().into_owned()
+                })
+                .collect()
+        })
+        .collect();
+    nix::sys::signal::killpg(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .unwrap();
+    // (old-kernel, in the same process group, dies of the SIGINT itself.)
+    wait_bounded(&mut child, std::time::Duration::from_secs(20));
+    assert_eq!(
+        writers.len(),
+        1,
+        "the writer among our children: {writers:?}"
+    );
+    assert_eq!(fds[0].len(), 2, "the writer holds: {:?}", fds[0]);
+    assert!(
+        !fds[0].iter().any(|l| l.ends_with("/granted")),
+        "{:?}",
+        fds[0]
+    );
+    // It still writes the policy once the program ended.
+    let start = std::time::Instant::now();
+    while !out.exists() && start.elapsed().as_secs() < 10 {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let text = std::fs::read_to_string(&out).unwrap_or_default();
+    assert!(
+        text.contains("extends: strict"),
+        "{}",
+        stderr_of(&mut child)
+    );
+}

@@ -24,10 +24,6 @@ const ARG_MAX: u64 = 32 * 4096;
 /// (`/dev/fd/N`), with room for any N.
 const EXEC_FILENAME: u64 = "/dev/fd/2147483647".len() as u64 + 1;
 
-/// Descriptors the sandbox opens while it is entered with a mount namespace (the new
-/// root, mount and directory descriptors), counted generously.
-const SANDBOX_FDS: usize = 8;
-
 /// What would make the final step fail.
 #[derive(Debug, thiserror::Error)]
 pub enum CheckError {
@@ -54,10 +50,14 @@ pub enum CheckError {
         stack: String,
     },
     /// `RLIMIT_NOFILE` is too low for the descriptors the launch needs (exit status 125).
-    #[error("the descriptor limit RLIMIT_NOFILE is {limit}, and this launch needs {needed} descriptors ({open} open in caprun, {table} in the program's table, {extra} for the launch itself): raise it (ulimit -n)")]
+    #[error("the descriptor limit {} is {limit}, and this launch needs {needed} descriptors ({open} open in caprun, {table} in the program's table, {sandbox} for the policy's sandbox, {extra} for the launch itself): {}", if *.by_policy { "(the policy's rlimits.nofile)" } else { "RLIMIT_NOFILE" }, if *.by_policy { "raise rlimits.nofile in a policy of your own (caprun-policy(5))" } else { "raise it (ulimit -n), or close descriptors that caprun need not inherit" })]
     TooFewDescriptors {
         /// The soft limit in force.
         limit: u64,
+        /// The limit is the policy's `rlimits: nofile` (lower than caprun's own).
+        by_policy: bool,
+        /// What the policy's sandbox opens (its binds, their mounts, Landlock).
+        sandbox: usize,
         /// What the launch needs.
         needed: u64,
         /// Descriptors open in caprun now.
@@ -174,29 +174,29 @@ pub fn exec_stack_limit(policy_stack: Option<u64>) -> Option<u64> {
 
 /// Check that `RLIMIT_NOFILE` (or the policy's `nofile`, if lower: it is in force when
 /// the descriptors are rearranged) leaves room for what the launch still opens: the
-/// argdata memfd, a copy of stderr, the explain/learn channel (`notify`), the sandbox's
-/// own descriptors (`mount_namespace`), and the rearrangement, which may lift each slot
-/// of the program's `table` once above it.
+/// argdata memfd, a copy of stderr, the explain/learn channel (`notify`), what the
+/// policy's sandbox opens (`sandbox`: `sandbox::descriptors_needed`), and the
+/// rearrangement, which may lift each slot of the program's `table` once above it.
 pub fn check_descriptors(
     table: usize,
     argdata: bool,
     notify: bool,
-    mount_namespace: bool,
+    sandbox: usize,
     policy_nofile: Option<u64>,
 ) -> Result<(), CheckError> {
     let Ok((soft, _)) = getrlimit(Resource::RLIMIT_NOFILE) else {
         return Ok(());
     };
     let limit = policy_nofile.map_or(soft, |p| p.min(soft));
+    let by_policy = limit < soft;
     let table = table + usize::from(argdata);
     let extra = 1 // stderr's copy
         + usize::from(argdata) // the memfd, before it takes its slot
-        + if notify { 2 } else { 0 }
-        + if mount_namespace { SANDBOX_FDS } else { 1 };
+        + if notify { 2 } else { 0 };
     // At the rearrangement the table sits at 0..table with the controls above, and a
     // lifted descriptor lands above the table: what is open now, plus the launch's own,
     // plus one lift per slot in the worst case.
-    let needed = |open: usize| (open + extra + table).max(table + 4) as u64;
+    let needed = |open: usize| (open + sandbox + extra + table).max(table + 4) as u64;
     // A bound first: no more descriptors are open than the process's descriptor table
     // has room for. Listing /proc/self/fd costs ≈ 3 µs per open descriptor (procfs makes
     // an inode for each entry; BENCHMARKS.md, run 18), so only a launch the bound cannot
@@ -205,16 +205,19 @@ pub fn check_descriptors(
         return Ok(());
     }
     // Counted in /proc, which is there before the sandbox is entered; without it, the
-    // check is left to the kernel.
-    let Ok(dir) = std::fs::read_dir("/proc/self/fd") else {
-        return Ok(());
+    // check is left to the kernel. No descriptor left to list them: every one is open.
+    let open = match std::fs::read_dir("/proc/self/fd") {
+        // The directory's own descriptor is listed too.
+        Ok(dir) => dir.count().saturating_sub(1),
+        Err(e) if e.raw_os_error() == Some(libc::EMFILE) => soft as usize,
+        Err(_) => return Ok(()),
     };
-    // The directory's own descriptor is listed too.
-    let open = dir.count().saturating_sub(1);
     let needed = needed(open);
     if needed > limit {
         return Err(CheckError::TooFewDescriptors {
             limit,
+            by_policy,
+            sandbox,
             needed,
             open,
             table,
@@ -312,12 +315,20 @@ mod tests {
 
     #[test]
     fn the_descriptor_check_counts_what_is_open() {
-        assert!(check_descriptors(3, true, false, true, None).is_ok());
-        let e = check_descriptors(3, true, false, true, Some(4)).unwrap_err();
+        assert!(check_descriptors(3, true, false, 8, None).is_ok());
+        let e = check_descriptors(3, true, false, 8, Some(4)).unwrap_err();
         assert!(
-            matches!(e, CheckError::TooFewDescriptors { limit: 4, .. }),
+            matches!(
+                e,
+                CheckError::TooFewDescriptors {
+                    limit: 4,
+                    by_policy: true,
+                    ..
+                }
+            ),
             "{e}"
         );
+        assert!(e.to_string().contains("rlimits.nofile"), "{e}");
         assert_eq!(e.exit_code(), 125);
     }
 }

@@ -122,7 +122,7 @@ impl Error {
             } => Some((pos.line, pos.col)),
             Error::Plan { source, .. } => Some((source.pos().line, source.pos().col)),
             Error::Check { source, .. } => source.pos().map(|p| (p.line, p.col)),
-            Error::Policy(e) if e.pos.line > 0 => Some((e.pos.line, e.pos.col)),
+            Error::Policy(e) => e.pos.map(|p| (p.line, p.col)),
             _ => None,
         }
     }
@@ -143,12 +143,13 @@ impl Failure {
     /// the policy file or built-in policy a policy error names.
     pub fn new(error: Error, config_text: Option<&str>) -> Failure {
         let excerpt = error.position().and_then(|(line, col)| {
-            let text = match &error {
+            // Borrowed where it can be: a config may be megabytes.
+            let text: std::borrow::Cow<'_, str> = match &error {
                 Error::Policy(e) => match e.file.strip_prefix("builtin:") {
-                    Some(name) => builtins::text(name).map(str::to_owned),
-                    None => std::fs::read_to_string(&e.file).ok(),
+                    Some(name) => builtins::text(name).map(Into::into),
+                    None => std::fs::read_to_string(&e.file).ok().map(Into::into),
                 },
-                _ => config_text.map(str::to_owned),
+                _ => config_text.map(Into::into),
             }?;
             excerpt(&text, line, col)
         });
@@ -191,25 +192,29 @@ const EXCERPT_WIDTH: usize = 160;
 /// text does not have.
 pub fn excerpt(text: &str, line: usize, col: usize) -> Option<String> {
     let index = line.checked_sub(1)?;
-    let src: Vec<char> = crate::yaml::lines(text).nth(index)?.chars().collect();
-    let at = col.saturating_sub(1).min(src.len());
-    let (start, end) = if src.len() <= EXCERPT_WIDTH {
-        (0, src.len())
+    // Walked over, never copied whole: a line may be megabytes long.
+    let src = crate::yaml::lines(text).nth(index)?;
+    let len = src.chars().count();
+    let at = col.saturating_sub(1).min(len);
+    let (start, end) = if len <= EXCERPT_WIDTH {
+        (0, len)
     } else {
-        let end = (at.saturating_sub(EXCERPT_WIDTH / 2) + EXCERPT_WIDTH).min(src.len());
+        let end = (at.saturating_sub(EXCERPT_WIDTH / 2) + EXCERPT_WIDTH).min(len);
         (end - EXCERPT_WIDTH, end)
     };
-    let mut shown: String = src[start..end].iter().collect();
+    let mut shown: String = src.chars().skip(start).take(end - start).collect();
     // The caret lines up under the character: tabs stay tabs.
-    let mut pad: String = src[start..at]
-        .iter()
-        .map(|&c| if c == '\t' { '\t' } else { ' ' })
+    let mut pad: String = src
+        .chars()
+        .skip(start)
+        .take(at - start)
+        .map(|c| if c == '\t' { '\t' } else { ' ' })
         .collect();
     if start > 0 {
         shown.insert(0, '…');
         pad.insert(0, ' ');
     }
-    if end < src.len() {
+    if end < len {
         shown.push('…');
     }
     let number = line.to_string();

@@ -371,7 +371,7 @@ fn features(builtins: &[Policy]) -> (Vec<Feature>, LandlockInfo) {
     let uid_map = CString::new(format!("{euid} {euid} 1\n")).expect("digits");
     let gid_map = CString::new(format!("{egid} {egid} 1\n")).expect("digits");
     let ns = probe::namespaces(&probe::NsProbe {
-        clear_groups: euid == 0,
+        clear_groups: euid == 0 && crate::sys::ids::setgroups_allowed(),
         uid_map: &uid_map,
         gid_map: &gid_map,
         pid_max: PROBE_PID_MAX,

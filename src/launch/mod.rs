@@ -34,7 +34,6 @@ pub use supervision::{Notify, NotifyError};
 
 use sandboxed::Sandboxed;
 
-use std::io::Read;
 use std::os::fd::{AsRawFd, RawFd};
 use std::path::{Path, PathBuf};
 
@@ -209,7 +208,7 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
         table.len(),
         plan.argdata.is_some(),
         !matches!(notify_mode, Notify::Off),
-        policy.has(sandbox::policy::Namespace::Mount),
+        sandbox::descriptors_needed(&policy, &grants),
         policy.rlimits.get("nofile").map(|&(soft, _)| soft),
     )
     .map_err(|source| Error::Check {
@@ -358,10 +357,17 @@ fn read_config(source: &ConfigSource) -> Result<(String, String), Error> {
     let (file, bytes) = match source {
         ConfigSource::File(p) => {
             let file = p.display().to_string();
-            let bytes = std::fs::read(p).map_err(|source| Error::ReadConfig {
-                file: file.clone(),
-                source,
-            })?;
+            // The size of a regular file is checked before it is read.
+            let bytes = std::fs::File::open(p)
+                .and_then(|f| {
+                    let len = f.metadata()?;
+                    let known = len.is_file().then_some(len.len());
+                    crate::yaml::read_source(f, known)
+                })
+                .map_err(|source| Error::ReadConfig {
+                    file: file.clone(),
+                    source,
+                })?;
             (file, bytes)
         }
         ConfigSource::Stdin => {
@@ -375,18 +381,18 @@ fn read_config(source: &ConfigSource) -> Result<(String, String), Error> {
                     ),
                 });
             }
-            let mut bytes = Vec::new();
-            std::io::stdin()
-                .read_to_end(&mut bytes)
-                .map_err(|source| Error::ReadConfig {
-                    file: "<stdin>".into(),
-                    source,
+            let bytes =
+                crate::yaml::read_source(std::io::stdin().lock(), None).map_err(|source| {
+                    Error::ReadConfig {
+                        file: "<stdin>".into(),
+                        source,
+                    }
                 })?;
             ("<stdin>".into(), bytes)
         }
         ConfigSource::Text { name, text } => return Ok((name.clone(), text.clone())),
     };
-    match crate::yaml::decode(&bytes) {
+    match crate::yaml::decode_owned(bytes) {
         Ok(text) => Ok((file, text)),
         Err(e) => Err(Error::Config {
             file,

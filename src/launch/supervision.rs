@@ -9,6 +9,7 @@ use crate::exec::Supervisor;
 use crate::sandbox::notify::{Mode, Session};
 use crate::sandbox::seccomp::{self, BpfProgramOwned, Denials, SeccompError};
 use crate::sandbox::{self, Policy};
+use crate::sys::writer::Target;
 
 /// What happens to the calls the policy denies.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -122,13 +123,85 @@ pub(super) fn setup(
     Ok(Some((session, prog)))
 }
 
-/// The writer of `--learn OUT` (see `sys::writer`): `OUT`'s directory opened, `OUT`
-/// checked not to be a directory, a temporary file beside it created and removed again
-/// (a directory caprun cannot write to fails now, before anything runs), and the writer
+/// The writer of `--learn OUT` (see `sys::writer`), by what `OUT` is (symbolic links
+/// followed): caprun's own standard output or error (`/dev/stdout`: a pipe, a socket, a
+/// terminal or a file) is written in place through that descriptor; another regular file
+/// or a new path is replaced atomically (see [`replace_writer`]); a character device or a
+/// FIFO is written in place, opened for writing once the policy is there (a FIFO's open
+/// waits for its reader). A directory, a block device or another socket is refused now. Never
+/// is anything but a regular file replaced.
+fn learn_writer(out: &Path) -> std::io::Result<OwnedFd> {
+    use nix::sys::stat::{fstat, SFlag};
+    let err = std::io::Error::from_raw_os_error;
+    let kind = |mode: libc::mode_t| SFlag::from_bits_truncate(mode) & SFlag::S_IFMT;
+    let target = match nix::sys::stat::stat(out) {
+        Err(nix::errno::Errno::ENOENT) => return replace_writer(&resolve_links(out)?),
+        Err(e) => return Err(e.into()),
+        Ok(st) => st,
+    };
+    if kind(target.st_mode) == SFlag::S_IFDIR {
+        return Err(err(libc::EISDIR));
+    }
+    // caprun's own output, whatever it is (a pipe, a socket, a terminal, or a regular file
+    // the shell redirected it to, which replacing would cut off from the program's
+    // output): written through the descriptor it has, at its offset.
+    use std::os::fd::AsFd;
+    for own in [std::io::stdout().as_fd(), std::io::stderr().as_fd()] {
+        if let Ok(st) = fstat(own) {
+            if (st.st_dev, st.st_ino) == (target.st_dev, target.st_ino) {
+                let dup = own.try_clone_to_owned()?;
+                return Ok(crate::sys::writer::start(Target::Write(dup.as_raw_fd()))?);
+            }
+        }
+    }
+    match kind(target.st_mode) {
+        SFlag::S_IFREG => replace_writer(&resolve_links(out)?),
+        SFlag::S_IFCHR | SFlag::S_IFIFO => {
+            let path = nix::fcntl::open(
+                out,
+                nix::fcntl::OFlag::O_PATH | nix::fcntl::OFlag::O_CLOEXEC,
+                nix::sys::stat::Mode::empty(),
+            )?;
+            // The file opened is the one looked at.
+            let st = fstat(&path)?;
+            if (st.st_dev, st.st_ino) != (target.st_dev, target.st_ino) {
+                return Err(err(libc::ESTALE));
+            }
+            Ok(crate::sys::writer::start(Target::Open(path.as_raw_fd()))?)
+        }
+        _ => Err(std::io::Error::other(
+            "not a regular file, a character device, a FIFO or caprun's standard output or error",
+        )),
+    }
+}
+
+/// `out` with its symbolic links followed to the path they name (which may not exist
+/// yet): the file to replace, so that a link is written through, not replaced.
+fn resolve_links(out: &Path) -> std::io::Result<PathBuf> {
+    let mut path = out.to_path_buf();
+    // The kernel's own limit on links in one lookup.
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&path) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let target = std::fs::read_link(&path)?;
+                path = match path.parent() {
+                    Some(dir) => dir.join(target),
+                    None => target,
+                };
+            }
+            _ => return Ok(path),
+        }
+    }
+    Err(std::io::Error::from_raw_os_error(libc::ELOOP))
+}
+
+/// The writer that replaces `out` (a regular file or a new path, no symbolic link) whole:
+/// `OUT`'s directory opened, a temporary file beside it created and removed again (a
+/// directory caprun cannot write to fails now, before anything runs), and the writer
 /// started with that directory and the temporary file's name. The supervisor, inside the
 /// sandbox by then, hands it the policy; it writes the temporary file and renames it
 /// over `OUT`, relative to the directory's descriptor: `OUT` is complete or untouched.
-fn learn_writer(out: &Path) -> std::io::Result<OwnedFd> {
+fn replace_writer(out: &Path) -> std::io::Result<OwnedFd> {
     use nix::fcntl::{openat, OFlag};
     use nix::sys::stat::{fstatat, Mode, SFlag};
     let not_a_name = || std::io::Error::other("not a file name");
@@ -142,11 +215,11 @@ fn learn_writer(out: &Path) -> std::io::Result<OwnedFd> {
         OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
         Mode::empty(),
     )?;
-    match fstatat(&dir, name, nix::fcntl::AtFlags::AT_SYMLINK_NOFOLLOW) {
-        Ok(st) if SFlag::from_bits_truncate(st.st_mode) & SFlag::S_IFMT == SFlag::S_IFDIR => {
-            return Err(std::io::Error::from_raw_os_error(libc::EISDIR));
+    // Only a regular file is replaced: whatever took its place since is refused.
+    if let Ok(st) = fstatat(&dir, name, nix::fcntl::AtFlags::AT_SYMLINK_NOFOLLOW) {
+        if SFlag::from_bits_truncate(st.st_mode) & SFlag::S_IFMT != SFlag::S_IFREG {
+            return Err(std::io::Error::other("no longer a regular file"));
         }
-        _ => {}
     }
     let mut tmp = std::ffi::OsString::from(".");
     tmp.push(name);
@@ -164,11 +237,12 @@ fn learn_writer(out: &Path) -> std::io::Result<OwnedFd> {
         nix::unistd::UnlinkatFlags::NoRemoveDir,
     )?;
     let c = |s: &std::ffi::OsStr| std::ffi::CString::new(s.as_bytes()).map_err(|_| not_a_name());
-    Ok(crate::sys::writer::start(
-        dir.as_raw_fd(),
-        &c(&tmp)?,
-        &c(name)?,
-    )?)
+    let (tmp, name) = (c(&tmp)?, c(name)?);
+    Ok(crate::sys::writer::start(Target::Replace {
+        dir: dir.as_raw_fd(),
+        tmp: &tmp,
+        name: &name,
+    })?)
 }
 
 impl Supervisor for Session {

@@ -229,6 +229,25 @@ pub fn seccomp_available() -> bool {
     crate::sys::seccomp::get_mode().is_ok()
 }
 
+/// Descriptors the sandbox opens besides the launch's own, counted generously: the
+/// Landlock ruleset, the new root's and a passing one or two.
+const FIXED_FDS: usize = 8;
+
+/// How many descriptors [`prepare`] and entering the sandbox of `policy` hold open at
+/// most at once (for the launch's up-front descriptor check): each bind's source (opened
+/// by [`prepare`], kept until it is mounted), with a mount namespace each bind's detached
+/// clone as well (all are cloned before the first is attached), and eight more (the
+/// Landlock ruleset, the new root's and passing ones).
+pub fn descriptors_needed(policy: &Policy, grants: &Grants<'_>) -> usize {
+    let binds = policy.binds.len() + grants.binds.len();
+    let per_bind = if policy.has(policy::Namespace::Mount) {
+        2
+    } else {
+        1
+    };
+    binds * per_bind + FIXED_FDS
+}
+
 /// Do every fallible, allocating step for `policy` and `grants`.
 pub fn prepare(policy: &Policy, grants: &Grants<'_>) -> Result<Prepared, SandboxError> {
     let mut report = Report::default();

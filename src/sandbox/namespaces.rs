@@ -48,6 +48,11 @@ pub enum NamespaceError {
         /// The policy.
         policy: String,
     },
+    /// A limit the sandbox gets is above the caller's hard limit, which only a process
+    /// with `CAP_SYS_RESOURCE` in the host's user namespace may raise (not even root
+    /// once in the sandbox's own user namespace).
+    #[error("{0}")]
+    AboveHardLimit(Box<AboveHardLimit>),
     /// A namespace limit stayed full for [`UNSHARE_RETRY`] (`unshare` failed with
     /// `ENOSPC`).
     #[error("cannot create the sandbox's namespaces: a namespace limit is reached and did not free up within {} s ({}); raise the limit or wait for other sandboxes to end", UNSHARE_RETRY.as_secs(), .limits.iter().map(|(s, v)| format!("{s} = {v}")).collect::<Vec<_>>().join(", "))]
@@ -69,6 +74,24 @@ fn cstr(p: &Path) -> Result<CString, NamespaceError> {
     CString::new(p.as_os_str().as_bytes()).map_err(|_| NamespaceError::Nul(p.to_path_buf()))
 }
 
+/// [`NamespaceError::AboveHardLimit`]: which setting, both limits, the way out.
+#[derive(Debug, thiserror::Error)]
+#[error("policy `{policy}`: {what} is {}, above the hard limit {} that caprun was started with (ulimit -H{flag}), which the sandbox cannot raise: {way_out}", limit_text(*.wanted), limit_text(*.hard))]
+pub struct AboveHardLimit {
+    /// The policy.
+    pub policy: String,
+    /// The policy's setting (`limits.tasks`, `rlimits.nofile`).
+    pub what: String,
+    /// The hard limit it asks for.
+    pub wanted: u64,
+    /// The caller's hard limit.
+    pub hard: u64,
+    /// `ulimit`'s option letter for the resource.
+    pub flag: char,
+    /// How to launch anyway.
+    pub way_out: String,
+}
+
 /// The ids the program runs as inside the user namespace. A caller that is not root maps
 /// its own ids to them (one id each). Root first drops its supplementary groups and, when
 /// an identity is given, switches to it on the host (`setresgid`/`setresuid`), then maps it
@@ -85,7 +108,8 @@ pub struct Identity {
 struct UserMaps {
     uid_map: CString,
     gid_map: CString,
-    /// Root: drop the supplementary groups before unsharing (setgroups is denied after).
+    /// Root: drop the supplementary groups before unsharing (setgroups is denied after),
+    /// unless setgroups is denied already.
     drop_groups: bool,
     /// Root with another identity: switch to these ids before unsharing.
     switch_to: Option<Identity>,
@@ -580,7 +604,9 @@ impl NamespacePlan {
             Some(UserMaps {
                 uid_map: CString::new(uid_map).map_err(|_| NamespaceError::Nul(PathBuf::new()))?,
                 gid_map: CString::new(gid_map).map_err(|_| NamespaceError::Nul(PathBuf::new()))?,
-                drop_groups: euid == 0,
+                // Where setgroups is denied already (caprun runs in a user namespace
+                // that said so) the groups are fixed: nothing to drop, nothing can be.
+                drop_groups: euid == 0 && ids::setgroups_allowed(),
                 switch_to,
             })
         } else {
@@ -638,6 +664,11 @@ impl NamespacePlan {
                     },
                 ));
             }
+        }
+        // Once in its own user namespace not even root may raise a hard limit.
+        let can_raise = user.is_none() && ids::geteuid() == 0;
+        if !can_raise {
+            check_hard_limits(policy, &rlimits)?;
         }
         Ok(NamespacePlan {
             flags,
@@ -760,6 +791,75 @@ impl NamespacePlan {
         }
         Ok(())
     }
+}
+
+/// A limit as `ulimit` prints it.
+fn limit_text(n: u64) -> String {
+    if n == libc::RLIM_INFINITY {
+        "unlimited".to_owned()
+    } else {
+        n.to_string()
+    }
+}
+
+/// Refuse, naming the setting, the limit and the way out, the first of `rlimits` whose
+/// hard limit is above the caller's (setrlimit would fail with a bare EPERM inside).
+fn check_hard_limits(
+    policy: &Policy,
+    rlimits: &[(ids::RlimitResource, libc::rlimit)],
+) -> Result<(), NamespaceError> {
+    for (res, lim) in rlimits {
+        let Ok(current) = ids::getrlimit(*res) else {
+            continue;
+        };
+        if lim.rlim_max <= current.rlim_max {
+            continue;
+        }
+        let hard = current.rlim_max;
+        let (what, flag, way_out) = if *res == libc::RLIMIT_NPROC as ids::RlimitResource
+            && policy.limits.tasks == Some(lim.rlim_max)
+        {
+            (
+                "limits.tasks".to_owned(),
+                'u',
+                format!("run it with --limit tasks=N for an N of at most {hard}, or raise the hard limit"),
+            )
+        } else {
+            let name = policy
+                .rlimits
+                .keys()
+                .find(|n| rlimit_resource(n) == Some(*res))
+                .cloned()
+                .unwrap_or_default();
+            let flag = match name.as_str() {
+                "nofile" => 'n',
+                "nproc" => 'u',
+                "stack" => 's',
+                "core" => 'c',
+                "as" => 'v',
+                "cpu" => 't',
+                "fsize" => 'f',
+                "data" => 'd',
+                "memlock" => 'l',
+                _ => '?',
+            };
+            (
+                format!("rlimits.{name}"),
+                flag,
+                "lower it in a policy of your own (caprun-policy(5)), or raise the hard limit"
+                    .to_owned(),
+            )
+        };
+        return Err(NamespaceError::AboveHardLimit(Box::new(AboveHardLimit {
+            policy: policy.name.clone(),
+            what,
+            wanted: lim.rlim_max,
+            hard,
+            flag,
+            way_out,
+        })));
+    }
+    Ok(())
 }
 
 /// The id `id` of this user namespace stands for in the parent namespace, by `map` (the

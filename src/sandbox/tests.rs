@@ -371,7 +371,21 @@ fn policy_errors_have_positions() {
         parse_err("seccomp:\n  rules:\n    socket: [\"arg9 == 1\"]\n")
             .starts_with("p.yaml:3:14: condition")
     );
-    assert!(parse_err("extends: /nonexistent/policy.yaml\n").contains("cannot read policy"));
+    // A parent that cannot be read: the error is the `extends:` line, not a made-up
+    // `0:0` position in the missing file.
+    let e = parse_err("extends: /nonexistent/policy.yaml\n");
+    assert!(
+        e.starts_with("p.yaml:1:10: extends: /nonexistent/policy.yaml: cannot read policy: "),
+        "{e}"
+    );
+    assert!(!e.contains(":0:0"), "{e}");
+    let e = policy::load("/nonexistent/policy.yaml").unwrap_err();
+    assert_eq!(e.pos, None);
+    assert!(
+        e.to_string()
+            .starts_with("/nonexistent/policy.yaml: cannot read policy: "),
+        "{e}"
+    );
     assert!(parse_err("rlimits:\n  nofiles: 3\n").starts_with("p.yaml:2:3: unknown resource limit"));
 }
 

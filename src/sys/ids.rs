@@ -3,8 +3,8 @@
 //! Integer arguments or prebuilt data only: allocation-free.
 //!
 //! # References
-//! geteuid(2), getegid(2), setgroups(2), setresuid(2), setresgid(2), prctl(2)
-//! (`PR_SET_DUMPABLE`), unshare(2), sethostname(2), setrlimit(2).
+//! geteuid(2), getegid(2), setgroups(2), user_namespaces(7) (`/proc/PID/setgroups`), setresuid(2), setresgid(2), prctl(2)
+//! (`PR_SET_DUMPABLE`), unshare(2), sethostname(2), getrlimit(2), setrlimit(2).
 
 use std::ffi::CStr;
 
@@ -28,6 +28,28 @@ pub fn getegid() -> libc::gid_t {
 pub fn clear_groups() -> Result<(), Errno> {
     // SAFETY: a zero-length list; the kernel reads nothing through the null pointer.
     check(unsafe { libc::setgroups(0, std::ptr::null()) }).map(drop)
+}
+
+/// Whether this process may call `setgroups`: not in a user namespace whose
+/// `/proc/self/setgroups` says `deny` (rootless containers, `unshare -Ur`), where the
+/// supplementary groups are fixed for good. True where the file is missing (before
+/// Linux 3.19, or no procfs): `setgroups` then answers for itself.
+pub fn setgroups_allowed() -> bool {
+    let mut buf = [0u8; 16];
+    match super::fs::open(c"/proc/self/setgroups", libc::O_RDONLY | libc::O_CLOEXEC, 0) {
+        // SAFETY: reading into a valid stack buffer of its length.
+        Ok(fd) => match unsafe {
+            libc::read(
+                std::os::fd::AsRawFd::as_raw_fd(&fd),
+                buf.as_mut_ptr().cast(),
+                buf.len(),
+            )
+        } {
+            n if n > 0 => !buf[..n as usize].starts_with(b"deny"),
+            _ => true,
+        },
+        Err(_) => true,
+    }
 }
 
 /// `setresgid(gid, gid, gid)`: the real, effective and saved group ids.
@@ -68,6 +90,17 @@ pub type RlimitResource = libc::__rlimit_resource_t;
 /// The type of an `RLIMIT_*` resource number (glibc and musl differ).
 #[cfg(not(target_env = "gnu"))]
 pub type RlimitResource = libc::c_int;
+
+/// `getrlimit(resource)`: the soft and hard limit.
+pub fn getrlimit(resource: RlimitResource) -> Result<libc::rlimit, Errno> {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: `lim` is a valid, writable rlimit.
+    check(unsafe { libc::getrlimit(resource, &mut lim) })?;
+    Ok(lim)
+}
 
 /// `setrlimit(resource, limit)`.
 pub fn setrlimit(resource: RlimitResource, limit: &libc::rlimit) -> Result<(), Errno> {

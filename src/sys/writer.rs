@@ -3,12 +3,14 @@
 //! domain), where it can neither create a file beside `OUT` nor rename one over it.
 //!
 //! [`start`] forks the writer before the sandbox is entered. It holds nothing but its end
-//! of a socket and a descriptor of the directory, and waits. [`commit`] sends it the
-//! content; it writes a temporary file in that directory, `fsync`s it and renames it
-//! over the target (`openat`/`renameat` relative to the directory descriptor, never by
-//! path), removing the temporary file if any step fails, and answers which step failed
-//! and why. When the socket closes before the whole content arrived (caprun failed or
-//! was killed), it writes nothing and exits.
+//! of a socket and one descriptor of its [`Target`], and waits. [`commit`] sends it the
+//! content. A regular file (or a new one) is replaced atomically: the writer writes a
+//! temporary file in the directory, `fsync`s it and renames it over the target
+//! (`openat`/`renameat` relative to the directory descriptor, never by path), removing
+//! the temporary file if any step fails. Anything else (a character device, a FIFO, a
+//! pipe or socket that is caprun's own output) is written in place, never replaced. The
+//! writer answers which step failed and why. When the socket closes before the whole
+//! content arrived (caprun failed or was killed), it writes nothing and exits.
 //!
 //! The writer is forked twice (the middle process exits at once and is reaped here), so
 //! that it is nobody's child in caprun and nothing waits for it, and it makes only raw,
@@ -25,6 +27,27 @@ use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 
 use nix::errno::Errno;
 
+/// Where the writer puts the content.
+#[derive(Debug, Clone, Copy)]
+pub enum Target<'a> {
+    /// Replace `name` in the directory `dir` atomically, through the temporary file `tmp`
+    /// (in the same directory; it must not exist).
+    Replace {
+        /// The directory, open (`O_PATH` is fine).
+        dir: RawFd,
+        /// The temporary file's name.
+        tmp: &'a CStr,
+        /// The target's name.
+        name: &'a CStr,
+    },
+    /// Write in place to this descriptor, open for writing.
+    Write(RawFd),
+    /// Open this `O_PATH` descriptor for writing (through `/proc/self/fd`) once the
+    /// content is there, and write in place: a FIFO's open waits for a reader, as a
+    /// shell's redirection does.
+    Open(RawFd),
+}
+
 /// What the writer was doing when it failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
@@ -36,26 +59,28 @@ pub enum Step {
     Sync,
     /// Renaming it over the target.
     Rename,
+    /// Opening the target (not a regular file) for writing in place.
+    OpenInPlace,
+    /// Writing to the target in place.
+    WriteInPlace,
 }
 
 impl Step {
+    const ALL: [Step; 6] = [
+        Step::Create,
+        Step::Write,
+        Step::Sync,
+        Step::Rename,
+        Step::OpenInPlace,
+        Step::WriteInPlace,
+    ];
+
     fn code(self) -> u32 {
-        match self {
-            Step::Create => 1,
-            Step::Write => 2,
-            Step::Sync => 3,
-            Step::Rename => 4,
-        }
+        self as u32 + 1
     }
 
     fn from_code(code: u32) -> Option<Step> {
-        Some(match code {
-            1 => Step::Create,
-            2 => Step::Write,
-            3 => Step::Sync,
-            4 => Step::Rename,
-            _ => return None,
-        })
+        Step::ALL.get((code as usize).checked_sub(1)?).copied()
     }
 }
 
@@ -68,24 +93,20 @@ pub enum CommitError {
     Gone(Errno),
 }
 
-/// Start the writer of `name` in the directory `dir` (through the temporary file
-/// `tmp`, in the same directory; it must not exist). Returns the caller's end of the
-/// socket, close-on-exec, for [`commit`]. Call it before entering the sandbox.
-pub fn start(dir: RawFd, tmp: &CStr, name: &CStr) -> Result<OwnedFd, Errno> {
+/// Start the writer of `target`. Returns the caller's end of the socket, close-on-exec,
+/// for [`commit`]. Call it before entering the sandbox.
+pub fn start(target: Target<'_>) -> Result<OwnedFd, Errno> {
     let (ours, theirs) = super::unix_pair(libc::SOCK_STREAM)?;
     // SAFETY: the child makes only raw, async-signal-safe system calls on stack data and
     // exits without returning (nothing it inherited is dropped or used through its
     // owner), which is sound whatever threads the process has.
-    let middle = unsafe { libc::fork() };
-    match middle {
-        -1 => Err(Errno::last()),
+    match unsafe { super::fork() }? {
         0 => {
             // SAFETY: as above.
-            if unsafe { libc::fork() } == 0 {
-                writer(theirs.as_raw_fd(), dir, tmp, name)
+            if let Ok(0) = unsafe { super::fork() } {
+                writer(theirs.as_raw_fd(), target)
             }
-            // SAFETY: _exit never returns and runs nothing of the parent's.
-            unsafe { libc::_exit(0) }
+            super::exit(0)
         }
         pid => {
             let mut status = 0;
@@ -165,25 +186,61 @@ fn write_file(fd: RawFd, mut buf: &[u8]) -> Result<(), Errno> {
     Ok(())
 }
 
+/// `/proc/self/fd/N` for `fd`, in `buf` (no allocation).
+fn proc_fd_path(fd: RawFd, buf: &mut [u8; 32]) -> &CStr {
+    const PREFIX: &[u8] = b"/proc/self/fd/";
+    buf[..PREFIX.len()].copy_from_slice(PREFIX);
+    let mut digits = [0u8; 10];
+    let (mut n, mut len) = (fd.unsigned_abs(), 0);
+    loop {
+        digits[len] = b'0' + (n % 10) as u8;
+        len += 1;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for i in 0..len {
+        buf[PREFIX.len() + i] = digits[len - 1 - i];
+    }
+    buf[PREFIX.len() + len] = 0;
+    // SAFETY: the bytes end with the NUL written just above, and none before it is NUL
+    // (the prefix and ASCII digits). Unchecked: nothing that could panic after the fork.
+    unsafe { CStr::from_bytes_with_nul_unchecked(&buf[..=PREFIX.len() + len]) }
+}
+
+/// Close every descriptor but `keep` (through [`super::close_range`], which falls back
+/// to closing one by one before Linux 5.9).
+fn close_all_but(mut keep: [RawFd; 2]) {
+    keep.sort_unstable();
+    let mut next = 0;
+    for fd in keep {
+        // SAFETY: this process owns no descriptor through an owner any more (the writer
+        // never returns); closing every other number is the intent.
+        let _ = unsafe { super::close_range(next, fd - 1) };
+        next = fd + 1;
+    }
+    // SAFETY: as above.
+    let _ = unsafe { super::close_range(next, RawFd::MAX) };
+}
+
 /// The writer process: see the module documentation. Never returns.
-fn writer(sock: RawFd, dir: RawFd, tmp: &CStr, name: &CStr) -> ! {
+fn writer(sock: RawFd, target: Target<'_>) -> ! {
     // SAFETY: (the whole block) raw system calls on descriptor numbers this process owns
     // from now on, on stack buffers and on the caller's NUL-terminated names, which the
     // fork copied.
     unsafe {
         libc::setsid();
-        // A file-size limit makes write fail (EFBIG) instead of killing the writer.
+        // A file-size limit makes write fail (EFBIG) instead of killing the writer, and
+        // a FIFO whose reader went away EPIPE instead of SIGPIPE.
         libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
-        // Nothing but the socket and the directory.
-        let (low, high) = if sock < dir { (sock, dir) } else { (dir, sock) };
-        let close = |first: RawFd, last: RawFd| {
-            if first <= last {
-                libc::syscall(libc::SYS_close_range, first as u32, last as u32, 0u32);
-            }
+        libc::signal(libc::SIGPIPE, libc::SIG_IGN);
+        // Nothing but the socket and the target's descriptor.
+        let held = match target {
+            Target::Replace { dir, .. } => dir,
+            Target::Write(fd) | Target::Open(fd) => fd,
         };
-        close(0, low - 1);
-        close(low + 1, high - 1);
-        close(high + 1, RawFd::MAX);
+        close_all_but([sock, held]);
         let answer = |step: u32, errno: u32| -> ! {
             let mut msg = [0u8; 8];
             msg[..4].copy_from_slice(&step.to_ne_bytes());
@@ -195,7 +252,31 @@ fn writer(sock: RawFd, dir: RawFd, tmp: &CStr, name: &CStr) -> ! {
         if read_full(sock, &mut len) != Ok(8) {
             libc::_exit(0); // Nothing to write: caprun is gone.
         }
-        let mut left = u64::from_ne_bytes(len);
+        let left = u64::from_ne_bytes(len);
+        let (dir, tmp, name) = match target {
+            Target::Replace { dir, tmp, name } => (dir, tmp, name),
+            Target::Write(fd) | Target::Open(fd) => {
+                let file = match target {
+                    Target::Open(_) => {
+                        let mut buf = [0u8; 32];
+                        let path = proc_fd_path(fd, &mut buf);
+                        let flags = libc::O_WRONLY | libc::O_NOCTTY | libc::O_CLOEXEC;
+                        match libc::open(path.as_ptr(), flags) {
+                            -1 => answer(Step::OpenInPlace.code(), Errno::last() as u32),
+                            file => file,
+                        }
+                    }
+                    _ => fd,
+                };
+                match copy(sock, file, left) {
+                    Ok(()) => answer(0, 0),
+                    // Cut short: caprun is gone; what was written stays (a stream has
+                    // no undo).
+                    Err(CopyError::Gone) => libc::_exit(0),
+                    Err(CopyError::Write(e)) => answer(Step::WriteInPlace.code(), e as u32),
+                }
+            }
+        };
         let file = libc::openat(
             dir,
             tmp.as_ptr(),
@@ -209,21 +290,14 @@ fn writer(sock: RawFd, dir: RawFd, tmp: &CStr, name: &CStr) -> ! {
             libc::unlinkat(dir, tmp.as_ptr(), 0);
             answer(step.code(), e as u32)
         };
-        let mut buf = [0u8; 16 * 1024];
-        while left > 0 {
-            let want = (left as usize).min(buf.len());
-            match read_full(sock, &mut buf[..want]) {
-                Ok(n) if n == want => {}
-                // The content was cut short: caprun is gone; leave nothing behind.
-                _ => {
-                    libc::unlinkat(dir, tmp.as_ptr(), 0);
-                    libc::_exit(0)
-                }
+        match copy(sock, file, left) {
+            Ok(()) => {}
+            // The content was cut short: caprun is gone; leave nothing behind.
+            Err(CopyError::Gone) => {
+                libc::unlinkat(dir, tmp.as_ptr(), 0);
+                libc::_exit(0)
             }
-            if let Err(e) = write_file(file, &buf[..want]) {
-                fail(Step::Write, e);
-            }
-            left -= want as u64;
+            Err(CopyError::Write(e)) => fail(Step::Write, e),
         }
         if libc::fsync(file) == -1 {
             fail(Step::Sync, Errno::last());
@@ -236,9 +310,43 @@ fn writer(sock: RawFd, dir: RawFd, tmp: &CStr, name: &CStr) -> ! {
     }
 }
 
+/// Why [`copy`] stopped.
+enum CopyError {
+    /// The socket ended first: caprun is gone.
+    Gone,
+    /// Writing failed.
+    Write(Errno),
+}
+
+/// Copy `left` bytes from `sock` to `file` through a stack buffer.
+fn copy(sock: RawFd, file: RawFd, mut left: u64) -> Result<(), CopyError> {
+    let mut buf = [0u8; 16 * 1024];
+    while left > 0 {
+        let want = (left as usize).min(buf.len());
+        match read_full(sock, &mut buf[..want]) {
+            Ok(n) if n == want => {}
+            _ => return Err(CopyError::Gone),
+        }
+        write_file(file, &buf[..want]).map_err(CopyError::Write)?;
+        left -= want as u64;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn proc_fd_paths() {
+        let mut buf = [0u8; 32];
+        assert_eq!(proc_fd_path(0, &mut buf), c"/proc/self/fd/0");
+        assert_eq!(proc_fd_path(1234, &mut buf), c"/proc/self/fd/1234");
+        assert_eq!(
+            proc_fd_path(i32::MAX, &mut buf),
+            c"/proc/self/fd/2147483647"
+        );
+    }
 
     fn dir_fd(path: &std::path::Path) -> OwnedFd {
         std::fs::File::open(path).unwrap().into()
@@ -252,7 +360,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let d = dir_fd(dir.path());
         let names = || std::fs::read_dir(dir.path()).unwrap().count();
-        let sock = start(d.as_raw_fd(), c".out.tmp", c"out").unwrap();
+        let replace = |tmp, name| Target::Replace {
+            dir: d.as_raw_fd(),
+            tmp,
+            name,
+        };
+        let sock = start(replace(c".out.tmp", c"out")).unwrap();
         assert_eq!(names(), 0, "nothing before the content arrives");
         let content = "x".repeat(100_000);
         commit(sock, content.as_bytes()).unwrap();
@@ -264,7 +377,7 @@ mod tests {
 
         std::fs::create_dir(dir.path().join("taken")).unwrap();
         std::fs::write(dir.path().join("taken/inside"), "").unwrap();
-        let sock = start(d.as_raw_fd(), c".taken.tmp", c"taken").unwrap();
+        let sock = start(replace(c".taken.tmp", c"taken")).unwrap();
         let e = commit(sock, b"policy").unwrap_err();
         assert!(
             matches!(
@@ -276,7 +389,7 @@ mod tests {
         assert_eq!(names(), 2, "the temporary file is removed");
 
         // Cut short: the temporary file appears, and goes when the socket closes.
-        let sock = start(d.as_raw_fd(), c".gone.tmp", c"gone").unwrap();
+        let sock = start(replace(c".gone.tmp", c"gone")).unwrap();
         write_all(sock.as_raw_fd(), &100u64.to_ne_bytes()).unwrap();
         write_all(sock.as_raw_fd(), b"0123456789").unwrap();
         let tmp = dir.path().join(".gone.tmp");

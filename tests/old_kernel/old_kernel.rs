@@ -1,4 +1,4 @@
-//! `old-kernel [--landlock-abi N] [--no-pid-max] [--fail unshare=ERRNO] -- PROGRAM
+//! `old-kernel [--landlock-abi N] [--no-pid-max] [--fail CALL=ERRNO]... -- PROGRAM
 //! [ARGS...]`: run PROGRAM as if
 //! on an older kernel, for testing caprun's behaviour there on this one.
 //!
@@ -14,8 +14,9 @@
 //! - `--no-pid-max`: before Linux 6.14 a PID namespace has no `pid_max` of its own, and
 //!   writing it from inside fails with `EPERM`. The filter makes `fsopen` (how caprun
 //!   reaches that file) fail with `EPERM` instead, which caprun sees the same way.
-//! - `--fail unshare=ERRNO`: `unshare` fails with errno number ERRNO (28, `ENOSPC`: a
-//!   namespace limit reached), for the failure paths of a launch.
+//! - `--fail CALL=ERRNO` (repeatable): CALL fails with errno number ERRNO. CALL is
+//!   `unshare` (28, `ENOSPC`: a namespace limit reached, for the failure paths of a
+//!   launch) or `close_range` (38, `ENOSYS`: before Linux 5.9).
 //!
 //! The filter is inherited by everything PROGRAM starts; this process answers until
 //! PROGRAM exits, then exits with its status (128 + N for a signal). Test tool only: the
@@ -27,6 +28,7 @@ use std::os::unix::ffi::{OsStrExt, OsStringExt};
 const SYS_LANDLOCK_CREATE_RULESET: u32 = 444;
 const SYS_FSOPEN: u32 = 430;
 const SYS_UNSHARE: u32 = 272;
+const SYS_CLOSE_RANGE: u32 = 436;
 const SECCOMP_RET_ERRNO: u32 = 0x0005_0000;
 const LANDLOCK_CREATE_RULESET_VERSION: u32 = 1;
 const AUDIT_ARCH_X86_64: u32 = 0xc000_003e;
@@ -66,7 +68,7 @@ fn jeq(k: u32, jt: u8, jf: u8) -> libc::sock_filter {
 /// The filter: with `abi`, the version query of `landlock_create_ruleset` → the
 /// listener; with `no_pid_max`, `fsopen` → `EPERM`; the rest allowed (a foreign
 /// architecture is killed: nothing here expects one).
-fn program(abi: bool, no_pid_max: bool, fail_unshare: Option<u32>) -> Vec<libc::sock_filter> {
+fn program(abi: bool, no_pid_max: bool, fail: &[(u32, u32)]) -> Vec<libc::sock_filter> {
     let ld = (libc::BPF_LD | libc::BPF_W | libc::BPF_ABS) as u16;
     let ret = (libc::BPF_RET | libc::BPF_K) as u16;
     let mut prog = vec![
@@ -79,8 +81,8 @@ fn program(abi: bool, no_pid_max: bool, fail_unshare: Option<u32>) -> Vec<libc::
         prog.push(jeq(SYS_FSOPEN, 0, 1));
         prog.push(stmt(ret, SECCOMP_RET_ERRNO | libc::EPERM as u32));
     }
-    if let Some(errno) = fail_unshare {
-        prog.push(jeq(SYS_UNSHARE, 0, 1));
+    for &(nr, errno) in fail {
+        prog.push(jeq(nr, 0, 1));
         prog.push(stmt(ret, SECCOMP_RET_ERRNO | errno));
     }
     if abi {
@@ -95,7 +97,10 @@ fn program(abi: bool, no_pid_max: bool, fail_unshare: Option<u32>) -> Vec<libc::
     prog
 }
 
-fn install(prog: &mut [libc::sock_filter]) -> libc::c_int {
+/// Install the filter; with `listener`, return its listener's descriptor (else -1: a
+/// program that needs a listener of its own, as caprun's `--learn` does, can have one
+/// only when no filter above it has).
+fn install(prog: &mut [libc::sock_filter], listener: bool) -> libc::c_int {
     let fprog = libc::sock_fprog {
         len: prog.len() as u16,
         filter: prog.as_mut_ptr(),
@@ -109,14 +114,22 @@ fn install(prog: &mut [libc::sock_filter]) -> libc::c_int {
         libc::syscall(
             libc::SYS_seccomp,
             SECCOMP_SET_MODE_FILTER,
-            SECCOMP_FILTER_FLAG_NEW_LISTENER,
+            if listener {
+                SECCOMP_FILTER_FLAG_NEW_LISTENER
+            } else {
+                0
+            },
             &fprog as *const libc::sock_fprog,
         )
     };
     if fd < 0 {
         die("seccomp(SECCOMP_SET_MODE_FILTER)");
     }
-    fd as libc::c_int
+    if listener {
+        fd as libc::c_int
+    } else {
+        -1
+    }
 }
 
 /// Answer notifications on `listener` until `child` exits; return its wait status.
@@ -229,7 +242,7 @@ fn recv_fd(sock: libc::c_int) -> libc::c_int {
 
 fn usage() -> ! {
     eprintln!(
-        "usage: old-kernel [--landlock-abi N] [--no-pid-max] [--fail unshare=ERRNO] -- PROGRAM [ARGS...]   (N = 0..7; 0: Landlock disabled)"
+        "usage: old-kernel [--landlock-abi N] [--no-pid-max] [--fail unshare|close_range=ERRNO]... -- PROGRAM [ARGS...]   (N = 0..7; 0: Landlock disabled)"
     );
     std::process::exit(2)
 }
@@ -238,7 +251,7 @@ fn main() {
     let args: Vec<OsString> = std::env::args_os().skip(1).collect();
     let mut abi: Option<i64> = None;
     let mut no_pid_max = false;
-    let mut fail_unshare: Option<u32> = None;
+    let mut fail: Vec<(u32, u32)> = Vec::new();
     let mut i = 0;
     loop {
         match args.get(i).map(|a| a.as_bytes()) {
@@ -254,13 +267,16 @@ fn main() {
                 i += 1;
             }
             Some(b"--fail") => {
-                fail_unshare = match args
-                    .get(i + 1)
-                    .and_then(|a| a.to_str()?.strip_prefix("unshare=")?.parse().ok())
-                {
-                    Some(n) if n < 4096 => Some(n),
+                let spec = args.get(i + 1).and_then(|a| a.to_str()?.split_once('='));
+                let nr = match spec.map(|(call, _)| call) {
+                    Some("unshare") => SYS_UNSHARE,
+                    Some("close_range") => SYS_CLOSE_RANGE,
                     _ => usage(),
                 };
+                match spec.and_then(|(_, n)| n.parse::<u32>().ok()) {
+                    Some(n) if n < 4096 => fail.push((nr, n)),
+                    _ => usage(),
+                }
                 i += 2;
             }
             Some(b"--") if args.len() > i + 1 => break,
@@ -291,9 +307,11 @@ fn main() {
         die("fork");
     }
     if child == 0 {
-        let mut prog = program(abi.is_some(), no_pid_max, fail_unshare);
-        let listener = install(&mut prog);
-        send_fd(socks[1], listener);
+        let mut prog = program(abi.is_some(), no_pid_max, &fail);
+        let listener = install(&mut prog, abi.is_some());
+        if listener >= 0 {
+            send_fd(socks[1], listener);
+        }
         // SAFETY: closing our own copies before exec.
         unsafe {
             libc::close(listener);
@@ -308,8 +326,15 @@ fn main() {
     }
     // SAFETY: the child's end is not ours to keep.
     unsafe { libc::close(socks[1]) };
-    let listener = recv_fd(socks[0]);
-    let status = serve(listener, child, abi.unwrap_or(0));
+    let status = match abi {
+        Some(abi) => serve(recv_fd(socks[0]), child, abi),
+        None => {
+            let mut status = 0;
+            // SAFETY: waiting for our own child with a valid out-parameter.
+            while unsafe { libc::waitpid(child, &mut status, 0) } == -1 {}
+            status
+        }
+    };
     let code = if libc::WIFEXITED(status) {
         libc::WEXITSTATUS(status)
     } else {

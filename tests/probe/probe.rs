@@ -13,6 +13,14 @@
 //! (a line) to the report descriptor, while the probe itself goes on at once (the
 //! calls are then made only by the child).
 //!
+//! `waits: [NAME, ...]` makes it, after reporting, wait `wait_ms: MS` milliseconds (1000
+//! unless given) in each of these calls in turn, writing `wait NAME` (a line) to the
+//! report descriptor just before each: `nanosleep`, `clock_nanosleep`, `poll` (on a pipe
+//! nobody writes), `futex` (`FUTEX_WAIT` with a timeout; its `ETIMEDOUT` counts as
+//! success). Then it writes `{"waits":{"NAME": RESULT}}` (a line; 0 on success, else the
+//! errno) and exits with 3 if any failed. A test stops and continues the probe during
+//! each wait: the kernel resumes these calls through `restart_syscall`.
+//!
 //! `syscalls: [NAME, ...]` makes it call each of a few system calls before reporting,
 //! and report `"syscalls": {"NAME": RESULT}` (0 on success, else the errno), and exit
 //! with 3 if any failed: `uname`, `sysinfo`, `getpgrp`, `times`, `socket_unix`,
@@ -229,6 +237,68 @@ fn call(name: &str) -> i64 {
     }
 }
 
+/// `waits:`: wait `ms` milliseconds in the call `name`; 0, or the errno.
+fn timed_wait(name: &str, ms: i64) -> i64 {
+    let ts = libc::timespec {
+        tv_sec: ms / 1000,
+        tv_nsec: (ms % 1000) * 1_000_000,
+    };
+    let errno = || std::io::Error::last_os_error().raw_os_error().unwrap_or(-1) as i64;
+    // SAFETY: (each call) plain system calls on stack data that outlives them.
+    unsafe {
+        match name {
+            "nanosleep" => match libc::syscall(libc::SYS_nanosleep, &ts, 0usize) {
+                0 => 0,
+                _ => errno(),
+            },
+            "clock_nanosleep" => {
+                match libc::syscall(
+                    libc::SYS_clock_nanosleep,
+                    libc::CLOCK_MONOTONIC,
+                    0,
+                    &ts,
+                    0usize,
+                ) {
+                    0 => 0,
+                    _ => errno(),
+                }
+            }
+            "poll" => {
+                let mut fds = [0; 2];
+                if libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) != 0 {
+                    return errno();
+                }
+                let mut p = libc::pollfd {
+                    fd: fds[0],
+                    events: libc::POLLIN,
+                    revents: 0,
+                };
+                let r = libc::syscall(libc::SYS_poll, &mut p, 1, ms as libc::c_int);
+                let r = if r < 0 { errno() } else { 0 };
+                libc::close(fds[0]);
+                libc::close(fds[1]);
+                r
+            }
+            "futex" => {
+                let word = std::sync::atomic::AtomicU32::new(0);
+                let r = libc::syscall(
+                    libc::SYS_futex,
+                    word.as_ptr(),
+                    libc::FUTEX_WAIT | libc::FUTEX_PRIVATE_FLAG,
+                    0u32,
+                    &ts,
+                );
+                match (r, errno()) {
+                    (0, _) => 0,
+                    (_, e) if e == libc::ETIMEDOUT as i64 => 0,
+                    (_, e) => e,
+                }
+            }
+            _ => libc::ENOSYS as i64,
+        }
+    }
+}
+
 /// The report descriptor of `catch: true`, for the signal handler.
 static CATCH_FD: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(-1);
 
@@ -253,6 +323,17 @@ extern "C" fn caught(sig: libc::c_int) {
         // SAFETY: _exit is async-signal-safe.
         unsafe { libc::_exit(1) };
     }
+}
+
+/// The strings of an argdata sequence.
+fn strings(items: &[argdata::Value]) -> Vec<String> {
+    items
+        .iter()
+        .filter_map(|i| match i {
+            argdata::Value::Str(s) => Some(s.clone()),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The C entry point (see the crate documentation for why not `fn main`).
@@ -285,6 +366,7 @@ extern "C" fn main(argc: libc::c_int, argv: *const *const libc::c_char) -> libc:
     let mut background: Option<i64> = None;
     let (mut storm, mut storm_seconds) = (0u64, 0u64);
     let mut calls: Vec<String> = Vec::new();
+    let (mut waits, mut wait_ms): (Vec<String>, i64) = (Vec::new(), 1000);
     // SAFETY: getpid has no preconditions.
     let _ = write!(report, ",\"pid\":{}", unsafe { libc::getpid() });
     let argdata_fd = std::env::var("ARGDATA_FD")
@@ -347,16 +429,18 @@ extern "C" fn main(argc: libc::c_int, argv: *const *const libc::c_char) -> libc:
                             {
                                 storm_seconds = *n as u64
                             }
+                            (argdata::Value::Str(k), argdata::Value::Int(n)) if k == "wait_ms" => {
+                                wait_ms = *n as i64
+                            }
+                            (argdata::Value::Str(k), argdata::Value::Seq(items))
+                                if k == "waits" =>
+                            {
+                                waits = strings(items)
+                            }
                             (argdata::Value::Str(k), argdata::Value::Seq(items))
                                 if k == "syscalls" =>
                             {
-                                calls = items
-                                    .iter()
-                                    .filter_map(|i| match i {
-                                        argdata::Value::Str(s) => Some(s.clone()),
-                                        _ => None,
-                                    })
-                                    .collect()
+                                calls = strings(items)
                             }
                             _ => {}
                         }
@@ -411,6 +495,22 @@ extern "C" fn main(argc: libc::c_int, argv: *const *const libc::c_char) -> libc:
             storm_call(i);
             i += 1;
         }
+    }
+    if !waits.is_empty() {
+        let mut results = Vec::new();
+        for w in &waits {
+            let line = format!("wait {w}\n");
+            // SAFETY: writing a valid buffer to a descriptor number.
+            unsafe { libc::write(out, line.as_ptr().cast(), line.len()) };
+            let r = timed_wait(w, wait_ms);
+            if r != 0 && exit == 0 {
+                exit = 3;
+            }
+            results.push(format!("{}:{r}", json_str(w)));
+        }
+        let line = format!("{{\"waits\":{{{}}}}}\n", results.join(","));
+        // SAFETY: writing a valid buffer to a descriptor number.
+        unsafe { libc::write(out, line.as_ptr().cast(), line.len()) };
     }
     if let Some(sig) = raise {
         // SAFETY: raising a signal on ourselves.

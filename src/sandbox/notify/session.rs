@@ -322,11 +322,7 @@ impl Session {
                         true,
                     ),
                     Err(e) => (
-                        format!(
-                            "caprun: --learn {}: {}; nothing was written\n",
-                            self.out_name,
-                            commit_error(e)
-                        ),
+                        format!("caprun: --learn {}: {}\n", self.out_name, commit_error(e)),
                         false,
                     ),
                 };
@@ -337,21 +333,27 @@ impl Session {
     }
 }
 
-/// What went wrong writing the learned policy, for a message.
+/// What went wrong writing the learned policy, and what became of the file, for a
+/// message.
 fn commit_error(e: sys::writer::CommitError) -> String {
     use sys::writer::{CommitError, Step};
     match e {
         CommitError::Failed(step, errno) => {
-            let what = match step {
-                Step::Create => "creating a temporary file beside it",
-                Step::Write => "writing the temporary file",
-                Step::Sync => "syncing the temporary file",
-                Step::Rename => "renaming the temporary file over it",
+            let (what, result) = match step {
+                Step::Create => ("creating a temporary file beside it", "nothing was written"),
+                Step::Write => ("writing the temporary file", "nothing was written"),
+                Step::Sync => ("syncing the temporary file", "nothing was written"),
+                Step::Rename => ("renaming the temporary file over it", "nothing was written"),
+                Step::OpenInPlace => ("opening it for writing", "nothing was written"),
+                Step::WriteInPlace => ("writing to it", "what it received is incomplete"),
             };
-            format!("{what}: {}", errno.desc())
+            format!("{what}: {}; {result}", errno.desc())
         }
         CommitError::Gone(errno) => {
-            format!("the process writing it is gone ({})", errno.desc())
+            format!(
+                "the process writing it is gone ({}); nothing was written",
+                errno.desc()
+            )
         }
     }
 }

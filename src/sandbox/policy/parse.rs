@@ -23,12 +23,12 @@ const MAX_EXTENDS_DEPTH: usize = 8;
 
 /// A policy error: where (`file`, 1-based `pos`) and what.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{file}:{}:{}: {message}", pos.line, pos.col)]
+#[error("{file}:{}{message}", pos.map(|p| format!("{}:{}: ", p.line, p.col)).unwrap_or_else(|| " ".into()))]
 pub struct PolicyError {
     /// The policy file (`builtin:NAME` for a built-in policy).
     pub file: String,
-    /// Position of the offending node (`0:0` when the file could not be read).
-    pub pos: Pos,
+    /// Position of the offending node (`None` when the file could not be read).
+    pub pos: Option<Pos>,
     /// What is wrong.
     pub message: String,
 }
@@ -82,14 +82,21 @@ fn load_at(
         _ => PathBuf::from(name_or_path),
     };
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(&path).map_err(|e| PolicyError {
-        file: file.clone(),
-        pos: Pos::default(),
-        message: format!(
-            "cannot read policy: {e} (built-in policies: {})",
-            builtins::names().join(", ")
-        ),
-    })?;
+    let text = std::fs::File::open(&path)
+        .and_then(|f| {
+            let meta = f.metadata()?;
+            let bytes = crate::yaml::read_source(f, meta.is_file().then_some(meta.len()))?;
+            String::from_utf8(bytes)
+                .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+        })
+        .map_err(|e| PolicyError {
+            file: file.clone(),
+            pos: None,
+            message: format!(
+                "cannot read policy: {e} (built-in policies: {})",
+                builtins::names().join(", ")
+            ),
+        })?;
     let mut p = parse_at(&text, &file, path.parent(), depth, source)?;
     p.name = name_or_path.to_string();
     Ok(p)
@@ -103,7 +110,7 @@ impl Ctx<'_> {
     fn err(&self, pos: Pos, message: impl Into<String>) -> PolicyError {
         PolicyError {
             file: self.file.to_string(),
-            pos,
+            pos: Some(pos),
             message: message.into(),
         }
     }
@@ -198,12 +205,16 @@ fn parse_at(
                 return Err(cx.err(v.pos, "`extends` chain too deep (a cycle?)"));
             }
             let parent = cx.scalar(v, "extends")?;
-            load_at(parent, base, depth + 1, source).map_err(|mut e| {
-                e.message = format!(
-                    "{} (extended from {file}:{}:{})",
-                    e.message, v.pos.line, v.pos.col
-                );
-                e
+            load_at(parent, base, depth + 1, source).map_err(|mut e| match e.pos {
+                // The parent could not be read: the error is this `extends:`.
+                None => cx.err(v.pos, format!("extends: {}: {}", e.file, e.message)),
+                Some(_) => {
+                    e.message = format!(
+                        "{} (extended from {file}:{}:{})",
+                        e.message, v.pos.line, v.pos.col
+                    );
+                    e
+                }
             })?
         }
         None => Policy::empty(file),

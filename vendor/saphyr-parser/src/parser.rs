@@ -310,6 +310,12 @@ where
 }
 
 impl<'input, T: Input> Parser<'input, T> {
+    /// Refuse any scalar longer than `len` bytes while it is being scanned (caprun's
+    /// patch, see PATCHES.md): the memory one scalar takes is bounded by `len`.
+    pub fn set_max_scalar_len(&mut self, len: usize) {
+        self.scanner.set_max_scalar_len(len);
+    }
+
     /// Create a new instance of a parser from the given input of characters.
     pub fn new(src: T) -> Self {
         Parser {

@@ -477,6 +477,9 @@ pub struct Scanner<'input, T> {
     /// If a plain scalar was terminated by a `#` comment on its line, we set this
     /// to detect an illegal multiline continuation on the following line.
     interrupted_plain_by_comment: Option<Marker>,
+    /// The longest scalar, in bytes, the scanner builds (caprun's patch, see PATCHES.md):
+    /// a longer one is an error as soon as it grows past it, not once it is complete.
+    max_scalar_len: usize,
     buf_leading_break: String,
     buf_trailing_breaks: String,
     buf_whitespaces: String,
@@ -503,6 +506,7 @@ impl<T: Input + Clone> Clone for Scanner<'_, T> {
             flow_mapping_started: self.flow_mapping_started.clone(),
             implicit_flow_mapping_states: self.implicit_flow_mapping_states.clone(),
             interrupted_plain_by_comment: self.interrupted_plain_by_comment,
+            max_scalar_len: self.max_scalar_len,
             buf_leading_break: self.buf_leading_break.clone(),
             buf_trailing_breaks: self.buf_trailing_breaks.clone(),
             buf_whitespaces: self.buf_whitespaces.clone(),
@@ -561,10 +565,31 @@ impl<'input, T: Input> Scanner<'input, T> {
             flow_mapping_started: vec![],
             implicit_flow_mapping_states: vec![],
             interrupted_plain_by_comment: None,
+            max_scalar_len: usize::MAX,
 
             buf_leading_break: String::new(),
             buf_trailing_breaks: String::new(),
             buf_whitespaces: String::new(),
+        }
+    }
+
+    /// Refuse any scalar longer than `len` bytes while it is being scanned (caprun's
+    /// patch): the memory a scalar takes is bounded by `len`, whatever the input.
+    pub fn set_max_scalar_len(&mut self, len: usize) {
+        self.max_scalar_len = len;
+    }
+
+    /// An error at `start` when `len` bytes of a scalar (with what is buffered for it)
+    /// are more than [`Self::set_max_scalar_len`] allows.
+    #[inline]
+    fn check_scalar_len(&self, len: usize, start: Marker) -> Result<(), ScanError> {
+        if len > self.max_scalar_len {
+            Err(ScanError::new(
+                start,
+                format!("scalar is longer than {} bytes", self.max_scalar_len),
+            ))
+        } else {
+            Ok(())
         }
     }
 
@@ -1843,7 +1868,7 @@ impl<'input, T: Input> Scanner<'input, T> {
 
             leading_blank = self.input.next_is_blank();
 
-            self.scan_block_scalar_content_line(&mut string, &mut line_buffer);
+            self.scan_block_scalar_content_line(&mut string, &mut line_buffer, start_mark)?;
 
             // break unless the line ends with a line break, e.g., on EOF
             self.input.lookahead(2);
@@ -1855,6 +1880,7 @@ impl<'input, T: Input> Scanner<'input, T> {
 
             // Eat the following indentation spaces and line breaks.
             self.skip_block_scalar_indent(indent, &mut trailing_breaks);
+            self.check_scalar_len(string.len() + trailing_breaks.len(), start_mark)?;
         }
 
         // Chomp the tail.
@@ -1887,7 +1913,12 @@ impl<'input, T: Input> Scanner<'input, T> {
     ///
     /// This function assumed the first character to read is the first content character in the
     /// line. This function does not consume the line break character(s) after the line.
-    fn scan_block_scalar_content_line(&mut self, string: &mut String, line_buffer: &mut String) {
+    fn scan_block_scalar_content_line(
+        &mut self,
+        string: &mut String,
+        line_buffer: &mut String,
+        start_mark: Marker,
+    ) -> Result<(), ScanError> {
         // Start by evaluating characters in the buffer.
         while !self.input.buf_is_empty() && is_yaml_non_break(self.input.peek()) {
             string.push(self.input.peek());
@@ -1909,7 +1940,11 @@ impl<'input, T: Input> Scanner<'input, T> {
             // (using `String::push_str`).
             while let Some(c) = self.input.raw_read_non_breakz_ch() {
                 line_buffer.push(c);
+                if line_buffer.len() % 4096 == 0 {
+                    self.check_scalar_len(string.len() + line_buffer.len(), start_mark)?;
+                }
             }
+            self.check_scalar_len(string.len() + line_buffer.len(), start_mark)?;
 
             // We need to manually update our position; we haven't called a `skip` function.
             let n_chars = line_buffer.chars().count();
@@ -1922,6 +1957,7 @@ impl<'input, T: Input> Scanner<'input, T> {
             // This clears the _contents_ without touching the _capacity_.
             line_buffer.clear();
         }
+        Ok(())
     }
 
     /// Skip the block scalar indentation and empty lines.
@@ -2098,6 +2134,10 @@ impl<'input, T: Input> Scanner<'input, T> {
                         leading_blanks = true;
                     }
                 }
+                self.check_scalar_len(
+                    string.len() + whitespaces.len() + trailing_breaks.len(),
+                    start_mark,
+                )?;
                 self.input.lookahead(1);
             }
 
@@ -2199,6 +2239,7 @@ impl<'input, T: Input> Scanner<'input, T> {
                     self.skip_non_blank();
                 }
             }
+            self.check_scalar_len(string.len(), *start_mark)?;
             self.input.lookahead(2);
         }
         Ok(())
@@ -2384,6 +2425,7 @@ impl<'input, T: Input> Scanner<'input, T> {
                         string.push(self.input.peek());
                         self.skip_non_blank();
                     }
+                    self.check_scalar_len(string.len(), start_mark)?;
                 }
                 end_mark = self.mark;
             }
@@ -2428,6 +2470,10 @@ impl<'input, T: Input> Scanner<'input, T> {
                         self.leading_whitespace = true;
                     }
                 }
+                self.check_scalar_len(
+                    string.len() + self.buf_whitespaces.len() + self.buf_trailing_breaks.len(),
+                    start_mark,
+                )?;
                 self.input.lookahead(2);
             }
 
