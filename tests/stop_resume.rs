@@ -347,10 +347,9 @@ fn which(name: &str) -> String {
 
 /// SIGSTOP and SIGCONT straight to the program under the policies where caprun
 /// supervises it (a PID namespace): the waits go on and caprun reports the program's
-/// end. Today the supervisor stops itself with the program and nothing continues it
-/// (issue 24 §2): caprun never reports the end and this test fails on its time limit.
+/// end. (Before issue 24 §2, the supervisor stopped itself with the program and
+/// nothing continued it: caprun never reported the end.)
 #[test]
-#[ignore = "needs the supervisor to resume with its program (issue 24 §2)"]
 fn stop_from_outside_under_a_supervisor() {
     skip_unless_sandboxable!();
     for policy in ["strict", "default", "devtools"] {
