@@ -201,7 +201,7 @@ pub fn parse_args<I: IntoIterator<Item = OsString>>(args: I) -> Result<Option<Ar
     if let Some(parsed) = parse_common(&args) {
         return Ok(Some(parsed));
     }
-    match Args::try_parse_from(args) {
+    match Args::try_parse_from(&args) {
         Ok(Args {
             completions: Some(shell),
             ..
@@ -217,16 +217,41 @@ pub fn parse_args<I: IntoIterator<Item = OsString>>(args: I) -> Result<Option<Ar
             let _ = e.print();
             Ok(None)
         }
-        Err(e) => {
-            let text = e.to_string();
-            let first = text
-                .lines()
-                .next()
-                .unwrap_or("")
-                .trim_start_matches("error: ");
-            Err(Error::Usage(format!("{first} (see caprun --help)")))
-        }
+        Err(e) => Err(Error::Usage(usage_message(&e, &args))),
     }
+}
+
+/// clap's message for a malformed command line, all of it (what is missing, the similar
+/// option, the possible values) but its usage block, which `(see caprun --help)`
+/// replaces; with a hint when nothing follows `--`.
+fn usage_message(e: &clap::Error, argv: &[OsString]) -> String {
+    let text = e.render().to_string();
+    let mut lines: Vec<&str> = Vec::new();
+    let mut in_usage = false;
+    for line in text.lines() {
+        if line.starts_with("Usage:") {
+            in_usage = true;
+        } else if in_usage && !line.starts_with(' ') {
+            in_usage = false;
+        }
+        if in_usage || line.starts_with("For more information") {
+            continue;
+        }
+        lines.push(line);
+    }
+    while lines.last().is_some_and(|l| l.trim().is_empty()) {
+        lines.pop();
+    }
+    let mut message = lines.join("\n");
+    if let Some(rest) = message.strip_prefix("error: ") {
+        message = rest.to_owned();
+    }
+    let ends_in_separator = argv.last().is_some_and(|a| a == "--");
+    if e.kind() == clap::error::ErrorKind::MissingRequiredArgument && ends_in_separator {
+        message.push_str("\n  tip: nothing follows `--`: caprun [OPTIONS] -- PROGRAM [ARGS]...");
+    }
+    message.push_str("\n(see caprun --help)");
+    message
 }
 
 /// The common command lines without clap: `[--policy P] [--net] [--dry-run]

@@ -51,12 +51,12 @@ pub(super) fn config(
     net: bool,
 ) -> Result<Written, ResourceError> {
     let mut grants = Vec::new();
-    for (paths, mode) in [
-        (&command.rw, AccessMode::ReadWrite),
-        (&command.ro, AccessMode::Read),
+    for (paths, mode, option) in [
+        (&command.rw, AccessMode::ReadWrite, "--rw"),
+        (&command.ro, AccessMode::Read, "--ro"),
     ] {
         for p in paths {
-            let (path, is_dir) = resources::grant_path(p)?;
+            let (path, is_dir) = resources::grant_path(p, option)?;
             grants.push((path, is_dir, mode));
         }
     }

@@ -17,7 +17,7 @@ pub enum Error {
     #[error("{0}")]
     Usage(String),
     /// The config file cannot be read.
-    #[error("{file}: {source}")]
+    #[error("{file}: cannot read the config: {source}")]
     ReadConfig {
         /// The config's name.
         file: String,
@@ -136,6 +136,8 @@ pub struct Failure {
     pub error: Error,
     /// The offending source line and a caret line, each ending in a newline.
     pub excerpt: Option<String>,
+    /// A likely cause of the mistake and its fix, printed last (one line, no newline).
+    pub hint: Option<String>,
 }
 
 impl Failure {
@@ -152,7 +154,16 @@ impl Failure {
             }?;
             excerpt(&text, line, col)
         });
-        Failure { error, excerpt }
+        Failure {
+            error,
+            excerpt,
+            hint: None,
+        }
+    }
+
+    /// The failure with `hint` printed after it.
+    pub fn with_hint(self, hint: Option<String>) -> Failure {
+        Failure { hint, ..self }
     }
 
     /// The exit status ([`Error::exit_code`]).
@@ -160,10 +171,14 @@ impl Failure {
         self.error.exit_code()
     }
 
-    /// What caprun prints: `caprun: ERROR` and the excerpt, newline-terminated.
+    /// What caprun prints: `caprun: ERROR`, the excerpt and the hint, newline-terminated.
     pub fn message(&self) -> String {
+        let hint = match &self.hint {
+            Some(h) => format!("  tip: {h}\n"),
+            None => String::new(),
+        };
         format!(
-            "caprun: {}\n{}",
+            "caprun: {}\n{}{hint}",
             self.error,
             self.excerpt.as_deref().unwrap_or_default()
         )
@@ -176,6 +191,7 @@ impl From<Error> for Failure {
         Failure {
             error,
             excerpt: None,
+            hint: None,
         }
     }
 }

@@ -134,7 +134,45 @@ pub enum Outcome {
 /// step (see the module documentation).
 pub fn run(request: &Request) -> Result<Outcome, Failure> {
     let mut config_text = None;
-    run_with(request, &mut config_text).map_err(|e| Failure::new(e, config_text.as_deref()))
+    run_with(request, &mut config_text).map_err(|e| {
+        let hint = forgotten_separator(request, &e);
+        Failure::new(e, config_text.as_deref()).with_hint(hint)
+    })
+}
+
+/// The hint for a command line that looks like a command whose `--` was forgotten
+/// (`caprun make test`, `caprun python3 x.py`): PROGRAM is a command found in `PATH` and
+/// CONFIG is missing or no YAML config, or PROGRAM (not looked up in `PATH`) is missing.
+fn forgotten_separator(req: &Request, error: &Error) -> Option<String> {
+    let Target::Program { path, config } = &req.target else {
+        return None;
+    };
+    let config_file = match config {
+        ConfigSource::File(c) => Some(c),
+        _ => None,
+    };
+    let yaml_named =
+        config_file.is_some_and(|c| c.extension().is_some_and(|e| e == "yaml" || e == "yml"));
+    let looks_like_a_command = match error {
+        Error::ReadConfig { .. } => config_file.is_some(),
+        Error::Config { .. } => config_file.is_some() && !yaml_named,
+        Error::Program(resources::ResourceError::ProgramNotFound { .. }) => true,
+        _ => false,
+    };
+    let name = path.as_os_str();
+    if !looks_like_a_command || std::os::unix::ffi::OsStrExt::as_bytes(name).contains(&b'/') {
+        return None;
+    }
+    let search = std::env::var_os("PATH");
+    let found = resources::find_program(name, search.as_deref()).ok()?;
+    let mut words = vec![path.display().to_string()];
+    words.extend(config_file.map(|c| c.display().to_string()));
+    let command = words.join(" ");
+    Some(format!(
+        "to run the command `{command}` ({} is {}), put it after `--`: caprun [OPTIONS] -- {command}",
+        path.display(),
+        found.display(),
+    ))
 }
 
 fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, Error> {
@@ -147,6 +185,13 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
     });
     *config_text = Some(text);
     let config = config?;
+    if let Target::Program {
+        config: ConfigSource::Stdin,
+        ..
+    } = &req.target
+    {
+        warn_drained_stdin(&config, &file);
+    }
     let res_err = |source| Error::Resource {
         file: file.clone(),
         source,
@@ -265,6 +310,21 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
     launch.run(&mut sandboxed, mode)
 }
 
+/// A config read from standard input that passes on standard input (`!fd stdin`, `!fd
+/// 0`): caprun read it to its end, so the program gets nothing there. Said on stderr.
+fn warn_drained_stdin(config: &crate::config::Config, file: &str) {
+    let stdin = config
+        .resources
+        .iter()
+        .find(|r| matches!(r.spec, crate::config::ResourceSpec::Fd(0)));
+    if let Some(r) = stdin {
+        eprintln!(
+            "caprun: warning: {file}:{}:{}: !fd stdin passes on the standard input the config was read from, which is at its end now: the program reads nothing there (give CONFIG as a file to pass on standard input)",
+            r.pos.line, r.pos.col
+        );
+    }
+}
+
 /// The program to run, the config's name in messages and its text: read, or written
 /// for the command-line form.
 fn target(
@@ -371,9 +431,14 @@ fn read_config(source: &ConfigSource) -> Result<(String, String), Error> {
                 return Err(Error::ReadConfig {
                     file: "<stdin>".into(),
                     source: std::io::Error::other(
-                        "standard input is closed: no config (give CONFIG, or the config on standard input)",
+                        "standard input is closed (give CONFIG, or the config on standard input)",
                     ),
                 });
+            }
+            if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+                eprintln!(
+                    "caprun: reading the config from standard input (a terminal; end it with Ctrl-D). To run a command instead: caprun [OPTIONS] -- PROGRAM [ARGS]..."
+                );
             }
             let mut bytes = Vec::new();
             std::io::stdin()

@@ -23,11 +23,12 @@ const MAX_EXTENDS_DEPTH: usize = 8;
 
 /// A policy error: where (`file`, 1-based `pos`) and what.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{file}:{}:{}: {message}", pos.line, pos.col)]
+#[error("{file}:{}{message}", if pos.line > 0 { format!("{}:{}: ", pos.line, pos.col) } else { " ".into() })]
 pub struct PolicyError {
     /// The policy file (`builtin:NAME` for a built-in policy).
     pub file: String,
-    /// Position of the offending node (`0:0` when the file could not be read).
+    /// Position of the offending node (`0:0`, not shown, when the file could not be
+    /// read).
     pub pos: Pos,
     /// What is wrong.
     pub message: String,
@@ -85,14 +86,27 @@ fn load_at(
     let text = std::fs::read_to_string(&path).map_err(|e| PolicyError {
         file: file.clone(),
         pos: Pos::default(),
-        message: format!(
-            "cannot read policy: {e} (built-in policies: {})",
-            builtins::names().join(", ")
-        ),
+        message: unreadable_policy(name_or_path, &e),
     })?;
     let mut p = parse_at(&text, &file, path.parent(), depth, source)?;
     p.name = name_or_path.to_string();
     Ok(p)
+}
+
+/// Why the policy `name` named cannot be read: a plain word that is no file is most
+/// likely a misspelt built-in, which is suggested.
+fn unreadable_policy(name: &str, e: &std::io::Error) -> String {
+    let names = builtins::names();
+    let hint = match crate::suggest::closest(name, names) {
+        Some(c) if e.kind() == std::io::ErrorKind::NotFound && !name.contains('/') => {
+            format!("did you mean {c}? ")
+        }
+        _ => String::new(),
+    };
+    format!(
+        "cannot read policy: {e} ({hint}built-in policies: {})",
+        names.join(", ")
+    )
 }
 
 struct Ctx<'a> {
