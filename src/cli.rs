@@ -21,7 +21,7 @@ use crate::sandbox::Identity;
     version,
     about,
     long_about = None,
-    override_usage = "caprun [OPTIONS] PROGRAM [CONFIG]\n       caprun [OPTIONS] [--rw PATH]... [--ro PATH]... [--env NAME[=VALUE]]... [--net] [--explain-denials] -- PROGRAM [ARGS]..."
+    override_usage = "caprun [OPTIONS] PROGRAM [CONFIG]\n       caprun [OPTIONS] [--rw PATH]... [--ro PATH]... [--env NAME[=VALUE]]... [--cwd DIR] [--net] [--explain-denials] -- PROGRAM [ARGS]..."
 )]
 pub struct Args {
     /// Sandbox policy: a built-in name (strict, default, unprivileged, devtools, none) or a
@@ -37,6 +37,11 @@ pub struct Args {
     /// After `--`: set NAME=VALUE in the program's environment, or copy NAME from caprun's.
     #[arg(long, value_name = "NAME[=VALUE]")]
     pub env: Vec<String>,
+    /// After `--`: start the program in DIR, which must lie inside a directory granted
+    /// with --rw/--ro or hold a granted file [default: the current directory when
+    /// granted, else /].
+    #[arg(long, value_name = "DIR")]
+    pub cwd: Option<PathBuf>,
     /// Let the program use the host's network (no network namespace; internet sockets
     /// allowed by the seccomp filter and Landlock).
     #[arg(long)]
@@ -87,7 +92,7 @@ pub struct Args {
         long,
         conflicts_with_all = [
             "program", "command", "dry_run", "explain_denials", "learn", "check_policy",
-            "show_policy", "rw", "ro", "env",
+            "show_policy", "rw", "ro", "env", "cwd",
         ]
     )]
     pub check_host: bool,
@@ -255,8 +260,8 @@ fn usage_message(e: &clap::Error, argv: &[OsString]) -> String {
 }
 
 /// The common command lines without clap: `[--policy P] [--net] [--dry-run]
-/// [--explain-denials] PROGRAM [CONFIG]` and `[--rw P]... [--ro P]... [--env E]... --
-/// COMMAND...`, each option spelled `--name value` or `--name=value`, in any order.
+/// [--explain-denials] PROGRAM [CONFIG]` and `[--rw P]... [--ro P]... [--env E]...
+/// [--cwd D] -- COMMAND...`, each option spelled `--name value` or `--name=value`, in any order.
 ///
 /// Why: building and running clap's parser costs ≈ 0.07 ms per launch here (its code and
 /// data are paged in at every start; BENCHMARKS.md), a twentieth of a sandboxed launch.
@@ -270,6 +275,7 @@ fn parse_common(argv: &[OsString]) -> Option<Args> {
         rw: Vec::new(),
         ro: Vec::new(),
         env: Vec::new(),
+        cwd: None,
         net: false,
         limit: Vec::new(),
         uid: None,
@@ -337,6 +343,7 @@ fn parse_common(argv: &[OsString]) -> Option<Args> {
             "rw" => args.rw.push(PathBuf::from(value)),
             "ro" => args.ro.push(PathBuf::from(value)),
             "env" => args.env.push(value.to_owned()),
+            "cwd" if args.cwd.is_none() => args.cwd = Some(PathBuf::from(value)),
             _ => return None,
         }
     }
@@ -346,7 +353,7 @@ fn parse_common(argv: &[OsString]) -> Option<Args> {
     Some(args)
 }
 
-/// The check `--uid`/`--gid`, `--rw`/`--ro`/`--env`, PROGRAM and COMMAND need, then the
+/// The check `--uid`/`--gid`, `--rw`/`--ro`/`--env`/`--cwd`, PROGRAM and COMMAND need, then the
 /// launch `args` ask for.
 pub fn request(args: Args) -> Result<Request, Error> {
     let command_form = !args.command.is_empty();
@@ -356,10 +363,11 @@ pub fn request(args: Args) -> Result<Request, Error> {
                 .into(),
         ));
     }
-    let grants_given = !args.rw.is_empty() || !args.ro.is_empty() || !args.env.is_empty();
+    let grants_given =
+        !args.rw.is_empty() || !args.ro.is_empty() || !args.env.is_empty() || args.cwd.is_some();
     if grants_given && !command_form {
         return Err(Error::Usage(
-            "--rw, --ro and --env belong to the command-line form: caprun [OPTIONS] -- PROGRAM [ARGS...]"
+            "--rw, --ro, --env and --cwd belong to the command-line form: caprun [OPTIONS] -- PROGRAM [ARGS...]"
                 .into(),
         ));
     }
@@ -369,6 +377,7 @@ pub fn request(args: Args) -> Result<Request, Error> {
             rw: args.rw,
             ro: args.ro,
             env: args.env,
+            cwd: args.cwd,
         })
     } else {
         Target::Program {
@@ -526,6 +535,8 @@ mod tests {
                 "--env",
                 "LANG=C",
                 "--env=PATH",
+                "--cwd",
+                "/w",
                 "--",
                 "ls",
                 "-la",
@@ -551,6 +562,7 @@ mod tests {
             &["--policy", "strict"],
             &["--policy", "a", "--policy", "b", "prog"],
             &["--net", "--net", "prog"],
+            &["--cwd", "/a", "--cwd", "/b", "--", "ls"],
             &["--net=true", "prog"],
             &["--policy", "-x", "prog"],
             &["--policy=", "prog"],
@@ -684,7 +696,7 @@ mod tests {
         "--policy=", "--net=1", "--learn", "out.yaml", "--uid", "--gid", "0", "-x", "-h",
         "--help", "-V", "--version", "--bogus", "", "--Policy", "--check-policy",
         "--show-policy", "--dry-run=x", "--completions", "bash", "--completions=fish",
-        "--check-host", "--format", "json", "--format=text",
+        "--check-host", "--format", "json", "--format=text", "--cwd", "--cwd=/w",
     ];
     const COMMON: usize = 19;
 }

@@ -339,13 +339,17 @@ fn target(
             };
             let program = resources::find_program(name, command.search_path().as_deref())
                 .map_err(Error::Program)?;
-            let written =
-                command::config(command, &program, policy_name, req.net).map_err(Error::Program)?;
+            let written = command::config(command, &program, policy_name, req.net)?;
             // Without a mount namespace the program starts where caprun is.
             let moves = policy.has(sandbox::policy::Namespace::Mount);
-            if let Some(cwd) = written.cwd_not_granted.filter(|_| moves) {
+            if let Some(cwd) = written.cwd_not_granted.as_ref().filter(|_| moves) {
+                let choose = if written.cwd_holds_a_file {
+                    "--cwd . to start there seeing only the granted files"
+                } else {
+                    "--cwd DIR to start in a directory inside a grant"
+                };
                 eprintln!(
-                    "caprun: warning: the working directory {} is not granted: {} starts in / (grant it with --ro . or --rw .)",
+                    "caprun: warning: the working directory {} is not granted: {} starts in / (grant it with --ro . or --rw ., which exposes all of it, or use {choose})",
                     cwd.display(),
                     name.to_string_lossy()
                 );
