@@ -27,8 +27,9 @@ pub use command::CommandLine;
 pub use error::{excerpt, Error, Failure};
 pub use host::{
     check_host, Check, Feature, HostCheck, HostReport, How, LandlockInfo, PolicyVerdict, Setting,
-    Verdict,
+    UsedBy, Verdict,
 };
+pub use host_report::JSON_FORMAT_VERSION;
 pub use sandboxed::effective_policy;
 pub use supervision::{Notify, NotifyError};
 
