@@ -223,14 +223,26 @@ fn the_debian_package_installs_works_and_removes_cleanly() {
     let installed = Installed;
     dpkg(&["-i", deb.to_str().unwrap()]);
     assert_eq!(installed_version().as_deref(), Some(version.as_str()));
-    let listed: Vec<String> = stdout(&dpkg(&["-L", "caprun"]))
+    let all_listed: Vec<String> = stdout(&dpkg(&["-L", "caprun"]))
         .lines()
-        .filter(|l| l.starts_with("/usr/"))
         .map(str::to_owned)
         .collect();
     for file in &files {
-        assert!(listed.contains(file), "dpkg -L lacks {file}");
+        assert!(all_listed.contains(file), "dpkg -L lacks {file}");
     }
+    // What `dpkg -r` removes; the AppArmor profile in /etc is a conffile, which only
+    // `--purge` removes.
+    let listed: Vec<String> = all_listed
+        .into_iter()
+        .filter(|l| l.starts_with("/usr/"))
+        .collect();
+    let conffiles = stdout(&check(Command::new("dpkg-query").args([
+        "-W",
+        "-f",
+        "${Conffiles}",
+        "caprun",
+    ])));
+    assert!(conffiles.contains("/etc/apparmor.d/caprun "), "{conffiles}");
 
     let version_line = check(Command::new("/usr/bin/caprun").arg("--version"));
     assert_eq!(
@@ -301,6 +313,7 @@ fn the_debian_package_installs_works_and_removes_cleanly() {
     assert_eq!(installed_version(), None);
     assert_removed(&listed);
     dpkg(&["--purge", "caprun"]);
+    assert!(!Path::new("/etc/apparmor.d/caprun").exists());
 }
 
 /// Nothing of the package's file list (`dpkg -L`, taken while it was installed) is left:
