@@ -134,10 +134,9 @@ impl Error {
 pub struct Failure {
     /// What went wrong (one line).
     pub error: Error,
-    /// The offending source line and a caret line, each ending in a newline.
+    /// The offending source line and a caret line, and a tip (see
+    /// [`Failure::with_hint`]), each ending in a newline.
     pub excerpt: Option<String>,
-    /// A likely cause of the mistake and its fix, printed last (one line, no newline).
-    pub hint: Option<String>,
 }
 
 impl Failure {
@@ -154,16 +153,21 @@ impl Failure {
             }?;
             excerpt(&text, line, col)
         });
-        Failure {
-            error,
-            excerpt,
-            hint: None,
-        }
+        Failure { error, excerpt }
     }
 
-    /// The failure with `hint` printed after it.
+    /// The failure with `hint`, a likely cause of the mistake and its fix (one line),
+    /// printed last as `  tip: HINT`.
     pub fn with_hint(self, hint: Option<String>) -> Failure {
-        Failure { hint, ..self }
+        let Some(hint) = hint else {
+            return self;
+        };
+        let mut excerpt = self.excerpt.unwrap_or_default();
+        excerpt.push_str(&format!("  tip: {hint}\n"));
+        Failure {
+            excerpt: Some(excerpt),
+            ..self
+        }
     }
 
     /// The exit status ([`Error::exit_code`]).
@@ -171,14 +175,10 @@ impl Failure {
         self.error.exit_code()
     }
 
-    /// What caprun prints: `caprun: ERROR`, the excerpt and the hint, newline-terminated.
+    /// What caprun prints: `caprun: ERROR` and the excerpt, newline-terminated.
     pub fn message(&self) -> String {
-        let hint = match &self.hint {
-            Some(h) => format!("  tip: {h}\n"),
-            None => String::new(),
-        };
         format!(
-            "caprun: {}\n{}{hint}",
+            "caprun: {}\n{}",
             self.error,
             self.excerpt.as_deref().unwrap_or_default()
         )
@@ -191,7 +191,6 @@ impl From<Error> for Failure {
         Failure {
             error,
             excerpt: None,
-            hint: None,
         }
     }
 }
