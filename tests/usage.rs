@@ -167,6 +167,20 @@ fn a_config_from_standard_input_passed_on_as_stdin_is_warned_of() {
         stderr(&out).contains("caprun: warning: <stdin>:1:5: !fd stdin passes on the standard input the config was read from"),
         "{out:?}"
     );
+    // An `!exec` document's default stdio is said as such, at no position.
+    let out = run(&["--dry-run", "/bin/cat"], "!exec\nargv: [cat]\n");
+    assert!(
+        stderr(&out).contains(
+            "caprun: warning: <stdin>: the !exec document's default stdio [!fd stdin, …] passes on"
+        ),
+        "{out:?}"
+    );
+    // Control: with stdin replaced, nothing is said.
+    let out = run(
+        &["--dry-run", "/bin/cat"],
+        "!exec\nargv: [cat]\nstdio: [null, !fd stdout, !fd stderr]\n",
+    );
+    assert!(out.stderr.is_empty(), "{out:?}");
     // Control: the same config from a file leaves standard input to the program.
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("c.yaml");

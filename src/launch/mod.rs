@@ -312,18 +312,31 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
 }
 
 /// A config read from standard input that passes on standard input (`!fd stdin`, `!fd
-/// 0`): caprun read it to its end, so the program gets nothing there. Said on stderr.
+/// 0`, or an `!exec` document's default `stdio`): caprun read it to its end, so the
+/// program gets nothing there. Said on stderr.
 fn warn_drained_stdin(config: &crate::config::Config, file: &str) {
-    let stdin = config
+    use crate::config::{ResourceId, ResourceSpec};
+    let Some((index, r)) = config
         .resources
         .iter()
-        .find(|r| matches!(r.spec, crate::config::ResourceSpec::Fd(0)));
-    if let Some(r) = stdin {
-        eprintln!(
-            "caprun: warning: {file}:{}:{}: !fd stdin passes on the standard input the config was read from, which is at its end now: the program reads nothing there (give CONFIG as a file to pass on standard input)",
-            r.pos.line, r.pos.col
-        );
-    }
+        .enumerate()
+        .find(|(_, r)| matches!(r.spec, ResourceSpec::Fd(0)))
+    else {
+        return;
+    };
+    // The default stdio is not written: it has the document's position.
+    let implicit = config
+        .process
+        .as_ref()
+        .is_some_and(|p| p.stdio[0] == ResourceId::new(index) && r.pos == p.pos);
+    let what = if implicit {
+        format!("{file}: the !exec document's default stdio [!fd stdin, …]")
+    } else {
+        format!("{file}:{}:{}: !fd stdin", r.pos.line, r.pos.col)
+    };
+    eprintln!(
+        "caprun: warning: {what} passes on the standard input the config was read from, which is at its end now: the program reads nothing there (give CONFIG as a file to pass on standard input)"
+    );
 }
 
 /// The program to run, the config's name in messages and its text: read, or written
