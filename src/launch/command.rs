@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use crate::config::AccessMode;
 use crate::resources;
 
-use super::Error;
+use super::error::Error;
 
 /// The command-line form of a launch: a command looked up in `PATH`, the paths it may
 /// reach and its environment.
