@@ -60,7 +60,18 @@ fn check_members(c: &Check) -> String {
     )
 }
 
+/// What the text says when AppArmor restricts user namespaces (the setting is 1).
+const APPARMOR_NOTE: &str = "AppArmor restricts user namespaces to programs under a profile that allows them (callers other than root): caprun needs its profile loaded, `sudo apparmor_parser -r /etc/apparmor.d/caprun` (installed by the Debian package; README, Install)";
+
 impl HostReport {
+    /// Whether `kernel.apparmor_restrict_unprivileged_userns` is 1 here.
+    fn apparmor_restricts_userns(&self) -> bool {
+        self.userns_settings.iter().any(|s| {
+            s.name == "kernel.apparmor_restrict_unprivileged_userns"
+                && s.value.as_deref() == Some("1")
+        })
+    }
+
     /// The report as one JSON object (see caprun(1), `--check-host`), newline-terminated.
     pub fn json(&self) -> String {
         let mut o = String::new();
@@ -195,6 +206,9 @@ impl HostReport {
                         "       settings: {} ({applies}; inferred)",
                         settings.join(", ")
                     );
+                    if self.apparmor_restricts_userns() {
+                        let _ = writeln!(o, "       {APPARMOR_NOTE}");
+                    }
                 }
                 "landlock" if self.landlock.abi >= 1 => {
                     let l = &self.landlock;
@@ -396,6 +410,23 @@ mod tests {
         assert_eq!(p[1]["with_net"]["verdict"], "runs_as_written");
         assert_eq!(v["all_run_as_written"], false);
         assert_eq!(r.exit_code(), 1);
+    }
+
+    #[test]
+    fn the_text_names_apparmor_s_restriction_and_its_fix() {
+        let mut r = report();
+        assert!(!r.text().contains("apparmor_parser"));
+        r.userns_settings.push(Setting {
+            name: "kernel.apparmor_restrict_unprivileged_userns",
+            value: Some("1".into()),
+        });
+        let text = r.text();
+        assert!(
+            text.contains(&format!("\n       {APPARMOR_NOTE}\n")),
+            "{text}"
+        );
+        r.userns_settings.last_mut().unwrap().value = Some("0".into());
+        assert!(!r.text().contains("apparmor_parser"));
     }
 
     #[test]
