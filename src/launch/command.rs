@@ -80,36 +80,7 @@ pub(super) fn config(
             }
         }
     }
-    // The working directory: --cwd's, which must be reachable; else caprun's own when
-    // it lies in a granted directory.
-    let (cwd, cwd_not_granted) = match &command.cwd {
-        Some(dir) => {
-            let (path, is_dir) = resources::grant_path(dir, "--cwd").map_err(Error::Program)?;
-            if !is_dir {
-                return Err(Error::Usage(format!(
-                    "--cwd {}: not a directory",
-                    dir.display()
-                )));
-            }
-            if reach(&path, &grants) == Reach::None {
-                return Err(Error::Usage(format!(
-                    "--cwd {}: {} lies inside no directory granted with --rw or --ro and holds no granted file: grant it (--ro {} or --rw {}) or name a directory inside a grant",
-                    dir.display(),
-                    path.display(),
-                    dir.display(),
-                    dir.display()
-                )));
-            }
-            (Some(path), None)
-        }
-        None => {
-            let here = std::env::current_dir().and_then(std::fs::canonicalize).ok();
-            match here {
-                Some(here) if reach(&here, &grants) == Reach::Directory => (Some(here), None),
-                here => (None, here.filter(|h| h != Path::new("/"))),
-            }
-        }
-    };
+    let (cwd, cwd_not_granted) = working_directory(command.cwd.as_deref(), &grants)?;
     let cwd_holds_a_file = cwd_not_granted
         .as_ref()
         .is_some_and(|h| reach(h, &grants) == Reach::HoldsAFile);
@@ -134,6 +105,39 @@ pub(super) fn config(
         cwd_not_granted,
         cwd_holds_a_file,
     })
+}
+
+/// The program's working directory: `--cwd`'s (`requested`), which must be reachable
+/// through `grants`; else caprun's own when it lies in a granted directory. The second
+/// value is caprun's own when it is not used for want of a grant (`/` excepted).
+fn working_directory(
+    requested: Option<&Path>,
+    grants: &[(PathBuf, bool, AccessMode)],
+) -> Result<(Option<PathBuf>, Option<PathBuf>), Error> {
+    let Some(dir) = requested else {
+        let here = std::env::current_dir().and_then(std::fs::canonicalize).ok();
+        return Ok(match here {
+            Some(here) if reach(&here, grants) == Reach::Directory => (Some(here), None),
+            here => (None, here.filter(|h| h != Path::new("/"))),
+        });
+    };
+    let (path, is_dir) = resources::grant_path(dir, "--cwd").map_err(Error::Program)?;
+    if !is_dir {
+        return Err(Error::Usage(format!(
+            "--cwd {}: not a directory",
+            dir.display()
+        )));
+    }
+    if reach(&path, grants) == Reach::None {
+        return Err(Error::Usage(format!(
+            "--cwd {}: {} lies inside no directory granted with --rw or --ro and holds no granted file: grant it (--ro {} or --rw {}) or name a directory inside a grant",
+            dir.display(),
+            path.display(),
+            dir.display(),
+            dir.display()
+        )));
+    }
+    Ok((Some(path), None))
 }
 
 /// How the program can be in directory `dir` (canonical) with these grants.
