@@ -252,8 +252,13 @@ fn usage_message(e: &clap::Error, argv: &[OsString]) -> String {
         message = rest.to_owned();
     }
     let ends_in_separator = argv.last().is_some_and(|a| a == "--");
-    if e.kind() == clap::error::ErrorKind::MissingRequiredArgument && ends_in_separator {
+    let missing = e.kind() == clap::error::ErrorKind::MissingRequiredArgument;
+    if missing && ends_in_separator {
         message.push_str("\n  tip: nothing follows `--`: caprun [OPTIONS] -- PROGRAM [ARGS]...");
+    } else if missing && message.contains("<PROGRAM>") {
+        message.push_str(
+            "\n  tip: caprun [OPTIONS] PROGRAM [CONFIG] runs PROGRAM with a YAML config; caprun [OPTIONS] -- PROGRAM [ARGS]... runs a command in a sandbox",
+        );
     }
     message.push_str("\n(see caprun --help)");
     message

@@ -38,6 +38,12 @@ fn missing_arguments_are_named() {
         assert!(err.contains(&format!("\n  {named}\n")), "{args:?}: {err}");
         assert!(err.ends_with("(see caprun --help)\n"), "{args:?}: {err}");
     }
+    // No PROGRAM: both forms are shown.
+    let err = stderr(&run(&[], ""));
+    assert!(
+        err.contains("tip: caprun [OPTIONS] PROGRAM [CONFIG] runs PROGRAM with a YAML config; caprun [OPTIONS] -- PROGRAM [ARGS]... runs a command"),
+        "{err}"
+    );
     // Nothing after `--`: said so, with the form it belongs to.
     let err = stderr(&run(&["--rw", ".", "--"], ""));
     assert!(
