@@ -113,6 +113,10 @@ fn a_forgotten_separator_is_hinted_at() {
     );
     assert_eq!(out.status.code(), Some(127), "{out:?}");
     assert!(stderr(&out).contains(&tip("sh")), "{out:?}");
+    assert!(
+        stderr(&out).contains("tip: PROGRAM is a path, not looked up in PATH (sh is /"),
+        "{out:?}"
+    );
     // Controls: a program given as a path, a config named as YAML, a command that is
     // nowhere in PATH get no hint.
     for args in [

@@ -169,11 +169,19 @@ fn forgotten_separator(req: &Request, error: &Error) -> Option<String> {
     let mut words = vec![path.display().to_string()];
     words.extend(config_file.map(|c| c.display().to_string()));
     let command = words.join(" ");
-    Some(format!(
-        "to run the command `{command}` ({} is {}), put it after `--`: caprun [OPTIONS] -- {command}",
-        path.display(),
-        found.display(),
-    ))
+    let run_it = format!("put it after `--`: caprun [OPTIONS] -- {command}");
+    Some(match error {
+        Error::Program(_) => format!(
+            "PROGRAM is a path, not looked up in PATH ({} is {}): give that path; or, to run the command `{command}`, {run_it}",
+            path.display(),
+            found.display(),
+        ),
+        _ => format!(
+            "to run the command `{command}` ({} is {}), {run_it}",
+            path.display(),
+            found.display(),
+        ),
+    })
 }
 
 fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, Error> {
