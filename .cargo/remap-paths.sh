@@ -11,7 +11,7 @@
 set -eu
 rustc=$1
 shift
-home=${CARGO_HOME:-$HOME/.cargo}
+home=${CARGO_HOME:-${HOME:-}/.cargo}
 # As reached (a path through a symbolic link) and as it is.
 checkout=$(cd "$(dirname "$0")/.." && pwd -L)
 physical=$(cd "$checkout" && pwd -P)
