@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Build caprun's Debian package:
-#   1. the static release binaries (caprun, the hello example) for the musl target;
+#   1. the static release binaries (caprun, the hello and server examples) for the musl
+#      target;
 #   2. the bash, zsh and fish completion scripts, printed by that caprun from its own
 #      clap definition (`caprun --completions SHELL`), under the target dir;
 #   3. `cargo deb --no-build`, which packages them with the assets listed in
@@ -18,7 +19,7 @@ target_dir=$("$cargo" metadata --format-version 1 --no-deps --offline |
     sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
 release="$target_dir/$target/release"
 
-"$cargo" build --release --locked --target "$target" --bin caprun --example hello >&2
+"$cargo" build --release --locked --target "$target" --bin caprun --example hello --example server >&2
 
 mkdir -p "$release/completions"
 "$release/caprun" --completions bash >"$release/completions/caprun.bash"

@@ -21,7 +21,7 @@ use crate::sandbox::Identity;
     version,
     about,
     long_about = None,
-    override_usage = "caprun [OPTIONS] PROGRAM [CONFIG]\n       caprun [OPTIONS] [--rw PATH]... [--ro PATH]... [--env NAME[=VALUE]]... [--net] [--explain-denials] -- PROGRAM [ARGS]..."
+    override_usage = "caprun [OPTIONS] PROGRAM [CONFIG]\n       caprun [OPTIONS] [--rw PATH]... [--ro PATH]... [--env NAME[=VALUE]]... [--cwd DIR] [--net] [--explain-denials] -- PROGRAM [ARGS]..."
 )]
 pub struct Args {
     /// Sandbox policy: a built-in name (strict, default, unprivileged, devtools, none) or a
@@ -37,6 +37,11 @@ pub struct Args {
     /// After `--`: set NAME=VALUE in the program's environment, or copy NAME from caprun's.
     #[arg(long, value_name = "NAME[=VALUE]")]
     pub env: Vec<String>,
+    /// After `--`: start the program in DIR, which must lie inside a directory granted
+    /// with --rw/--ro or hold a granted file [default: the current directory when
+    /// granted, else /].
+    #[arg(long, value_name = "DIR")]
+    pub cwd: Option<PathBuf>,
     /// Let the program use the host's network (no network namespace; internet sockets
     /// allowed by the seccomp filter and Landlock).
     #[arg(long)]
@@ -87,7 +92,7 @@ pub struct Args {
         long,
         conflicts_with_all = [
             "program", "command", "dry_run", "explain_denials", "learn", "check_policy",
-            "show_policy", "rw", "ro", "env",
+            "show_policy", "rw", "ro", "env", "cwd",
         ]
     )]
     pub check_host: bool,
@@ -201,7 +206,7 @@ pub fn parse_args<I: IntoIterator<Item = OsString>>(args: I) -> Result<Option<Ar
     if let Some(parsed) = parse_common(&args) {
         return Ok(Some(parsed));
     }
-    match Args::try_parse_from(args) {
+    match Args::try_parse_from(&args) {
         Ok(Args {
             completions: Some(shell),
             ..
@@ -217,21 +222,51 @@ pub fn parse_args<I: IntoIterator<Item = OsString>>(args: I) -> Result<Option<Ar
             let _ = e.print();
             Ok(None)
         }
-        Err(e) => {
-            let text = e.to_string();
-            let first = text
-                .lines()
-                .next()
-                .unwrap_or("")
-                .trim_start_matches("error: ");
-            Err(Error::Usage(format!("{first} (see caprun --help)")))
-        }
+        Err(e) => Err(Error::Usage(usage_message(&e, &args))),
     }
 }
 
+/// clap's message for a malformed command line, all of it (what is missing, the similar
+/// option, the possible values) but its usage block, which `(see caprun --help)`
+/// replaces; with a hint when nothing follows `--`.
+fn usage_message(e: &clap::Error, argv: &[OsString]) -> String {
+    let text = e.render().to_string();
+    let mut lines: Vec<&str> = Vec::new();
+    let mut in_usage = false;
+    for line in text.lines() {
+        if line.starts_with("Usage:") {
+            in_usage = true;
+        } else if in_usage && !line.starts_with(' ') {
+            in_usage = false;
+        }
+        if in_usage || line.starts_with("For more information") {
+            continue;
+        }
+        lines.push(line);
+    }
+    while lines.last().is_some_and(|l| l.trim().is_empty()) {
+        lines.pop();
+    }
+    let mut message = lines.join("\n");
+    if let Some(rest) = message.strip_prefix("error: ") {
+        message = rest.to_owned();
+    }
+    let ends_in_separator = argv.last().is_some_and(|a| a == "--");
+    let missing = e.kind() == clap::error::ErrorKind::MissingRequiredArgument;
+    if missing && ends_in_separator {
+        message.push_str("\n  tip: nothing follows `--`: caprun [OPTIONS] -- PROGRAM [ARGS]...");
+    } else if missing && message.contains("<PROGRAM>") {
+        message.push_str(
+            "\n  tip: caprun [OPTIONS] PROGRAM [CONFIG] runs PROGRAM with a YAML config; caprun [OPTIONS] -- PROGRAM [ARGS]... runs a command in a sandbox",
+        );
+    }
+    message.push_str("\n(see caprun --help)");
+    message
+}
+
 /// The common command lines without clap: `[--policy P] [--net] [--dry-run]
-/// [--explain-denials] PROGRAM [CONFIG]` and `[--rw P]... [--ro P]... [--env E]... --
-/// COMMAND...`, each option spelled `--name value` or `--name=value`, in any order.
+/// [--explain-denials] PROGRAM [CONFIG]` and `[--rw P]... [--ro P]... [--env E]...
+/// [--cwd D] -- COMMAND...`, each option spelled `--name value` or `--name=value`, in any order.
 ///
 /// Why: building and running clap's parser costs ≈ 0.07 ms per launch here (its code and
 /// data are paged in at every start; BENCHMARKS.md), a twentieth of a sandboxed launch.
@@ -245,6 +280,7 @@ fn parse_common(argv: &[OsString]) -> Option<Args> {
         rw: Vec::new(),
         ro: Vec::new(),
         env: Vec::new(),
+        cwd: None,
         net: false,
         limit: Vec::new(),
         uid: None,
@@ -312,6 +348,7 @@ fn parse_common(argv: &[OsString]) -> Option<Args> {
             "rw" => args.rw.push(PathBuf::from(value)),
             "ro" => args.ro.push(PathBuf::from(value)),
             "env" => args.env.push(value.to_owned()),
+            "cwd" if args.cwd.is_none() => args.cwd = Some(PathBuf::from(value)),
             _ => return None,
         }
     }
@@ -321,7 +358,7 @@ fn parse_common(argv: &[OsString]) -> Option<Args> {
     Some(args)
 }
 
-/// The check `--uid`/`--gid`, `--rw`/`--ro`/`--env`, PROGRAM and COMMAND need, then the
+/// The check `--uid`/`--gid`, `--rw`/`--ro`/`--env`/`--cwd`, PROGRAM and COMMAND need, then the
 /// launch `args` ask for.
 pub fn request(args: Args) -> Result<Request, Error> {
     let command_form = !args.command.is_empty();
@@ -331,10 +368,11 @@ pub fn request(args: Args) -> Result<Request, Error> {
                 .into(),
         ));
     }
-    let grants_given = !args.rw.is_empty() || !args.ro.is_empty() || !args.env.is_empty();
+    let grants_given =
+        !args.rw.is_empty() || !args.ro.is_empty() || !args.env.is_empty() || args.cwd.is_some();
     if grants_given && !command_form {
         return Err(Error::Usage(
-            "--rw, --ro and --env belong to the command-line form: caprun [OPTIONS] -- PROGRAM [ARGS...]"
+            "--rw, --ro, --env and --cwd belong to the command-line form: caprun [OPTIONS] -- PROGRAM [ARGS...]"
                 .into(),
         ));
     }
@@ -344,6 +382,7 @@ pub fn request(args: Args) -> Result<Request, Error> {
             rw: args.rw,
             ro: args.ro,
             env: args.env,
+            cwd: args.cwd,
         })
     } else {
         Target::Program {
@@ -501,6 +540,8 @@ mod tests {
                 "--env",
                 "LANG=C",
                 "--env=PATH",
+                "--cwd",
+                "/w",
                 "--",
                 "ls",
                 "-la",
@@ -526,6 +567,7 @@ mod tests {
             &["--policy", "strict"],
             &["--policy", "a", "--policy", "b", "prog"],
             &["--net", "--net", "prog"],
+            &["--cwd", "/a", "--cwd", "/b", "--", "ls"],
             &["--net=true", "prog"],
             &["--policy", "-x", "prog"],
             &["--policy=", "prog"],
@@ -659,7 +701,7 @@ mod tests {
         "--policy=", "--net=1", "--learn", "out.yaml", "--uid", "--gid", "0", "-x", "-h",
         "--help", "-V", "--version", "--bogus", "", "--Policy", "--check-policy",
         "--show-policy", "--dry-run=x", "--completions", "bash", "--completions=fish",
-        "--check-host", "--format", "json", "--format=text",
+        "--check-host", "--format", "json", "--format=text", "--cwd", "--cwd=/w",
     ];
     const COMMON: usize = 19;
 }

@@ -54,6 +54,7 @@ pub mod plan;
 pub mod resources;
 pub mod runtime;
 pub mod sandbox;
+pub mod suggest;
 #[allow(unsafe_code)]
 pub(crate) mod sys;
 pub mod yaml;

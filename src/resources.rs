@@ -45,9 +45,11 @@ pub enum ResourceError {
         /// The underlying error.
         source: io::Error,
     },
-    /// A path granted on the command line cannot be used.
-    #[error("{}: {source}", path.display())]
+    /// A path given on the command line (`--rw`, `--ro`, `--cwd`) cannot be used.
+    #[error("{option} {}: {source}", path.display())]
     Grant {
+        /// The option that names it.
+        option: &'static str,
         /// The path given.
         path: PathBuf,
         /// Why.
@@ -388,10 +390,11 @@ pub fn find_program(name: &OsStr, search: Option<&OsStr>) -> Result<PathBuf, Res
     })
 }
 
-/// A path granted on the command line (`--rw`/`--ro`): canonical, and whether it is a
-/// directory.
-pub fn grant_path(path: &Path) -> Result<(PathBuf, bool), ResourceError> {
+/// A path given on the command line with `option` (`--rw`, `--ro`, `--cwd`): canonical,
+/// and whether it is a directory.
+pub fn grant_path(path: &Path, option: &'static str) -> Result<(PathBuf, bool), ResourceError> {
     let not_usable = |e: io::Error| ResourceError::Grant {
+        option,
         path: path.to_owned(),
         source: e,
     };

@@ -99,6 +99,22 @@ fn strs(v: &Value) -> Vec<String> {
         .collect()
 }
 
+/// A feature's `used_by`, `used_by_options` and `used_for` as the text says them:
+/// `strict, default and devtools`, `, for PURPOSE`.
+fn used_by_phrase(f: &Value) -> String {
+    let mut names = strs(&f["used_by"]);
+    names.extend(strs(&f["used_by_options"]));
+    let mut phrase = match names.as_slice() {
+        [] => "no built-in policy".to_owned(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    };
+    if let Some(purpose) = f["used_for"].as_str() {
+        phrase.push_str(&format!(", for {purpose}"));
+    }
+    phrase
+}
+
 /// Every feature and verdict of the JSON is in the text, as the text shows it.
 fn assert_text_says_what_the_json_says(text: &str, report: &Value) {
     let root = report["root"].as_bool().unwrap();
@@ -125,7 +141,7 @@ fn assert_text_says_what_the_json_says(text: &str, report: &Value) {
             f["name"].as_str().unwrap(),
             f["detail"].as_str().unwrap(),
             f["how"].as_str().unwrap(),
-            f["used_by"].as_str().unwrap()
+            used_by_phrase(f)
         );
         assert!(text.contains(&line), "{line:?} not in:\n{text}");
     }
@@ -307,6 +323,22 @@ fn on_this_kernel_the_report_matches_the_kernel_and_the_launches() {
         .map(|p| p["name"].clone())
         .collect();
     assert_eq!(names, BUILT_INS);
+    // Issue 27 §7: a format version, and who uses a feature as lists of names.
+    assert_eq!(report["format_version"], 1);
+    for f in report["features"].as_array().unwrap() {
+        for name in strs(&f["used_by"]) {
+            assert!(BUILT_INS.contains(&name.as_str()), "{name} in {f}");
+        }
+        for option in strs(&f["used_by_options"]) {
+            assert!(option.starts_with("--"), "{option} in {f}");
+        }
+        assert!(f["used_for"].is_null() || f["used_for"].is_string(), "{f}");
+    }
+    let users = strs(&feature(&report, "user_namespaces")["used_by"]);
+    assert!(
+        users.iter().any(|n| n == "strict") && !users.iter().any(|n| n == "none"),
+        "{users:?}"
+    );
     // The sandbox runs here (skip_unless_sandboxable): the features it needs are there,
     // and were tried, not guessed.
     for id in [

@@ -328,7 +328,13 @@ fn exit_statuses() {
     assert_eq!(usage.status.code(), Some(125));
     let usage = run(&["--policy=none", "--no-such-option", "x"], "");
     assert_eq!(usage.status.code(), Some(125));
-    assert_eq!(String::from_utf8_lossy(&usage.stderr).lines().count(), 1);
+    // clap's message (with its tip), then where to read more.
+    let err = String::from_utf8_lossy(&usage.stderr);
+    assert!(
+        err.starts_with("caprun: unexpected argument '--no-such-option' found\n"),
+        "{err}"
+    );
+    assert!(err.ends_with("\n(see caprun --help)\n"), "{err}");
     // The program's own status is the status: caprun replaced itself.
     let f = run(&["--policy=none", "/bin/false"], "");
     assert_eq!(f.status.code(), Some(1));

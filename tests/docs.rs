@@ -67,3 +67,97 @@ fn every_builtin_policy_is_in_the_manual() {
         );
     }
 }
+
+/// The text an mdoc source line stands for: its escapes decoded.
+fn unescape(line: &str) -> String {
+    line.replace("\\&", "")
+        .replace("\\-", "-")
+        .replace("\\(dq", "\"")
+        .replace("\\(ga", "`")
+        .replace("\\(aq", "'")
+        .replace("\\(mu", "×")
+        .replace("\\[u2026]", "…")
+        .replace("\\e", "\\")
+}
+
+/// The example lines of an mdoc page: each `.Dl` line and each line of a literal
+/// display (`.Bd -literal`), as the reader should see them.
+fn example_lines(source: &str) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut literal = false;
+    for line in source.lines() {
+        if line.starts_with(".Bd -literal") {
+            literal = true;
+        } else if line.starts_with(".Ed") {
+            literal = false;
+        } else if let Some(example) = line.strip_prefix(".Dl ") {
+            lines.push(unescape(example));
+        } else if literal && !line.starts_with('.') && !line.trim().is_empty() {
+            lines.push(unescape(line));
+        }
+    }
+    lines
+}
+
+/// `page` rendered by mandoc for a terminal wide enough that no example wraps, with the
+/// overstrikes of bold and underline removed; `None` without mandoc.
+fn rendered(page: &str) -> Option<String> {
+    let path = format!("{}/man/{page}", env!("CARGO_MANIFEST_DIR"));
+    let out = std::process::Command::new("mandoc")
+        .args(["-Tutf8", "-O", "width=400", &path])
+        .output()
+        .ok()?;
+    assert!(out.status.success(), "mandoc {page}: {out:?}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut plain = String::new();
+    for c in text.chars() {
+        if c == '\u{8}' {
+            plain.pop();
+        } else {
+            plain.push(c);
+        }
+    }
+    Some(plain)
+}
+
+#[test]
+fn every_example_renders_as_written() {
+    // Issue 27 §2: `.Dl caprun --rw . --` rendered as `--rw.` (a lone `.` is punctuation
+    // to mdoc), `Pa .` as `~.`, and nested `Ql` quotes.
+    for page in ["caprun.1", "caprun.yaml.5", "caprun-policy.5"] {
+        let Some(text) = rendered(page) else {
+            if std::env::var_os("CI").is_some() {
+                panic!("mandoc is missing on CI (apt-get install mandoc)");
+            }
+            eprintln!("SKIPPED: mandoc is not installed");
+            return;
+        };
+        let shown: Vec<&str> = text.lines().map(str::trim).collect();
+        let examples = example_lines(&man(page));
+        assert!(!examples.is_empty(), "{page}: no examples found");
+        for example in examples {
+            assert!(
+                shown.contains(&example.trim()),
+                "{page}: the example `{example}` is rendered otherwise"
+            );
+        }
+        // Quotes open and close in turn: none nested, none left open.
+        let mut open = false;
+        for c in text.chars() {
+            match c {
+                '‘' => {
+                    assert!(!open, "{page}: nested quotes in {text}");
+                    open = true;
+                }
+                '’' => open = false,
+                _ => {}
+            }
+        }
+        // mdoc renders `Pa` without an argument as `~`: every `~` shown is written.
+        let written = man(page).matches('~').count();
+        assert!(
+            text.matches('~').count() <= written,
+            "{page}: a `~` that the source does not have"
+        );
+    }
+}

@@ -771,14 +771,16 @@ fn an_unprivileged_caller_gets_the_same_sandbox() {
     // Everything above runs as root; a user without privilege maps only their own ids
     // into the user namespace (setgroups denied) and gets the same result.
     skip_unless_sandboxable!();
+    // Copies that user 65534 can reach wherever the clone is (issue 27 §0).
+    let (_copies, bins) = common::reachable_copies(&[&caprun(), &probe()]);
     let as_nobody = |args: &[&str], stdin: &str| {
         let mut cmd = Command::new("setpriv");
         cmd.args(["--reuid", "65534", "--regid", "65534", "--clear-groups"])
-            .arg(caprun())
+            .arg(&bins[0])
             .args(args);
         run_cmd(&mut cmd, stdin)
     };
-    let probe = probe();
+    let probe = &bins[1];
     for policy in ["strict", "default", "unprivileged"] {
         let out = as_nobody(
             &["--policy", policy, probe.to_str().unwrap()],
@@ -794,4 +796,37 @@ fn an_unprivileged_caller_gets_the_same_sandbox() {
     );
     assert_eq!(out.status.code(), Some(125), "{out:?}");
     assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn unprivileged_runs_work_from_a_clone_only_its_owner_can_traverse() {
+    // Issue 27 §0: a clone in /root (0700) or a `mktemp -d` directory. Emulated: the
+    // binaries copied into a 0700 directory, as target/ would be in such a clone.
+    skip_unless_sandboxable!();
+    use std::os::unix::fs::PermissionsExt;
+    let private = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(private.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    let mut originals = Vec::new();
+    for bin in [caprun(), probe()] {
+        let to = private.path().join(bin.file_name().unwrap());
+        std::fs::copy(&bin, &to).unwrap();
+        originals.push(to);
+    }
+    let as_nobody = |caprun: &Path, probe: &Path| {
+        let mut cmd = Command::new("setpriv");
+        cmd.args(["--reuid", "65534", "--regid", "65534", "--clear-groups"])
+            .arg(caprun)
+            .args(["--policy", "unprivileged"])
+            .arg(probe);
+        run_cmd(&mut cmd, "report: !fd stdout\n")
+    };
+    // Control: from the private directory, user 65534 cannot even start caprun.
+    let out = as_nobody(&originals[0], &originals[1]);
+    assert!(
+        !out.status.success(),
+        "the private directory is reachable: {out:?}"
+    );
+    let (_copies, bins) = common::reachable_copies(&[&originals[0], &originals[1]]);
+    let r = report_of(&as_nobody(&bins[0], &bins[1]));
+    assert_eq!(fd_numbers(&r), vec![0, 1]);
 }

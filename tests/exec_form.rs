@@ -473,7 +473,7 @@ fn a_working_directory_not_granted_is_warned_of() {
     assert_eq!(
         text(&out.stderr),
         format!(
-            "caprun: warning: the working directory {} is not granted: pwd starts in / (grant it with --ro . or --rw .)\n",
+            "caprun: warning: the working directory {} is not granted: pwd starts in / (grant it with --ro . or --rw ., which exposes all of it, or use --cwd DIR to start in a directory inside a grant)\n",
             here.display()
         )
     );
@@ -484,6 +484,110 @@ fn a_working_directory_not_granted_is_warned_of() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout), format!("{}\n", here.display()));
     assert_eq!(text(&out.stderr), "");
+}
+
+#[test]
+fn cwd_starts_the_program_inside_a_grant_and_nowhere_else() {
+    // Issue 27 §3: with only a file granted, `--cwd .` starts the program beside it,
+    // seeing that file and nothing else of the directory (`--ro .` would expose all of
+    // it); a directory inside a grant is taken as is; one outside every grant is refused
+    // before anything runs.
+    skip_unless_sandboxable!();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("input.txt"), "granted\n").unwrap();
+    std::fs::write(dir.path().join("secret.txt"), "not granted\n").unwrap();
+    std::fs::create_dir_all(dir.path().join("tree/sub")).unwrap();
+    let here = std::fs::canonicalize(dir.path()).unwrap();
+    let script = "pwd; cat input.txt; cat secret.txt 2>/dev/null || echo no-secret";
+    let sh = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend(["--env", "PATH=/usr/bin:/bin", "--", "sh", "-c", script]);
+        cli(dir.path(), &all)
+    };
+    // Control: without --cwd the program starts in /, where input.txt is not.
+    let out = sh(&["--ro", "input.txt"]);
+    assert!(text(&out.stdout).starts_with("/\n"), "{out:?}");
+    assert!(
+        text(&out.stderr).contains("or use --cwd . to start there seeing only the granted files)"),
+        "{out:?}"
+    );
+    let out = sh(&["--ro", "input.txt", "--cwd", "."]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        format!("{}\ngranted\nno-secret\n", here.display())
+    );
+    assert_eq!(text(&out.stderr), "");
+    // Inside a granted directory.
+    let out = cli(
+        dir.path(),
+        &[
+            "--ro",
+            "tree",
+            "--cwd",
+            "tree/sub",
+            "--env",
+            "PATH=/usr/bin:/bin",
+            "--",
+            "pwd",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), format!("{}/tree/sub\n", here.display()));
+    // --dry-run shows it in the config it prints.
+    let out = cli(
+        dir.path(),
+        &[
+            "--dry-run",
+            "--ro",
+            "tree",
+            "--cwd",
+            "tree/sub",
+            "--",
+            "pwd",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains(&format!("\ncwd: \"{}/tree/sub\"\n", here.display())),
+        "{}",
+        text(&out.stdout)
+    );
+    // Refused: outside every grant, not a directory, missing, or without `--`.
+    for (args, says) in [
+        (
+            &["--ro", "tree", "--cwd", "."][..],
+            "lies inside no directory granted",
+        ),
+        (
+            &["--ro", "input.txt", "--cwd", "tree"],
+            "lies inside no directory granted",
+        ),
+        (
+            &["--ro", ".", "--cwd", "input.txt"],
+            "--cwd input.txt: not a directory",
+        ),
+        (
+            &["--ro", ".", "--cwd", "nowhere"],
+            "--cwd nowhere: No such file",
+        ),
+    ] {
+        let mut all = args.to_vec();
+        all.extend(["--", "touch", "ran"]);
+        let out = cli(dir.path(), &all);
+        assert_eq!(out.status.code(), Some(125), "{args:?}: {out:?}");
+        assert!(text(&out.stderr).contains(says), "{args:?}: {out:?}");
+        assert!(
+            !dir.path().join("ran").exists(),
+            "{args:?}: the program ran"
+        );
+    }
+    let out = cli(dir.path(), &["--cwd", ".", "/bin/true"]);
+    assert_eq!(out.status.code(), Some(125), "{out:?}");
+    assert!(
+        text(&out.stderr).contains("--cwd belong to the command-line form"),
+        "{out:?}"
+    );
 }
 
 #[test]

@@ -351,7 +351,7 @@ fn a_closed_stdin_is_no_config() {
         );
         assert_eq!(
             stderr(&out),
-            "caprun: <stdin>: standard input is closed: no config (give CONFIG, or the config on standard input)\n"
+            "caprun: <stdin>: cannot read the config: standard input is closed (give CONFIG, or the config on standard input)\n"
         );
         assert!(out.stdout.is_empty());
     }

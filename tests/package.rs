@@ -4,8 +4,9 @@
 //! anything of it in /usr. And the licences of what the binaries link, which the
 //! package's copyright file states.
 //!
-//! Installing needs root, dpkg and cargo-deb: on CI (`CI` set) a missing one is a
-//! failure, elsewhere a visible skip. Building the package builds the release binaries
+//! Installing changes the machine, so it runs only when asked: `CAPRUN_TEST_PACKAGE=1`
+//! (which `.ci/run` sets). It needs root, dpkg and cargo-deb: on CI (`CI` set) a missing
+//! one, or the variable, is a failure, elsewhere a visible skip. Building the package builds the release binaries
 //! once in the workspace's target dir (≈ 1 minute from scratch on the 2-core CI machine,
 //! seconds when they are up to date). The other tests use the cargo-built caprun, never
 //! /usr/bin/caprun, so they are unaffected by the package coming and going.
@@ -19,8 +20,16 @@ use std::time::Duration;
 
 use common::*;
 
+/// The variable that lets the suite install the package on this machine.
+const OPT_IN: &str = "CAPRUN_TEST_PACKAGE";
+
 /// Why this machine cannot build and install the package, or `None`.
 fn cannot_install() -> Option<String> {
+    if std::env::var_os(OPT_IN).is_none_or(|v| v != "1") {
+        return Some(format!(
+            "installing the package on this machine is opt-in: set {OPT_IN}=1 (.ci/run does)"
+        ));
+    }
     if !nix::unistd::Uid::effective().is_root() {
         return Some("dpkg -i needs root".into());
     }
@@ -163,11 +172,20 @@ fn the_debian_package_installs_works_and_removes_cleanly() {
     // No run-time dependencies: the binaries are static.
     let depends = check(Command::new("dpkg-deb").arg("-f").arg(&deb).arg("Depends"));
     assert_eq!(stdout(&depends).trim(), "");
+    let recommends = check(
+        Command::new("dpkg-deb")
+            .arg("-f")
+            .arg(&deb)
+            .arg("Recommends"),
+    );
+    assert_eq!(stdout(&recommends).trim(), "bash-completion");
 
     let files = files_in(&deb);
     let expected = [
         "/usr/bin/caprun",
+        "/etc/apparmor.d/caprun",
         "/usr/lib/caprun/examples/hello",
+        "/usr/lib/caprun/examples/server",
         "/usr/share/man/man1/caprun.1.gz",
         "/usr/share/man/man5/caprun.yaml.5.gz",
         "/usr/share/man/man5/caprun-policy.5.gz",
@@ -175,6 +193,7 @@ fn the_debian_package_installs_works_and_removes_cleanly() {
         "/usr/share/zsh/vendor-completions/_caprun",
         "/usr/share/fish/vendor_completions.d/caprun.fish",
         "/usr/share/doc/caprun/copyright",
+        "/usr/share/doc/caprun/changelog.Debian.gz",
         "/usr/share/doc/caprun/README.md",
         "/usr/share/doc/caprun/examples/hello/hello.yaml",
         "/usr/share/doc/caprun/examples/server/server.yaml",
@@ -204,14 +223,26 @@ fn the_debian_package_installs_works_and_removes_cleanly() {
     let installed = Installed;
     dpkg(&["-i", deb.to_str().unwrap()]);
     assert_eq!(installed_version().as_deref(), Some(version.as_str()));
-    let listed: Vec<String> = stdout(&dpkg(&["-L", "caprun"]))
+    let all_listed: Vec<String> = stdout(&dpkg(&["-L", "caprun"]))
         .lines()
-        .filter(|l| l.starts_with("/usr/"))
         .map(str::to_owned)
         .collect();
     for file in &files {
-        assert!(listed.contains(file), "dpkg -L lacks {file}");
+        assert!(all_listed.contains(file), "dpkg -L lacks {file}");
     }
+    // What `dpkg -r` removes; the AppArmor profile in /etc is a conffile, which only
+    // `--purge` removes.
+    let listed: Vec<String> = all_listed
+        .into_iter()
+        .filter(|l| l.starts_with("/usr/"))
+        .collect();
+    let conffiles = stdout(&check(Command::new("dpkg-query").args([
+        "-W",
+        "-f",
+        "${Conffiles}",
+        "caprun",
+    ])));
+    assert!(conffiles.contains("/etc/apparmor.d/caprun "), "{conffiles}");
 
     let version_line = check(Command::new("/usr/bin/caprun").arg("--version"));
     assert_eq!(
@@ -255,6 +286,7 @@ fn the_debian_package_installs_works_and_removes_cleanly() {
     }
     for (installed, source) in [
         ("/usr/share/doc/caprun/copyright", "packaging/copyright"),
+        ("/etc/apparmor.d/caprun", "packaging/apparmor/caprun"),
         (
             "/usr/share/doc/caprun/examples/hello/hello.yaml",
             "examples/hello/hello.yaml",
@@ -281,6 +313,7 @@ fn the_debian_package_installs_works_and_removes_cleanly() {
     assert_eq!(installed_version(), None);
     assert_removed(&listed);
     dpkg(&["--purge", "caprun"]);
+    assert!(!Path::new("/etc/apparmor.d/caprun").exists());
 }
 
 /// Nothing of the package's file list (`dpkg -L`, taken while it was installed) is left:
@@ -407,4 +440,202 @@ fn every_linked_crate_is_available_under_mit_or_apache_2_0() {
         others.is_empty(),
         "linked crates not available under MIT or Apache-2.0 (say so in packaging/copyright): {others:?}"
     );
+}
+
+#[test]
+fn without_the_opt_in_the_package_test_installs_nothing() {
+    // Issue 27 §5: the suite run as root with cargo-deb at hand no longer installs and
+    // removes the package on the host unless asked. The test runs itself without the
+    // variable (and without CI, which would make the refusal a failure): it says why it
+    // skips, and builds nothing (no cargo-deb, no dpkg).
+    if std::env::var_os("CAPRUN_PACKAGE_TEST_CHILD").is_some() {
+        return;
+    }
+    let out = check(
+        Command::new(std::env::current_exe().unwrap())
+            .args([
+                "the_debian_package_installs_works_and_removes_cleanly",
+                "--exact",
+                "--nocapture",
+            ])
+            .env_remove(OPT_IN)
+            .env_remove("CI")
+            .env("CAPRUN_PACKAGE_TEST_CHILD", "1")
+            .env("PATH", "/nonexistent"),
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!(
+            "SKIPPED (cannot build and install the Debian package): installing the package on this machine is opt-in: set {OPT_IN}=1"
+        )),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_debian_changelog_is_valid_and_names_this_version() {
+    let Ok(out) = Command::new("dpkg-parsechangelog")
+        .arg("-l")
+        .arg(repo("packaging/changelog"))
+        .output()
+    else {
+        if std::env::var_os("CI").is_some() {
+            panic!("dpkg-parsechangelog is missing on CI (package dpkg-dev)");
+        }
+        eprintln!("SKIPPED: dpkg-parsechangelog is not installed (package dpkg-dev)");
+        return;
+    };
+    assert!(out.status.success(), "{out:?}");
+    let fields = stdout(&out);
+    assert!(
+        fields.contains(&format!("\nVersion: {}-1\n", env!("CARGO_PKG_VERSION"))),
+        "{fields}"
+    );
+    // The same maintainer as the package's control file.
+    let manifest = std::fs::read_to_string(repo("Cargo.toml")).unwrap();
+    let maintainer = fields
+        .lines()
+        .find_map(|l| l.strip_prefix("Maintainer: "))
+        .unwrap();
+    assert!(
+        manifest.contains(&format!("maintainer = \"{maintainer}\"")),
+        "{maintainer}"
+    );
+}
+
+#[test]
+fn the_apparmor_profile_parses_and_allows_user_namespaces_to_caprun() {
+    // Issue 27 §5: Ubuntu 23.10+ lets only profiles with a `userns` rule create user
+    // namespaces when kernel.apparmor_restrict_unprivileged_userns = 1.
+    let profile = std::fs::read_to_string(repo("packaging/apparmor/caprun")).unwrap();
+    let rules: Vec<&str> = profile
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect();
+    assert!(
+        rules.contains(&"profile caprun /usr/bin/caprun flags=(unconfined) {"),
+        "{profile}"
+    );
+    assert!(rules.contains(&"userns,"), "{profile}");
+    // Where the package installs caprun and the profile.
+    let manifest = std::fs::read_to_string(repo("Cargo.toml")).unwrap();
+    assert!(manifest.contains(r#"["target/release/caprun", "usr/bin/", "755"]"#));
+    assert!(manifest.contains(r#"["packaging/apparmor/caprun", "etc/apparmor.d/caprun", "644"]"#));
+
+    let parser = ["/usr/sbin/apparmor_parser", "/sbin/apparmor_parser"]
+        .into_iter()
+        .find(|p| Path::new(p).exists());
+    let Some(parser) = parser else {
+        if std::env::var_os("CI").is_some() {
+            panic!("apparmor_parser is missing on CI (package apparmor)");
+        }
+        eprintln!("SKIPPED: apparmor_parser is not installed (package apparmor)");
+        return;
+    };
+    let version = stdout(&check(Command::new(parser).arg("--version")));
+    let major: u32 = version
+        .split_whitespace()
+        .find_map(|w| w.split('.').next()?.parse().ok())
+        .unwrap_or_else(|| panic!("no version in {version}"));
+    // AppArmor before 4.0 knows neither the 4.0 ABI nor the `userns` rule (Debian 12
+    // has 3.0): the rest of the profile is checked, and the note says what was not.
+    let dir = tempfile::tempdir().unwrap();
+    let checked = dir.path().join("caprun");
+    let text = if major >= 4 {
+        profile.clone()
+    } else {
+        eprintln!(
+            "NOTE: apparmor_parser {} predates AppArmor 4.0: the profile is parsed without its `abi <abi/4.0>,` line and `userns,` rule",
+            version.lines().next().unwrap_or("").trim()
+        );
+        profile
+            .lines()
+            .filter(|l| !matches!(l.trim(), "abi <abi/4.0>," | "userns,"))
+            .map(|l| format!("{l}\n"))
+            .collect()
+    };
+    std::fs::write(&checked, &text).unwrap();
+    // -Q: parse and compile, load nothing into the kernel; -K: no cache.
+    let out = Command::new(parser)
+        .args(["-Q", "-K"])
+        .arg(&checked)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "apparmor_parser: {out:?}");
+    // Control: a syntax error (the profile's block left open) fails the same command.
+    let open = &text[..text.rfind('}').unwrap()];
+    std::fs::write(&checked, open).unwrap();
+    let out = Command::new(parser)
+        .args(["-Q", "-K"])
+        .arg(&checked)
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "a broken profile parsed: {out:?}");
+}
+
+#[test]
+fn both_crates_ship_their_licence_texts_and_the_project_files_exist() {
+    // Issue 27 §5: the licence Cargo.toml declares (MIT OR Apache-2.0) travels with each
+    // crate as published (`cargo package --list`), the same texts as the package's
+    // copyright file.
+    let words = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    // (A DEP-5 licence text marks a blank line with ` .`.)
+    let copyright =
+        words(&std::fs::read_to_string(repo("packaging/copyright")).unwrap()).replace(" . ", " ");
+    let mit = std::fs::read_to_string(repo("LICENSE-MIT")).unwrap();
+    let permission = mit
+        .split_once("Permission is hereby granted")
+        .map(|(_, rest)| format!("Permission is hereby granted{rest}"))
+        .unwrap();
+    assert!(
+        copyright.contains(&words(&permission)),
+        "LICENSE-MIT is not the Expat text of packaging/copyright"
+    );
+    let apache = std::fs::read_to_string(repo("LICENSE-APACHE")).unwrap();
+    assert!(apache.contains("Apache License\n                           Version 2.0, January 2004"));
+    assert!(apache.contains("END OF TERMS AND CONDITIONS"));
+    for file in ["LICENSE-MIT", "LICENSE-APACHE"] {
+        assert_eq!(
+            std::fs::read(repo(file)).unwrap(),
+            std::fs::read(repo(&format!("argdata/{file}"))).unwrap(),
+            "argdata/{file}"
+        );
+    }
+    for krate in ["caprun", "argdata"] {
+        let listed = stdout(&check(
+            Command::new(cargo())
+                .args([
+                    "package",
+                    "--list",
+                    "--offline",
+                    "--allow-dirty",
+                    "-p",
+                    krate,
+                ])
+                .current_dir(repo("")),
+        ));
+        for file in ["LICENSE-MIT", "LICENSE-APACHE"] {
+            assert!(listed.lines().any(|l| l == file), "{krate} lacks {file}");
+        }
+    }
+    // SECURITY.md's disclosure address is the package maintainer's.
+    let manifest = std::fs::read_to_string(repo("Cargo.toml")).unwrap();
+    let address = manifest
+        .lines()
+        .find_map(|l| l.strip_prefix("maintainer = \""))
+        .and_then(|m| m.split_once('<'))
+        .and_then(|(_, a)| a.split_once('>'))
+        .map(|(a, _)| a)
+        .unwrap();
+    let security = std::fs::read_to_string(repo("SECURITY.md")).unwrap();
+    assert!(security.contains(address), "{address} not in SECURITY.md");
+    for (file, heading) in [
+        ("SECURITY.md", "## What caprun defends against"),
+        ("CONTRIBUTING.md", "## The escape suite"),
+        ("CHANGELOG.md", "## [Unreleased]"),
+    ] {
+        let text = std::fs::read_to_string(repo(file)).unwrap();
+        assert!(text.contains(heading), "{file} lacks {heading}");
+    }
 }

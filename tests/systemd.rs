@@ -236,3 +236,147 @@ fn listen_without_socket_activation_is_an_error() {
         "caprun: <stdin>:2:4: !fd {listen: http}: no descriptors were passed (LISTEN_PID is not set; start caprun by systemd socket activation)\n  2 | s: !fd {listen: http}\n    |    ^\n"
     );
 }
+
+/// Where the Debian package installs each of its assets (`[package.metadata.deb]` in
+/// Cargo.toml), a glob's files expanded: installed path → the file of the tree (or of
+/// the target dir, `target/release/…`) it comes from.
+fn package_assets() -> std::collections::BTreeMap<String, String> {
+    let manifest = std::fs::read_to_string(repo("Cargo.toml")).unwrap();
+    let mut installed = std::collections::BTreeMap::new();
+    for line in manifest.lines().map(str::trim) {
+        let Some(inner) = line
+            .strip_prefix("[\"")
+            .and_then(|l| l.strip_suffix("\"],"))
+        else {
+            continue;
+        };
+        let parts: Vec<&str> = inner.split("\", \"").collect();
+        let [source, dest, _mode] = parts[..] else {
+            continue;
+        };
+        let sources: Vec<String> = match source.strip_suffix("/*") {
+            Some(dir) => std::fs::read_dir(repo(dir))
+                .unwrap()
+                .map(|e| format!("{dir}/{}", e.unwrap().file_name().to_str().unwrap()))
+                .collect(),
+            None => vec![source.to_owned()],
+        };
+        for source in sources {
+            let name = source.rsplit('/').next().unwrap();
+            let to = match dest.strip_suffix('/') {
+                Some(dir) => format!("/{dir}/{name}"),
+                None => format!("/{dest}"),
+            };
+            installed.insert(to, source);
+        }
+    }
+    installed
+}
+
+/// The example units of examples/systemd: (file name, text).
+fn example_units() -> Vec<(String, String)> {
+    let mut units: Vec<(String, String)> = std::fs::read_dir(repo("examples/systemd"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.extension()
+                .is_some_and(|e| e == "service" || e == "socket")
+        })
+        .map(|p| {
+            let name = p.file_name().unwrap().to_str().unwrap().to_owned();
+            (name, std::fs::read_to_string(&p).unwrap())
+        })
+        .collect();
+    units.sort();
+    assert!(!units.is_empty());
+    units
+}
+
+#[test]
+fn the_example_units_name_only_installed_files_and_follow_caprun_1() {
+    // Issue 27 §4: the units the package ships named /usr/local paths and a server it
+    // did not install; ran the server as root inside its user namespace; and let
+    // systemd's default KillMode= send SIGTERM past caprun's supervisor.
+    let assets = package_assets();
+    assert!(assets.contains_key("/usr/bin/caprun"), "{assets:?}");
+    for (name, text) in example_units() {
+        assert!(
+            assets.contains_key(&format!("/usr/share/doc/caprun/examples/systemd/{name}")),
+            "{name} is not shipped"
+        );
+        for exec in text.lines().filter_map(|l| l.strip_prefix("ExecStart=")) {
+            let words: Vec<&str> = exec.split_whitespace().collect();
+            assert_eq!(words[0], "/usr/bin/caprun", "{name}");
+            for path in words.iter().filter(|w| w.starts_with('/')) {
+                assert!(
+                    assets.contains_key(*path),
+                    "{name}: {path} is not installed by the package"
+                );
+            }
+            let uid = words.iter().position(|w| *w == "--uid");
+            let gid = words.iter().position(|w| *w == "--gid");
+            assert!(
+                uid.zip(gid)
+                    .is_some_and(|(u, g)| words[u + 1] != "0" && words[g + 1] != "0"),
+                "{name}: the server runs as root in its user namespace: {exec}"
+            );
+            assert!(
+                text.contains("\nKillMode=mixed\n"),
+                "{name}: no KillMode=mixed"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_example_units_pass_systemd_analyze_verify() {
+    let Some(analyze) = ["/usr/bin/systemd-analyze", "/bin/systemd-analyze"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+    else {
+        if std::env::var_os("CI").is_some() {
+            panic!("systemd-analyze is missing on CI (package systemd)");
+        }
+        eprintln!("SKIPPED: systemd-analyze is not installed (package systemd)");
+        return;
+    };
+    // The installed programs are this build's (verify checks that ExecStart= names an
+    // executable); the units are otherwise as shipped.
+    let dir = tempfile::tempdir().unwrap();
+    let caprun = caprun();
+    let server = example("server");
+    let install = |text: &str| {
+        text.replace("/usr/bin/caprun", caprun.to_str().unwrap())
+            .replace("/usr/lib/caprun/examples/server", server.to_str().unwrap())
+    };
+    let verify = |units: &[(String, String)]| {
+        let mut paths = Vec::new();
+        for (name, text) in units {
+            let path = dir.path().join(name);
+            std::fs::write(&path, install(text)).unwrap();
+            paths.push(path);
+        }
+        Command::new(analyze)
+            .arg("verify")
+            .args(&paths)
+            .output()
+            .unwrap()
+    };
+    let units = example_units();
+    let out = verify(&units);
+    assert!(
+        out.status.success() && out.stderr.is_empty(),
+        "systemd-analyze verify: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Control: a misspelt directive is reported (a warning, on stderr).
+    let broken: Vec<(String, String)> = units
+        .iter()
+        .map(|(n, t)| (n.clone(), t.replace("KillMode=mixed", "KilMode=mixed")))
+        .collect();
+    let out = verify(&broken);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("Unknown key 'KilMode'"),
+        "{out:?}"
+    );
+}

@@ -68,16 +68,7 @@ const FD_KEYS: &[&str] = &["listen"];
 
 /// The closest of `candidates` to `word`, if close enough to be a plausible typo.
 fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
-    let word = word.to_lowercase();
-    candidates
-        .iter()
-        .map(|&c| (schema::edit_distance(&word, c), c))
-        .min_by_key(|&(d, _)| d)
-        .filter(|&(d, c)| {
-            let len = c.trim_start_matches('!').chars().count();
-            d <= if len <= 3 { 1 } else { 2 }
-        })
-        .map(|(_, c)| c)
+    crate::suggest::closest(word, candidates)
 }
 
 fn unknown_tag(tag: &Tag, pos: Pos) -> ConfigError {

@@ -396,32 +396,6 @@ pub(super) fn check_address(s: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Optimal string alignment distance (Levenshtein plus adjacent transpositions).
-pub(super) fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for (i, row) in d.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    for (j, cell) in d[0].iter_mut().enumerate() {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (d[i - 1][j] + 1)
-                .min(d[i][j - 1] + 1)
-                .min(d[i - 1][j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                v = v.min(d[i - 2][j - 2] + 1);
-            }
-            d[i][j] = v;
-        }
-    }
-    d[a.len()][b.len()]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -609,14 +583,5 @@ mod tests {
         assert!(check_address(&format!("/{}", "a".repeat(106))).is_ok());
         assert!(check_address(&format!("/{}", "a".repeat(107))).is_err());
         assert!(check_address(&format!("@{}", "a".repeat(107))).is_err());
-    }
-
-    #[test]
-    fn distances() {
-        assert_eq!(edit_distance("flie", "file"), 1);
-        assert_eq!(edit_distance("fd", "fd"), 0);
-        assert_eq!(edit_distance("sockt", "socket"), 1);
-        assert_eq!(edit_distance("", "abc"), 3);
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
     }
 }

@@ -5,7 +5,9 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use crate::config::AccessMode;
-use crate::resources::{self, ResourceError};
+use crate::resources;
+
+use super::error::Error;
 
 /// The command-line form of a launch: a command looked up in `PATH`, the paths it may
 /// reach and its environment.
@@ -19,15 +21,21 @@ pub struct CommandLine {
     pub ro: Vec<PathBuf>,
     /// `NAME=VALUE`, or `NAME` to copy caprun's own (`--env`).
     pub env: Vec<String>,
+    /// The working directory (`--cwd`): inside a granted directory, or the directory of
+    /// a granted file. `None`: caprun's own when granted, else `/`.
+    pub cwd: Option<PathBuf>,
 }
 
 /// The `!exec` config a [`CommandLine`] stands for.
 pub(super) struct Written {
     /// The config, as YAML text.
     pub text: String,
-    /// The caller's working directory when no granted directory holds it: the program
-    /// starts in `/` then, which the caller is warned of.
+    /// The caller's working directory when no granted directory holds it (and no
+    /// `--cwd` was given): the program starts in `/` then, which the caller is warned of.
     pub cwd_not_granted: Option<PathBuf>,
+    /// Whether `cwd_not_granted` holds a granted file: `--cwd .` would start the program
+    /// there, seeing only the granted files.
+    pub cwd_holds_a_file: bool,
 }
 
 impl CommandLine {
@@ -49,14 +57,14 @@ pub(super) fn config(
     program: &Path,
     policy: &str,
     net: bool,
-) -> Result<Written, ResourceError> {
+) -> Result<Written, Error> {
     let mut grants = Vec::new();
-    for (paths, mode) in [
-        (&command.rw, AccessMode::ReadWrite),
-        (&command.ro, AccessMode::Read),
+    for (paths, mode, option) in [
+        (&command.rw, AccessMode::ReadWrite, "--rw"),
+        (&command.ro, AccessMode::Read, "--ro"),
     ] {
         for p in paths {
-            let (path, is_dir) = resources::grant_path(p)?;
+            let (path, is_dir) = resources::grant_path(p, option).map_err(Error::Program)?;
             grants.push((path, is_dir, mode));
         }
     }
@@ -72,17 +80,10 @@ pub(super) fn config(
             }
         }
     }
-    // The working directory is kept when it lies in a granted directory.
-    let here = std::env::current_dir().and_then(std::fs::canonicalize).ok();
-    let granted = |cwd: &PathBuf| {
-        grants
-            .iter()
-            .any(|(p, is_dir, _)| *is_dir && cwd.starts_with(p))
-    };
-    let (cwd, cwd_not_granted) = match here {
-        Some(here) if granted(&here) => (Some(here), None),
-        here => (None, here.filter(|h| h != Path::new("/"))),
-    };
+    let (cwd, cwd_not_granted) = working_directory(command.cwd.as_deref(), &grants)?;
+    let cwd_holds_a_file = cwd_not_granted
+        .as_ref()
+        .is_some_and(|h| reach(h, &grants) == Reach::HoldsAFile);
     let env = command
         .env
         .iter()
@@ -102,7 +103,69 @@ pub(super) fn config(
             net,
         ),
         cwd_not_granted,
+        cwd_holds_a_file,
     })
+}
+
+/// The program's working directory: `--cwd`'s (`requested`), which must be reachable
+/// through `grants`; else caprun's own when it lies in a granted directory. The second
+/// value is caprun's own when it is not used for want of a grant (`/` excepted).
+fn working_directory(
+    requested: Option<&Path>,
+    grants: &[(PathBuf, bool, AccessMode)],
+) -> Result<(Option<PathBuf>, Option<PathBuf>), Error> {
+    let Some(dir) = requested else {
+        let here = std::env::current_dir().and_then(std::fs::canonicalize).ok();
+        return Ok(match here {
+            Some(here) if reach(&here, grants) == Reach::Directory => (Some(here), None),
+            here => (None, here.filter(|h| h != Path::new("/"))),
+        });
+    };
+    let (path, is_dir) = resources::grant_path(dir, "--cwd").map_err(Error::Program)?;
+    if !is_dir {
+        return Err(Error::Usage(format!(
+            "--cwd {}: not a directory",
+            dir.display()
+        )));
+    }
+    if reach(&path, grants) == Reach::None {
+        return Err(Error::Usage(format!(
+            "--cwd {}: {} lies inside no directory granted with --rw or --ro and holds no granted file: grant it (--ro {} or --rw {}) or name a directory inside a grant",
+            dir.display(),
+            path.display(),
+            dir.display(),
+            dir.display()
+        )));
+    }
+    Ok((Some(path), None))
+}
+
+/// How the program can be in directory `dir` (canonical) with these grants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reach {
+    /// A granted directory holds it: the program sees what that grant gives.
+    Directory,
+    /// It holds a granted file: the program sees only the granted files there.
+    HoldsAFile,
+    /// Not at all.
+    None,
+}
+
+/// Where `dir` lies with respect to `grants` (pure).
+fn reach(dir: &Path, grants: &[(PathBuf, bool, AccessMode)]) -> Reach {
+    if grants
+        .iter()
+        .any(|(p, is_dir, _)| *is_dir && dir.starts_with(p))
+    {
+        Reach::Directory
+    } else if grants
+        .iter()
+        .any(|(p, is_dir, _)| !*is_dir && p.parent() == Some(dir))
+    {
+        Reach::HoldsAFile
+    } else {
+        Reach::None
+    }
 }
 
 /// Render the command-line form as an `!exec` document (pure; see [`config`]).
@@ -164,6 +227,20 @@ fn render_command_config(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_working_directory_is_reached_through_a_directory_or_a_file_grant() {
+        let grants = [
+            ("/w/p".into(), true, AccessMode::ReadWrite),
+            ("/etc/hosts".into(), false, AccessMode::Read),
+        ];
+        assert_eq!(reach(Path::new("/w/p"), &grants), Reach::Directory);
+        assert_eq!(reach(Path::new("/w/p/src/x"), &grants), Reach::Directory);
+        assert_eq!(reach(Path::new("/etc"), &grants), Reach::HoldsAFile);
+        for outside in ["/w", "/w/pp", "/", "/etc/ssl", "/etc/hosts"] {
+            assert_eq!(reach(Path::new(outside), &grants), Reach::None, "{outside}");
+        }
+    }
 
     #[test]
     fn the_command_line_form_renders_an_exec_config() {

@@ -17,7 +17,7 @@ pub enum Error {
     #[error("{0}")]
     Usage(String),
     /// The config file cannot be read.
-    #[error("{file}: {source}")]
+    #[error("{file}: cannot read the config: {source}")]
     ReadConfig {
         /// The config's name.
         file: String,
@@ -134,7 +134,8 @@ impl Error {
 pub struct Failure {
     /// What went wrong (one line).
     pub error: Error,
-    /// The offending source line and a caret line, each ending in a newline.
+    /// The offending source line and a caret line, and a tip (see
+    /// [`Failure::with_hint`]), each ending in a newline.
     pub excerpt: Option<String>,
 }
 
@@ -154,6 +155,20 @@ impl Failure {
             excerpt(&text, line, col)
         });
         Failure { error, excerpt }
+    }
+
+    /// The failure with `hint`, a likely cause of the mistake and its fix (one line),
+    /// printed last as `  tip: HINT`.
+    pub fn with_hint(self, hint: Option<String>) -> Failure {
+        let Some(hint) = hint else {
+            return self;
+        };
+        let mut excerpt = self.excerpt.unwrap_or_default();
+        excerpt.push_str(&format!("  tip: {hint}\n"));
+        Failure {
+            excerpt: Some(excerpt),
+            ..self
+        }
     }
 
     /// The exit status ([`Error::exit_code`]).

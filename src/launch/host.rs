@@ -70,7 +70,42 @@ pub struct Feature {
     /// What was tried and what came of it, or why it is missing.
     pub detail: String,
     /// The built-in policies (and options) that use it.
-    pub used_by: String,
+    pub used_by: UsedBy,
+}
+
+/// Who uses a [`Feature`]: built-in policies by name, or options, and for what.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct UsedBy {
+    /// The built-in policies that use it, in the built-ins' order.
+    pub policies: Vec<String>,
+    /// The options that use it (`--explain-denials`).
+    pub options: Vec<&'static str>,
+    /// What for, when only part of what the feature gives is used (`their task limit
+    /// when …`).
+    pub purpose: Option<&'static str>,
+}
+
+impl UsedBy {
+    /// As a phrase: `strict, default and devtools`, `--explain-denials and --learn`,
+    /// `no built-in policy`; then `, for PURPOSE`.
+    pub fn phrase(&self) -> String {
+        let names: Vec<&str> = self
+            .policies
+            .iter()
+            .map(String::as_str)
+            .chain(self.options.iter().copied())
+            .collect();
+        let mut out = match names.as_slice() {
+            [] => "no built-in policy".to_owned(),
+            [one] => (*one).to_owned(),
+            [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+        };
+        if let Some(p) = self.purpose {
+            out.push_str(", for ");
+            out.push_str(p);
+        }
+        out
+    }
 }
 
 /// A kernel setting that can block user namespaces.
@@ -323,18 +358,20 @@ fn judge(name: &str, net: bool, check: &HostCheck) -> Check {
     }
 }
 
-/// The names of the `builtins` for which `uses` holds, as a phrase (`strict, default and
-/// devtools`), followed by `why`.
-fn used_by(builtins: &[Policy], uses: impl Fn(&Policy) -> bool, why: &str) -> String {
-    let names: Vec<&str> = builtins
-        .iter()
-        .filter(|p| uses(p))
-        .map(|p| p.name.as_str())
-        .collect();
-    match names.as_slice() {
-        [] => "no built-in policy".to_owned(),
-        [one] => format!("{one}{why}"),
-        [rest @ .., last] => format!("{} and {last}{why}", rest.join(", ")),
+/// The names of the `builtins` for which `uses` holds, using it for `purpose`.
+fn used_by(
+    builtins: &[Policy],
+    uses: impl Fn(&Policy) -> bool,
+    purpose: Option<&'static str>,
+) -> UsedBy {
+    UsedBy {
+        policies: builtins
+            .iter()
+            .filter(|p| uses(p))
+            .map(|p| p.name.clone())
+            .collect(),
+        options: Vec::new(),
+        purpose,
     }
 }
 
@@ -345,7 +382,7 @@ fn from_outcome(
     outcome: Outcome,
     tried: &str,
     needs: &str,
-    used_by: String,
+    used_by: UsedBy,
 ) -> Feature {
     let (how, detail) = match outcome {
         Outcome::Done => (How::Probed, tried.to_owned()),
@@ -377,7 +414,7 @@ fn features(builtins: &[Policy]) -> (Vec<Feature>, LandlockInfo) {
         pid_max: PROBE_PID_MAX,
     });
     let mut out = Vec::new();
-    let uses = |ns: Namespace| used_by(builtins, move |p: &Policy| p.has(ns), "");
+    let uses = |ns: Namespace| used_by(builtins, move |p: &Policy| p.has(ns), None);
     // A probe that could not run at all (no fork, no socket) tried nothing past its start.
     let step = |s: NsStep| match &ns {
         Ok(ns) => ns.get(s),
@@ -473,7 +510,7 @@ fn features(builtins: &[Policy]) -> (Vec<Feature>, LandlockInfo) {
         used_by(
             builtins,
             |p| p.has(Namespace::Mount) && !p.binds.is_empty(),
-            "",
+            None,
         ),
     ));
     out.push(from_outcome(
@@ -488,7 +525,7 @@ fn features(builtins: &[Policy]) -> (Vec<Feature>, LandlockInfo) {
         step(NsStep::Proc),
         "mounted read-only in the new root",
         "a mount namespace, a tmpfs and a PID namespace",
-        used_by(builtins, |p| p.proc, ""),
+        used_by(builtins, |p| p.proc, None),
     ));
     out.push(from_outcome(
         (
@@ -498,7 +535,7 @@ fn features(builtins: &[Policy]) -> (Vec<Feature>, LandlockInfo) {
         step(NsStep::Loopback),
         "brought up",
         "a network namespace",
-        used_by(builtins, |p| p.network == Network::Loopback, ""),
+        used_by(builtins, |p| p.network == Network::Loopback, None),
     ));
     out.push(from_outcome(
         (
@@ -511,7 +548,7 @@ fn features(builtins: &[Policy]) -> (Vec<Feature>, LandlockInfo) {
         used_by(
             builtins,
             |p| p.limits.tasks.is_some() && p.has(Namespace::Pid),
-            ", for their task limit when the sandbox runs as the host's root",
+            Some("their task limit when the sandbox runs as the host's root"),
         ),
     ));
 
@@ -534,7 +571,7 @@ fn features(builtins: &[Policy]) -> (Vec<Feature>, LandlockInfo) {
             ),
             (None, Err(e)) => format!("the version query failed ({e})"),
         },
-        used_by: used_by(builtins, |p| p.landlock != LandlockMode::Off, ""),
+        used_by: used_by(builtins, |p| p.landlock != LandlockMode::Off, None),
     });
 
     // Seccomp: a filter and a listener answering a call, in a child process.
@@ -551,7 +588,7 @@ fn features(builtins: &[Policy]) -> (Vec<Feature>, LandlockInfo) {
         filter,
         "a filter installed in a child process",
         "",
-        used_by(builtins, |p| p.seccomp.is_some(), ""),
+        used_by(builtins, |p| p.seccomp.is_some(), None),
     );
     if crate::sys::seccomp::get_mode() == Ok(2) {
         seccomp
@@ -560,7 +597,10 @@ fn features(builtins: &[Policy]) -> (Vec<Feature>, LandlockInfo) {
     }
     out.push(seccomp);
     let notify = ("seccomp_user_notification", "seccomp user notification");
-    let used = "--explain-denials and --learn".to_owned();
+    let used = UsedBy {
+        options: vec!["--explain-denials", "--learn"],
+        ..UsedBy::default()
+    };
     out.push(match (listener, notified) {
         (Outcome::Failed(nix::errno::Errno::EBUSY), _) => from_outcome(
             notify,

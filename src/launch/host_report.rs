@@ -8,6 +8,10 @@ use std::fmt::Write as _;
 
 use super::host::{Check, HostReport, Verdict};
 
+/// The version of the JSON report's shape (`format_version`): raised when a member is
+/// removed or changes type or meaning, not when one is added (caprun(1)).
+pub const JSON_FORMAT_VERSION: u32 = 1;
+
 /// `s` as a JSON string: quoted, with `"`, `\` and the control characters escaped.
 fn string(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
@@ -56,11 +60,23 @@ fn check_members(c: &Check) -> String {
     )
 }
 
+/// What the text says when AppArmor restricts user namespaces (the setting is 1).
+const APPARMOR_NOTE: &str = "AppArmor restricts user namespaces to programs under a profile that allows them (callers other than root): caprun needs its profile loaded, `sudo apparmor_parser -r /etc/apparmor.d/caprun` (installed by the Debian package; README, Install)";
+
 impl HostReport {
+    /// Whether `kernel.apparmor_restrict_unprivileged_userns` is 1 here.
+    fn apparmor_restricts_userns(&self) -> bool {
+        self.userns_settings.iter().any(|s| {
+            s.name == "kernel.apparmor_restrict_unprivileged_userns"
+                && s.value.as_deref() == Some("1")
+        })
+    }
+
     /// The report as one JSON object (see caprun(1), `--check-host`), newline-terminated.
     pub fn json(&self) -> String {
         let mut o = String::new();
         o.push_str("{\n");
+        let _ = writeln!(o, "  \"format_version\": {JSON_FORMAT_VERSION},");
         let _ = writeln!(o, "  \"version\": {},", string(self.version));
         let _ = writeln!(o, "  \"kernel\": {},", string(&self.kernel));
         let _ = writeln!(o, "  \"euid\": {},", self.euid);
@@ -77,13 +93,15 @@ impl HostReport {
             .iter()
             .map(|f| {
                 format!(
-                    "    {{\"id\": {}, \"name\": {}, \"available\": {}, \"how\": {}, \"detail\": {}, \"used_by\": {}}}",
+                    "    {{\"id\": {}, \"name\": {}, \"available\": {}, \"how\": {}, \"detail\": {}, \"used_by\": {}, \"used_by_options\": {}, \"used_for\": {}}}",
                     string(f.id),
                     string(f.name),
                     f.available,
                     string(f.how.name()),
                     string(&f.detail),
-                    string(&f.used_by)
+                    strings(&f.used_by.policies),
+                    strings(&f.used_by.options),
+                    nullable(f.used_by.purpose)
                 )
             })
             .collect();
@@ -163,7 +181,7 @@ impl HostReport {
                 f.name,
                 f.detail,
                 f.how.name(),
-                f.used_by
+                f.used_by.phrase()
             );
             match f.id {
                 "user_namespaces" => {
@@ -188,6 +206,9 @@ impl HostReport {
                         "       settings: {} ({applies}; inferred)",
                         settings.join(", ")
                     );
+                    if self.apparmor_restricts_userns() {
+                        let _ = writeln!(o, "       {APPARMOR_NOTE}");
+                    }
                 }
                 "landlock" if self.landlock.abi >= 1 => {
                     let l = &self.landlock;
@@ -285,7 +306,7 @@ fn check_text(o: &mut String, c: &Check, indent: &str) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::host::{Feature, How, LandlockInfo, PolicyVerdict, Setting};
+    use super::super::host::{Feature, How, LandlockInfo, PolicyVerdict, Setting, UsedBy};
     use super::*;
 
     fn report() -> HostReport {
@@ -302,7 +323,11 @@ mod tests {
                 available: false,
                 how: How::Probed,
                 detail: odd.into(),
-                used_by: "strict".into(),
+                used_by: UsedBy {
+                    policies: vec!["strict".into(), "default".into()],
+                    options: Vec::new(),
+                    purpose: Some("a \"purpose\""),
+                },
             }],
             userns_settings: vec![
                 Setting {
@@ -361,6 +386,13 @@ mod tests {
         assert_eq!(v["features"][0]["detail"], r.kernel.as_str());
         assert_eq!(v["features"][0]["available"], false);
         assert_eq!(v["features"][0]["how"], "probed");
+        assert_eq!(v["format_version"], JSON_FORMAT_VERSION);
+        assert_eq!(
+            v["features"][0]["used_by"],
+            serde_json::json!(["strict", "default"])
+        );
+        assert_eq!(v["features"][0]["used_by_options"], serde_json::json!([]));
+        assert_eq!(v["features"][0]["used_for"], "a \"purpose\"");
         assert_eq!(v["user_namespace_settings"][0]["value"], "0");
         assert!(v["user_namespace_settings"][1]["value"].is_null());
         assert_eq!(v["user_namespace_settings"][1]["applies"], true);
@@ -378,6 +410,23 @@ mod tests {
         assert_eq!(p[1]["with_net"]["verdict"], "runs_as_written");
         assert_eq!(v["all_run_as_written"], false);
         assert_eq!(r.exit_code(), 1);
+    }
+
+    #[test]
+    fn the_text_names_apparmor_s_restriction_and_its_fix() {
+        let mut r = report();
+        assert!(!r.text().contains("apparmor_parser"));
+        r.userns_settings.push(Setting {
+            name: "kernel.apparmor_restrict_unprivileged_userns",
+            value: Some("1".into()),
+        });
+        let text = r.text();
+        assert!(
+            text.contains(&format!("\n       {APPARMOR_NOTE}\n")),
+            "{text}"
+        );
+        r.userns_settings.last_mut().unwrap().value = Some("0".into());
+        assert!(!r.text().contains("apparmor_parser"));
     }
 
     #[test]

@@ -27,8 +27,9 @@ pub use command::CommandLine;
 pub use error::{excerpt, Error, Failure};
 pub use host::{
     check_host, Check, Feature, HostCheck, HostReport, How, LandlockInfo, PolicyVerdict, Setting,
-    Verdict,
+    UsedBy, Verdict,
 };
+pub use host_report::JSON_FORMAT_VERSION;
 pub use sandboxed::effective_policy;
 pub use supervision::{Notify, NotifyError};
 
@@ -133,7 +134,53 @@ pub enum Outcome {
 /// step (see the module documentation).
 pub fn run(request: &Request) -> Result<Outcome, Failure> {
     let mut config_text = None;
-    run_with(request, &mut config_text).map_err(|e| Failure::new(e, config_text.as_deref()))
+    run_with(request, &mut config_text).map_err(|e| {
+        let hint = forgotten_separator(request, &e);
+        Failure::new(e, config_text.as_deref()).with_hint(hint)
+    })
+}
+
+/// The hint for a command line that looks like a command whose `--` was forgotten
+/// (`caprun make test`, `caprun python3 x.py`): PROGRAM is a command found in `PATH` and
+/// CONFIG is missing or no YAML config, or PROGRAM (not looked up in `PATH`) is missing.
+fn forgotten_separator(req: &Request, error: &Error) -> Option<String> {
+    let Target::Program { path, config } = &req.target else {
+        return None;
+    };
+    let config_file = match config {
+        ConfigSource::File(c) => Some(c),
+        _ => None,
+    };
+    let yaml_named =
+        config_file.is_some_and(|c| c.extension().is_some_and(|e| e == "yaml" || e == "yml"));
+    let looks_like_a_command = match error {
+        Error::ReadConfig { .. } => config_file.is_some(),
+        Error::Config { .. } => config_file.is_some() && !yaml_named,
+        Error::Program(resources::ResourceError::ProgramNotFound { .. }) => true,
+        _ => false,
+    };
+    let name = path.as_os_str();
+    if !looks_like_a_command || std::os::unix::ffi::OsStrExt::as_bytes(name).contains(&b'/') {
+        return None;
+    }
+    let search = std::env::var_os("PATH");
+    let found = resources::find_program(name, search.as_deref()).ok()?;
+    let mut words = vec![path.display().to_string()];
+    words.extend(config_file.map(|c| c.display().to_string()));
+    let command = words.join(" ");
+    let run_it = format!("put it after `--`: caprun [OPTIONS] -- {command}");
+    Some(match error {
+        Error::Program(_) => format!(
+            "PROGRAM is a path, not looked up in PATH ({} is {}): give that path; or, to run the command `{command}`, {run_it}",
+            path.display(),
+            found.display(),
+        ),
+        _ => format!(
+            "to run the command `{command}` ({} is {}), {run_it}",
+            path.display(),
+            found.display(),
+        ),
+    })
 }
 
 fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, Error> {
@@ -146,6 +193,13 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
     });
     *config_text = Some(text);
     let config = config?;
+    if let Target::Program {
+        config: ConfigSource::Stdin,
+        ..
+    } = &req.target
+    {
+        warn_drained_stdin(&config, &file);
+    }
     let res_err = |source| Error::Resource {
         file: file.clone(),
         source,
@@ -264,6 +318,34 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
     launch.run(&mut sandboxed, mode)
 }
 
+/// A config read from standard input that passes on standard input (`!fd stdin`, `!fd
+/// 0`, or an `!exec` document's default `stdio`): caprun read it to its end, so the
+/// program gets nothing there. Said on stderr.
+fn warn_drained_stdin(config: &crate::config::Config, file: &str) {
+    use crate::config::{ResourceId, ResourceSpec};
+    let Some((index, r)) = config
+        .resources
+        .iter()
+        .enumerate()
+        .find(|(_, r)| matches!(r.spec, ResourceSpec::Fd(0)))
+    else {
+        return;
+    };
+    // The default stdio is not written: it has the document's position.
+    let implicit = config
+        .process
+        .as_ref()
+        .is_some_and(|p| p.stdio[0] == ResourceId::new(index) && r.pos == p.pos);
+    let what = if implicit {
+        format!("{file}: the !exec document's default stdio [!fd stdin, …]")
+    } else {
+        format!("{file}:{}:{}: !fd stdin", r.pos.line, r.pos.col)
+    };
+    eprintln!(
+        "caprun: warning: {what} passes on the standard input the config was read from, which is at its end now: the program reads nothing there (give CONFIG as a file to pass on standard input)"
+    );
+}
+
 /// The program to run, the config's name in messages and its text: read, or written
 /// for the command-line form.
 fn target(
@@ -278,13 +360,17 @@ fn target(
             };
             let program = resources::find_program(name, command.search_path().as_deref())
                 .map_err(Error::Program)?;
-            let written =
-                command::config(command, &program, policy_name, req.net).map_err(Error::Program)?;
+            let written = command::config(command, &program, policy_name, req.net)?;
             // Without a mount namespace the program starts where caprun is.
             let moves = policy.has(sandbox::policy::Namespace::Mount);
-            if let Some(cwd) = written.cwd_not_granted.filter(|_| moves) {
+            if let Some(cwd) = written.cwd_not_granted.as_ref().filter(|_| moves) {
+                let choose = if written.cwd_holds_a_file {
+                    "--cwd . to start there seeing only the granted files"
+                } else {
+                    "--cwd DIR to start in a directory inside a grant"
+                };
                 eprintln!(
-                    "caprun: warning: the working directory {} is not granted: {} starts in / (grant it with --ro . or --rw .)",
+                    "caprun: warning: the working directory {} is not granted: {} starts in / (grant it with --ro . or --rw ., which exposes all of it, or use {choose})",
                     cwd.display(),
                     name.to_string_lossy()
                 );
@@ -377,9 +463,14 @@ fn read_config(source: &ConfigSource) -> Result<(String, String), Error> {
                 return Err(Error::ReadConfig {
                     file: "<stdin>".into(),
                     source: std::io::Error::other(
-                        "standard input is closed: no config (give CONFIG, or the config on standard input)",
+                        "standard input is closed (give CONFIG, or the config on standard input)",
                     ),
                 });
+            }
+            if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+                eprintln!(
+                    "caprun: reading the config from standard input (a terminal; end it with Ctrl-D). To run a command instead: caprun [OPTIONS] -- PROGRAM [ARGS]..."
+                );
             }
             let bytes =
                 crate::yaml::read_source(std::io::stdin().lock(), None).map_err(|source| {

@@ -526,6 +526,9 @@ pub enum UserNsBlock {
     Sysctl(&'static str),
     /// `unshare(CLONE_NEWUSER)` failed with this error.
     Unshare(Errno),
+    /// AppArmor restricts unprivileged user namespaces (Ubuntu 23.10 and later) and
+    /// caprun runs under no profile that allows them.
+    AppArmor,
 }
 
 impl std::fmt::Display for UserNsBlock {
@@ -533,6 +536,9 @@ impl std::fmt::Display for UserNsBlock {
         match self {
             UserNsBlock::Sysctl(setting) => f.write_str(setting),
             UserNsBlock::Unshare(e) => write!(f, "unshare: {}", std::io::Error::from(*e)),
+            UserNsBlock::AppArmor => f.write_str(
+                "kernel.apparmor_restrict_unprivileged_userns is 1 and caprun runs without an AppArmor profile: load the one that allows it user namespaces, `sudo apparmor_parser -r /etc/apparmor.d/caprun` (the Debian package installs it; for a caprun installed elsewhere, a copy naming that path)",
+            ),
         }
     }
 }
@@ -553,12 +559,28 @@ pub fn userns_blocked() -> Option<UserNsBlock> {
     if read("/proc/sys/user/max_user_namespaces").as_deref() == Some("0") {
         return Some(UserNsBlock::Sysctl("user.max_user_namespaces is 0"));
     }
-    if read("/proc/sys/kernel/apparmor_restrict_unprivileged_userns").as_deref() == Some("1") {
-        return Some(UserNsBlock::Sysctl(
-            "kernel.apparmor_restrict_unprivileged_userns is 1",
-        ));
+    let restrict = read("/proc/sys/kernel/apparmor_restrict_unprivileged_userns");
+    if restrict.as_deref() == Some("1") {
+        // The label of this process: AppArmor's own file (Linux 5.8+), else the one the
+        // first LSM answers.
+        let label =
+            read("/proc/self/attr/apparmor/current").or_else(|| read("/proc/self/attr/current"));
+        if apparmor_restricts_userns(restrict.as_deref(), label.as_deref()) {
+            return Some(UserNsBlock::AppArmor);
+        }
     }
     None
+}
+
+/// Whether AppArmor keeps a caller other than root from user namespaces, from the value
+/// of `kernel.apparmor_restrict_unprivileged_userns` and the caller's AppArmor label
+/// (`/proc/self/attr/apparmor/current`; `None`: unreadable): restricted, a process
+/// creates one only under a profile (`caprun (unconfined)`) with a `userns` rule; an
+/// unconfined one, or one already moved to the `unprivileged_userns` profile, gets a
+/// namespace without capabilities, where the sandbox cannot be built.
+pub fn apparmor_restricts_userns(restrict: Option<&str>, label: Option<&str>) -> bool {
+    restrict == Some("1")
+        && label.is_none_or(|l| l == "unconfined" || l.starts_with("unprivileged_userns"))
 }
 
 impl NamespacePlan {

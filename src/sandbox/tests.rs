@@ -520,6 +520,32 @@ fn pid_namespace_needs_a_fork() {
 }
 
 #[test]
+fn apparmor_s_restriction_applies_to_unconfined_callers_only() {
+    use namespaces::apparmor_restricts_userns as restricts;
+    // Ubuntu 23.10+, caprun started without its profile: restricted.
+    assert!(restricts(Some("1"), Some("unconfined")));
+    assert!(restricts(Some("1"), Some("unprivileged_userns (enforce)")));
+    assert!(restricts(Some("1"), None));
+    // Under a profile (the package's /etc/apparmor.d/caprun): allowed.
+    assert!(!restricts(Some("1"), Some("caprun (unconfined)")));
+    // The restriction off, or a kernel without it.
+    assert!(!restricts(Some("0"), Some("unconfined")));
+    assert!(!restricts(None, Some("unconfined")));
+    assert!(!restricts(None, None));
+    // The message names the setting and the fix.
+    let e = SandboxError::Namespace(namespaces::NamespaceError::UserNsUnavailable {
+        reason: namespaces::UserNsBlock::AppArmor,
+        policy: "devtools".into(),
+    })
+    .to_string();
+    assert!(
+        e.contains("kernel.apparmor_restrict_unprivileged_userns is 1")
+            && e.contains("sudo apparmor_parser -r /etc/apparmor.d/caprun"),
+        "{e}"
+    );
+}
+
+#[test]
 fn missing_feature_messages_name_a_policy() {
     let e = SandboxError::Namespace(namespaces::NamespaceError::UserNsUnavailable {
         reason: namespaces::UserNsBlock::Sysctl("kernel.unprivileged_userns_clone is 0"),

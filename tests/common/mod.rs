@@ -27,6 +27,39 @@ pub fn probe() -> PathBuf {
     example("probe")
 }
 
+/// Copies of `binaries` in a fresh directory that every user can reach, for runs as
+/// another user (`setpriv --reuid 65534`): the originals under `target/` may sit in a
+/// clone that only its owner can traverse (`/root/caprun`, a `mktemp -d` directory).
+/// The directory is made under the first of `$TMPDIR`, /tmp and /dev/shm whose every
+/// ancestor lets others through; it goes away with the returned guard.
+pub fn reachable_copies(binaries: &[&Path]) -> (tempfile::TempDir, Vec<PathBuf>) {
+    use std::os::unix::fs::PermissionsExt;
+    let traversable = |dir: &Path| {
+        dir.ancestors().all(|d| {
+            std::fs::metadata(d).is_ok_and(|m| m.is_dir() && m.permissions().mode() & 0o001 != 0)
+        })
+    };
+    let base = [std::env::temp_dir(), "/tmp".into(), "/dev/shm".into()]
+        .into_iter()
+        .find(|d| traversable(d))
+        .expect("no temporary directory that other users can traverse");
+    let dir = tempfile::Builder::new()
+        .prefix("caprun-copies.")
+        .tempdir_in(base)
+        .unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let copies = binaries
+        .iter()
+        .map(|b| {
+            let copy = dir.path().join(b.file_name().unwrap());
+            std::fs::copy(b, &copy).unwrap();
+            std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o755)).unwrap();
+            copy
+        })
+        .collect();
+    (dir, copies)
+}
+
 /// Run caprun with `args`, feeding `stdin` on its standard input.
 pub fn run(args: &[&str], stdin: &str) -> Output {
     run_cmd(Command::new(caprun()).args(args), stdin)

@@ -92,14 +92,27 @@ fn load_at(
         .map_err(|e| PolicyError {
             file: file.clone(),
             pos: None,
-            message: format!(
-                "cannot read policy: {e} (built-in policies: {})",
-                builtins::names().join(", ")
-            ),
+            message: unreadable_policy(name_or_path, &e),
         })?;
     let mut p = parse_at(&text, &file, path.parent(), depth, source)?;
     p.name = name_or_path.to_string();
     Ok(p)
+}
+
+/// Why the policy `name` named cannot be read: a plain word that is no file is most
+/// likely a misspelt built-in, which is suggested.
+fn unreadable_policy(name: &str, e: &std::io::Error) -> String {
+    let names = builtins::names();
+    let hint = match crate::suggest::closest(name, names) {
+        Some(c) if e.kind() == std::io::ErrorKind::NotFound && !name.contains('/') => {
+            format!("did you mean {c}? ")
+        }
+        _ => String::new(),
+    };
+    format!(
+        "cannot read policy: {e} ({hint}built-in policies: {})",
+        names.join(", ")
+    )
 }
 
 struct Ctx<'a> {
