@@ -31,6 +31,7 @@ struct Targets {
     granted: tempfile::TempDir,
     rw: tempfile::TempDir,
     secret: tempfile::TempDir,
+    _host_socket: std::os::unix::net::UnixListener,
 }
 
 struct KillOnDrop(Child);
@@ -60,6 +61,10 @@ fn targets() -> Targets {
     let secret = tempfile::tempdir().unwrap();
     std::fs::write(secret.path().join("secret.txt"), "secret\n").unwrap();
     std::fs::copy("/bin/true", secret.path().join("true")).unwrap();
+    // A symbolic link and a UNIX socket listener beside them (issue 23 §1: what `..` of
+    // a writable directory descriptor reached).
+    std::os::unix::fs::symlink("secret.txt", secret.path().join("link")).unwrap();
+    let host_socket = std::os::unix::net::UnixListener::bind(secret.path().join("sock")).unwrap();
     let granted = tempfile::tempdir().unwrap();
     std::fs::write(granted.path().join("victim"), "victim\n").unwrap();
     // A symbolic link out of the granted directory, to the secret one.
@@ -75,6 +80,7 @@ fn targets() -> Targets {
         granted,
         rw,
         secret,
+        _host_socket: host_socket,
     }
 }
 
@@ -89,6 +95,14 @@ impl Targets {
                 self.secret.path().join("secret.txt").display().to_string(),
             ),
             ("--host-dir", self.secret.path().display().to_string()),
+            (
+                "--host-link",
+                self.secret.path().join("link").display().to_string(),
+            ),
+            (
+                "--host-socket",
+                self.secret.path().join("sock").display().to_string(),
+            ),
             ("--tcp-port", port(self.tcp.local_addr().unwrap())),
             ("--udp-port", port(self.udp.local_addr().unwrap())),
             ("--abstract", self.abstract_name.clone()),
@@ -299,7 +313,21 @@ const ISSUE_14: &[&str] = &[
     "setuid-openat2",
 ];
 
-/// Attacks that escape in the control run (at least 40 of them, every one of issue 14).
+/// The attacks of issue 23 §1 through `..` of a writable directory descriptor: each must
+/// escape in the control run.
+const ISSUE_23: &[&str] = &[
+    "rw-fd-parent",
+    "rw-fd-stat-dotdot",
+    "rw-fd-readlink-dotdot",
+    "rw-fd-connect-dotdot",
+    "rw-fd-chmod-dotdot",
+    "rw-fd-utimens-dotdot",
+    "rw-fd-setxattr-dotdot",
+    "rw-fd-truncate-dotdot",
+];
+
+/// Attacks that escape in the control run (at least 40 of them, every one of issues 14
+/// and 23).
 fn proven_attacks(control: &Outcomes) -> Vec<String> {
     let proven: Vec<String> = control
         .iter()
@@ -323,11 +351,12 @@ fn proven_attacks(control: &Outcomes) -> Vec<String> {
     );
     let missing: Vec<&&str> = ISSUE_14
         .iter()
+        .chain(ISSUE_23)
         .filter(|a| !proven.iter().any(|p| p == **a))
         .collect();
     assert!(
         missing.is_empty(),
-        "attacks of issue 14 that do not escape in the control run (so prove nothing): {missing:?}\n{control:?}"
+        "attacks of issues 14 and 23 that do not escape in the control run (so prove nothing): {missing:?}\n{control:?}"
     );
     proven
 }
@@ -367,6 +396,22 @@ const UNPRIVILEGED: [Exception; 1] = [except(
     "no PID namespace: signals are left to Landlock's signal scoping, which refuses with \
      EPERM, so kill's answer tells that a host pid exists (caprun-policy(5))",
 )];
+
+/// `unprivileged` with `host-writable-dirs: true`: a writable directory descriptor is the
+/// host's own, and Landlock does not mediate metadata reads through its `..`.
+const UNROOTED: [Exception; 2] = [
+    except(
+        "rw-fd-stat-dotdot",
+        "stat:",
+        "no mount namespace to root the descriptor in: fstatat through `..` reads host \
+         metadata (caprun-policy(5), host-writable-dirs)",
+    ),
+    except(
+        "rw-fd-readlink-dotdot",
+        "read link",
+        "the same for readlinkat",
+    ),
+];
 
 /// `devtools`: what the policy gives a build on purpose.
 const DEVTOOLS: [Exception; 8] = [
@@ -414,12 +459,19 @@ const DEVTOOLS: [Exception; 8] = [
 ];
 
 /// `devtools` in the command-line form only.
-const DEVTOOLS_CLI: [Exception; 1] = [except(
-    "granted-fd-parent",
-    "listed 2 entries",
-    "the parent of a --ro directory under /tmp is the sandbox's own /tmp (a tmpfs the \
-     policy gives), holding only the mount points of the two grants",
-)];
+const DEVTOOLS_CLI: [Exception; 2] = [
+    except(
+        "granted-fd-parent",
+        "listed 2 entries",
+        "the parent of a --ro directory under /tmp is the sandbox's own /tmp (a tmpfs the \
+         policy gives), holding only the mount points of the two grants",
+    ),
+    except(
+        "rw-fd-parent",
+        "listed 2 entries",
+        "the same for the --rw directory, reached by path",
+    ),
+];
 
 /// Every attack proven in the control run is blocked under `policy`, except the
 /// `exceptions`, which escape exactly as documented.
@@ -469,13 +521,41 @@ fn strict_and_default_block_every_proven_escape() {
 fn unprivileged_blocks_every_proven_escape_but_its_documented_limit() {
     // No namespaces: the file system is Landlock's alone (the host's paths exist but are
     // denied), sockets are denied, and the calls taking a pid may only name the caller;
-    // signals are Landlock's, which leaves kill's ESRCH-or-EPERM answer.
+    // signals are Landlock's, which leaves kill's ESRCH-or-EPERM answer. A writable
+    // directory descriptor cannot be rooted there: refused unless a policy file accepts
+    // it (`host-writable-dirs`), and then its `..` reads host metadata.
     skip_unless_sandboxable!();
     let t = targets();
     let control = control(&t);
     let proven = proven_attacks(&control);
-    let got = sandboxed(&t, "unprivileged", &[]);
-    let exceptions: Vec<&Exception> = ROOT_STAYS_ROOT.iter().chain(&UNPRIVILEGED).collect();
+    let escape = example("escape");
+    let out = run_cmd(
+        niced(&caprun()).args(["--policy", "unprivileged", escape.to_str().unwrap()]),
+        &argdata_config(&t),
+    );
+    assert_eq!(out.status.code(), Some(125), "{out:?}");
+    assert!(out.stdout.is_empty(), "the probe ran: {out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!(
+            "{} is granted read-write as a descriptor",
+            t.rw.path().display()
+        )) && err.contains("host-writable-dirs"),
+        "{err}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let accepting = dir.path().join("accepting.yaml");
+    std::fs::write(
+        &accepting,
+        "extends: unprivileged\nhost-writable-dirs: true\n",
+    )
+    .unwrap();
+    let got = sandboxed(&t, accepting.to_str().unwrap(), &[]);
+    let exceptions: Vec<&Exception> = ROOT_STAYS_ROOT
+        .iter()
+        .chain(&UNPRIVILEGED)
+        .chain(&UNROOTED)
+        .collect();
     assert_outcomes("unprivileged", &proven, &got, &exceptions);
 }
 
@@ -491,6 +571,9 @@ fn the_policy_none_blocks_nothing_the_control_run_does() {
         "etc-passwd",
         "inet-socket",
         "granted-fd-dotdot",
+        "rw-fd-stat-dotdot",
+        "rw-fd-chmod-dotdot",
+        "rw-fd-connect-dotdot",
         "prlimit-host-pid",
         "kill-probe-host-pid",
         "granted-fchmod",
@@ -753,7 +836,11 @@ fn process_and_abstract_socket_attacks_stay_blocked_before_landlock_abi_6() {
     // The same without the refusal: signals reach the host's victim.
     let dir = tempfile::tempdir().unwrap();
     let weaker = dir.path().join("weaker.yaml");
-    std::fs::write(&weaker, "extends: unprivileged\nlandlock: best-effort\n").unwrap();
+    std::fs::write(
+        &weaker,
+        "extends: unprivileged\nlandlock: best-effort\nhost-writable-dirs: true\n",
+    )
+    .unwrap();
     let out = at_abi("5", &["--policy", weaker.to_str().unwrap()]);
     assert!(out.status.success(), "{out:?}");
     let got = outcomes(&String::from_utf8_lossy(&out.stdout));
@@ -794,4 +881,92 @@ fn an_unprivileged_caller_gets_the_same_sandbox() {
     );
     assert_eq!(out.status.code(), Some(125), "{out:?}");
     assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn descriptor_grants_stay_rooted_before_landlock_abi_3() {
+    // Issue 23 §1 and §5 on an emulated Debian 12 kernel (Landlock ABI 2, Linux 6.1): no
+    // TRUNCATE right, so only the rooting of the writable directory descriptor keeps
+    // `truncate` (and the rest) from the host's files through its `..`.
+    skip_unless_sandboxable!();
+    let t = targets();
+    let control = control(&t);
+    let proven = proven_attacks(&control);
+    let at_abi = |abi: &str, policy: &str| {
+        let mut cmd = Command::new(example("old-kernel"));
+        cmd.args(["--landlock-abi", abi, "--"])
+            .arg(caprun())
+            .args(["--policy", policy])
+            .arg(example("escape"));
+        // Only these attacks: their names go after the options.
+        let config =
+            argdata_config(&t).replacen("]\nerr:", &format!(", {}]\nerr:", ISSUE_23.join(", ")), 1);
+        run_cmd(&mut cmd, &config)
+    };
+    for abi in ["1", "2"] {
+        for policy in ["strict", "devtools"] {
+            let out = at_abi(abi, policy);
+            assert!(out.status.success(), "{policy} at ABI {abi}: {out:?}");
+            let got = outcomes(&String::from_utf8_lossy(&out.stdout));
+            assert_eq!(got.len(), ISSUE_23.len(), "{got:?}");
+            let wanted: Vec<String> = ISSUE_23
+                .iter()
+                .map(|a| a.to_string())
+                .filter(|a| proven.contains(a))
+                .collect();
+            assert_outcomes(&format!("{policy} at ABI {abi}"), &wanted, &got, &[]);
+        }
+    }
+    // The control: the same descriptor unrooted (no mount namespace, accepted by the
+    // policy file, truncate allowed) at ABI 2: the host file is truncated through `..`.
+    let dir = tempfile::tempdir().unwrap();
+    let unrooted = dir.path().join("unrooted.yaml");
+    std::fs::write(
+        &unrooted,
+        "extends: unprivileged\nlandlock: best-effort\nhost-writable-dirs: true\nseccomp:\n  allow: [truncate]\n",
+    )
+    .unwrap();
+    let out = at_abi("2", unrooted.to_str().unwrap());
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("cannot enforce TRUNCATE"),
+        "{out:?}"
+    );
+    let got = outcomes(&String::from_utf8_lossy(&out.stdout));
+    assert_eq!(got["rw-fd-truncate-dotdot"].0, "escaped", "{got:?}");
+    assert_eq!(
+        std::fs::read_to_string(t.secret.path().join("secret.txt")).unwrap(),
+        "secret\n"
+    );
+}
+
+#[test]
+fn a_tmpfs_holds_no_more_files_than_its_size_allows() {
+    // Issue 23 §5: empty files take no page, so `size=` alone let 60,000 of them into a
+    // 1 MiB /tmp, each costing the host kernel memory. The inode limit derived from the
+    // size (one per 4 KiB: 256 here) stops them; the control, the same launch with a
+    // larger inode limit of its own, creates them all.
+    skip_unless_sandboxable!();
+    let create = |limits: &[&str]| {
+        let mut cmd = Command::new(caprun());
+        cmd.args(["--policy", "devtools"]);
+        for l in limits {
+            cmd.args(["--limit", l]);
+        }
+        let out = cmd
+            .current_dir("/")
+            .args(["--", "/bin/sh", "-c"])
+            .arg("i=0; while [ $i -lt 2000 ] && true 2>/dev/null > /tmp/f$i; do i=$((i+1)); done; echo $i")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{limits:?}: {out:?}");
+        String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .parse::<u32>()
+            .unwrap()
+    };
+    let bounded = create(&["tmpfs=1M"]);
+    assert!(bounded < 256, "{bounded} files in a 1 MiB tmpfs");
+    assert_eq!(create(&["tmpfs=1M", "tmpfs-inodes=4096"]), 2000);
 }

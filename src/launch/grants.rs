@@ -9,7 +9,7 @@ use crate::config::{AccessMode, ResourceId};
 use crate::plan::Plan;
 use crate::resources::{Description, Handle, Program, ResourceError, Resources};
 use crate::sandbox::policy::Namespace;
-use crate::sandbox::{Access, ExtraBind, Grant, Grants, Policy, ReadOnlyGrant};
+use crate::sandbox::{Access, ExtraBind, Grant, Grants, Policy, RootedGrant};
 
 /// The grants for `program` run with `plan` over `opened` (the identity and staging
 /// directory left at their defaults).
@@ -59,9 +59,10 @@ pub(super) fn grants<'a>(opened: &'a Resources, plan: &Plan, program: &'a Progra
         program: Some(program.fd.as_fd()),
         run_as: None,
         staging: None,
-        // The descriptors the program gets read-only (not those it reaches by path: a
-        // read-only bind covers them).
-        read_only: plan
+        // The descriptors the program gets (not those it reaches by path: a bind covers
+        // them) that are rooted in a clone of their mount: every directory, so that `..`
+        // cannot leave it, and every file granted read-only.
+        rooted: plan
             .table
             .iter()
             .filter(|&&id| !by_path(id))
@@ -71,12 +72,12 @@ pub(super) fn grants<'a>(opened: &'a Resources, plan: &Plan, program: &'a Progra
                     (
                         Handle::Owned(fd),
                         Description::File {
-                            mode: AccessMode::Read,
-                            ..
+                            mode, directory, ..
                         },
-                    ) => Some(ReadOnlyGrant {
+                    ) if *directory || *mode == AccessMode::Read => Some(RootedGrant {
                         fd: fd.as_fd(),
                         path: o.host_path()?.to_owned(),
+                        writable: *mode != AccessMode::Read,
                     }),
                     _ => None,
                 }
@@ -132,6 +133,40 @@ pub(super) fn check_nesting(
                         policy: policy.name.clone(),
                     },
                 )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Without a mount namespace a directory descriptor cannot be rooted: it is the host's
+/// own, and `..` from it reaches the host's tree (what a read-only one reaches there is
+/// metadata, which Landlock does not mediate; a writable one adds, for root, chmod and
+/// utime of host files through the same `..`). Refuse a writable directory descriptor
+/// then, unless the policy accepts it (`host-writable-dirs`).
+pub(super) fn check_unrooted(
+    opened: &Resources,
+    plan: &Plan,
+    policy: &Policy,
+) -> Result<(), super::error::Error> {
+    if policy.has(Namespace::Mount) || policy.host_writable_dirs {
+        return Ok(());
+    }
+    let by_path = |id: ResourceId| plan.paths.iter().any(|g| g.id == id);
+    for &id in plan.table.iter().filter(|&&id| !by_path(id)) {
+        let o = opened.get(id);
+        if let Description::File {
+            mode,
+            directory: true,
+            ..
+        } = o.description
+        {
+            if mode != AccessMode::Read {
+                return Err(super::error::Error::UnrootedDir {
+                    path: o.host_path().map(Path::to_owned).unwrap_or_default(),
+                    mode: mode_name(mode),
+                    policy: policy.name.clone(),
+                });
             }
         }
     }

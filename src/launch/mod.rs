@@ -205,6 +205,7 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
     let script_path =
         grants::script_exec_path(&program, &policy, &grants).map_err(Error::Program)?;
     grants::check_nesting(&opened, &plan, &policy)?;
+    grants::check_unrooted(&opened, &plan, &policy)?;
     checks::check_descriptors(
         table.len(),
         plan.argdata.is_some(),
