@@ -970,3 +970,85 @@ fn a_tmpfs_holds_no_more_files_than_its_size_allows() {
     assert!(bounded < 256, "{bounded} files in a 1 MiB tmpfs");
     assert_eq!(create(&["tmpfs=1M", "tmpfs-inodes=4096"]), 2000);
 }
+
+#[test]
+fn a_directory_or_o_path_standard_descriptor_is_refused() {
+    // Issue 23 §2: `caprun -- prog < DIR` handed the program a host directory
+    // descriptor, the same escape as an unrooted grant. The control: the probe given
+    // such a standard input on the host reads host metadata through its `..`.
+    skip_unless_sandboxable!();
+    let t = targets();
+    let escape = example("escape");
+    let host_file = t.secret.path().join("secret.txt");
+    let attack = |cmd: &mut Command, stdin: Stdio| {
+        cmd.arg(&escape)
+            .args(["--json", "--rw-dir-fd", "0", "--host-file"])
+            .arg(&host_file)
+            .arg("rw-fd-stat-dotdot")
+            .stdin(stdin)
+            .output()
+            .unwrap()
+    };
+    let dir = || Stdio::from(std::fs::File::open(t.rw.path()).unwrap());
+    let control = attack(&mut Command::new("env"), dir());
+    let got = outcomes(&String::from_utf8_lossy(&control.stdout));
+    assert_eq!(got["rw-fd-stat-dotdot"].0, "escaped", "{control:?}");
+    for policy in ["strict", "devtools", "none"] {
+        let mut cmd = Command::new(caprun());
+        cmd.args(["--policy", policy, "--"]);
+        let out = attack(&mut cmd, dir());
+        assert_eq!(out.status.code(), Some(125), "{policy}: {out:?}");
+        assert!(out.stdout.is_empty(), "the probe ran: {out:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("descriptor 0 (standard input) is a directory"),
+            "{err}"
+        );
+    }
+    // An O_PATH descriptor, of a directory or a file, as standard output.
+    for path in [t.rw.path().to_owned(), host_file.clone()] {
+        let fd = nix::fcntl::open(
+            &path,
+            nix::fcntl::OFlag::O_PATH | nix::fcntl::OFlag::O_CLOEXEC,
+            nix::sys::stat::Mode::empty(),
+        )
+        .unwrap();
+        let out = Command::new(caprun())
+            .args(["--policy", "strict", "--"])
+            .arg(&escape)
+            .arg("--list")
+            .stdin(Stdio::null())
+            .stdout(Stdio::from(fd))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(125), "{path:?}: {out:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("descriptor 1 (standard output) is an O_PATH descriptor"),
+            "{err}"
+        );
+    }
+    // A regular file, a pipe, a socket and a terminal pass as before.
+    let pty = nix::pty::openpty(None, None).unwrap();
+    let (socket, _peer) = std::os::unix::net::UnixStream::pair().unwrap();
+    let stdins: Vec<(&str, Stdio)> = vec![
+        (
+            "file",
+            Stdio::from(std::fs::File::open(&host_file).unwrap()),
+        ),
+        ("pipe", Stdio::piped()),
+        ("socket", Stdio::from(std::os::fd::OwnedFd::from(socket))),
+        ("terminal", Stdio::from(pty.slave)),
+    ];
+    for (what, stdin) in stdins {
+        let out = Command::new(caprun())
+            .args(["--policy", "strict", "--"])
+            .arg(&escape)
+            .arg("--list")
+            .stdin(stdin)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{what}: {out:?}");
+        assert!(!out.stdout.is_empty(), "{what}: {out:?}");
+    }
+}

@@ -94,6 +94,15 @@ pub fn file_id(fd: RawFd) -> Result<(u64, u64), Errno> {
     Ok((st.st_dev as u64, st.st_ino as u64))
 }
 
+/// The `st_mode` of the file `fd` names (`fstat`).
+pub fn file_mode(fd: RawFd) -> Result<libc::mode_t, Errno> {
+    // SAFETY: a zeroed stat is a valid out-parameter that fstat fills.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: `st` is valid and writable for the call.
+    check(unsafe { libc::fstat(fd, &mut st) })?;
+    Ok(st.st_mode)
+}
+
 /// `openat(dir, path, flags)`: a new descriptor (closed when the `OwnedFd` drops).
 pub fn openat(dir: RawFd, path: &CStr, flags: libc::c_int) -> Result<OwnedFd, Errno> {
     // SAFETY: `path` is NUL-terminated and outlives the call; no file is created.
