@@ -1052,3 +1052,32 @@ fn a_directory_or_o_path_standard_descriptor_is_refused() {
         assert!(!out.stdout.is_empty(), "{what}: {out:?}");
     }
 }
+
+#[test]
+fn check_policy_and_dry_run_name_the_risk_of_unrooted_directories() {
+    // Issue 23 §1: where no mount namespace can root a directory descriptor, the policy
+    // check and the dry run say what its `..` reaches; with one they say nothing.
+    let risk = "a directory descriptor is the host's own";
+    for (policy, unrooted) in [
+        ("unprivileged", true),
+        ("none", true),
+        ("strict", false),
+        ("devtools", false),
+    ] {
+        let out = run(&["--check-policy", policy], "");
+        assert!(out.status.success(), "{out:?}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(text.contains(risk), unrooted, "{policy}: {text}");
+        let dir = tempfile::tempdir().unwrap();
+        let out = run(
+            &["--dry-run", "--policy", policy, "/bin/true"],
+            &format!("d: !dir {}\n", q(dir.path())),
+        );
+        assert!(out.status.success(), "{out:?}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(text.contains(risk), unrooted, "{policy}: {text}");
+        assert_eq!(text.contains("rooted: false"), unrooted, "{policy}: {text}");
+    }
+    let out = run(&["--check-policy", "none"], "");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("handed over as they are"));
+}
