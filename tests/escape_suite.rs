@@ -776,7 +776,6 @@ fn devtools_shows_its_own_mount_table_only() {
 }
 
 #[test]
-
 fn devtools_keeps_descriptor_grants_read_only() {
     // The argdata form under devtools: the grants are descriptors, not read-only binds,
     // so only the filter and Landlock stand between the program and their metadata.
