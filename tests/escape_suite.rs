@@ -1080,3 +1080,33 @@ fn check_policy_and_dry_run_name_the_risk_of_unrooted_directories() {
     let out = run(&["--check-policy", "none"], "");
     assert!(String::from_utf8_lossy(&out.stdout).contains("handed over as they are"));
 }
+
+#[test]
+fn a_directory_an_exec_reaches_by_path_and_as_a_descriptor_is_rooted_too() {
+    // An `!exec` may name one `!dir` (an anchor and its alias) both by path (bound into
+    // the sandbox) and as a descriptor (in `args`): the bind covers the path, and the
+    // descriptor is rooted as any other. Without that, its `..` reached the host.
+    skip_unless_sandboxable!();
+    let t = targets();
+    let escape = example("escape");
+    let config = format!(
+        "!exec\nargv: [{e}, &d !dir {{path: {rw}, mode: readwrite}}]\nstdio: [null, !fd stdout, !fd stderr]\nargs: {{argv: [--json, --rw-dir-fd, *d, --host-file, {f}, --host-link, {l}, rw-fd-parent, rw-fd-stat-dotdot, rw-fd-readlink-dotdot]}}\n",
+        e = q(&escape),
+        rw = q(t.rw.path()),
+        f = q(&t.secret.path().join("secret.txt")),
+        l = q(&t.secret.path().join("link")),
+    );
+    for policy in ["strict", "devtools"] {
+        let out = run(&["--policy", policy, escape.to_str().unwrap()], &config);
+        assert!(out.status.success(), "{policy}: {out:?}");
+        let got = outcomes(&String::from_utf8_lossy(&out.stdout));
+        assert_eq!(got.len(), 3, "{policy}: {out:?}");
+        for (name, (result, why)) in &got {
+            assert_eq!(result, "blocked", "{policy}: {name}: {why}");
+        }
+    }
+    // The control: the same config under `none`, where nothing roots it.
+    let out = run(&["--policy", "none", escape.to_str().unwrap()], &config);
+    let got = outcomes(&String::from_utf8_lossy(&out.stdout));
+    assert_eq!(got["rw-fd-stat-dotdot"].0, "escaped", "{out:?}");
+}

@@ -59,13 +59,13 @@ pub(super) fn grants<'a>(opened: &'a Resources, plan: &Plan, program: &'a Progra
         program: Some(program.fd.as_fd()),
         run_as: None,
         staging: None,
-        // The descriptors the program gets (not those it reaches by path: a bind covers
-        // them) that are rooted in a clone of their mount: every directory, so that `..`
-        // cannot leave it, and every file granted read-only.
+        // The descriptors the program gets that are rooted in a clone of their mount:
+        // every directory, so that `..` cannot leave it, and every file granted
+        // read-only. Those an `!exec` also reaches by path too: the bind covers the
+        // path, not the descriptor.
         rooted: plan
             .table
             .iter()
-            .filter(|&&id| !by_path(id))
             .filter_map(|&id| {
                 let o = opened.get(id);
                 match (&o.handle, &o.description) {
@@ -152,8 +152,7 @@ pub(super) fn check_unrooted(
     if policy.has(Namespace::Mount) || policy.host_writable_dirs {
         return Ok(());
     }
-    let by_path = |id: ResourceId| plan.paths.iter().any(|g| g.id == id);
-    for &id in plan.table.iter().filter(|&&id| !by_path(id)) {
+    for &id in &plan.table {
         let o = opened.get(id);
         if let Description::File {
             mode,
