@@ -550,7 +550,7 @@ impl Drop for Resources {
 }
 
 /// Check that every inherited descriptor the config names is open, and is no directory
-/// or `O_PATH` descriptor (`sys::fd_reaches_a_tree`). Call this before
+/// or `O_PATH` descriptor (`sys::fs::fd_reaches_a_tree`). Call this before
 /// caprun opens anything itself, so that no descriptor of caprun's passes for inherited.
 pub fn check_inherited(config: &Config) -> Result<(), ResourceError> {
     let mut passed = None;
@@ -560,7 +560,7 @@ pub fn check_inherited(config: &Config) -> Result<(), ResourceError> {
                 return Err(at(r.pos, format!("descriptor {fd} is not open")));
             }
             ResourceSpec::Fd(fd) => {
-                if let Some(what) = crate::sys::fd_reaches_a_tree(*fd) {
+                if let Some(what) = crate::sys::fs::fd_reaches_a_tree(*fd) {
                     return Err(at(r.pos, unrooted_descriptor(&describe_fd(*fd), what)));
                 }
             }
@@ -573,7 +573,7 @@ pub fn check_inherited(config: &Config) -> Result<(), ResourceError> {
                         format!("!fd {{listen: {name}}}: descriptor {fd} is not open"),
                     ));
                 }
-                if let Some(what) = crate::sys::fd_reaches_a_tree(fd) {
+                if let Some(what) = crate::sys::fs::fd_reaches_a_tree(fd) {
                     let name = format!("!fd {{listen: {name}}} (descriptor {fd})");
                     return Err(at(r.pos, unrooted_descriptor(&name, what)));
                 }

@@ -107,26 +107,6 @@ pub fn fd_is_open(fd: RawFd) -> bool {
     fd >= 0 && unsafe { libc::fcntl(fd, libc::F_GETFD) } != -1
 }
 
-/// What an open descriptor `fd` is when it could reach a file tree beyond itself: `Some("a
-/// directory")` (`..` and relative paths lead on from it), `Some("an O_PATH
-/// descriptor")` (opened again through `/proc/self/fd`, or used as a directory, it
-/// reaches what its file reaches), else `None` (regular files, pipes, sockets,
-/// terminals, and a descriptor that is not open).
-pub fn fd_reaches_a_tree(fd: RawFd) -> Option<&'static str> {
-    // SAFETY: F_GETFL only reads the open file's status flags; an invalid fd yields EBADF.
-    let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
-    if flags == -1 {
-        return None;
-    }
-    if flags & libc::O_PATH != 0 {
-        return Some("an O_PATH descriptor");
-    }
-    match fs::file_mode(fd) {
-        Ok(mode) if mode & libc::S_IFMT == libc::S_IFDIR => Some("a directory"),
-        _ => None,
-    }
-}
-
 /// Open `/dev/null` on each of descriptors 0-2 that is closed, as Rust's runtime
 /// start-up does (caprun does without it: see `main.rs`), so that nothing opened later
 /// lands on a standard descriptor. One `poll` when all three are open. Returns which
