@@ -1110,3 +1110,67 @@ fn a_directory_an_exec_reaches_by_path_and_as_a_descriptor_is_rooted_too() {
     let got = outcomes(&String::from_utf8_lossy(&out.stdout));
     assert_eq!(got["rw-fd-stat-dotdot"].0, "escaped", "{out:?}");
 }
+
+#[test]
+fn a_directory_received_from_outside_lends_a_root_sandbox_roots_ownership() {
+    // Issue 23 §3, not fixed: a process outside, running as nobody, sends the sandbox an
+    // O_PATH host directory over a socket in its writable grant. Landlock refuses opening
+    // beneath it, not chmod: a sandbox started by root (uid 0 mapped to 0) owns the
+    // host's root files there. caprun(1) (DESCRIPTORS AND THE HOST) documents this and
+    // the way out, --uid/--gid, which this test checks too; when caprun maps a root
+    // caller's sandbox to an unprivileged identity, the first assertion flips.
+    skip_unless_sandboxable!();
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+    let t = targets();
+    let escape = example("escape");
+    // The sender (nobody) must reach the socket: the scratch directories are open to it.
+    std::fs::set_permissions(t.rw.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let victim_dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(victim_dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let victim = victim_dir.path().join("root-only");
+    std::fs::write(&victim, "root's\n").unwrap();
+    std::fs::set_permissions(&victim, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let socket = t.rw.path().join("recv.sock");
+    let attack = |cmd: &mut Command| {
+        let mut sender = Command::new(&escape)
+            .arg("--send-dir")
+            .arg(&socket)
+            .arg(victim_dir.path())
+            .uid(65534)
+            .gid(65534)
+            .spawn()
+            .unwrap();
+        let out = cmd
+            .arg(&escape)
+            .args(["--json", "--recv-socket"])
+            .arg(&socket)
+            .args(["--recv-name", "root-only", "received-dir-chmod"])
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let _ = sender.wait();
+        assert!(out.status.success(), "{out:?}");
+        outcomes(&String::from_utf8_lossy(&out.stdout))["received-dir-chmod"].clone()
+    };
+    // The control: root on the host changes its own file's mode.
+    let (r, why) = attack(&mut Command::new("env"));
+    assert_eq!(r, "escaped", "control: {why}");
+    let rw = t.rw.path().to_str().unwrap();
+    // devtools as root: the documented hole.
+    let (r, why) = attack(Command::new(caprun()).args(["--policy", "devtools", "--rw", rw, "--"]));
+    assert_eq!(r, "escaped", "devtools as root: {why}");
+    // The way out caprun(1) names: the sandbox is nobody on the host too.
+    let (r, why) = attack(Command::new(caprun()).args([
+        "--policy", "devtools", "--uid", "65534", "--gid", "65534", "--rw", rw, "--",
+    ]));
+    assert_eq!(
+        (r.as_str(), why.as_str()),
+        ("blocked", "EPERM"),
+        "devtools --uid 65534"
+    );
+    assert_eq!(
+        std::fs::metadata(&victim).unwrap().permissions().mode() & 0o7777,
+        0o600
+    );
+}

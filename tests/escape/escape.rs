@@ -50,6 +50,8 @@ struct Config {
     host_dir: Option<String>,
     host_link: Option<String>,
     host_socket: Option<String>,
+    recv_socket: Option<String>,
+    recv_name: Option<String>,
     tcp_port: Option<u16>,
     udp_port: Option<u16>,
     abstract_name: Option<String>,
@@ -65,6 +67,7 @@ struct Config {
 
 const USAGE: &str = "\
 usage: escape [--json] [INPUTS] [ATTACK...]      run attacks (all when none named)
+       escape --send-dir SOCKET DIR              connect to SOCKET, send DIR (O_PATH) once
        escape --list                             print the attack names
        escape --allowed [--json] [INPUTS] [CHECK...]   run the allowed-work checks
        escape --allowed --list                   print the check names
@@ -73,6 +76,8 @@ inputs:
   --host-dir PATH         a host directory the sandbox must not list
   --host-link PATH        a host symbolic link outside every grant (absolute)
   --host-socket PATH      a host UNIX socket listener outside every grant (absolute)
+  --recv-socket PATH      where received-dir-chmod listens for a directory descriptor
+  --recv-name NAME        the file beneath that directory it changes
   --tcp-port N            a TCP listener on 127.0.0.1 on the host
   --udp-port N            a UDP socket bound on 127.0.0.1 on the host
   --abstract NAME         a host abstract UNIX socket listener (name without the NUL)
@@ -975,6 +980,134 @@ fn rw_fd_truncate_dotdot(c: &Config) -> Outcome {
     // Truncated to the size it has: a successful truncate that changes nothing.
     // SAFETY: `path` is NUL-terminated.
     direct(check_int(unsafe { libc::truncate(path.as_ptr(), size) }))
+}
+
+// A descriptor received from outside (issue 23 §3): a process outside the sandbox sends
+// a host directory over a socket the program listens on in its writable grant.
+
+/// Listen at `--recv-socket` (made connectable by anyone), accept one connection within
+/// the timeout and take the directory descriptor it carries, then re-apply the current
+/// mode of `--recv-name` beneath it with `fchmodat`.
+fn received_dir_chmod(c: &Config) -> Outcome {
+    use nix::sys::socket::{
+        accept, bind, listen, recvmsg, socket, AddressFamily, Backlog, ControlMessageOwned,
+        MsgFlags, SockFlag, SockType, UnixAddr,
+    };
+    let path = need!(c.recv_socket);
+    let name = need!(c.recv_name);
+    let s = match socket(
+        AddressFamily::Unix,
+        SockType::Stream,
+        SockFlag::SOCK_CLOEXEC,
+        None,
+    ) {
+        Ok(s) => s,
+        Err(e) => return blocked(e),
+    };
+    let addr = match UnixAddr::new(path.as_str()) {
+        Ok(a) => a,
+        Err(e) => return Error(format!("--recv-socket {path}: {}", ename(e))),
+    };
+    if let Err(e) = bind(s.as_raw_fd(), &addr) {
+        return Error(format!("bind {path}: {}", ename(e)));
+    }
+    let p = cstr(&path);
+    // SAFETY: `p` is NUL-terminated. The sender may run as another user.
+    unsafe { libc::chmod(p.as_ptr(), 0o777) };
+    if let Err(e) = listen(&s, Backlog::new(1).unwrap_or(Backlog::MAXCONN)) {
+        return Error(format!("listen: {}", ename(e)));
+    }
+    let mut pfd = libc::pollfd {
+        fd: s.as_raw_fd(),
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    let wait = c.timeout.saturating_sub(Duration::from_secs(1)).as_millis() as c_int;
+    // SAFETY: one valid pollfd.
+    if unsafe { libc::poll(&mut pfd, 1, wait.max(100)) } != 1 {
+        let _ = unlinkat(libc::AT_FDCWD, &path, 0);
+        return Error("no sender connected".into());
+    }
+    let _ = unlinkat(libc::AT_FDCWD, &path, 0);
+    let conn = match accept(s.as_raw_fd()).and_then(owned) {
+        Ok(fd) => fd,
+        Err(e) => return Error(format!("accept: {}", ename(e))),
+    };
+    let mut byte = [0u8; 1];
+    let mut iov = [std::io::IoSliceMut::new(&mut byte)];
+    let mut space = nix::cmsg_space!([RawFd; 1]);
+    let msg = match recvmsg::<()>(
+        conn.as_raw_fd(),
+        &mut iov,
+        Some(&mut space),
+        MsgFlags::MSG_CMSG_CLOEXEC,
+    ) {
+        Ok(m) => m,
+        Err(e) => return Error(format!("recvmsg: {}", ename(e))),
+    };
+    let Some(dir) = msg
+        .cmsgs()
+        .ok()
+        .into_iter()
+        .flatten()
+        .find_map(|m| match m {
+            ControlMessageOwned::ScmRights(fds) => fds.first().copied(),
+            _ => None,
+        })
+    else {
+        return Error("no descriptor received".into());
+    };
+    // SAFETY: the descriptor was just received and is owned by nobody else.
+    let dir = unsafe { OwnedFd::from_raw_fd(dir) };
+    let st = match fstatat(dir.as_raw_fd(), &name, 0) {
+        Ok(st) => st,
+        Err(e) => return blocked(e),
+    };
+    let n = cstr(&name);
+    // Re-applies the current mode.
+    // SAFETY: `n` is NUL-terminated.
+    direct(check_int(unsafe {
+        libc::fchmodat(dir.as_raw_fd(), n.as_ptr(), st.st_mode & 0o7777, 0)
+    }))
+}
+
+/// `--send-dir SOCKET DIR`: connect to SOCKET (retrying for 10 s while it does not
+/// exist yet) and send DIR, opened `O_PATH`, with `SCM_RIGHTS`.
+fn send_dir(socket_path: &str, dir: &str) -> Result<(), String> {
+    use nix::sys::socket::{
+        connect, sendmsg, socket, AddressFamily, ControlMessage, MsgFlags, SockFlag, SockType,
+        UnixAddr,
+    };
+    let addr = UnixAddr::new(socket_path).map_err(|e| format!("{socket_path}: {e}"))?;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let s = loop {
+        let s = socket(
+            AddressFamily::Unix,
+            SockType::Stream,
+            SockFlag::SOCK_CLOEXEC,
+            None,
+        )
+        .map_err(|e| format!("socket: {e}"))?;
+        match connect(s.as_raw_fd(), &addr) {
+            Ok(()) => break s,
+            Err(e) if Instant::now() > deadline => {
+                return Err(format!("connect {socket_path}: {e}"))
+            }
+            Err(_) => std::thread::sleep(Duration::from_millis(20)),
+        }
+    };
+    let fd = open(dir, libc::O_PATH | libc::O_DIRECTORY).map_err(|e| format!("{dir}: {e}"))?;
+    let fds = [fd.as_raw_fd()];
+    let iov = [std::io::IoSlice::new(b"d")];
+    sendmsg::<()>(
+        s.as_raw_fd(),
+        &iov,
+        &[ControlMessage::ScmRights(&fds)],
+        MsgFlags::empty(),
+        None,
+    )
+    .map_err(|e| format!("sendmsg: {e}"))?;
+    Ok(())
 }
 
 // Metadata of read-only grants (issue 14 §3): each call re-applies what is there
@@ -2415,6 +2548,7 @@ const ATTACKS: &[(&str, AttackFn)] = &[
     ("rw-fd-utimens-dotdot", rw_fd_utimens_dotdot),
     ("rw-fd-setxattr-dotdot", rw_fd_setxattr_dotdot),
     ("rw-fd-truncate-dotdot", rw_fd_truncate_dotdot),
+    ("received-dir-chmod", received_dir_chmod),
     ("granted-fd-write", granted_fd_write),
     ("open-by-handle", open_by_handle),
     ("host-hardlink", host_hardlink),
@@ -2789,6 +2923,8 @@ fn parse_args(args: &[String]) -> Result<Cli, String> {
             "--host-dir" => cfg.host_dir = Some(value(a)?),
             "--host-link" => cfg.host_link = Some(value(a)?),
             "--host-socket" => cfg.host_socket = Some(value(a)?),
+            "--recv-socket" => cfg.recv_socket = Some(value(a)?),
+            "--recv-name" => cfg.recv_name = Some(value(a)?),
             "--tcp-port" => cfg.tcp_port = Some(parse_num(a, &value(a)?)?),
             "--udp-port" => cfg.udp_port = Some(parse_num(a, &value(a)?)?),
             "--abstract" => cfg.abstract_name = Some(value(a)?),
@@ -2865,6 +3001,17 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let [flag, socket, dir] = &args[..] {
+        if flag == "--send-dir" {
+            return match send_dir(socket, dir) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(msg) => {
+                    eprintln!("escape: --send-dir: {msg}");
+                    ExitCode::from(1)
+                }
+            };
+        }
+    }
     let Cli {
         mut cfg,
         list,
