@@ -78,17 +78,6 @@ pub enum Error {
     /// narrower (no mount namespace: Landlock's rights only add up).
     #[error("{0}")]
     NestedGrant(Box<NestedGrant>),
-    /// A directory granted writable as a descriptor under a policy that cannot root it
-    /// (no mount namespace) and does not accept that (`host-writable-dirs`).
-    #[error("{} is granted {mode} as a descriptor, and policy {policy} has no mount namespace to root it in: its `..` would reach the host's tree (fstatat, connect to UNIX sockets, and, for root, chmod and utime of host files; see caprun-policy(5)): use a policy with a mount namespace (strict, default or devtools), reach it by path (`paths:`), or accept that with `host-writable-dirs: true` in a policy file", path.display())]
-    UnrootedDir {
-        /// The directory.
-        path: std::path::PathBuf,
-        /// Its mode.
-        mode: &'static str,
-        /// The policy.
-        policy: String,
-    },
 }
 
 /// A grant that cannot stay as narrow as it says: see [`Error::NestedGrant`].

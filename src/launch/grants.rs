@@ -143,12 +143,13 @@ pub(super) fn check_nesting(
 /// own, and `..` from it reaches the host's tree (what a read-only one reaches there is
 /// metadata, which Landlock does not mediate; a writable one adds, for root, chmod and
 /// utime of host files through the same `..`). Refuse a writable directory descriptor
-/// then, unless the policy accepts it (`host-writable-dirs`).
+/// then, at its tag, unless the policy accepts it (`host-writable-dirs`).
 pub(super) fn check_unrooted(
+    config: &crate::config::Config,
     opened: &Resources,
     plan: &Plan,
     policy: &Policy,
-) -> Result<(), super::error::Error> {
+) -> Result<(), ResourceError> {
     if policy.has(Namespace::Mount) || policy.host_writable_dirs {
         return Ok(());
     }
@@ -161,10 +162,14 @@ pub(super) fn check_unrooted(
         } = o.description
         {
             if mode != AccessMode::Read {
-                return Err(super::error::Error::UnrootedDir {
-                    path: o.host_path().map(Path::to_owned).unwrap_or_default(),
-                    mode: mode_name(mode),
-                    policy: policy.name.clone(),
+                return Err(ResourceError::At {
+                    pos: config.resource(id).pos,
+                    message: format!(
+                        "{} is granted {} as a descriptor, and policy {} has no mount namespace to root it in: its `..` would reach the host's tree (fstatat, connect to UNIX sockets, and, for root, chmod and utime of host files; see caprun-policy(5)): use a policy with a mount namespace (strict, default or devtools), reach it by path (`paths:`), or accept that with `host-writable-dirs: true` in a policy file",
+                        o.host_path().unwrap_or(Path::new("")).display(),
+                        mode_name(mode),
+                        policy.name
+                    ),
                 });
             }
         }

@@ -183,7 +183,7 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
     })?;
 
     // A writable directory descriptor the policy cannot root: refused, dry run or not.
-    grants::check_unrooted(&opened, &plan, &policy)?;
+    grants::check_unrooted(&config, &opened, &plan, &policy).map_err(res_err)?;
     if req.dry_run {
         let report = if matches!(req.target, Target::Command(_)) {
             // The equivalent config, ready to commit (everything in it was checked).
