@@ -179,8 +179,8 @@ fn reopen_rooted(rooted: &[RootedFd]) -> Result<(), StepError<'_>> {
 }
 
 /// What the new root holds, mounted in this order: the policy's `binds`, fresh writable
-/// `tmpfs` mounts (mode 1777, `MS_NOSUID | MS_NODEV`, at most `tmpfs_size` bytes each
-/// when given), a fresh procfs at `/proc` with `proc`, the caller's `extra` binds (so
+/// `tmpfs` mounts (mode 1777, `MS_NOSUID | MS_NODEV`, at most `tmpfs_size` bytes and
+/// `tmpfs_inodes` inodes each when given), a fresh procfs at `/proc` with `proc`, the caller's `extra` binds (so
 /// that they may sit beneath a tmpfs), then `symlinks` (link, target); and the
 /// descriptor grants to open again through clones of their mounts (`reopen`, before
 /// anything is mounted).
