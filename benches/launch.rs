@@ -853,7 +853,7 @@ fn main() {
         staging: None,
         binds: Vec::new(),
         cwd: None,
-        read_only: Vec::new(),
+        rooted: Vec::new(),
     };
     // A host that cannot prepare `strict` (no Landlock, no user namespaces) skips the row.
     let library_skipped = match caprun::sandbox::prepare(&strict, &grants) {

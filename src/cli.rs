@@ -448,8 +448,11 @@ pub fn run(args: Args) -> Result<i32, Failure> {
         .into());
     }
     if let Some(name) = &args.check_policy {
-        launch::check_policy(name)?;
+        let notes = launch::check_policy(name)?;
         println!("{name}: valid");
+        for note in notes {
+            println!("{name}: note: {note}");
+        }
         return Ok(0);
     }
     if let Some(name) = &args.show_policy {

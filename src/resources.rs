@@ -552,7 +552,8 @@ impl Drop for Resources {
     }
 }
 
-/// Check that every inherited descriptor the config names is open. Call this before
+/// Check that every inherited descriptor the config names is open, and is no directory
+/// or `O_PATH` descriptor (`sys::fs::fd_reaches_a_tree`). Call this before
 /// caprun opens anything itself, so that no descriptor of caprun's passes for inherited.
 pub fn check_inherited(config: &Config) -> Result<(), ResourceError> {
     let mut passed = None;
@@ -560,6 +561,11 @@ pub fn check_inherited(config: &Config) -> Result<(), ResourceError> {
         match &r.spec {
             ResourceSpec::Fd(fd) if !crate::sys::fd_is_open(*fd) => {
                 return Err(at(r.pos, format!("descriptor {fd} is not open")));
+            }
+            ResourceSpec::Fd(fd) => {
+                if let Some(what) = crate::sys::fs::fd_reaches_a_tree(*fd) {
+                    return Err(at(r.pos, unrooted_descriptor(&describe_fd(*fd), what)));
+                }
             }
             ResourceSpec::Listen(name) => {
                 let passed = passed.get_or_insert_with(listen_fds_from_env);
@@ -570,11 +576,34 @@ pub fn check_inherited(config: &Config) -> Result<(), ResourceError> {
                         format!("!fd {{listen: {name}}}: descriptor {fd} is not open"),
                     ));
                 }
+                if let Some(what) = crate::sys::fs::fd_reaches_a_tree(fd) {
+                    let name = format!("!fd {{listen: {name}}} (descriptor {fd})");
+                    return Err(at(r.pos, unrooted_descriptor(&name, what)));
+                }
             }
             _ => {}
         }
     }
     Ok(())
+}
+
+/// `descriptor N`, with the name of a standard descriptor.
+fn describe_fd(fd: RawFd) -> String {
+    match fd {
+        0 => "descriptor 0 (standard input)".to_owned(),
+        1 => "descriptor 1 (standard output)".to_owned(),
+        2 => "descriptor 2 (standard error)".to_owned(),
+        _ => format!("descriptor {fd}"),
+    }
+}
+
+/// Why an inherited descriptor that reaches a file tree is refused: passed on, it would
+/// be the host's own (its `..` walks the host's tree; nothing roots it the way caprun
+/// roots the directories it opens itself).
+fn unrooted_descriptor(name: &str, what: &str) -> String {
+    format!(
+        "{name} is {what}, which would give the program the host's file tree around it (`..`): pass a regular file, pipe, socket or terminal, or grant the directory by path (`!dir`, or --ro/--rw)"
+    )
 }
 
 /// `SD_LISTEN_FDS_START`: systemd passes its descriptors from 3 on.

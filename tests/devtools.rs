@@ -302,7 +302,7 @@ fn the_tmpfs_size_is_a_limit() {
 fn limits_are_checked_on_the_command_line() {
     for (arg, message) in [
         ("tasks", "expected NAME=VALUE"),
-        ("cpu=1", "unknown limit `cpu` (tasks, tmpfs)"),
+        ("cpu=1", "unknown limit `cpu` (tasks, tmpfs, tmpfs-inodes)"),
         ("tmpfs=lots", "not a size"),
         ("tasks=0", "0 would stop everything"),
     ] {

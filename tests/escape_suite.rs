@@ -31,6 +31,7 @@ struct Targets {
     granted: tempfile::TempDir,
     rw: tempfile::TempDir,
     secret: tempfile::TempDir,
+    _host_socket: std::os::unix::net::UnixListener,
 }
 
 struct KillOnDrop(Child);
@@ -60,6 +61,10 @@ fn targets() -> Targets {
     let secret = tempfile::tempdir().unwrap();
     std::fs::write(secret.path().join("secret.txt"), "secret\n").unwrap();
     std::fs::copy("/bin/true", secret.path().join("true")).unwrap();
+    // A symbolic link and a UNIX socket listener beside them (issue 23 §1: what `..` of
+    // a writable directory descriptor reached).
+    std::os::unix::fs::symlink("secret.txt", secret.path().join("link")).unwrap();
+    let host_socket = std::os::unix::net::UnixListener::bind(secret.path().join("sock")).unwrap();
     let granted = tempfile::tempdir().unwrap();
     std::fs::write(granted.path().join("victim"), "victim\n").unwrap();
     // A symbolic link out of the granted directory, to the secret one.
@@ -75,6 +80,7 @@ fn targets() -> Targets {
         granted,
         rw,
         secret,
+        _host_socket: host_socket,
     }
 }
 
@@ -89,6 +95,14 @@ impl Targets {
                 self.secret.path().join("secret.txt").display().to_string(),
             ),
             ("--host-dir", self.secret.path().display().to_string()),
+            (
+                "--host-link",
+                self.secret.path().join("link").display().to_string(),
+            ),
+            (
+                "--host-socket",
+                self.secret.path().join("sock").display().to_string(),
+            ),
             ("--tcp-port", port(self.tcp.local_addr().unwrap())),
             ("--udp-port", port(self.udp.local_addr().unwrap())),
             ("--abstract", self.abstract_name.clone()),
@@ -299,7 +313,21 @@ const ISSUE_14: &[&str] = &[
     "setuid-openat2",
 ];
 
-/// Attacks that escape in the control run (at least 40 of them, every one of issue 14).
+/// The attacks of issue 23 §1 through `..` of a writable directory descriptor: each must
+/// escape in the control run.
+const ISSUE_23: &[&str] = &[
+    "rw-fd-parent",
+    "rw-fd-stat-dotdot",
+    "rw-fd-readlink-dotdot",
+    "rw-fd-connect-dotdot",
+    "rw-fd-chmod-dotdot",
+    "rw-fd-utimens-dotdot",
+    "rw-fd-setxattr-dotdot",
+    "rw-fd-truncate-dotdot",
+];
+
+/// Attacks that escape in the control run (at least 40 of them, every one of issues 14
+/// and 23).
 fn proven_attacks(control: &Outcomes) -> Vec<String> {
     let proven: Vec<String> = control
         .iter()
@@ -323,11 +351,12 @@ fn proven_attacks(control: &Outcomes) -> Vec<String> {
     );
     let missing: Vec<&&str> = ISSUE_14
         .iter()
+        .chain(ISSUE_23)
         .filter(|a| !proven.iter().any(|p| p == **a))
         .collect();
     assert!(
         missing.is_empty(),
-        "attacks of issue 14 that do not escape in the control run (so prove nothing): {missing:?}\n{control:?}"
+        "attacks of issues 14 and 23 that do not escape in the control run (so prove nothing): {missing:?}\n{control:?}"
     );
     proven
 }
@@ -367,6 +396,22 @@ const UNPRIVILEGED: [Exception; 1] = [except(
     "no PID namespace: signals are left to Landlock's signal scoping, which refuses with \
      EPERM, so kill's answer tells that a host pid exists (caprun-policy(5))",
 )];
+
+/// `unprivileged` with `host-writable-dirs: true`: a writable directory descriptor is the
+/// host's own, and Landlock does not mediate metadata reads through its `..`.
+const UNROOTED: [Exception; 2] = [
+    except(
+        "rw-fd-stat-dotdot",
+        "stat:",
+        "no mount namespace to root the descriptor in: fstatat through `..` reads host \
+         metadata (caprun-policy(5), host-writable-dirs)",
+    ),
+    except(
+        "rw-fd-readlink-dotdot",
+        "read link",
+        "the same for readlinkat",
+    ),
+];
 
 /// `devtools`: what the policy gives a build on purpose.
 const DEVTOOLS: [Exception; 8] = [
@@ -414,12 +459,19 @@ const DEVTOOLS: [Exception; 8] = [
 ];
 
 /// `devtools` in the command-line form only.
-const DEVTOOLS_CLI: [Exception; 1] = [except(
-    "granted-fd-parent",
-    "listed 2 entries",
-    "the parent of a --ro directory under /tmp is the sandbox's own /tmp (a tmpfs the \
-     policy gives), holding only the mount points of the two grants",
-)];
+const DEVTOOLS_CLI: [Exception; 2] = [
+    except(
+        "granted-fd-parent",
+        "listed 2 entries",
+        "the parent of a --ro directory under /tmp is the sandbox's own /tmp (a tmpfs the \
+         policy gives), holding only the mount points of the two grants",
+    ),
+    except(
+        "rw-fd-parent",
+        "listed 2 entries",
+        "the same for the --rw directory, reached by path",
+    ),
+];
 
 /// Every attack proven in the control run is blocked under `policy`, except the
 /// `exceptions`, which escape exactly as documented.
@@ -469,13 +521,41 @@ fn strict_and_default_block_every_proven_escape() {
 fn unprivileged_blocks_every_proven_escape_but_its_documented_limit() {
     // No namespaces: the file system is Landlock's alone (the host's paths exist but are
     // denied), sockets are denied, and the calls taking a pid may only name the caller;
-    // signals are Landlock's, which leaves kill's ESRCH-or-EPERM answer.
+    // signals are Landlock's, which leaves kill's ESRCH-or-EPERM answer. A writable
+    // directory descriptor cannot be rooted there: refused unless a policy file accepts
+    // it (`host-writable-dirs`), and then its `..` reads host metadata.
     skip_unless_sandboxable!();
     let t = targets();
     let control = control(&t);
     let proven = proven_attacks(&control);
-    let got = sandboxed(&t, "unprivileged", &[]);
-    let exceptions: Vec<&Exception> = ROOT_STAYS_ROOT.iter().chain(&UNPRIVILEGED).collect();
+    let escape = example("escape");
+    let out = run_cmd(
+        niced(&caprun()).args(["--policy", "unprivileged", escape.to_str().unwrap()]),
+        &argdata_config(&t),
+    );
+    assert_eq!(out.status.code(), Some(125), "{out:?}");
+    assert!(out.stdout.is_empty(), "the probe ran: {out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!(
+            "{} is granted read-write as a descriptor",
+            t.rw.path().display()
+        )) && err.contains("host-writable-dirs"),
+        "{err}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let accepting = dir.path().join("accepting.yaml");
+    std::fs::write(
+        &accepting,
+        "extends: unprivileged\nhost-writable-dirs: true\n",
+    )
+    .unwrap();
+    let got = sandboxed(&t, accepting.to_str().unwrap(), &[]);
+    let exceptions: Vec<&Exception> = ROOT_STAYS_ROOT
+        .iter()
+        .chain(&UNPRIVILEGED)
+        .chain(&UNROOTED)
+        .collect();
     assert_outcomes("unprivileged", &proven, &got, &exceptions);
 }
 
@@ -491,6 +571,9 @@ fn the_policy_none_blocks_nothing_the_control_run_does() {
         "etc-passwd",
         "inet-socket",
         "granted-fd-dotdot",
+        "rw-fd-stat-dotdot",
+        "rw-fd-chmod-dotdot",
+        "rw-fd-connect-dotdot",
         "prlimit-host-pid",
         "kill-probe-host-pid",
         "granted-fchmod",
@@ -693,7 +776,6 @@ fn devtools_shows_its_own_mount_table_only() {
 }
 
 #[test]
-
 fn devtools_keeps_descriptor_grants_read_only() {
     // The argdata form under devtools: the grants are descriptors, not read-only binds,
     // so only the filter and Landlock stand between the program and their metadata.
@@ -753,7 +835,11 @@ fn process_and_abstract_socket_attacks_stay_blocked_before_landlock_abi_6() {
     // The same without the refusal: signals reach the host's victim.
     let dir = tempfile::tempdir().unwrap();
     let weaker = dir.path().join("weaker.yaml");
-    std::fs::write(&weaker, "extends: unprivileged\nlandlock: best-effort\n").unwrap();
+    std::fs::write(
+        &weaker,
+        "extends: unprivileged\nlandlock: best-effort\nhost-writable-dirs: true\n",
+    )
+    .unwrap();
     let out = at_abi("5", &["--policy", weaker.to_str().unwrap()]);
     assert!(out.status.success(), "{out:?}");
     let got = outcomes(&String::from_utf8_lossy(&out.stdout));
@@ -829,4 +915,297 @@ fn unprivileged_runs_work_from_a_clone_only_its_owner_can_traverse() {
     let (_copies, bins) = common::reachable_copies(&[&originals[0], &originals[1]]);
     let r = report_of(&as_nobody(&bins[0], &bins[1]));
     assert_eq!(fd_numbers(&r), vec![0, 1]);
+}
+
+#[test]
+fn descriptor_grants_stay_rooted_before_landlock_abi_3() {
+    // Issue 23 §1 and §5 on an emulated Debian 12 kernel (Landlock ABI 2, Linux 6.1): no
+    // TRUNCATE right, so only the rooting of the writable directory descriptor keeps
+    // `truncate` (and the rest) from the host's files through its `..`.
+    skip_unless_sandboxable!();
+    let t = targets();
+    let control = control(&t);
+    let proven = proven_attacks(&control);
+    let at_abi = |abi: &str, policy: &str| {
+        let mut cmd = Command::new(example("old-kernel"));
+        cmd.args(["--landlock-abi", abi, "--"])
+            .arg(caprun())
+            .args(["--policy", policy])
+            .arg(example("escape"));
+        // Only these attacks: their names go after the options.
+        let config =
+            argdata_config(&t).replacen("]\nerr:", &format!(", {}]\nerr:", ISSUE_23.join(", ")), 1);
+        run_cmd(&mut cmd, &config)
+    };
+    for abi in ["1", "2"] {
+        for policy in ["strict", "devtools"] {
+            let out = at_abi(abi, policy);
+            assert!(out.status.success(), "{policy} at ABI {abi}: {out:?}");
+            let got = outcomes(&String::from_utf8_lossy(&out.stdout));
+            assert_eq!(got.len(), ISSUE_23.len(), "{got:?}");
+            let wanted: Vec<String> = ISSUE_23
+                .iter()
+                .map(|a| a.to_string())
+                .filter(|a| proven.contains(a))
+                .collect();
+            assert_outcomes(&format!("{policy} at ABI {abi}"), &wanted, &got, &[]);
+        }
+    }
+    // The control: the same descriptor unrooted (no mount namespace, accepted by the
+    // policy file, truncate allowed) at ABI 2: the host file is truncated through `..`.
+    let dir = tempfile::tempdir().unwrap();
+    let unrooted = dir.path().join("unrooted.yaml");
+    std::fs::write(
+        &unrooted,
+        "extends: unprivileged\nlandlock: best-effort\nhost-writable-dirs: true\nseccomp:\n  allow: [truncate]\n",
+    )
+    .unwrap();
+    let out = at_abi("2", unrooted.to_str().unwrap());
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("cannot enforce TRUNCATE"),
+        "{out:?}"
+    );
+    let got = outcomes(&String::from_utf8_lossy(&out.stdout));
+    assert_eq!(got["rw-fd-truncate-dotdot"].0, "escaped", "{got:?}");
+    assert_eq!(
+        std::fs::read_to_string(t.secret.path().join("secret.txt")).unwrap(),
+        "secret\n"
+    );
+}
+
+#[test]
+fn a_tmpfs_holds_no_more_files_than_its_size_allows() {
+    // Issue 23 §5: empty files take no page, so `size=` alone let 60,000 of them into a
+    // 1 MiB /tmp, each costing the host kernel memory. The inode limit derived from the
+    // size (one per 4 KiB: 256 here) stops them; the control, the same launch with a
+    // larger inode limit of its own, creates them all.
+    skip_unless_sandboxable!();
+    let create = |limits: &[&str]| {
+        let mut cmd = Command::new(caprun());
+        cmd.args(["--policy", "devtools"]);
+        for l in limits {
+            cmd.args(["--limit", l]);
+        }
+        let out = cmd
+            .current_dir("/")
+            .args(["--", "/bin/sh", "-c"])
+            .arg("i=0; while [ $i -lt 2000 ] && true 2>/dev/null > /tmp/f$i; do i=$((i+1)); done; echo $i")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{limits:?}: {out:?}");
+        String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .parse::<u32>()
+            .unwrap()
+    };
+    let bounded = create(&["tmpfs=1M"]);
+    assert!(bounded < 256, "{bounded} files in a 1 MiB tmpfs");
+    assert_eq!(create(&["tmpfs=1M", "tmpfs-inodes=4096"]), 2000);
+}
+
+#[test]
+fn a_directory_or_o_path_standard_descriptor_is_refused() {
+    // Issue 23 §2: `caprun -- prog < DIR` handed the program a host directory
+    // descriptor, the same escape as an unrooted grant. The control: the probe given
+    // such a standard input on the host reads host metadata through its `..`.
+    skip_unless_sandboxable!();
+    let t = targets();
+    let escape = example("escape");
+    let host_file = t.secret.path().join("secret.txt");
+    let attack = |cmd: &mut Command, stdin: Stdio| {
+        cmd.arg(&escape)
+            .args(["--json", "--rw-dir-fd", "0", "--host-file"])
+            .arg(&host_file)
+            .arg("rw-fd-stat-dotdot")
+            .stdin(stdin)
+            .output()
+            .unwrap()
+    };
+    let dir = || Stdio::from(std::fs::File::open(t.rw.path()).unwrap());
+    let control = attack(&mut Command::new("env"), dir());
+    let got = outcomes(&String::from_utf8_lossy(&control.stdout));
+    assert_eq!(got["rw-fd-stat-dotdot"].0, "escaped", "{control:?}");
+    for policy in ["strict", "devtools", "none"] {
+        let mut cmd = Command::new(caprun());
+        cmd.args(["--policy", policy, "--"]);
+        let out = attack(&mut cmd, dir());
+        assert_eq!(out.status.code(), Some(125), "{policy}: {out:?}");
+        assert!(out.stdout.is_empty(), "the probe ran: {out:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("descriptor 0 (standard input) is a directory"),
+            "{err}"
+        );
+    }
+    // An O_PATH descriptor, of a directory or a file, as standard output.
+    for path in [t.rw.path().to_owned(), host_file.clone()] {
+        let fd = nix::fcntl::open(
+            &path,
+            nix::fcntl::OFlag::O_PATH | nix::fcntl::OFlag::O_CLOEXEC,
+            nix::sys::stat::Mode::empty(),
+        )
+        .unwrap();
+        let out = Command::new(caprun())
+            .args(["--policy", "strict", "--"])
+            .arg(&escape)
+            .arg("--list")
+            .stdin(Stdio::null())
+            .stdout(Stdio::from(fd))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(125), "{path:?}: {out:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("descriptor 1 (standard output) is an O_PATH descriptor"),
+            "{err}"
+        );
+    }
+    // A regular file, a pipe, a socket and a terminal pass as before.
+    let pty = nix::pty::openpty(None, None).unwrap();
+    let (socket, _peer) = std::os::unix::net::UnixStream::pair().unwrap();
+    let stdins: Vec<(&str, Stdio)> = vec![
+        (
+            "file",
+            Stdio::from(std::fs::File::open(&host_file).unwrap()),
+        ),
+        ("pipe", Stdio::piped()),
+        ("socket", Stdio::from(std::os::fd::OwnedFd::from(socket))),
+        ("terminal", Stdio::from(pty.slave)),
+    ];
+    for (what, stdin) in stdins {
+        let out = Command::new(caprun())
+            .args(["--policy", "strict", "--"])
+            .arg(&escape)
+            .arg("--list")
+            .stdin(stdin)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{what}: {out:?}");
+        assert!(!out.stdout.is_empty(), "{what}: {out:?}");
+    }
+}
+
+#[test]
+fn check_policy_and_dry_run_name_the_risk_of_unrooted_directories() {
+    // Issue 23 §1: where no mount namespace can root a directory descriptor, the policy
+    // check and the dry run say what its `..` reaches; with one they say nothing.
+    let risk = "a directory descriptor is the host's own";
+    for (policy, unrooted) in [
+        ("unprivileged", true),
+        ("none", true),
+        ("strict", false),
+        ("devtools", false),
+    ] {
+        let out = run(&["--check-policy", policy], "");
+        assert!(out.status.success(), "{out:?}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(text.contains(risk), unrooted, "{policy}: {text}");
+        let dir = tempfile::tempdir().unwrap();
+        let out = run(
+            &["--dry-run", "--policy", policy, "/bin/true"],
+            &format!("d: !dir {}\n", q(dir.path())),
+        );
+        assert!(out.status.success(), "{out:?}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(text.contains(risk), unrooted, "{policy}: {text}");
+        assert_eq!(text.contains("rooted: false"), unrooted, "{policy}: {text}");
+    }
+    let out = run(&["--check-policy", "none"], "");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("handed over as they are"));
+}
+
+#[test]
+fn a_directory_an_exec_reaches_by_path_and_as_a_descriptor_is_rooted_too() {
+    // An `!exec` may name one `!dir` (an anchor and its alias) both by path (bound into
+    // the sandbox) and as a descriptor (in `args`): the bind covers the path, and the
+    // descriptor is rooted as any other. Without that, its `..` reached the host.
+    skip_unless_sandboxable!();
+    let t = targets();
+    let escape = example("escape");
+    let config = format!(
+        "!exec\nargv: [{e}, &d !dir {{path: {rw}, mode: readwrite}}]\nstdio: [null, !fd stdout, !fd stderr]\nargs: {{argv: [--json, --rw-dir-fd, *d, --host-file, {f}, --host-link, {l}, rw-fd-parent, rw-fd-stat-dotdot, rw-fd-readlink-dotdot]}}\n",
+        e = q(&escape),
+        rw = q(t.rw.path()),
+        f = q(&t.secret.path().join("secret.txt")),
+        l = q(&t.secret.path().join("link")),
+    );
+    for policy in ["strict", "devtools"] {
+        let out = run(&["--policy", policy, escape.to_str().unwrap()], &config);
+        assert!(out.status.success(), "{policy}: {out:?}");
+        let got = outcomes(&String::from_utf8_lossy(&out.stdout));
+        assert_eq!(got.len(), 3, "{policy}: {out:?}");
+        for (name, (result, why)) in &got {
+            assert_eq!(result, "blocked", "{policy}: {name}: {why}");
+        }
+    }
+    // The control: the same config under `none`, where nothing roots it.
+    let out = run(&["--policy", "none", escape.to_str().unwrap()], &config);
+    let got = outcomes(&String::from_utf8_lossy(&out.stdout));
+    assert_eq!(got["rw-fd-stat-dotdot"].0, "escaped", "{out:?}");
+}
+
+#[test]
+fn a_directory_received_from_outside_lends_a_root_sandbox_roots_ownership() {
+    // Issue 23 §3, not fixed: a process outside, running as nobody, sends the sandbox an
+    // O_PATH host directory over a socket in its writable grant. Landlock refuses opening
+    // beneath it, not chmod: a sandbox started by root (uid 0 mapped to 0) owns the
+    // host's root files there. caprun(1) (DESCRIPTORS AND THE HOST) documents this and
+    // the way out, --uid/--gid, which this test checks too; when caprun maps a root
+    // caller's sandbox to an unprivileged identity, the first assertion flips.
+    skip_unless_sandboxable!();
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+    let t = targets();
+    let escape = example("escape");
+    // The sender (nobody) must reach the socket: the scratch directories are open to it.
+    std::fs::set_permissions(t.rw.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let victim_dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(victim_dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let victim = victim_dir.path().join("root-only");
+    std::fs::write(&victim, "root's\n").unwrap();
+    std::fs::set_permissions(&victim, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let socket = t.rw.path().join("recv.sock");
+    let attack = |cmd: &mut Command| {
+        let mut sender = Command::new(&escape)
+            .arg("--send-dir")
+            .arg(&socket)
+            .arg(victim_dir.path())
+            .uid(65534)
+            .gid(65534)
+            .spawn()
+            .unwrap();
+        let out = cmd
+            .arg(&escape)
+            .args(["--json", "--recv-socket"])
+            .arg(&socket)
+            .args(["--recv-name", "root-only", "received-dir-chmod"])
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let _ = sender.wait();
+        assert!(out.status.success(), "{out:?}");
+        outcomes(&String::from_utf8_lossy(&out.stdout))["received-dir-chmod"].clone()
+    };
+    // The control: root on the host changes its own file's mode.
+    let (r, why) = attack(&mut Command::new("env"));
+    assert_eq!(r, "escaped", "control: {why}");
+    let rw = t.rw.path().to_str().unwrap();
+    // devtools as root: the documented hole.
+    let (r, why) = attack(Command::new(caprun()).args(["--policy", "devtools", "--rw", rw, "--"]));
+    assert_eq!(r, "escaped", "devtools as root: {why}");
+    // The way out caprun(1) names: the sandbox is nobody on the host too.
+    let (r, why) = attack(Command::new(caprun()).args([
+        "--policy", "devtools", "--uid", "65534", "--gid", "65534", "--rw", rw, "--",
+    ]));
+    assert_eq!(
+        (r.as_str(), why.as_str()),
+        ("blocked", "EPERM"),
+        "devtools --uid 65534"
+    );
+    assert_eq!(
+        std::fs::metadata(&victim).unwrap().permissions().mode() & 0o7777,
+        0o600
+    );
 }

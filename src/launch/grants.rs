@@ -9,7 +9,7 @@ use crate::config::{AccessMode, ResourceId};
 use crate::plan::Plan;
 use crate::resources::{Description, Handle, Program, ResourceError, Resources};
 use crate::sandbox::policy::Namespace;
-use crate::sandbox::{Access, ExtraBind, Grant, Grants, Policy, ReadOnlyGrant};
+use crate::sandbox::{Access, ExtraBind, Grant, Grants, Policy, RootedGrant};
 
 /// The grants for `program` run with `plan` over `opened` (the identity and staging
 /// directory left at their defaults).
@@ -59,24 +59,25 @@ pub(super) fn grants<'a>(opened: &'a Resources, plan: &Plan, program: &'a Progra
         program: Some(program.fd.as_fd()),
         run_as: None,
         staging: None,
-        // The descriptors the program gets read-only (not those it reaches by path: a
-        // read-only bind covers them).
-        read_only: plan
+        // The descriptors the program gets that are rooted in a clone of their mount:
+        // every directory, so that `..` cannot leave it, and every file granted
+        // read-only. Those an `!exec` also reaches by path too: the bind covers the
+        // path, not the descriptor.
+        rooted: plan
             .table
             .iter()
-            .filter(|&&id| !by_path(id))
             .filter_map(|&id| {
                 let o = opened.get(id);
                 match (&o.handle, &o.description) {
                     (
                         Handle::Owned(fd),
                         Description::File {
-                            mode: AccessMode::Read,
-                            ..
+                            mode, directory, ..
                         },
-                    ) => Some(ReadOnlyGrant {
+                    ) if *directory || *mode == AccessMode::Read => Some(RootedGrant {
                         fd: fd.as_fd(),
                         path: o.host_path()?.to_owned(),
+                        writable: *mode != AccessMode::Read,
                     }),
                     _ => None,
                 }
@@ -132,6 +133,44 @@ pub(super) fn check_nesting(
                         policy: policy.name.clone(),
                     },
                 )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Without a mount namespace a directory descriptor cannot be rooted: it is the host's
+/// own, and `..` from it reaches the host's tree (what a read-only one reaches there is
+/// metadata, which Landlock does not mediate; a writable one adds, for root, chmod and
+/// utime of host files through the same `..`). Refuse a writable directory descriptor
+/// then, at its tag, unless the policy accepts it (`host-writable-dirs`).
+pub(super) fn check_unrooted(
+    config: &crate::config::Config,
+    opened: &Resources,
+    plan: &Plan,
+    policy: &Policy,
+) -> Result<(), ResourceError> {
+    if policy.has(Namespace::Mount) || policy.host_writable_dirs {
+        return Ok(());
+    }
+    for &id in &plan.table {
+        let o = opened.get(id);
+        if let Description::File {
+            mode,
+            directory: true,
+            ..
+        } = o.description
+        {
+            if mode != AccessMode::Read {
+                return Err(ResourceError::At {
+                    pos: config.resource(id).pos,
+                    message: format!(
+                        "{} is granted {} as a descriptor, and policy {} has no mount namespace to root it in: its `..` would reach the host's tree (fstatat, connect to UNIX sockets, and, for root, chmod and utime of host files; see caprun-policy(5)): use a policy with a mount namespace (strict, default or devtools), reach it by path (`paths:`), or accept that with `host-writable-dirs: true` in a policy file",
+                        o.host_path().unwrap_or(Path::new("")).display(),
+                        mode_name(mode),
+                        policy.name
+                    ),
+                });
             }
         }
     }

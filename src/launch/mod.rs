@@ -235,12 +235,19 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
         source,
     })?;
 
+    // A writable directory descriptor the policy cannot root: refused, dry run or not.
+    grants::check_unrooted(&config, &opened, &plan, &policy).map_err(res_err)?;
     if req.dry_run {
         let report = if matches!(req.target, Target::Command(_)) {
             // The equivalent config, ready to commit (everything in it was checked).
             config_text.clone().unwrap_or_default()
         } else {
-            report::dry_run(&plan, &program_path.to_string_lossy(), &opened)
+            report::dry_run(
+                &plan,
+                &program_path.to_string_lossy(),
+                &opened,
+                policy.has(sandbox::policy::Namespace::Mount),
+            )
         };
         return Ok(Outcome::DryRun(report));
     }
@@ -417,14 +424,28 @@ fn by_path_to_truncate(plan: &Plan, opened: &Resources) -> Vec<RawFd> {
 }
 
 /// `--check-policy`: load `name` (a built-in or a file: extends, groups, names,
-/// conditions) and compile its filter.
-pub fn check_policy(name: &str) -> Result<(), Failure> {
-    let check = || -> Result<(), Error> {
+/// conditions) and compile its filter. Returns what the policy leaves open that a
+/// reader may not expect (a note per line): without a mount namespace, what a directory
+/// descriptor reaches.
+pub fn check_policy(name: &str) -> Result<Vec<String>, Failure> {
+    let check = || -> Result<Vec<String>, Error> {
         let policy = sandbox::load(name)?;
         if let Some(sp) = &policy.seccomp {
             sandbox::seccomp::compile(sp).map_err(SandboxError::from)?;
         }
-        Ok(())
+        let mut notes = Vec::new();
+        if !policy.has(sandbox::policy::Namespace::Mount) {
+            notes.push(format!(
+                "{}; writable directory descriptors are {}",
+                report::UNROOTED_RISK,
+                if policy.host_writable_dirs {
+                    "handed over as they are (host-writable-dirs: true)"
+                } else {
+                    "refused (host-writable-dirs: false)"
+                }
+            ));
+        }
+        Ok(notes)
     };
     check().map_err(|e| Failure::new(e, None))
 }

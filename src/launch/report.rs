@@ -19,7 +19,11 @@ fn mode_name(m: AccessMode) -> &'static str {
 /// The `--dry-run` report: the program, its argv and environment, the descriptor table
 /// (what each of `opened` is) and the argdata tree (descriptors as `!fd N`), as one YAML
 /// document.
-pub(super) fn dry_run(plan: &Plan, program: &str, opened: &Resources) -> String {
+///
+/// `rooted`: the policy has a mount namespace, where every directory descriptor is
+/// rooted in a clone of its mount. Without one, each directory descriptor says
+/// `rooted: false`, and a last `warning:` line says what its `..` reaches.
+pub(super) fn dry_run(plan: &Plan, program: &str, opened: &Resources, rooted: bool) -> String {
     use std::fmt::Write;
     let mut out = String::new();
     let strs = |v: &[CString]| {
@@ -44,11 +48,16 @@ pub(super) fn dry_run(plan: &Plan, program: &str, opened: &Resources) -> String 
                 directory,
                 created,
             } => format!(
-                "{{kind: {}, path: {}, mode: {}{}}}",
+                "{{kind: {}, path: {}, mode: {}{}{}}}",
                 if *directory { "directory" } else { "file" },
                 quote(&path.to_string_lossy()),
                 mode_name(*mode),
-                if *created { ", created: true" } else { "" }
+                if *created { ", created: true" } else { "" },
+                if *directory && !rooted {
+                    ", rooted: false"
+                } else {
+                    ""
+                }
             ),
             Description::Socket {
                 kind,
@@ -78,6 +87,7 @@ pub(super) fn dry_run(plan: &Plan, program: &str, opened: &Resources) -> String 
             let _ = writeln!(out, "descriptors: {{}}");
         }
         render_paths(&mut out, plan, opened);
+        unrooted_warning(&mut out, plan, opened, rooted);
         return out;
     };
     let _ = writeln!(
@@ -97,8 +107,30 @@ pub(super) fn dry_run(plan: &Plan, program: &str, opened: &Resources) -> String 
     } else {
         let _ = writeln!(out, "argdata: {tree}");
     }
+    unrooted_warning(&mut out, plan, opened, rooted);
     out
 }
+
+/// The risk of directory descriptors that are not rooted (no mount namespace), as a
+/// last line.
+fn unrooted_warning(out: &mut String, plan: &Plan, opened: &Resources, rooted: bool) {
+    use std::fmt::Write;
+    let unrooted = plan.table.iter().any(|&id| {
+        matches!(
+            opened.get(id).description,
+            Description::File {
+                directory: true,
+                ..
+            }
+        )
+    });
+    if unrooted && !rooted {
+        let _ = writeln!(out, "warning: {}", quote(UNROOTED_RISK));
+    }
+}
+
+/// What a directory descriptor that is not rooted reaches (caprun-policy(5)).
+pub(super) const UNROOTED_RISK: &str = "the policy has no mount namespace: a directory descriptor is the host's own, and fstatat, readlinkat (and, when writable and allowed, connect to UNIX sockets, chmod, utime, xattrs) reach the host's files through its `..`";
 
 /// The `paths:` and `cwd:` of an `!exec` launch.
 fn render_paths(out: &mut String, plan: &Plan, opened: &Resources) {

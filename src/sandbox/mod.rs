@@ -175,20 +175,24 @@ pub struct Grants<'a> {
     /// very end of [`Prepared::setup_inside`]; `None`: `/` with a mount namespace, else
     /// the caller's.
     pub cwd: Option<PathBuf>,
-    /// Descriptors the program gets that are granted read-only (`!file`/`!dir` with
-    /// `mode: read`): with a mount namespace they are opened again, inside it, through a
-    /// read-only clone of their mount, so that their metadata stays as it is too (Landlock
-    /// does not mediate chmod, utime or xattrs; a read-only mount refuses them).
-    pub read_only: Vec<ReadOnlyGrant<'a>>,
+    /// Descriptor grants opened again, with a mount namespace, through a detached clone
+    /// of their mount: every directory the program gets as a descriptor, whatever its
+    /// mode, so that `..` from it stays put (the clone's root is the directory), and
+    /// every file granted read-only. A read-only grant's clone is read-only, so that its
+    /// metadata stays as it is too (Landlock does not mediate chmod, utime or xattrs; a
+    /// read-only mount refuses them).
+    pub rooted: Vec<RootedGrant<'a>>,
 }
 
-/// A descriptor the program gets read-only (see [`Grants::read_only`]).
+/// A descriptor grant to root in a clone of its mount (see [`Grants::rooted`]).
 #[derive(Debug, Clone)]
-pub struct ReadOnlyGrant<'a> {
+pub struct RootedGrant<'a> {
     /// The descriptor (caprun's, before the rearrangement).
     pub fd: BorrowedFd<'a>,
     /// Its host path (what is cloned, checked against `fd`).
     pub path: PathBuf,
+    /// Granted writable: the clone stays writable.
+    pub writable: bool,
 }
 
 /// What cannot be enforced as the policy says (`best-effort`), for the launcher to
@@ -456,17 +460,18 @@ pub fn prepare(policy: &Policy, grants: &Grants<'_>) -> Result<Prepared, Sandbox
             .map(|s| (s.link.clone(), s.target.clone()))
             .collect();
         let mut reopen = Vec::new();
-        for g in &grants.read_only {
+        for g in &grants.rooted {
             let ro_err = |source| SandboxError::Bind {
                 path: g.path.clone(),
                 source,
             };
             let flags = nix::fcntl::fcntl(g.fd, nix::fcntl::FcntlArg::F_GETFL)
                 .map_err(|e| ro_err(e.into()))?;
-            reopen.push(namespaces::ReadOnlyFd {
+            reopen.push(namespaces::RootedFd {
                 fd: g.fd.as_raw_fd(),
                 path: path_cstring(&g.path)?,
                 flags: flags & !(libc::O_CREAT | libc::O_EXCL | libc::O_TRUNC),
+                writable: g.writable,
             });
         }
         Some(namespaces::MountPlan::new(
@@ -475,6 +480,7 @@ pub fn prepare(policy: &Policy, grants: &Grants<'_>) -> Result<Prepared, Sandbox
                 binds: resolved,
                 tmpfs: &policy.tmpfs,
                 tmpfs_size: policy.limits.tmpfs,
+                tmpfs_inodes: policy.limits.tmpfs_inodes(),
                 proc: policy.proc,
                 extra,
                 symlinks: &links,

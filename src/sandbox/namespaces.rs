@@ -143,23 +143,71 @@ enum MountStep {
     Proc(CString),
 }
 
-/// A descriptor the program gets read-only, to open again through a read-only clone of
-/// its mount (see [`crate::sandbox::Grants::read_only`]).
+/// A descriptor grant to open again through a detached clone of its mount (see
+/// [`crate::sandbox::Grants::rooted`]): the clone's root is the granted file or
+/// directory itself, so `..` from it stays put.
 #[derive(Debug)]
-pub struct ReadOnlyFd {
+pub struct RootedFd {
     /// The descriptor, replaced in place.
     pub fd: std::os::fd::RawFd,
     /// Its host path.
     pub path: CString,
     /// Its status and access flags (`F_GETFL`), for the new open.
     pub flags: libc::c_int,
+    /// The clone stays writable (a writable grant); otherwise it is made read-only.
+    pub writable: bool,
+}
+
+impl RootedFd {
+    /// The `MOUNT_ATTR_*` flags of the clone, on every mount in it: nosuid and nodev,
+    /// and read-only unless the grant is writable.
+    fn attr(&self) -> u64 {
+        let attr = mount::MOUNT_ATTR_NOSUID | mount::MOUNT_ATTR_NODEV;
+        if self.writable {
+            attr
+        } else {
+            attr | mount::MOUNT_ATTR_RDONLY
+        }
+    }
+}
+
+/// Open every descriptor grant of `rooted` again through a detached clone of its mount
+/// (while the host's /proc is still there to reopen through), in place of caprun's
+/// descriptor. The clone's root is the granted directory, so `..` from it, `openat(fd,
+/// "..")` and `fchdir` then relative paths stay beneath it (the clone is detached: it has
+/// no parent mount to climb to). A read-only clone also refuses the program's fchmod,
+/// futimens or fsetxattr with EROFS, as a read-only bind does (Landlock does not mediate
+/// metadata). Raw system calls only.
+fn reopen_rooted(rooted: &[RootedFd]) -> Result<(), StepError<'_>> {
+    for r in rooted {
+        let tree = mount::open_tree(
+            libc::AT_FDCWD,
+            &r.path,
+            mount::OPEN_TREE_CLONE | libc::O_CLOEXEC as libc::c_uint | mount::AT_RECURSIVE,
+        )
+        .map_err(|e| StepError::new("clone the mount of", &r.path, e))?;
+        let same = fs::file_id(tree.as_raw_fd()) == fs::file_id(r.fd);
+        if !same {
+            return Err(StepError::new(
+                "refusing a path that names another file than when caprun opened it:",
+                &r.path,
+                Errno::ESTALE,
+            ));
+        }
+        mount::set_attr_recursive(tree.as_fd(), r.attr())
+            .map_err(|e| StepError::new("set the mount flags of the clone of", &r.path, e))?;
+        fs::reopen_in_place(r.fd, tree.as_fd(), r.flags)
+            .map_err(|e| StepError::new("open again through a clone of its mount", &r.path, e))?;
+    }
+    Ok(())
 }
 
 /// What the new root holds, mounted in this order: the policy's `binds`, fresh writable
-/// `tmpfs` mounts (mode 1777, `MS_NOSUID | MS_NODEV`, at most `tmpfs_size` bytes each
-/// when given), a fresh procfs at `/proc` with `proc`, the caller's `extra` binds (so
-/// that they may sit beneath a tmpfs), then `symlinks` (link, target); and the read-only
-/// descriptor grants to open again (`reopen`, before anything is mounted).
+/// `tmpfs` mounts (mode 1777, `MS_NOSUID | MS_NODEV`, at most `tmpfs_size` bytes and
+/// `tmpfs_inodes` inodes each when given), a fresh procfs at `/proc` with `proc`, the caller's `extra` binds (so
+/// that they may sit beneath a tmpfs), then `symlinks` (link, target); and the
+/// descriptor grants to open again through clones of their mounts (`reopen`, before
+/// anything is mounted).
 #[derive(Debug, Default)]
 pub struct Root<'a> {
     /// The policy's binds.
@@ -168,14 +216,16 @@ pub struct Root<'a> {
     pub tmpfs: &'a [PathBuf],
     /// Their size.
     pub tmpfs_size: Option<u64>,
+    /// The inodes each may hold (`nr_inodes=`).
+    pub tmpfs_inodes: Option<u64>,
     /// A procfs at `/proc`.
     pub proc: bool,
     /// The caller's binds.
     pub extra: Vec<ResolvedBind>,
     /// Symbolic links: (link, target).
     pub symlinks: &'a [(PathBuf, PathBuf)],
-    /// Read-only descriptor grants.
-    pub reopen: Vec<ReadOnlyFd>,
+    /// Descriptor grants to root in clones of their mounts.
+    pub reopen: Vec<RootedFd>,
 }
 
 /// The new root: every path computed ahead.
@@ -183,8 +233,9 @@ pub struct Root<'a> {
 pub struct MountPlan {
     staging: CString,
     steps: Vec<MountStep>,
-    /// Read-only descriptor grants, opened again before anything else is mounted.
-    reopen: Vec<ReadOnlyFd>,
+    /// Descriptor grants, opened again through clones of their mounts before anything
+    /// else is mounted.
+    reopen: Vec<RootedFd>,
     /// The detached clone of each bind's tree, in the order of the steps: filled by
     /// [`MountPlan::enter`] (room made ahead, so that nothing is allocated there).
     trees: Vec<Option<OwnedFd>>,
@@ -227,6 +278,19 @@ impl ResolvedBind {
         }
         attr
     }
+}
+
+/// The mount options of a `root.tmpfs` mount: mode 1777, and its size and inode limits
+/// when given.
+fn tmpfs_options(size: Option<u64>, inodes: Option<u64>) -> String {
+    let mut options = "mode=1777".to_owned();
+    if let Some(size) = size {
+        options.push_str(&format!(",size={size}"));
+    }
+    if let Some(inodes) = inodes {
+        options.push_str(&format!(",nr_inodes={inodes}"));
+    }
+    options
 }
 
 /// `p` (absolute, inside the new root) under `staging`.
@@ -288,6 +352,7 @@ impl MountPlan {
             binds,
             tmpfs,
             tmpfs_size,
+            tmpfs_inodes,
             proc,
             extra,
             symlinks,
@@ -298,10 +363,7 @@ impl MountPlan {
         for b in binds {
             bind_steps(staging, b, &mut made, &mut steps)?;
         }
-        let options = match tmpfs_size {
-            Some(size) => format!("mode=1777,size={size}"),
-            None => "mode=1777".to_owned(),
-        };
+        let options = tmpfs_options(tmpfs_size, tmpfs_inodes);
         for t in tmpfs {
             mkdirs(staging, t, &mut made, &mut steps)?;
             steps.push(MountStep::Tmpfs {
@@ -344,33 +406,7 @@ impl MountPlan {
         let tmpfs = c"tmpfs";
         mount::mount(None, root, None, libc::MS_REC | libc::MS_PRIVATE, None)
             .map_err(|e| StepError::new("make / private", root, e))?;
-        // Read-only descriptor grants: opened again through a read-only clone of their
-        // mount (while the host's /proc is still there to reopen through), in place of
-        // caprun's descriptor. The program's fchmod, futimens or fsetxattr on them then
-        // fails with EROFS, as on a read-only bind.
-        for r in &self.reopen {
-            let tree = mount::open_tree(
-                libc::AT_FDCWD,
-                &r.path,
-                mount::OPEN_TREE_CLONE | libc::O_CLOEXEC as libc::c_uint | mount::AT_RECURSIVE,
-            )
-            .map_err(|e| StepError::new("clone the mount of", &r.path, e))?;
-            let same = fs::file_id(tree.as_raw_fd()) == fs::file_id(r.fd);
-            if !same {
-                return Err(StepError::new(
-                    "refusing a path that names another file than when caprun opened it:",
-                    &r.path,
-                    Errno::ESTALE,
-                ));
-            }
-            mount::set_attr_recursive(
-                tree.as_fd(),
-                mount::MOUNT_ATTR_RDONLY | mount::MOUNT_ATTR_NOSUID | mount::MOUNT_ATTR_NODEV,
-            )
-            .map_err(|e| StepError::new("make read-only the mount of", &r.path, e))?;
-            fs::reopen_in_place(r.fd, tree.as_fd(), r.flags)
-                .map_err(|e| StepError::new("open again through a read-only mount", &r.path, e))?;
-        }
+        reopen_rooted(&self.reopen)?;
         // Every bind source is cloned (a detached copy of its mount tree) before the tmpfs
         // covers `staging`. The clone is made by path: a descriptor opened before the
         // mount namespace was created names a mount of the host's namespace, which
@@ -933,7 +969,17 @@ fn write_file(path: &CStr, data: &[u8]) -> Result<(), NamespaceError> {
 
 #[cfg(test)]
 mod tests {
-    use super::outer_id;
+    use super::{outer_id, tmpfs_options};
+
+    #[test]
+    fn tmpfs_mounts_bound_their_inodes_with_their_size() {
+        assert_eq!(tmpfs_options(None, None), "mode=1777");
+        assert_eq!(
+            tmpfs_options(Some(1 << 20), Some(256)),
+            "mode=1777,size=1048576,nr_inodes=256"
+        );
+        assert_eq!(tmpfs_options(None, Some(10)), "mode=1777,nr_inodes=10");
+    }
 
     #[test]
     fn ids_map_to_the_parent_namespace() {

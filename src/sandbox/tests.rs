@@ -1111,6 +1111,53 @@ fn policy_errors_for_tmpfs_and_network() {
 }
 
 #[test]
+fn tmpfs_inodes_are_derived_from_the_size_unless_given() {
+    let p = load("devtools").unwrap();
+    // One inode per 4 KiB page of its 1 GiB tmpfs.
+    assert_eq!(p.limits.tmpfs_inodes, None);
+    assert_eq!(p.limits.tmpfs_inodes(), Some(262_144));
+    let mut limits = policy::Limits {
+        tmpfs: Some(1 << 20),
+        ..Default::default()
+    };
+    assert_eq!(limits.tmpfs_inodes(), Some(256));
+    limits.tmpfs = Some(100);
+    assert_eq!(limits.tmpfs_inodes(), Some(1));
+    assert!(limits.set("tmpfs-inodes", Some(5000)));
+    assert_eq!(limits.tmpfs_inodes(), Some(5000));
+    limits = policy::Limits::default();
+    assert_eq!(limits.tmpfs_inodes(), None);
+    let p = policy::parse(
+        "extends: devtools\nlimits:\n  tmpfs-inodes: 100\n",
+        "p.yaml",
+        None,
+    )
+    .unwrap();
+    assert_eq!(p.limits.tmpfs_inodes(), Some(100));
+    assert!(policy::render_policy(&p).contains("  tmpfs-inodes: 100\n"));
+    assert!(policy::render_policy(&load("devtools").unwrap())
+        .contains("  # tmpfs-inodes: 262144 (derived"));
+}
+
+#[test]
+fn only_none_hands_over_writable_directories_unrooted() {
+    for name in ["strict", "default", "devtools", "unprivileged"] {
+        assert!(!load(name).unwrap().host_writable_dirs, "{name}");
+    }
+    assert!(load("none").unwrap().host_writable_dirs);
+    let p = policy::parse(
+        "extends: unprivileged\nhost-writable-dirs: true\n",
+        "p.yaml",
+        None,
+    )
+    .unwrap();
+    assert!(p.host_writable_dirs);
+    assert!(policy::render_policy(&p).contains("host-writable-dirs: true\n"));
+    let err = policy::parse("host-writable-dirs: maybe\n", "p.yaml", None).unwrap_err();
+    assert!(err.to_string().contains("expected true or false"), "{err}");
+}
+
+#[test]
 fn devtools_policy_shape() {
     let p = load("devtools").unwrap();
     assert!(

@@ -94,6 +94,35 @@ pub fn file_id(fd: RawFd) -> Result<(u64, u64), Errno> {
     Ok((st.st_dev as u64, st.st_ino as u64))
 }
 
+/// The `st_mode` of the file `fd` names (`fstat`).
+pub fn file_mode(fd: RawFd) -> Result<libc::mode_t, Errno> {
+    // SAFETY: a zeroed stat is a valid out-parameter that fstat fills.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: `st` is valid and writable for the call.
+    check(unsafe { libc::fstat(fd, &mut st) })?;
+    Ok(st.st_mode)
+}
+
+/// What an open descriptor `fd` is when it could reach a file tree beyond itself: `Some("a
+/// directory")` (`..` and relative paths lead on from it), `Some("an O_PATH
+/// descriptor")` (opened again through `/proc/self/fd`, or used as a directory, it
+/// reaches what its file reaches), else `None` (regular files, pipes, sockets,
+/// terminals, and a descriptor that is not open).
+pub fn fd_reaches_a_tree(fd: RawFd) -> Option<&'static str> {
+    // SAFETY: F_GETFL only reads the open file's status flags; an invalid fd yields EBADF.
+    let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+    if flags == -1 {
+        return None;
+    }
+    if flags & libc::O_PATH != 0 {
+        return Some("an O_PATH descriptor");
+    }
+    match file_mode(fd) {
+        Ok(mode) if mode & libc::S_IFMT == libc::S_IFDIR => Some("a directory"),
+        _ => None,
+    }
+}
+
 /// `openat(dir, path, flags)`: a new descriptor (closed when the `OwnedFd` drops).
 pub fn openat(dir: RawFd, path: &CStr, flags: libc::c_int) -> Result<OwnedFd, Errno> {
     // SAFETY: `path` is NUL-terminated and outlives the call; no file is created.

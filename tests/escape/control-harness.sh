@@ -12,6 +12,7 @@ mkdir -p "$H/hostdir" "$H/granted" "$H/rw"
 echo secret > "$H/secret.txt"; touch "$H/hostdir/a" "$H/hostdir/b"
 echo "victim content" > "$H/granted/victim"; ln -s /etc "$H/granted/link-out"
 chmod 0644 "$H/granted/victim"
+ln -s secret.txt "$H/link"
 ABSTRACT=caprun-escape-test-$$
 sleep 100 & VICTIM=$!
 python3 -c '
@@ -19,6 +20,7 @@ import socket,sys,time,os
 t=socket.socket(); t.bind(("127.0.0.1",0)); t.listen(16)
 u=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1",0))
 a=socket.socket(socket.AF_UNIX); a.bind("\0"+sys.argv[2]); a.listen(16)
+n=socket.socket(socket.AF_UNIX); n.bind(sys.argv[1]+"/sock"); n.listen(16)
 open(sys.argv[1]+"/ports","w").write("%d %d\n"%(t.getsockname()[1], u.getsockname()[1]))
 time.sleep(120)' "$H" "$ABSTRACT" & LST=$!
 for i in $(seq 50); do [ -s "$H/ports" ] && break; sleep 0.1; done
@@ -28,6 +30,7 @@ WRAP=(); while [ $# -gt 0 ] && [ "$1" != "--" ]; do WRAP+=("$1"); shift; done; [
 exec 5<"$H/granted" 6<"$H/rw"
 "${WRAP[@]}" "$BIN" --host-file "$H/secret.txt" --host-dir "$H/hostdir" --tcp-port "$PORT" --udp-port "$UDP_PORT" \
   --abstract "$ABSTRACT" --host-pid "$VICTIM" --host-binary /bin/true \
+  --host-link "$H/link" --host-socket "$H/sock" \
   --granted-dir-fd 5 --rw-dir-fd 6 "$@"
 RC=$?
 echo "probe exit: $RC" >&2

@@ -48,6 +48,10 @@ struct Config {
     json: bool,
     host_file: Option<String>,
     host_dir: Option<String>,
+    host_link: Option<String>,
+    host_socket: Option<String>,
+    recv_socket: Option<String>,
+    recv_name: Option<String>,
     tcp_port: Option<u16>,
     udp_port: Option<u16>,
     abstract_name: Option<String>,
@@ -63,12 +67,17 @@ struct Config {
 
 const USAGE: &str = "\
 usage: escape [--json] [INPUTS] [ATTACK...]      run attacks (all when none named)
+       escape --send-dir SOCKET DIR              connect to SOCKET, send DIR (O_PATH) once
        escape --list                             print the attack names
        escape --allowed [--json] [INPUTS] [CHECK...]   run the allowed-work checks
        escape --allowed --list                   print the check names
 inputs:
   --host-file PATH        a host file the sandbox must not reach (absolute)
   --host-dir PATH         a host directory the sandbox must not list
+  --host-link PATH        a host symbolic link outside every grant (absolute)
+  --host-socket PATH      a host UNIX socket listener outside every grant (absolute)
+  --recv-socket PATH      where received-dir-chmod listens for a directory descriptor
+  --recv-name NAME        the file beneath that directory it changes
   --tcp-port N            a TCP listener on 127.0.0.1 on the host
   --udp-port N            a UDP socket bound on 127.0.0.1 on the host
   --abstract NAME         a host abstract UNIX socket listener (name without the NUL)
@@ -788,6 +797,317 @@ fn host_chmod(c: &Config) -> Outcome {
     direct(check_int(unsafe {
         libc::fchmodat(libc::AT_FDCWD, path.as_ptr(), st.st_mode & 0o7777, 0)
     }))
+}
+
+// Through `..` of the writable granted directory (issue 23 §1): a directory descriptor
+// reaches what lies beneath it, nothing above. Each change re-applies what is there.
+
+/// The writable granted directory (`--rw-dir-fd`, or `--rw-dir` opened at start).
+fn rw_fd(c: &Config) -> Result<RawFd, Outcome> {
+    match c.rw_dir_fd {
+        Some(fd) => Ok(fd),
+        None => Err(Error("not configured".into())),
+    }
+}
+
+macro_rules! rw_fd {
+    ($c:expr) => {
+        match rw_fd($c) {
+            Ok(fd) => fd,
+            Err(o) => return o,
+        }
+    };
+}
+
+/// Change into the writable directory, then up through `..` 128 times: the working
+/// directory is then the host's `/` when `..` leaves the grant. Returns `target`
+/// relative to it (for the calls that take a path but no directory descriptor).
+fn climb_from_rw(c: &Config, target: &str) -> Result<CString, Outcome> {
+    let fd = rw_fd(c)?;
+    // SAFETY: fchdir takes a plain descriptor.
+    check_int(unsafe { libc::fchdir(fd) }).map_err(|e| Error(format!("fchdir: {}", ename(e))))?;
+    let up = cstr("..");
+    for _ in 0..128 {
+        // SAFETY: `up` is NUL-terminated.
+        check_int(unsafe { libc::chdir(up.as_ptr()) }).map_err(blocked)?;
+    }
+    Ok(cstr(target.trim_start_matches('/')))
+}
+
+macro_rules! climb_from_rw {
+    ($c:expr, $target:expr) => {
+        match climb_from_rw($c, $target) {
+            Ok(p) => p,
+            Err(o) => return o,
+        }
+    };
+}
+
+fn rw_fd_parent(c: &Config) -> Outcome {
+    let fd = rw_fd!(c);
+    if let (Ok(parent), Ok(own)) = (fstatat(fd, "..", 0), fstatat(fd, ".", 0)) {
+        if (parent.st_dev, parent.st_ino) == (own.st_dev, own.st_ino) {
+            return Blocked("PARENT-IS-ITSELF".into());
+        }
+    }
+    open_list(fd, "..")
+}
+
+fn rw_fd_stat_dotdot(c: &Config) -> Outcome {
+    let fd = rw_fd!(c);
+    match fstatat(
+        fd,
+        &dotdot_path(&need!(c.host_file)),
+        libc::AT_SYMLINK_NOFOLLOW,
+    ) {
+        Ok(st) => Escaped(format!("stat: {} bytes, mode {:o}", st.st_size, st.st_mode)),
+        Err(e) => blocked(e),
+    }
+}
+
+fn rw_fd_readlink_dotdot(c: &Config) -> Outcome {
+    let fd = rw_fd!(c);
+    let path = cstr(&dotdot_path(&need!(c.host_link)));
+    let mut buf = [0u8; 256];
+    // SAFETY: `path` is NUL-terminated and `buf` is valid for writes of its length.
+    let n = unsafe { libc::readlinkat(fd, path.as_ptr(), buf.as_mut_ptr().cast(), buf.len()) };
+    match check(n as c_long) {
+        Ok(n) => Escaped(format!(
+            "read link {:?}",
+            String::from_utf8_lossy(&buf[..n as usize])
+        )),
+        Err(e) => blocked(e),
+    }
+}
+
+fn rw_fd_connect_dotdot(c: &Config) -> Outcome {
+    let socket = need!(c.host_socket);
+    // Landlock does not mediate connecting to a named UNIX socket (before ABI 9): only
+    // what the path reaches decides.
+    let path = climb_from_rw!(c, &socket);
+    let bytes = path.as_bytes();
+    // SAFETY: a plain socket() call.
+    let s = match owned(unsafe {
+        libc::socket(libc::AF_UNIX, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0)
+    }) {
+        Ok(s) => s,
+        Err(e) => return blocked(e),
+    };
+    // SAFETY: a zeroed sockaddr_un is valid; the path is copied in below.
+    let mut addr: libc::sockaddr_un = unsafe { std::mem::zeroed() };
+    addr.sun_family = libc::AF_UNIX as libc::sa_family_t;
+    if bytes.len() >= addr.sun_path.len() {
+        return Error(format!("--host-socket {socket}: too long"));
+    }
+    for (d, b) in addr.sun_path.iter_mut().zip(bytes) {
+        *d = *b as libc::c_char;
+    }
+    // SAFETY: `addr` is a valid sockaddr_un of the given size.
+    direct(check_int(unsafe {
+        libc::connect(
+            s.as_raw_fd(),
+            (&addr as *const libc::sockaddr_un).cast(),
+            std::mem::size_of::<libc::sockaddr_un>() as libc::socklen_t,
+        )
+    }))
+}
+
+fn rw_fd_chmod_dotdot(c: &Config) -> Outcome {
+    let fd = rw_fd!(c);
+    let path = dotdot_path(&need!(c.host_file));
+    let st = match fstatat(fd, &path, 0) {
+        Ok(st) => st,
+        Err(e) => return blocked(e),
+    };
+    let p = cstr(&path);
+    // Re-applies the current mode.
+    // SAFETY: `p` is NUL-terminated.
+    direct(check_int(unsafe {
+        libc::fchmodat(fd, p.as_ptr(), st.st_mode & 0o7777, 0)
+    }))
+}
+
+fn rw_fd_utimens_dotdot(c: &Config) -> Outcome {
+    let fd = rw_fd!(c);
+    let path = dotdot_path(&need!(c.host_file));
+    let st = match fstatat(fd, &path, 0) {
+        Ok(st) => st,
+        Err(e) => return blocked(e),
+    };
+    // Explicit times, the current ones.
+    let times = [
+        libc::timespec {
+            tv_sec: st.st_atime,
+            tv_nsec: st.st_atime_nsec,
+        },
+        libc::timespec {
+            tv_sec: st.st_mtime,
+            tv_nsec: st.st_mtime_nsec,
+        },
+    ];
+    let p = cstr(&path);
+    // SAFETY: `p` is NUL-terminated; `times` holds two timespecs.
+    direct(check_int(unsafe {
+        libc::utimensat(fd, p.as_ptr(), times.as_ptr(), 0)
+    }))
+}
+
+fn rw_fd_setxattr_dotdot(c: &Config) -> Outcome {
+    // setxattr takes no directory descriptor: through the working directory.
+    let path = climb_from_rw!(c, &need!(c.host_file));
+    let name = cstr("user.caprun-escape");
+    // SAFETY: `path` and `name` are NUL-terminated; the value is 1 valid byte.
+    let r = unsafe { libc::setxattr(path.as_ptr(), name.as_ptr(), b"1".as_ptr().cast(), 1, 0) };
+    match check_int(r) {
+        Err(e) => blocked(e),
+        Ok(_) => {
+            // SAFETY: as above.
+            unsafe { libc::removexattr(path.as_ptr(), name.as_ptr()) };
+            ok()
+        }
+    }
+}
+
+fn rw_fd_truncate_dotdot(c: &Config) -> Outcome {
+    let path = climb_from_rw!(c, &need!(c.host_file));
+    let mut st = std::mem::MaybeUninit::<libc::stat>::uninit();
+    // SAFETY: `path` is NUL-terminated and `st` valid for writes of a `struct stat`.
+    if let Err(e) = check_int(unsafe { libc::stat(path.as_ptr(), st.as_mut_ptr()) }) {
+        return blocked(e);
+    }
+    // SAFETY: stat succeeded.
+    let size = unsafe { st.assume_init() }.st_size;
+    // Truncated to the size it has: a successful truncate that changes nothing.
+    // SAFETY: `path` is NUL-terminated.
+    direct(check_int(unsafe { libc::truncate(path.as_ptr(), size) }))
+}
+
+// A descriptor received from outside (issue 23 §3): a process outside the sandbox sends
+// a host directory over a socket the program listens on in its writable grant.
+
+/// Listen at `--recv-socket` (made connectable by anyone), accept one connection within
+/// the timeout and take the directory descriptor it carries, then re-apply the current
+/// mode of `--recv-name` beneath it with `fchmodat`.
+fn received_dir_chmod(c: &Config) -> Outcome {
+    use nix::sys::socket::{
+        accept, bind, listen, recvmsg, socket, AddressFamily, Backlog, ControlMessageOwned,
+        MsgFlags, SockFlag, SockType, UnixAddr,
+    };
+    let path = need!(c.recv_socket);
+    let name = need!(c.recv_name);
+    let s = match socket(
+        AddressFamily::Unix,
+        SockType::Stream,
+        SockFlag::SOCK_CLOEXEC,
+        None,
+    ) {
+        Ok(s) => s,
+        Err(e) => return blocked(e),
+    };
+    let addr = match UnixAddr::new(path.as_str()) {
+        Ok(a) => a,
+        Err(e) => return Error(format!("--recv-socket {path}: {}", ename(e))),
+    };
+    if let Err(e) = bind(s.as_raw_fd(), &addr) {
+        return Error(format!("bind {path}: {}", ename(e)));
+    }
+    let p = cstr(&path);
+    // SAFETY: `p` is NUL-terminated. The sender may run as another user.
+    unsafe { libc::chmod(p.as_ptr(), 0o777) };
+    if let Err(e) = listen(&s, Backlog::new(1).unwrap_or(Backlog::MAXCONN)) {
+        return Error(format!("listen: {}", ename(e)));
+    }
+    let mut pfd = libc::pollfd {
+        fd: s.as_raw_fd(),
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    let wait = c.timeout.saturating_sub(Duration::from_secs(1)).as_millis() as c_int;
+    // SAFETY: one valid pollfd.
+    if unsafe { libc::poll(&mut pfd, 1, wait.max(100)) } != 1 {
+        let _ = unlinkat(libc::AT_FDCWD, &path, 0);
+        return Error("no sender connected".into());
+    }
+    let _ = unlinkat(libc::AT_FDCWD, &path, 0);
+    let conn = match accept(s.as_raw_fd()).and_then(owned) {
+        Ok(fd) => fd,
+        Err(e) => return Error(format!("accept: {}", ename(e))),
+    };
+    let mut byte = [0u8; 1];
+    let mut iov = [std::io::IoSliceMut::new(&mut byte)];
+    let mut space = nix::cmsg_space!([RawFd; 1]);
+    let msg = match recvmsg::<()>(
+        conn.as_raw_fd(),
+        &mut iov,
+        Some(&mut space),
+        MsgFlags::MSG_CMSG_CLOEXEC,
+    ) {
+        Ok(m) => m,
+        Err(e) => return Error(format!("recvmsg: {}", ename(e))),
+    };
+    let Some(dir) = msg
+        .cmsgs()
+        .ok()
+        .into_iter()
+        .flatten()
+        .find_map(|m| match m {
+            ControlMessageOwned::ScmRights(fds) => fds.first().copied(),
+            _ => None,
+        })
+    else {
+        return Error("no descriptor received".into());
+    };
+    // SAFETY: the descriptor was just received and is owned by nobody else.
+    let dir = unsafe { OwnedFd::from_raw_fd(dir) };
+    let st = match fstatat(dir.as_raw_fd(), &name, 0) {
+        Ok(st) => st,
+        Err(e) => return blocked(e),
+    };
+    let n = cstr(&name);
+    // Re-applies the current mode.
+    // SAFETY: `n` is NUL-terminated.
+    direct(check_int(unsafe {
+        libc::fchmodat(dir.as_raw_fd(), n.as_ptr(), st.st_mode & 0o7777, 0)
+    }))
+}
+
+/// `--send-dir SOCKET DIR`: connect to SOCKET (retrying for 10 s while it does not
+/// exist yet) and send DIR, opened `O_PATH`, with `SCM_RIGHTS`.
+fn send_dir(socket_path: &str, dir: &str) -> Result<(), String> {
+    use nix::sys::socket::{
+        connect, sendmsg, socket, AddressFamily, ControlMessage, MsgFlags, SockFlag, SockType,
+        UnixAddr,
+    };
+    let addr = UnixAddr::new(socket_path).map_err(|e| format!("{socket_path}: {e}"))?;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let s = loop {
+        let s = socket(
+            AddressFamily::Unix,
+            SockType::Stream,
+            SockFlag::SOCK_CLOEXEC,
+            None,
+        )
+        .map_err(|e| format!("socket: {e}"))?;
+        match connect(s.as_raw_fd(), &addr) {
+            Ok(()) => break s,
+            Err(e) if Instant::now() > deadline => {
+                return Err(format!("connect {socket_path}: {e}"))
+            }
+            Err(_) => std::thread::sleep(Duration::from_millis(20)),
+        }
+    };
+    let fd = open(dir, libc::O_PATH | libc::O_DIRECTORY).map_err(|e| format!("{dir}: {e}"))?;
+    let fds = [fd.as_raw_fd()];
+    let iov = [std::io::IoSlice::new(b"d")];
+    sendmsg::<()>(
+        s.as_raw_fd(),
+        &iov,
+        &[ControlMessage::ScmRights(&fds)],
+        MsgFlags::empty(),
+        None,
+    )
+    .map_err(|e| format!("sendmsg: {e}"))?;
+    Ok(())
 }
 
 // Metadata of read-only grants (issue 14 §3): each call re-applies what is there
@@ -2220,6 +2540,15 @@ const ATTACKS: &[(&str, AttackFn)] = &[
     ("granted-fd-unlink", granted_fd_unlink),
     ("granted-fd-rename", granted_fd_rename),
     ("granted-fd-truncate", granted_fd_truncate),
+    ("rw-fd-parent", rw_fd_parent),
+    ("rw-fd-stat-dotdot", rw_fd_stat_dotdot),
+    ("rw-fd-readlink-dotdot", rw_fd_readlink_dotdot),
+    ("rw-fd-connect-dotdot", rw_fd_connect_dotdot),
+    ("rw-fd-chmod-dotdot", rw_fd_chmod_dotdot),
+    ("rw-fd-utimens-dotdot", rw_fd_utimens_dotdot),
+    ("rw-fd-setxattr-dotdot", rw_fd_setxattr_dotdot),
+    ("rw-fd-truncate-dotdot", rw_fd_truncate_dotdot),
+    ("received-dir-chmod", received_dir_chmod),
     ("granted-fd-write", granted_fd_write),
     ("open-by-handle", open_by_handle),
     ("host-hardlink", host_hardlink),
@@ -2592,6 +2921,10 @@ fn parse_args(args: &[String]) -> Result<Cli, String> {
             "--allowed" => allowed = true,
             "--host-file" => cfg.host_file = Some(value(a)?),
             "--host-dir" => cfg.host_dir = Some(value(a)?),
+            "--host-link" => cfg.host_link = Some(value(a)?),
+            "--host-socket" => cfg.host_socket = Some(value(a)?),
+            "--recv-socket" => cfg.recv_socket = Some(value(a)?),
+            "--recv-name" => cfg.recv_name = Some(value(a)?),
             "--tcp-port" => cfg.tcp_port = Some(parse_num(a, &value(a)?)?),
             "--udp-port" => cfg.udp_port = Some(parse_num(a, &value(a)?)?),
             "--abstract" => cfg.abstract_name = Some(value(a)?),
@@ -2668,6 +3001,17 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let [flag, socket, dir] = &args[..] {
+        if flag == "--send-dir" {
+            return match send_dir(socket, dir) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(msg) => {
+                    eprintln!("escape: --send-dir: {msg}");
+                    ExitCode::from(1)
+                }
+            };
+        }
+    }
     let Cli {
         mut cfg,
         list,

@@ -137,6 +137,7 @@ fn render_policy(out: &mut String, lists: &mut Lists, p: &Policy, level: usize) 
         hostname,
         rlimits,
         seccomp,
+        host_writable_dirs,
     } = p;
     let pad = indent(level + 1);
     out.push_str("Policy {\n");
@@ -177,10 +178,14 @@ fn render_policy(out: &mut String, lists: &mut Lists, p: &Policy, level: usize) 
     let _ = writeln!(out, "{pad}network: Network::{network:?},");
     let _ = writeln!(out, "{pad}proc: {proc},");
     let _ = writeln!(out, "{pad}list_root: {list_root},");
-    let Limits { tasks, tmpfs } = limits;
+    let Limits {
+        tasks,
+        tmpfs,
+        tmpfs_inodes,
+    } = limits;
     let _ = writeln!(
         out,
-        "{pad}limits: Limits {{ tasks: {tasks:?}, tmpfs: {tmpfs:?} }},"
+        "{pad}limits: Limits {{ tasks: {tasks:?}, tmpfs: {tmpfs:?}, tmpfs_inodes: {tmpfs_inodes:?} }},"
     );
     let landlock = match landlock {
         LandlockMode::Required => "Required",
@@ -228,6 +233,7 @@ fn render_policy(out: &mut String, lists: &mut Lists, p: &Policy, level: usize) 
         }
         None => out.push_str("None,\n"),
     }
+    let _ = writeln!(out, "{pad}host_writable_dirs: {host_writable_dirs},");
     let _ = write!(out, "{}}}", indent(level));
 }
 

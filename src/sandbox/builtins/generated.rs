@@ -53,7 +53,7 @@ fn strict() -> Policy {
         network: Network::None,
         proc: false,
         list_root: false,
-        limits: Limits { tasks: Some(1024), tmpfs: None },
+        limits: Limits { tasks: Some(1024), tmpfs: None, tmpfs_inodes: None },
         landlock: LandlockMode::Required,
         capabilities: CapsMode::Drop,
         hostname: Some("sandbox".to_string()),
@@ -178,6 +178,7 @@ fn strict() -> Policy {
                 ),
             ]),
         }),
+        host_writable_dirs: false,
     }
 }
 
@@ -210,7 +211,7 @@ fn default() -> Policy {
         network: Network::None,
         proc: false,
         list_root: false,
-        limits: Limits { tasks: Some(1024), tmpfs: None },
+        limits: Limits { tasks: Some(1024), tmpfs: None, tmpfs_inodes: None },
         landlock: LandlockMode::Required,
         capabilities: CapsMode::Drop,
         hostname: Some("sandbox".to_string()),
@@ -335,6 +336,7 @@ fn default() -> Policy {
                 ),
             ]),
         }),
+        host_writable_dirs: false,
     }
 }
 
@@ -359,7 +361,7 @@ fn unprivileged() -> Policy {
         network: Network::None,
         proc: false,
         list_root: false,
-        limits: Limits { tasks: None, tmpfs: None },
+        limits: Limits { tasks: None, tmpfs: None, tmpfs_inodes: None },
         landlock: LandlockMode::Required,
         capabilities: CapsMode::Drop,
         hostname: None,
@@ -507,6 +509,7 @@ fn unprivileged() -> Policy {
                 ),
             ]),
         }),
+        host_writable_dirs: false,
     }
 }
 
@@ -521,12 +524,13 @@ fn none() -> Policy {
         network: Network::None,
         proc: false,
         list_root: false,
-        limits: Limits { tasks: None, tmpfs: None },
+        limits: Limits { tasks: None, tmpfs: None, tmpfs_inodes: None },
         landlock: LandlockMode::Off,
         capabilities: CapsMode::Keep,
         hostname: None,
         rlimits: BTreeMap::from([]),
         seccomp: None,
+        host_writable_dirs: true,
     }
 }
 
@@ -587,7 +591,7 @@ fn devtools() -> Policy {
         network: Network::Loopback,
         proc: true,
         list_root: true,
-        limits: Limits { tasks: Some(2048), tmpfs: Some(1073741824) },
+        limits: Limits { tasks: Some(2048), tmpfs: Some(1073741824), tmpfs_inodes: None },
         landlock: LandlockMode::Required,
         capabilities: CapsMode::Drop,
         hostname: Some("sandbox".to_string()),
@@ -796,6 +800,7 @@ fn devtools() -> Policy {
                 ),
             ]),
         }),
+        host_writable_dirs: false,
     }
 }
 

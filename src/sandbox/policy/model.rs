@@ -376,6 +376,11 @@ pub struct Policy {
     pub rlimits: BTreeMap<String, (u64, u64)>,
     /// The system call filter, `None` for `seccomp: off`.
     pub seccomp: Option<SeccompPolicy>,
+    /// `host-writable-dirs: true`: without a mount namespace, a directory granted
+    /// writable as a descriptor may still be handed over, as the host's own descriptor
+    /// (its `..` leads into the host's tree). Otherwise such a launch is refused; with a
+    /// mount namespace every directory descriptor is rooted and this changes nothing.
+    pub host_writable_dirs: bool,
 }
 
 impl Policy {
@@ -396,6 +401,7 @@ impl Policy {
             hostname: None,
             rlimits: BTreeMap::new(),
             seccomp: None,
+            host_writable_dirs: false,
         }
     }
 
@@ -464,17 +470,30 @@ pub struct Limits {
     /// `tmpfs`: the size in bytes of every tmpfs caprun mounts (`root.tmpfs`). Pages
     /// beyond it fail with `ENOSPC`.
     pub tmpfs: Option<u64>,
+    /// `tmpfs-inodes`: the files, directories and links every such tmpfs may hold
+    /// (`nr_inodes=`). `None`: derived from `tmpfs`, one per [`TMPFS_BYTES_PER_INODE`]
+    /// (see [`Limits::tmpfs_inodes`]), and unbounded only when `tmpfs` is too.
+    pub tmpfs_inodes: Option<u64>,
 }
+
+/// How many bytes of a tmpfs's size allow one inode when `tmpfs-inodes` is not given:
+/// a page. A file that holds data takes at least a page, so a tmpfs of small files runs
+/// out of both at about the same point; empty files, directories and links, which take
+/// no page, cannot pile up beyond that. (Each inode costs the host ≈ 1 KiB of kernel
+/// memory that the size does not count: 60,000 empty files fitted in a 1 MiB tmpfs
+/// before.)
+pub const TMPFS_BYTES_PER_INODE: u64 = 4096;
 
 impl Limits {
     /// The names `limits:` (and `--limit NAME=VALUE`) take.
-    pub const NAMES: [&'static str; 2] = ["tasks", "tmpfs"];
+    pub const NAMES: [&'static str; 3] = ["tasks", "tmpfs", "tmpfs-inodes"];
 
     /// Set `name` (one of [`NAMES`](Self::NAMES)) to `value`; false for another name.
     pub fn set(&mut self, name: &str, value: Option<u64>) -> bool {
         match name {
             "tasks" => self.tasks = value,
             "tmpfs" => self.tmpfs = value,
+            "tmpfs-inodes" => self.tmpfs_inodes = value,
             _ => return false,
         }
         true
@@ -540,12 +559,21 @@ impl Limits {
         }
     }
 
-    /// The value of `name`.
+    /// The value of `name` (`tmpfs-inodes`: the one in effect, see
+    /// [`tmpfs_inodes`](Self::tmpfs_inodes)).
     pub fn get(&self, name: &str) -> Option<u64> {
         match name {
             "tasks" => self.tasks,
+            "tmpfs-inodes" => self.tmpfs_inodes(),
             _ => self.tmpfs,
         }
+    }
+
+    /// The inode limit of every tmpfs caprun mounts: `tmpfs-inodes` when given, else
+    /// one per [`TMPFS_BYTES_PER_INODE`] of `tmpfs` (at least one), else none.
+    pub fn tmpfs_inodes(&self) -> Option<u64> {
+        self.tmpfs_inodes
+            .or_else(|| self.tmpfs.map(|size| (size / TMPFS_BYTES_PER_INODE).max(1)))
     }
 }
 

@@ -311,6 +311,9 @@ fn parse_at(
                     }
                 }
             }
+            "host-writable-dirs" => {
+                policy.host_writable_dirs = cx.bool(v, "host-writable-dirs")?;
+            }
             "hostname" => {
                 policy.hostname = if Ctx::is_null(v) {
                     None
@@ -356,7 +359,7 @@ fn parse_at(
                 return Err(cx.err(
                     knode.pos,
                     format!(
-                        "unknown key `{other}` (extends, namespaces, root, network, landlock, capabilities, hostname, rlimits, limits, seccomp)"
+                        "unknown key `{other}` (extends, namespaces, root, network, landlock, capabilities, hostname, host-writable-dirs, rlimits, limits, seccomp)"
                     ),
                 ))
             }

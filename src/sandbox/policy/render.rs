@@ -126,10 +126,19 @@ pub fn render_policy(p: &Policy) -> String {
     if p.limits != Limits::default() {
         s.push_str("limits:\n");
         for name in Limits::NAMES {
+            // Not given: derived from the size, shown as a comment (what reads back is
+            // still "derived").
+            let derived = name == "tmpfs-inodes" && p.limits.tmpfs_inodes.is_none();
             let _ = writeln!(
                 s,
-                "  {name}: {}",
-                Limits::render_value(name, p.limits.get(name))
+                "  {}{name}: {}{}",
+                if derived { "# " } else { "" },
+                Limits::render_value(name, p.limits.get(name)),
+                if derived {
+                    " (derived: one per 4 KiB of tmpfs)"
+                } else {
+                    ""
+                }
             );
         }
     }
@@ -143,6 +152,9 @@ pub fn render_policy(p: &Policy) -> String {
         CapsMode::Keep => "keep",
     };
     let _ = writeln!(s, "landlock: {landlock}\ncapabilities: {caps}");
+    if p.host_writable_dirs {
+        s.push_str("host-writable-dirs: true\n");
+    }
     if let Some(h) = &p.hostname {
         let _ = writeln!(s, "hostname: {}", scalar(h));
     }
