@@ -9,14 +9,21 @@ use std::os::fd::{AsRawFd, RawFd};
 use nix::errno::Errno;
 
 use crate::exec::channel::{self, Message, OnFailure};
+use crate::exec::service_notify;
 use crate::sys::{self, signal::SigSet};
 
 /// Run init for the program `program` (its pid in the namespace), with the channel end
-/// `channel`. All catchable signals stay blocked (the supervisor's mask); a signalfd hears
+/// `channel`; `service`: the socket the program's `NOTIFY_SOCKET` names and the pair
+/// its datagrams go to the supervisor by. All catchable signals stay blocked (the supervisor's mask); a signalfd hears
 /// `SIGCHLD` (and drains the rest: a signal sent to init from inside the namespace, or from
 /// the host, is not the program's). When the program ends, init ends with its status, and
 /// the kernel kills what is left in the namespace. Raw system calls only.
-pub(super) fn run(program: libc::pid_t, channel: RawFd, on_failure: OnFailure) -> ! {
+pub(crate) fn run(
+    program: libc::pid_t,
+    channel: RawFd,
+    service: Option<(RawFd, RawFd)>,
+    on_failure: OnFailure,
+) -> ! {
     let sfd = match sys::signal::signalfd(&SigSet::catchable()) {
         Ok(fd) => fd,
         Err(e) => on_failure.fail(b"caprun: init: ", e, 125),
@@ -41,9 +48,16 @@ pub(super) fn run(program: libc::pid_t, channel: RawFd, on_failure: OnFailure) -
         }
     };
     loop {
-        let mut fds = [sys::pollin(sfd.as_raw_fd()), sys::pollin(channel)];
+        let mut fds = [
+            sys::pollin(sfd.as_raw_fd()),
+            sys::pollin(channel),
+            sys::pollin(service.map_or(-1, |(inside, _)| inside)),
+        ];
         if let Err(e) = sys::poll(&mut fds) {
             on_failure.fail(b"caprun: init: ", e, 125);
+        }
+        if let (Some((inside, pair)), true) = (service, fds[2].revents & libc::POLLIN != 0) {
+            service_notify::pass_on(inside, pair);
         }
         if fds[1].revents != 0 {
             match channel::recv(channel, false) {

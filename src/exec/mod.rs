@@ -22,6 +22,7 @@ mod final_step;
 mod init;
 mod interface;
 mod janitor;
+mod service_notify;
 mod supervisor;
 mod trial;
 
@@ -39,6 +40,7 @@ use final_step::{Controls, FinalStep};
 use interface::single_threaded;
 pub use interface::{Restrictions, Supervisor};
 pub use janitor::Undo;
+pub use service_notify::{Relay, ServiceNotify};
 pub use trial::{trial, TRIAL_TIMEOUT};
 
 /// Errors while preparing the launch (nothing irreversible has happened yet).
@@ -56,6 +58,9 @@ pub enum ExecError {
     /// Creating the supervisor's channel failed.
     #[error("supervisor channel: {0}")]
     Channel(Errno),
+    /// Connecting to the service manager's `NOTIFY_SOCKET` failed.
+    #[error("NOTIFY_SOCKET: cannot connect to the service manager's socket: {0}")]
+    ServiceNotify(Errno),
 }
 
 /// How the launch runs the program.
@@ -81,6 +86,8 @@ pub struct Launch {
     session: Option<Box<dyn Supervisor>>,
     channel: Option<Channel>,
     undo: Undo,
+    /// systemd's notifications relayed as caprun's ([`ServiceNotify`]).
+    service: Option<Relay>,
 }
 
 impl Launch {
@@ -151,6 +158,7 @@ impl Launch {
             session: None,
             channel: None,
             undo: Undo::default(),
+            service: None,
         })
     }
 
@@ -175,6 +183,14 @@ impl Launch {
         self.step.listener_wanted = true;
         self.step.listener_optional = optional;
         self
+    }
+
+    /// Relay the program's service notifications (`sd_notify`) to the manager as caprun's
+    /// own ([`ServiceNotify`]). Only with a PID namespace ([`Mode::Supervised`]), where
+    /// init binds the socket the program's `NOTIFY_SOCKET` names.
+    pub fn service_notify(mut self, sn: ServiceNotify) -> Result<Launch, ExecError> {
+        self.service = Some(sn.connect().map_err(ExecError::ServiceNotify)?);
+        Ok(self)
     }
 
     /// Remove what `undo` names if the launch fails from here on.
@@ -265,6 +281,7 @@ impl Launch {
                     session,
                     channel,
                     undo,
+                    service,
                     ..
                 } = self;
                 let Channel { ours, theirs } = channel.expect("opened above");
@@ -275,6 +292,7 @@ impl Launch {
                     undo,
                     ours,
                     theirs,
+                    service: service.filter(|_| pid_namespace),
                     restrictions,
                     stderr,
                     pid_namespace,

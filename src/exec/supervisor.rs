@@ -16,6 +16,7 @@ use crate::exec::final_step::FinalStep;
 use crate::exec::init;
 use crate::exec::interface::{Restrictions, Supervisor};
 use crate::exec::janitor::{Outcome, Undo};
+use crate::exec::service_notify::{self, Relay};
 use crate::sys::{self, signal::SigSet};
 
 /// What a supervised launch is made of.
@@ -30,6 +31,8 @@ pub(crate) struct Parts<'r, R> {
     pub ours: OwnedFd,
     /// The end of init and the program's process (a control of the step's plan).
     pub theirs: OwnedFd,
+    /// The service notifications' relay (with a PID namespace only).
+    pub service: Option<Relay>,
     /// The sandbox.
     pub restrictions: &'r mut R,
     /// caprun's copy of stderr (`-1`: none).
@@ -47,6 +50,7 @@ pub(crate) fn fork<R: Restrictions>(parts: Parts<'_, R>) -> ! {
         undo,
         ours,
         theirs,
+        service,
         restrictions,
         stderr,
         pid_namespace,
@@ -91,6 +95,10 @@ pub(crate) fn fork<R: Restrictions>(parts: Parts<'_, R>) -> ! {
             // The supervisor holds nothing of the program's.
             let mut keep = vec![stderr, ours.as_raw_fd()];
             keep.extend(terminal);
+            let service = service.map(|r| {
+                keep.extend([r.ours.as_raw_fd(), r.upstream.as_raw_fd()]);
+                (r.ours, r.upstream)
+            });
             keep.extend(undo.fds());
             if let Some(s) = &session {
                 keep.extend(s.keep_fds());
@@ -115,6 +123,7 @@ pub(crate) fn fork<R: Restrictions>(parts: Parts<'_, R>) -> ! {
                 status: None,
                 child_stopped: false,
                 terminal,
+                service,
                 sigsys_hint,
             }
             .run()
@@ -148,6 +157,15 @@ pub(crate) fn fork<R: Restrictions>(parts: Parts<'_, R>) -> ! {
             e.write(stderr);
             on_failure.failed(125);
         }
+        // The socket the program's NOTIFY_SOCKET names: bound by init once restricted, in
+        // the program's Landlock domain (service_notify).
+        let service = match &service {
+            Some(relay) => match service_notify::bind_inside(&relay.inside) {
+                Ok(inside) => Some((inside, relay.theirs.as_raw_fd())),
+                Err(e) => on_failure.fail(b"caprun: NOTIFY_SOCKET inside the sandbox: ", e, 125),
+            },
+            None => None,
+        };
         if !pid_namespace {
             if let Err(e) = sys::signal::unblock_all() {
                 on_failure.fail(b"caprun: signal mask: ", e, 125);
@@ -164,12 +182,18 @@ pub(crate) fn fork<R: Restrictions>(parts: Parts<'_, R>) -> ! {
                 step.run(restrictions, on_failure)
             }
             Ok(program) => {
-                let mut keep = [stderr, theirs];
+                let mut keep = vec![stderr, theirs];
+                // Init owns the socket from here on (it never returns).
+                let service = service.map(|(inside, pair)| {
+                    let inside = std::os::fd::IntoRawFd::into_raw_fd(inside);
+                    keep.extend([inside, pair]);
+                    (inside, pair)
+                });
                 // SAFETY: init uses only `keep` from here on, and never returns: the
                 // owners of everything else (the launch's) are neither used nor dropped.
                 unsafe { sys::close_all_but(&mut keep) };
                 sys::release_code_pages();
-                init::run(program, theirs, on_failure)
+                init::run(program, theirs, service, on_failure)
             }
         }
     }
@@ -213,6 +237,8 @@ struct Supervision {
     child_stopped: bool,
     /// The terminal whose foreground caprun's job was, handed to the sandbox's group.
     terminal: Option<RawFd>,
+    /// Service notifications from init, and the manager's socket they go to.
+    service: Option<(OwnedFd, OwnedFd)>,
     sigsys_hint: Vec<u8>,
 }
 
@@ -231,9 +257,21 @@ impl Supervision {
                 sys::pollin(sfd.as_raw_fd()),
                 sys::pollin(raw(&self.channel)),
                 sys::pollin(raw(&self.listener)),
+                sys::pollin(
+                    self.service
+                        .as_ref()
+                        .map_or(-1, |(pair, _)| pair.as_raw_fd()),
+                ),
             ];
             if let Err(e) = sys::poll(&mut fds) {
                 self.fail(e);
+            }
+            if fds[3].revents & libc::POLLIN != 0 {
+                if let Some((pair, upstream)) = &self.service {
+                    service_notify::forward(pair.as_raw_fd(), upstream.as_raw_fd());
+                }
+            } else if fds[3].revents != 0 {
+                self.service = None;
             }
             // Notifications first: a program blocked in one cannot exit.
             if fds[2].revents & libc::POLLIN != 0 {

@@ -38,7 +38,7 @@ use sandboxed::Sandboxed;
 use std::os::fd::{AsRawFd, RawFd};
 use std::path::{Path, PathBuf};
 
-use crate::exec::{Launch, Mode, Undo};
+use crate::exec::{Launch, Mode, ServiceNotify, Undo};
 use crate::plan::{self, Plan};
 use crate::resources::{self, Program, Resources};
 use crate::sandbox::{self, Identity, SandboxError};
@@ -208,7 +208,7 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
     resources::check_inherited(&config).map_err(res_err)?;
     let program = resources::open_program(&program_path).map_err(Error::Program)?;
     let mut opened = resources::open_all(&config, &program).map_err(res_err)?;
-    let plan = match &config.process {
+    let mut plan = match &config.process {
         None => plan::build(&config, &program.name),
         Some(process) => plan::build_exec(
             &config,
@@ -227,6 +227,17 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
             source,
         })?,
     };
+
+    // systemd's NOTIFY_SOCKET: with a PID namespace, caprun relays the program's
+    // notifications as the main process (exec::ServiceNotify); the program gets the
+    // relay's socket. Without, caprun execs in place and is the program.
+    let service_notify = policy
+        .has(sandbox::policy::Namespace::Pid)
+        .then(ServiceNotify::from_env)
+        .flatten();
+    if let Some(sn) = &service_notify {
+        sn.set_env(&mut plan.env);
+    }
 
     // The kernel's limits on argv and the environment, before anything is kept.
     let stack = checks::exec_stack_limit(policy.rlimits.get("stack").map(|&(soft, _)| soft));
@@ -299,6 +310,10 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
     let launch = match script_path {
         Some(path) => launch.by_path(&path),
         None => launch,
+    };
+    let launch = match service_notify {
+        Some(sn) if pid_namespace => launch.service_notify(sn)?,
+        _ => launch,
     };
     let (launch, listener_program) = match notify {
         Some((session, prog)) => (
