@@ -294,10 +294,19 @@ fn child(v: &Variant, ctx: &Ctx) -> ! {
             unsafe { libc::_exit(120) }
         }
         if prepared.needs_fork() {
-            // As the launch does: the next child is PID 1 of the new namespace. (This
+            // As the launch does: PID 1 of a new namespace, clone(CLONE_NEWPID). (This
             // child waits for it; the launch's init would start the program as PID 2.)
-            // SAFETY: fork in a single-threaded child; then waitpid and _exit.
-            let pid = unsafe { libc::fork() };
+            // SAFETY: a fork-like clone in a single-threaded child; then waitpid and _exit.
+            let pid = unsafe {
+                libc::syscall(
+                    libc::SYS_clone,
+                    (libc::CLONE_NEWPID | libc::SIGCHLD) as libc::c_ulong,
+                    0usize,
+                    0usize,
+                    0usize,
+                    0usize,
+                )
+            } as libc::pid_t;
             if pid != 0 {
                 let mut status = 0;
                 // SAFETY: a valid out-pointer for our own child; then _exit.

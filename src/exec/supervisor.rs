@@ -78,9 +78,17 @@ pub(crate) fn fork<R: Restrictions>(parts: Parts<'_, R>) -> ! {
         } else {
             None
         };
-        // SAFETY: the launch runs on the process's only thread (see `run`), so both sides
-        // of the fork may go on as before, allocating included.
-        let child = match unsafe { sys::fork() } {
+        // With a PID namespace the child is its init, and this process's later children
+        // stay outside it.
+        let forked = if pid_namespace {
+            // SAFETY: the launch runs on the process's only thread (see `run`), so both
+            // sides of the fork may go on as before, allocating included.
+            unsafe { sys::fork_new_pid_ns() }
+        } else {
+            // SAFETY: as above.
+            unsafe { sys::fork() }
+        };
+        let child = match forked {
             Err(e) => {
                 undo.run();
                 OnFailure::stderr(stderr).fail(b"caprun: fork: ", e, 125)

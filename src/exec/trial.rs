@@ -43,8 +43,9 @@ pub fn trial<R: Restrictions>(restrictions: &mut R, pid_namespace: bool) -> Resu
             sys::exit(125);
         }
         if pid_namespace {
-            // SAFETY: this child has one thread, as its parent had.
-            match unsafe { sys::fork() } {
+            // SAFETY: this child has one thread, as its parent had. Its child is PID 1 of
+            // the new namespace, as a launch's init is.
+            match unsafe { sys::fork_new_pid_ns() } {
                 Err(e) => on_failure.fail(b"caprun: fork: ", e, 125),
                 Ok(0) => {
                     if let Err(e) = sys::die_with_parent(libc::SIGKILL) {

@@ -749,8 +749,9 @@ impl NamespacePlan {
         self.flags
     }
 
-    /// A PID namespace was asked for: after [`unshare`](Self::unshare) the *next* child
-    /// is PID 1 of it, so the launcher must fork (and supervise) instead of exec in place.
+    /// A PID namespace was asked for: [`unshare`](Self::unshare) does not create it; the
+    /// launcher creates it with its PID 1, `clone(CLONE_NEWPID)` (so that its own later
+    /// children stay outside), and supervises instead of exec in place.
     pub fn needs_fork(&self) -> bool {
         self.flags & libc::CLONE_NEWPID != 0
     }
@@ -774,10 +775,11 @@ impl NamespacePlan {
                 ids::set_dumpable(true).map_err(|e| sys_err("prctl(PR_SET_DUMPABLE)", c"", e))?;
             }
         }
-        if self.flags != 0 {
+        if self.flags & !libc::CLONE_NEWPID != 0 {
             let start = std::time::Instant::now();
             let errno = loop {
-                match ids::unshare(self.flags) {
+                // The PID namespace comes with its init (`needs_fork`).
+                match ids::unshare(self.flags & !libc::CLONE_NEWPID) {
                     Ok(()) => break None,
                     Err(Errno::ENOSPC | Errno::EUSERS) if start.elapsed() < UNSHARE_RETRY => {
                         std::thread::sleep(std::time::Duration::from_millis(5));

@@ -42,7 +42,7 @@ pub(crate) fn enter(prepared: &mut super::Prepared) -> Result<(), super::Sandbox
     prepared.unshare()?;
     if prepared.needs_fork() {
         // SAFETY: the caller runs in a single-threaded forked child (see `in_child`).
-        let pid = unsafe { libc::fork() };
+        let pid = unsafe { crate::sys::fork_new_pid_ns() }.unwrap_or(-1);
         assert!(pid >= 0, "fork: {}", std::io::Error::last_os_error());
         if pid > 0 {
             let mut status = 0;

@@ -380,6 +380,34 @@ pub unsafe fn detach(keep: &mut [RawFd]) -> Result<Detached, Errno> {
     }
 }
 
+/// `fork()` into a new PID namespace (`clone(CLONE_NEWPID | SIGCHLD)`): the child is
+/// its PID 1. This process's later children stay in its own namespace (an
+/// `unshare(CLONE_NEWPID)` would put them all in the new one). Needs `CAP_SYS_ADMIN` in
+/// the current user namespace.
+///
+/// # Safety
+///
+/// As for [`fork`].
+pub unsafe fn fork_new_pid_ns() -> Result<libc::pid_t, Errno> {
+    // SAFETY: the caller vouches for fork's condition; without CLONE_VM and with a null
+    // stack, clone behaves as fork does (the child runs on a copy of this stack).
+    let pid = unsafe {
+        libc::syscall(
+            libc::SYS_clone,
+            (libc::CLONE_NEWPID | libc::SIGCHLD) as libc::c_ulong,
+            0usize,
+            0usize,
+            0usize,
+            0usize,
+        )
+    };
+    if pid == -1 {
+        Err(Errno::last())
+    } else {
+        Ok(pid as libc::pid_t)
+    }
+}
+
 /// `waitpid(-1, WNOHANG | flags)`: a child's pid and raw status, if one changed state
 /// (`flags` may add `WUNTRACED` and `WCONTINUED` to hear of stops and continues too).
 pub fn reap(flags: libc::c_int) -> Result<Option<(libc::pid_t, libc::c_int)>, Errno> {
