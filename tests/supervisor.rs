@@ -630,3 +630,113 @@ fn a_terminal_belongs_to_the_sandbox_and_comes_back_on_stop() {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+/// A job-control stop of the program that caprun mirrors, ended from outside: the
+/// program is continued by its own pid (not through caprun or the shell). caprun, stopped
+/// for the job, resumes with it (its waker sees init's word), and goes on to report the
+/// program's end. Before, it stayed stopped with nothing to continue it.
+#[test]
+fn caprun_resumes_when_its_program_is_continued_from_outside() {
+    skip_unless_sandboxable!();
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new(caprun());
+    cmd.args(["--policy", &pid_policy(dir.path())])
+        .arg(probe())
+        .process_group(0);
+    // SAFETY: between fork and exec only async-signal-safe calls (signal).
+    unsafe {
+        cmd.pre_exec(|| {
+            for sig in [libc::SIGTSTP, libc::SIGTTIN, libc::SIGTTOU] {
+                libc::signal(sig, libc::SIG_DFL);
+            }
+            Ok(())
+        });
+    }
+    let mut child = start_cmd(&mut cmd, "report: !fd stdout\npause: true\n");
+    let mut lines = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    lines.read_line(&mut line).unwrap();
+    let pid = pid_of(&child);
+    let init = children_of(pid.as_raw())[0];
+    let program = Pid::from_raw(children_of(init)[0]);
+    kill(program, Signal::SIGTSTP).unwrap();
+    let status = waitpid(pid, Some(WaitPidFlag::WUNTRACED)).unwrap();
+    assert_eq!(status, WaitStatus::Stopped(pid, Signal::SIGTSTP));
+    kill(program, Signal::SIGCONT).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        let flags = WaitPidFlag::WCONTINUED | WaitPidFlag::WNOHANG;
+        match waitpid(pid, Some(flags)).unwrap() {
+            WaitStatus::StillAlive if Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(20))
+            }
+            other => break other,
+        }
+    };
+    if status == WaitStatus::StillAlive {
+        let _ = child.kill();
+    }
+    assert_eq!(status, WaitStatus::Continued(pid), "caprun stayed stopped");
+    assert_ne!(state_of(program.as_raw()), 'T');
+    // It supervises again: a signal to caprun reaches the program, which dies of it.
+    kill(pid, Signal::SIGTERM).unwrap();
+    let status = waitpid(pid, None).unwrap();
+    assert_eq!(status, WaitStatus::Signaled(pid, Signal::SIGTERM, false));
+    let _ = child.try_wait();
+}
+
+/// While caprun is stopped for job control, a process of the sandbox that is not
+/// stopped still has its denied calls answered (`--explain-denials`): the shell stops
+/// itself, its background job makes a call the policy refuses (`mount`), gets its answer
+/// and goes on. Before, the call waited on the stopped supervisor until the job was
+/// continued.
+#[test]
+fn notifications_are_answered_while_caprun_is_stopped() {
+    skip_unless_sandboxable!();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let script = format!(
+        "(sleep 0.3; mount -t tmpfs none /mnt 2>/dev/null; echo answered > {}) & kill -TSTP $$; wait",
+        out.display()
+    );
+    let mut cmd = Command::new(caprun());
+    cmd.args(["--policy", "devtools", "--explain-denials", "--rw"])
+        .arg(dir.path())
+        .args(["--", "/bin/sh", "-c", &script])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .process_group(0);
+    // SAFETY: between fork and exec only async-signal-safe calls (signal).
+    unsafe {
+        cmd.pre_exec(|| {
+            for sig in [libc::SIGTSTP, libc::SIGTTIN, libc::SIGTTOU] {
+                libc::signal(sig, libc::SIG_DFL);
+            }
+            Ok(())
+        });
+    }
+    let mut child = cmd.spawn().unwrap();
+    let pid = pid_of(&child);
+    let status = waitpid(pid, Some(WaitPidFlag::WUNTRACED)).unwrap();
+    assert_eq!(status, WaitStatus::Stopped(pid, Signal::SIGTSTP));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !out.exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let answered = std::fs::read_to_string(&out).unwrap_or_default();
+    kill(pid, Signal::SIGCONT).unwrap();
+    let status = loop {
+        match waitpid(pid, None).unwrap() {
+            WaitStatus::Continued(_) | WaitStatus::Stopped(..) => {
+                let _ = kill(pid, Signal::SIGCONT);
+            }
+            other => break other,
+        }
+    };
+    assert_eq!(
+        answered, "answered\n",
+        "the denied call was not answered while stopped"
+    );
+    assert_eq!(status, WaitStatus::Exited(pid, 0));
+}

@@ -25,6 +25,7 @@ mod janitor;
 mod service_notify;
 mod supervisor;
 mod trial;
+mod waker;
 
 use std::ffi::CString;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};

@@ -17,6 +17,7 @@ use crate::exec::init;
 use crate::exec::interface::{Restrictions, Supervisor};
 use crate::exec::janitor::{Outcome, Undo};
 use crate::exec::service_notify::{self, Relay};
+use crate::exec::waker::Waker;
 use crate::sys::{self, signal::SigSet};
 
 /// What a supervised launch is made of.
@@ -130,6 +131,8 @@ pub(crate) fn fork<R: Restrictions>(parts: Parts<'_, R>) -> ! {
                 me: sys::signal::getpid() as u32,
                 status: None,
                 child_stopped: false,
+                program_stopped: None,
+                last_waker: 0,
                 terminal,
                 service,
                 sigsys_hint,
@@ -243,6 +246,10 @@ struct Supervision {
     status: Option<libc::c_int>,
     /// The child (without init) is stopped, as its last reaped change of state said.
     child_stopped: bool,
+    /// The program is stopped with this signal, as init last said (with init).
+    program_stopped: Option<libc::c_int>,
+    /// The last waker's pid: its `SIGCONT`s are not forwarded.
+    last_waker: libc::pid_t,
     /// The terminal whose foreground caprun's job was, handed to the sandbox's group.
     terminal: Option<RawFd>,
     /// Service notifications from init, and the manager's socket they go to.
@@ -292,22 +299,34 @@ impl Supervision {
             if fds[1].revents != 0 {
                 self.read_channel(true);
             }
-            if fds[0].revents & libc::POLLIN == 0 {
-                continue;
+            if fds[0].revents & libc::POLLIN != 0 {
+                self.signal(sfd.as_raw_fd());
             }
-            let info = match sys::signal::read_signal(sfd.as_raw_fd()) {
-                Ok(info) => info,
-                Err(e) => self.fail(e),
-            };
-            if info.signo == libc::SIGCHLD {
-                self.reap();
-            } else if info.code != sys::signal::SI_KERNEL && info.pid != self.me {
-                // Sent to caprun: the program's. (What the kernel sent on its own, a
-                // terminal's ^C, ^Z or window change, went to the whole foreground process
-                // group, the program included; a signal caprun caused itself, SIGPIPE
-                // on a closed stderr, is caprun's.)
-                self.forward(info.signo);
+            // With everything pending handled: a job-control stop of the program that is
+            // still on is mirrored (see `mirror_stop`).
+            if let Some(sig) = self.program_stopped.filter(|&s| job_control(s)) {
+                self.mirror_stop(sig);
             }
+        }
+    }
+
+    /// Handle the signal waiting on the signalfd `sfd`.
+    fn signal(&mut self, sfd: RawFd) {
+        let info = match sys::signal::read_signal(sfd) {
+            Ok(info) => info,
+            Err(e) => self.fail(e),
+        };
+        if info.signo == libc::SIGCHLD {
+            self.reap();
+        } else if info.code != sys::signal::SI_KERNEL
+            && info.pid != self.me
+            && info.pid != self.last_waker as u32
+        {
+            // Sent to caprun: the program's. (What the kernel sent on its own, a
+            // terminal's ^C, ^Z or window change, went to the whole foreground process
+            // group, the program included; a signal caprun caused itself, SIGPIPE on a
+            // closed stderr, or its waker's SIGCONT, is caprun's.)
+            self.forward(info.signo);
         }
     }
 
@@ -365,9 +384,9 @@ impl Supervision {
                     self.outcome.failed = true;
                     self.undo.run();
                 }
-                Message::Stopped(sig) => self.stop(sig),
+                Message::Stopped(sig) => self.program_stopped = Some(sig),
                 Message::Exited(status) => self.status = Some(status),
-                Message::Continued => {}
+                Message::Continued => self.program_stopped = None,
                 // The supervisor's own messages never come back.
                 Message::Signal(_) | Message::Continue => {}
             }
@@ -377,19 +396,21 @@ impl Supervision {
         }
     }
 
-    /// The program stopped with `sig`. A job-control stop (`SIGTSTP`, `SIGTTIN`,
-    /// `SIGTTOU`: a terminal's ^Z, a background read or write, or one sent to caprun) is
-    /// mirrored: caprun stops too, as a job-control shell expects of the process it
-    /// started, after giving the terminal back to its own group; once continued, it hands
-    /// the terminal to the sandbox again if the shell gave it to caprun (`fg`), and
-    /// continues the program if it still is stopped (a pending SIGCONT that would be
-    /// forwarded is lost when a stop signal follows it at once). A `SIGSTOP` from outside
-    /// (a debugger, `kill -STOP` of the program) is not caprun's to mirror: whoever
-    /// stopped the program continues it, and caprun goes on supervising meanwhile.
-    fn stop(&mut self, sig: libc::c_int) {
-        if !matches!(sig, libc::SIGTSTP | libc::SIGTTIN | libc::SIGTTOU) {
-            return;
-        }
+    /// The program is stopped for job control (`SIGTSTP`, `SIGTTIN`, `SIGTTOU`: a
+    /// terminal's ^Z, a background read or write, or one sent to caprun): caprun stops
+    /// too, as a job-control shell expects of the process it started, after giving the
+    /// terminal back to its own group. A `SIGSTOP` from outside (a debugger, `kill -STOP`
+    /// of the program) is not mirrored: whoever stopped the program continues it, and
+    /// caprun goes on supervising meanwhile.
+    ///
+    /// While caprun is stopped, a [`Waker`] watches the channel, the listener and the
+    /// service notifications. When it continues caprun, what it saw is handled by the
+    /// main loop, which mirrors the stop again if the program is still stopped: the
+    /// program continued or ended from outside is followed at once, and notifications
+    /// are answered. When the shell continues caprun (`fg`, `bg`) or a `kill -CONT`
+    /// does, caprun hands the terminal to the sandbox again if the shell gave it back,
+    /// and continues the sandbox.
+    fn mirror_stop(&mut self, sig: libc::c_int) {
         let me = sys::signal::getpgrp();
         let ours = |tty: RawFd, group: libc::pid_t| sys::signal::foreground_group(tty) == Ok(group);
         if let Some(tty) = self.terminal {
@@ -397,24 +418,45 @@ impl Supervision {
                 let _ = sys::signal::set_foreground_group(tty, me);
             }
         }
+        let raw = |f: &Option<OwnedFd>| f.as_ref().map_or(-1, |f| f.as_raw_fd());
+        let waker = Waker::spawn([
+            raw(&self.channel),
+            raw(&self.listener),
+            self.service
+                .as_ref()
+                .map_or(-1, |(pair, _)| pair.as_raw_fd()),
+        ]);
+        if let Some(w) = &waker {
+            self.last_waker = w.pid();
+        }
         let _ = sys::signal::stop_self(sig);
+        if waker.is_some_and(Waker::finish) {
+            return;
+        }
         if let Some(tty) = self.terminal {
             if ours(tty, me) {
                 let _ = sys::signal::set_foreground_group(tty, self.child);
             }
         }
-        match (&self.channel, self.via_init) {
-            (Some(c), true) => {
-                let _ = channel::send(c.as_raw_fd(), Message::Continue);
-            }
-            (_, false) => {
-                // What changed meanwhile (a shell's `fg` continues the whole group).
-                self.reap();
-                if self.child_stopped {
-                    let _ = sys::kill(self.child, libc::SIGCONT);
-                }
-            }
-            (None, true) => {}
+        self.program_stopped = None;
+        if let Some(c) = &self.channel {
+            let _ = channel::send(c.as_raw_fd(), Message::Continue);
+        }
+    }
+
+    /// Without init, the child (the program) stopped with `sig`: a job-control stop is
+    /// mirrored as [`mirror_stop`](Self::mirror_stop) does, without a waker; once
+    /// continued, caprun continues the program if it still is stopped (a pending SIGCONT
+    /// that would be forwarded is lost when a stop signal follows it at once).
+    fn stop(&mut self, sig: libc::c_int) {
+        if !job_control(sig) {
+            return;
+        }
+        let _ = sys::signal::stop_self(sig);
+        // What changed meanwhile (a shell's `fg` continues the whole group).
+        self.reap();
+        if self.child_stopped {
+            let _ = sys::kill(self.child, libc::SIGCONT);
         }
     }
 
@@ -489,6 +531,11 @@ impl Supervision {
         }
         sys::exit(code)
     }
+}
+
+/// A stop that job control makes, and a shell expects its job to mirror.
+fn job_control(sig: libc::c_int) -> bool {
+    matches!(sig, libc::SIGTSTP | libc::SIGTTIN | libc::SIGTTOU)
 }
 
 /// After the program's end: answer notifications on `listener` with `session`, in a

@@ -705,6 +705,12 @@ pub fn peer_closed(sock: RawFd) -> bool {
     matches!(poll_timeout(&mut fds, 0), Ok(n) if n > 0) && fds[0].revents & libc::POLLHUP != 0
 }
 
+/// Whether `fd` is readable now (`POLLIN`), without blocking.
+pub fn readable(fd: RawFd) -> bool {
+    let mut fds = [pollin(fd)];
+    matches!(poll_timeout(&mut fds, 0), Ok(n) if n > 0) && fds[0].revents & libc::POLLIN != 0
+}
+
 /// A `pollfd` waiting for `fd` to be readable (`POLLIN`; a negative `fd` is ignored by
 /// the kernel).
 pub fn pollin(fd: RawFd) -> libc::pollfd {
