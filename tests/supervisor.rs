@@ -734,6 +734,8 @@ fn notifications_are_answered_while_caprun_is_stopped() {
             other => break other,
         }
     };
+    // Reaped above; this only releases the handle.
+    let _ = child.try_wait();
     assert_eq!(
         answered, "answered\n",
         "the denied call was not answered while stopped"
