@@ -44,17 +44,17 @@ impl Undo {
     }
 }
 
-/// How a launch's processes ended, as the messages on the channel tell it: whether what
+/// What the launch's processes announced on the channel before they ended: whether what
 /// was created must be removed.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Outcome {
+pub(super) struct Announced {
     /// `Message::Exec` arrived: the exec was next.
     pub exec_next: bool,
     /// `Message::Failed` arrived.
     pub failed: bool,
 }
 
-impl Outcome {
+impl Announced {
     /// Whether to undo once every process of the launch is gone: on a failure it said,
     /// and when it ended without saying anything (killed before the exec).
     pub fn must_undo(self) -> bool {
@@ -86,17 +86,17 @@ pub(super) fn spawn(undo: &Undo, ours: OwnedFd, stderr: RawFd) {
         }
         Ok(sys::Detached::Caller) => drop(ours),
         Ok(sys::Detached::Detached) => {
-            let mut outcome = Outcome::default();
+            let mut announced = Announced::default();
             loop {
                 match channel::recv(ours.as_raw_fd(), true) {
-                    Ok(Some(Message::Failed(_))) => outcome.failed = true,
-                    Ok(Some(Message::Exec)) => outcome.exec_next = true,
+                    Ok(Some(Message::Failed(_))) => announced.failed = true,
+                    Ok(Some(Message::Exec)) => announced.exec_next = true,
                     Ok(Some(_)) | Err(Errno::EINTR) | Err(Errno::EPROTO) => {}
                     // Closed: the exec happened, or the launch ended.
                     Ok(None) | Err(_) => break,
                 }
             }
-            if outcome.must_undo() {
+            if announced.must_undo() {
                 undo.run();
             }
             sys::exit(0)
@@ -110,13 +110,13 @@ mod tests {
 
     #[test]
     fn a_launch_that_said_nothing_is_undone() {
-        assert!(Outcome::default().must_undo());
-        assert!(Outcome {
+        assert!(Announced::default().must_undo());
+        assert!(Announced {
             exec_next: true,
             failed: true
         }
         .must_undo());
-        assert!(!Outcome {
+        assert!(!Announced {
             exec_next: true,
             failed: false
         }

@@ -15,7 +15,7 @@ use crate::exec::channel::{self, Message, OnFailure};
 use crate::exec::final_step::FinalStep;
 use crate::exec::init;
 use crate::exec::interface::{Restrictions, Supervisor};
-use crate::exec::janitor::{Outcome, Undo};
+use crate::exec::janitor::{Announced, Undo};
 use crate::exec::service_notify::{self, Relay};
 use crate::exec::waker::Waker;
 use crate::sys::{self, signal::SigSet};
@@ -126,7 +126,7 @@ pub(crate) fn fork<R: Restrictions>(parts: Parts<'_, R>) -> ! {
                 session,
                 listener: None,
                 undo,
-                outcome: Outcome::default(),
+                announced: Announced::default(),
                 stderr,
                 me: sys::signal::getpid() as u32,
                 status: None,
@@ -238,7 +238,7 @@ struct Supervision {
     listener: Option<OwnedFd>,
     undo: Undo,
     /// What the launch said of its exec.
-    outcome: Outcome,
+    announced: Announced,
     stderr: RawFd,
     /// This process's pid (a signal it sent itself is not forwarded).
     me: u32,
@@ -379,9 +379,9 @@ impl Supervision {
             };
             match msg {
                 Message::Listener(fd) => self.listener = Some(fd),
-                Message::Exec => self.outcome.exec_next = true,
+                Message::Exec => self.announced.exec_next = true,
                 Message::Failed(_) => {
-                    self.outcome.failed = true;
+                    self.announced.failed = true;
                     self.undo.run();
                 }
                 Message::Stopped(sig) => self.program_stopped = Some(sig),
@@ -501,7 +501,7 @@ impl Supervision {
         self.give_back_terminal();
         // Killed before its exec, without a word (a signal, a filter that kills): what
         // the launch created goes too. (A failure it reported was undone already.)
-        if !self.outcome.failed && self.outcome.must_undo() {
+        if !self.announced.failed && self.announced.must_undo() {
             self.undo.run();
         }
         let mut code = sys::exit_code(status);
