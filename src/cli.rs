@@ -199,7 +199,7 @@ pub fn completion_script(shell: Shell) -> String {
 /// Parse the command line. `Ok(None)`: help, version or a completion script was
 /// printed, exit 0.
 ///
-/// The usual command lines are parsed by [`parse_common`]; everything else (help,
+/// The usual command lines are parsed by a hand-written fast path; everything else (help,
 /// version, the rarer options, every malformed line) goes through clap.
 pub fn parse_args<I: IntoIterator<Item = OsString>>(args: I) -> Result<Option<Args>, Error> {
     let args: Vec<OsString> = args.into_iter().collect();

@@ -6,7 +6,7 @@
 //!
 //! - this module: the [`Launch`] and what it asks of the sandbox ([`Restrictions`]) and
 //!   of a supervising session ([`Supervisor`]); [`Launch::run`] picks the processes;
-//! - [`final_step`](self::final_step): in the process that becomes the program: rearrange
+//! - `final_step`: in the process that becomes the program: rearrange
 //!   the descriptors, install the filter, `execveat`;
 //! - `supervisor`: the process that stays outside the sandbox ([`Mode::Supervised`]);
 //! - `init`: the PID 1 of the sandbox's PID namespace;

@@ -12,7 +12,7 @@ use crate::sys;
 /// How long [`trial`] waits for the sandbox's processes to end.
 pub const TRIAL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
-/// Build and enter the sandbox of `restrictions` in a child process, as [`Launch::run`]
+/// Build and enter the sandbox of `restrictions` in a child process, as [`Launch::run`](crate::exec::Launch::run)
 /// does, and stop where the program would be executed (`caprun --check-host`): the
 /// child creates the namespaces ([`Restrictions::unshare`]); with `pid_namespace` its
 /// own child, the namespace's init, goes on; then [`Restrictions::setup_inside`] and the
@@ -22,7 +22,7 @@ pub const TRIAL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10
 ///
 /// Returns what went wrong as a launch would say it (without `caprun: `).
 ///
-/// The process must have one thread (as for [`Launch::run`]; checked, an error
+/// The process must have one thread (as for [`Launch::run`](crate::exec::Launch::run); checked, an error
 /// otherwise): the child may allocate.
 pub fn trial<R: Restrictions>(restrictions: &mut R, pid_namespace: bool) -> Result<(), String> {
     single_threaded().map_err(|threads| {

@@ -7,8 +7,9 @@
 //! capability number and checks the kernel features (user namespaces, Landlock, seccomp).
 //! Then, in the single-threaded launcher:
 //!
-//! 1. [`Prepared::enter`] — before the descriptor rearrangement: namespaces (unshare,
-//!    uid/gid maps), hostname, the new root (the policy's binds, `root.tmpfs` mounts, the
+//! 1. [`Prepared::unshare`] (namespaces: unshare, uid/gid maps; the PID namespace is
+//!    created with its init by the launch) then [`Prepared::setup_inside`] — before the
+//!    descriptor rearrangement: hostname, the new root (the policy's binds, `root.tmpfs` mounts, the
 //!    caller's [`ExtraBind`]s, symlinks, `pivot_root`), rlimits, the Landlock rules of the
 //!    tmpfs mounts (they exist only now) and `restrict_self` (after the mounts: a Landlock
 //!    domain forbids mount changes), the capability drop (securebits, bounding, ambient,

@@ -17,7 +17,7 @@ use nix::errno::Errno;
 use super::policy::{rlimit_resource, Namespace, Network, Policy};
 use crate::sys::{fs, ids, mount, StepError};
 
-/// A failed step of [`NamespacePlan::enter`] or of the plan.
+/// A failed step of [`NamespacePlan::unshare`], of [`NamespacePlan::setup`] or of the plan.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum NamespaceError {

@@ -212,7 +212,7 @@ impl Session {
     }
 
     /// The explain-mode summary (empty when nothing was denied): every denial counted,
-    /// the [`SUMMARY_CALLS`] most denied system calls named with their examples.
+    /// the `SUMMARY_CALLS` most denied system calls named with their examples.
     pub fn summary(&self) -> String {
         if self.denied.is_empty() {
             return String::new();
