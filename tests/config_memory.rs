@@ -132,7 +132,7 @@ fn a_config_over_the_limit_is_refused_before_it_is_read() {
     assert_eq!(code, Some(125), "{err}");
     assert!(
         err.contains(
-            "<stdin>: more than 16777216 bytes, more than the 16 MiB a config or policy may have"
+            "<stdin>: cannot read the config: more than 16777216 bytes, more than the 16 MiB a config or policy may have"
         ),
         "{err}"
     );
