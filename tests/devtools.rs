@@ -361,3 +361,38 @@ fn a_file_grant_beneath_a_policy_bind_is_bound_over_the_file_there() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout), "/usr/bin/ls\n1\n", "{out:?}");
 }
+
+/// Python that `PTRACE_ATTACH`es to each pid given, prints `PID ok` or `PID ERRNO-NAME`,
+/// and detaches again.
+const ATTACH: &str = r#"
+import ctypes, errno, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+libc.ptrace.argtypes = [ctypes.c_long, ctypes.c_long, ctypes.c_void_p, ctypes.c_void_p]
+for pid in map(int, sys.argv[1:]):
+    if libc.ptrace(16, pid, None, None) == 0:  # PTRACE_ATTACH
+        os.waitpid(pid, 0)
+        libc.ptrace(17, pid, None, None)  # PTRACE_DETACH
+        print(pid, "ok")
+    else:
+        print(pid, errno.errorcode[ctypes.get_errno()])
+"#;
+
+#[test]
+fn ptrace_reaches_the_sandbox_s_processes_but_not_its_init() {
+    skip_unless_sandboxable!();
+    let script = format!(
+        "sleep 30 & printf '%s' '{ATTACH}' > a.py; python3 a.py $! 1; kill $!"
+    );
+    // Control: a sibling process is traced (devtools allows ptrace), so a refusal of
+    // PID 1 is not a refusal of ptrace.
+    let out = sh(&[], &script);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{stdout}");
+    assert!(lines[0].ends_with(" ok"), "{stdout}");
+    // caprun's init is not dumpable and belongs to the parent user namespace.
+    assert_eq!(lines[1], "1 EPERM", "{stdout}");
+    // strict, default and unprivileged keep refusing ptrace: the unit test
+    // denied_syscalls_are_not_in_builtins.
+}

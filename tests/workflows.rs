@@ -1111,3 +1111,118 @@ fn a_working_directory_not_granted_is_warned_of_and_the_program_starts_in_root()
     );
     assert_eq!(text(&out.stderr), "");
 }
+
+/// A C program with a null pointer write in `crash_here`, called from main.
+const CRASH_C: &str = "#include <stdio.h>\n\
+     void crash_here(int *p) { *p = 1; }\n\
+     int main(void) { puts(\"starting\"); fflush(stdout); crash_here(0); return 0; }\n";
+
+#[test]
+fn gdb_prints_the_backtrace_of_a_crash() {
+    skip_unless_sandboxable!();
+    usr_bin("gcc", "gcc");
+    usr_bin("gdb", "gdb");
+    let dir = tempfile::tempdir().unwrap();
+    write_tree(dir.path(), &[("crash.c", CRASH_C)]);
+    let stdout = sh_in(
+        dir.path(),
+        &[],
+        "gcc -g -O0 -o crash crash.c && \
+         gdb -q -batch -ex run -ex bt -ex 'info proc' ./crash",
+    );
+    assert!(
+        stdout.contains("Program received signal SIGSEGV"),
+        "{stdout}"
+    );
+    let frames: Vec<&str> = stdout.lines().filter(|l| l.starts_with('#')).collect();
+    assert_eq!(frames.len(), 2, "{stdout}");
+    assert!(frames[0].contains("crash_here (p=0x0) at crash.c:2"), "{stdout}");
+    assert!(frames[1].contains("main () at crash.c:3"), "{stdout}");
+    // gdb turned address space randomization off (personality(ADDR_NO_RANDOMIZE)):
+    // a PIE is loaded at 0x555555554000.
+    assert!(frames[0].contains("0x00005555555"), "{stdout}");
+}
+
+#[test]
+fn strace_f_follows_a_shell_s_children() {
+    skip_unless_sandboxable!();
+    usr_bin("strace", "strace");
+    let dir = tempfile::tempdir().unwrap();
+    let out = output(caprun_in(
+        dir.path(),
+        &[
+            "--rw",
+            ".",
+            "--env",
+            "PATH",
+            "--",
+            "strace",
+            "-f",
+            "-qq",
+            "-e",
+            "trace=execve,openat",
+            "-e",
+            "signal=none",
+            "-o",
+            "trace.txt",
+            "sh",
+            "-c",
+            "cat marker.txt; true",
+        ],
+    ));
+    let trace = std::fs::read_to_string(dir.path().join("trace.txt")).unwrap_or_default();
+    assert!(out.status.success(), "{}\n{trace}", text(&out.stderr));
+    // The child's calls, each with its pid: strace followed the fork.
+    let pids: std::collections::BTreeSet<&str> = trace
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert!(pids.len() >= 2, "{trace}");
+    assert!(trace.contains("execve(\"/usr/bin/cat\""), "{trace}");
+    assert!(
+        trace.contains("openat(AT_FDCWD, \"marker.txt\", O_RDONLY) = -1 ENOENT"),
+        "{trace}"
+    );
+}
+
+#[test]
+fn address_sanitizer_s_leak_checker_reports_a_leak() {
+    skip_unless_sandboxable!();
+    usr_bin("gcc", "gcc");
+    let dir = tempfile::tempdir().unwrap();
+    write_tree(
+        dir.path(),
+        &[(
+            "leak.c",
+            "#include <stdlib.h>\n#include <string.h>\n\
+             int main(void) { char *p = malloc(7); strcpy(p, \"leaked\"); p = 0; return 0; }\n",
+        )],
+    );
+    let out = output(caprun_in(
+        dir.path(),
+        &[
+            "--rw",
+            ".",
+            "--env",
+            "PATH",
+            "--",
+            "sh",
+            "-c",
+            "gcc -g -fsanitize=address -o leak leak.c && ./leak",
+        ],
+    ));
+    let stderr = text(&out.stderr);
+    // LeakSanitizer stops the world with ptrace; refused, it reports a fatal error instead.
+    assert!(!stderr.contains("fatal error"), "{stderr}");
+    assert!(
+        stderr.contains("ERROR: LeakSanitizer: detected memory leaks"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("Direct leak of 7 byte(s) in 1 object(s)"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("leak.c:3"), "{stderr}");
+    // AddressSanitizer's exit status for what it found (exitcode=1).
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+}

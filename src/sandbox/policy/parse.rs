@@ -907,6 +907,8 @@ fn constant(name: &str) -> Option<u64> {
         "F_SETLEASE" => libc::F_SETLEASE.into(),
         "LOCK_EX" => libc::LOCK_EX.into(),
         "PRIO_PROCESS" => libc::PRIO_PROCESS as i64,
+        "ADDR_NO_RANDOMIZE" => 0x0040000,
+        "NETLINK_ROUTE" => libc::NETLINK_ROUTE.into(),
         // _IOW('f', 2, long), _IOW('f', 2, int) and _IOW('X', 32, struct fsxattr): the
         // inode flags (immutable, append-only, …) and the extended file attributes.
         "FS_IOC_SETFLAGS" => 0x4008_6602,
