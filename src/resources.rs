@@ -574,6 +574,40 @@ pub fn check_inherited(config: &Config) -> Result<(), ResourceError> {
     Ok(())
 }
 
+/// An inherited descriptor the program gets that is a regular file or a character
+/// device (`caprun … > log.txt`, a terminal): the program may open it again by
+/// `/proc/self/fd/N` or `/dev/stdout`, which is a path open Landlock mediates, with the
+/// access it was opened with.
+#[derive(Debug)]
+pub struct InheritedFile {
+    /// A duplicate of the descriptor (the Landlock rule is on its inode).
+    pub fd: OwnedFd,
+    /// The access it was opened with (`O_WRONLY|O_APPEND` is [`AccessMode::Append`]).
+    pub mode: AccessMode,
+}
+
+/// The inherited descriptors among `ids` (those the program gets) that are regular
+/// files or character devices. Pipes and sockets are not there: the kernel opens them
+/// again without a path check. A descriptor that cannot be examined is left out: the
+/// program keeps it, only not by path.
+pub fn inherited_files(opened: &Resources, ids: &[ResourceId]) -> Vec<InheritedFile> {
+    ids.iter()
+        .filter_map(|&id| match opened.get(id).handle {
+            Handle::Inherited(fd) => crate::sys::fs::inherited_file(fd).ok().flatten(),
+            _ => None,
+        })
+        .map(|(fd, flags)| InheritedFile {
+            fd,
+            mode: match (flags & libc::O_ACCMODE, flags & libc::O_APPEND != 0) {
+                (libc::O_RDONLY, _) => AccessMode::Read,
+                (libc::O_RDWR, _) => AccessMode::ReadWrite,
+                (_, true) => AccessMode::Append,
+                _ => AccessMode::Write,
+            },
+        })
+        .collect()
+}
+
 /// `SD_LISTEN_FDS_START`: systemd passes its descriptors from 3 on.
 pub const LISTEN_FDS_START: RawFd = 3;
 

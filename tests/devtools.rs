@@ -380,9 +380,7 @@ for pid in map(int, sys.argv[1:]):
 #[test]
 fn ptrace_reaches_the_sandbox_s_processes_but_not_its_init() {
     skip_unless_sandboxable!();
-    let script = format!(
-        "sleep 30 & printf '%s' '{ATTACH}' > a.py; python3 a.py $! 1; kill $!"
-    );
+    let script = format!("sleep 30 & printf '%s' '{ATTACH}' > a.py; python3 a.py $! 1; kill $!");
     // Control: a sibling process is traced (devtools allows ptrace), so a refusal of
     // PID 1 is not a refusal of ptrace.
     let out = sh(&[], &script);

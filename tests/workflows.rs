@@ -1136,7 +1136,10 @@ fn gdb_prints_the_backtrace_of_a_crash() {
     );
     let frames: Vec<&str> = stdout.lines().filter(|l| l.starts_with('#')).collect();
     assert_eq!(frames.len(), 2, "{stdout}");
-    assert!(frames[0].contains("crash_here (p=0x0) at crash.c:2"), "{stdout}");
+    assert!(
+        frames[0].contains("crash_here (p=0x0) at crash.c:2"),
+        "{stdout}"
+    );
     assert!(frames[1].contains("main () at crash.c:3"), "{stdout}");
     // gdb turned address space randomization off (personality(ADDR_NO_RANDOMIZE)):
     // a PIE is loaded at 0x555555554000.
@@ -1225,4 +1228,41 @@ fn address_sanitizer_s_leak_checker_reports_a_leak() {
     assert!(stderr.contains("leak.c:3"), "{stderr}");
     // AddressSanitizer's exit status for what it found (exitcode=1).
     assert_eq!(out.status.code(), Some(1), "{stderr}");
+}
+
+#[test]
+fn dev_stdout_and_tee_dev_stderr_with_files_as_standard_descriptors() {
+    skip_unless_sandboxable!();
+    usr_bin("tee", "coreutils");
+    let dir = tempfile::tempdir().unwrap();
+    // The log files are outside every grant (`caprun … > log.txt 2> err.txt` from a CI
+    // script, systemd's StandardOutput=file:), and so is the input.
+    let logs = tempfile::tempdir().unwrap();
+    let input = logs.path().join("in.txt");
+    std::fs::write(&input, "input line\n").unwrap();
+    let log = logs.path().join("log.txt");
+    let err = logs.path().join("err.txt");
+    let mut cmd = caprun_in(
+        dir.path(),
+        &[
+            "--rw",
+            ".",
+            "--env",
+            "PATH",
+            "--",
+            "sh",
+            "-c",
+            "echo ok > /dev/stdout && echo warning | tee /dev/stderr > /dev/null && \
+             read line < /dev/stdin && echo \"$line\" >> /proc/self/fd/1",
+        ],
+    );
+    cmd.stdin(std::fs::File::open(&input).unwrap())
+        .stdout(std::fs::File::create(&log).unwrap())
+        .stderr(std::fs::File::create(&err).unwrap());
+    let status = cmd.status().unwrap();
+    let log = std::fs::read_to_string(&log).unwrap();
+    let err = std::fs::read_to_string(&err).unwrap();
+    assert!(status.success(), "{status}\n{log}\n{err}");
+    assert_eq!(log, "ok\ninput line\n");
+    assert_eq!(err, "warning\n");
 }

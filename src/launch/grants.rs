@@ -7,7 +7,7 @@ use std::path::Path;
 
 use crate::config::{AccessMode, ResourceId};
 use crate::plan::Plan;
-use crate::resources::{Description, Handle, Program, ResourceError, Resources};
+use crate::resources::{Description, Handle, InheritedFile, Program, ResourceError, Resources};
 use crate::sandbox::policy::Namespace;
 use crate::sandbox::{Access, ExtraBind, Grant, Grants, Policy, ReadOnlyGrant};
 
@@ -16,24 +16,41 @@ use crate::sandbox::{Access, ExtraBind, Grant, Grants, Policy, ReadOnlyGrant};
 ///
 /// Landlock: every file and directory opened. Those an `!exec` reaches by path may also
 /// be executed from (build products, toolchains); descriptors may not.
-pub(super) fn grants<'a>(opened: &'a Resources, plan: &Plan, program: &'a Program) -> Grants<'a> {
+///
+/// `inherited`: the inherited files the program gets ([`crate::resources::inherited_files`]),
+/// which it may open again by `/proc/self/fd/N` with the access they were opened with.
+pub(super) fn grants<'a>(
+    opened: &'a Resources,
+    inherited: &'a [InheritedFile],
+    plan: &Plan,
+    program: &'a Program,
+) -> Grants<'a> {
     let by_path = |id: ResourceId| plan.paths.iter().any(|g| g.id == id);
     Grants {
-        files: opened
+        files: inherited
             .iter()
-            .filter_map(|(id, o)| match (&o.handle, &o.description) {
-                (
-                    Handle::Owned(fd),
-                    Description::File {
-                        mode, directory, ..
-                    },
-                ) => Some(Grant {
-                    fd: fd.as_fd(),
-                    access: access(*mode, by_path(id)),
-                    is_dir: *directory,
-                }),
-                _ => None,
+            .map(|f| Grant {
+                fd: f.fd.as_fd(),
+                access: access(f.mode, false),
+                is_dir: false,
             })
+            .chain(
+                opened
+                    .iter()
+                    .filter_map(|(id, o)| match (&o.handle, &o.description) {
+                        (
+                            Handle::Owned(fd),
+                            Description::File {
+                                mode, directory, ..
+                            },
+                        ) => Some(Grant {
+                            fd: fd.as_fd(),
+                            access: access(*mode, by_path(id)),
+                            is_dir: *directory,
+                        }),
+                        _ => None,
+                    }),
+            )
             .collect(),
         binds: plan
             .paths

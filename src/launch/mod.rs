@@ -199,7 +199,8 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
     };
     let (table, truncate) = descriptors(&plan, &opened, &program);
     let truncate_by_path = by_path_to_truncate(&plan, &opened);
-    let mut grants = grants::grants(&opened, &plan, &program);
+    let inherited = resources::inherited_files(&opened, &plan.table);
+    let mut grants = grants::grants(&opened, &inherited, &plan, &program);
     grants.run_as = req.identity;
     grants::check_interpreter(&program, &policy, &grants).map_err(Error::Program)?;
     let script_path =
