@@ -302,8 +302,13 @@ fn the_tmpfs_size_is_a_limit() {
 fn limits_are_checked_on_the_command_line() {
     for (arg, message) in [
         ("tasks", "expected NAME=VALUE"),
-        ("cpu=1", "unknown limit `cpu` (tasks, tmpfs)"),
+        (
+            "bogus=1",
+            "unknown limit `bogus` (tasks, tmpfs, as, core, cpu,",
+        ),
         ("tmpfs=lots", "not a size"),
+        ("core=lots", "not a size"),
+        ("nofile=8K", "not a number"),
         ("tasks=0", "0 would stop everything"),
     ] {
         let out = run(&["--limit", arg, "--", "true"], "");
@@ -323,6 +328,49 @@ fn limits_are_checked_on_the_command_line() {
     );
     assert_eq!(out.status.code(), Some(125));
     assert!(text(&out.stderr).contains("no user namespace"), "{out:?}");
+}
+
+#[test]
+fn every_resource_limit_of_the_policy_format_is_a_command_line_limit() {
+    skip_unless_sandboxable!();
+    // devtools: no core files unless the job asks for them (soft 0, hard as inherited).
+    let out = sh(&[], "ulimit -c; ulimit -n");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let lines: Vec<String> = text(&out.stdout).lines().map(str::to_owned).collect();
+    assert_eq!(lines[0], "0", "{lines:?}");
+    // Both the soft and the hard limit, whatever the policy says.
+    let out = sh(
+        &[
+            "--limit",
+            "core=1M",
+            "--limit",
+            "nofile=100",
+            "--limit",
+            "cpu=50",
+        ],
+        "grep -E '^Max (core file size|open files|cpu time)' /proc/self/limits",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let limits: Vec<Vec<String>> = text(&out.stdout)
+        .lines()
+        .map(|l| l.split_whitespace().map(str::to_owned).collect())
+        .collect();
+    // Max cpu time 50 50 seconds / Max core file size 1048576 1048576 bytes / …
+    let soft_hard = |what: &str| {
+        let l = limits
+            .iter()
+            .find(|l| l.join(" ").starts_with(what))
+            .unwrap_or_else(|| panic!("{what}: {limits:?}"));
+        let n = l.len();
+        (l[n - 3].clone(), l[n - 2].clone())
+    };
+    let pair = |a: &str, b: &str| (a.to_owned(), b.to_owned());
+    assert_eq!(soft_hard("Max core file size"), pair("1048576", "1048576"));
+    assert_eq!(soft_hard("Max open files"), pair("100", "100"));
+    assert_eq!(soft_hard("Max cpu time"), pair("50", "50"));
+    // Lowering a hard limit is what an unprivileged job cannot undo.
+    let out = sh(&["--limit", "core=0"], "ulimit -c unlimited");
+    assert!(!out.status.success(), "{}", text(&out.stdout));
 }
 
 #[test]

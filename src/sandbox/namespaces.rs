@@ -630,13 +630,7 @@ impl NamespacePlan {
         }
         for (name, (soft, hard)) in &policy.rlimits {
             if let Some(res) = rlimit_resource(name) {
-                rlimits.push((
-                    res,
-                    libc::rlimit {
-                        rlim_cur: *soft,
-                        rlim_max: *hard,
-                    },
-                ));
+                rlimits.push((res, keep_inherited_hard(res, *soft, *hard)));
             }
         }
         Ok(NamespacePlan {
@@ -759,6 +753,21 @@ impl NamespacePlan {
             ids::setrlimit(*res, lim).map_err(|e| StepError::new("setrlimit", c"", e))?;
         }
         Ok(())
+    }
+}
+
+/// The rlimit to set for a policy's `[soft, hard]`: a hard limit of `unlimited` means
+/// "do not lower it" and keeps the one caprun inherited (raising a hard limit needs
+/// `CAP_SYS_RESOURCE` in the initial user namespace, which the sandbox never has), the
+/// soft limit at most that.
+fn keep_inherited_hard(res: ids::RlimitResource, soft: u64, hard: u64) -> libc::rlimit {
+    let hard = match ids::getrlimit(res) {
+        Ok(now) if hard == libc::RLIM_INFINITY => now.rlim_max,
+        _ => hard,
+    };
+    libc::rlimit {
+        rlim_cur: soft.min(hard),
+        rlim_max: hard,
     }
 }
 

@@ -74,3 +74,14 @@ pub fn setrlimit(resource: RlimitResource, limit: &libc::rlimit) -> Result<(), E
     // SAFETY: `limit` is a valid rlimit the kernel only reads.
     check(unsafe { libc::setrlimit(resource, limit) }).map(drop)
 }
+
+/// `getrlimit(resource)`: the calling process's soft and hard limits.
+pub fn getrlimit(resource: RlimitResource) -> Result<libc::rlimit, Errno> {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: `lim` is a valid rlimit the kernel fills.
+    check(unsafe { libc::getrlimit(resource, &mut lim) })?;
+    Ok(lim)
+}

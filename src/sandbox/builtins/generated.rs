@@ -592,7 +592,7 @@ fn devtools() -> Policy {
         capabilities: CapsMode::Drop,
         hostname: Some("sandbox".to_string()),
         rlimits: BTreeMap::from([
-            ("core".to_string(), (0, 0)),
+            ("core".to_string(), (0, libc::RLIM_INFINITY)),
         ]),
         seccomp: Some(SeccompPolicy {
             default_action: Action::Errno(libc::EPERM as u32),

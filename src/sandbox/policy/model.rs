@@ -549,6 +549,73 @@ impl Limits {
     }
 }
 
+/// The names a policy's `rlimits:` takes (each an `RLIMIT_*` resource), which
+/// `--limit NAME=VALUE` takes too.
+pub const RLIMIT_NAMES: [&str; 16] = [
+    "as",
+    "core",
+    "cpu",
+    "data",
+    "fsize",
+    "locks",
+    "memlock",
+    "msgqueue",
+    "nice",
+    "nofile",
+    "nproc",
+    "rss",
+    "rtprio",
+    "rttime",
+    "sigpending",
+    "stack",
+];
+
+/// Every name `--limit NAME=VALUE` takes: [`Limits::NAMES`], then [`RLIMIT_NAMES`].
+pub fn limit_names() -> impl Iterator<Item = &'static str> {
+    Limits::NAMES.into_iter().chain(RLIMIT_NAMES)
+}
+
+/// Parse `--limit NAME=VALUE`'s value for resource limit `name` (one of
+/// [`RLIMIT_NAMES`]): a number (0 included), with a `K`, `M`, `G` or `T` suffix for the
+/// limits counted in bytes, or `unlimited`. `Ok(None)`: unlimited.
+pub fn parse_rlimit_value(name: &str, text: &str) -> Result<Option<u64>, String> {
+    if text == "unlimited" || text == "infinity" {
+        return Ok(None);
+    }
+    let bytes = matches!(
+        name,
+        "as" | "core" | "data" | "fsize" | "memlock" | "msgqueue" | "rss" | "stack"
+    );
+    let (digits, unit) = match text.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((i, _)) => text.split_at(i),
+        None => (text, ""),
+    };
+    let scale: u64 = match (bytes, unit) {
+        (_, "") => 1,
+        (true, "K" | "k") => 1 << 10,
+        (true, "M" | "m") => 1 << 20,
+        (true, "G" | "g") => 1 << 30,
+        (true, "T" | "t") => 1 << 40,
+        (true, _) => {
+            return Err(format!(
+                "limit {name}: `{text}` is not a size (a number of bytes, with K, M, G or T for powers of 1024, or `unlimited`)"
+            ))
+        }
+        (false, _) => {
+            return Err(format!(
+                "limit {name}: `{text}` is not a number or `unlimited`"
+            ))
+        }
+    };
+    digits
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(scale))
+        .filter(|&v| v != libc::RLIM_INFINITY)
+        .map(Some)
+        .ok_or_else(|| format!("limit {name}: `{text}` is not a number or `unlimited`"))
+}
+
 /// The `RLIMIT_*` resource for a policy's `rlimits:` name.
 pub fn rlimit_resource(name: &str) -> Option<RlimitResource> {
     Some(match name {
