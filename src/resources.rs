@@ -608,6 +608,17 @@ pub fn inherited_files(opened: &Resources, ids: &[ResourceId]) -> Vec<InheritedF
         .collect()
 }
 
+/// The host's `/dev/tty`, opened `O_PATH`, when one of caprun's standard descriptors is
+/// a terminal (the program's is then too: less, git's pager and password prompts open
+/// `/dev/tty`, which is the controlling terminal of whoever opens it). `None` otherwise,
+/// or when it cannot be opened.
+pub fn terminal_device() -> Option<OwnedFd> {
+    use std::io::IsTerminal;
+    let any = io::stdin().is_terminal() || io::stdout().is_terminal() || io::stderr().is_terminal();
+    any.then(|| crate::sys::fs::open(c"/dev/tty", libc::O_PATH | libc::O_CLOEXEC, 0).ok())
+        .flatten()
+}
+
 /// `SD_LISTEN_FDS_START`: systemd passes its descriptors from 3 on.
 pub const LISTEN_FDS_START: RawFd = 3;
 

@@ -1326,3 +1326,97 @@ fn a_crash_leaves_a_core_file_that_gdb_reads() {
         "{stdout}"
     );
 }
+
+/// Python run inside: a pty of its own (os.openpty, pty.fork), and TIOCSTI on the
+/// terminal it was given.
+const PTY_PY: &str = r#"
+import errno, fcntl, os, pty, termios
+m, s = os.openpty()
+print("openpty", os.ttyname(s).startswith("/dev/pts/"), flush=True)
+pid, fd = pty.fork()
+if pid == 0:
+    print("child on a pty", flush=True)
+    os._exit(0)
+out = b""
+while True:
+    try:
+        b = os.read(fd, 100)
+    except OSError:
+        break
+    if not b:
+        break
+    out += b
+os.waitpid(pid, 0)
+print("pty.fork read", out)
+try:
+    fcntl.ioctl(0, termios.TIOCSTI, b"x")
+    print("TIOCSTI allowed")
+except OSError as e:
+    print("TIOCSTI", errno.errorcode[e.errno])
+"#;
+
+#[test]
+fn ptys_of_its_own_and_dev_tty_on_a_terminal() {
+    use std::io::Read;
+    use std::os::unix::process::CommandExt;
+    skip_unless_sandboxable!();
+    usr_bin("python3", "python3");
+    usr_bin("script", "bsdutils");
+    let dir = tempfile::tempdir().unwrap();
+    write_tree(dir.path(), &[("pty_test.py", PTY_PY)]);
+    let pty = nix::pty::openpty(None, None).unwrap();
+    let mut master = std::fs::File::from(pty.master);
+    let slave = std::fs::File::from(pty.slave);
+    let mut cmd = caprun_in(
+        dir.path(),
+        &[
+            "--rw",
+            ".",
+            "--env",
+            "PATH",
+            "--",
+            "sh",
+            "-c",
+            "echo $(ls /dev/pts) && python3 pty_test.py && script -qec 'echo in script' /dev/null | tr -d '\\r' && \
+             echo to the terminal > /dev/tty && echo done",
+        ],
+    );
+    // caprun's stdin and stderr are the terminal, its controlling terminal; stdout a pipe.
+    // The terminal is one of the host's ptys, which the sandbox's /dev/pts does not list.
+    cmd.stdin(slave.try_clone().unwrap())
+        .stderr(slave.try_clone().unwrap());
+    // SAFETY: between fork and exec only async-signal-safe calls: a new session with the
+    // terminal (stdin) as its controlling terminal.
+    unsafe {
+        cmd.pre_exec(|| {
+            if libc::setsid() == -1 || libc::ioctl(0, libc::TIOCSCTTY, 0) == -1 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let out = output(cmd);
+    // What reached the terminal (the slave is still open here: no EIO, only EAGAIN once
+    // it is read).
+    nix::fcntl::fcntl(
+        &master,
+        nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::O_NONBLOCK),
+    )
+    .unwrap();
+    let mut on_terminal = Vec::new();
+    let _ = master.read_to_end(&mut on_terminal);
+    drop(slave);
+    let on_terminal = text(&on_terminal);
+    let stdout = succeeded(&out, &on_terminal);
+    assert_eq!(
+        stdout,
+        "ptmx\n\
+         openpty True\n\
+         pty.fork read b'child on a pty\\r\\n'\n\
+         TIOCSTI EPERM\n\
+         in script\n\
+         done\n",
+        "{on_terminal}"
+    );
+    assert!(on_terminal.contains("to the terminal"), "{on_terminal:?}");
+}

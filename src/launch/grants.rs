@@ -2,7 +2,7 @@
 //! rules on every file and directory, binds for those an `!exec` reaches by path, the
 //! working directory and the program itself.
 
-use std::os::fd::AsFd;
+use std::os::fd::{AsFd, OwnedFd};
 use std::path::Path;
 
 use crate::config::{AccessMode, ResourceId};
@@ -100,6 +100,27 @@ pub(super) fn grants<'a>(
             })
             .collect(),
     }
+}
+
+/// Add the host's `/dev/tty` (`tty`, from [`crate::resources::terminal_device`]) to
+/// `grants`: bound at `/dev/tty`, read-write with the terminal ioctls (seccomp refuses
+/// TIOCSTI and TIOCLINUX), unless the caller granted it already.
+pub(super) fn add_terminal<'a>(grants: &mut Grants<'a>, tty: &'a OwnedFd) {
+    let target = Path::new("/dev/tty");
+    if grants.binds.iter().any(|b| b.target == target) {
+        return;
+    }
+    grants.files.push(Grant {
+        fd: tty.as_fd(),
+        access: Access::ReadWrite,
+        is_dir: false,
+    });
+    grants.binds.push(ExtraBind {
+        fd: Some(tty.as_fd()),
+        source: target.to_owned(),
+        target: target.to_owned(),
+        writable: true,
+    });
 }
 
 /// Without a mount namespace, a grant beneath a directory granted more would get the

@@ -201,6 +201,12 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
     let truncate_by_path = by_path_to_truncate(&plan, &opened);
     let inherited = resources::inherited_files(&opened, &plan.table);
     let mut grants = grants::grants(&opened, &inherited, &plan, &program);
+    let terminal = (policy.pts && policy.has(sandbox::policy::Namespace::Mount))
+        .then(resources::terminal_device)
+        .flatten();
+    if let Some(tty) = &terminal {
+        grants::add_terminal(&mut grants, tty);
+    }
     grants.run_as = req.identity;
     grants::check_interpreter(&program, &policy, &grants).map_err(Error::Program)?;
     let script_path =

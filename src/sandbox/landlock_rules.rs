@@ -270,6 +270,8 @@ pub struct LandlockPlan {
     read: u64,
     /// Listing directories, as bits.
     list: u64,
+    /// Using terminals: reading, writing, their ioctls, listing, as bits.
+    terminals: u64,
 }
 
 /// The rights [`LandlockPlan::allow_beneath`] gives beneath a directory made inside the
@@ -283,6 +285,9 @@ pub enum Beneath {
     /// Listing directories only: the sandbox's root (what it holds was granted anyway;
     /// no file becomes readable through this).
     ListDirectories,
+    /// Reading, writing and the ioctls of the devices beneath (the sandbox's own devpts;
+    /// seccomp still refuses TIOCSTI and TIOCLINUX), and listing them.
+    Terminals,
 }
 
 /// Build the ruleset: `grants` from the config, the program descriptor (gets
@@ -315,6 +320,7 @@ pub fn build(
                 scratch: 0,
                 read: 0,
                 list: 0,
+                terminals: 0,
             })),
         };
     }
@@ -366,6 +372,12 @@ pub fn build(
         scratch: scratch_rights(abi).bits(),
         read: ((AccessFs::ReadFile | AccessFs::ReadDir) & AccessFs::from_all(abi)).bits(),
         list: (BitFlags::from(AccessFs::ReadDir) & AccessFs::from_all(abi)).bits(),
+        terminals: ((AccessFs::ReadFile
+            | AccessFs::WriteFile
+            | AccessFs::ReadDir
+            | AccessFs::IoctlDev)
+            & AccessFs::from_all(abi))
+        .bits(),
     }))
 }
 
@@ -387,6 +399,7 @@ impl LandlockPlan {
             Beneath::Scratch => self.scratch,
             Beneath::Read => self.read,
             Beneath::ListDirectories => self.list,
+            Beneath::Terminals => self.terminals,
         };
         crate::sys::landlock::add_path_beneath(rs.as_raw_fd(), dir, access)
     }

@@ -214,6 +214,8 @@ pub struct Prepared {
     /// `root.list`: the new root's directories may be listed (a Landlock rule added in
     /// `setup_inside`).
     list_root: bool,
+    /// `root.pts`: the sandbox's own devpts (a Landlock rule added in `setup_inside`).
+    pts: bool,
     cwd: Option<CString>,
     report: Report,
 }
@@ -457,6 +459,7 @@ pub fn prepare(policy: &Policy, grants: &Grants<'_>) -> Result<Prepared, Sandbox
                 tmpfs: &policy.tmpfs,
                 tmpfs_size: policy.limits.tmpfs,
                 proc: policy.proc,
+                pts: policy.pts,
                 extra,
                 symlinks: &links,
                 reopen,
@@ -489,6 +492,7 @@ pub fn prepare(policy: &Policy, grants: &Grants<'_>) -> Result<Prepared, Sandbox
         tmpfs,
         proc: policy.proc,
         list_root: policy.list_root && has_mount,
+        pts: policy.pts && has_mount,
         cwd,
         report,
     })
@@ -571,6 +575,7 @@ impl Prepared {
                     c"/",
                     landlock_rules::Beneath::ListDirectories,
                 ),
+                (self.pts, c"/dev/pts", landlock_rules::Beneath::Terminals),
             ];
             for (wanted, path, rights) in inside {
                 if !wanted {

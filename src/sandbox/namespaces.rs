@@ -117,6 +117,8 @@ enum MountStep {
     },
     /// A fresh procfs (of the PID namespace of the process that mounts it: the init).
     Proc(CString),
+    /// A new devpts instance (`root.pts`).
+    Devpts(CString),
 }
 
 /// A descriptor the program gets read-only, to open again through a read-only clone of
@@ -146,6 +148,8 @@ pub struct Root<'a> {
     pub tmpfs_size: Option<u64>,
     /// A procfs at `/proc`.
     pub proc: bool,
+    /// A devpts instance of its own at `/dev/pts`, and `/dev/ptmx` (see [`pts_steps`]).
+    pub pts: bool,
     /// The caller's binds.
     pub extra: Vec<ResolvedBind>,
     /// Symbolic links: (link, target).
@@ -228,6 +232,25 @@ fn mkdirs(
     Ok(())
 }
 
+/// Steps mounting a devpts instance of the sandbox's own at `/dev/pts` and linking
+/// `/dev/ptmx` to its `ptmx`: `newinstance` (the host's ptys are not in it, and the ones
+/// made inside are in no other), `ptmxmode=0666` (anyone inside may make one),
+/// `mode=0620` for the ptys.
+fn pts_steps(
+    staging: &Path,
+    made: &mut Vec<PathBuf>,
+    steps: &mut Vec<MountStep>,
+) -> Result<(), NamespaceError> {
+    let pts = Path::new("/dev/pts");
+    mkdirs(staging, pts, made, steps)?;
+    steps.push(MountStep::Devpts(cstr(&inside(staging, pts))?));
+    steps.push(MountStep::Symlink {
+        target: c"pts/ptmx".to_owned(),
+        link: cstr(&inside(staging, Path::new("/dev/ptmx")))?,
+    });
+    Ok(())
+}
+
 /// Steps binding `b`: its parents, its mount point and the bind.
 fn bind_steps(
     staging: &Path,
@@ -265,6 +288,7 @@ impl MountPlan {
             tmpfs,
             tmpfs_size,
             proc,
+            pts,
             extra,
             symlinks,
             reopen,
@@ -288,6 +312,9 @@ impl MountPlan {
         if proc {
             mkdirs(staging, Path::new("/proc"), &mut made, &mut steps)?;
             steps.push(MountStep::Proc(cstr(&inside(staging, Path::new("/proc")))?));
+        }
+        if pts {
+            pts_steps(staging, &mut made, &mut steps)?;
         }
         for b in extra {
             bind_steps(staging, b, &mut made, &mut steps)?;
@@ -456,6 +483,16 @@ impl MountPlan {
                         None,
                     )
                     .map_err(|e| StepError::new("mount a procfs on", target, e))?;
+                }
+                MountStep::Devpts(target) => {
+                    mount::mount(
+                        Some(c"devpts"),
+                        target,
+                        Some(c"devpts"),
+                        libc::MS_NOSUID | libc::MS_NOEXEC,
+                        Some(c"newinstance,ptmxmode=0666,mode=0620"),
+                    )
+                    .map_err(|e| StepError::new("mount a devpts on", target, e))?;
                 }
             }
         }

@@ -1053,6 +1053,11 @@ fn policy_errors_for_tmpfs_and_network() {
         parse_err("extends: devtools\nnamespaces: [user]\n"),
         "p.yaml:2:1: namespaces: root.tmpfs (from the extended policy) needs a mount namespace"
     );
+    assert_eq!(
+        parse_err("namespaces: [mount]\nroot:\n  pts: true\n"),
+        "p.yaml:3:3: root.pts needs a user namespace (add `user` to namespaces)"
+    );
+    assert!(load("devtools").unwrap().pts && !load("strict").unwrap().pts);
     // Appended on extends, without duplicates.
     let p = policy::parse(
         "extends: devtools\nroot:\n  tmpfs: [/tmp, /var/tmp]\n",

@@ -131,6 +131,7 @@ fn render_policy(out: &mut String, lists: &mut Lists, p: &Policy, level: usize) 
         network,
         proc,
         list_root,
+        pts,
         limits,
         landlock,
         capabilities,
@@ -177,6 +178,7 @@ fn render_policy(out: &mut String, lists: &mut Lists, p: &Policy, level: usize) 
     let _ = writeln!(out, "{pad}network: Network::{network:?},");
     let _ = writeln!(out, "{pad}proc: {proc},");
     let _ = writeln!(out, "{pad}list_root: {list_root},");
+    let _ = writeln!(out, "{pad}pts: {pts},");
     let Limits { tasks, tmpfs } = limits;
     let _ = writeln!(
         out,

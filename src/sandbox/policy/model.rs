@@ -364,6 +364,12 @@ pub struct Policy {
     /// a mount namespace): `ls /` shows what it was given. Only names: no file becomes
     /// readable through it.
     pub list_root: bool,
+    /// Terminals of its own (`root.pts: true`; needs a user and a mount namespace): a new
+    /// devpts instance at `/dev/pts` (`newinstance,ptmxmode=0666`, so the ptys the
+    /// program makes are the sandbox's alone) with `/dev/ptmx` a link to `pts/ptmx`, read
+    /// and write (terminal ioctls included) allowed beneath it; and the host's `/dev/tty`
+    /// when one of caprun's standard descriptors is a terminal.
+    pub pts: bool,
     /// Limits on what the sandbox as a whole may use (`limits:`).
     pub limits: Limits,
     /// Landlock mode.
@@ -390,6 +396,7 @@ impl Policy {
             network: Network::None,
             proc: false,
             list_root: false,
+            pts: false,
             limits: Limits::default(),
             landlock: LandlockMode::Off,
             capabilities: CapsMode::Drop,

@@ -354,6 +354,12 @@ fn parse_at(
             &[Namespace::Mount],
         ),
         (
+            policy.pts,
+            root_pos.pts,
+            "root.pts",
+            &[Namespace::User, Namespace::Mount],
+        ),
+        (
             policy.proc,
             root_pos.proc,
             "root.proc",
@@ -486,6 +492,7 @@ fn parse_root(cx: &Ctx, v: &YNode, policy: &mut Policy) -> Result<RootPositions,
     let mut tmpfs_pos = None;
     let mut proc_pos = None;
     let mut list_pos = None;
+    let mut pts_pos = None;
     for (key, kn, val) in cx.map(v, "root")? {
         match key {
             "proc" => {
@@ -495,6 +502,10 @@ fn parse_root(cx: &Ctx, v: &YNode, policy: &mut Policy) -> Result<RootPositions,
             "list" => {
                 policy.list_root = cx.bool(val, "root.list")?;
                 list_pos = Some(kn.pos);
+            }
+            "pts" => {
+                policy.pts = cx.bool(val, "root.pts")?;
+                pts_pos = Some(kn.pos);
             }
             "tmpfs" => {
                 for item in cx.seq(val, "root.tmpfs")? {
@@ -620,7 +631,7 @@ fn parse_root(cx: &Ctx, v: &YNode, policy: &mut Policy) -> Result<RootPositions,
                 return Err(cx.err(
                     kn.pos,
                     format!(
-                    "unknown key `{other}` in root (binds, devices, symlinks, tmpfs, proc, list)"
+                    "unknown key `{other}` in root (binds, devices, symlinks, tmpfs, proc, list, pts)"
                 ),
                 ))
             }
@@ -630,6 +641,7 @@ fn parse_root(cx: &Ctx, v: &YNode, policy: &mut Policy) -> Result<RootPositions,
         tmpfs: tmpfs_pos,
         proc: proc_pos,
         list: list_pos,
+        pts: pts_pos,
     })
 }
 
@@ -639,6 +651,7 @@ struct RootPositions {
     tmpfs: Option<Pos>,
     proc: Option<Pos>,
     list: Option<Pos>,
+    pts: Option<Pos>,
 }
 
 fn parse_seccomp(

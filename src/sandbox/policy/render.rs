@@ -120,6 +120,9 @@ pub fn render_policy(p: &Policy) -> String {
     if p.list_root {
         s.push_str("  list: true\n");
     }
+    if p.pts {
+        s.push_str("  pts: true\n");
+    }
     if p.network != Network::None {
         let _ = writeln!(s, "network: {}", p.network.name());
     }
