@@ -268,24 +268,36 @@ fn which(name: &str) -> std::path::PathBuf {
 }
 
 #[test]
-fn the_terminal_exists_only_when_granted() {
+fn the_terminal_exists_when_a_standard_descriptor_is_one_or_when_granted() {
     skip_unless_sandboxable!();
     // `script` gives caprun a controlling terminal (util-linux, essential on Debian).
-    let run_in_tty = |grant: bool| {
+    // `redirect`: caprun's standard descriptors are not the terminal (it keeps it as its
+    // controlling terminal all the same).
+    let run_in_tty = |grant: bool, redirect: bool| {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("log");
         let cmd = format!(
-            "{} {} --env PATH -- sh -c 'echo tty-ok > /dev/tty'",
+            "{} {} --env PATH -- sh -c 'echo tty-ok > /dev/tty' {}",
             caprun().display(),
-            if grant { "--rw /dev/tty" } else { "" }
+            if grant { "--rw /dev/tty" } else { "" },
+            if redirect {
+                format!("< /dev/null > {} 2>&1", log.display())
+            } else {
+                String::new()
+            }
         );
         let out = Command::new("script")
             .args(["-qec", &cmd, "/dev/null"])
             .stdin(Stdio::null())
             .output()
             .expect("script (util-linux) is needed for this test");
-        text(&out.stdout)
+        text(&out.stdout) + &std::fs::read_to_string(&log).unwrap_or_default()
     };
-    assert!(run_in_tty(true).contains("tty-ok"));
-    let denied = run_in_tty(false);
+    assert!(run_in_tty(true, true).contains("tty-ok"));
+    // devtools binds /dev/tty when a standard descriptor is a terminal (less, prompts).
+    assert!(run_in_tty(false, false).contains("tty-ok"));
+    // Not otherwise: a job whose output goes to a file does not reach the terminal.
+    let denied = run_in_tty(false, true);
     assert!(!denied.contains("tty-ok"), "{denied}");
     assert!(denied.contains("/dev/tty"), "{denied}");
 }
