@@ -1420,3 +1420,59 @@ fn ptys_of_its_own_and_dev_tty_on_a_terminal() {
     );
     assert!(on_terminal.contains("to the terminal"), "{on_terminal:?}");
 }
+
+#[test]
+fn caprun_inside_caprun_says_what_the_outer_sandbox_refused() {
+    skip_unless_sandboxable!();
+    let dir = tempfile::tempdir().unwrap();
+    let inner = caprun();
+    let inner = inner.to_str().unwrap();
+    let nested = |args: &[&str]| {
+        let mut all = vec!["--rw", ".", "--ro", inner, "--", inner];
+        all.extend_from_slice(args);
+        output(caprun_in(dir.path(), &all))
+    };
+    // The default inner policy makes namespaces, which the outer filter refuses.
+    let out = nested(&["--", "/usr/bin/true"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(125), "{stderr}");
+    assert!(
+        stderr.contains(
+            "caprun: caprun runs inside another sandbox (caprun's: PID 1 is caprun-init; "
+        ),
+        "{stderr}"
+    );
+    assert!(stderr.contains("which refused unshare (EPERM)"), "{stderr}");
+    assert!(stderr.contains("--policy unprivileged"), "{stderr}");
+    // Not the misreading it replaces, nor a way out that turns everything off.
+    assert!(!stderr.contains("not available on this kernel"), "{stderr}");
+    assert!(!stderr.contains("policy none"), "{stderr}");
+    // What it suggests works: Landlock and seccomp stack on the outer sandbox's.
+    let out = nested(&["--policy", "unprivileged", "--", "/usr/bin/echo", "stacked"]);
+    assert_eq!(succeeded(&out, "nested unprivileged"), "stacked\n");
+    // The inner sandbox restricts further: the outer grant of `.` is writable, the inner
+    // one read-only.
+    let out = nested(&[
+        "--policy",
+        "unprivileged",
+        "--ro",
+        ".",
+        "--",
+        "/usr/bin/touch",
+        "inner-made",
+    ]);
+    assert!(!out.status.success(), "{}", text(&out.stderr));
+    assert!(!dir.path().join("inner-made").exists());
+    // Control: granted read-write inside too, the file is made (unprivileged's filter
+    // then refuses touch's utimensat, hence no status check).
+    nested(&[
+        "--policy",
+        "unprivileged",
+        "--rw",
+        ".",
+        "--",
+        "/usr/bin/touch",
+        "inner-made",
+    ]);
+    assert!(dir.path().join("inner-made").exists());
+}

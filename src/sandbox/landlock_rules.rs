@@ -129,10 +129,10 @@ fn bind_rights(is_dir: bool, device: bool, abi: ABI) -> BitFlags<AccessFs> {
 #[non_exhaustive]
 pub enum LandlockError {
     /// The kernel has no Landlock and the policy requires it.
-    #[error("Landlock is not available on this kernel (policy `{policy}` requires it; try --policy none)")]
+    #[error("{why}")]
     Unavailable {
-        /// The policy name.
-        policy: String,
+        /// Why, and what to do (see [`super::nesting::landlock_absence`]).
+        why: String,
     },
     /// The policy requires Landlock, and relies on a feature of it this kernel lacks.
     #[error("policy `{policy}` relies on Landlock's {} (ABI {}, Linux {}) to keep the program from {}, and this kernel's Landlock ABI is {abi}: use Linux {} or later, {}, or a policy file with `landlock: best-effort` to run with less isolation", .missing.feature, .missing.abi, .missing.linux, .missing.protects, .missing.linux, .way_out)]
@@ -312,7 +312,13 @@ pub fn build(
     if support.abi < 1 {
         return match mode {
             LandlockMode::Required => Err(LandlockError::Unavailable {
-                policy: policy_name.to_string(),
+                why: super::nesting::landlock_absence(
+                    crate::sys::landlock::abi_version()
+                        .err()
+                        .unwrap_or(Errno::EOPNOTSUPP),
+                    policy_name,
+                    &super::nesting::Outer::probe(),
+                ),
             }),
             _ => Ok(Some(LandlockPlan {
                 ruleset: None,

@@ -23,6 +23,7 @@
 pub mod builtins;
 pub mod landlock_rules;
 pub mod namespaces;
+pub mod nesting;
 pub mod notify;
 pub mod policy;
 pub mod privileges;
@@ -122,6 +123,10 @@ pub enum SandboxError {
         /// A policy that would run.
         hint: &'static str,
     },
+    /// caprun runs inside another sandbox whose filter refuses what the policy needs
+    /// (see [`nesting`]).
+    #[error("{0}")]
+    Nested(String),
     /// A step of entering the sandbox failed (see [`Prepared::setup_inside`]).
     #[error("{0}")]
     Step(String),
@@ -234,6 +239,11 @@ pub fn seccomp_available() -> bool {
 /// Do every fallible, allocating step for `policy` and `grants`.
 pub fn prepare(policy: &Policy, grants: &Grants<'_>) -> Result<Prepared, SandboxError> {
     let mut report = Report::default();
+    // Inside another sandbox whose filter refuses namespaces: say so now, rather than
+    // fail a step of the launch with a bare EPERM (one system call when it does not).
+    if let Some(message) = nesting::namespaces_refused(policy) {
+        return Err(SandboxError::Nested(message));
+    }
 
     // Seccomp.
     let seccomp = match &policy.seccomp {

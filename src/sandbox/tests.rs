@@ -523,11 +523,17 @@ fn missing_feature_messages_name_a_policy() {
         e.to_string(),
         "user namespaces are not available (unshare: Operation not permitted (os error 1); policy `strict` needs them; try --policy unprivileged)"
     );
+    // Why Landlock is missing, from the errno (see sandbox::nesting): never "try
+    // --policy none", which would turn everything off.
     let e = SandboxError::Landlock(landlock_rules::LandlockError::Unavailable {
-        policy: "unprivileged".into(),
+        why: super::nesting::landlock_absence(
+            nix::errno::Errno::ENOSYS,
+            "unprivileged",
+            &super::nesting::Outer::default(),
+        ),
     });
     assert!(e.to_string().starts_with("Landlock is not available"));
-    assert!(e.to_string().contains("try --policy none"));
+    assert!(!e.to_string().contains("policy none"));
 }
 
 /// After entering `strict`, nothing of the caller's privilege is left: no_new_privs, the
@@ -1129,6 +1135,15 @@ fn devtools_policy_shape() {
         assert!(sp.allow.contains(ok), "{ok}");
     }
     assert!(sp.rules.contains_key("personality"));
+    // Sandboxes that stack on this one.
+    for ok in [
+        "landlock_create_ruleset",
+        "landlock_add_rule",
+        "landlock_restrict_self",
+        "seccomp",
+    ] {
+        assert!(sp.allow.contains(ok), "{ok}");
+    }
     for bad in [
         "mount",
         "bpf",

@@ -690,3 +690,18 @@ mod tests {
         assert!(fd_is_open(f.as_raw_fd()));
     }
 }
+
+/// Whether a seccomp filter refuses `unshare(flags)`, without unsharing anything: the
+/// call is made with an invalid bit added, which the kernel rejects with `EINVAL`
+/// before it changes anything, whereas a filter answers first (`EPERM`, say). `None`:
+/// the kernel saw the call; `Some(errno)`: something answered before it.
+pub fn unshare_refused(flags: libc::c_int) -> Option<Errno> {
+    // 0x1: a bit of CSIGNAL, never an unshare flag (check_unshare_flags refuses it).
+    // SAFETY: unshare takes an integer; with an invalid flag it fails without effect.
+    let rc = unsafe { libc::unshare(flags | 0x1) };
+    match Errno::last() {
+        _ if rc == 0 => None,
+        Errno::EINVAL => None,
+        e => Some(e),
+    }
+}
