@@ -653,6 +653,21 @@ pub fn wait_for(pid: libc::pid_t) -> Result<libc::c_int, Errno> {
     }
 }
 
+/// Whether a seccomp filter refuses `unshare(flags)`, without unsharing anything: the
+/// call is made with an invalid bit added, which the kernel rejects with `EINVAL`
+/// before it changes anything, whereas a filter answers first (`EPERM`, say). `None`:
+/// the kernel saw the call; `Some(errno)`: something answered before it.
+pub fn unshare_refused(flags: libc::c_int) -> Option<Errno> {
+    // 0x1: a bit of CSIGNAL, never an unshare flag (check_unshare_flags refuses it).
+    // SAFETY: unshare takes an integer; with an invalid flag it fails without effect.
+    let rc = unsafe { libc::unshare(flags | 0x1) };
+    match Errno::last() {
+        _ if rc == 0 => None,
+        Errno::EINVAL => None,
+        e => Some(e),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -691,17 +706,3 @@ mod tests {
     }
 }
 
-/// Whether a seccomp filter refuses `unshare(flags)`, without unsharing anything: the
-/// call is made with an invalid bit added, which the kernel rejects with `EINVAL`
-/// before it changes anything, whereas a filter answers first (`EPERM`, say). `None`:
-/// the kernel saw the call; `Some(errno)`: something answered before it.
-pub fn unshare_refused(flags: libc::c_int) -> Option<Errno> {
-    // 0x1: a bit of CSIGNAL, never an unshare flag (check_unshare_flags refuses it).
-    // SAFETY: unshare takes an integer; with an invalid flag it fails without effect.
-    let rc = unsafe { libc::unshare(flags | 0x1) };
-    match Errno::last() {
-        _ if rc == 0 => None,
-        Errno::EINVAL => None,
-        e => Some(e),
-    }
-}
