@@ -1476,3 +1476,39 @@ fn caprun_inside_caprun_says_what_the_outer_sandbox_refused() {
     ]);
     assert!(dir.path().join("inner-made").exists());
 }
+
+#[test]
+fn interface_listings_read_netlink_route_and_see_the_sandbox_s_network() {
+    skip_unless_sandboxable!();
+    usr_bin("python3", "python3");
+    let dir = tempfile::tempdir().unwrap();
+    // glibc's if_nameindex and getaddrinfo(AI_ADDRCONFIG) ask the kernel for the
+    // interfaces through socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE).
+    let script = "import socket\n\
+                  print(socket.if_nameindex())\n\
+                  print(socket.getaddrinfo('localhost', 80, type=socket.SOCK_STREAM, \
+                  flags=socket.AI_ADDRCONFIG)[0][4])\n";
+    write_tree(dir.path(), &[("ifs.py", script)]);
+    let out = output(caprun_in(
+        dir.path(),
+        &["--rw", ".", "--env", "PATH", "--", "python3", "ifs.py"],
+    ));
+    // Its own network namespace: loopback only.
+    assert_eq!(
+        succeeded(&out, "python3 ifs.py"),
+        "[(1, 'lo')]\n('127.0.0.1', 80)\n"
+    );
+    // With --net the host's interfaces, as the host lists them.
+    let host = Command::new("/usr/bin/python3")
+        .args(["-c", "import socket; print(socket.if_nameindex())"])
+        .output()
+        .unwrap();
+    let out = output(caprun_in(
+        dir.path(),
+        &[
+            "--net", "--rw", ".", "--env", "PATH", "--", "python3", "ifs.py",
+        ],
+    ));
+    let stdout = succeeded(&out, "python3 ifs.py --net");
+    assert_eq!(stdout.lines().next(), text(&host.stdout).lines().next());
+}

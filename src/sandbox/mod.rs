@@ -523,8 +523,11 @@ fn path_cstring(p: &Path) -> Result<CString, SandboxError> {
 }
 
 /// `network: true`: add `socket(AF_INET | AF_INET6, SOCK_STREAM | SOCK_DGRAM, …)` (any
-/// `SOCK_NONBLOCK`/`SOCK_CLOEXEC` flags) as alternatives of the `socket` rule. A policy
-/// that allows `socket` unconditionally or answers it with an errno is left as it is.
+/// `SOCK_NONBLOCK`/`SOCK_CLOEXEC` flags) as alternatives of the `socket` rule, and
+/// `socket(AF_NETLINK, SOCK_RAW | SOCK_DGRAM, NETLINK_ROUTE)`: glibc's getaddrinfo and
+/// `ip addr` read the interfaces and addresses through it (changing them needs
+/// CAP_NET_ADMIN, which the sandbox lacks). A policy that allows `socket`
+/// unconditionally or answers it with an errno is left as it is.
 pub fn allow_inet_sockets(sp: &mut policy::SeccompPolicy) {
     use policy::{ArgCondition, CmpOp, SyscallRule};
     if sp.allow.contains("socket") || sp.errno.contains_key("socket") {
@@ -547,6 +550,13 @@ pub fn allow_inet_sockets(sp: &mut policy::SeccompPolicy) {
             rule.alternatives
                 .push(vec![eq(0, None, family), eq(1, Some(SOCK_TYPE_MASK), ty)]);
         }
+    }
+    for ty in [libc::SOCK_RAW, libc::SOCK_DGRAM] {
+        rule.alternatives.push(vec![
+            eq(0, None, libc::AF_NETLINK),
+            eq(1, Some(SOCK_TYPE_MASK), ty),
+            eq(2, None, libc::NETLINK_ROUTE),
+        ]);
     }
 }
 

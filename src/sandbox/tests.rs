@@ -863,12 +863,17 @@ fn inet_connect(policy: &Policy) -> i32 {
             {
                 return 13;
             }
-            // Raw and netlink sockets stay refused.
+            // Raw sockets and netlink sockets other than route stay refused.
             if libc::socket(libc::AF_INET, libc::SOCK_RAW, 1) >= 0
-                || libc::socket(libc::AF_NETLINK, libc::SOCK_RAW, 0) >= 0
+                || libc::socket(libc::AF_NETLINK, libc::SOCK_RAW, libc::NETLINK_AUDIT) >= 0
+                || libc::socket(libc::AF_NETLINK, libc::SOCK_RAW, libc::NETLINK_NETFILTER) >= 0
                 || libc::socket(libc::AF_PACKET, libc::SOCK_DGRAM, 0) >= 0
             {
                 return 14;
+            }
+            // Netlink route: getaddrinfo and if_nameindex read the interfaces.
+            if libc::socket(libc::AF_NETLINK, libc::SOCK_RAW, libc::NETLINK_ROUTE) < 0 {
+                return 15;
             }
         }
         0

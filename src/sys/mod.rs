@@ -705,4 +705,3 @@ mod tests {
         assert!(fd_is_open(f.as_raw_fd()));
     }
 }
-

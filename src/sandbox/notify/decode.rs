@@ -94,6 +94,24 @@ pub fn describe(nr: i64, args: &[u64; 6]) -> String {
     format!("{name}({})", shown.join(", "))
 }
 
+/// Why a denied call is probably not the cause of a failure, when libraries routinely
+/// make it and carry on without it: `socket(AF_NETLINK, …, NETLINK_ROUTE)`, glibc's
+/// getaddrinfo asking for the interfaces (allowed under `--net`, where it reads the
+/// host's).
+pub fn probably_harmless(nr: i64, args: &[u64; 6]) -> Option<&'static str> {
+    let [domain, _, protocol, ..] = *args;
+    (nr == libc::SYS_socket
+        && domain as u32 == libc::AF_NETLINK as u32
+        && protocol as u32 == libc::NETLINK_ROUTE as u32)
+        .then_some("glibc's getaddrinfo and interface listings ask and carry on without it")
+}
+
+/// The calls whose arguments the failure summary shows: the same name asks for very
+/// different things (a thread or a namespace, a UNIX or a netlink socket).
+pub fn arguments_matter(name: &str) -> bool {
+    matches!(name, "clone" | "socket" | "ioctl" | "prctl" | "unshare")
+}
+
 pub(super) fn decode_arg(name: &str, index: usize, v: u64) -> String {
     match kinds(name).and_then(|k| k.get(index)) {
         Some(k) => decode(*k, v),

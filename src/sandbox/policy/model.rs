@@ -445,7 +445,7 @@ pub enum Network {
     Loopback,
     /// `host` (or `true`, the command line's `--net`): the host's network: the network
     /// namespace is not entered even if listed, seccomp allows `socket` for `AF_INET`/
-    /// `AF_INET6` (stream and datagram types), and Landlock does not handle TCP
+    /// `AF_INET6` (stream and datagram types) and netlink route sockets, and Landlock does not handle TCP
     /// bind/connect.
     Host,
 }
