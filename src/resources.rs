@@ -574,6 +574,34 @@ pub fn check_inherited(config: &Config) -> Result<(), ResourceError> {
     Ok(())
 }
 
+pub mod etc_links;
+
+/// An `/etc` entry a toolchain under `/usr` links to ([`etc_links`]), opened `O_PATH`.
+#[derive(Debug)]
+pub struct EtcEntry {
+    /// Its path (bound at the same path inside).
+    pub path: PathBuf,
+    /// The entry, open.
+    pub fd: OwnedFd,
+    /// A directory.
+    pub is_dir: bool,
+}
+
+/// The `/etc` entries toolchains under `/usr` link to, but those beneath one of
+/// `covered` (bound already), opened. An entry that cannot be opened is left out.
+pub fn toolchain_etc(covered: &[&Path]) -> Vec<EtcEntry> {
+    etc_links::toolchain_etc_paths()
+        .into_iter()
+        .filter(|p| !covered.iter().any(|c| p.starts_with(c)))
+        .filter_map(|path| {
+            let c = CString::new(path.as_os_str().as_bytes()).ok()?;
+            let fd = crate::sys::fs::open(&c, libc::O_PATH | libc::O_CLOEXEC, 0).ok()?;
+            let is_dir = std::fs::metadata(&path).ok()?.is_dir();
+            Some(EtcEntry { path, fd, is_dir })
+        })
+        .collect()
+}
+
 /// An inherited descriptor the program gets that is a regular file or a character
 /// device (`caprun … > log.txt`, a terminal): the program may open it again by
 /// `/proc/self/fd/N` or `/dev/stdout`, which is a path open Landlock mediates, with the

@@ -1512,3 +1512,36 @@ fn interface_listings_read_netlink_route_and_see_the_sandbox_s_network() {
     let stdout = succeeded(&out, "python3 ifs.py --net");
     assert_eq!(stdout.lines().next(), text(&host.stdout).lines().next());
 }
+
+#[test]
+fn javac_and_java_find_the_jdk_s_configuration_in_etc() {
+    skip_unless_sandboxable!();
+    // Debian's OpenJDK: conf/security/java.security and friends are links into
+    // /etc/java-*-openjdk, which devtools finds by the links from /usr.
+    usr_bin("javac", "default-jdk-headless");
+    usr_bin("java", "default-jdk-headless");
+    let dir = tempfile::tempdir().unwrap();
+    write_tree(
+        dir.path(),
+        &[(
+            "Hello.java",
+            "import java.security.MessageDigest;\n\
+             public class Hello {\n\
+             \x20 public static void main(String[] a) throws Exception {\n\
+             \x20   // The security providers come from java.security.\n\
+             \x20   byte[] d = MessageDigest.getInstance(\"SHA-256\").digest(\"x\".getBytes());\n\
+             \x20   System.out.printf(\"hello %02x%02x%n\", d[0], d[1]);\n\
+             \x20 }\n\
+             }\n",
+        )],
+    );
+    let stdout = sh_in(
+        dir.path(),
+        &[],
+        "javac Hello.java && java Hello && ls /etc/shadow /etc/ssl/private 2>&1 | sed 's/.*: //'",
+    );
+    assert_eq!(
+        stdout,
+        "hello 2d71\nNo such file or directory\nNo such file or directory\n"
+    );
+}

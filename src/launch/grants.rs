@@ -7,7 +7,9 @@ use std::path::Path;
 
 use crate::config::{AccessMode, ResourceId};
 use crate::plan::Plan;
-use crate::resources::{Description, Handle, InheritedFile, Program, ResourceError, Resources};
+use crate::resources::{
+    Description, EtcEntry, Handle, InheritedFile, Program, ResourceError, Resources,
+};
 use crate::sandbox::policy::Namespace;
 use crate::sandbox::{Access, ExtraBind, Grant, Grants, Policy, ReadOnlyGrant};
 
@@ -121,6 +123,24 @@ pub(super) fn add_terminal<'a>(grants: &mut Grants<'a>, tty: &'a OwnedFd) {
         target: target.to_owned(),
         writable: true,
     });
+}
+
+/// Add the `/etc` entries toolchains link to (`root.toolchain-etc`) to `grants`: bound
+/// read-only at their own paths, readable under Landlock.
+pub(super) fn add_toolchain_etc<'a>(grants: &mut Grants<'a>, entries: &'a [EtcEntry]) {
+    for e in entries {
+        grants.files.push(Grant {
+            fd: e.fd.as_fd(),
+            access: Access::Read,
+            is_dir: e.is_dir,
+        });
+        grants.binds.push(ExtraBind {
+            fd: Some(e.fd.as_fd()),
+            source: e.path.clone(),
+            target: e.path.clone(),
+            writable: false,
+        });
+    }
 }
 
 /// Without a mount namespace, a grant beneath a directory granted more would get the

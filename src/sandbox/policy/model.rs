@@ -370,6 +370,10 @@ pub struct Policy {
     /// and write (terminal ioctls included) allowed beneath it; and the host's `/dev/tty`
     /// when one of caprun's standard descriptors is a terminal.
     pub pts: bool,
+    /// The `/etc` entries installed toolchains under `/usr` link to, read-only
+    /// (`root.toolchain-etc: true`; needs a mount namespace): found at launch by
+    /// `resources::etc_links`, never a secret.
+    pub toolchain_etc: bool,
     /// Limits on what the sandbox as a whole may use (`limits:`).
     pub limits: Limits,
     /// Landlock mode.
@@ -397,6 +401,7 @@ impl Policy {
             proc: false,
             list_root: false,
             pts: false,
+            toolchain_etc: false,
             limits: Limits::default(),
             landlock: LandlockMode::Off,
             capabilities: CapsMode::Drop,

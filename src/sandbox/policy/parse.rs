@@ -354,6 +354,12 @@ fn parse_at(
             &[Namespace::Mount],
         ),
         (
+            policy.toolchain_etc,
+            root_pos.toolchain_etc,
+            "root.toolchain-etc",
+            &[Namespace::Mount],
+        ),
+        (
             policy.pts,
             root_pos.pts,
             "root.pts",
@@ -493,6 +499,7 @@ fn parse_root(cx: &Ctx, v: &YNode, policy: &mut Policy) -> Result<RootPositions,
     let mut proc_pos = None;
     let mut list_pos = None;
     let mut pts_pos = None;
+    let mut toolchain_etc_pos = None;
     for (key, kn, val) in cx.map(v, "root")? {
         match key {
             "proc" => {
@@ -506,6 +513,10 @@ fn parse_root(cx: &Ctx, v: &YNode, policy: &mut Policy) -> Result<RootPositions,
             "pts" => {
                 policy.pts = cx.bool(val, "root.pts")?;
                 pts_pos = Some(kn.pos);
+            }
+            "toolchain-etc" => {
+                policy.toolchain_etc = cx.bool(val, "root.toolchain-etc")?;
+                toolchain_etc_pos = Some(kn.pos);
             }
             "tmpfs" => {
                 for item in cx.seq(val, "root.tmpfs")? {
@@ -631,7 +642,7 @@ fn parse_root(cx: &Ctx, v: &YNode, policy: &mut Policy) -> Result<RootPositions,
                 return Err(cx.err(
                     kn.pos,
                     format!(
-                    "unknown key `{other}` in root (binds, devices, symlinks, tmpfs, proc, list, pts)"
+                    "unknown key `{other}` in root (binds, devices, symlinks, tmpfs, proc, list, pts, toolchain-etc)"
                 ),
                 ))
             }
@@ -642,6 +653,7 @@ fn parse_root(cx: &Ctx, v: &YNode, policy: &mut Policy) -> Result<RootPositions,
         proc: proc_pos,
         list: list_pos,
         pts: pts_pos,
+        toolchain_etc: toolchain_etc_pos,
     })
 }
 
@@ -652,6 +664,7 @@ struct RootPositions {
     proc: Option<Pos>,
     list: Option<Pos>,
     pts: Option<Pos>,
+    toolchain_etc: Option<Pos>,
 }
 
 fn parse_seccomp(
