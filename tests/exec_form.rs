@@ -427,7 +427,7 @@ fn the_more_specific_grant_wins() {
 fn a_failing_program_hears_what_the_sandbox_refused_it() {
     // The command-line form: when the program fails, caprun names the system calls the
     // policy refused it (most failures in a sandbox are such refusals, seen by the
-    // program as EPERM). Quiet otherwise: a program that succeeds, or fails without a
+    // program as EPERM), with the arguments that say what was asked. Quiet otherwise: a program that succeeds, or fails without a
     // refusal, gets nothing added.
     skip_unless_sandboxable!();
     let dir = tempfile::tempdir().unwrap();
@@ -450,7 +450,7 @@ fn a_failing_program_hears_what_the_sandbox_refused_it() {
     assert_eq!(out.status.code(), Some(3));
     let err = text(&out.stderr);
     assert!(
-        err.contains("caprun: the program failed, and policy devtools refused it these system calls:\ncaprun:        1 × unshare\n")
+        err.contains("caprun: the program failed, and policy devtools refused it these system calls:\ncaprun:        1 × unshare(CLONE_NEWUSER)\n")
             && err.contains("--explain-denials"),
         "{err}"
     );
