@@ -667,3 +667,41 @@ fn a_script_s_missing_interpreter_is_named() {
         "caprun: ./dos.sh: its #! interpreter /bin/sh ends in a carriage return: the script has DOS line endings (CR LF), and the kernel looks for a file of that name; convert it (dos2unix)\n"
     );
 }
+
+#[test]
+fn an_inherited_file_opens_again_by_path_but_nothing_beside_it() {
+    // Without a mount namespace (unprivileged) Landlock alone decides what a path
+    // reaches: the log caprun's stdout was opened on is reachable again through
+    // /proc/self/fd/1 with its mode, the file next to it is not.
+    skip_unless_sandboxable!();
+    let dir = tempfile::tempdir().unwrap();
+    let logs = tempfile::tempdir().unwrap();
+    let log = logs.path().join("log.txt");
+    let sibling = logs.path().join("sibling.txt");
+    std::fs::write(&sibling, "secret\n").unwrap();
+    let script = format!(
+        "echo reopened >> /proc/self/fd/1; read l < {}; echo \"read $?\" >> /dev/stdout",
+        sibling.display()
+    );
+    let run = |extra: &[&str]| {
+        let mut args = vec!["--policy", "unprivileged"];
+        args.extend_from_slice(extra);
+        args.extend(["--", "/usr/bin/sh", "-c", &script]);
+        let status = Command::new(caprun())
+            .args(&args)
+            .current_dir(dir.path())
+            .stdin(Stdio::null())
+            .stdout(std::fs::File::create(&log).unwrap())
+            .stderr(Stdio::null())
+            .status()
+            .unwrap();
+        (status, std::fs::read_to_string(&log).unwrap())
+    };
+    let (status, out) = run(&[]);
+    assert!(status.success(), "{out}");
+    assert_eq!(out, "reopened\nread 2\n");
+    // Control: granted, the sibling is read.
+    let logs_dir = logs.path().to_str().unwrap().to_owned();
+    let (_, out) = run(&["--ro", &logs_dir]);
+    assert_eq!(out, "reopened\nread 0\n");
+}

@@ -5,7 +5,8 @@
 //! proxies, a `build.rs` compiling C, clippy, rustdoc, rustc from its toolchain, a
 //! python venv installing a local wheel, pytest, multiprocessing, a `#!` script as the
 //! program, a server and its client on 127.0.0.1, bash, ps, git, cmake, prove, npm, tar,
-//! cp -a, rsync) and asserts what the tool itself printed or wrote, not just its exit
+//! cp -a, rsync, gdb, strace -f, AddressSanitizer's leak checker, ptys, `> /dev/stdout`
+//! with a file as stdout, a core file, javac, caprun inside caprun) and asserts what the tool itself printed or wrote, not just its exit
 //! status. Where the sandbox matters, a control shows it was there: the host's process
 //! or port invisible, a read-only grant refusing a push, a program not found in a PATH
 //! that does not name it.
