@@ -636,14 +636,31 @@ pub fn inherited_files(opened: &Resources, ids: &[ResourceId]) -> Vec<InheritedF
         .collect()
 }
 
-/// The host's `/dev/tty`, opened `O_PATH`, when one of caprun's standard descriptors is
-/// a terminal (the program's is then too: less, git's pager and password prompts open
-/// `/dev/tty`, which is the controlling terminal of whoever opens it). `None` otherwise,
-/// or when it cannot be opened.
+/// The host's `/dev/tty`, opened `O_PATH`, for the sandbox: `/dev/tty` opens the
+/// controlling terminal of whoever opens it. Given when one of caprun's standard
+/// descriptors is a terminal (the program's is then too: less, git's pager and password
+/// prompts open `/dev/tty`), or when caprun has no controlling terminal at all (a CI
+/// runner): then it reaches nothing of the host's, opening it fails with ENXIO as it
+/// would outside, and a program that makes a pty of the sandbox's its controlling
+/// terminal (`script`, pexpect) finds that one there. Not given when caprun has a
+/// controlling terminal its standard descriptors do not lead to (`caprun … > log` from
+/// an interactive shell): the job's output went elsewhere on purpose.
 pub fn terminal_device() -> Option<OwnedFd> {
     use std::io::IsTerminal;
-    let any = io::stdin().is_terminal() || io::stdout().is_terminal() || io::stderr().is_terminal();
-    any.then(|| crate::sys::fs::open(c"/dev/tty", libc::O_PATH | libc::O_CLOEXEC, 0).ok())
+    let on_terminal =
+        io::stdin().is_terminal() || io::stdout().is_terminal() || io::stderr().is_terminal();
+    let tty = c"/dev/tty";
+    let no_controlling_terminal = || {
+        crate::sys::fs::open(
+            tty,
+            libc::O_RDWR | libc::O_NOCTTY | libc::O_NONBLOCK | libc::O_CLOEXEC,
+            0,
+        )
+        .err()
+            == Some(nix::errno::Errno::ENXIO)
+    };
+    (on_terminal || no_controlling_terminal())
+        .then(|| crate::sys::fs::open(tty, libc::O_PATH | libc::O_CLOEXEC, 0).ok())
         .flatten()
 }
 

@@ -300,6 +300,28 @@ fn the_terminal_exists_when_a_standard_descriptor_is_one_or_when_granted() {
     let denied = run_in_tty(false, true);
     assert!(!denied.contains("tty-ok"), "{denied}");
     assert!(denied.contains("/dev/tty"), "{denied}");
+    // Without a controlling terminal (a CI runner) /dev/tty is there and reaches no
+    // terminal, as outside (ENXIO, not a read-only file system), until the program makes
+    // a pty of the sandbox's its own: then it reaches that one.
+    let out = Command::new("setsid")
+        .args(["-w"])
+        .arg(caprun())
+        .args([
+            "--env",
+            "PATH",
+            "--",
+            "sh",
+            "-c",
+            "echo x > /dev/tty; script -qec 'echo via-own-pty > /dev/tty' /dev/null",
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .expect("setsid (util-linux) is needed for this test");
+    assert!(
+        text(&out.stderr).contains("cannot create /dev/tty: No such device or address"),
+        "{out:?}"
+    );
+    assert!(text(&out.stdout).contains("via-own-pty"), "{out:?}");
 }
 
 #[test]

@@ -368,7 +368,8 @@ pub struct Policy {
     /// devpts instance at `/dev/pts` (`newinstance,ptmxmode=0666`, so the ptys the
     /// program makes are the sandbox's alone) with `/dev/ptmx` a link to `pts/ptmx`, read
     /// and write (terminal ioctls included) allowed beneath it; and the host's `/dev/tty`
-    /// when one of caprun's standard descriptors is a terminal.
+    /// when one of caprun's standard descriptors is a terminal or caprun has no
+    /// controlling terminal (see `resources::terminal_device`).
     pub pts: bool,
     /// The `/etc` entries installed toolchains under `/usr` link to, read-only
     /// (`root.toolchain-etc: true`; needs a mount namespace): found at launch by
