@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 
-use super::decode::{arguments_matter, describe, probably_harmless};
+use super::decode::{arguments_matter, describe, makes_a_sandbox, probably_harmless};
 use super::learn::Learned;
 use crate::sandbox::policy::{Action, SeccompPolicy};
 use crate::sandbox::syscalls;
@@ -68,6 +68,8 @@ pub struct Session {
     /// Descriptions among the examples of `denied` that are probably harmless, with why
     /// ([`probably_harmless`]; at most [`HARMLESS_KEPT`]).
     harmless: BTreeMap<String, &'static str>,
+    /// A namespace or a mount was asked for ([`makes_a_sandbox`]).
+    nested: bool,
     /// explain: lines printed so far while the program runs.
     live_lines: usize,
     learned: Learned,
@@ -91,6 +93,7 @@ impl Session {
             seccomp: seccomp.clone(),
             denied: BTreeMap::new(),
             harmless: BTreeMap::new(),
+            nested: false,
             live_lines: 0,
             learned: Learned::default(),
             killed: false,
@@ -176,6 +179,7 @@ impl Session {
             UNKNOWN
         };
         let what = shorten(describe(nr, args));
+        self.nested |= makes_a_sandbox(nr, args);
         if let Some(why) = probably_harmless(nr, args) {
             if self.harmless.len() < HARMLESS_KEPT || self.harmless.contains_key(&what) {
                 self.harmless.insert(what.clone(), why);
@@ -325,6 +329,11 @@ impl Session {
                 s,
                 "caprun:   and {} other system calls",
                 groups.len() - SUMMARY_CALLS
+            );
+        }
+        if self.nested {
+            s.push_str(
+                "caprun: namespaces and mounts are refused inside the sandbox by design (Landlock forbids mounts): a test that builds a sandbox of its own (unshare -r, bwrap, chroot) runs outside caprun; a caprun inside runs with `--policy unprivileged`, which stacks on this one (caprun(1), INSIDE ANOTHER SANDBOX)\n",
             );
         }
         s.push_str(
@@ -522,6 +531,11 @@ mod tests {
             "{sum}"
         );
         assert!(sum.contains("caprun:        1 × chroot\n"), "{sum}");
+        // A namespace was asked for: said to be by design, with the way out.
+        assert!(
+            sum.contains("namespaces and mounts are refused inside the sandbox by design"),
+            "{sum}"
+        );
         // Only harmless refusals: the summary points away from the sandbox.
         let mut s = Session::new(Mode::Quiet, "devtools", &strict(), "test");
         s.explain(nr("socket"), &netlink_route, 7);
@@ -536,7 +550,10 @@ mod tests {
         let mut s = Session::new(Mode::Quiet, "devtools", &strict(), "test");
         s.explain(nr("socket"), &[libc::AF_NETLINK as u64, 3, 9, 0, 0, 0], 7);
         let sum = s.quiet_summary();
-        assert!(!sum.contains("harmless"), "{sum}");
+        assert!(
+            !sum.contains("harmless") && !sum.contains("by design"),
+            "{sum}"
+        );
     }
 
     /// Ever-new arguments and made-up system call numbers: the record, the lines printed
