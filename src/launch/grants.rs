@@ -126,7 +126,8 @@ pub(super) fn add_terminal<'a>(grants: &mut Grants<'a>, tty: &'a OwnedFd) {
 }
 
 /// Add the `/etc` entries toolchains link to (`root.toolchain-etc`) to `grants`: bound
-/// read-only at their own paths, readable under Landlock.
+/// read-only at their own paths, readable under Landlock. Bound before the caller's
+/// binds, so that a grant beneath one of them is mounted on top of it, not hidden.
 pub(super) fn add_toolchain_etc<'a>(grants: &mut Grants<'a>, entries: &'a [EtcEntry]) {
     for e in entries {
         grants.files.push(Grant {
@@ -134,13 +135,14 @@ pub(super) fn add_toolchain_etc<'a>(grants: &mut Grants<'a>, entries: &'a [EtcEn
             access: Access::Read,
             is_dir: e.is_dir,
         });
-        grants.binds.push(ExtraBind {
-            fd: Some(e.fd.as_fd()),
-            source: e.path.clone(),
-            target: e.path.clone(),
-            writable: false,
-        });
     }
+    let binds = entries.iter().map(|e| ExtraBind {
+        fd: Some(e.fd.as_fd()),
+        source: e.path.clone(),
+        target: e.path.clone(),
+        writable: false,
+    });
+    grants.binds.splice(0..0, binds);
 }
 
 /// Without a mount namespace, a grant beneath a directory granted more would get the
