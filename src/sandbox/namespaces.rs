@@ -857,7 +857,22 @@ fn write_file(path: &CStr, data: &[u8]) -> Result<(), NamespaceError> {
 
 #[cfg(test)]
 mod tests {
-    use super::outer_id;
+    use super::{ids, keep_inherited_hard, outer_id};
+
+    #[test]
+    fn an_unlimited_hard_rlimit_keeps_the_inherited_one() {
+        let res = libc::RLIMIT_CORE as ids::RlimitResource;
+        let now = ids::getrlimit(res).unwrap();
+        let inf = libc::RLIM_INFINITY;
+        let lim = |l: libc::rlimit| (l.rlim_cur, l.rlim_max);
+        assert_eq!(lim(keep_inherited_hard(res, 0, inf)), (0, now.rlim_max));
+        assert_eq!(
+            lim(keep_inherited_hard(res, inf, inf)),
+            (now.rlim_max, now.rlim_max)
+        );
+        // A number is taken as written (lowering is always allowed; raising fails loudly).
+        assert_eq!(lim(keep_inherited_hard(res, 5, 10)), (5, 10));
+    }
 
     #[test]
     fn ids_map_to_the_parent_namespace() {
