@@ -124,13 +124,12 @@ fn cached_targets() -> Vec<PathBuf> {
     let key = cache_key();
     let file = cache_file();
     if let Some(f) = &file {
-        if let Ok(text) = std::fs::read(f) {
-            let mut lines = text.split(|&b| b == b'\n');
-            if lines.next() == Some(key.as_bytes()) {
-                return lines
-                    .filter(|l| !l.is_empty())
-                    .map(|l| PathBuf::from(OsStr::from_bytes(l)))
-                    .collect();
+        // Only a cache of this user's own (a root caprun with another user's HOME does
+        // not take that user's word), and only paths beneath /etc from it.
+        let own = std::fs::metadata(f).is_ok_and(|m| m.uid() == crate::sys::ids::geteuid());
+        if let Some(text) = own.then(|| std::fs::read(f).ok()).flatten() {
+            if let Some(targets) = parse_cache(&text, &key) {
+                return targets;
             }
         }
     }
@@ -139,6 +138,18 @@ fn cached_targets() -> Vec<PathBuf> {
         let _ = write_cache(f, &key, &targets);
     }
     targets
+}
+
+/// The paths of a cache file's `text` when its first line is `key`: only those beneath
+/// `/etc` without `..` (the file is a cache, not a grant).
+fn parse_cache(text: &[u8], key: &str) -> Option<Vec<PathBuf>> {
+    let mut lines = text.split(|&b| b == b'\n');
+    (lines.next() == Some(key.as_bytes())).then(|| {
+        lines
+            .filter(|l| l.starts_with(b"/etc/") && !l.windows(2).any(|w| w == b".."))
+            .map(|l| PathBuf::from(OsStr::from_bytes(l)))
+            .collect()
+    })
 }
 
 /// The cache's key: a version and the modification times of [`STAMPS`] that exist.
@@ -269,6 +280,16 @@ mod tests {
         ] {
             assert!(!is_secret(Path::new(s)), "{s}");
         }
+    }
+
+    #[test]
+    fn the_cache_is_taken_for_its_key_and_only_for_paths_in_etc() {
+        let text = b"k 1\n/etc/java-x/a\n/root/.ssh\n/etc/../root\n\n/etc/maven\n";
+        assert_eq!(
+            parse_cache(text, "k 1").unwrap(),
+            [PathBuf::from("/etc/java-x/a"), PathBuf::from("/etc/maven")]
+        );
+        assert!(parse_cache(text, "k 2").is_none());
     }
 
     #[test]
