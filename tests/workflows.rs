@@ -1464,6 +1464,41 @@ fn caprun_inside_caprun_says_what_the_outer_sandbox_refused() {
     ]);
     assert!(!out.status.success(), "{}", text(&out.stderr));
     assert!(!dir.path().join("inner-made").exists());
+    // An outer filter that refuses the Landlock calls with EPERM, as systemd-nspawn 252
+    // does on a kernel that has Landlock: named as such, not as a kernel without it.
+    std::fs::write(
+        dir.path().join("no-landlock.yaml"),
+        "extends: devtools\nseccomp:\n  deny: [landlock_create_ruleset]\n",
+    )
+    .unwrap();
+    let out = output(caprun_in(
+        dir.path(),
+        &[
+            "--policy",
+            "no-landlock.yaml",
+            "--rw",
+            ".",
+            "--ro",
+            inner,
+            "--",
+            inner,
+            "--policy",
+            "unprivileged",
+            "--",
+            "/usr/bin/true",
+        ],
+    ));
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(125), "{stderr}");
+    assert!(
+        stderr.contains("which refused landlock_create_ruleset (EPERM): the outer layer does not let caprun use Landlock"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("systemd-nspawn: --system-call-filter="),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("not available on this kernel"), "{stderr}");
     // Control: granted read-write inside too, the file is made (unprivileged's filter
     // then refuses touch's utimensat, hence no status check).
     nested(&[
