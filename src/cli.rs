@@ -47,7 +47,9 @@ pub struct Args {
     #[arg(long)]
     pub net: bool,
     /// Change one of the policy's limits: `tasks=N` (processes and threads at once),
-    /// `tmpfs=SIZE` (each tmpfs caprun mounts; K, M, G, T suffixes), or `NAME=unlimited`.
+    /// `tmpfs=SIZE` (each tmpfs caprun mounts; K, M, G, T suffixes), a resource limit
+    /// (`core`, `nofile`, `stack`, … as in caprun-policy(5)'s `rlimits`; soft and hard
+    /// both), or `NAME=unlimited`.
     #[arg(long, value_name = "NAME=VALUE")]
     pub limit: Vec<String>,
     /// When started as root: the user id the program runs as (inside its user namespace).
@@ -414,24 +416,30 @@ pub fn request(args: Args) -> Result<Request, Error> {
     })
 }
 
-/// The `--limit NAME=VALUE` options, checked.
+/// The `--limit NAME=VALUE` options, checked: the policy's `limits:` and every
+/// resource limit its `rlimits:` knows (both soft and hard set to VALUE).
 fn limits(options: &[String]) -> Result<Vec<(String, Option<u64>)>, Error> {
+    use crate::sandbox::policy::{limit_names, parse_rlimit_value, rlimit_resource, Limits};
+    let names = || limit_names().collect::<Vec<_>>().join(", ");
     let mut limits = Vec::new();
     for l in options {
         let Some((name, value)) = l.split_once('=') else {
             return Err(Error::Usage(format!(
-                "--limit {l}: expected NAME=VALUE ({}=…)",
-                crate::sandbox::policy::Limits::NAMES.join("=…, ")
+                "--limit {l}: expected NAME=VALUE, NAME one of {}",
+                names()
             )));
         };
-        if !crate::sandbox::policy::Limits::NAMES.contains(&name) {
+        let value = if Limits::NAMES.contains(&name) {
+            Limits::parse_value(name, value)
+        } else if rlimit_resource(name).is_some() {
+            parse_rlimit_value(name, value)
+        } else {
             return Err(Error::Usage(format!(
                 "--limit {l}: unknown limit `{name}` ({})",
-                crate::sandbox::policy::Limits::NAMES.join(", ")
+                names()
             )));
         }
-        let value = crate::sandbox::policy::Limits::parse_value(name, value)
-            .map_err(|m| Error::Usage(format!("--limit {l}: {m}")))?;
+        .map_err(|m| Error::Usage(format!("--limit {l}: {m}")))?;
         limits.push((name.to_owned(), value));
     }
     Ok(limits)

@@ -606,6 +606,96 @@ fn unrooted_descriptor(name: &str, what: &str) -> String {
     )
 }
 
+pub mod etc_links;
+
+/// An `/etc` entry a toolchain under `/usr` links to ([`etc_links`]), opened `O_PATH`.
+#[derive(Debug)]
+pub struct EtcEntry {
+    /// Its path (bound at the same path inside).
+    pub path: PathBuf,
+    /// The entry, open.
+    pub fd: OwnedFd,
+    /// A directory.
+    pub is_dir: bool,
+}
+
+/// The `/etc` entries toolchains under `/usr` link to, but those beneath one of
+/// `covered` (bound already), opened. An entry that cannot be opened is left out.
+pub fn toolchain_etc(covered: &[&Path]) -> Vec<EtcEntry> {
+    etc_links::toolchain_etc_paths()
+        .into_iter()
+        .filter(|p| !covered.iter().any(|c| p.starts_with(c)))
+        .filter_map(|path| {
+            let c = CString::new(path.as_os_str().as_bytes()).ok()?;
+            let fd = crate::sys::fs::open(&c, libc::O_PATH | libc::O_CLOEXEC, 0).ok()?;
+            let is_dir = std::fs::metadata(&path).ok()?.is_dir();
+            Some(EtcEntry { path, fd, is_dir })
+        })
+        .collect()
+}
+
+/// An inherited descriptor the program gets that is a regular file or a character
+/// device (`caprun … > log.txt`, a terminal): the program may open it again by
+/// `/proc/self/fd/N` or `/dev/stdout`, which is a path open Landlock mediates, with the
+/// access it was opened with.
+#[derive(Debug)]
+pub struct InheritedFile {
+    /// A duplicate of the descriptor (the Landlock rule is on its inode).
+    pub fd: OwnedFd,
+    /// The access it was opened with (`O_WRONLY|O_APPEND` is [`AccessMode::Append`]).
+    pub mode: AccessMode,
+}
+
+/// The inherited descriptors among `ids` (those the program gets) that are regular
+/// files or character devices. Pipes and sockets are not there: the kernel opens them
+/// again without a path check. A descriptor that cannot be examined is left out: the
+/// program keeps it, only not by path.
+pub fn inherited_files(opened: &Resources, ids: &[ResourceId]) -> Vec<InheritedFile> {
+    ids.iter()
+        .filter_map(|&id| match opened.get(id).handle {
+            Handle::Inherited(fd) => crate::sys::fs::inherited_file(fd).ok().flatten(),
+            _ => None,
+        })
+        .map(|(fd, flags)| InheritedFile {
+            fd,
+            mode: match (flags & libc::O_ACCMODE, flags & libc::O_APPEND != 0) {
+                (libc::O_RDONLY, _) => AccessMode::Read,
+                (libc::O_RDWR, _) => AccessMode::ReadWrite,
+                (_, true) => AccessMode::Append,
+                _ => AccessMode::Write,
+            },
+        })
+        .collect()
+}
+
+/// The host's `/dev/tty`, opened `O_PATH`, for the sandbox: `/dev/tty` opens the
+/// controlling terminal of whoever opens it. Given when one of caprun's standard
+/// descriptors is a terminal (the program's is then too: less, git's pager and password
+/// prompts open `/dev/tty`), or when caprun has no controlling terminal at all (a CI
+/// runner): then it reaches nothing of the host's, opening it fails with ENXIO as it
+/// would outside, and a program that makes a pty of the sandbox's its controlling
+/// terminal (`script`, pexpect) finds that one there. Not given when caprun has a
+/// controlling terminal its standard descriptors do not lead to (`caprun … > log` from
+/// an interactive shell): the job's output went elsewhere on purpose.
+pub fn terminal_device() -> Option<OwnedFd> {
+    use std::io::IsTerminal;
+    let on_terminal =
+        io::stdin().is_terminal() || io::stdout().is_terminal() || io::stderr().is_terminal();
+    let tty = c"/dev/tty";
+    let no_controlling_terminal = || {
+        crate::sys::fs::open(
+            tty,
+            libc::O_RDWR | libc::O_NOCTTY | libc::O_NONBLOCK | libc::O_CLOEXEC,
+            0,
+        )
+        .err()
+            == Some(nix::errno::Errno::ENXIO)
+    };
+    (on_terminal || no_controlling_terminal())
+        .then(|| crate::sys::fs::open(tty, libc::O_PATH | libc::O_CLOEXEC, 0).ok())
+        .flatten()
+}
+
 /// `SD_LISTEN_FDS_START`: systemd passes its descriptors from 3 on.
 pub const LISTEN_FDS_START: RawFd = 3;
 

@@ -302,8 +302,13 @@ fn the_tmpfs_size_is_a_limit() {
 fn limits_are_checked_on_the_command_line() {
     for (arg, message) in [
         ("tasks", "expected NAME=VALUE"),
-        ("cpu=1", "unknown limit `cpu` (tasks, tmpfs, tmpfs-inodes)"),
+        (
+            "bogus=1",
+            "unknown limit `bogus` (tasks, tmpfs, tmpfs-inodes, as, core, cpu,",
+        ),
         ("tmpfs=lots", "not a size"),
+        ("core=lots", "not a size"),
+        ("nofile=8K", "not a number"),
         ("tasks=0", "0 would stop everything"),
     ] {
         let out = run(&["--limit", arg, "--", "true"], "");
@@ -323,6 +328,49 @@ fn limits_are_checked_on_the_command_line() {
     );
     assert_eq!(out.status.code(), Some(125));
     assert!(text(&out.stderr).contains("no user namespace"), "{out:?}");
+}
+
+#[test]
+fn every_resource_limit_of_the_policy_format_is_a_command_line_limit() {
+    skip_unless_sandboxable!();
+    // devtools: no core files unless the job asks for them (soft 0, hard as inherited).
+    let out = sh(&[], "ulimit -c; ulimit -n");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let lines: Vec<String> = text(&out.stdout).lines().map(str::to_owned).collect();
+    assert_eq!(lines[0], "0", "{lines:?}");
+    // Both the soft and the hard limit, whatever the policy says.
+    let out = sh(
+        &[
+            "--limit",
+            "core=1M",
+            "--limit",
+            "nofile=100",
+            "--limit",
+            "cpu=50",
+        ],
+        "grep -E '^Max (core file size|open files|cpu time)' /proc/self/limits",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let limits: Vec<Vec<String>> = text(&out.stdout)
+        .lines()
+        .map(|l| l.split_whitespace().map(str::to_owned).collect())
+        .collect();
+    // Max cpu time 50 50 seconds / Max core file size 1048576 1048576 bytes / …
+    let soft_hard = |what: &str| {
+        let l = limits
+            .iter()
+            .find(|l| l.join(" ").starts_with(what))
+            .unwrap_or_else(|| panic!("{what}: {limits:?}"));
+        let n = l.len();
+        (l[n - 3].clone(), l[n - 2].clone())
+    };
+    let pair = |a: &str, b: &str| (a.to_owned(), b.to_owned());
+    assert_eq!(soft_hard("Max core file size"), pair("1048576", "1048576"));
+    assert_eq!(soft_hard("Max open files"), pair("100", "100"));
+    assert_eq!(soft_hard("Max cpu time"), pair("50", "50"));
+    // Lowering a hard limit is what an unprivileged job cannot undo.
+    let out = sh(&["--limit", "core=0"], "ulimit -c unlimited");
+    assert!(!out.status.success(), "{}", text(&out.stdout));
 }
 
 #[test]
@@ -360,4 +408,37 @@ fn a_file_grant_beneath_a_policy_bind_is_bound_over_the_file_there() {
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout), "/usr/bin/ls\n1\n", "{out:?}");
+}
+
+/// Python that `PTRACE_ATTACH`es to each pid given, prints `PID ok` or `PID ERRNO-NAME`,
+/// and detaches again.
+const ATTACH: &str = r#"
+import ctypes, errno, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+libc.ptrace.argtypes = [ctypes.c_long, ctypes.c_long, ctypes.c_void_p, ctypes.c_void_p]
+for pid in map(int, sys.argv[1:]):
+    if libc.ptrace(16, pid, None, None) == 0:  # PTRACE_ATTACH
+        os.waitpid(pid, 0)
+        libc.ptrace(17, pid, None, None)  # PTRACE_DETACH
+        print(pid, "ok")
+    else:
+        print(pid, errno.errorcode[ctypes.get_errno()])
+"#;
+
+#[test]
+fn ptrace_reaches_the_sandbox_s_processes_but_not_its_init() {
+    skip_unless_sandboxable!();
+    let script = format!("sleep 30 & printf '%s' '{ATTACH}' > a.py; python3 a.py $! 1; kill $!");
+    // Control: a sibling process is traced (devtools allows ptrace), so a refusal of
+    // PID 1 is not a refusal of ptrace.
+    let out = sh(&[], &script);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{stdout}");
+    assert!(lines[0].ends_with(" ok"), "{stdout}");
+    // caprun's init is not dumpable and belongs to the parent user namespace.
+    assert_eq!(lines[1], "1 EPERM", "{stdout}");
+    // strict, default and unprivileged keep refusing ptrace: the unit test
+    // denied_syscalls_are_not_in_builtins.
 }

@@ -414,7 +414,7 @@ const UNROOTED: [Exception; 2] = [
 ];
 
 /// `devtools`: what the policy gives a build on purpose.
-const DEVTOOLS: [Exception; 8] = [
+const DEVTOOLS: [Exception; 11] = [
     except(
         "list-root",
         "\"usr\"",
@@ -455,6 +455,24 @@ const DEVTOOLS: [Exception; 8] = [
         "",
         "a listener on its own loopback (tcp-connect and udp-send still reach nothing \
          of the host's)",
+    ),
+    except(
+        "netlink-route",
+        "",
+        "getaddrinfo and if_nameindex read the interfaces of its own network namespace \
+         (changing them needs CAP_NET_ADMIN, which it lacks)",
+    ),
+    except(
+        "ptrace-traceme",
+        "",
+        "gdb, strace and LeakSanitizer trace the sandbox's own processes (ptrace-attach \
+         to a host process stays blocked: its PID namespace names none, and caprun's \
+         init refuses; caprun-policy(5))",
+    ),
+    except(
+        "personality",
+        "ADDR_NO_RANDOMIZE set",
+        "gdb turns randomization off for the program it starts; no other persona flag",
     ),
 ];
 

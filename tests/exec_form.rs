@@ -268,26 +268,60 @@ fn which(name: &str) -> std::path::PathBuf {
 }
 
 #[test]
-fn the_terminal_exists_only_when_granted() {
+fn the_terminal_exists_when_a_standard_descriptor_is_one_or_when_granted() {
     skip_unless_sandboxable!();
     // `script` gives caprun a controlling terminal (util-linux, essential on Debian).
-    let run_in_tty = |grant: bool| {
+    // `redirect`: caprun's standard descriptors are not the terminal (it keeps it as its
+    // controlling terminal all the same).
+    let run_in_tty = |grant: bool, redirect: bool| {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("log");
         let cmd = format!(
-            "{} {} --env PATH -- sh -c 'echo tty-ok > /dev/tty'",
+            "{} {} --env PATH -- sh -c 'echo tty-ok > /dev/tty' {}",
             caprun().display(),
-            if grant { "--rw /dev/tty" } else { "" }
+            if grant { "--rw /dev/tty" } else { "" },
+            if redirect {
+                format!("< /dev/null > {} 2>&1", log.display())
+            } else {
+                String::new()
+            }
         );
         let out = Command::new("script")
             .args(["-qec", &cmd, "/dev/null"])
             .stdin(Stdio::null())
             .output()
             .expect("script (util-linux) is needed for this test");
-        text(&out.stdout)
+        text(&out.stdout) + &std::fs::read_to_string(&log).unwrap_or_default()
     };
-    assert!(run_in_tty(true).contains("tty-ok"));
-    let denied = run_in_tty(false);
+    assert!(run_in_tty(true, true).contains("tty-ok"));
+    // devtools binds /dev/tty when a standard descriptor is a terminal (less, prompts).
+    assert!(run_in_tty(false, false).contains("tty-ok"));
+    // Not otherwise: a job whose output goes to a file does not reach the terminal.
+    let denied = run_in_tty(false, true);
     assert!(!denied.contains("tty-ok"), "{denied}");
     assert!(denied.contains("/dev/tty"), "{denied}");
+    // Without a controlling terminal (a CI runner) /dev/tty is there and reaches no
+    // terminal, as outside (ENXIO, not a read-only file system), until the program makes
+    // a pty of the sandbox's its own: then it reaches that one.
+    let out = Command::new("setsid")
+        .args(["-w"])
+        .arg(caprun())
+        .args([
+            "--env",
+            "PATH",
+            "--",
+            "sh",
+            "-c",
+            "echo x > /dev/tty; script -qec 'echo via-own-pty > /dev/tty' /dev/null",
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .expect("setsid (util-linux) is needed for this test");
+    assert!(
+        text(&out.stderr).contains("cannot create /dev/tty: No such device or address"),
+        "{out:?}"
+    );
+    assert!(text(&out.stdout).contains("via-own-pty"), "{out:?}");
 }
 
 #[test]
@@ -415,7 +449,7 @@ fn the_more_specific_grant_wins() {
 fn a_failing_program_hears_what_the_sandbox_refused_it() {
     // The command-line form: when the program fails, caprun names the system calls the
     // policy refused it (most failures in a sandbox are such refusals, seen by the
-    // program as EPERM). Quiet otherwise: a program that succeeds, or fails without a
+    // program as EPERM), with the arguments that say what was asked. Quiet otherwise: a program that succeeds, or fails without a
     // refusal, gets nothing added.
     skip_unless_sandboxable!();
     let dir = tempfile::tempdir().unwrap();
@@ -438,7 +472,7 @@ fn a_failing_program_hears_what_the_sandbox_refused_it() {
     assert_eq!(out.status.code(), Some(3));
     let err = text(&out.stderr);
     assert!(
-        err.contains("caprun: the program failed, and policy devtools refused it these system calls:\ncaprun:        1 × unshare\n")
+        err.contains("caprun: the program failed, and policy devtools refused it these system calls:\ncaprun:        1 × unshare(CLONE_NEWUSER)\n")
             && err.contains("--explain-denials"),
         "{err}"
     );
@@ -758,4 +792,42 @@ fn a_script_s_missing_interpreter_is_named() {
         text(&out.stderr),
         "caprun: ./dos.sh: its #! interpreter /bin/sh ends in a carriage return: the script has DOS line endings (CR LF), and the kernel looks for a file of that name; convert it (dos2unix)\n"
     );
+}
+
+#[test]
+fn an_inherited_file_opens_again_by_path_but_nothing_beside_it() {
+    // Without a mount namespace (unprivileged) Landlock alone decides what a path
+    // reaches: the log caprun's stdout was opened on is reachable again through
+    // /proc/self/fd/1 with its mode, the file next to it is not.
+    skip_unless_sandboxable!();
+    let dir = tempfile::tempdir().unwrap();
+    let logs = tempfile::tempdir().unwrap();
+    let log = logs.path().join("log.txt");
+    let sibling = logs.path().join("sibling.txt");
+    std::fs::write(&sibling, "secret\n").unwrap();
+    let script = format!(
+        "echo reopened >> /proc/self/fd/1; read l < {}; echo \"read $?\" >> /dev/stdout",
+        sibling.display()
+    );
+    let run = |extra: &[&str]| {
+        let mut args = vec!["--policy", "unprivileged"];
+        args.extend_from_slice(extra);
+        args.extend(["--", "/usr/bin/sh", "-c", &script]);
+        let status = Command::new(caprun())
+            .args(&args)
+            .current_dir(dir.path())
+            .stdin(Stdio::null())
+            .stdout(std::fs::File::create(&log).unwrap())
+            .stderr(Stdio::null())
+            .status()
+            .unwrap();
+        (status, std::fs::read_to_string(&log).unwrap())
+    };
+    let (status, out) = run(&[]);
+    assert!(status.success(), "{out}");
+    assert_eq!(out, "reopened\nread 2\n");
+    // Control: granted, the sibling is read.
+    let logs_dir = logs.path().to_str().unwrap().to_owned();
+    let (_, out) = run(&["--ro", &logs_dir]);
+    assert_eq!(out, "reopened\nread 0\n");
 }

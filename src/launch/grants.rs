@@ -2,12 +2,14 @@
 //! rules on every file and directory, binds for those an `!exec` reaches by path, the
 //! working directory and the program itself.
 
-use std::os::fd::AsFd;
+use std::os::fd::{AsFd, OwnedFd};
 use std::path::Path;
 
 use crate::config::{AccessMode, ResourceId};
 use crate::plan::Plan;
-use crate::resources::{Description, Handle, Program, ResourceError, Resources};
+use crate::resources::{
+    Description, EtcEntry, Handle, InheritedFile, Program, ResourceError, Resources,
+};
 use crate::sandbox::policy::Namespace;
 use crate::sandbox::{Access, ExtraBind, Grant, Grants, Policy, RootedGrant};
 
@@ -16,24 +18,41 @@ use crate::sandbox::{Access, ExtraBind, Grant, Grants, Policy, RootedGrant};
 ///
 /// Landlock: every file and directory opened. Those an `!exec` reaches by path may also
 /// be executed from (build products, toolchains); descriptors may not.
-pub(super) fn grants<'a>(opened: &'a Resources, plan: &Plan, program: &'a Program) -> Grants<'a> {
+///
+/// `inherited`: the inherited files the program gets ([`crate::resources::inherited_files`]),
+/// which it may open again by `/proc/self/fd/N` with the access they were opened with.
+pub(super) fn grants<'a>(
+    opened: &'a Resources,
+    inherited: &'a [InheritedFile],
+    plan: &Plan,
+    program: &'a Program,
+) -> Grants<'a> {
     let by_path = |id: ResourceId| plan.paths.iter().any(|g| g.id == id);
     Grants {
-        files: opened
+        files: inherited
             .iter()
-            .filter_map(|(id, o)| match (&o.handle, &o.description) {
-                (
-                    Handle::Owned(fd),
-                    Description::File {
-                        mode, directory, ..
-                    },
-                ) => Some(Grant {
-                    fd: fd.as_fd(),
-                    access: access(*mode, by_path(id)),
-                    is_dir: *directory,
-                }),
-                _ => None,
+            .map(|f| Grant {
+                fd: f.fd.as_fd(),
+                access: access(f.mode, false),
+                is_dir: false,
             })
+            .chain(
+                opened
+                    .iter()
+                    .filter_map(|(id, o)| match (&o.handle, &o.description) {
+                        (
+                            Handle::Owned(fd),
+                            Description::File {
+                                mode, directory, ..
+                            },
+                        ) => Some(Grant {
+                            fd: fd.as_fd(),
+                            access: access(*mode, by_path(id)),
+                            is_dir: *directory,
+                        }),
+                        _ => None,
+                    }),
+            )
             .collect(),
         binds: plan
             .paths
@@ -84,6 +103,47 @@ pub(super) fn grants<'a>(opened: &'a Resources, plan: &Plan, program: &'a Progra
             })
             .collect(),
     }
+}
+
+/// Add the host's `/dev/tty` (`tty`, from [`crate::resources::terminal_device`]) to
+/// `grants`: bound at `/dev/tty`, read-write with the terminal ioctls (seccomp refuses
+/// TIOCSTI and TIOCLINUX), unless the caller granted it already.
+pub(super) fn add_terminal<'a>(grants: &mut Grants<'a>, tty: &'a OwnedFd) {
+    let target = Path::new("/dev/tty");
+    if grants.binds.iter().any(|b| b.target == target) {
+        return;
+    }
+    grants.files.push(Grant {
+        fd: tty.as_fd(),
+        access: Access::ReadWrite,
+        is_dir: false,
+    });
+    grants.binds.push(ExtraBind {
+        fd: Some(tty.as_fd()),
+        source: target.to_owned(),
+        target: target.to_owned(),
+        writable: true,
+    });
+}
+
+/// Add the `/etc` entries toolchains link to (`root.toolchain-etc`) to `grants`: bound
+/// read-only at their own paths, readable under Landlock. Bound before the caller's
+/// binds, so that a grant beneath one of them is mounted on top of it, not hidden.
+pub(super) fn add_toolchain_etc<'a>(grants: &mut Grants<'a>, entries: &'a [EtcEntry]) {
+    for e in entries {
+        grants.files.push(Grant {
+            fd: e.fd.as_fd(),
+            access: Access::Read,
+            is_dir: e.is_dir,
+        });
+    }
+    let binds = entries.iter().map(|e| ExtraBind {
+        fd: Some(e.fd.as_fd()),
+        source: e.path.clone(),
+        target: e.path.clone(),
+        writable: false,
+    });
+    grants.binds.splice(0..0, binds);
 }
 
 /// Without a mount namespace, a grant beneath a directory granted more would get the

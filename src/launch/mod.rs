@@ -270,7 +270,21 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
     };
     let (table, truncate) = descriptors(&plan, &opened, &program);
     let truncate_by_path = by_path_to_truncate(&plan, &opened);
-    let mut grants = grants::grants(&opened, &plan, &program);
+    let inherited = resources::inherited_files(&opened, &plan.table);
+    let mut grants = grants::grants(&opened, &inherited, &plan, &program);
+    let terminal = (policy.pts && policy.has(sandbox::policy::Namespace::Mount))
+        .then(resources::terminal_device)
+        .flatten();
+    if let Some(tty) = &terminal {
+        grants::add_terminal(&mut grants, tty);
+    }
+    let toolchain_etc = if policy.toolchain_etc && policy.has(sandbox::policy::Namespace::Mount) {
+        let covered: Vec<&Path> = policy.binds.iter().map(|b| b.source.as_path()).collect();
+        resources::toolchain_etc(&covered)
+    } else {
+        Vec::new()
+    };
+    grants::add_toolchain_etc(&mut grants, &toolchain_etc);
     grants.run_as = req.identity;
     grants::check_interpreter(&program, &policy, &grants).map_err(Error::Program)?;
     let script_path =

@@ -29,7 +29,11 @@ pub fn effective_policy(
         policy.allow_network();
     }
     for (name, value) in limits {
-        policy.limits.set(name, *value);
+        if !policy.limits.set(name, *value) {
+            // A resource limit (the command line checked the name): soft and hard.
+            let v = value.unwrap_or(libc::RLIM_INFINITY);
+            policy.rlimits.insert(name.clone(), (v, v));
+        }
     }
     if policy.limits.tasks.is_some() && !policy.has(sandbox::policy::Namespace::User) {
         return Err(Error::Usage(format!(

@@ -129,10 +129,10 @@ fn bind_rights(is_dir: bool, device: bool, abi: ABI) -> BitFlags<AccessFs> {
 #[non_exhaustive]
 pub enum LandlockError {
     /// The kernel has no Landlock and the policy requires it.
-    #[error("Landlock is not available on this kernel (policy `{policy}` requires it; try --policy none)")]
+    #[error("{why}")]
     Unavailable {
-        /// The policy name.
-        policy: String,
+        /// Why, and what to do (see [`super::nesting::landlock_absence`]).
+        why: String,
     },
     /// The policy requires Landlock, and relies on a feature of it this kernel lacks.
     #[error("policy `{policy}` relies on Landlock's {} (ABI {}, Linux {}) to keep the program from {}, and this kernel's Landlock ABI is {abi}: use Linux {} or later, {}, or a policy file with `landlock: best-effort` to run with less isolation", .missing.feature, .missing.abi, .missing.linux, .missing.protects, .missing.linux, .way_out)]
@@ -270,6 +270,8 @@ pub struct LandlockPlan {
     read: u64,
     /// Listing directories, as bits.
     list: u64,
+    /// Using terminals: reading, writing, their ioctls, listing, as bits.
+    terminals: u64,
 }
 
 /// The rights [`LandlockPlan::allow_beneath`] gives beneath a directory made inside the
@@ -283,6 +285,9 @@ pub enum Beneath {
     /// Listing directories only: the sandbox's root (what it holds was granted anyway;
     /// no file becomes readable through this).
     ListDirectories,
+    /// Reading, writing and the ioctls of the devices beneath (the sandbox's own devpts;
+    /// seccomp still refuses TIOCSTI and TIOCLINUX), and listing them.
+    Terminals,
 }
 
 /// Build the ruleset: `grants` from the config, the program descriptor (gets
@@ -307,7 +312,13 @@ pub fn build(
     if support.abi < 1 {
         return match mode {
             LandlockMode::Required => Err(LandlockError::Unavailable {
-                policy: policy_name.to_string(),
+                why: super::nesting::landlock_absence(
+                    crate::sys::landlock::abi_version()
+                        .err()
+                        .unwrap_or(Errno::EOPNOTSUPP),
+                    policy_name,
+                    &super::nesting::Outer::probe(),
+                ),
             }),
             _ => Ok(Some(LandlockPlan {
                 ruleset: None,
@@ -315,6 +326,7 @@ pub fn build(
                 scratch: 0,
                 read: 0,
                 list: 0,
+                terminals: 0,
             })),
         };
     }
@@ -366,6 +378,12 @@ pub fn build(
         scratch: scratch_rights(abi).bits(),
         read: ((AccessFs::ReadFile | AccessFs::ReadDir) & AccessFs::from_all(abi)).bits(),
         list: (BitFlags::from(AccessFs::ReadDir) & AccessFs::from_all(abi)).bits(),
+        terminals: ((AccessFs::ReadFile
+            | AccessFs::WriteFile
+            | AccessFs::ReadDir
+            | AccessFs::IoctlDev)
+            & AccessFs::from_all(abi))
+        .bits(),
     }))
 }
 
@@ -387,6 +405,7 @@ impl LandlockPlan {
             Beneath::Scratch => self.scratch,
             Beneath::Read => self.read,
             Beneath::ListDirectories => self.list,
+            Beneath::Terminals => self.terminals,
         };
         crate::sys::landlock::add_path_beneath(rs.as_raw_fd(), dir, access)
     }

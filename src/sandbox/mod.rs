@@ -24,6 +24,7 @@
 pub mod builtins;
 pub mod landlock_rules;
 pub mod namespaces;
+pub mod nesting;
 pub mod notify;
 pub mod policy;
 pub mod privileges;
@@ -123,6 +124,10 @@ pub enum SandboxError {
         /// A policy that would run.
         hint: &'static str,
     },
+    /// caprun runs inside another sandbox whose filter refuses what the policy needs
+    /// (see [`nesting`]).
+    #[error("{0}")]
+    Nested(String),
     /// A step of entering the sandbox failed (see [`Prepared::setup_inside`]).
     #[error("{0}")]
     Step(String),
@@ -219,6 +224,8 @@ pub struct Prepared {
     /// `root.list`: the new root's directories may be listed (a Landlock rule added in
     /// `setup_inside`).
     list_root: bool,
+    /// `root.pts`: the sandbox's own devpts (a Landlock rule added in `setup_inside`).
+    pts: bool,
     cwd: Option<CString>,
     report: Report,
 }
@@ -256,6 +263,11 @@ pub fn descriptors_needed(policy: &Policy, grants: &Grants<'_>) -> usize {
 /// Do every fallible, allocating step for `policy` and `grants`.
 pub fn prepare(policy: &Policy, grants: &Grants<'_>) -> Result<Prepared, SandboxError> {
     let mut report = Report::default();
+    // Inside another sandbox whose filter refuses namespaces: say so now, rather than
+    // fail a step of the launch with a bare EPERM (one system call when it does not).
+    if let Some(message) = nesting::namespaces_refused(policy) {
+        return Err(SandboxError::Nested(message));
+    }
 
     // Seccomp.
     let seccomp = match &policy.seccomp {
@@ -483,6 +495,7 @@ pub fn prepare(policy: &Policy, grants: &Grants<'_>) -> Result<Prepared, Sandbox
                 tmpfs_size: policy.limits.tmpfs,
                 tmpfs_inodes: policy.limits.tmpfs_inodes(),
                 proc: policy.proc,
+                pts: policy.pts,
                 extra,
                 symlinks: &links,
                 reopen,
@@ -515,6 +528,7 @@ pub fn prepare(policy: &Policy, grants: &Grants<'_>) -> Result<Prepared, Sandbox
         tmpfs,
         proc: policy.proc,
         list_root: policy.list_root && has_mount,
+        pts: policy.pts && has_mount,
         cwd,
         report,
     })
@@ -535,8 +549,11 @@ fn path_cstring(p: &Path) -> Result<CString, SandboxError> {
 }
 
 /// `network: true`: add `socket(AF_INET | AF_INET6, SOCK_STREAM | SOCK_DGRAM, …)` (any
-/// `SOCK_NONBLOCK`/`SOCK_CLOEXEC` flags) as alternatives of the `socket` rule. A policy
-/// that allows `socket` unconditionally or answers it with an errno is left as it is.
+/// `SOCK_NONBLOCK`/`SOCK_CLOEXEC` flags) as alternatives of the `socket` rule, and
+/// `socket(AF_NETLINK, SOCK_RAW | SOCK_DGRAM, NETLINK_ROUTE)`: glibc's getaddrinfo and
+/// `ip addr` read the interfaces and addresses through it (changing them needs
+/// CAP_NET_ADMIN, which the sandbox lacks). A policy that allows `socket`
+/// unconditionally or answers it with an errno is left as it is.
 pub fn allow_inet_sockets(sp: &mut policy::SeccompPolicy) {
     use policy::{ArgCondition, CmpOp, SyscallRule};
     if sp.allow.contains("socket") || sp.errno.contains_key("socket") {
@@ -559,6 +576,13 @@ pub fn allow_inet_sockets(sp: &mut policy::SeccompPolicy) {
             rule.alternatives
                 .push(vec![eq(0, None, family), eq(1, Some(SOCK_TYPE_MASK), ty)]);
         }
+    }
+    for ty in [libc::SOCK_RAW, libc::SOCK_DGRAM] {
+        rule.alternatives.push(vec![
+            eq(0, None, libc::AF_NETLINK),
+            eq(1, Some(SOCK_TYPE_MASK), ty),
+            eq(2, None, libc::NETLINK_ROUTE),
+        ]);
     }
 }
 
@@ -597,6 +621,7 @@ impl Prepared {
                     c"/",
                     landlock_rules::Beneath::ListDirectories,
                 ),
+                (self.pts, c"/dev/pts", landlock_rules::Beneath::Terminals),
             ];
             for (wanted, path, rights) in inside {
                 if !wanted {

@@ -141,6 +141,8 @@ enum MountStep {
     },
     /// A fresh procfs (of the PID namespace of the process that mounts it: the init).
     Proc(CString),
+    /// A new devpts instance (`root.pts`).
+    Devpts(CString),
 }
 
 /// A descriptor grant to open again through a detached clone of its mount (see
@@ -220,6 +222,8 @@ pub struct Root<'a> {
     pub tmpfs_inodes: Option<u64>,
     /// A procfs at `/proc`.
     pub proc: bool,
+    /// A devpts instance of its own at `/dev/pts`, and `/dev/ptmx` (see [`pts_steps`]).
+    pub pts: bool,
     /// The caller's binds.
     pub extra: Vec<ResolvedBind>,
     /// Symbolic links: (link, target).
@@ -316,6 +320,25 @@ fn mkdirs(
     Ok(())
 }
 
+/// Steps mounting a devpts instance of the sandbox's own at `/dev/pts` and linking
+/// `/dev/ptmx` to its `ptmx`: `newinstance` (the host's ptys are not in it, and the ones
+/// made inside are in no other), `ptmxmode=0666` (anyone inside may make one),
+/// `mode=0620` for the ptys.
+fn pts_steps(
+    staging: &Path,
+    made: &mut Vec<PathBuf>,
+    steps: &mut Vec<MountStep>,
+) -> Result<(), NamespaceError> {
+    let pts = Path::new("/dev/pts");
+    mkdirs(staging, pts, made, steps)?;
+    steps.push(MountStep::Devpts(cstr(&inside(staging, pts))?));
+    steps.push(MountStep::Symlink {
+        target: c"pts/ptmx".to_owned(),
+        link: cstr(&inside(staging, Path::new("/dev/ptmx")))?,
+    });
+    Ok(())
+}
+
 /// Steps binding `b`: its parents, its mount point and the bind.
 fn bind_steps(
     staging: &Path,
@@ -354,6 +377,7 @@ impl MountPlan {
             tmpfs_size,
             tmpfs_inodes,
             proc,
+            pts,
             extra,
             symlinks,
             reopen,
@@ -374,6 +398,9 @@ impl MountPlan {
         if proc {
             mkdirs(staging, Path::new("/proc"), &mut made, &mut steps)?;
             steps.push(MountStep::Proc(cstr(&inside(staging, Path::new("/proc")))?));
+        }
+        if pts {
+            pts_steps(staging, &mut made, &mut steps)?;
         }
         for b in extra {
             bind_steps(staging, b, &mut made, &mut steps)?;
@@ -516,6 +543,16 @@ impl MountPlan {
                         None,
                     )
                     .map_err(|e| StepError::new("mount a procfs on", target, e))?;
+                }
+                MountStep::Devpts(target) => {
+                    mount::mount(
+                        Some(c"devpts"),
+                        target,
+                        Some(c"devpts"),
+                        libc::MS_NOSUID | libc::MS_NOEXEC,
+                        Some(c"newinstance,ptmxmode=0666,mode=0620"),
+                    )
+                    .map_err(|e| StepError::new("mount a devpts on", target, e))?;
                 }
             }
         }
@@ -714,13 +751,7 @@ impl NamespacePlan {
         }
         for (name, (soft, hard)) in &policy.rlimits {
             if let Some(res) = rlimit_resource(name) {
-                rlimits.push((
-                    res,
-                    libc::rlimit {
-                        rlim_cur: *soft,
-                        rlim_max: *hard,
-                    },
-                ));
+                rlimits.push((res, keep_inherited_hard(res, *soft, *hard)));
             }
         }
         // Once in its own user namespace not even root may raise a hard limit.
@@ -922,6 +953,21 @@ fn check_hard_limits(
     Ok(())
 }
 
+/// The rlimit to set for a policy's `[soft, hard]`: a hard limit of `unlimited` means
+/// "do not lower it" and keeps the one caprun inherited (raising a hard limit needs
+/// `CAP_SYS_RESOURCE` in the initial user namespace, which the sandbox never has), the
+/// soft limit at most that.
+fn keep_inherited_hard(res: ids::RlimitResource, soft: u64, hard: u64) -> libc::rlimit {
+    let hard = match ids::getrlimit(res) {
+        Ok(now) if hard == libc::RLIM_INFINITY => now.rlim_max,
+        _ => hard,
+    };
+    libc::rlimit {
+        rlim_cur: soft.min(hard),
+        rlim_max: hard,
+    }
+}
+
 /// The id `id` of this user namespace stands for in the parent namespace, by `map` (the
 /// text of `/proc/self/uid_map`: `INSIDE OUTSIDE COUNT` lines); `None` when unmapped.
 fn outer_id(map: &str, id: u32) -> Option<u32> {
@@ -971,7 +1017,7 @@ fn write_file(path: &CStr, data: &[u8]) -> Result<(), NamespaceError> {
 
 #[cfg(test)]
 mod tests {
-    use super::{outer_id, tmpfs_options};
+    use super::{ids, keep_inherited_hard, outer_id, tmpfs_options};
 
     #[test]
     fn tmpfs_mounts_bound_their_inodes_with_their_size() {
@@ -981,6 +1027,21 @@ mod tests {
             "mode=1777,size=1048576,nr_inodes=256"
         );
         assert_eq!(tmpfs_options(None, Some(10)), "mode=1777,nr_inodes=10");
+    }
+
+    #[test]
+    fn an_unlimited_hard_rlimit_keeps_the_inherited_one() {
+        let res = libc::RLIMIT_CORE as ids::RlimitResource;
+        let now = ids::getrlimit(res).unwrap();
+        let inf = libc::RLIM_INFINITY;
+        let lim = |l: libc::rlimit| (l.rlim_cur, l.rlim_max);
+        assert_eq!(lim(keep_inherited_hard(res, 0, inf)), (0, now.rlim_max));
+        assert_eq!(
+            lim(keep_inherited_hard(res, inf, inf)),
+            (now.rlim_max, now.rlim_max)
+        );
+        // A number is taken as written (lowering is always allowed; raising fails loudly).
+        assert_eq!(lim(keep_inherited_hard(res, 5, 10)), (5, 10));
     }
 
     #[test]

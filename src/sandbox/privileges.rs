@@ -137,7 +137,14 @@ pub fn drop_all(last_cap: u32) -> Result<Dropped, DropError> {
         }
     }
     sys_caps::clear_ambient().map_err(DropError::Ambient)?;
-    sys_caps::capset(&[CapData::default(); 2]).map_err(DropError::Capset)?;
+    // Nothing to clear (already dropped, as inside another sandbox whose filter may
+    // refuse capset): the call would change nothing.
+    if data
+        .iter()
+        .any(|d| d.effective | d.permitted | d.inheritable != 0)
+    {
+        sys_caps::capset(&[CapData::default(); 2]).map_err(DropError::Capset)?;
+    }
     sys_caps::set_no_new_privs().map_err(DropError::NoNewPrivs)?;
     Ok(Dropped {
         bounding_and_securebits: have_setpcap,

@@ -744,6 +744,29 @@ mod tests {
     }
 
     #[test]
+    fn devtools_personality_only_reads_or_turns_off_randomization() {
+        let prog = builtin("devtools").unwrap();
+        let ev = |nr: i64, a: [u64; 6]| evaluate(&prog, nr, a).unwrap().ret;
+        let eperm = RET_ERRNO | libc::EPERM as u32;
+        let persona = |p: u64| ev(libc::SYS_personality, [p, 0, 0, 0, 0, 0]);
+        const ADDR_NO_RANDOMIZE: u64 = 0x0040000;
+        const READ_IMPLIES_EXEC: u64 = 0x0400000;
+        const PER_LINUX32: u64 = 0x0008;
+        for ok in [0xffff_ffff, 0, ADDR_NO_RANDOMIZE] {
+            assert_eq!(persona(ok), RET_ALLOW, "{ok:#x}");
+        }
+        for bad in [
+            READ_IMPLIES_EXEC,
+            ADDR_NO_RANDOMIZE | READ_IMPLIES_EXEC,
+            PER_LINUX32,
+        ] {
+            assert_eq!(persona(bad), eperm, "{bad:#x}");
+        }
+        assert_eq!(ev(libc::SYS_ptrace, [0; 6]), RET_ALLOW);
+        assert_eq!(ev(libc::SYS_process_vm_readv, [0; 6]), RET_ALLOW);
+    }
+
+    #[test]
     fn evaluation_of_default() {
         let prog = builtin("default").unwrap();
         let ev = |nr: i64, a: [u64; 6]| evaluate(&prog, nr, a).unwrap().ret;

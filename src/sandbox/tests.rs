@@ -563,11 +563,17 @@ fn missing_feature_messages_name_a_policy() {
         e.to_string(),
         "user namespaces are not available (unshare: Operation not permitted (os error 1); policy `strict` needs them; try --policy unprivileged)"
     );
+    // Why Landlock is missing, from the errno (see sandbox::nesting): never "try
+    // --policy none", which would turn everything off.
     let e = SandboxError::Landlock(landlock_rules::LandlockError::Unavailable {
-        policy: "unprivileged".into(),
+        why: super::nesting::landlock_absence(
+            nix::errno::Errno::ENOSYS,
+            "unprivileged",
+            &super::nesting::Outer::default(),
+        ),
     });
     assert!(e.to_string().starts_with("Landlock is not available"));
-    assert!(e.to_string().contains("try --policy none"));
+    assert!(!e.to_string().contains("policy none"));
 }
 
 /// After entering `strict`, nothing of the caller's privilege is left: no_new_privs, the
@@ -897,12 +903,17 @@ fn inet_connect(policy: &Policy) -> i32 {
             {
                 return 13;
             }
-            // Raw and netlink sockets stay refused.
+            // Raw sockets and netlink sockets other than route stay refused.
             if libc::socket(libc::AF_INET, libc::SOCK_RAW, 1) >= 0
-                || libc::socket(libc::AF_NETLINK, libc::SOCK_RAW, 0) >= 0
+                || libc::socket(libc::AF_NETLINK, libc::SOCK_RAW, libc::NETLINK_AUDIT) >= 0
+                || libc::socket(libc::AF_NETLINK, libc::SOCK_RAW, libc::NETLINK_NETFILTER) >= 0
                 || libc::socket(libc::AF_PACKET, libc::SOCK_DGRAM, 0) >= 0
             {
                 return 14;
+            }
+            // Netlink route: getaddrinfo and if_nameindex read the interfaces.
+            if libc::socket(libc::AF_NETLINK, libc::SOCK_RAW, libc::NETLINK_ROUTE) < 0 {
+                return 15;
             }
         }
         0
@@ -1093,6 +1104,11 @@ fn policy_errors_for_tmpfs_and_network() {
         parse_err("extends: devtools\nnamespaces: [user]\n"),
         "p.yaml:2:1: namespaces: root.tmpfs (from the extended policy) needs a mount namespace"
     );
+    assert_eq!(
+        parse_err("namespaces: [mount]\nroot:\n  pts: true\n"),
+        "p.yaml:3:3: root.pts needs a user namespace (add `user` to namespaces)"
+    );
+    assert!(load("devtools").unwrap().pts && !load("strict").unwrap().pts);
     // Appended on extends, without duplicates.
     let p = policy::parse(
         "extends: devtools\nroot:\n  tmpfs: [/tmp, /var/tmp]\n",
@@ -1205,8 +1221,22 @@ fn devtools_policy_shape() {
     ] {
         assert!(sp.rules.contains_key(ruled), "{ruled}");
     }
+    // Debuggers, strace and LeakSanitizer; personality only to read the persona or turn
+    // address space randomization off.
+    for ok in ["ptrace", "process_vm_readv", "process_vm_writev"] {
+        assert!(sp.allow.contains(ok), "{ok}");
+    }
+    assert!(sp.rules.contains_key("personality"));
+    // Sandboxes that stack on this one.
+    for ok in [
+        "landlock_create_ruleset",
+        "landlock_add_rule",
+        "landlock_restrict_self",
+        "seccomp",
+    ] {
+        assert!(sp.allow.contains(ok), "{ok}");
+    }
     for bad in [
-        "ptrace",
         "mount",
         "bpf",
         "keyctl",
@@ -1216,7 +1246,6 @@ fn devtools_policy_shape() {
         "name_to_handle_at",
         "open_by_handle_at",
         "setgroups",
-        "personality",
         "mbind",
     ] {
         assert!(

@@ -173,3 +173,24 @@ pub fn reopen(fd: RawFd, flags: libc::c_int) -> Result<OwnedFd, Errno> {
     let path = CStr::from_bytes_until_nul(&path).map_err(|_| Errno::EINVAL)?;
     open(path, flags | libc::O_CLOEXEC, 0)
 }
+
+/// A regular file or a character device open at the inherited descriptor `fd`: a
+/// duplicate of it (close-on-exec, owned) and its status flags (`F_GETFL`: the access
+/// mode, `O_APPEND`). `None` for anything else (a pipe, a socket, a directory), which
+/// the kernel reopens without a path check or which is not reopened for writing.
+pub fn inherited_file(fd: RawFd) -> Result<Option<(OwnedFd, libc::c_int)>, Errno> {
+    // SAFETY: a zeroed stat is a valid out-parameter that fstat fills.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: `st` is valid and writable for the call.
+    check(unsafe { libc::fstat(fd, &mut st) })?;
+    let kind = st.st_mode & libc::S_IFMT;
+    if kind != libc::S_IFREG && kind != libc::S_IFCHR {
+        return Ok(None);
+    }
+    // SAFETY: F_GETFL only reads the open file's status flags.
+    let flags = check(unsafe { libc::fcntl(fd, libc::F_GETFL) })?;
+    // SAFETY: F_DUPFD_CLOEXEC returns a new descriptor that nothing else owns.
+    let dup = check(unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 3) })?;
+    // SAFETY: `dup` was just created and is owned here alone.
+    Ok(Some((unsafe { OwnedFd::from_raw_fd(dup) }, flags)))
+}

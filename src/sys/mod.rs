@@ -753,6 +753,23 @@ pub fn wait_for(pid: libc::pid_t) -> Result<libc::c_int, Errno> {
     }
 }
 
+/// Whether a seccomp filter refuses `unshare(flags)`, without unsharing anything: the
+/// call is made with an invalid bit added, which the kernel rejects with `EINVAL`
+/// before it changes anything, whereas a filter answers first. `Some(errno)`: refused
+/// before the kernel saw it (`EPERM`, `EACCES` or `ENOSYS`); `None` otherwise.
+pub fn unshare_refused(flags: libc::c_int) -> Option<Errno> {
+    // 0x1: a bit of CSIGNAL, never an unshare flag (check_unshare_flags refuses it).
+    // SAFETY: unshare takes an integer; with an invalid flag it fails without effect.
+    let rc = unsafe { libc::unshare(flags | 0x1) };
+    match Errno::last() {
+        _ if rc == 0 => None,
+        // What a filter answers for a call it refuses; anything else (ENOSPC, say) is
+        // left to the real call to meet and report.
+        e @ (Errno::EPERM | Errno::EACCES | Errno::ENOSYS) => Some(e),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -131,6 +131,8 @@ fn render_policy(out: &mut String, lists: &mut Lists, p: &Policy, level: usize) 
         network,
         proc,
         list_root,
+        pts,
+        toolchain_etc,
         limits,
         landlock,
         capabilities,
@@ -178,6 +180,8 @@ fn render_policy(out: &mut String, lists: &mut Lists, p: &Policy, level: usize) 
     let _ = writeln!(out, "{pad}network: Network::{network:?},");
     let _ = writeln!(out, "{pad}proc: {proc},");
     let _ = writeln!(out, "{pad}list_root: {list_root},");
+    let _ = writeln!(out, "{pad}pts: {pts},");
+    let _ = writeln!(out, "{pad}toolchain_etc: {toolchain_etc},");
     let Limits {
         tasks,
         tmpfs,

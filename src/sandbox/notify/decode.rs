@@ -94,6 +94,53 @@ pub fn describe(nr: i64, args: &[u64; 6]) -> String {
     format!("{name}({})", shown.join(", "))
 }
 
+/// Why a denied call is probably not the cause of a failure, when libraries routinely
+/// make it and carry on without it: `socket(AF_NETLINK, …, NETLINK_ROUTE)`, glibc's
+/// getaddrinfo asking for the interfaces (allowed under `--net`, where it reads the
+/// host's).
+pub fn probably_harmless(nr: i64, args: &[u64; 6]) -> Option<&'static str> {
+    let [domain, _, protocol, ..] = *args;
+    Some(match nr {
+        libc::SYS_socket
+            if domain as u32 == libc::AF_NETLINK as u32
+                && protocol as u32 == libc::NETLINK_ROUTE as u32 =>
+        {
+            "glibc's getaddrinfo and interface listings ask and carry on without it"
+        }
+        libc::SYS_io_uring_setup => "libuv (Node.js) and liburing fall back to epoll",
+        libc::SYS_get_mempolicy => "libnuma and runtimes ask for NUMA and carry on without",
+        libc::SYS_pkey_alloc => "JITs (V8) ask for memory protection keys and do without",
+        _ => return None,
+    })
+}
+
+/// Whether a denied call asks for a namespace or a mount: refused by design (a sandbox
+/// inside the sandbox; Landlock forbids mounts whatever the filter says).
+pub fn makes_a_sandbox(nr: i64, args: &[u64; 6]) -> bool {
+    const NEW: u64 = (libc::CLONE_NEWNS
+        | libc::CLONE_NEWUSER
+        | libc::CLONE_NEWPID
+        | libc::CLONE_NEWNET
+        | libc::CLONE_NEWIPC
+        | libc::CLONE_NEWUTS
+        | libc::CLONE_NEWCGROUP) as u64;
+    match nr {
+        libc::SYS_unshare
+        | libc::SYS_setns
+        | libc::SYS_mount
+        | libc::SYS_pivot_root
+        | libc::SYS_chroot => true,
+        libc::SYS_clone => args[0] & NEW != 0,
+        _ => false,
+    }
+}
+
+/// The calls whose arguments the failure summary shows: the same name asks for very
+/// different things (a thread or a namespace, a UNIX or a netlink socket).
+pub fn arguments_matter(name: &str) -> bool {
+    matches!(name, "clone" | "socket" | "ioctl" | "prctl" | "unshare")
+}
+
 pub(super) fn decode_arg(name: &str, index: usize, v: u64) -> String {
     match kinds(name).and_then(|k| k.get(index)) {
         Some(k) => decode(*k, v),

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 
-use super::decode::describe;
+use super::decode::{arguments_matter, describe, makes_a_sandbox, probably_harmless};
 use super::learn::Learned;
 use crate::sandbox::policy::{Action, SeccompPolicy};
 use crate::sandbox::syscalls;
@@ -34,6 +34,8 @@ const EXAMPLES_PER_CALL: usize = 4;
 const MAX_LIVE_LINES: usize = 64;
 /// The summary names at most this many system calls, the most denied first.
 const SUMMARY_CALLS: usize = 24;
+/// Descriptions of probably harmless calls kept for the summary, at most.
+const HARMLESS_KEPT: usize = 16;
 /// A description longer than this many bytes is cut (every line stays short).
 const MAX_DESCRIPTION: usize = 160;
 
@@ -63,6 +65,11 @@ pub struct Session {
     /// explain: what was denied, by group (at most one group per system call of the
     /// table, plus [`UNKNOWN`]).
     denied: BTreeMap<Group, Denied>,
+    /// Descriptions among the examples of `denied` that are probably harmless, with why
+    /// ([`probably_harmless`]; at most [`HARMLESS_KEPT`]).
+    harmless: BTreeMap<String, &'static str>,
+    /// A namespace or a mount was asked for ([`makes_a_sandbox`]).
+    nested: bool,
     /// explain: lines printed so far while the program runs.
     live_lines: usize,
     learned: Learned,
@@ -85,6 +92,8 @@ impl Session {
             policy: name.to_string(),
             seccomp: seccomp.clone(),
             denied: BTreeMap::new(),
+            harmless: BTreeMap::new(),
+            nested: false,
             live_lines: 0,
             learned: Learned::default(),
             killed: false,
@@ -170,6 +179,12 @@ impl Session {
             UNKNOWN
         };
         let what = shorten(describe(nr, args));
+        self.nested |= makes_a_sandbox(nr, args);
+        if let Some(why) = probably_harmless(nr, args) {
+            if self.harmless.len() < HARMLESS_KEPT || self.harmless.contains_key(&what) {
+                self.harmless.insert(what.clone(), why);
+            }
+        }
         let d = self.denied.entry(group).or_default();
         d.total += 1;
         let line = if let Some(example) = d.examples.iter_mut().find(|(w, _)| *w == what) {
@@ -268,19 +283,57 @@ impl Session {
         }
         let mut groups: Vec<(&Group, &Denied)> = self.denied.iter().collect();
         groups.sort_by(|a, b| b.1.total.cmp(&a.1.total).then(a.0.cmp(b.0)));
-        let mut s = format!(
-            "caprun: the program failed, and policy {} refused it these system calls:\n",
-            self.policy
-        );
+        // Every refusal probably harmless: the cause is likely not the sandbox.
+        let all_harmless = self.denied.values().all(|d| {
+            d.others == 0
+                && d.examples
+                    .iter()
+                    .all(|(w, _)| self.harmless.contains_key(w))
+        });
+        let mut s = if all_harmless {
+            format!(
+                "caprun: the program failed; policy {} refused it only calls that are probably harmless (the cause is likely elsewhere):\n",
+                self.policy
+            )
+        } else {
+            format!(
+                "caprun: the program failed, and policy {} refused it these system calls:\n",
+                self.policy
+            )
+        };
         for &(&group, d) in groups.iter().take(SUMMARY_CALLS) {
             let name = syscalls::name(group).unwrap_or("unknown system calls");
-            let _ = writeln!(s, "caprun:   {:>6} × {name}", d.total);
+            let marked = |what: &str| match self.harmless.get(what) {
+                Some(why) => format!(" (probably harmless: {why})"),
+                None => String::new(),
+            };
+            if arguments_matter(name)
+                || d.examples
+                    .iter()
+                    .any(|(w, _)| self.harmless.contains_key(w))
+            {
+                let mut examples: Vec<&(String, u64)> = d.examples.iter().collect();
+                examples.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+                for (what, n) in examples {
+                    let _ = writeln!(s, "caprun:   {n:>6} × {what}{}", marked(what));
+                }
+                if d.others > 0 {
+                    let _ = writeln!(s, "caprun:   {:>6} × {}", d.others, others(group));
+                }
+            } else {
+                let _ = writeln!(s, "caprun:   {:>6} × {name}", d.total);
+            }
         }
         if groups.len() > SUMMARY_CALLS {
             let _ = writeln!(
                 s,
                 "caprun:   and {} other system calls",
                 groups.len() - SUMMARY_CALLS
+            );
+        }
+        if self.nested {
+            s.push_str(
+                "caprun: namespaces and mounts are refused inside the sandbox by design (Landlock forbids mounts): a test that builds a sandbox of its own (unshare -r, bwrap, chroot) runs outside caprun; a caprun inside runs with `--policy unprivileged`, which stacks on this one (caprun(1), INSIDE ANOTHER SANDBOX)\n",
             );
         }
         s.push_str(
@@ -447,6 +500,60 @@ mod tests {
         assert!(sum.contains("denied 3 calls (2 distinct)"), "{sum}");
         assert!(
             sum.find("uname").unwrap() < sum.find("sysinfo").unwrap(),
+            "{sum}"
+        );
+    }
+
+    #[test]
+    fn the_failure_summary_shows_what_was_asked_and_what_is_probably_harmless() {
+        let nr = |n: &str| syscalls::number(n).unwrap();
+        let netlink_route = [libc::AF_NETLINK as u64, libc::SOCK_RAW as u64, 0, 0, 0, 0];
+        let mut s = Session::new(Mode::Quiet, "devtools", &strict(), "test");
+        s.explain(nr("socket"), &netlink_route, 7);
+        s.explain(
+            nr("clone"),
+            &[libc::CLONE_NEWUSER as u64 | 17, 0, 0, 0, 0, 0],
+            7,
+        );
+        s.explain(nr("chroot"), &[0x1000, 0, 0, 0, 0, 0], 7);
+        let sum = s.quiet_summary();
+        assert!(
+            sum.starts_with(
+                "caprun: the program failed, and policy devtools refused it these system calls:\n"
+            ),
+            "{sum}"
+        );
+        // Arguments for clone and socket, a bare count for the rest.
+        assert!(
+            sum.contains("caprun:        1 × clone(CLONE_NEWUSER|SIGCHLD, "),
+            "{sum}"
+        );
+        assert!(
+            sum.contains("caprun:        1 × socket(AF_NETLINK, SOCK_RAW, 0) (probably harmless: "),
+            "{sum}"
+        );
+        assert!(sum.contains("caprun:        1 × chroot\n"), "{sum}");
+        // A namespace was asked for: said to be by design, with the way out.
+        assert!(
+            sum.contains("namespaces and mounts are refused inside the sandbox by design"),
+            "{sum}"
+        );
+        // Only harmless refusals: the summary points away from the sandbox.
+        let mut s = Session::new(Mode::Quiet, "devtools", &strict(), "test");
+        s.explain(nr("socket"), &netlink_route, 7);
+        let sum = s.quiet_summary();
+        assert!(
+            sum.contains(
+                "refused it only calls that are probably harmless (the cause is likely elsewhere)"
+            ),
+            "{sum}"
+        );
+        // Another netlink family is not harmless.
+        let mut s = Session::new(Mode::Quiet, "devtools", &strict(), "test");
+        s.explain(nr("socket"), &[libc::AF_NETLINK as u64, 3, 9, 0, 0, 0], 7);
+        let sum = s.quiet_summary();
+        assert!(
+            !sum.contains("harmless") && !sum.contains("by design"),
             "{sum}"
         );
     }

@@ -364,6 +364,17 @@ pub struct Policy {
     /// a mount namespace): `ls /` shows what it was given. Only names: no file becomes
     /// readable through it.
     pub list_root: bool,
+    /// Terminals of its own (`root.pts: true`; needs a user and a mount namespace): a new
+    /// devpts instance at `/dev/pts` (`newinstance,ptmxmode=0666`, so the ptys the
+    /// program makes are the sandbox's alone) with `/dev/ptmx` a link to `pts/ptmx`, read
+    /// and write (terminal ioctls included) allowed beneath it; and the host's `/dev/tty`
+    /// when one of caprun's standard descriptors is a terminal or caprun has no
+    /// controlling terminal (see `resources::terminal_device`).
+    pub pts: bool,
+    /// The `/etc` entries installed toolchains under `/usr` link to, read-only
+    /// (`root.toolchain-etc: true`; needs a mount namespace): found at launch by
+    /// `resources::etc_links`, never a secret.
+    pub toolchain_etc: bool,
     /// Limits on what the sandbox as a whole may use (`limits:`).
     pub limits: Limits,
     /// Landlock mode.
@@ -395,6 +406,8 @@ impl Policy {
             network: Network::None,
             proc: false,
             list_root: false,
+            pts: false,
+            toolchain_etc: false,
             limits: Limits::default(),
             landlock: LandlockMode::Off,
             capabilities: CapsMode::Drop,
@@ -444,7 +457,7 @@ pub enum Network {
     Loopback,
     /// `host` (or `true`, the command line's `--net`): the host's network: the network
     /// namespace is not entered even if listed, seccomp allows `socket` for `AF_INET`/
-    /// `AF_INET6` (stream and datagram types), and Landlock does not handle TCP
+    /// `AF_INET6` (stream and datagram types) and netlink route sockets, and Landlock does not handle TCP
     /// bind/connect.
     Host,
 }
@@ -575,6 +588,73 @@ impl Limits {
         self.tmpfs_inodes
             .or_else(|| self.tmpfs.map(|size| (size / TMPFS_BYTES_PER_INODE).max(1)))
     }
+}
+
+/// The names a policy's `rlimits:` takes (each an `RLIMIT_*` resource), which
+/// `--limit NAME=VALUE` takes too.
+pub const RLIMIT_NAMES: [&str; 16] = [
+    "as",
+    "core",
+    "cpu",
+    "data",
+    "fsize",
+    "locks",
+    "memlock",
+    "msgqueue",
+    "nice",
+    "nofile",
+    "nproc",
+    "rss",
+    "rtprio",
+    "rttime",
+    "sigpending",
+    "stack",
+];
+
+/// Every name `--limit NAME=VALUE` takes: [`Limits::NAMES`], then [`RLIMIT_NAMES`].
+pub fn limit_names() -> impl Iterator<Item = &'static str> {
+    Limits::NAMES.into_iter().chain(RLIMIT_NAMES)
+}
+
+/// Parse `--limit NAME=VALUE`'s value for resource limit `name` (one of
+/// [`RLIMIT_NAMES`]): a number (0 included), with a `K`, `M`, `G` or `T` suffix for the
+/// limits counted in bytes, or `unlimited`. `Ok(None)`: unlimited.
+pub fn parse_rlimit_value(name: &str, text: &str) -> Result<Option<u64>, String> {
+    if text == "unlimited" || text == "infinity" {
+        return Ok(None);
+    }
+    let bytes = matches!(
+        name,
+        "as" | "core" | "data" | "fsize" | "memlock" | "msgqueue" | "rss" | "stack"
+    );
+    let (digits, unit) = match text.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((i, _)) => text.split_at(i),
+        None => (text, ""),
+    };
+    let scale: u64 = match (bytes, unit) {
+        (_, "") => 1,
+        (true, "K" | "k") => 1 << 10,
+        (true, "M" | "m") => 1 << 20,
+        (true, "G" | "g") => 1 << 30,
+        (true, "T" | "t") => 1 << 40,
+        (true, _) => {
+            return Err(format!(
+                "limit {name}: `{text}` is not a size (a number of bytes, with K, M, G or T for powers of 1024, or `unlimited`)"
+            ))
+        }
+        (false, _) => {
+            return Err(format!(
+                "limit {name}: `{text}` is not a number or `unlimited`"
+            ))
+        }
+    };
+    digits
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(scale))
+        .filter(|&v| v != libc::RLIM_INFINITY)
+        .map(Some)
+        .ok_or_else(|| format!("limit {name}: `{text}` is not a number or `unlimited`"))
 }
 
 /// The `RLIMIT_*` resource for a policy's `rlimits:` name.

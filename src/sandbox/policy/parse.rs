@@ -381,6 +381,18 @@ fn parse_at(
             &[Namespace::Mount],
         ),
         (
+            policy.toolchain_etc,
+            root_pos.toolchain_etc,
+            "root.toolchain-etc",
+            &[Namespace::Mount],
+        ),
+        (
+            policy.pts,
+            root_pos.pts,
+            "root.pts",
+            &[Namespace::User, Namespace::Mount],
+        ),
+        (
             policy.proc,
             root_pos.proc,
             "root.proc",
@@ -581,6 +593,8 @@ fn parse_root(cx: &Ctx, v: &YNode, policy: &mut Policy) -> Result<RootPositions,
     let mut tmpfs_pos = None;
     let mut proc_pos = None;
     let mut list_pos = None;
+    let mut pts_pos = None;
+    let mut toolchain_etc_pos = None;
     for (key, kn, val) in cx.map(v, "root")? {
         match key {
             "proc" => {
@@ -590,6 +604,14 @@ fn parse_root(cx: &Ctx, v: &YNode, policy: &mut Policy) -> Result<RootPositions,
             "list" => {
                 policy.list_root = cx.bool(val, "root.list")?;
                 list_pos = Some(kn.pos);
+            }
+            "pts" => {
+                policy.pts = cx.bool(val, "root.pts")?;
+                pts_pos = Some(kn.pos);
+            }
+            "toolchain-etc" => {
+                policy.toolchain_etc = cx.bool(val, "root.toolchain-etc")?;
+                toolchain_etc_pos = Some(kn.pos);
             }
             "tmpfs" => {
                 for item in cx.seq(val, "root.tmpfs")? {
@@ -715,7 +737,7 @@ fn parse_root(cx: &Ctx, v: &YNode, policy: &mut Policy) -> Result<RootPositions,
                 return Err(cx.err(
                     kn.pos,
                     format!(
-                    "unknown key `{other}` in root (binds, devices, symlinks, tmpfs, proc, list)"
+                    "unknown key `{other}` in root (binds, devices, symlinks, tmpfs, proc, list, pts, toolchain-etc)"
                 ),
                 ))
             }
@@ -725,6 +747,8 @@ fn parse_root(cx: &Ctx, v: &YNode, policy: &mut Policy) -> Result<RootPositions,
         tmpfs: tmpfs_pos,
         proc: proc_pos,
         list: list_pos,
+        pts: pts_pos,
+        toolchain_etc: toolchain_etc_pos,
     })
 }
 
@@ -734,6 +758,8 @@ struct RootPositions {
     tmpfs: Option<Pos>,
     proc: Option<Pos>,
     list: Option<Pos>,
+    pts: Option<Pos>,
+    toolchain_etc: Option<Pos>,
 }
 
 fn parse_seccomp(
@@ -1010,6 +1036,8 @@ fn constant(name: &str) -> Option<u64> {
         "F_SETLEASE" => libc::F_SETLEASE.into(),
         "LOCK_EX" => libc::LOCK_EX.into(),
         "PRIO_PROCESS" => libc::PRIO_PROCESS as i64,
+        "ADDR_NO_RANDOMIZE" => 0x0040000,
+        "NETLINK_ROUTE" => libc::NETLINK_ROUTE.into(),
         // _IOW('f', 2, long), _IOW('f', 2, int) and _IOW('X', 32, struct fsxattr): the
         // inode flags (immutable, append-only, …) and the extended file attributes.
         "FS_IOC_SETFLAGS" => 0x4008_6602,

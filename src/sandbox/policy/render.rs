@@ -120,6 +120,12 @@ pub fn render_policy(p: &Policy) -> String {
     if p.list_root {
         s.push_str("  list: true\n");
     }
+    if p.pts {
+        s.push_str("  pts: true\n");
+    }
+    if p.toolchain_etc {
+        s.push_str("  toolchain-etc: true\n");
+    }
     if p.network != Network::None {
         let _ = writeln!(s, "network: {}", p.network.name());
     }
