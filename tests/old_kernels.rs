@@ -191,3 +191,17 @@ fn the_learn_writer_holds_two_descriptors_without_close_range() {
         stderr_of(&mut child)
     );
 }
+
+/// A kernel newer than caprun was tested against (here one that claims Landlock ABI 9,
+/// whose `landlock` crate rights this kernel does not have): caprun uses the ABI it was
+/// tested against (`sandbox::landlock_abi::TESTED`), not whatever the kernel reports, and
+/// the launch runs. (Handing the claimed ABI's rights to the kernel fails the ruleset.)
+#[test]
+fn a_newer_kernel_is_used_at_the_tested_abi() {
+    skip_unless_sandboxable!();
+    for policy in ["strict", "devtools"] {
+        let out = at_abi(9, &["--policy", policy]);
+        assert!(ran(&out), "{policy}: {out:?}");
+        assert!(!stderr(&out).contains("warning"), "{policy}: {out:?}");
+    }
+}

@@ -18,7 +18,7 @@
 use std::ffi::{CStr, CString};
 
 use crate::sandbox::policy::{LandlockMode, Namespace, Network, Policy};
-use crate::sandbox::{self, builtins, landlock_rules, namespaces, Grants, Identity};
+use crate::sandbox::{self, builtins, landlock_abi, landlock_rules, namespaces, Grants, Identity};
 use crate::sys::probe::{self, NsStep, Outcome, SeccompStep};
 
 use super::error::{Error, Failure};
@@ -232,17 +232,6 @@ const USERNS_SETTINGS: [&str; 3] = [
     "kernel.unprivileged_userns_clone",
     "user.max_user_namespaces",
     "kernel.apparmor_restrict_unprivileged_userns",
-];
-
-/// The first Linux release of each Landlock ABI.
-const LANDLOCK_LINUX: [(i32, &str); 7] = [
-    (1, "5.13"),
-    (2, "5.19"),
-    (3, "6.2"),
-    (4, "6.7"),
-    (5, "6.10"),
-    (6, "6.12"),
-    (7, "6.15"),
 ];
 
 /// The task limit the namespace probe writes to `pid_max` (as `strict`'s limit would be
@@ -627,39 +616,16 @@ fn features(builtins: &[Policy]) -> (Vec<Feature>, LandlockInfo) {
     (out, landlock)
 }
 
-/// What Landlock ABI `abi` offers: its rights and scopes, as the `landlock` crate knows
-/// them (inferred from the ABI).
+/// What Landlock ABI `abi` offers: its rights and scopes by their kernel names, from
+/// the one table of ABIs (`sandbox::landlock_abi`; inferred from the ABI).
 fn landlock_info(abi: i32) -> LandlockInfo {
-    use ::landlock::{Access, AccessFs, AccessNet, Scope, ABI};
-    let known = ABI::from(abi);
-    // The kernel's names: `LANDLOCK_ACCESS_FS_WRITE_FILE` → `write_file`.
-    fn snake(debug: String) -> String {
-        let mut out = String::new();
-        for (i, c) in debug.chars().enumerate() {
-            if c.is_ascii_uppercase() && i > 0 {
-                out.push('_');
-            }
-            out.push(c.to_ascii_lowercase());
-        }
-        out
-    }
+    let (fs, net, scopes) = landlock_abi::rights_at(abi);
+    let owned = |v: Vec<&str>| v.into_iter().map(str::to_owned).collect();
     LandlockInfo {
         abi,
-        linux: LANDLOCK_LINUX
-            .iter()
-            .find(|(a, _)| *a == abi)
-            .map(|(_, l)| *l),
-        fs_rights: AccessFs::from_all(known)
-            .iter()
-            .map(|r| snake(format!("{r:?}")))
-            .collect(),
-        net_rights: AccessNet::from_all(known)
-            .iter()
-            .map(|r| snake(format!("{r:?}")))
-            .collect(),
-        scopes: Scope::from_all(known)
-            .iter()
-            .map(|r| snake(format!("{r:?}")))
-            .collect(),
+        linux: landlock_abi::linux(abi),
+        fs_rights: owned(fs),
+        net_rights: owned(net),
+        scopes: owned(scopes),
     }
 }

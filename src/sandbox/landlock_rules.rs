@@ -16,6 +16,7 @@ use ::landlock::{
     RulesetAttr, RulesetCreatedAttr, Scope, ABI,
 };
 
+use super::landlock_abi;
 use super::policy::LandlockMode;
 
 /// The mode a descriptor was opened with (from the config's `!file` mode).
@@ -93,9 +94,10 @@ pub fn rights(access: Access, is_dir: bool, abi: ABI) -> BitFlags<AccessFs> {
 
 /// Whether a directory granted `outer` gives something beneath it that a grant `inner`
 /// there (a directory when `inner_dir`) does not: then, Landlock's rights adding up, the
-/// inner grant would not stay as narrow as it says. Compared at the newest ABI.
+/// inner grant would not stay as narrow as it says. Compared at the newest ABI caprun
+/// uses ([`landlock_abi::TESTED`]).
 pub fn adds_beneath(outer: Access, inner: Access, inner_dir: bool) -> bool {
-    let abi = ABI::V6;
+    let abi = ABI::from(landlock_abi::TESTED);
     let beneath = rights(outer, true, abi);
     let applicable = if inner_dir {
         AccessFs::from_all(abi)
@@ -162,7 +164,7 @@ pub struct Support {
     /// The running ABI (0: none).
     pub abi: i32,
     /// What cannot be enforced at this ABI, one phrase each.
-    pub missing: Vec<&'static str>,
+    pub missing: Vec<String>,
 }
 
 /// A Landlock feature a sandbox may rely on for isolation that its namespaces do not
@@ -201,7 +203,7 @@ pub fn relied_on(pid_ns: bool, net_ns: bool, mount_ns: bool) -> Vec<&'static Rel
 pub static SIGNALS: Reliance = Reliance {
     feature: "signal scoping",
     abi: 6,
-    linux: "6.12",
+    linux: linux_of(6),
     protects: "signalling host processes (the sandbox has no PID namespace)",
 };
 
@@ -209,7 +211,7 @@ pub static SIGNALS: Reliance = Reliance {
 pub static ABSTRACT_SOCKETS: Reliance = Reliance {
     feature: "abstract UNIX socket scoping",
     abi: 6,
-    linux: "6.12",
+    linux: linux_of(6),
     protects: "connecting to host services on abstract UNIX sockets such as X11 and D-Bus (the sandbox shares the host's network namespace)",
 };
 
@@ -217,7 +219,7 @@ pub static ABSTRACT_SOCKETS: Reliance = Reliance {
 pub static TRUNCATE: Reliance = Reliance {
     feature: "TRUNCATE",
     abi: 3,
-    linux: "6.2",
+    linux: linux_of(3),
     protects: "truncating host files it may only read (the sandbox has no mount namespace)",
 };
 
@@ -229,30 +231,21 @@ pub fn running_abi() -> i32 {
     }
 }
 
-/// What the running kernel supports.
+/// The first Linux release with `abi`, from [`landlock_abi::ABIS`].
+const fn linux_of(abi: i32) -> &'static str {
+    match landlock_abi::linux(abi) {
+        Some(l) => l,
+        None => "?",
+    }
+}
+
+/// What the running kernel supports ([`landlock_abi::missing_at`]).
 pub fn support() -> Support {
     let abi = running_abi();
-    let mut missing = Vec::new();
-    if abi < 1 {
-        missing.push("Landlock (needs Linux 5.13 with landlock in the LSM list)");
-    } else {
-        if abi < 2 {
-            missing.push("REFER (file reparenting, ABI 2)");
-        }
-        if abi < 3 {
-            missing.push("TRUNCATE (ABI 3)");
-        }
-        if abi < 4 {
-            missing.push("TCP bind/connect (ABI 4)");
-        }
-        if abi < 5 {
-            missing.push("device ioctls (ABI 5)");
-        }
-        if abi < 6 {
-            missing.push("abstract UNIX socket and signal scoping (ABI 6)");
-        }
+    Support {
+        abi,
+        missing: landlock_abi::missing_at(abi),
     }
-    Support { abi, missing }
 }
 
 /// A ruleset ready to enforce: built (with the rules on everything opened ahead) by
@@ -330,7 +323,7 @@ pub fn build(
             })),
         };
     }
-    let abi = ABI::from(support.abi);
+    let abi = landlock_abi::usable(support.abi);
     let level = match mode {
         LandlockMode::Required => CompatLevel::HardRequirement,
         _ => CompatLevel::BestEffort,

@@ -22,6 +22,7 @@
 //! that would run; nothing is downgraded silently.
 
 pub mod builtins;
+pub mod landlock_abi;
 pub mod landlock_rules;
 pub mod namespaces;
 pub mod nesting;

@@ -10,7 +10,9 @@
 //!   has therefore behaves as on a kernel of that ABI (a ruleset without the newer rights
 //!   and scopes). N = 0 answers `EOPNOTSUPP`, as a kernel built with Landlock but booted
 //!   without it in the LSM list does. Landlock ABIs by Linux version: 1 = 5.13,
-//!   2 = 5.19, 3 = 6.2, 4 = 6.7, 5 = 6.10, 6 = 6.12, 7 = 6.15.
+//!   2 = 5.19, 3 = 6.2, 4 = 6.7, 5 = 6.10, 6 = 6.12, 7 = 6.15. N = 8 or 9 claims a kernel
+//!   newer than this one (and than caprun was tested against): a program that believes
+//!   it and asks for the newer rights gets `EINVAL` from the real kernel.
 //! - `--no-pid-max`: before Linux 6.14 a PID namespace has no `pid_max` of its own, and
 //!   writing it from inside fails with `EPERM`. The filter makes `fsopen` (how caprun
 //!   reaches that file) fail with `EPERM` instead, which caprun sees the same way.
@@ -242,7 +244,7 @@ fn recv_fd(sock: libc::c_int) -> libc::c_int {
 
 fn usage() -> ! {
     eprintln!(
-        "usage: old-kernel [--landlock-abi N] [--no-pid-max] [--fail unshare|close_range=ERRNO]... -- PROGRAM [ARGS...]   (N = 0..7; 0: Landlock disabled)"
+        "usage: old-kernel [--landlock-abi N] [--no-pid-max] [--fail unshare|close_range=ERRNO]... -- PROGRAM [ARGS...]   (N = 0..9; 0: Landlock disabled; 8, 9: newer than this kernel)"
     );
     std::process::exit(2)
 }
@@ -257,7 +259,7 @@ fn main() {
         match args.get(i).map(|a| a.as_bytes()) {
             Some(b"--landlock-abi") => {
                 abi = match args.get(i + 1).and_then(|a| a.to_str()?.parse().ok()) {
-                    Some(n) if (0..=7).contains(&n) => Some(n),
+                    Some(n) if (0..=9).contains(&n) => Some(n),
                     _ => usage(),
                 };
                 i += 2;
