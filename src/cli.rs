@@ -10,6 +10,7 @@ use clap::Parser;
 use crate::launch::{
     self, CommandLine, ConfigSource, Error, Failure, Notify, Outcome, Request, Target,
 };
+use crate::sandbox::policy::Limit;
 use crate::sandbox::Identity;
 
 /// Run PROGRAM with exactly the resources CONFIG names, renumbered 0..n-1, and the
@@ -418,8 +419,8 @@ pub fn request(args: Args) -> Result<Request, Error> {
 
 /// The `--limit NAME=VALUE` options, checked: the policy's `limits:` and every
 /// resource limit its `rlimits:` knows (both soft and hard set to VALUE).
-fn limits(options: &[String]) -> Result<Vec<(String, Option<u64>)>, Error> {
-    use crate::sandbox::policy::{limit_names, parse_rlimit_value, rlimit_resource, Limits};
+fn limits(options: &[String]) -> Result<Vec<(Limit, Option<u64>)>, Error> {
+    use crate::sandbox::policy::limit_names;
     let names = || limit_names().collect::<Vec<_>>().join(", ");
     let mut limits = Vec::new();
     for l in options {
@@ -429,18 +430,12 @@ fn limits(options: &[String]) -> Result<Vec<(String, Option<u64>)>, Error> {
                 names()
             )));
         };
-        let value = if Limits::NAMES.contains(&name) {
-            Limits::parse_value(name, value)
-        } else if rlimit_resource(name).is_some() {
-            parse_rlimit_value(name, value)
-        } else {
-            return Err(Error::Usage(format!(
-                "--limit {l}: unknown limit `{name}` ({})",
-                names()
-            )));
-        }
-        .map_err(|m| Error::Usage(format!("--limit {l}: {m}")))?;
-        limits.push((name.to_owned(), value));
+        let which =
+            Limit::from_name(name).map_err(|m| Error::Usage(format!("--limit {l}: {m}")))?;
+        let value = which
+            .parse_value(value)
+            .map_err(|m| Error::Usage(format!("--limit {l}: {m}")))?;
+        limits.push((which, value));
     }
     Ok(limits)
 }
@@ -649,7 +644,13 @@ mod tests {
         let check = host_check(args).unwrap();
         assert_eq!(check.policy.as_deref(), Some("./p.yaml"));
         assert!(check.net);
-        assert_eq!(check.limits, [("tasks".to_owned(), None)]);
+        assert_eq!(
+            check.limits,
+            [(
+                Limit::Sandbox(crate::sandbox::policy::SandboxLimit::Tasks),
+                None
+            )]
+        );
         assert_eq!(check.identity, Some(Identity { uid: 1, gid: 2 }));
         for other in [
             &["prog"][..],

@@ -8,7 +8,7 @@
 //!   of a supervising session ([`Supervisor`]); [`Launch::run`] picks the processes;
 //! - `final_step`: in the process that becomes the program: rearrange
 //!   the descriptors, install the filter, `execveat`;
-//! - `supervisor`: the process that stays outside the sandbox ([`Mode::Supervised`]);
+//! - `supervisor`: the process that stays outside the sandbox ([`Layout::Supervised`]);
 //! - `init`: the PID 1 of the sandbox's PID namespace;
 //! - `janitor`: [`Undo`], and the detached process that undoes a failed in-place launch;
 //! - `channel`: the messages between these processes;
@@ -64,9 +64,9 @@ pub enum ExecError {
     ServiceNotify(Errno),
 }
 
-/// How the launch runs the program.
+/// The processes a launch is made of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
+pub enum Layout {
     /// This process becomes the program.
     InPlace,
     /// This process stays as the supervisor (see [`Launch::run`]); with `pid_namespace`
@@ -174,7 +174,7 @@ impl Launch {
     }
 
     /// Route the program's denials to a supervisor (`--explain-denials`, `--learn`,
-    /// the command-line form's quiet summary): the launch runs [`Mode::Supervised`]
+    /// the command-line form's quiet summary): the launch runs [`Layout::Supervised`]
     /// whatever the namespaces, and the supervisor runs `session`. The program's
     /// descriptors, argv and environment are the same as in exec-in-place mode. With
     /// `optional`, a launch that cannot have a listener (a filter of the process that
@@ -187,7 +187,7 @@ impl Launch {
     }
 
     /// Relay the program's service notifications (`sd_notify`) to the manager as caprun's
-    /// own ([`ServiceNotify`]). Only with a PID namespace ([`Mode::Supervised`]), where
+    /// own ([`ServiceNotify`]). Only with a PID namespace ([`Layout::Supervised`]), where
     /// init binds the socket the program's `NOTIFY_SOCKET` names.
     pub fn service_notify(mut self, sn: ServiceNotify) -> Result<Launch, ExecError> {
         self.service = Some(sn.connect().map_err(ExecError::ServiceNotify)?);
@@ -220,10 +220,10 @@ impl Launch {
     /// before exec), 126 (the program cannot be executed) or 127 (it does not exist).
     ///
     /// First the namespaces are created ([`Restrictions::unshare`]), here. Then:
-    /// - [`Mode::InPlace`]: this process enters the sandbox, rearranges its descriptors
+    /// - [`Layout::InPlace`]: this process enters the sandbox, rearranges its descriptors
     ///   and execs. When something was created ([`undo`](Self::undo)), a small detached
     ///   process waits to remove it should the exec fail.
-    /// - [`Mode::Supervised`]: this process stays as the supervisor, outside the sandbox
+    /// - [`Layout::Supervised`]: this process stays as the supervisor, outside the sandbox
     ///   (only in the namespaces `unshare` entered, never restricted): it forwards
     ///   signals, answers seccomp notifications (explain/learn), stops when the program
     ///   stops, undoes a failed launch, and ends as the program ended (its exit status, or
@@ -240,7 +240,7 @@ impl Launch {
     ///
     /// This is checked here, always, before anything is forked or entered: a process
     /// with more threads exits with 125 and says so. (After, `/proc` may be gone.)
-    pub fn run<R: Restrictions>(mut self, restrictions: &mut R, mode: Mode) -> ! {
+    pub fn run<R: Restrictions>(mut self, restrictions: &mut R, mode: Layout) -> ! {
         let stderr = self.step.stderr_fd();
         if let Err(threads) = single_threaded() {
             self.give_up(
@@ -251,12 +251,12 @@ impl Launch {
             );
         }
         let mode = match mode {
-            Mode::InPlace if self.session.is_some() => Mode::Supervised {
+            Layout::InPlace if self.session.is_some() => Layout::Supervised {
                 pid_namespace: false,
             },
             m => m,
         };
-        if let Mode::Supervised { .. } = mode {
+        if let Layout::Supervised { .. } = mode {
             if let Err(e) = self.open_channel() {
                 self.give_up(stderr, e);
             }
@@ -276,7 +276,7 @@ impl Launch {
             self.give_up(stderr, e);
         }
         match mode {
-            Mode::Supervised { pid_namespace } => {
+            Layout::Supervised { pid_namespace } => {
                 let Launch {
                     step,
                     session,
@@ -299,7 +299,7 @@ impl Launch {
                     pid_namespace,
                 })
             }
-            Mode::InPlace => {
+            Layout::InPlace => {
                 let on_failure = OnFailure {
                     stderr,
                     channel: self.channel.as_ref().map_or(-1, |c| c.theirs.as_raw_fd()),
@@ -386,7 +386,7 @@ mod tests {
                 Vec::new(),
             )
             .expect("a launch");
-            launch.run(&mut Nothing, Mode::InPlace)
+            launch.run(&mut Nothing, Layout::InPlace)
         })
     }
 
@@ -419,7 +419,7 @@ mod tests {
     /// A launch of `/bin/true` in `mode` that created `dir/created` (in its undo list),
     /// with `restrictions`, in a forked child; then whether `created` is still there once
     /// the launch's processes had time to clean up. The child's status too.
-    fn created_file_after<R: Restrictions>(mut restrictions: R, mode: Mode) -> (bool, i32) {
+    fn created_file_after<R: Restrictions>(mut restrictions: R, mode: Layout) -> (bool, i32) {
         let dir = tempfile::tempdir().unwrap();
         let created = dir.path().join("created");
         std::fs::write(&created, b"").unwrap();
@@ -457,8 +457,8 @@ mod tests {
     #[test]
     fn a_launch_killed_before_its_exec_is_undone() {
         for mode in [
-            Mode::InPlace,
-            Mode::Supervised {
+            Layout::InPlace,
+            Layout::Supervised {
                 pid_namespace: false,
             },
         ] {

@@ -1,4 +1,4 @@
-//! Supervised mode ([`Mode::Supervised`](crate::exec::Mode)): caprun forks, stays outside the
+//! Supervised mode ([`Layout::Supervised`](crate::exec::Layout)): caprun forks, stays outside the
 //! sandbox as the supervisor, and its child enters the sandbox: the PID namespace's init
 //! (which forks the program's process) or, without a PID namespace, the program's
 //! process itself.

@@ -172,18 +172,38 @@ pub fn exec_stack_limit(policy_stack: Option<u64>) -> Option<u64> {
     }
 }
 
-/// Check that `RLIMIT_NOFILE` (or the policy's `nofile`, if lower: it is in force when
-/// the descriptors are rearranged) leaves room for what the launch still opens: the
-/// argdata memfd, a copy of stderr, the explain/learn channel (`notify`), what the
-/// policy's sandbox opens (`sandbox`: `sandbox::descriptors_needed`), and the
-/// rearrangement, which may lift each slot of the program's `table` once above it.
-pub fn check_descriptors(
-    table: usize,
-    argdata: bool,
-    notify: bool,
-    sandbox: usize,
-    policy_nofile: Option<u64>,
-) -> Result<(), CheckError> {
+/// What a launch still opens, for [`check_descriptors`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DescriptorNeeds {
+    /// The slots of the program's descriptor table (without the argdata memfd).
+    pub table: usize,
+    /// The argdata memfd.
+    pub argdata: bool,
+    /// The explain/learn channel and listener.
+    pub supervised: bool,
+    /// The service notifications' relay (a socket and a pair).
+    pub service_notify: bool,
+    /// What the policy's sandbox opens (`sandbox::descriptors_needed`).
+    pub sandbox: usize,
+    /// The policy's `rlimits.nofile` soft limit, in force when the descriptors are
+    /// rearranged.
+    pub policy_nofile: Option<u64>,
+}
+
+/// Check that `RLIMIT_NOFILE` (or the policy's `nofile`, if lower) leaves room for what
+/// the launch still opens ([`DescriptorNeeds`]): the argdata memfd, a copy of stderr, the
+/// explain/learn channel, the service notifications' relay, what the policy's sandbox
+/// opens, and the rearrangement, which may lift each slot of the program's table once
+/// above it.
+pub fn check_descriptors(needs: DescriptorNeeds) -> Result<(), CheckError> {
+    let DescriptorNeeds {
+        table,
+        argdata,
+        supervised: notify,
+        service_notify,
+        sandbox,
+        policy_nofile,
+    } = needs;
     let Ok((soft, _)) = getrlimit(Resource::RLIMIT_NOFILE) else {
         return Ok(());
     };
@@ -192,7 +212,8 @@ pub fn check_descriptors(
     let table = table + usize::from(argdata);
     let extra = 1 // stderr's copy
         + usize::from(argdata) // the memfd, before it takes its slot
-        + if notify { 2 } else { 0 };
+        + if notify { 2 } else { 0 }
+        + if service_notify { 3 } else { 0 };
     // At the rearrangement the table sits at 0..table with the controls above, and a
     // lifted descriptor lands above the table: what is open now, plus the launch's own,
     // plus one lift per slot in the worst case.
@@ -315,8 +336,18 @@ mod tests {
 
     #[test]
     fn the_descriptor_check_counts_what_is_open() {
-        assert!(check_descriptors(3, true, false, 8, None).is_ok());
-        let e = check_descriptors(3, true, false, 8, Some(4)).unwrap_err();
+        let needs = DescriptorNeeds {
+            table: 3,
+            argdata: true,
+            sandbox: 8,
+            ..DescriptorNeeds::default()
+        };
+        assert!(check_descriptors(needs).is_ok());
+        let e = check_descriptors(DescriptorNeeds {
+            policy_nofile: Some(4),
+            ..needs
+        })
+        .unwrap_err();
         assert!(
             matches!(
                 e,

@@ -19,7 +19,7 @@ use std::ffi::{CStr, CString};
 
 use crate::sandbox::policy::{LandlockMode, Namespace, Network, Policy};
 use crate::sandbox::{self, builtins, landlock_abi, landlock_rules, namespaces, Grants, Identity};
-use crate::sys::probe::{self, NsStep, Outcome, SeccompStep};
+use crate::sys::probe::{self, NsStep, SeccompStep, StepResult};
 
 use super::error::{Error, Failure};
 use super::sandboxed::{effective_policy, Sandboxed};
@@ -32,7 +32,7 @@ pub struct HostCheck {
     /// The verdicts are for launches with `--net`.
     pub net: bool,
     /// ... with these `--limit NAME=VALUE` (`None`: unlimited).
-    pub limits: Vec<(String, Option<u64>)>,
+    pub limits: Vec<(sandbox::policy::Limit, Option<u64>)>,
     /// ... with `--uid`/`--gid` (root only).
     pub identity: Option<Identity>,
 }
@@ -40,7 +40,7 @@ pub struct HostCheck {
 /// Whether a fact was tried for real or follows from something read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum How {
-    /// Tried in a child process (or a system call answered).
+    /// StepResult in a child process (or a system call answered).
     Probed,
     /// Follows from a setting, a version or another probe's answer.
     Inferred,
@@ -298,7 +298,8 @@ fn options(check: &HostCheck) -> Vec<String> {
     if check.net {
         out.push("--net".to_owned());
     }
-    for (name, value) in &check.limits {
+    for (which, value) in &check.limits {
+        let name = which.name();
         out.push(format!(
             "--limit {name}={}",
             sandbox::policy::Limits::render_value(name, *value)
@@ -329,7 +330,7 @@ fn judge(name: &str, net: bool, check: &HostCheck) -> Check {
         Ok(p) => p,
         Err(e) => return refused(e.into()),
     };
-    let notes = prepared.report().notes.clone();
+    let notes = prepared.shortfall().notes.clone();
     let pid_namespace = prepared.needs_fork();
     let mut sandboxed = Sandboxed {
         prepared,
@@ -368,15 +369,15 @@ fn used_by(
 /// feature not tried because that failed is inferred to be missing).
 fn from_outcome(
     (id, name): (&'static str, &'static str),
-    outcome: Outcome,
+    outcome: StepResult,
     tried: &str,
     needs: &str,
     used_by: UsedBy,
 ) -> Feature {
     let (how, detail) = match outcome {
-        Outcome::Done => (How::Probed, tried.to_owned()),
-        Outcome::Failed(e) => (How::Probed, format!("{tried}: {e}")),
-        Outcome::NotTried => (How::Inferred, format!("not tried: it needs {needs}")),
+        StepResult::Done => (How::Probed, tried.to_owned()),
+        StepResult::Failed(e) => (How::Probed, format!("{tried}: {e}")),
+        StepResult::NotTried => (How::Inferred, format!("not tried: it needs {needs}")),
     };
     Feature {
         id,
@@ -407,14 +408,14 @@ fn features(builtins: &[Policy]) -> (Vec<Feature>, LandlockInfo) {
     // A probe that could not run at all (no fork, no socket) tried nothing past its start.
     let step = |s: NsStep| match &ns {
         Ok(ns) => ns.get(s),
-        Err(e) if s == NsStep::User => Outcome::Failed(*e),
-        Err(_) => Outcome::NotTried,
+        Err(e) if s == NsStep::User => StepResult::Failed(*e),
+        Err(_) => StepResult::NotTried,
     };
     // User namespaces, and what blocks them.
     let mut user = match (step(NsStep::User), step(NsStep::Maps)) {
-        (Outcome::Failed(e), _) => from_outcome(
+        (StepResult::Failed(e), _) => from_outcome(
             ("user_namespaces", "user namespaces"),
-            Outcome::Failed(e),
+            StepResult::Failed(e),
             if ns.is_ok() {
                 "unshare(CLONE_NEWUSER) in a child process"
             } else {
@@ -471,7 +472,7 @@ fn features(builtins: &[Policy]) -> (Vec<Feature>, LandlockInfo) {
         out.push(from_outcome(id, step(s), tried, needs_user, uses(ns)));
     }
     let uts = match step(NsStep::Uts) {
-        Outcome::Done => step(NsStep::Hostname),
+        StepResult::Done => step(NsStep::Hostname),
         other => other,
     };
     out.push(from_outcome(
@@ -570,7 +571,11 @@ fn features(builtins: &[Policy]) -> (Vec<Feature>, LandlockInfo) {
             o.get(SeccompStep::Listener),
             o.get(SeccompStep::Notification),
         ),
-        Err(e) => (Outcome::Failed(e), Outcome::NotTried, Outcome::NotTried),
+        Err(e) => (
+            StepResult::Failed(e),
+            StepResult::NotTried,
+            StepResult::NotTried,
+        ),
     };
     let mut seccomp = from_outcome(
         ("seccomp", "seccomp filters"),
@@ -591,14 +596,14 @@ fn features(builtins: &[Policy]) -> (Vec<Feature>, LandlockInfo) {
         ..UsedBy::default()
     };
     out.push(match (listener, notified) {
-        (Outcome::Failed(nix::errno::Errno::EBUSY), _) => from_outcome(
+        (StepResult::Failed(nix::errno::Errno::EBUSY), _) => from_outcome(
             notify,
             listener,
             "a filter with a listener (caprun already runs under a filter that has one: another supervisor's)",
             "",
             used,
         ),
-        (Outcome::Done, notified) => from_outcome(
+        (StepResult::Done, notified) => from_outcome(
             notify,
             notified,
             "a call routed to a listener and answered from there",

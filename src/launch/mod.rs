@@ -38,7 +38,7 @@ use sandboxed::Sandboxed;
 use std::os::fd::{AsRawFd, RawFd};
 use std::path::{Path, PathBuf};
 
-use crate::exec::{Launch, Mode, ServiceNotify, Undo};
+use crate::exec::{Launch, Layout, ServiceNotify, Undo};
 use crate::plan::{self, Plan};
 use crate::resources::{self, Program, Resources};
 use crate::sandbox::{self, Identity, SandboxError};
@@ -52,7 +52,7 @@ pub struct Request {
     /// Let the program use the host's network (`--net`).
     pub net: bool,
     /// Limits that replace the policy's (`--limit NAME=VALUE`; `None`: unlimited).
-    pub limits: Vec<(String, Option<u64>)>,
+    pub limits: Vec<(sandbox::policy::Limit, Option<u64>)>,
     /// The ids the program runs as inside its user namespace (root only); `None`: the
     /// caller's.
     pub identity: Option<Identity>,
@@ -240,7 +240,12 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
     }
 
     // The kernel's limits on argv and the environment, before anything is kept.
-    let stack = checks::exec_stack_limit(policy.rlimits.get("stack").map(|&(soft, _)| soft));
+    let stack = checks::exec_stack_limit(
+        policy
+            .rlimits
+            .get(&sandbox::policy::Rlimit::Stack)
+            .map(|&(soft, _)| soft),
+    );
     checks::check_args(&config, &plan.argv, &plan.env, stack).map_err(|source| Error::Check {
         file: file.clone(),
         source,
@@ -290,13 +295,17 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
     let script_path =
         grants::script_exec_path(&program, &policy, &grants).map_err(Error::Program)?;
     grants::check_nesting(&opened, &plan, &policy)?;
-    checks::check_descriptors(
-        table.len(),
-        plan.argdata.is_some(),
-        !matches!(notify_mode, Notify::Off),
-        sandbox::descriptors_needed(&policy, &grants),
-        policy.rlimits.get("nofile").map(|&(soft, _)| soft),
-    )
+    checks::check_descriptors(checks::DescriptorNeeds {
+        table: table.len(),
+        argdata: plan.argdata.is_some(),
+        supervised: !matches!(notify_mode, Notify::Off),
+        service_notify: service_notify.is_some() && policy.has(sandbox::policy::Namespace::Pid),
+        sandbox: sandbox::descriptors_needed(&policy, &grants),
+        policy_nofile: policy
+            .rlimits
+            .get(&sandbox::policy::Rlimit::Nofile)
+            .map(|&(soft, _)| soft),
+    })
     .map_err(|source| Error::Check {
         file: file.clone(),
         source,
@@ -304,7 +313,7 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
     let prepared = sandbox::prepare(&policy, &grants)?;
     drop(grants);
     // A best-effort policy runs with what the kernel can enforce, and says what it cannot.
-    for note in &prepared.report().notes {
+    for note in &prepared.shortfall().notes {
         eprintln!("caprun: warning: policy {}: {note}", policy.name);
     }
     let pid_namespace = prepared.needs_fork();
@@ -340,11 +349,11 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
     // was created for the launch.
     let launch = launch.undo(undo_list(opened.commit()));
     let mode = if pid_namespace {
-        Mode::Supervised {
+        Layout::Supervised {
             pid_namespace: true,
         }
     } else {
-        Mode::InPlace
+        Layout::InPlace
     };
     let mut sandboxed = Sandboxed {
         prepared,

@@ -6,6 +6,7 @@ use std::os::fd::RawFd;
 use nix::errno::Errno;
 
 use crate::exec::{Restrictions, StepError};
+use crate::sandbox::policy::Limit;
 use crate::sandbox::{self, Identity, SandboxError};
 
 use super::error::Error;
@@ -16,7 +17,7 @@ use super::error::Error;
 pub fn effective_policy(
     name: &str,
     net: bool,
-    limits: &[(String, Option<u64>)],
+    limits: &[(Limit, Option<u64>)],
     identity: Option<Identity>,
 ) -> Result<sandbox::Policy, Error> {
     if identity.is_some() && crate::sys::ids::geteuid() != 0 {
@@ -28,11 +29,14 @@ pub fn effective_policy(
     if net {
         policy.allow_network();
     }
-    for (name, value) in limits {
-        if !policy.limits.set(name, *value) {
-            // A resource limit (the command line checked the name): soft and hard.
-            let v = value.unwrap_or(libc::RLIM_INFINITY);
-            policy.rlimits.insert(name.clone(), (v, v));
+    for (which, value) in limits {
+        match which {
+            Limit::Sandbox(l) => policy.limits.set(*l, *value),
+            // A resource limit: soft and hard.
+            Limit::Resource(r) => {
+                let v = value.unwrap_or(libc::RLIM_INFINITY);
+                policy.rlimits.insert(*r, (v, v));
+            }
         }
     }
     if policy.limits.tasks.is_some() && !policy.has(sandbox::policy::Namespace::User) {

@@ -199,7 +199,7 @@ fn tempfile_in(dir: &Path) -> std::io::Result<(PathBuf, std::fs::File)> {
 }
 
 /// Every `/etc` path a symbolic link beneath `root` leads to, hop by hop (a link into
-/// `/etc/alternatives` and on into `/etc/X11/…` gives both), at most [`MAX_DEPTH`]
+/// `/etc/alternatives` and on into `/etc/X11/…` gives both), at most `MAX_DEPTH`
 /// directories deep. Sorted and deduplicated.
 pub fn walk(root: &Path) -> Vec<PathBuf> {
     let mut found = Vec::new();

@@ -187,11 +187,11 @@ pub struct Reliance {
 /// namespace (ABI 3; a read-only bind refuses it otherwise). Pure: the same table serves
 /// the launch (a `required` policy refuses to run on a kernel below one of these) and
 /// `--check-host`.
-pub fn relied_on(pid_ns: bool, net_ns: bool, mount_ns: bool) -> Vec<&'static Reliance> {
+pub fn relied_on(ns: Isolation) -> Vec<&'static Reliance> {
     [
-        (pid_ns, &SIGNALS),
-        (net_ns, &ABSTRACT_SOCKETS),
-        (mount_ns, &TRUNCATE),
+        (ns.pid, &SIGNALS),
+        (ns.network, &ABSTRACT_SOCKETS),
+        (ns.mount, &TRUNCATE),
     ]
     .into_iter()
     .filter(|(covered, _)| !covered)
@@ -283,6 +283,29 @@ pub enum Beneath {
     Terminals,
 }
 
+/// A policy bind, for its Landlock rule: read and execute beneath it (read and write on a
+/// device).
+#[derive(Debug, Clone, Copy)]
+pub struct BindRule<'a> {
+    /// The bind's source, opened `O_PATH`.
+    pub fd: BorrowedFd<'a>,
+    /// A directory.
+    pub is_dir: bool,
+    /// A device (`/dev/null`…).
+    pub device: bool,
+}
+
+/// Which namespaces a sandbox enters that stand in for a Landlock feature ([`relied_on`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Isolation {
+    /// A PID namespace (signals stay inside).
+    pub pid: bool,
+    /// A network namespace of its own (abstract UNIX sockets stay inside).
+    pub network: bool,
+    /// A mount namespace (read-only binds refuse truncation).
+    pub mount: bool,
+}
+
 /// Build the ruleset: `grants` from the config, the program descriptor (gets
 /// `EXECUTE | READ_FILE`), the policy's bind sources opened `O_PATH` (read and execute
 /// beneath). `network`: the program may use the host network, so the TCP bind/connect
@@ -295,7 +318,7 @@ pub fn build(
     mode: LandlockMode,
     grants: &[Grant<'_>],
     program: Option<BorrowedFd<'_>>,
-    binds: &[(BorrowedFd<'_>, bool, bool)],
+    binds: &[BindRule<'_>],
     network: bool,
 ) -> Result<Option<LandlockPlan>, LandlockError> {
     if mode == LandlockMode::Off {
@@ -359,10 +382,10 @@ pub fn build(
             ))
             .map_err(err("rule on the program"))?;
     }
-    for (fd, is_dir, device) in binds {
-        let what = format!("rule on bind descriptor {}", fd.as_raw_fd());
+    for b in binds {
+        let what = format!("rule on bind descriptor {}", b.fd.as_raw_fd());
         created = created
-            .add_rule(PathBeneath::new(*fd, bind_rights(*is_dir, *device, abi)))
+            .add_rule(PathBeneath::new(b.fd, bind_rights(b.is_dir, b.device, abi)))
             .map_err(err(&what))?;
     }
     Ok(Some(LandlockPlan {

@@ -205,7 +205,7 @@ pub struct RootedGrant<'a> {
 /// What cannot be enforced as the policy says (`best-effort`), for the launcher to
 /// report before anything is entered.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Report {
+pub struct Shortfall {
     /// Human-readable notes on what could not be enforced.
     pub notes: Vec<String>,
 }
@@ -228,7 +228,7 @@ pub struct Prepared {
     /// `root.pts`: the sandbox's own devpts (a Landlock rule added in `setup_inside`).
     pts: bool,
     cwd: Option<CString>,
-    report: Report,
+    shortfall: Shortfall,
 }
 
 fn open_path(path: &Path) -> std::io::Result<OwnedFd> {
@@ -263,7 +263,7 @@ pub fn descriptors_needed(policy: &Policy, grants: &Grants<'_>) -> usize {
 
 /// Do every fallible, allocating step for `policy` and `grants`.
 pub fn prepare(policy: &Policy, grants: &Grants<'_>) -> Result<Prepared, SandboxError> {
-    let mut report = Report::default();
+    let mut shortfall = Shortfall::default();
     // Inside another sandbox whose filter refuses namespaces: say so now, rather than
     // fail a step of the launch with a bare EPERM (one system call when it does not).
     if let Some(message) = nesting::namespaces_refused(policy) {
@@ -407,9 +407,13 @@ pub fn prepare(policy: &Policy, grants: &Grants<'_>) -> Result<Prepared, Sandbox
     };
 
     // Landlock, on the descriptors of the grants, the program and the policy's binds.
-    let bind_rules: Vec<(BorrowedFd<'_>, bool, bool)> = resolved
+    let bind_rules: Vec<landlock_rules::BindRule<'_>> = resolved
         .iter()
-        .map(|b| (b.fd.as_fd(), b.is_dir, b.device))
+        .map(|b| landlock_rules::BindRule {
+            fd: b.fd.as_fd(),
+            is_dir: b.is_dir,
+            device: b.device,
+        })
         .collect();
     let landlock = landlock_rules::build(
         &policy.name,
@@ -423,11 +427,11 @@ pub fn prepare(policy: &Policy, grants: &Grants<'_>) -> Result<Prepared, Sandbox
     // What the namespaces leave to Landlock: a `required` policy does not run without it
     // on an older kernel (it would run weaker than its file says); `best-effort` says so.
     let entered: Vec<policy::Namespace> = policy.entered_namespaces().collect();
-    let relied = landlock_rules::relied_on(
-        entered.contains(&policy::Namespace::Pid),
-        entered.contains(&policy::Namespace::Network),
-        entered.contains(&policy::Namespace::Mount),
-    );
+    let relied = landlock_rules::relied_on(landlock_rules::Isolation {
+        pid: entered.contains(&policy::Namespace::Pid),
+        network: entered.contains(&policy::Namespace::Network),
+        mount: entered.contains(&policy::Namespace::Mount),
+    });
     if let Some(l) = &landlock {
         let abi = l.support().abi;
         for r in relied.iter().filter(|r| abi < r.abi) {
@@ -450,14 +454,16 @@ pub fn prepare(policy: &Policy, grants: &Grants<'_>) -> Result<Prepared, Sandbox
                 }
                 .into());
             }
-            report.notes.push(format!(
+            shortfall.notes.push(format!(
                 "Landlock cannot enforce {} (ABI {}, Linux {}), which alone keeps the program from {}",
                 r.feature, r.abi, r.linux, r.protects
             ));
         }
         if policy.landlock == policy::LandlockMode::BestEffort {
             for m in &l.support().missing {
-                report.notes.push(format!("Landlock cannot enforce: {m}"));
+                shortfall
+                    .notes
+                    .push(format!("Landlock cannot enforce: {m}"));
             }
         }
     }
@@ -531,7 +537,7 @@ pub fn prepare(policy: &Policy, grants: &Grants<'_>) -> Result<Prepared, Sandbox
         list_root: policy.list_root && has_mount,
         pts: policy.pts && has_mount,
         cwd,
-        report,
+        shortfall,
     })
 }
 
@@ -676,7 +682,7 @@ impl Prepared {
     }
 
     /// What cannot be enforced as the policy says (known after [`prepare`]).
-    pub fn report(&self) -> &Report {
-        &self.report
+    pub fn shortfall(&self) -> &Shortfall {
+        &self.shortfall
     }
 }

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use nix::errno::Errno;
 
-use super::policy::{rlimit_resource, Namespace, Network, Policy};
+use super::policy::{Namespace, Network, Policy};
 use crate::sys::{fs, ids, mount, StepError};
 
 /// A failed step of [`NamespacePlan::unshare`], of [`NamespacePlan::setup`] or of the plan.
@@ -222,7 +222,7 @@ pub struct Root<'a> {
     pub tmpfs_inodes: Option<u64>,
     /// A procfs at `/proc`.
     pub proc: bool,
-    /// A devpts instance of its own at `/dev/pts`, and `/dev/ptmx` (see [`pts_steps`]).
+    /// A devpts instance of its own at `/dev/pts`, and `/dev/ptmx` (see `pts_steps`).
     pub pts: bool,
     /// The caller's binds.
     pub extra: Vec<ResolvedBind>,
@@ -749,10 +749,9 @@ impl NamespacePlan {
                 },
             ));
         }
-        for (name, (soft, hard)) in &policy.rlimits {
-            if let Some(res) = rlimit_resource(name) {
-                rlimits.push((res, keep_inherited_hard(res, *soft, *hard)));
-            }
+        for (which, (soft, hard)) in &policy.rlimits {
+            let res = which.resource();
+            rlimits.push((res, keep_inherited_hard(res, *soft, *hard)));
         }
         // Once in its own user namespace not even root may raise a hard limit.
         let can_raise = user.is_none() && ids::geteuid() == 0;
@@ -919,10 +918,9 @@ fn check_hard_limits(
             let name = policy
                 .rlimits
                 .keys()
-                .find(|n| rlimit_resource(n) == Some(*res))
-                .cloned()
-                .unwrap_or_default();
-            let flag = match name.as_str() {
+                .find(|n| n.resource() == *res)
+                .map_or("", |n| n.name());
+            let flag = match name {
                 "nofile" => 'n',
                 "nproc" => 'u',
                 "stack" => 's',

@@ -89,7 +89,7 @@ pub fn landlock_absence(errno: Errno, policy: &str, outer: &Outer) -> String {
 }
 
 /// `Some(message)` when a filter around caprun refuses the namespaces `policy` makes
-/// (probed without unsharing anything: [`crate::sys::unshare_refused`]).
+/// (probed without unsharing anything: `sys::unshare_refused`).
 pub fn namespaces_refused(policy: &Policy) -> Option<String> {
     let flags = policy
         .namespaces

@@ -6,6 +6,7 @@ use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 
+use super::policy::{Rlimit, SandboxLimit};
 use super::testutil::{enter, in_child};
 use super::*;
 
@@ -405,8 +406,8 @@ fn extends_a_file_relative_to_the_policy() {
     .unwrap();
     let p = load(child.to_str().unwrap()).unwrap();
     assert_eq!(p.hostname.as_deref(), Some("base"));
-    assert_eq!(p.rlimits.get("nofile"), Some(&(64, 128)));
-    assert_eq!(p.rlimits.get("core"), Some(&(0, 0)));
+    assert_eq!(p.rlimits.get(&Rlimit::Nofile), Some(&(64, 128)));
+    assert_eq!(p.rlimits.get(&Rlimit::Core), Some(&(0, 0)));
     let sp = p.seccomp.unwrap();
     assert!(!sp.allow.contains("fork"));
     assert!(sp.allow.contains("getcpu") && sp.allow.contains("nanosleep"));
@@ -585,9 +586,9 @@ fn strict_enter_leaves_no_privilege() {
     let policy = load("strict").unwrap();
     let mut prepared = prepare(&policy, &Grants::default()).unwrap();
     assert!(
-        prepared.report().notes.is_empty(),
+        prepared.shortfall().notes.is_empty(),
         "{:?}",
-        prepared.report()
+        prepared.shortfall()
     );
     let code = in_child(|| {
         if enter(&mut prepared).is_err() {
@@ -1139,7 +1140,7 @@ fn tmpfs_inodes_are_derived_from_the_size_unless_given() {
     assert_eq!(limits.tmpfs_inodes(), Some(256));
     limits.tmpfs = Some(100);
     assert_eq!(limits.tmpfs_inodes(), Some(1));
-    assert!(limits.set("tmpfs-inodes", Some(5000)));
+    limits.set(SandboxLimit::TmpfsInodes, Some(5000));
     assert_eq!(limits.tmpfs_inodes(), Some(5000));
     limits = policy::Limits::default();
     assert_eq!(limits.tmpfs_inodes(), None);

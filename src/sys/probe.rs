@@ -18,7 +18,7 @@ use super::{caps, fs, ids, mount, net, seccomp};
 
 /// What became of one step of a probe.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
+pub enum StepResult {
     /// It worked.
     Done,
     /// It failed with this error.
@@ -27,7 +27,7 @@ pub enum Outcome {
     NotTried,
 }
 
-impl Outcome {
+impl StepResult {
     fn encode(result: Result<(), Errno>) -> i32 {
         match result {
             Ok(()) => 0,
@@ -35,17 +35,17 @@ impl Outcome {
         }
     }
 
-    fn decode(code: i32) -> Outcome {
+    fn decode(code: i32) -> StepResult {
         match code {
-            0 => Outcome::Done,
-            c if c > 0 => Outcome::Failed(Errno::from_raw(c)),
-            _ => Outcome::NotTried,
+            0 => StepResult::Done,
+            c if c > 0 => StepResult::Failed(Errno::from_raw(c)),
+            _ => StepResult::NotTried,
         }
     }
 
-    /// True for [`Outcome::Done`].
+    /// True for [`StepResult::Done`].
     pub fn done(self) -> bool {
-        self == Outcome::Done
+        self == StepResult::Done
     }
 }
 
@@ -125,11 +125,11 @@ pub struct NsProbe<'a> {
 
 /// The outcome of each step of [`namespaces`] ([`NsStep`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct NsOutcomes([Outcome; NsStep::ALL.len()]);
+pub struct NsOutcomes([StepResult; NsStep::ALL.len()]);
 
 impl NsOutcomes {
     /// The outcome of `step`.
-    pub fn get(&self, step: NsStep) -> Outcome {
+    pub fn get(&self, step: NsStep) -> StepResult {
         self.0[step as usize]
     }
 }
@@ -140,7 +140,7 @@ impl NsOutcomes {
 /// is not tried. `Err`: the probe itself failed (fork, socket).
 pub fn namespaces(probe: &NsProbe<'_>) -> Result<NsOutcomes, Errno> {
     let codes = in_child::<{ NsStep::ALL.len() }>(|out| ns_child(probe, out))?;
-    Ok(NsOutcomes(codes.map(Outcome::decode)))
+    Ok(NsOutcomes(codes.map(StepResult::decode)))
 }
 
 /// The child of [`namespaces`]: fill `out`, return to have it sent (or exit when the
@@ -148,7 +148,7 @@ pub fn namespaces(probe: &NsProbe<'_>) -> Result<NsOutcomes, Errno> {
 fn ns_child(p: &NsProbe<'_>, out: &mut [i32; NsStep::ALL.len()]) {
     use NsStep::*;
     let mut set = |step: NsStep, r: Result<(), Errno>| {
-        out[step as usize] = Outcome::encode(r);
+        out[step as usize] = StepResult::encode(r);
         r.is_ok()
     };
     if p.clear_groups {
@@ -191,13 +191,13 @@ fn ns_child(p: &NsProbe<'_>, out: &mut [i32; NsStep::ALL.len()]) {
     let ok = |out: &[i32; NsStep::ALL.len()], step: NsStep| out[step as usize] == 0;
     if pid {
         let r = mount::set_pid_max(p.pid_max);
-        out[PidMax as usize] = Outcome::encode(r);
+        out[PidMax as usize] = StepResult::encode(r);
     }
     if ok(out, Uts) {
-        out[Hostname as usize] = Outcome::encode(ids::sethostname(c"sandbox"));
+        out[Hostname as usize] = StepResult::encode(ids::sethostname(c"sandbox"));
     }
     if ok(out, Network) {
-        out[Loopback as usize] = Outcome::encode(net::loopback_up());
+        out[Loopback as usize] = StepResult::encode(net::loopback_up());
     }
     if !ok(out, Mount) {
         return;
@@ -226,7 +226,7 @@ fn ns_child(p: &NsProbe<'_>, out: &mut [i32; NsStep::ALL.len()]) {
             Some(c"mode=0755,size=1m"),
         )
     });
-    out[Tmpfs as usize] = Outcome::encode(tmpfs);
+    out[Tmpfs as usize] = StepResult::encode(tmpfs);
     if tmpfs.is_err() {
         return;
     }
@@ -240,7 +240,7 @@ fn ns_child(p: &NsProbe<'_>, out: &mut [i32; NsStep::ALL.len()]) {
                 None,
             )
         });
-        out[Proc as usize] = Outcome::encode(procfs);
+        out[Proc as usize] = StepResult::encode(procfs);
     }
     let bind = tree.and_then(|tree| {
         drop(fs::open(
@@ -256,11 +256,11 @@ fn ns_child(p: &NsProbe<'_>, out: &mut [i32; NsStep::ALL.len()]) {
             mount::MOVE_MOUNT_F_EMPTY_PATH,
         )
     });
-    out[DetachedBind as usize] = Outcome::encode(bind);
+    out[DetachedBind as usize] = StepResult::encode(bind);
     let pivot = fs::chdir(c"/tmp")
         .and_then(|()| mount::pivot_root(c".", c"."))
         .and_then(|()| mount::umount2(c".", libc::MNT_DETACH));
-    out[PivotRoot as usize] = Outcome::encode(pivot);
+    out[PivotRoot as usize] = StepResult::encode(pivot);
 }
 
 /// The steps of [`seccomp_notify`].
@@ -277,11 +277,11 @@ pub enum SeccompStep {
 
 /// The outcome of each step of [`seccomp_notify`] ([`SeccompStep`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SeccompOutcomes([Outcome; 3]);
+pub struct SeccompOutcomes([StepResult; 3]);
 
 impl SeccompOutcomes {
     /// The outcome of `step`.
-    pub fn get(&self, step: SeccompStep) -> Outcome {
+    pub fn get(&self, step: SeccompStep) -> StepResult {
         self.0[step as usize]
     }
 }
@@ -296,7 +296,7 @@ const NOTIFY_TIMEOUT_MS: libc::c_int = 5000;
 /// one), the same filter is installed without it. `Err`: the probe itself failed.
 pub fn seccomp_notify() -> Result<SeccompOutcomes, Errno> {
     let codes = in_child::<3>(seccomp_child)?;
-    Ok(SeccompOutcomes(codes.map(Outcome::decode)))
+    Ok(SeccompOutcomes(codes.map(StepResult::decode)))
 }
 
 fn seccomp_child(out: &mut [i32; 3]) {
@@ -318,16 +318,16 @@ fn seccomp_child(out: &mut [i32; 3]) {
     ];
     use SeccompStep::*;
     if let Err(e) = caps::set_no_new_privs() {
-        out[Filter as usize] = Outcome::encode(Err(e));
+        out[Filter as usize] = StepResult::encode(Err(e));
         return;
     }
     let listener =
         match seccomp::set_mode_filter(&prog, libc::SECCOMP_FILTER_FLAG_NEW_LISTENER as _) {
             Ok(fd) => fd as RawFd,
             Err(e) => {
-                out[Listener as usize] = Outcome::encode(Err(e));
+                out[Listener as usize] = StepResult::encode(Err(e));
                 out[Filter as usize] =
-                    Outcome::encode(seccomp::set_mode_filter(&prog, 0).map(drop));
+                    StepResult::encode(seccomp::set_mode_filter(&prog, 0).map(drop));
                 return;
             }
         };
@@ -336,7 +336,7 @@ fn seccomp_child(out: &mut [i32; 3]) {
     // SAFETY: this child has one thread, and both sides only make raw system calls.
     let caller = match unsafe { super::fork() } {
         Err(e) => {
-            out[Notification as usize] = Outcome::encode(Err(e));
+            out[Notification as usize] = StepResult::encode(Err(e));
             return;
         }
         Ok(0) => {
@@ -362,7 +362,7 @@ fn seccomp_child(out: &mut [i32; 3]) {
         Ok(_) => Err(Errno::EPROTO),
         Err(e) => Err(e),
     };
-    out[Notification as usize] = Outcome::encode(answered.and(seen));
+    out[Notification as usize] = StepResult::encode(answered.and(seen));
 }
 
 /// Run `child` in a forked child process with an array of outcomes (all not tried), and

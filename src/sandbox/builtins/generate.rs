@@ -219,12 +219,7 @@ fn render_policy(out: &mut String, lists: &mut Lists, p: &Policy, level: usize) 
         rlimits
             .iter()
             .map(|(name, (soft, hard))| {
-                format!(
-                    "({}.to_string(), ({}, {}))",
-                    lit(name),
-                    limit(*soft),
-                    limit(*hard)
-                )
+                format!("(Rlimit::{:?}, ({}, {}))", name, limit(*soft), limit(*hard))
             })
             .collect(),
     );

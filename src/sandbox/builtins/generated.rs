@@ -60,7 +60,7 @@ fn strict() -> Policy {
         capabilities: CapsMode::Drop,
         hostname: Some("sandbox".to_string()),
         rlimits: BTreeMap::from([
-            ("core".to_string(), (0, 0)),
+            (Rlimit::Core, (0, 0)),
         ]),
         seccomp: Some(SeccompPolicy {
             default_action: Action::Errno(libc::EPERM as u32),
@@ -220,7 +220,7 @@ fn default() -> Policy {
         capabilities: CapsMode::Drop,
         hostname: Some("sandbox".to_string()),
         rlimits: BTreeMap::from([
-            ("core".to_string(), (0, 0)),
+            (Rlimit::Core, (0, 0)),
         ]),
         seccomp: Some(SeccompPolicy {
             default_action: Action::Errno(libc::EPERM as u32),
@@ -372,7 +372,7 @@ fn unprivileged() -> Policy {
         capabilities: CapsMode::Drop,
         hostname: None,
         rlimits: BTreeMap::from([
-            ("core".to_string(), (0, 0)),
+            (Rlimit::Core, (0, 0)),
         ]),
         seccomp: Some(SeccompPolicy {
             default_action: Action::Errno(libc::EPERM as u32),
@@ -606,7 +606,7 @@ fn devtools() -> Policy {
         capabilities: CapsMode::Drop,
         hostname: Some("sandbox".to_string()),
         rlimits: BTreeMap::from([
-            ("core".to_string(), (0, libc::RLIM_INFINITY)),
+            (Rlimit::Core, (0, libc::RLIM_INFINITY)),
         ]),
         seccomp: Some(SeccompPolicy {
             default_action: Action::Errno(libc::EPERM as u32),

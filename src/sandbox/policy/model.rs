@@ -384,7 +384,7 @@ pub struct Policy {
     /// Host name inside the UTS namespace.
     pub hostname: Option<String>,
     /// Resource limits: resource name → (soft, hard), `RLIM_INFINITY` for unlimited.
-    pub rlimits: BTreeMap<String, (u64, u64)>,
+    pub rlimits: BTreeMap<Rlimit, (u64, u64)>,
     /// The system call filter, `None` for `seccomp: off`.
     pub seccomp: Option<SeccompPolicy>,
     /// `host-writable-dirs: true`: without a mount namespace, a directory granted
@@ -497,19 +497,47 @@ pub struct Limits {
 /// before.)
 pub const TMPFS_BYTES_PER_INODE: u64 = 4096;
 
+/// A limit on the sandbox as a whole (a key of `limits:`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SandboxLimit {
+    /// `tasks` ([`Limits::tasks`]).
+    Tasks,
+    /// `tmpfs` ([`Limits::tmpfs`]).
+    Tmpfs,
+    /// `tmpfs-inodes` ([`Limits::tmpfs_inodes`]).
+    TmpfsInodes,
+}
+
+impl SandboxLimit {
+    /// Every one, in the order the policy format lists them.
+    pub const ALL: [SandboxLimit; 3] = [Self::Tasks, Self::Tmpfs, Self::TmpfsInodes];
+
+    /// Its name in `limits:` and `--limit`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Tasks => "tasks",
+            Self::Tmpfs => "tmpfs",
+            Self::TmpfsInodes => "tmpfs-inodes",
+        }
+    }
+
+    /// The limit named `name`.
+    pub fn from_name(name: &str) -> Option<SandboxLimit> {
+        Self::ALL.into_iter().find(|l| l.name() == name)
+    }
+}
+
 impl Limits {
     /// The names `limits:` (and `--limit NAME=VALUE`) take.
     pub const NAMES: [&'static str; 3] = ["tasks", "tmpfs", "tmpfs-inodes"];
 
-    /// Set `name` (one of [`NAMES`](Self::NAMES)) to `value`; false for another name.
-    pub fn set(&mut self, name: &str, value: Option<u64>) -> bool {
-        match name {
-            "tasks" => self.tasks = value,
-            "tmpfs" => self.tmpfs = value,
-            "tmpfs-inodes" => self.tmpfs_inodes = value,
-            _ => return false,
+    /// Set `which` to `value`.
+    pub fn set(&mut self, which: SandboxLimit, value: Option<u64>) {
+        match which {
+            SandboxLimit::Tasks => self.tasks = value,
+            SandboxLimit::Tmpfs => self.tmpfs = value,
+            SandboxLimit::TmpfsInodes => self.tmpfs_inodes = value,
         }
-        true
     }
 
     /// Parse a limit's value: a number, with a `K`, `M`, `G` or `T` suffix (powers of
@@ -572,13 +600,13 @@ impl Limits {
         }
     }
 
-    /// The value of `name` (`tmpfs-inodes`: the one in effect, see
+    /// The value of `which` (`tmpfs-inodes`: the one in effect, see
     /// [`tmpfs_inodes`](Self::tmpfs_inodes)).
-    pub fn get(&self, name: &str) -> Option<u64> {
-        match name {
-            "tasks" => self.tasks,
-            "tmpfs-inodes" => self.tmpfs_inodes(),
-            _ => self.tmpfs,
+    pub fn get(&self, which: SandboxLimit) -> Option<u64> {
+        match which {
+            SandboxLimit::Tasks => self.tasks,
+            SandboxLimit::Tmpfs => self.tmpfs,
+            SandboxLimit::TmpfsInodes => self.tmpfs_inodes(),
         }
     }
 
@@ -657,27 +685,143 @@ pub fn parse_rlimit_value(name: &str, text: &str) -> Result<Option<u64>, String>
         .ok_or_else(|| format!("limit {name}: `{text}` is not a number or `unlimited`"))
 }
 
-/// The `RLIMIT_*` resource for a policy's `rlimits:` name.
-pub fn rlimit_resource(name: &str) -> Option<RlimitResource> {
-    Some(match name {
-        "as" => libc::RLIMIT_AS,
-        "core" => libc::RLIMIT_CORE,
-        "cpu" => libc::RLIMIT_CPU,
-        "data" => libc::RLIMIT_DATA,
-        "fsize" => libc::RLIMIT_FSIZE,
-        "locks" => libc::RLIMIT_LOCKS,
-        "memlock" => libc::RLIMIT_MEMLOCK,
-        "msgqueue" => libc::RLIMIT_MSGQUEUE,
-        "nice" => libc::RLIMIT_NICE,
-        "nofile" => libc::RLIMIT_NOFILE,
-        "nproc" => libc::RLIMIT_NPROC,
-        "rss" => libc::RLIMIT_RSS,
-        "rtprio" => libc::RLIMIT_RTPRIO,
-        "rttime" => libc::RLIMIT_RTTIME,
-        "sigpending" => libc::RLIMIT_SIGPENDING,
-        "stack" => libc::RLIMIT_STACK,
-        _ => return None,
-    })
+/// A resource limit of a policy's `rlimits:` (an `RLIMIT_*` resource).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Rlimit {
+    /// `as`: `RLIMIT_AS`.
+    As,
+    /// `core`: `RLIMIT_CORE`.
+    Core,
+    /// `cpu`: `RLIMIT_CPU`.
+    Cpu,
+    /// `data`: `RLIMIT_DATA`.
+    Data,
+    /// `fsize`: `RLIMIT_FSIZE`.
+    Fsize,
+    /// `locks`: `RLIMIT_LOCKS`.
+    Locks,
+    /// `memlock`: `RLIMIT_MEMLOCK`.
+    Memlock,
+    /// `msgqueue`: `RLIMIT_MSGQUEUE`.
+    Msgqueue,
+    /// `nice`: `RLIMIT_NICE`.
+    Nice,
+    /// `nofile`: `RLIMIT_NOFILE`.
+    Nofile,
+    /// `nproc`: `RLIMIT_NPROC`.
+    Nproc,
+    /// `rss`: `RLIMIT_RSS`.
+    Rss,
+    /// `rtprio`: `RLIMIT_RTPRIO`.
+    Rtprio,
+    /// `rttime`: `RLIMIT_RTTIME`.
+    Rttime,
+    /// `sigpending`: `RLIMIT_SIGPENDING`.
+    Sigpending,
+    /// `stack`: `RLIMIT_STACK`.
+    Stack,
+}
+
+impl Rlimit {
+    /// Every one, in the order of [`RLIMIT_NAMES`].
+    pub const ALL: [Rlimit; 16] = [
+        Self::As,
+        Self::Core,
+        Self::Cpu,
+        Self::Data,
+        Self::Fsize,
+        Self::Locks,
+        Self::Memlock,
+        Self::Msgqueue,
+        Self::Nice,
+        Self::Nofile,
+        Self::Nproc,
+        Self::Rss,
+        Self::Rtprio,
+        Self::Rttime,
+        Self::Sigpending,
+        Self::Stack,
+    ];
+
+    /// Its name in `rlimits:` and `--limit`.
+    pub fn name(self) -> &'static str {
+        RLIMIT_NAMES[self as usize]
+    }
+
+    /// The resource limit named `name`.
+    pub fn from_name(name: &str) -> Option<Rlimit> {
+        Self::ALL.into_iter().find(|r| r.name() == name)
+    }
+
+    /// The `RLIMIT_*` resource.
+    pub fn resource(self) -> RlimitResource {
+        (match self {
+            Self::As => libc::RLIMIT_AS,
+            Self::Core => libc::RLIMIT_CORE,
+            Self::Cpu => libc::RLIMIT_CPU,
+            Self::Data => libc::RLIMIT_DATA,
+            Self::Fsize => libc::RLIMIT_FSIZE,
+            Self::Locks => libc::RLIMIT_LOCKS,
+            Self::Memlock => libc::RLIMIT_MEMLOCK,
+            Self::Msgqueue => libc::RLIMIT_MSGQUEUE,
+            Self::Nice => libc::RLIMIT_NICE,
+            Self::Nofile => libc::RLIMIT_NOFILE,
+            Self::Nproc => libc::RLIMIT_NPROC,
+            Self::Rss => libc::RLIMIT_RSS,
+            Self::Rtprio => libc::RLIMIT_RTPRIO,
+            Self::Rttime => libc::RLIMIT_RTTIME,
+            Self::Sigpending => libc::RLIMIT_SIGPENDING,
+            Self::Stack => libc::RLIMIT_STACK,
+        }) as RlimitResource
+    }
+}
+
+/// What `--limit NAME=VALUE` (and a library launch request) sets: a limit on the sandbox
+/// as a whole, or a resource limit (its soft and hard limit both).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Limit {
+    /// A key of `limits:`.
+    Sandbox(SandboxLimit),
+    /// A key of `rlimits:`.
+    Resource(Rlimit),
+}
+
+impl Limit {
+    /// The limit named `name`; an unknown name is an error that lists them all.
+    pub fn from_name(name: &str) -> Result<Limit, String> {
+        SandboxLimit::from_name(name)
+            .map(Limit::Sandbox)
+            .or_else(|| Rlimit::from_name(name).map(Limit::Resource))
+            .ok_or_else(|| {
+                format!(
+                    "unknown limit `{name}` ({})",
+                    limit_names().collect::<Vec<_>>().join(", ")
+                )
+            })
+    }
+
+    /// Its name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Limit::Sandbox(l) => l.name(),
+            Limit::Resource(r) => r.name(),
+        }
+    }
+
+    /// Parse a value for it ([`Limits::parse_value`], [`parse_rlimit_value`]).
+    pub fn parse_value(self, text: &str) -> Result<Option<u64>, String> {
+        match self {
+            Limit::Sandbox(_) => Limits::parse_value(self.name(), text),
+            Limit::Resource(_) => parse_rlimit_value(self.name(), text),
+        }
+    }
+}
+
+impl std::str::FromStr for Limit {
+    type Err = String;
+    fn from_str(name: &str) -> Result<Limit, String> {
+        Limit::from_name(name)
+    }
 }
 
 /// The errno number for a name such as `EPERM`.
@@ -713,3 +857,32 @@ const ERRNO_NAMES: &[(&str, i32)] = &[
     ("EBADF", libc::EBADF),
     ("EROFS", libc::EROFS),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every limit is known by one name, both ways; an unknown name is an error that
+    /// lists them all (a library request cannot carry a mistyped name any more than the
+    /// command line can).
+    #[test]
+    fn limits_are_named_one_way_and_unknown_names_are_errors() {
+        for r in Rlimit::ALL {
+            assert_eq!(Rlimit::from_name(r.name()), Some(r));
+            assert_eq!(Limit::from_name(r.name()), Ok(Limit::Resource(r)));
+        }
+        for l in SandboxLimit::ALL {
+            assert_eq!(Limit::from_name(l.name()), Ok(Limit::Sandbox(l)));
+        }
+        assert_eq!(SandboxLimit::ALL.map(SandboxLimit::name), Limits::NAMES);
+        let err = "tmpfs_inodes".parse::<Limit>().unwrap_err();
+        assert!(
+            err.starts_with("unknown limit `tmpfs_inodes` (tasks, tmpfs, tmpfs-inodes, as, core"),
+            "{err}"
+        );
+        let mut limits = Limits::default();
+        limits.set(SandboxLimit::TmpfsInodes, Some(7));
+        assert_eq!(limits.get(SandboxLimit::TmpfsInodes), Some(7));
+        assert_eq!(limits.get(SandboxLimit::Tmpfs), None);
+    }
+}

@@ -14,8 +14,8 @@ use crate::sandbox::{builtins, seccomp, syscalls};
 use crate::yaml::{self, Pos, YNode, YValue};
 
 use super::model::{
-    errno_by_name, rlimit_resource, Action, ArgCondition, Bind, CapsMode, CmpOp, LandlockMode,
-    Limits, Names, Namespace, Network, Policy, SeccompPolicy, Symlink, SyscallRule, DEVICES,
+    errno_by_name, Action, ArgCondition, Bind, CapsMode, CmpOp, LandlockMode, Limits, Names,
+    Namespace, Network, Policy, Rlimit, SandboxLimit, SeccompPolicy, Symlink, SyscallRule, DEVICES,
 };
 
 /// How deep `extends:` chains may go (also stops cycles).
@@ -261,13 +261,14 @@ fn parse_at(
             "limits" => {
                 for (name, kn, val) in cx.map(v, "limits")? {
                     let text = cx.scalar(val, "limits")?;
-                    let value = Limits::parse_value(name, text).map_err(|m| cx.err(val.pos, m))?;
-                    if !policy.limits.set(name, value) {
-                        return Err(cx.err(
+                    let which = SandboxLimit::from_name(name).ok_or_else(|| {
+                        cx.err(
                             kn.pos,
                             format!("unknown limit `{name}` ({})", Limits::NAMES.join(", ")),
-                        ));
-                    }
+                        )
+                    })?;
+                    let value = Limits::parse_value(name, text).map_err(|m| cx.err(val.pos, m))?;
+                    policy.limits.set(which, value);
                     if name == "tasks" && value.is_some() {
                         tasks_pos = Some(kn.pos);
                     }
@@ -327,9 +328,9 @@ fn parse_at(
             }
             "rlimits" => {
                 for (name, kn, val) in cx.map(v, "rlimits")? {
-                    if rlimit_resource(name).is_none() {
+                    let Some(which) = Rlimit::from_name(name) else {
                         return Err(cx.err(kn.pos, format!("unknown resource limit `{name}`")));
-                    }
+                    };
                     let limits = match &val.value {
                         YValue::Seq(pair) if pair.len() == 2 => {
                             (rlimit_value(&cx, &pair[0])?, rlimit_value(&cx, &pair[1])?)
@@ -343,7 +344,7 @@ fn parse_at(
                     if limits.0 > limits.1 {
                         return Err(cx.err(val.pos, "rlimit: soft limit above hard limit"));
                     }
-                    policy.rlimits.insert(name.to_string(), limits);
+                    policy.rlimits.insert(which, limits);
                 }
             }
             "seccomp" => {

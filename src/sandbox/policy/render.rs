@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 
 use super::model::{
     self, Action, ArgCondition, CapsMode, CmpOp, LandlockMode, Limits, Network, Policy,
+    SandboxLimit,
 };
 
 /// A YAML double-quoted scalar when `s` needs quoting, else `s`.
@@ -131,15 +132,16 @@ pub fn render_policy(p: &Policy) -> String {
     }
     if p.limits != Limits::default() {
         s.push_str("limits:\n");
-        for name in Limits::NAMES {
+        for which in SandboxLimit::ALL {
+            let name = which.name();
             // Not given: derived from the size, shown as a comment (what reads back is
             // still "derived").
-            let derived = name == "tmpfs-inodes" && p.limits.tmpfs_inodes.is_none();
+            let derived = which == SandboxLimit::TmpfsInodes && p.limits.tmpfs_inodes.is_none();
             let _ = writeln!(
                 s,
                 "  {}{name}: {}{}",
                 if derived { "# " } else { "" },
-                Limits::render_value(name, p.limits.get(name)),
+                Limits::render_value(name, p.limits.get(which)),
                 if derived {
                     " (derived: one per 4 KiB of tmpfs)"
                 } else {
@@ -174,7 +176,7 @@ pub fn render_policy(p: &Policy) -> String {
                     x.to_string()
                 }
             };
-            let _ = writeln!(s, "  {name}: [{}, {}]", v(*soft), v(*hard));
+            let _ = writeln!(s, "  {}: [{}, {}]", name.name(), v(*soft), v(*hard));
         }
     }
     match &p.seccomp {
