@@ -46,6 +46,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod egress;
 #[allow(unsafe_code)]
 pub mod exec;
 pub mod launch;
