@@ -41,6 +41,12 @@ pub struct Args {
     /// allowed by the seccomp filter and Landlock).
     #[arg(long)]
     pub net: bool,
+    /// Let the program reach HOST[:PORT] (repeatable) through an HTTP proxy outside the
+    /// sandbox, and nothing else: a name, `*.example.org`, an IP address or a CIDR range;
+    /// the port defaults to 80 and 443. The program keeps its own network namespace;
+    /// HTTP_PROXY, HTTPS_PROXY, ALL_PROXY (and their lower-case forms) point at the proxy.
+    #[arg(long, value_name = "HOST[:PORT]", conflicts_with = "net")]
+    pub net_allow: Vec<String>,
     /// Change one of the policy's limits: `tasks=N` (processes and threads at once),
     /// `tmpfs=SIZE` (each tmpfs caprun mounts; K, M, G, T suffixes), or `NAME=unlimited`.
     #[arg(long, value_name = "NAME=VALUE")]
@@ -87,7 +93,7 @@ pub struct Args {
         long,
         conflicts_with_all = [
             "program", "command", "dry_run", "explain_denials", "learn", "check_policy",
-            "show_policy", "rw", "ro", "env",
+            "show_policy", "rw", "ro", "env", "net_allow",
         ]
     )]
     pub check_host: bool,
@@ -246,6 +252,7 @@ fn parse_common(argv: &[OsString]) -> Option<Args> {
         ro: Vec::new(),
         env: Vec::new(),
         net: false,
+        net_allow: Vec::new(),
         limit: Vec::new(),
         uid: None,
         gid: None,
@@ -364,6 +371,7 @@ pub fn request(args: Args) -> Result<Request, Error> {
     Ok(Request {
         policy: args.policy,
         net: args.net,
+        net_allow: args.net_allow,
         limits: limits(&args.limit)?,
         identity: args
             .uid

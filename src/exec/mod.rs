@@ -12,12 +12,15 @@
 //! - `init`: the PID 1 of the sandbox's PID namespace;
 //! - `janitor`: [`Undo`], and the detached process that undoes a failed in-place launch;
 //! - `channel`: the messages between these processes;
+//! - `egress_relay`: the `--net-allow` proxy's process, outside the sandbox, and its
+//!   listening socket, inside ([`Egress`]);
 //! - [`trial`]: `--check-host`'s trial of a sandbox.
 //!
 //! The process must be single-threaded from start to exec (checked when the launch
 //! starts): its forks and the rearrangement rely on it.
 
 mod channel;
+mod egress_relay;
 mod final_step;
 mod init;
 mod interface;
@@ -35,6 +38,7 @@ use crate::sys;
 
 pub use crate::sys::StepError;
 use channel::OnFailure;
+pub use egress_relay::{Egress, Report};
 use final_step::{Controls, FinalStep};
 use interface::single_threaded;
 pub use interface::{Restrictions, Supervisor};
@@ -81,6 +85,7 @@ pub struct Launch {
     session: Option<Box<dyn Supervisor>>,
     channel: Option<Channel>,
     undo: Undo,
+    egress: Option<Egress>,
 }
 
 impl Launch {
@@ -151,6 +156,7 @@ impl Launch {
             session: None,
             channel: None,
             undo: Undo::default(),
+            egress: None,
         })
     }
 
@@ -174,6 +180,15 @@ impl Launch {
         self.session = Some(session);
         self.step.listener_wanted = true;
         self.step.listener_optional = optional;
+        self
+    }
+
+    /// Offer the program an egress proxy (`--net-allow`): served by `egress` in a process
+    /// of its own outside the sandbox, listening inside its network namespace (which the
+    /// restrictions must create). The launch runs [`Mode::Supervised`] whatever the
+    /// namespaces: the proxy lives as long as the supervisor.
+    pub fn egress(mut self, egress: Egress) -> Launch {
+        self.egress = Some(egress);
         self
     }
 
@@ -234,7 +249,7 @@ impl Launch {
             );
         }
         let mode = match mode {
-            Mode::InPlace if self.session.is_some() => Mode::Supervised {
+            Mode::InPlace if self.session.is_some() || self.egress.is_some() => Mode::Supervised {
                 pid_namespace: false,
             },
             m => m,
@@ -253,9 +268,20 @@ impl Launch {
             let ours = channel.ours.take().expect("a new channel has both ends");
             janitor::spawn(&self.undo, ours, stderr);
         }
+        // The proxy's process is forked before the namespaces exist (it stays in the
+        // host's network), and gets its socket made in the sandbox's.
+        let relay = match self.egress.take().map(|e| egress_relay::start(e, stderr)) {
+            Some(Err(e)) => self.give_up(stderr, format!("egress proxy: fork: {e}")),
+            Some(Ok(relay)) => Some(relay),
+            None => None,
+        };
         if let Err(e) = restrictions.unshare() {
-            // No process but this one yet: undo here (the janitor's channel, if any,
-            // closes as this process exits; it removes nothing twice).
+            // No process but this one yet (the proxy's dies with it): undo here (the
+            // janitor's channel, if any, closes as this process exits; it removes nothing
+            // twice).
+            self.give_up(stderr, e);
+        }
+        if let Some(Err(e)) = relay.map(egress_relay::Relay::hand_over) {
             self.give_up(stderr, e);
         }
         match mode {

@@ -50,6 +50,9 @@ pub struct Request {
     pub policy: Option<String>,
     /// Let the program use the host's network (`--net`).
     pub net: bool,
+    /// The destinations the egress proxy may connect the program to (`--net-allow
+    /// HOST[:PORT]`, added to the policy's `network: {allow: […]}`); empty: none.
+    pub net_allow: Vec<String>,
     /// Limits that replace the policy's (`--limit NAME=VALUE`; `None`: unlimited).
     pub limits: Vec<(String, Option<u64>)>,
     /// The ids the program runs as inside its user namespace (root only); `None`: the
@@ -70,6 +73,7 @@ impl Request {
         Request {
             policy: None,
             net: false,
+            net_allow: Vec::new(),
             limits: Vec::new(),
             identity: None,
             target: Target::Program {
@@ -138,7 +142,8 @@ pub fn run(request: &Request) -> Result<Outcome, Failure> {
 
 fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, Error> {
     let policy_name = req.policy_name();
-    let policy = effective_policy(policy_name, req.net, &req.limits, req.identity)?;
+    let mut policy = effective_policy(policy_name, req.net, &req.limits, req.identity)?;
+    let allow = sandboxed::egress_policy(&mut policy, &req.net_allow, req.net)?;
     let (program_path, file, text) = target(req, policy_name, &policy)?;
     let config = crate::config::parse(&text).map_err(|source| Error::Config {
         file: file.clone(),
@@ -154,7 +159,7 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
     resources::check_inherited(&config).map_err(res_err)?;
     let program = resources::open_program(&program_path).map_err(Error::Program)?;
     let mut opened = resources::open_all(&config, &program).map_err(res_err)?;
-    let plan = match &config.process {
+    let mut plan = match &config.process {
         None => plan::build(&config, &program.name),
         Some(process) => plan::build_exec(
             &config,
@@ -174,6 +179,9 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
         })?,
     };
 
+    if !allow.is_empty() {
+        with_proxy_env(&mut plan.env);
+    }
     // The kernel's limits on argv and the environment, before anything is kept.
     let stack = checks::exec_stack_limit(policy.rlimits.get("stack").map(|&(soft, _)| soft));
     checks::check_args(&config, &plan.argv, &plan.env, stack).map_err(|source| Error::Check {
@@ -186,7 +194,12 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
             // The equivalent config, ready to commit (everything in it was checked).
             config_text.clone().unwrap_or_default()
         } else {
-            report::dry_run(&plan, &program_path.to_string_lossy(), &opened)
+            report::dry_run(
+                &plan,
+                &program_path.to_string_lossy(),
+                &opened,
+                &policy.net_allow,
+            )
         };
         return Ok(Outcome::DryRun(report));
     }
@@ -246,6 +259,17 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
         ),
         None => (launch, None),
     };
+    let launch = if allow.is_empty() {
+        launch
+    } else {
+        launch.egress(crate::exec::Egress {
+            addr: crate::egress::PROXY_ADDR,
+            serve: Box::new(move |listener, report| {
+                let e = crate::egress::serve(allow, listener, report);
+                eprintln!("caprun: egress proxy: {e}");
+            }),
+        })
+    };
     // Past this point a failure is reported by the exec step itself, which removes what
     // was created for the launch.
     let launch = launch.undo(undo_list(opened.commit()));
@@ -279,7 +303,8 @@ fn target(
             let program = resources::find_program(name, command.search_path().as_deref())
                 .map_err(Error::Program)?;
             let written =
-                command::config(command, &program, policy_name, req.net).map_err(Error::Program)?;
+                command::config(command, &program, policy_name, req.net, &policy.net_allow)
+                    .map_err(Error::Program)?;
             // Without a mount namespace the program starts where caprun is.
             let moves = policy.has(sandbox::policy::Namespace::Mount);
             if let Some(cwd) = written.cwd_not_granted.filter(|_| moves) {
@@ -461,5 +486,22 @@ mod tests {
             f.message(),
             "caprun: bad.yaml:1:4: unknown tag !flie (did you mean !file?)\n  1 | a: !flie x\n    |    ^\n"
         );
+    }
+}
+
+/// The egress proxy's variables set in `env` (`NAME=VALUE` entries), replacing any the
+/// config set: a tool that honours them reaches the allowed destinations.
+fn with_proxy_env(env: &mut Vec<std::ffi::CString>) {
+    let ours = crate::egress::proxy_env();
+    env.retain(|e| {
+        let name = e
+            .as_bytes()
+            .split(|&b| b == b'=')
+            .next()
+            .unwrap_or_default();
+        !ours.iter().any(|(n, _)| n.as_bytes() == name)
+    });
+    for (name, value) in ours {
+        env.push(std::ffi::CString::new(format!("{name}={value}")).expect("no NUL"));
     }
 }

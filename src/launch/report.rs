@@ -19,7 +19,12 @@ fn mode_name(m: AccessMode) -> &'static str {
 /// The `--dry-run` report: the program, its argv and environment, the descriptor table
 /// (what each of `opened` is) and the argdata tree (descriptors as `!fd N`), as one YAML
 /// document.
-pub(super) fn dry_run(plan: &Plan, program: &str, opened: &Resources) -> String {
+pub(super) fn dry_run(
+    plan: &Plan,
+    program: &str,
+    opened: &Resources,
+    net_allow: &[String],
+) -> String {
     use std::fmt::Write;
     let mut out = String::new();
     let strs = |v: &[CString]| {
@@ -31,6 +36,15 @@ pub(super) fn dry_run(plan: &Plan, program: &str, opened: &Resources) -> String 
     let _ = writeln!(out, "program: {}", quote(program));
     let _ = writeln!(out, "argv: [{}]", strs(&plan.argv));
     let _ = writeln!(out, "env: [{}]", strs(&plan.env));
+    if !net_allow.is_empty() {
+        let allow: Vec<String> = net_allow.iter().map(|a| quote(a)).collect();
+        let _ = writeln!(
+            out,
+            "net-allow: [{}]  # through the egress proxy at {}",
+            allow.join(", "),
+            crate::egress::PROXY_ADDR
+        );
+    }
     let _ = writeln!(out, "descriptors:");
     for (slot, &id) in plan.table.iter().enumerate() {
         let d = match &opened.get(id).description {

@@ -120,7 +120,10 @@ pub fn render_policy(p: &Policy) -> String {
     if p.list_root {
         s.push_str("  list: true\n");
     }
-    if p.network != Network::None {
+    if !p.net_allow.is_empty() {
+        let allow: Vec<String> = p.net_allow.iter().map(|a| scalar(a)).collect();
+        let _ = writeln!(s, "network: {{allow: [{}]}}", allow.join(", "));
+    } else if p.network != Network::None {
         let _ = writeln!(s, "network: {}", p.network.name());
     }
     if p.limits != Limits::default() {

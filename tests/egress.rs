@@ -1,0 +1,627 @@
+//! `--net-allow HOST[:PORT]` end to end: the program keeps its own network namespace and
+//! reaches the allowed destinations through caprun's egress proxy, and nothing else.
+//!
+//! Traffic goes to loopback addresses only: a static-file server this test starts on
+//! 127.0.0.2 (the host's loopback, which is not the sandbox's: inside, 127.0.0.1 is the
+//! sandbox's own). The refusal of private, link-local and metadata ranges is tested on
+//! the decision function with injected resolutions (`egress::allow`'s unit tests), never
+//! here, so that a wrong proxy could not send anything off the machine.
+//!
+//! The tools (curl, git, python3's pip) are part of the test: a missing one fails,
+//! naming the package (`.ci/run` installs them).
+
+#[macro_use]
+mod common;
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use common::*;
+
+/// A static-file server on 127.0.0.2 (a free port) serving `root`: `GET` only, a path
+/// ending in `/` serves its `index.html`, one request per connection.
+fn serve(root: &Path) -> SocketAddr {
+    let l = TcpListener::bind("127.0.0.2:0").expect("bind 127.0.0.2 (the host's loopback)");
+    let addr = l.local_addr().unwrap();
+    let root = root.to_owned();
+    std::thread::spawn(move || {
+        for c in l.incoming().flatten() {
+            let root = root.clone();
+            std::thread::spawn(move || answer(c, &root));
+        }
+    });
+    addr
+}
+
+fn answer(mut c: std::net::TcpStream, root: &Path) {
+    let _ = c.set_read_timeout(Some(Duration::from_secs(30)));
+    let mut head = Vec::new();
+    let mut b = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        match c.read(&mut b) {
+            Ok(1) => head.push(b[0]),
+            _ => return,
+        }
+    }
+    let head = String::from_utf8_lossy(&head);
+    let target = head.split(' ').nth(1).unwrap_or("/");
+    let path = target.split('?').next().unwrap_or("/");
+    let mut file = root.join(path.trim_start_matches('/'));
+    if path.ends_with('/') {
+        file = file.join("index.html");
+    }
+    let safe = !path.split('/').any(|s| s == "..");
+    match std::fs::read(&file) {
+        Ok(body) if safe && head.starts_with("GET ") => {
+            let _ = c.write_all(
+                format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    if file.extension().is_some_and(|e| e == "html") {
+                        "text/html"
+                    } else {
+                        "application/octet-stream"
+                    },
+                    body.len()
+                )
+                .as_bytes(),
+            );
+            let _ = c.write_all(&body);
+        }
+        _ => {
+            let _ = c.write_all(
+                b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            );
+        }
+    }
+}
+
+/// A port on 127.0.0.2 nothing listens on (bound and released).
+fn closed_port() -> u16 {
+    TcpListener::bind("127.0.0.2:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// `caprun ARGS` in `cwd` with the PATH of a CI shell, stdin empty.
+fn caprun_in(cwd: &Path, args: &[&str]) -> Output {
+    Command::new(caprun())
+        .args(args)
+        .current_dir(cwd)
+        .env("PATH", "/usr/bin:/bin")
+        .stdin(Stdio::null())
+        .output()
+        .expect("start caprun")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn describe(out: &Output) -> String {
+    format!(
+        "{}\n--- stdout\n{}--- stderr\n{}",
+        out.status,
+        text(&out.stdout),
+        text(&out.stderr)
+    )
+}
+
+/// The tool `/usr/bin/NAME`, which the sandbox (devtools binds /usr) can run.
+fn usr_bin(name: &str, package: &str) {
+    assert!(
+        Path::new("/usr/bin").join(name).exists(),
+        "/usr/bin/{name} is not installed: install {package} (apt-get install {package}; .ci/run does)"
+    );
+}
+
+/// A directory with `index.html` saying `body`, served; the server's address.
+fn site(body: &str) -> (tempfile::TempDir, SocketAddr) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("index.html"), body).unwrap();
+    let addr = serve(dir.path());
+    (dir, addr)
+}
+
+/// curl through the proxy reaches the allowed address and port, by plain HTTP
+/// forwarding and by CONNECT (`--proxytunnel`, as TLS goes), and the proxy variables are
+/// set in the program's environment. The control: without --net-allow, the same curl
+/// reaches nothing (the sandbox's network is its own loopback).
+#[test]
+fn curl_reaches_the_allowed_destination_through_the_proxy() {
+    skip_unless_sandboxable!();
+    usr_bin("curl", "curl");
+    let (_dir, addr) = site("hello through the proxy\n");
+    let allow = addr.to_string();
+    let url = format!("http://{addr}/");
+    let tmp = tempfile::tempdir().unwrap();
+    for extra in [&[][..], &["--proxytunnel"][..]] {
+        let mut args = vec!["--net-allow", &allow, "--", "curl", "-sSf"];
+        args.extend_from_slice(extra);
+        args.push(&url);
+        let out = caprun_in(tmp.path(), &args);
+        assert!(out.status.success(), "{extra:?}: {}", describe(&out));
+        assert_eq!(text(&out.stdout), "hello through the proxy\n");
+    }
+    let out = caprun_in(tmp.path(), &["--", "curl", "-sSf", &url]);
+    assert_eq!(out.status.code(), Some(7), "{}", describe(&out));
+
+    let out = caprun_in(tmp.path(), &["--net-allow", &allow, "--", "env"]);
+    let env = text(&out.stdout);
+    for var in [
+        "HTTP_PROXY=http://127.0.0.1:3128",
+        "HTTPS_PROXY=http://127.0.0.1:3128",
+        "ALL_PROXY=http://127.0.0.1:3128",
+        "http_proxy=http://127.0.0.1:3128",
+        "https_proxy=http://127.0.0.1:3128",
+        "all_proxy=http://127.0.0.1:3128",
+        "NO_PROXY=localhost,127.0.0.1,::1",
+        "no_proxy=localhost,127.0.0.1,::1",
+    ] {
+        assert!(
+            env.lines().any(|l| l == var),
+            "{var} missing: {}",
+            describe(&out)
+        );
+    }
+    // Without --net-allow nothing changes: no proxy, no variable.
+    let out = caprun_in(tmp.path(), &["--", "env"]);
+    assert!(out.status.success(), "{}", describe(&out));
+    assert!(!text(&out.stdout).contains("_PROXY="), "{}", describe(&out));
+}
+
+/// Another port of the same address, another loopback address and a name nobody
+/// allowed are refused: 403 to the tool, and one line each on caprun's stderr naming
+/// the destination and why. The control: the allowed destination in the same run works.
+#[test]
+fn destinations_not_allowed_are_refused_and_named() {
+    skip_unless_sandboxable!();
+    usr_bin("curl", "curl");
+    let (_dir, addr) = site("allowed\n");
+    let other = format!("127.0.0.2:{}", closed_port());
+    let tmp = tempfile::tempdir().unwrap();
+    let script = format!(
+        "curl -sSf http://{addr}/; \
+         curl -sSf http://{other}/ 2>&1; echo \"port: $?\"; \
+         curl -sSf http://127.0.0.3:{port}/ 2>&1; echo \"address: $?\"; \
+         curl -sSf -p http://registry.invalid/ 2>&1; echo \"name: $?\"; \
+         curl -sSf http://{other}/ >/dev/null 2>&1; echo \"again: $?\"",
+        port = addr.port()
+    );
+    let out = caprun_in(
+        tmp.path(),
+        &["--net-allow", &addr.to_string(), "--", "sh", "-c", &script],
+    );
+    let stdout = text(&out.stdout);
+    assert!(stdout.starts_with("allowed\n"), "{}", describe(&out));
+    for what in ["port: 22", "address: 22", "again: 22"] {
+        assert!(stdout.contains(what), "{what}: {}", describe(&out));
+    }
+    // A refused CONNECT: curl says 22 (-f) or 56 (the tunnel failed), by version.
+    assert!(
+        stdout.contains("name: 22") || stdout.contains("name: 56"),
+        "{}",
+        describe(&out)
+    );
+    assert!(stdout.contains("returned error: 403"), "{}", describe(&out));
+    let stderr = text(&out.stderr);
+    let refused: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("refused egress"))
+        .collect();
+    assert_eq!(
+        refused,
+        [
+            format!("caprun: refused egress to {other}: not in --net-allow"),
+            format!(
+                "caprun: refused egress to 127.0.0.3:{}: not in --net-allow",
+                addr.port()
+            ),
+            "caprun: refused egress to registry.invalid:80: not in --net-allow".to_owned(),
+        ],
+        "each refused destination once: {}",
+        describe(&out)
+    );
+}
+
+/// A program that ignores the proxy variables reaches nothing: its connection goes to
+/// the sandbox's own loopback. The control: the same command with `--net` (the host's
+/// network) reaches the server, so the attack could succeed.
+#[test]
+fn a_program_ignoring_the_proxy_reaches_nothing() {
+    skip_unless_sandboxable!();
+    usr_bin("curl", "curl");
+    let (_dir, addr) = site("direct\n");
+    let url = format!("http://{addr}/");
+    let tmp = tempfile::tempdir().unwrap();
+    let direct = ["curl", "-sSf", "--noproxy", "*", url.as_str()];
+    let allow = addr.to_string();
+    let mut args = vec!["--net-allow", allow.as_str(), "--"];
+    args.extend_from_slice(&direct);
+    let out = caprun_in(tmp.path(), &args);
+    assert_eq!(out.status.code(), Some(7), "{}", describe(&out));
+    assert!(
+        text(&out.stderr).contains("Failed to connect"),
+        "{}",
+        describe(&out)
+    );
+    let mut control = vec!["--net", "--"];
+    control.extend_from_slice(&direct);
+    let out = caprun_in(tmp.path(), &control);
+    assert!(out.status.success(), "control: {}", describe(&out));
+    assert_eq!(text(&out.stdout), "direct\n");
+}
+
+/// The option's errors: `--net` with `--net-allow`, the sandbox's own loopback as an
+/// entry (with the way out), a malformed entry, a policy with the host's network.
+#[test]
+fn conflicting_or_unusable_allow_lists_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["--net", "--net-allow", "127.0.0.2:80"],
+            "cannot be used with",
+        ),
+        (
+            &["--net-allow", "localhost:8080"],
+            "the sandbox's own loopback",
+        ),
+        (&["--net-allow", "127.0.0.1:8080"], "such as 127.0.0.2:PORT"),
+        (&["--net-allow", "pypi.org:https"], "is not a port"),
+        (
+            &["--policy", "none", "--net-allow", "pypi.org"],
+            "no network namespace",
+        ),
+    ];
+    for (opts, expected) in cases {
+        let mut args = opts.to_vec();
+        args.extend(["--", "true"]);
+        let out = caprun_in(tmp.path(), &args);
+        assert_eq!(out.status.code(), Some(125), "{opts:?}: {}", describe(&out));
+        assert!(
+            text(&out.stderr).contains(expected),
+            "{opts:?}: {}",
+            describe(&out)
+        );
+    }
+}
+
+/// `--dry-run` shows the allow list (and the proxy's variables); the policy key
+/// `network: {allow: […]}` is parsed, checked and shown by `--show-policy`, and a launch
+/// under it uses the proxy.
+#[test]
+fn the_allow_list_is_shown_and_a_policy_key() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = caprun_in(
+        tmp.path(),
+        &["--dry-run", "--net-allow", "*.example.org", "--", "true"],
+    );
+    assert!(out.status.success(), "{}", describe(&out));
+    assert!(
+        text(&out.stdout).contains("#   caprun --policy devtools --net-allow '*.example.org' "),
+        "{}",
+        describe(&out)
+    );
+    let probe_out = Command::new(caprun())
+        .args([
+            "--dry-run",
+            "--net-allow",
+            "pypi.org",
+            probe().to_str().unwrap(),
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            c.stdin.take().unwrap().write_all(b"!fd stdout\n")?;
+            c.wait_with_output()
+        })
+        .unwrap();
+    let report = text(&probe_out.stdout);
+    assert!(
+        report.contains("net-allow: [\"pypi.org\"]"),
+        "{}",
+        describe(&probe_out)
+    );
+    assert!(
+        report.contains("HTTPS_PROXY=http://127.0.0.1:3128"),
+        "{}",
+        describe(&probe_out)
+    );
+
+    let policy = tmp.path().join("ci.yaml");
+    std::fs::write(
+        &policy,
+        "extends: devtools\nnetwork: {allow: [\"pypi.org\", \"*.crates.io:443\"]}\n",
+    )
+    .unwrap();
+    let out = caprun_in(tmp.path(), &["--show-policy", policy.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", describe(&out));
+    assert!(
+        text(&out.stdout).contains("network: {allow: [pypi.org, \"*.crates.io:443\"]}")
+            || text(&out.stdout).contains("network: {allow: [pypi.org, '*.crates.io:443']}"),
+        "{}",
+        describe(&out)
+    );
+    std::fs::write(
+        &policy,
+        "extends: devtools\nnetwork: {allow: [localhost]}\n",
+    )
+    .unwrap();
+    let out = caprun_in(tmp.path(), &["--check-policy", policy.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(125), "{}", describe(&out));
+    assert!(
+        text(&out.stderr).contains("ci.yaml:2:"),
+        "{}",
+        describe(&out)
+    );
+    assert!(
+        text(&out.stderr).contains("own loopback"),
+        "{}",
+        describe(&out)
+    );
+}
+
+/// The policy key alone turns the proxy on.
+#[test]
+fn a_policy_allow_list_is_used() {
+    skip_unless_sandboxable!();
+    usr_bin("curl", "curl");
+    let (_dir, addr) = site("by policy\n");
+    let tmp = tempfile::tempdir().unwrap();
+    let policy = tmp.path().join("ci.yaml");
+    std::fs::write(
+        &policy,
+        format!("extends: devtools\nnetwork: {{allow: [\"{addr}\"]}}\n"),
+    )
+    .unwrap();
+    let url = format!("http://{addr}/");
+    let out = caprun_in(
+        tmp.path(),
+        &[
+            "--policy",
+            policy.to_str().unwrap(),
+            "--",
+            "curl",
+            "-sSf",
+            &url,
+        ],
+    );
+    assert!(out.status.success(), "{}", describe(&out));
+    assert_eq!(text(&out.stdout), "by policy\n");
+}
+
+/// The pids of the processes whose command line is `caprun-egress` (the proxy's).
+fn proxies() -> Vec<u32> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let cmdline = std::fs::read(e.path().join("cmdline")).unwrap_or_default();
+        let stat = std::fs::read_to_string(e.path().join("stat")).unwrap_or_default();
+        let zombie = stat
+            .rsplit_once(") ")
+            .is_some_and(|(_, r)| r.starts_with('Z'));
+        if cmdline.starts_with(b"caprun-egress") && !zombie {
+            out.push(pid);
+        }
+    }
+    out
+}
+
+/// The proxy runs while the program runs, outside the sandbox, and is gone (killed with
+/// its supervisor) once caprun ends, also when caprun is killed.
+#[test]
+fn the_proxy_ends_with_the_sandbox() {
+    skip_unless_sandboxable!();
+    let tmp = tempfile::tempdir().unwrap();
+    for kill in [false, true] {
+        let before = proxies();
+        let mut child = Command::new(caprun())
+            .args(["--net-allow", "127.0.0.2:9", "--", "sleep", "3"])
+            .current_dir(tmp.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let start = std::time::Instant::now();
+        let ours = loop {
+            let new: Vec<u32> = proxies()
+                .into_iter()
+                .filter(|p| !before.contains(p))
+                .collect();
+            if !new.is_empty() || start.elapsed() > Duration::from_secs(5) {
+                break new;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        assert_eq!(ours.len(), 1, "one proxy while the program runs: {ours:?}");
+        if kill {
+            child.kill().unwrap();
+        }
+        let status = wait_bounded(&mut child, Duration::from_secs(20));
+        assert!(
+            kill || status.success(),
+            "{status}: {}",
+            stderr_of(&mut child)
+        );
+        let start = std::time::Instant::now();
+        while proxies().contains(&ours[0]) && start.elapsed() < Duration::from_secs(5) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(
+            !proxies().contains(&ours[0]),
+            "the proxy outlived caprun (kill: {kill})"
+        );
+    }
+}
+
+/// `git clone` over HTTP (the dumb protocol: static files) through the proxy, the
+/// tool's own output checked; the same clone from a port not allowed is refused.
+#[test]
+fn git_clones_over_http_through_the_proxy() {
+    skip_unless_sandboxable!();
+    usr_bin("git", "git");
+    let served = tempfile::tempdir().unwrap();
+    let work = served.path().join("work");
+    let git = |dir: &Path, args: &[&str]| {
+        let out = Command::new("/usr/bin/git")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "git {args:?}: {}", describe(&out));
+    };
+    std::fs::create_dir(&work).unwrap();
+    git(&work, &["init", "-q", "-b", "main"]);
+    std::fs::write(work.join("README"), "fetched through caprun's proxy\n").unwrap();
+    git(&work, &["add", "README"]);
+    git(
+        &work,
+        &[
+            "-c",
+            "user.name=CI",
+            "-c",
+            "user.email=ci@example.com",
+            "commit",
+            "-q",
+            "-m",
+            "first",
+        ],
+    );
+    git(
+        served.path(),
+        &["clone", "-q", "--bare", "work", "repo.git"],
+    );
+    git(&served.path().join("repo.git"), &["update-server-info"]);
+    let addr = serve(served.path());
+    let tmp = tempfile::tempdir().unwrap();
+    let out = caprun_in(
+        tmp.path(),
+        &[
+            "--rw", ".", "--net-allow", &addr.to_string(), "--", "sh", "-c",
+            &format!("git clone -q http://{addr}/repo.git clone && git -C clone log --format='%an: %s' && cat clone/README"),
+        ],
+    );
+    assert!(out.status.success(), "{}", describe(&out));
+    assert_eq!(
+        text(&out.stdout),
+        "CI: first\nfetched through caprun's proxy\n"
+    );
+    let out = caprun_in(
+        tmp.path(),
+        &[
+            "--rw",
+            ".",
+            "--net-allow",
+            &format!("127.0.0.2:{}", closed_port()),
+            "--",
+            "git",
+            "clone",
+            "-q",
+            &format!("http://{addr}/repo.git"),
+            "refused",
+        ],
+    );
+    assert!(!out.status.success(), "{}", describe(&out));
+    assert!(
+        text(&out.stderr).contains(&format!(
+            "caprun: refused egress to {addr}: not in --net-allow"
+        )),
+        "{}",
+        describe(&out)
+    );
+    assert!(text(&out.stderr).contains("403"), "{}", describe(&out));
+}
+
+/// `pip download` from a PyPI simple index (static files) through the proxy, with
+/// /usr/bin/python3's pip: the wheel arrives; the same from an index not allowed fails
+/// with the refusal named.
+#[test]
+fn pip_downloads_from_an_allowed_index() {
+    skip_unless_sandboxable!();
+    usr_bin("python3", "python3");
+    let pip = Command::new("/usr/bin/python3")
+        .args(["-m", "pip", "--version"])
+        .output()
+        .unwrap();
+    assert!(
+        pip.status.success(),
+        "pip is not installed: install python3-pip (.ci/run does)"
+    );
+    let served = tempfile::tempdir().unwrap();
+    let wheel = "caprun_egress_demo-0.1-py3-none-any.whl";
+    let build = Command::new("/usr/bin/python3")
+        .arg("-c")
+        .arg(format!(
+            "import zipfile\n\
+             z = zipfile.ZipFile('{wheel}', 'w')\n\
+             z.writestr('caprun_egress_demo/__init__.py', 'x = 1\\n')\n\
+             d = 'caprun_egress_demo-0.1.dist-info/'\n\
+             z.writestr(d + 'METADATA', 'Metadata-Version: 2.1\\nName: caprun-egress-demo\\nVersion: 0.1\\n')\n\
+             z.writestr(d + 'WHEEL', 'Wheel-Version: 1.0\\nGenerator: hand\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n')\n\
+             z.writestr(d + 'RECORD', '')\n\
+             z.close()\n"
+        ))
+        .current_dir(served.path())
+        .output()
+        .unwrap();
+    assert!(build.status.success(), "{}", describe(&build));
+    let index = served.path().join("simple/caprun-egress-demo");
+    std::fs::create_dir_all(&index).unwrap();
+    std::fs::write(
+        index.join("index.html"),
+        format!("<html><body><a href=\"../../{wheel}\">{wheel}</a></body></html>\n"),
+    )
+    .unwrap();
+    let addr = serve(served.path());
+    let tmp = tempfile::tempdir().unwrap();
+    let download = |allow: &str| {
+        caprun_in(
+            tmp.path(),
+            &[
+                "--rw",
+                ".",
+                "--env",
+                "HOME=/tmp",
+                "--net-allow",
+                allow,
+                "--",
+                "/usr/bin/python3",
+                "-m",
+                "pip",
+                "download",
+                "--no-cache-dir",
+                "--disable-pip-version-check",
+                "--no-deps",
+                "-d",
+                "out",
+                "--index-url",
+                &format!("http://{addr}/simple/"),
+                "caprun-egress-demo",
+            ],
+        )
+    };
+    let out = download(&addr.to_string());
+    assert!(out.status.success(), "{}", describe(&out));
+    assert!(text(&out.stdout).contains("Saved "), "{}", describe(&out));
+    assert!(
+        tmp.path().join("out").join(wheel).exists(),
+        "{}",
+        describe(&out)
+    );
+    let out = download(&format!("127.0.0.2:{}", closed_port()));
+    assert!(!out.status.success(), "{}", describe(&out));
+    assert!(
+        text(&out.stderr).contains(&format!("refused egress to {addr}: not in --net-allow")),
+        "{}",
+        describe(&out)
+    );
+}
