@@ -33,8 +33,8 @@ pub struct Egress {
     /// The address inside the sandbox's network namespace.
     pub addr: SocketAddrV4,
     /// Serves the proxy on the listening socket, with what writes a report line to
-    /// caprun's stderr; returns only when serving failed for good.
-    pub serve: Box<dyn FnOnce(TcpListener, Report)>,
+    /// caprun's stderr; returns only when serving failed for good, with the error.
+    pub serve: Box<dyn FnOnce(TcpListener, Report) -> std::io::Error>,
 }
 
 /// Writes one report line to caprun's stderr (from any of the proxy's threads).
@@ -126,9 +126,11 @@ fn proxy_process(egress: Egress, control: OwnedFd, stderr: RawFd, parent: libc::
         _ => sys::exit(0),
     };
     drop(control);
-    (egress.serve)(
+    let e = (egress.serve)(
         listener,
         Box::new(move |line: &str| sys::write_all(stderr, line.as_bytes())),
     );
+    // The program's connections to the proxy are refused from here on (fail closed).
+    sys::write_all(stderr, format!("caprun: egress proxy: {e}\n").as_bytes());
     sys::exit(125)
 }

@@ -264,10 +264,7 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
     } else {
         launch.egress(crate::exec::Egress {
             addr: crate::egress::PROXY_ADDR,
-            serve: Box::new(move |listener, report| {
-                let e = crate::egress::serve(allow, listener, report);
-                eprintln!("caprun: egress proxy: {e}");
-            }),
+            serve: Box::new(move |listener, report| crate::egress::serve(allow, listener, report)),
         })
     };
     // Past this point a failure is reported by the exec step itself, which removes what
@@ -450,9 +447,48 @@ fn undo_list(created: Vec<PathBuf>) -> Undo {
     undo
 }
 
+/// The egress proxy's variables set in `env` (`NAME=VALUE` entries), replacing any the
+/// config set: a tool that honours them reaches the allowed destinations.
+fn with_proxy_env(env: &mut Vec<std::ffi::CString>) {
+    let ours = crate::egress::proxy_env();
+    env.retain(|e| {
+        let name = e
+            .as_bytes()
+            .split(|&b| b == b'=')
+            .next()
+            .unwrap_or_default();
+        !ours.iter().any(|(n, _)| n.as_bytes() == name)
+    });
+    for (name, value) in ours {
+        env.push(std::ffi::CString::new(format!("{name}={value}")).expect("no NUL"));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The proxy's variables replace those the config set, and leave the rest.
+    #[test]
+    fn proxy_variables_replace_the_config_s() {
+        let mut env = vec![
+            c"PATH=/usr/bin".to_owned(),
+            c"HTTPS_PROXY=http://elsewhere:8080".to_owned(),
+            c"no_proxy=*".to_owned(),
+        ];
+        with_proxy_env(&mut env);
+        let env: Vec<String> = env
+            .iter()
+            .map(|e| e.to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(env[0], "PATH=/usr/bin");
+        assert!(env.contains(&"HTTPS_PROXY=http://127.0.0.1:3128".to_owned()));
+        assert!(env.contains(&"no_proxy=localhost,127.0.0.1,::1".to_owned()));
+        assert!(!env
+            .iter()
+            .any(|e| e.contains("elsewhere") || e == "no_proxy=*"));
+        assert_eq!(env.len(), 9);
+    }
 
     fn text(name: &str, text: &str) -> ConfigSource {
         ConfigSource::Text {
@@ -486,22 +522,5 @@ mod tests {
             f.message(),
             "caprun: bad.yaml:1:4: unknown tag !flie (did you mean !file?)\n  1 | a: !flie x\n    |    ^\n"
         );
-    }
-}
-
-/// The egress proxy's variables set in `env` (`NAME=VALUE` entries), replacing any the
-/// config set: a tool that honours them reaches the allowed destinations.
-fn with_proxy_env(env: &mut Vec<std::ffi::CString>) {
-    let ours = crate::egress::proxy_env();
-    env.retain(|e| {
-        let name = e
-            .as_bytes()
-            .split(|&b| b == b'=')
-            .next()
-            .unwrap_or_default();
-        !ours.iter().any(|(n, _)| n.as_bytes() == name)
-    });
-    for (name, value) in ours {
-        env.push(std::ffi::CString::new(format!("{name}={value}")).expect("no NUL"));
     }
 }
