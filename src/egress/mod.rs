@@ -47,11 +47,17 @@ pub fn serve(
     listener: std::net::TcpListener,
     report: Box<proxy::Reporter>,
 ) -> std::io::Error {
-    let p = proxy::Proxy::new(
-        allow,
-        proxy::Limits::DEFAULT,
-        Box::new(proxy::system_resolver),
-        report,
-    );
+    // Six descriptors a connection (two sockets, two pipes), and a few of the process's.
+    let nofile = crate::sys::ids::getrlimit(libc::RLIMIT_NOFILE as _)
+        .map_or(1024, |l| l.rlim_cur)
+        .min(1 << 20) as usize;
+    let limits = proxy::Limits {
+        connections: proxy::Limits::DEFAULT
+            .connections
+            .min(nofile.saturating_sub(16) / 6)
+            .max(1),
+        ..proxy::Limits::DEFAULT
+    };
+    let p = proxy::Proxy::new(allow, limits, Box::new(proxy::system_resolver), report);
     p.serve(listener)
 }

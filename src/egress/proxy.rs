@@ -8,11 +8,13 @@
 //! (two while a tunnel copies both ways), on small stacks.
 //!
 //! Bounds ([`Limits::DEFAULT`]): at most 512 connections at once (the next is answered
-//! 503 and closed), a request head of at most 16 KiB, two 32 KiB copy buffers per
-//! connection: at most 512 × (2 × 32 KiB + 16 KiB) = 40 MiB of buffers in all, plus the
-//! threads' stacks (256 KiB reserved for the thread that resolves, 64 KiB for the
-//! second copier; only the pages touched are resident). The distinct refusals kept
-//! for the report are bounded too ([`MAX_REFUSALS`]).
+//! 503 and closed; fewer when the descriptor limit is lower, six descriptors each), a
+//! request head of at most 16 KiB (freed once the tunnel starts), then per direction a
+//! pipe of 64 KiB (the kernel's default size) that `splice` moves the bytes through, or
+//! a 32 KiB buffer where the kernel refuses to splice: at most 512 × 2 × 64 KiB = 64 MiB
+//! in flight in all, plus the threads' stacks (256 KiB reserved for the thread that
+//! resolves, 64 KiB for the second copier; only the pages touched are resident). The
+//! distinct refusals kept for the report are bounded too ([`MAX_REFUSALS`]).
 
 use std::collections::HashSet;
 use std::io::{self, Read, Write};
@@ -189,15 +191,18 @@ impl Proxy {
             s.set_read_timeout(Some(self.limits.idle_timeout))?;
             s.set_nodelay(true)?;
         }
-        let (c2, u2) = (client.try_clone()?, upstream.try_clone()?);
         let buffer = self.limits.buffer;
-        let up = std::thread::Builder::new()
-            .name("egress-up".into())
-            .stack_size(64 * 1024)
-            .spawn(move || copy(c2, u2, buffer))?;
-        copy(upstream, client, buffer);
-        let _ = up.join();
-        Ok(())
+        // The second direction on a thread of its own, sharing the two sockets (no
+        // duplicated descriptors: six per connection with the two pipes).
+        std::thread::scope(|scope| {
+            let up = std::thread::Builder::new()
+                .name("egress-up".into())
+                .stack_size(64 * 1024)
+                .spawn_scoped(scope, || copy(&client, &upstream, buffer))?;
+            copy(&upstream, &client, buffer);
+            let _ = up.join();
+            Ok(())
+        })
     }
 
     /// Record a refusal and return the line that names it (the 403's body too).
@@ -262,9 +267,9 @@ fn connect(addrs: &[SocketAddr], timeout: Duration) -> io::Result<TcpStream> {
 /// Copy `from` to `to` until end of file or an error, then pass the end on: through a
 /// pipe with `splice` (the bytes stay in the kernel: no user-space buffer, and the
 /// pipe's 64 KiB are the bound), or with a `size` buffer where splicing is refused.
-fn copy(from: TcpStream, to: TcpStream, size: usize) {
+fn copy(from: &TcpStream, to: &TcpStream, size: usize) {
     if let Ok((r, w)) = crate::sys::net::pipe() {
-        match splice_all(&from, &to, &r, &w) {
+        match splice_all(from, to, &r, &w) {
             Spliced::Done => {
                 let _ = to.shutdown(Shutdown::Write);
                 let _ = from.shutdown(Shutdown::Read);
@@ -305,7 +310,7 @@ fn splice_all(from: &TcpStream, to: &TcpStream, r: &OwnedFd, w: &OwnedFd) -> Spl
 }
 
 /// [`copy`] with a buffer in user space.
-fn copy_buffered(mut from: TcpStream, mut to: TcpStream, size: usize) {
+fn copy_buffered(mut from: &TcpStream, mut to: &TcpStream, size: usize) {
     let mut buf = vec![0u8; size];
     loop {
         match from.read(&mut buf) {
@@ -690,6 +695,54 @@ mod tests {
             back.iter().enumerate().all(|(i, &b)| b == pattern(i)),
             "corrupted"
         );
+    }
+
+    /// Past the connection bound, a connection is answered 503 at once (memory and
+    /// threads stay bounded); once one ends, the next is served again.
+    #[test]
+    fn connections_past_the_bound_are_turned_away() {
+        let l = TcpListener::bind("127.0.0.2:0").unwrap();
+        let o = l.local_addr().unwrap();
+        // Each connection ends when its client's does.
+        std::thread::spawn(move || {
+            for mut c in l.incoming().flatten() {
+                std::thread::spawn(move || std::io::copy(&mut c, &mut std::io::sink()));
+            }
+        });
+        let p = Proxy::new(
+            AllowList::parse(&[o.to_string()]).unwrap(),
+            Limits {
+                connections: 2,
+                ..Limits::DEFAULT
+            },
+            Box::new(|_, _| Ok(vec![])),
+            Box::new(|_| {}),
+        );
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        std::thread::spawn(move || p.serve(listener));
+        let mut open = Vec::new();
+        for _ in 0..2 {
+            let mut s = TcpStream::connect(addr).unwrap();
+            s.write_all(format!("CONNECT {o} HTTP/1.1\r\n\r\n").as_bytes())
+                .unwrap();
+            let mut head = [0u8; 39];
+            s.read_exact(&mut head).unwrap();
+            assert!(head.starts_with(b"HTTP/1.1 200"));
+            open.push(s);
+        }
+        let got = exchange(addr, &format!("CONNECT {o} HTTP/1.1\r\n\r\n"));
+        assert!(got.starts_with("HTTP/1.1 503"), "{got}");
+        drop(open);
+        let start = std::time::Instant::now();
+        loop {
+            let got = exchange(addr, "CONNECT 127.0.0.2:1 HTTP/1.1\r\n\r\n");
+            if got.starts_with("HTTP/1.1 403") {
+                break;
+            }
+            assert!(start.elapsed() < Duration::from_secs(10), "{got}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     /// 300 tunnels open at once are all served (more than the 256 the proxy must hold).

@@ -112,6 +112,12 @@ fn proxy_process(egress: Egress, control: OwnedFd, stderr: RawFd, parent: libc::
     if let Err(e) = SigSet::of(&[libc::SIGPIPE]).block() {
         fail("blocking SIGPIPE", e);
     }
+    // Descriptors for its connections: the soft limit raised to the hard one (often
+    // 1024 and 524288), which the proxy's connection bound follows.
+    if let Ok(mut l) = sys::ids::getrlimit(libc::RLIMIT_NOFILE as _) {
+        l.rlim_cur = l.rlim_max;
+        let _ = sys::ids::setrlimit(libc::RLIMIT_NOFILE as _, &l);
+    }
     let mut keep = [control.as_raw_fd(), stderr];
     // SAFETY: this process uses only `keep` from here on (and what it creates), and never
     // returns: the owners of everything else (caprun's) are neither used nor dropped.
