@@ -625,3 +625,111 @@ fn pip_downloads_from_an_allowed_index() {
         describe(&out)
     );
 }
+
+/// HTTPS through `CONNECT`: curl verifies a TLS server on 127.0.0.2 with a test CA (a
+/// self-signed certificate for that address) through the proxy, end to end encrypted;
+/// the proxy sees only the tunnel. The control: the same request without the CA fails
+/// verification, so the certificate check was real.
+#[test]
+fn https_goes_through_connect_with_a_test_ca() {
+    skip_unless_sandboxable!();
+    usr_bin("curl", "curl");
+    usr_bin("openssl", "openssl");
+    usr_bin("python3", "python3");
+    let dir = tempfile::tempdir().unwrap();
+    let d = std::fs::canonicalize(dir.path()).unwrap();
+    let out = Command::new("/usr/bin/openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "key.pem",
+            "-out",
+            "cert.pem",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=caprun egress test",
+            "-addext",
+            "subjectAltName=IP:127.0.0.2",
+        ])
+        .current_dir(&d)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", describe(&out));
+    let mut server = Command::new("/usr/bin/python3")
+        .arg("-c")
+        .arg(
+            "import socket, ssl, sys\n\
+             ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)\n\
+             ctx.load_cert_chain('cert.pem', 'key.pem')\n\
+             s = socket.socket(); s.bind(('127.0.0.2', 0)); s.listen(8)\n\
+             print(s.getsockname()[1], flush=True)\n\
+             while True:\n\
+             \x20   c, _ = s.accept()\n\
+             \x20   try:\n\
+             \x20       t = ctx.wrap_socket(c, server_side=True)\n\
+             \x20       data = b''\n\
+             \x20       while b'\\r\\n\\r\\n' not in data:\n\
+             \x20           chunk = t.recv(4096)\n\
+             \x20           if not chunk: break\n\
+             \x20           data += chunk\n\
+             \x20       body = b'hello over TLS\\n'\n\
+             \x20       t.sendall(b'HTTP/1.1 200 OK\\r\\nContent-Length: %d\\r\\nConnection: close\\r\\n\\r\\n' % len(body) + body)\n\
+             \x20       t.close()\n\
+             \x20   except Exception as e:\n\
+             \x20       print(e, file=sys.stderr)\n",
+        )
+        .current_dir(&d)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut port = String::new();
+    {
+        use std::io::BufRead;
+        let mut lines = std::io::BufReader::new(server.stdout.as_mut().unwrap());
+        lines.read_line(&mut port).unwrap();
+    }
+    let port = port.trim().to_owned();
+    assert!(
+        port.parse::<u16>().is_ok(),
+        "the TLS server did not start: {port:?}"
+    );
+    let url = format!("https://127.0.0.2:{port}/");
+    let cert = d.join("cert.pem");
+    let allow = format!("127.0.0.2:{port}");
+    let tmp = tempfile::tempdir().unwrap();
+    let run = |ca: bool| {
+        let mut args = vec![
+            "--ro",
+            cert.to_str().unwrap(),
+            "--net-allow",
+            &allow,
+            "--",
+            "curl",
+            "-sSf",
+        ];
+        if ca {
+            args.extend(["--cacert", cert.to_str().unwrap()]);
+        }
+        args.push(&url);
+        caprun_in(tmp.path(), &args)
+    };
+    let out = run(true);
+    let control = run(false);
+    let _ = server.kill();
+    let _ = server.wait();
+    assert!(out.status.success(), "{}", describe(&out));
+    assert_eq!(text(&out.stdout), "hello over TLS\n");
+    assert_eq!(
+        control.status.code(),
+        Some(60),
+        "certificate check: {}",
+        describe(&control)
+    );
+}
