@@ -189,13 +189,14 @@ fn destinations_not_allowed_are_refused_and_named() {
          curl -sSf http://{other}/ 2>&1; echo \"port: $?\"; \
          curl -sSf http://127.0.0.3:{port}/ 2>&1; echo \"address: $?\"; \
          curl -sSf -p http://registry.invalid/ 2>&1; echo \"name: $?\"; \
-         curl -sSf http://{other}/ >/dev/null 2>&1; echo \"again: $?\"",
+         curl -sSf http://{other}/ >/dev/null 2>&1; echo \"again: $?\"; exit 3",
         port = addr.port()
     );
     let out = caprun_in(
         tmp.path(),
         &["--net-allow", &addr.to_string(), "--", "sh", "-c", &script],
     );
+    assert_eq!(out.status.code(), Some(3), "{}", describe(&out));
     let stdout = text(&out.stdout);
     assert!(stdout.starts_with("allowed\n"), "{}", describe(&out));
     for what in ["port: 22", "address: 22", "again: 22"] {
@@ -223,9 +224,123 @@ fn destinations_not_allowed_are_refused_and_named() {
             ),
             "caprun: refused egress to registry.invalid:80: not in --net-allow".to_owned(),
         ],
-        "each refused destination once: {}",
+        "each refused destination once, in the failure summary: {}",
         describe(&out)
     );
+    // The command-line form's summary comes only when the program fails; with
+    // --explain-denials each refusal is named as it happens, and the program's success
+    // changes nothing.
+    let quiet_success = caprun_in(
+        tmp.path(),
+        &[
+            "--net-allow",
+            &addr.to_string(),
+            "--",
+            "sh",
+            "-c",
+            &format!("curl -sf http://{other}/; true"),
+        ],
+    );
+    assert!(
+        quiet_success.status.success(),
+        "{}",
+        describe(&quiet_success)
+    );
+    assert!(
+        !text(&quiet_success.stderr).contains("refused egress"),
+        "{}",
+        describe(&quiet_success)
+    );
+    let explain = caprun_in(
+        tmp.path(),
+        &[
+            "--explain-denials",
+            "--net-allow",
+            &addr.to_string(),
+            "--",
+            "sh",
+            "-c",
+            &format!("curl -sf http://{other}/; curl -sf http://{other}/; true"),
+        ],
+    );
+    assert!(explain.status.success(), "{}", describe(&explain));
+    assert_eq!(
+        text(&explain.stderr)
+            .matches(&format!(
+                "caprun: refused egress to {other}: not in --net-allow\n"
+            ))
+            .count(),
+        1,
+        "{}",
+        describe(&explain)
+    );
+}
+
+/// `--learn` with `--net-allow`: a destination outside the list is let through and
+/// recorded, and the learned policy's allow list (the given entries and those used)
+/// lets a later run reach it, and still not a third. The control: without learning the
+/// same destination is refused.
+#[test]
+fn learning_records_the_destinations_used() {
+    skip_unless_sandboxable!();
+    usr_bin("curl", "curl");
+    let (_a, known) = site("known\n");
+    let (_b, new) = site("new\n");
+    let (_c, third) = site("third\n");
+    let tmp = tempfile::tempdir().unwrap();
+    let d = std::fs::canonicalize(tmp.path()).unwrap();
+    let learned = d.join("learned.yaml");
+    let fetch = |url: &SocketAddr| format!("curl -sSf http://{url}/");
+    let out = caprun_in(
+        &d,
+        &[
+            "--learn",
+            learned.to_str().unwrap(),
+            "--net-allow",
+            &known.to_string(),
+            "--",
+            "sh",
+            "-c",
+            &format!("{} && {}", fetch(&known), fetch(&new)),
+        ],
+    );
+    assert!(out.status.success(), "{}", describe(&out));
+    assert_eq!(text(&out.stdout), "known\nnew\n");
+    let policy = std::fs::read_to_string(&learned).unwrap();
+    assert!(
+        policy.contains(&format!("network:\n  allow:\n    - \"{known}\"\n    - \"{new}\"\n")),
+        "{policy}"
+    );
+    let under = |what: &SocketAddr| {
+        caprun_in(
+            &d,
+            &[
+                "--policy",
+                learned.to_str().unwrap(),
+                "--",
+                "sh",
+                "-c",
+                &fetch(what),
+            ],
+        )
+    };
+    let out = under(&new);
+    assert!(out.status.success(), "{}", describe(&out));
+    assert_eq!(text(&out.stdout), "new\n");
+    let out = under(&third);
+    assert_eq!(out.status.code(), Some(22), "{}", describe(&out));
+    let out = caprun_in(
+        &d,
+        &[
+            "--net-allow",
+            &known.to_string(),
+            "--",
+            "sh",
+            "-c",
+            &fetch(&new),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(22), "control: {}", describe(&out));
 }
 
 /// A program that ignores the proxy variables reaches nothing: its connection goes to

@@ -449,6 +449,51 @@ impl AllowList {
     }
 }
 
+impl AllowList {
+    /// `--learn`: the decision for a destination outside the list, which learning lets
+    /// through: any name or literal, but still checked on every address, a special one
+    /// refused unless an IP or CIDR entry names it, on any port (learning never reaches
+    /// the metadata endpoint or the LAN unless the list names the address).
+    pub fn decide_learning(
+        &self,
+        host: &str,
+        port: u16,
+        resolve: impl FnOnce(&str, u16) -> Result<Vec<IpAddr>, String>,
+    ) -> Result<Vec<SocketAddr>, Refusal> {
+        let bare = host
+            .strip_prefix('[')
+            .and_then(|h| h.strip_suffix(']'))
+            .unwrap_or(host);
+        let explicit = |ip: IpAddr| self.entries.iter().any(|e| e.covers(canonical(ip)));
+        let addrs = match bare.parse::<IpAddr>() {
+            Ok(ip) => vec![ip],
+            Err(_) => {
+                let Ok(name) = name(bare) else {
+                    return Err(Refusal::NotAllowed);
+                };
+                resolve(&name, port).map_err(Refusal::Unresolved)?
+            }
+        };
+        if addrs.is_empty() {
+            return Err(Refusal::NoAddress);
+        }
+        let mut out: Vec<SocketAddr> = Vec::new();
+        for ip in addrs {
+            if let (false, Some(range)) = (explicit(ip), special_range(ip)) {
+                return Err(Refusal::SpecialAddress {
+                    addr: canonical(ip),
+                    range,
+                });
+            }
+            let sa = SocketAddr::new(ip, port);
+            if !out.contains(&sa) {
+                out.push(sa);
+            }
+        }
+        Ok(out)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -738,6 +783,36 @@ mod tests {
             Err(Refusal::Unresolved("no such host".into()))
         );
         assert_eq!(l.decide("pypi.org", 443, to(&[])), Err(Refusal::NoAddress));
+    }
+
+    /// Learning lets any destination through, but never to a special address by a name
+    /// or a literal (the metadata endpoint stays out of reach while learning).
+    #[test]
+    fn learning_still_refuses_special_addresses() {
+        let l = list(&["pypi.org"]);
+        assert!(l
+            .decide_learning("example.com", 443, to(&["93.184.215.14"]))
+            .is_ok());
+        assert!(l.decide_learning("151.101.0.223", 22, never).is_ok());
+        for (host, addrs) in [
+            ("metadata.internal", &["169.254.169.254"][..]),
+            ("169.254.169.254", &[][..]),
+            ("lan.example", &["192.168.1.1"][..]),
+            ("[::ffff:10.0.0.1]", &[][..]),
+        ] {
+            let got = l.decide_learning(host, 80, to(addrs));
+            assert!(
+                matches!(got, Err(Refusal::SpecialAddress { .. })),
+                "{host}: {got:?}"
+            );
+        }
+        // An address the list names, on another port: learnable.
+        let l = list(&["10.0.0.0/8:443", "127.0.0.2:8000"]);
+        assert!(l
+            .decide_learning("git.corp", 8080, to(&["10.1.2.3"]))
+            .is_ok());
+        assert!(l.decide_learning("127.0.0.2", 9000, never).is_ok());
+        assert!(l.decide_learning("127.0.0.3", 9000, never).is_err());
     }
 
     fn any_ip() -> impl Strategy<Value = IpAddr> {

@@ -5,12 +5,15 @@
 //! - [`allow`]: the allow list and the decision, a pure function (the resolver is
 //!   injected);
 //! - [`proxy`]: the proxy (`CONNECT` and plain HTTP), bounded;
+//! - [`events`]: what the proxy tells the supervisor's session (refusals, and while
+//!   learning the destinations used);
 //! - [`proxy_env`]: the variables that point the program's tools at it.
 //!
 //! The processes (the proxy's own, forked before the sandbox's namespaces exist, and the
 //! listening socket made inside its network namespace) are `exec::egress_relay`'s.
 
 pub mod allow;
+pub mod events;
 pub mod proxy;
 
 pub use allow::{AllowError, AllowList};
@@ -41,11 +44,13 @@ pub fn proxy_env() -> Vec<(&'static str, String)> {
 }
 
 /// Serve the proxy for `allow` on `listener` (in the proxy's process, outside the
-/// sandbox), each refusal reported once on `report`. Returns when accepting fails.
+/// sandbox), each refusal reported once on `report` (when `observe` says so) and to
+/// `observe`'s session. Returns when accepting fails.
 pub fn serve(
     allow: AllowList,
     listener: std::net::TcpListener,
     report: Box<proxy::Reporter>,
+    observe: proxy::Observe,
 ) -> std::io::Error {
     // Six descriptors a connection (two sockets, two pipes), and a few of the process's.
     let nofile = crate::sys::ids::getrlimit(libc::RLIMIT_NOFILE as _)
@@ -58,6 +63,12 @@ pub fn serve(
             .max(1),
         ..proxy::Limits::DEFAULT
     };
-    let p = proxy::Proxy::new(allow, limits, Box::new(proxy::system_resolver), report);
+    let p = proxy::Proxy::new(
+        allow,
+        limits,
+        Box::new(proxy::system_resolver),
+        report,
+        observe,
+    );
     p.serve(listener)
 }

@@ -27,6 +27,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use super::allow::{AllowList, Refusal};
+use super::events::{Event, Sender, MAX_EVENTS};
 
 /// The proxy's bounds.
 #[derive(Debug, Clone, Copy)]
@@ -66,14 +67,30 @@ pub type Resolver = dyn Fn(&str, u16) -> Result<Vec<IpAddr>, String> + Send + Sy
 /// Where the refusal reports go (one line each, `caprun: refused egress to …`).
 pub type Reporter = dyn Fn(&str) + Send + Sync;
 
+/// Who hears of the proxy's decisions, and whether it is learning.
+#[derive(Debug, Default)]
+pub struct Observe {
+    /// Report each refused destination as it happens (else only to `events`).
+    pub live: bool,
+    /// `--learn`: a destination outside the allow list is let through (unless one of its
+    /// addresses is special: [`AllowList::decide_learning`]) and recorded.
+    pub learn: bool,
+    /// The supervisor's session: refusals (for its failure summary), destinations used
+    /// while learning.
+    pub events: Option<Sender>,
+}
+
 /// The proxy's state, shared by its threads.
 pub struct Proxy {
     allow: AllowList,
     limits: Limits,
     resolver: Box<Resolver>,
     report: Box<Reporter>,
+    observe: Observe,
     active: AtomicUsize,
     refused: Mutex<Refused>,
+    /// Learning: the destinations recorded so far (at most [`MAX_EVENTS`]).
+    used: Mutex<HashSet<String>>,
 }
 
 #[derive(Default)]
@@ -98,15 +115,38 @@ impl Proxy {
         limits: Limits,
         resolver: Box<Resolver>,
         report: Box<Reporter>,
+        observe: Observe,
     ) -> Arc<Proxy> {
         Arc::new(Proxy {
             allow,
             limits,
             resolver,
             report,
+            observe,
             active: AtomicUsize::new(0),
             refused: Mutex::new(Refused::default()),
+            used: Mutex::new(HashSet::new()),
         })
+    }
+
+    /// The decision on `host:port`: the allow list's, or while learning, what it lets
+    /// through besides (recorded).
+    fn decide(&self, host: &str, port: u16) -> Result<Vec<SocketAddr>, Refusal> {
+        let resolve = &*self.resolver;
+        match self.allow.decide(host, port, resolve) {
+            Err(Refusal::NotAllowed) if self.observe.learn => {
+                let addrs = self.allow.decide_learning(host, port, resolve)?;
+                let dest = authority(host, port).to_ascii_lowercase();
+                let mut used = self.used.lock().unwrap_or_else(|p| p.into_inner());
+                if used.len() < MAX_EVENTS && used.insert(dest.clone()) {
+                    if let Some(e) = &self.observe.events {
+                        e.send(&Event::Used { dest });
+                    }
+                }
+                Ok(addrs)
+            }
+            other => other,
+        }
     }
 
     /// Accept connections on `listener` and serve each on a thread of its own, until
@@ -160,7 +200,7 @@ impl Proxy {
             Ok(r) => r,
             Err(why) => return respond(&client, 400, &format!("caprun: {why}\n")),
         };
-        let addrs = match self.allow.decide(&req.host, req.port, &*self.resolver) {
+        let addrs = match self.decide(&req.host, req.port) {
             Ok(a) => a,
             Err(refusal) => {
                 let line = self.refuse(&req.host, req.port, &refusal);
@@ -218,12 +258,22 @@ impl Proxy {
         }
         if r.named.len() < MAX_REFUSALS {
             r.named.insert(key);
-            (self.report)(&line);
+            if self.observe.live {
+                (self.report)(&line);
+            }
+            if let Some(e) = &self.observe.events {
+                e.send(&Event::Refused {
+                    dest: authority(host, port),
+                    reason: refusal.to_string(),
+                });
+            }
         } else if !r.more {
             r.more = true;
-            (self.report)(&format!(
-                "caprun: further refused egress destinations are not named (the first {MAX_REFUSALS} were)\n"
-            ));
+            if self.observe.live {
+                (self.report)(&format!(
+                    "caprun: further refused egress destinations are not named (the first {MAX_REFUSALS} were)\n"
+                ));
+            }
         }
         line
     }
@@ -565,6 +615,10 @@ mod tests {
             Limits::DEFAULT,
             Box::new(move |_, _| Ok(resolves.clone())),
             Box::new(move |s| l2.lock().unwrap().push(s.to_owned())),
+            Observe {
+                live: true,
+                ..Observe::default()
+            },
         );
         let l = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = l.local_addr().unwrap();
@@ -717,6 +771,7 @@ mod tests {
             },
             Box::new(|_, _| Ok(vec![])),
             Box::new(|_| {}),
+            Observe::default(),
         );
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();

@@ -35,6 +35,8 @@ pub struct Egress {
     /// Serves the proxy on the listening socket, with what writes a report line to
     /// caprun's stderr; returns only when serving failed for good, with the error.
     pub serve: Box<dyn FnOnce(TcpListener, Report) -> std::io::Error>,
+    /// Descriptors `serve` holds (every other one is closed in the proxy's process).
+    pub keep_fds: Vec<RawFd>,
 }
 
 /// Writes one report line to caprun's stderr (from any of the proxy's threads).
@@ -118,7 +120,8 @@ fn proxy_process(egress: Egress, control: OwnedFd, stderr: RawFd, parent: libc::
         l.rlim_cur = l.rlim_max;
         let _ = sys::ids::setrlimit(libc::RLIMIT_NOFILE as _, &l);
     }
-    let mut keep = [control.as_raw_fd(), stderr];
+    let mut keep = vec![control.as_raw_fd(), stderr];
+    keep.extend(&egress.keep_fds);
     // SAFETY: this process uses only `keep` from here on (and what it creates), and never
     // returns: the owners of everything else (caprun's) are neither used nor dropped.
     unsafe { sys::close_all_but(&mut keep) };

@@ -238,7 +238,8 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
     let label = program_path.display().to_string();
     // Explain/learn: the notifying program and the supervisor's session (nothing of this
     // is computed, created or forked otherwise).
-    let notify = supervision::setup(&notify_mode, policy_name, &policy, &label)?;
+    let mut notify = supervision::setup(&notify_mode, policy_name, &policy, &label)?;
+    let observe = egress_observer(&allow, &policy, notify.as_mut().map(|(s, _)| s))?;
     let launch = Launch::new(
         program.fd,
         &label,
@@ -262,9 +263,13 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
     let launch = if allow.is_empty() {
         launch
     } else {
+        let keep_fds = observe.events.iter().map(|e| e.fd()).collect();
         launch.egress(crate::exec::Egress {
             addr: crate::egress::PROXY_ADDR,
-            serve: Box::new(move |listener, report| crate::egress::serve(allow, listener, report)),
+            serve: Box::new(move |listener, report| {
+                crate::egress::serve(allow, listener, report, observe)
+            }),
+            keep_fds,
         })
     };
     // Past this point a failure is reported by the exec step itself, which removes what
@@ -445,6 +450,34 @@ fn undo_list(created: Vec<PathBuf>) -> Undo {
         }
     }
     undo
+}
+
+/// Who hears of the egress proxy's decisions: with a supervisor's session, the session
+/// (a quiet session names the refusals in its failure summary, not as they happen; a
+/// learning one records the destinations used); without, caprun's stderr as they happen.
+fn egress_observer(
+    allow: &crate::egress::AllowList,
+    policy: &sandbox::Policy,
+    session: Option<&mut crate::sandbox::notify::Session>,
+) -> Result<crate::egress::proxy::Observe, Error> {
+    use crate::sandbox::notify::Mode as Session;
+    let mut observe = crate::egress::proxy::Observe {
+        live: true,
+        ..Default::default()
+    };
+    if let (false, Some(session)) = (allow.is_empty(), session) {
+        let (events, log) = crate::egress::events::pair().map_err(Error::Egress)?;
+        session.egress(log, policy.net_allow.clone());
+        observe.live = session.mode() != Session::Quiet;
+        observe.learn = session.mode() == Session::Learn;
+        observe.events = Some(events);
+        if observe.learn {
+            eprintln!(
+                "caprun: LEARNING MODE: every destination through the egress proxy is allowed and recorded, except private, loopback and link-local addresses the allow list does not name"
+            );
+        }
+    }
+    Ok(observe)
 }
 
 /// The egress proxy's variables set in `env` (`NAME=VALUE` entries), replacing any the
