@@ -308,7 +308,9 @@ fn learning_records_the_destinations_used() {
     assert_eq!(text(&out.stdout), "known\nnew\n");
     let policy = std::fs::read_to_string(&learned).unwrap();
     assert!(
-        policy.contains(&format!("network:\n  allow:\n    - \"{known}\"\n    - \"{new}\"\n")),
+        policy.contains(&format!(
+            "network:\n  allow:\n    - \"{known}\"\n    - \"{new}\"\n"
+        )),
         "{policy}"
     );
     let under = |what: &SocketAddr| {
@@ -847,4 +849,150 @@ fn https_goes_through_connect_with_a_test_ca() {
         "certificate check: {}",
         describe(&control)
     );
+}
+
+/// HOME and its rustup installation (`~/.cargo/bin/cargo`, the proxy, and `~/.rustup`).
+fn rustup_home() -> std::path::PathBuf {
+    let home = std::path::PathBuf::from(std::env::var_os("HOME").expect("HOME is set"));
+    for p in [".cargo/bin/cargo", ".rustup/toolchains"] {
+        assert!(
+            home.join(p).exists(),
+            "{} is missing: install rustup (https://rustup.rs) for this user",
+            home.join(p).display()
+        );
+    }
+    home
+}
+
+/// `cargo fetch` from a sparse registry (static files: `config.json`, the index entry and
+/// the `.crate`) on 127.0.0.2 through the proxy: the crate is downloaded and unpacked in
+/// CARGO_HOME; the same fetch with the registry's port not allowed fails, the refusal
+/// named.
+#[test]
+fn cargo_fetches_from_a_sparse_registry() {
+    skip_unless_sandboxable!();
+    let home = rustup_home();
+    let served = tempfile::tempdir().unwrap();
+    let s = std::fs::canonicalize(served.path()).unwrap();
+    let addr = serve(&s);
+    // The crate, packed as cargo packs one.
+    let src = s.join("src/egressdemo-0.1.0");
+    std::fs::create_dir_all(src.join("src")).unwrap();
+    std::fs::write(
+        src.join("Cargo.toml"),
+        "[package]\nname = \"egressdemo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        src.join("src/lib.rs"),
+        "pub const FETCHED: &str = \"through the proxy\";\n",
+    )
+    .unwrap();
+    let dl = s.join("api/v1/crates/egressdemo/0.1.0");
+    std::fs::create_dir_all(&dl).unwrap();
+    let tar = Command::new("tar")
+        .args([
+            "czf",
+            dl.join("download").to_str().unwrap(),
+            "-C",
+            s.join("src").to_str().unwrap(),
+            "egressdemo-0.1.0",
+        ])
+        .output()
+        .unwrap();
+    assert!(tar.status.success(), "{}", describe(&tar));
+    let sum = Command::new("sha256sum")
+        .arg(dl.join("download"))
+        .output()
+        .unwrap();
+    let cksum = text(&sum.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned();
+    std::fs::create_dir_all(s.join("index/eg/re")).unwrap();
+    std::fs::write(
+        s.join("index/config.json"),
+        format!("{{\"dl\": \"http://{addr}/api/v1/crates\"}}\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        s.join("index/eg/re/egressdemo"),
+        format!("{{\"name\":\"egressdemo\",\"vers\":\"0.1.0\",\"deps\":[],\"cksum\":\"{cksum}\",\"features\":{{}},\"yanked\":false}}\n"),
+    )
+    .unwrap();
+    // The project, with its own CARGO_HOME.
+    let tmp = tempfile::tempdir().unwrap();
+    let d = std::fs::canonicalize(tmp.path()).unwrap();
+    std::fs::create_dir_all(d.join("app/src")).unwrap();
+    std::fs::create_dir_all(d.join("app/.cargo")).unwrap();
+    std::fs::write(
+        d.join("app/Cargo.toml"),
+        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\negressdemo = { version = \"0.1\", registry = \"local\" }\n",
+    )
+    .unwrap();
+    std::fs::write(d.join("app/src/lib.rs"), "").unwrap();
+    std::fs::write(
+        d.join("app/.cargo/config.toml"),
+        format!("[registries.local]\nindex = \"sparse+http://{addr}/index/\"\n"),
+    )
+    .unwrap();
+    let app = d.join("app");
+    let cargo_home = d.join("cargo-home");
+    let fetch = |allow: &str| {
+        let path = format!("PATH={}/.cargo/bin:/usr/bin:/bin", home.display());
+        let ch = format!("CARGO_HOME={}", cargo_home.display());
+        let dot_cargo = home.join(".cargo");
+        let rustup = home.join(".rustup");
+        Command::new(caprun())
+            .args([
+                "--rw",
+                d.to_str().unwrap(),
+                "--ro",
+                dot_cargo.to_str().unwrap(),
+                "--ro",
+                rustup.to_str().unwrap(),
+                "--env",
+                &path,
+                "--env",
+                "HOME",
+                "--env",
+                &ch,
+                "--net-allow",
+                allow,
+                "--",
+                "cargo",
+                "fetch",
+            ])
+            .current_dir(&app)
+            .env("HOME", &home)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let out = fetch(&format!("127.0.0.2:{}", closed_port()));
+    assert!(!out.status.success(), "{}", describe(&out));
+    assert!(
+        text(&out.stderr).contains(&format!(
+            "caprun: refused egress to {addr}: not in --net-allow"
+        )),
+        "{}",
+        describe(&out)
+    );
+    let out = fetch(&addr.to_string());
+    assert!(out.status.success(), "{}", describe(&out));
+    assert!(
+        text(&out.stderr).contains("Downloaded egressdemo v0.1.0"),
+        "{}",
+        describe(&out)
+    );
+    let unpacked = std::fs::read_dir(cargo_home.join("registry/src"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path().join("egressdemo-0.1.0/src/lib.rs"))
+        .find(|p| p.exists())
+        .expect("the crate unpacked in CARGO_HOME");
+    assert!(std::fs::read_to_string(unpacked)
+        .unwrap()
+        .contains("through the proxy"));
 }
