@@ -996,3 +996,110 @@ fn cargo_fetches_from_a_sparse_registry() {
         .unwrap()
         .contains("through the proxy"));
 }
+
+/// `npm install --registry` from a registry of static files on 127.0.0.2 (the packument
+/// and the tarball) through the proxy: the package lands in node_modules; with the
+/// registry's port not allowed, npm fails and the refusal is named.
+#[test]
+fn npm_installs_from_an_allowed_registry() {
+    skip_unless_sandboxable!();
+    usr_bin("node", "nodejs");
+    usr_bin("npm", "npm");
+    let served = tempfile::tempdir().unwrap();
+    let s = std::fs::canonicalize(served.path()).unwrap();
+    let addr = serve(&s);
+    let pkg = s.join("src/package");
+    std::fs::create_dir_all(&pkg).unwrap();
+    std::fs::write(
+        pkg.join("package.json"),
+        "{\"name\": \"egressdemo\", \"version\": \"0.1.0\", \"main\": \"index.js\"}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        pkg.join("index.js"),
+        "module.exports = 'through the proxy';\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(s.join("tarballs")).unwrap();
+    let tgz = s.join("tarballs/egressdemo-0.1.0.tgz");
+    let tar = Command::new("tar")
+        .args([
+            "czf",
+            tgz.to_str().unwrap(),
+            "-C",
+            s.join("src").to_str().unwrap(),
+            "package",
+        ])
+        .output()
+        .unwrap();
+    assert!(tar.status.success(), "{}", describe(&tar));
+    let hash = Command::new("/usr/bin/python3")
+        .args([
+            "-c",
+            "import base64, hashlib, sys; print(base64.b64encode(hashlib.sha512(open(sys.argv[1], 'rb').read()).digest()).decode())",
+            tgz.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(hash.status.success(), "{}", describe(&hash));
+    let integrity = format!("sha512-{}", text(&hash.stdout).trim());
+    std::fs::write(
+        s.join("egressdemo"),
+        format!(
+            "{{\"name\": \"egressdemo\", \"dist-tags\": {{\"latest\": \"0.1.0\"}}, \"versions\": {{\"0.1.0\": {{\"name\": \"egressdemo\", \"version\": \"0.1.0\", \"dist\": {{\"tarball\": \"http://{addr}/tarballs/egressdemo-0.1.0.tgz\", \"integrity\": \"{integrity}\"}}}}}}}}\n"
+        ),
+    )
+    .unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let d = std::fs::canonicalize(tmp.path()).unwrap();
+    std::fs::write(
+        d.join("package.json"),
+        "{\"name\": \"app\", \"version\": \"1.0.0\"}\n",
+    )
+    .unwrap();
+    let install = |allow: &str| {
+        let home = format!("HOME={}", d.display());
+        caprun_in(
+            &d,
+            &[
+                "--rw",
+                ".",
+                "--env",
+                &home,
+                "--env",
+                "PATH=/usr/bin:/bin",
+                "--net-allow",
+                allow,
+                "--",
+                "npm",
+                "install",
+                "--no-audit",
+                "--no-fund",
+                "--no-update-notifier",
+                "--cache",
+                d.join("npm-cache").to_str().unwrap(),
+                "--registry",
+                &format!("http://{addr}/"),
+                "egressdemo",
+            ],
+        )
+    };
+    let out = install(&format!("127.0.0.2:{}", closed_port()));
+    assert!(!out.status.success(), "{}", describe(&out));
+    assert!(
+        text(&out.stderr).contains(&format!(
+            "caprun: refused egress to {addr}: not in --net-allow"
+        )),
+        "{}",
+        describe(&out)
+    );
+    let out = install(&addr.to_string());
+    assert!(out.status.success(), "{}", describe(&out));
+    assert!(
+        text(&out.stdout).contains("added 1 package"),
+        "{}",
+        describe(&out)
+    );
+    let got = std::fs::read_to_string(d.join("node_modules/egressdemo/index.js")).unwrap();
+    assert!(got.contains("through the proxy"), "{got}");
+}
