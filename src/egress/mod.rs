@@ -5,6 +5,7 @@
 //! - [`allow`]: the allow list and the decision, a pure function (the resolver is
 //!   injected);
 //! - [`proxy`]: the proxy (`CONNECT` and plain HTTP), bounded;
+//! - [`confine`]: the proxy's own process gives up the file system;
 //! - [`events`]: what the proxy tells the supervisor's session (refusals, and while
 //!   learning the destinations used);
 //! - [`proxy_env`]: the variables that point the program's tools at it.
@@ -13,6 +14,7 @@
 //! listening socket made inside its network namespace) are `exec::egress_relay`'s.
 
 pub mod allow;
+pub mod confine;
 pub mod events;
 pub mod proxy;
 
@@ -63,6 +65,7 @@ pub fn serve(
             .max(1),
         ..proxy::Limits::DEFAULT
     };
+    confine::confine();
     let p = proxy::Proxy::new(
         allow,
         limits,
