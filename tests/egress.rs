@@ -24,7 +24,12 @@ use common::*;
 /// A static-file server on 127.0.0.2 (a free port) serving `root`: `GET` only, a path
 /// ending in `/` serves its `index.html`, one request per connection.
 fn serve(root: &Path) -> SocketAddr {
-    let l = TcpListener::bind("127.0.0.2:0").expect("bind 127.0.0.2 (the host's loopback)");
+    serve_on("127.0.0.2", root)
+}
+
+/// [`serve`] on the loopback address `ip`.
+fn serve_on(ip: &str, root: &Path) -> SocketAddr {
+    let l = TcpListener::bind((ip, 0)).expect("bind a host loopback address");
     let addr = l.local_addr().unwrap();
     let root = root.to_owned();
     std::thread::spawn(move || {
@@ -168,6 +173,17 @@ fn curl_reaches_the_allowed_destination_through_the_proxy() {
             describe(&out)
         );
     }
+    // The program holds no descriptor of the proxy's (or its report channel's): the
+    // same as without --net-allow.
+    let fds = |extra: &[&str]| {
+        let mut args = extra.to_vec();
+        args.extend(["--", "ls", "/proc/self/fd"]);
+        let out = caprun_in(tmp.path(), &args);
+        assert!(out.status.success(), "{}", describe(&out));
+        text(&out.stdout)
+    };
+    assert_eq!(fds(&["--net-allow", &allow]), fds(&[]));
+    assert_eq!(fds(&[]), "0\n1\n2\n3\n");
     // Without --net-allow nothing changes: no proxy, no variable.
     let out = caprun_in(tmp.path(), &["--", "env"]);
     assert!(out.status.success(), "{}", describe(&out));
@@ -1102,4 +1118,58 @@ fn npm_installs_from_an_allowed_registry() {
     );
     let got = std::fs::read_to_string(d.join("node_modules/egressdemo/index.js")).unwrap();
     assert!(got.contains("through the proxy"), "{got}");
+}
+
+/// The proxy is no bridge to the host's own loopback: a program that asks it explicitly
+/// for a service on the host's 127.0.0.1 (or `localhost`) is refused, whatever else is
+/// allowed. The control: the service answers on the host.
+#[test]
+fn the_host_s_loopback_is_not_reachable_through_the_proxy() {
+    skip_unless_sandboxable!();
+    usr_bin("curl", "curl");
+    let secret = tempfile::tempdir().unwrap();
+    std::fs::write(secret.path().join("index.html"), "secret\n").unwrap();
+    let host_service = serve_on("127.0.0.1", secret.path());
+    let control = exchange(
+        std::net::TcpStream::connect(host_service).unwrap(),
+        "GET / HTTP/1.0\r\n\r\n",
+    );
+    assert!(control.ends_with("secret\n"), "control: {control}");
+    let (_dir, addr) = site("allowed\n");
+    let tmp = tempfile::tempdir().unwrap();
+    let port = host_service.port();
+    let script = format!(
+        "for u in http://127.0.0.1:{port}/ http://localhost:{port}/ http://[::ffff:127.0.0.1]:{port}/; do \
+           curl -sf --noproxy '' -x http://127.0.0.1:3128 \"$u\"; echo \"plain: $?\"; \
+           curl -sf --noproxy '' -p -x http://127.0.0.1:3128 \"$u\"; echo \"connect: $?\"; \
+         done"
+    );
+    let out = caprun_in(
+        tmp.path(),
+        &[
+            "--explain-denials",
+            "--net-allow",
+            &addr.to_string(),
+            "--",
+            "sh",
+            "-c",
+            &script,
+        ],
+    );
+    let stdout = text(&out.stdout);
+    assert!(!stdout.contains("secret"), "{}", describe(&out));
+    assert_eq!(stdout.matches("plain: 22").count(), 3, "{}", describe(&out));
+    assert_eq!(
+        stdout.matches("connect: 22").count() + stdout.matches("connect: 56").count(),
+        3,
+        "{}",
+        describe(&out)
+    );
+    assert!(
+        text(&out.stderr).contains(&format!(
+            "caprun: refused egress to 127.0.0.1:{port}: not in --net-allow"
+        )),
+        "{}",
+        describe(&out)
+    );
 }
