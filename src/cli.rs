@@ -235,9 +235,9 @@ pub fn parse_args<I: IntoIterator<Item = OsString>>(args: I) -> Result<Option<Ar
     }
 }
 
-/// The common command lines without clap: `[--policy P] [--net] [--dry-run]
-/// [--explain-denials] PROGRAM [CONFIG]` and `[--rw P]... [--ro P]... [--env E]... --
-/// COMMAND...`, each option spelled `--name value` or `--name=value`, in any order.
+/// The common command lines without clap: `[--policy P] [--net | --net-allow H]...
+/// [--dry-run] [--explain-denials] PROGRAM [CONFIG]` and `[--rw P]... [--ro P]... [--env
+/// E]... -- COMMAND...`, each option spelled `--name value` or `--name=value`, in any order.
 ///
 /// Why: building and running clap's parser costs ≈ 0.07 ms per launch here (its code and
 /// data are paged in at every start; BENCHMARKS.md), a twentieth of a sandboxed launch.
@@ -319,10 +319,15 @@ fn parse_common(argv: &[OsString]) -> Option<Args> {
             "rw" => args.rw.push(PathBuf::from(value)),
             "ro" => args.ro.push(PathBuf::from(value)),
             "env" => args.env.push(value.to_owned()),
+            "net-allow" => args.net_allow.push(value.to_owned()),
             _ => return None,
         }
     }
     if args.program.is_none() && args.command.is_empty() {
+        return None;
+    }
+    // clap refuses them together.
+    if args.net && !args.net_allow.is_empty() {
         return None;
     }
     Some(args)
@@ -662,12 +667,12 @@ mod tests {
     const VOCABULARY: &[&str] = &[
         "--policy", "--policy=strict", "strict", "./p.yaml", "--rw", "--rw=/w", "--ro",
         "--ro=/etc", "--env", "--env=A=1", "A", "--net", "--dry-run", "--explain-denials",
-        "-", "--", "prog", "c.yaml", "-la",
+        "-", "--", "prog", "c.yaml", "-la", "--net-allow", "--net-allow=127.0.0.2:80",
         // Near misses, and the options only clap parses.
         "--policy=", "--net=1", "--learn", "out.yaml", "--uid", "--gid", "0", "-x", "-h",
         "--help", "-V", "--version", "--bogus", "", "--Policy", "--check-policy",
         "--show-policy", "--dry-run=x", "--completions", "bash", "--completions=fish",
         "--check-host", "--format", "json", "--format=text",
     ];
-    const COMMON: usize = 19;
+    const COMMON: usize = 21;
 }
