@@ -91,9 +91,14 @@ pub fn egress_policy(
         return Ok(crate::egress::AllowList::default());
     }
     if net {
-        return Err(Error::Usage(
-            "--net gives the program the host's whole network; --net-allow lets it reach only the destinations named: give one or the other".into(),
-        ));
+        let allow = if cli.is_empty() {
+            format!("policy {}'s network: {{allow: […]}}", policy.name)
+        } else {
+            "--net-allow".to_owned()
+        };
+        return Err(Error::Usage(format!(
+            "--net gives the program the host's whole network; {allow} lets it reach only the destinations named: give one or the other"
+        )));
     }
     if policy.network == Network::Host {
         return Err(Error::Usage(format!(
