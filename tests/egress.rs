@@ -481,6 +481,17 @@ fn the_allow_list_is_shown_and_a_policy_key() {
         "{}",
         describe(&out)
     );
+    let out = caprun_in(
+        tmp.path(),
+        &["--policy", policy.to_str().unwrap(), "--net", "--", "true"],
+    );
+    assert_eq!(out.status.code(), Some(125), "{}", describe(&out));
+    assert!(
+        text(&out.stderr)
+            .contains("network: {allow: […]} lets it reach only the destinations named"),
+        "{}",
+        describe(&out)
+    );
     std::fs::write(
         &policy,
         "extends: devtools\nnetwork: {allow: [localhost]}\n",
