@@ -47,6 +47,12 @@ pub struct Args {
     /// allowed by the seccomp filter and Landlock).
     #[arg(long)]
     pub net: bool,
+    /// Let the program reach `HOST[:PORT]` (repeatable) through an HTTP proxy outside the
+    /// sandbox, and nothing else: a name, `*.example.org`, an IP address or a CIDR range;
+    /// the port defaults to 80 and 443. The program keeps its own network namespace;
+    /// HTTP_PROXY, HTTPS_PROXY, ALL_PROXY (and their lower-case forms) point at the proxy.
+    #[arg(long, value_name = "HOST[:PORT]", conflicts_with = "net")]
+    pub net_allow: Vec<String>,
     /// Change one of the policy's limits: `tasks=N` (processes and threads at once),
     /// `tmpfs=SIZE` (each tmpfs caprun mounts; K, M, G, T suffixes), a resource limit
     /// (`core`, `nofile`, `stack`, … as in caprun-policy(5)'s `rlimits`; soft and hard
@@ -95,7 +101,7 @@ pub struct Args {
         long,
         conflicts_with_all = [
             "program", "command", "dry_run", "explain_denials", "learn", "check_policy",
-            "show_policy", "rw", "ro", "env", "cwd",
+            "show_policy", "rw", "ro", "env", "cwd", "net_allow",
         ]
     )]
     pub check_host: bool,
@@ -270,6 +276,9 @@ fn usage_message(e: &clap::Error, argv: &[OsString]) -> String {
 /// The common command lines without clap: `[--policy P] [--net] [--dry-run]
 /// [--explain-denials] PROGRAM [CONFIG]` and `[--rw P]... [--ro P]... [--env E]...
 /// [--cwd D] -- COMMAND...`, each option spelled `--name value` or `--name=value`, in any order.
+/// The common command lines without clap: `[--policy P] [--net | --net-allow H]...
+/// [--dry-run] [--explain-denials] PROGRAM [CONFIG]` and `[--rw P]... [--ro P]... [--env
+/// E]... -- COMMAND...`, each option spelled `--name value` or `--name=value`, in any order.
 ///
 /// Why: building and running clap's parser costs ≈ 0.07 ms per launch here (its code and
 /// data are paged in at every start; BENCHMARKS.md), a twentieth of a sandboxed launch.
@@ -285,6 +294,7 @@ fn parse_common(argv: &[OsString]) -> Option<Args> {
         env: Vec::new(),
         cwd: None,
         net: false,
+        net_allow: Vec::new(),
         limit: Vec::new(),
         uid: None,
         gid: None,
@@ -352,10 +362,15 @@ fn parse_common(argv: &[OsString]) -> Option<Args> {
             "ro" => args.ro.push(PathBuf::from(value)),
             "env" => args.env.push(value.to_owned()),
             "cwd" if args.cwd.is_none() => args.cwd = Some(PathBuf::from(value)),
+            "net-allow" => args.net_allow.push(value.to_owned()),
             _ => return None,
         }
     }
     if args.program.is_none() && args.command.is_empty() {
+        return None;
+    }
+    // clap refuses them together.
+    if args.net && !args.net_allow.is_empty() {
         return None;
     }
     Some(args)
@@ -406,6 +421,7 @@ pub fn request(args: Args) -> Result<Request, Error> {
     Ok(Request {
         policy: args.policy,
         net: args.net,
+        net_allow: args.net_allow,
         limits: limits(&args.limit)?,
         identity: args
             .uid
@@ -708,12 +724,12 @@ mod tests {
     const VOCABULARY: &[&str] = &[
         "--policy", "--policy=strict", "strict", "./p.yaml", "--rw", "--rw=/w", "--ro",
         "--ro=/etc", "--env", "--env=A=1", "A", "--net", "--dry-run", "--explain-denials",
-        "-", "--", "prog", "c.yaml", "-la",
+        "-", "--", "prog", "c.yaml", "-la", "--net-allow", "--net-allow=127.0.0.2:80",
         // Near misses, and the options only clap parses.
         "--policy=", "--net=1", "--learn", "out.yaml", "--uid", "--gid", "0", "-x", "-h",
         "--help", "-V", "--version", "--bogus", "", "--Policy", "--check-policy",
         "--show-policy", "--dry-run=x", "--completions", "bash", "--completions=fish",
         "--check-host", "--format", "json", "--format=text", "--cwd", "--cwd=/w",
     ];
-    const COMMON: usize = 19;
+    const COMMON: usize = 21;
 }

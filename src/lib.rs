@@ -29,7 +29,9 @@
 //!                   (names, YAML, generated tables), seccomp.rs (compiler), namespaces.rs,
 //!                   landlock_rules.rs, privileges.rs, syscalls.rs, notify/ (session,
 //!                   learn, decode)
-//! exec.rs           the final step, the supervisor loop, --check-host's trial of a sandbox
+//! exec/             the final step, the supervisor loop, --check-host's trial of a sandbox,
+//!                   egress_relay.rs (--net-allow's proxy process)
+//! egress/           --net-allow: allow.rs (the decision, pure), proxy.rs (the HTTP proxy)
 //! runtime.rs        what the binary's C main needs (allocator, stdio, argv, exit)
 //! sys/              raw system calls (private); probe.rs: --check-host's kernel probes
 //! ```
@@ -46,6 +48,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod egress;
 #[allow(unsafe_code)]
 pub mod exec;
 pub mod launch;

@@ -12,12 +12,15 @@
 //! - `init`: the PID 1 of the sandbox's PID namespace;
 //! - `janitor`: [`Undo`], and the detached process that undoes a failed in-place launch;
 //! - `channel`: the messages between these processes;
+//! - `egress_relay`: the `--net-allow` proxy's process, outside the sandbox, and its
+//!   listening socket, inside ([`Egress`]);
 //! - [`trial`]: `--check-host`'s trial of a sandbox.
 //!
 //! The process must be single-threaded from start to exec (checked when the launch
 //! starts): its forks and the rearrangement rely on it.
 
 mod channel;
+mod egress_relay;
 mod final_step;
 mod init;
 mod interface;
@@ -37,6 +40,7 @@ use crate::sys;
 
 pub use crate::sys::StepError;
 use channel::OnFailure;
+pub use egress_relay::{Egress, ReportLine};
 use final_step::{Controls, FinalStep};
 use interface::single_threaded;
 pub use interface::{Restrictions, Supervisor};
@@ -89,6 +93,7 @@ pub struct Launch {
     undo: Undo,
     /// systemd's notifications relayed as caprun's ([`ServiceNotify`]).
     service: Option<Relay>,
+    egress: Option<Egress>,
 }
 
 impl Launch {
@@ -160,6 +165,7 @@ impl Launch {
             channel: None,
             undo: Undo::default(),
             service: None,
+            egress: None,
         })
     }
 
@@ -192,6 +198,15 @@ impl Launch {
     pub fn service_notify(mut self, sn: ServiceNotify) -> Result<Launch, ExecError> {
         self.service = Some(sn.connect().map_err(ExecError::ServiceNotify)?);
         Ok(self)
+    }
+
+    /// Offer the program an egress proxy (`--net-allow`): served by `egress` in a process
+    /// of its own outside the sandbox, listening inside its network namespace (which the
+    /// restrictions must create). The launch runs [`Layout::Supervised`] whatever the
+    /// namespaces: the proxy lives as long as the supervisor.
+    pub fn egress(mut self, egress: Egress) -> Launch {
+        self.egress = Some(egress);
+        self
     }
 
     /// Remove what `undo` names if the launch fails from here on.
@@ -251,9 +266,11 @@ impl Launch {
             );
         }
         let mode = match mode {
-            Layout::InPlace if self.session.is_some() => Layout::Supervised {
-                pid_namespace: false,
-            },
+            Layout::InPlace if self.session.is_some() || self.egress.is_some() => {
+                Layout::Supervised {
+                    pid_namespace: false,
+                }
+            }
             m => m,
         };
         if let Layout::Supervised { .. } = mode {
@@ -270,9 +287,20 @@ impl Launch {
             let ours = channel.ours.take().expect("a new channel has both ends");
             janitor::spawn(&self.undo, ours, stderr);
         }
+        // The proxy's process is forked before the namespaces exist (it stays in the
+        // host's network), and gets its socket made in the sandbox's.
+        let relay = match self.egress.take().map(|e| egress_relay::start(e, stderr)) {
+            Some(Err(e)) => self.give_up(stderr, format!("egress proxy: fork: {e}")),
+            Some(Ok(relay)) => Some(relay),
+            None => None,
+        };
         if let Err(e) = restrictions.unshare() {
-            // No process but this one yet: undo here (the janitor's channel, if any,
-            // closes as this process exits; it removes nothing twice).
+            // No process but this one yet (the proxy's dies with it): undo here (the
+            // janitor's channel, if any, closes as this process exits; it removes nothing
+            // twice).
+            self.give_up(stderr, e);
+        }
+        if let Some(Err(e)) = relay.map(egress_relay::ProxyProcess::hand_over) {
             self.give_up(stderr, e);
         }
         match mode {

@@ -57,6 +57,7 @@ pub(super) fn config(
     program: &Path,
     policy: &str,
     net: bool,
+    net_allow: &[String],
 ) -> Result<Written, Error> {
     let mut grants = Vec::new();
     for (paths, mode, option) in [
@@ -100,7 +101,7 @@ pub(super) fn config(
             &grants,
             cwd.as_deref(),
             policy,
-            net,
+            &launch_options(net, net_allow),
         ),
         cwd_not_granted,
         cwd_holds_a_file,
@@ -168,6 +169,27 @@ fn reach(dir: &Path, grants: &[(PathBuf, bool, AccessMode)]) -> Reach {
     }
 }
 
+/// The network options of the command that runs the written config: ` --net`, or
+/// ` --net-allow ENTRY` for each entry.
+fn launch_options(net: bool, net_allow: &[String]) -> String {
+    let mut out = String::new();
+    if net {
+        out.push_str(" --net");
+    }
+    for a in net_allow {
+        out.push_str(" --net-allow ");
+        // Quoted for a shell when it holds more than a plain word (`*.example.org`).
+        if a.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b".:-_/".contains(&b))
+        {
+            out.push_str(a);
+        } else {
+            out.push_str(&format!("'{}'", a.replace('\'', "'\\''")));
+        }
+    }
+    out
+}
+
 /// Render the command-line form as an `!exec` document (pure; see [`config`]).
 fn render_command_config(
     program: &Path,
@@ -176,15 +198,14 @@ fn render_command_config(
     grants: &[(PathBuf, bool, AccessMode)],
     cwd: Option<&Path>,
     policy: &str,
-    net: bool,
+    options: &str,
 ) -> String {
     use std::fmt::Write;
     let q = crate::yaml::quote;
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "# caprun's command-line form as a config; run it with\n#   caprun --policy {policy}{} {} THIS.yaml",
-        if net { " --net" } else { "" },
+        "# caprun's command-line form as a config; run it with\n#   caprun --policy {policy}{options} {} THIS.yaml",
         program.display()
     );
     let _ = writeln!(out, "!exec");
@@ -228,6 +249,17 @@ fn render_command_config(
 mod tests {
     use super::*;
 
+    /// The written config's header names the `--net-allow` entries, quoted for a shell
+    /// where needed.
+    #[test]
+    fn the_header_names_the_allow_list() {
+        assert_eq!(
+            launch_options(false, &["127.0.0.2:8000".into(), "*.example.org".into()]),
+            " --net-allow 127.0.0.2:8000 --net-allow '*.example.org'"
+        );
+        assert_eq!(launch_options(true, &[]), " --net");
+    }
+
     #[test]
     fn a_working_directory_is_reached_through_a_directory_or_a_file_grant() {
         let grants = [
@@ -254,7 +286,7 @@ mod tests {
             ],
             Some(Path::new("/w/p")),
             "devtools",
-            true,
+            &launch_options(true, &[]),
         );
         assert_eq!(
             yaml,

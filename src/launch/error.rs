@@ -74,6 +74,9 @@ pub enum Error {
     /// `--explain-denials` or `--learn` cannot be used as asked.
     #[error("{0}")]
     Notify(#[from] NotifyError),
+    /// The egress proxy's report channel cannot be made.
+    #[error("egress proxy: {0}")]
+    Egress(std::io::Error),
     /// A grant lies beneath a directory granted more, and nothing can keep the inner one
     /// narrower (no mount namespace: Landlock's rights only add up).
     #[error("{0}")]

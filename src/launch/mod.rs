@@ -51,6 +51,9 @@ pub struct Request {
     pub policy: Option<String>,
     /// Let the program use the host's network (`--net`).
     pub net: bool,
+    /// The destinations the egress proxy may connect the program to (`--net-allow
+    /// HOST[:PORT]`, added to the policy's `network: {allow: […]}`); empty: none.
+    pub net_allow: Vec<String>,
     /// Limits that replace the policy's (`--limit NAME=VALUE`; `None`: unlimited).
     pub limits: Vec<(sandbox::policy::Limit, Option<u64>)>,
     /// The ids the program runs as inside its user namespace (root only); `None`: the
@@ -71,6 +74,7 @@ impl Request {
         Request {
             policy: None,
             net: false,
+            net_allow: Vec::new(),
             limits: Vec::new(),
             identity: None,
             target: Target::Program {
@@ -185,7 +189,8 @@ fn forgotten_separator(req: &Request, error: &Error) -> Option<String> {
 
 fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, Error> {
     let policy_name = req.policy_name();
-    let policy = effective_policy(policy_name, req.net, &req.limits, req.identity)?;
+    let mut policy = effective_policy(policy_name, req.net, &req.limits, req.identity)?;
+    let allow = sandboxed::egress_policy(&mut policy, &req.net_allow, req.net)?;
     let (program_path, file, text) = target(req, policy_name, &policy)?;
     let config = crate::config::parse(&text).map_err(|source| Error::Config {
         file: file.clone(),
@@ -228,6 +233,9 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
         })?,
     };
 
+    if !allow.is_empty() {
+        with_proxy_env(&mut plan.env);
+    }
     // systemd's NOTIFY_SOCKET: with a PID namespace, caprun relays the program's
     // notifications as the main process (exec::ServiceNotify); the program gets the
     // relay's socket. Without, caprun execs in place and is the program.
@@ -263,6 +271,7 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
                 &program_path.to_string_lossy(),
                 &opened,
                 policy.has(sandbox::policy::Namespace::Mount),
+                &policy.net_allow,
             )
         };
         return Ok(Outcome::DryRun(report));
@@ -320,7 +329,8 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
     let label = program_path.display().to_string();
     // Explain/learn: the notifying program and the supervisor's session (nothing of this
     // is computed, created or forked otherwise).
-    let notify = supervision::setup(&notify_mode, policy_name, &policy, &label)?;
+    let mut notify = supervision::setup(&notify_mode, policy_name, &policy, &label)?;
+    let observe = egress_observer(&allow, &policy, notify.as_mut().map(|(s, _)| s))?;
     let launch = Launch::new(
         program.fd,
         &label,
@@ -344,6 +354,18 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
             Some(prog),
         ),
         None => (launch, None),
+    };
+    let launch = if allow.is_empty() {
+        launch
+    } else {
+        let keep_fds = observe.events.iter().map(|e| e.fd()).collect();
+        launch.egress(crate::exec::Egress {
+            addr: crate::egress::PROXY_ADDR,
+            serve: Box::new(move |listener, report| {
+                crate::egress::serve(allow, listener, report, observe)
+            }),
+            keep_fds,
+        })
     };
     // Past this point a failure is reported by the exec step itself, which removes what
     // was created for the launch.
@@ -405,7 +427,8 @@ fn target(
             };
             let program = resources::find_program(name, command.search_path().as_deref())
                 .map_err(Error::Program)?;
-            let written = command::config(command, &program, policy_name, req.net)?;
+            let written =
+                command::config(command, &program, policy_name, req.net, &policy.net_allow)?;
             // Without a mount namespace the program starts where caprun is.
             let moves = policy.has(sandbox::policy::Namespace::Mount);
             if let Some(cwd) = written.cwd_not_granted.as_ref().filter(|_| moves) {
@@ -575,9 +598,76 @@ fn undo_list(created: Vec<PathBuf>) -> Undo {
     undo
 }
 
+/// Who hears of the egress proxy's decisions: with a supervisor's session, the session
+/// (a quiet session names the refusals in its failure summary, not as they happen; a
+/// learning one records the destinations used); without, caprun's stderr as they happen.
+fn egress_observer(
+    allow: &crate::egress::AllowList,
+    policy: &sandbox::Policy,
+    session: Option<&mut crate::sandbox::notify::Session>,
+) -> Result<crate::egress::proxy::Observe, Error> {
+    use crate::sandbox::notify::Mode as Session;
+    let mut observe = crate::egress::proxy::Observe {
+        live: true,
+        ..Default::default()
+    };
+    if let (false, Some(session)) = (allow.is_empty(), session) {
+        let (events, log) = crate::egress::events::pair().map_err(Error::Egress)?;
+        session.egress(log, policy.net_allow.clone());
+        observe.live = session.mode() != Session::Quiet;
+        observe.learn = session.mode() == Session::Learn;
+        observe.events = Some(events);
+        if observe.learn {
+            eprintln!(
+                "caprun: LEARNING MODE: every destination through the egress proxy is allowed and recorded, except private, loopback and link-local addresses the allow list does not name"
+            );
+        }
+    }
+    Ok(observe)
+}
+
+/// The egress proxy's variables set in `env` (`NAME=VALUE` entries), replacing any the
+/// config set: a tool that honours them reaches the allowed destinations.
+fn with_proxy_env(env: &mut Vec<std::ffi::CString>) {
+    let ours = crate::egress::proxy_env();
+    env.retain(|e| {
+        let name = e
+            .as_bytes()
+            .split(|&b| b == b'=')
+            .next()
+            .unwrap_or_default();
+        !ours.iter().any(|(n, _)| n.as_bytes() == name)
+    });
+    for (name, value) in ours {
+        env.push(std::ffi::CString::new(format!("{name}={value}")).expect("no NUL"));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The proxy's variables replace those the config set, and leave the rest.
+    #[test]
+    fn proxy_variables_replace_the_config_s() {
+        let mut env = vec![
+            c"PATH=/usr/bin".to_owned(),
+            c"HTTPS_PROXY=http://elsewhere:8080".to_owned(),
+            c"no_proxy=*".to_owned(),
+        ];
+        with_proxy_env(&mut env);
+        let env: Vec<String> = env
+            .iter()
+            .map(|e| e.to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(env[0], "PATH=/usr/bin");
+        assert!(env.contains(&"HTTPS_PROXY=http://127.0.0.1:3128".to_owned()));
+        assert!(env.contains(&"no_proxy=localhost,127.0.0.1,::1".to_owned()));
+        assert!(!env
+            .iter()
+            .any(|e| e.contains("elsewhere") || e == "no_proxy=*"));
+        assert_eq!(env.len(), 9);
+    }
 
     fn text(name: &str, text: &str) -> ConfigSource {
         ConfigSource::Text {

@@ -23,7 +23,13 @@ fn mode_name(m: AccessMode) -> &'static str {
 /// `rooted`: the policy has a mount namespace, where every directory descriptor is
 /// rooted in a clone of its mount. Without one, each directory descriptor says
 /// `rooted: false`, and a last `warning:` line says what its `..` reaches.
-pub(super) fn dry_run(plan: &Plan, program: &str, opened: &Resources, rooted: bool) -> String {
+pub(super) fn dry_run(
+    plan: &Plan,
+    program: &str,
+    opened: &Resources,
+    rooted: bool,
+    net_allow: &[String],
+) -> String {
     use std::fmt::Write;
     let mut out = String::new();
     let strs = |v: &[CString]| {
@@ -35,6 +41,15 @@ pub(super) fn dry_run(plan: &Plan, program: &str, opened: &Resources, rooted: bo
     let _ = writeln!(out, "program: {}", quote(program));
     let _ = writeln!(out, "argv: [{}]", strs(&plan.argv));
     let _ = writeln!(out, "env: [{}]", strs(&plan.env));
+    if !net_allow.is_empty() {
+        let allow: Vec<String> = net_allow.iter().map(|a| quote(a)).collect();
+        let _ = writeln!(
+            out,
+            "net-allow: [{}]  # through the egress proxy at {}",
+            allow.join(", "),
+            crate::egress::PROXY_ADDR
+        );
+    }
     let _ = writeln!(out, "descriptors:");
     for (slot, &id) in plan.table.iter().enumerate() {
         let d = match &opened.get(id).description {

@@ -83,3 +83,53 @@ impl Restrictions for Sandboxed {
         }
     }
 }
+
+/// `--net-allow` (`cli`) and the policy's `network: {allow: […]}` applied to `policy`:
+/// the allow list, empty when neither gives one (then nothing changes). With one, the
+/// program keeps its own network namespace with its loopback (`network: loopback`) and
+/// reaches the rest through the egress proxy only; `--net`, a policy with the host's
+/// network or without a network namespace cannot have one.
+pub fn egress_policy(
+    policy: &mut sandbox::Policy,
+    cli: &[String],
+    net: bool,
+) -> Result<crate::egress::AllowList, Error> {
+    use crate::sandbox::policy::{Namespace, Network};
+    if cli.is_empty() && policy.net_allow.is_empty() {
+        return Ok(crate::egress::AllowList::default());
+    }
+    if net {
+        let allow = if cli.is_empty() {
+            format!("policy {}'s network: {{allow: […]}}", policy.name)
+        } else {
+            "--net-allow".to_owned()
+        };
+        return Err(Error::Usage(format!(
+            "--net gives the program the host's whole network; {allow} lets it reach only the destinations named: give one or the other"
+        )));
+    }
+    if policy.network == Network::Host {
+        return Err(Error::Usage(format!(
+            "--net-allow: policy {} gives the program the host's network (network: host); egress through the proxy needs a policy with its own network namespace",
+            policy.name
+        )));
+    }
+    if !policy.has(Namespace::Network) {
+        return Err(Error::Usage(format!(
+            "--net-allow: policy {} has no network namespace: the program would reach the host's network directly",
+            policy.name
+        )));
+    }
+    let mut entries = policy.net_allow.clone();
+    for e in cli {
+        if !entries.contains(e) {
+            entries.push(e.clone());
+        }
+    }
+    let allow =
+        crate::egress::AllowList::parse(&entries).map_err(|e| Error::Usage(e.to_string()))?;
+    // The program reaches the proxy over its own loopback.
+    policy.network = Network::Loopback;
+    policy.net_allow = entries;
+    Ok(allow)
+}

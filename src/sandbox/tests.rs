@@ -1383,3 +1383,56 @@ fn binds_carry_their_flags_into_submounts() {
         assert_eq!(code, 0, "writable: {writable}");
     }
 }
+
+/// `network: {allow: […]}`: the egress proxy's list, each entry checked where it is
+/// written; the program gets its own loopback (the namespace must be listed); a policy
+/// that extends it and sets `network` to a word drops the list; `--show-policy` renders it.
+#[test]
+fn network_allow_lists_parse_and_render() {
+    let p = policy::parse(
+        "namespaces: [user, network]\nnetwork: {allow: [pypi.org, \"*.crates.io:443\", 127.0.0.2:8000]}\n",
+        "p.yaml",
+        None,
+    )
+    .unwrap();
+    assert_eq!(p.network, policy::Network::Loopback);
+    assert_eq!(
+        p.net_allow,
+        ["pypi.org", "*.crates.io:443", "127.0.0.2:8000"]
+    );
+    assert!(policy::render_policy(&p)
+        .contains("network: {allow: [pypi.org, \"*.crates.io:443\", \"127.0.0.2:8000\"]}\n"));
+    let again = policy::parse(&policy::render_policy(&p), "r.yaml", None).unwrap();
+    assert_eq!(again.net_allow, p.net_allow);
+    assert_eq!(
+        parse_err("namespaces: [user, network]\nnetwork:\n  allow: [pypi.org, localhost]\n"),
+        "p.yaml:3:21: network: allow: localhost: inside the sandbox localhost is the sandbox's own loopback, not the host's; serve what it needs on another host loopback address (such as 127.0.0.2:PORT) and allow that"
+    );
+    assert_eq!(
+        parse_err("namespaces: [user, network]\nnetwork: {allow: []}\n"),
+        "p.yaml:2:18: network: allow: an empty list allows nothing (say `network: loopback`)"
+    );
+    assert!(
+        parse_err("namespaces: [user, network]\nnetwork: {deny: [x]}\n")
+            .starts_with("p.yaml:2:11: network: unknown key `deny`")
+    );
+    assert!(
+        parse_err("namespaces: [user]\nnetwork: {allow: [pypi.org]}\n")
+            .contains("network namespace")
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("base.yaml");
+    std::fs::write(
+        &base,
+        "namespaces: [user, network]\nnetwork: {allow: [pypi.org]}\n",
+    )
+    .unwrap();
+    let child = policy::parse(
+        "extends: base.yaml\nnetwork: loopback\n",
+        "child.yaml",
+        Some(dir.path()),
+    )
+    .unwrap();
+    assert!(child.net_allow.is_empty());
+    assert_eq!(child.network, policy::Network::Loopback);
+}

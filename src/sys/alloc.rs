@@ -4,7 +4,9 @@
 //! (BENCHMARKS.md); dlmalloc brings it back. The `dlmalloc` crate's `GlobalDlmalloc` takes
 //! a pthread mutex around every call, which was ≈ 60 k of the ≈ 430 k instructions of a
 //! `strict` launch; caprun allocates from one thread only (the launch is single-threaded
-//! until exec, the supervisor too), so an uncontended atomic flag does.
+//! until exec, the supervisor too), so an uncontended atomic flag does. The one
+//! multi-threaded process, `--net-allow`'s egress proxy, is served correctly too (the
+//! flag is a lock); its threads allocate when a connection starts, not while bytes flow.
 
 use std::alloc::{GlobalAlloc, Layout};
 use std::cell::UnsafeCell;

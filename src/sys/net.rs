@@ -1,11 +1,12 @@
-//! Network interfaces: bringing the loopback interface up in a new network namespace.
+//! Network interfaces: bringing the loopback interface up in a new network namespace;
+//! moving bytes between sockets without copying them (`splice`, the egress proxy).
 //!
 //! Allocation-free.
 //!
 //! # References
 //! netdevice(7).
 
-use std::os::fd::{FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 
 use nix::errno::Errno;
 
@@ -114,6 +115,40 @@ pub fn send_datagram(fd: RawFd, buf: &[u8]) -> Result<(), Errno> {
             -1 if Errno::last() == Errno::EINTR => continue,
             -1 => return Err(Errno::last()),
             _ => return Ok(()),
+        }
+    }
+}
+
+/// `pipe2(O_CLOEXEC)`: the read end and the write end.
+pub fn pipe() -> Result<(OwnedFd, OwnedFd), Errno> {
+    let mut fds = [-1; 2];
+    // SAFETY: `fds` is a valid array of two ints.
+    check(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) })?;
+    // SAFETY: pipe2 returned two new descriptors that nothing else owns.
+    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
+}
+
+/// `splice(from, NULL, to, NULL, len, SPLICE_F_MOVE)`, restarted on `EINTR`: moves up to
+/// `len` bytes from `from` to `to` inside the kernel (one of them must be a pipe); the
+/// number moved, 0 at the end of `from`. Blocking as the descriptors are (a socket's
+/// receive and send timeouts apply).
+pub fn splice(from: BorrowedFd<'_>, to: BorrowedFd<'_>, len: usize) -> Result<usize, Errno> {
+    loop {
+        // SAFETY: null offsets (both are streams); plain integer arguments otherwise.
+        let n = unsafe {
+            libc::splice(
+                from.as_raw_fd(),
+                std::ptr::null_mut(),
+                to.as_raw_fd(),
+                std::ptr::null_mut(),
+                len,
+                libc::SPLICE_F_MOVE,
+            )
+        };
+        match n {
+            -1 if Errno::last() == Errno::EINTR => continue,
+            -1 => return Err(Errno::last()),
+            n => return Ok(n as usize),
         }
     }
 }

@@ -129,6 +129,7 @@ fn render_policy(out: &mut String, lists: &mut Lists, p: &Policy, level: usize) 
         symlinks,
         tmpfs,
         network,
+        net_allow,
         proc,
         list_root,
         pts,
@@ -178,6 +179,11 @@ fn render_policy(out: &mut String, lists: &mut Lists, p: &Policy, level: usize) 
             .collect(),
     );
     let _ = writeln!(out, "{pad}network: Network::{network:?},");
+    let allow: Vec<String> = net_allow
+        .iter()
+        .map(|a| format!("{a:?}.to_owned()"))
+        .collect();
+    let _ = writeln!(out, "{pad}net_allow: vec![{}],", allow.join(", "));
     let _ = writeln!(out, "{pad}proc: {proc},");
     let _ = writeln!(out, "{pad}list_root: {list_root},");
     let _ = writeln!(out, "{pad}pts: {pts},");

@@ -78,6 +78,8 @@ pub struct Session {
     out_name: String,
     extends: String,
     program: String,
+    /// `--net-allow`: what the egress proxy reports, and the allow list it had.
+    egress: Option<(crate::egress::events::Log, Vec<String>)>,
 }
 
 impl Session {
@@ -101,7 +103,55 @@ impl Session {
             out_name: String::new(),
             extends: name.to_string(),
             program: program.to_string(),
+            egress: None,
         }
+    }
+
+    /// `--net-allow`: the egress proxy reports to `log` (refused destinations for the
+    /// quiet summary; destinations used while learning, added to `allow`, the list it
+    /// had, in the learned policy).
+    pub fn egress(&mut self, log: crate::egress::events::Log, allow: Vec<String>) {
+        self.egress = Some((log, allow));
+    }
+
+    /// The egress proxy's part of the report: in quiet mode the refused destinations,
+    /// when learning the `network:` key of the learned policy (empty when there is
+    /// nothing to say).
+    fn egress_report(&self) -> String {
+        use crate::egress::events::Event;
+        let Some((log, allow)) = &self.egress else {
+            return String::new();
+        };
+        let events = log.drain();
+        let mut s = String::new();
+        match self.mode {
+            Mode::Quiet => {
+                for e in &events {
+                    if let Event::Refused { dest, reason } = e {
+                        let _ = writeln!(s, "caprun: refused egress to {dest}: {reason}");
+                    }
+                }
+            }
+            Mode::Learn => {
+                let mut all = allow.clone();
+                for e in events {
+                    if let Event::Used { dest } = e {
+                        if !all.contains(&dest) {
+                            all.push(dest);
+                        }
+                    }
+                }
+                s.push_str(
+                    "# The destinations given with --net-allow, and those used while learning.\n",
+                );
+                s.push_str("network:\n  allow:\n");
+                for a in all {
+                    let _ = writeln!(s, "    - {}", crate::sandbox::policy::scalar(&a));
+                }
+            }
+            Mode::Explain => {}
+        }
+        s
     }
 
     /// Learn mode: where to write the policy (the socket of the writer process that
@@ -120,7 +170,11 @@ impl Session {
 
     /// Descriptors the supervisor must keep open for this session.
     pub fn keep_fds(&self) -> Vec<RawFd> {
-        self.out.iter().map(|f| f.as_raw_fd()).collect()
+        self.out
+            .iter()
+            .map(|f| f.as_raw_fd())
+            .chain(self.egress.as_ref().map(|(log, _)| log.fd()))
+            .collect()
     }
 
     /// True once the supervisor killed the program for a `kill` denial (caprun then exits
@@ -355,6 +409,7 @@ impl Session {
             Mode::Quiet => {
                 if failed {
                     sys::write_all(stderr, self.quiet_summary().as_bytes());
+                    sys::write_all(stderr, self.egress_report().as_bytes());
                 }
                 true
             }
@@ -362,7 +417,7 @@ impl Session {
                 let Some(out) = self.out.take() else {
                     return true;
                 };
-                let text = self.learned_policy();
+                let text = self.learned_policy() + &self.egress_report();
                 let calls = self.learned.len();
                 let (msg, ok) = match sys::writer::commit(out, text.as_bytes()) {
                     Ok(()) => (

@@ -356,6 +356,10 @@ pub struct Policy {
     pub tmpfs: Vec<PathBuf>,
     /// What network the program has (see [`Network`]).
     pub network: Network,
+    /// `network: {allow: [HOST[:PORT], …]}`: the destinations the egress proxy connects
+    /// the program to (`--net-allow`; then [`network`](Self::network) is
+    /// [`Network::Loopback`]). Empty: no proxy.
+    pub net_allow: Vec<String>,
     /// A fresh procfs at `/proc` (`root.proc: true`; needs a PID namespace and a mount
     /// namespace): the sandbox's own processes only, read-only, and Landlock lets them
     /// read it.
@@ -404,6 +408,7 @@ impl Policy {
             symlinks: Vec::new(),
             tmpfs: Vec::new(),
             network: Network::None,
+            net_allow: Vec::new(),
             proc: false,
             list_root: false,
             pts: false,

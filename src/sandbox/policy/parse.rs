@@ -115,6 +115,41 @@ fn unreadable_policy(name: &str, e: &std::io::Error) -> String {
     )
 }
 
+/// `network: {allow: [HOST[:PORT], …]}`: the egress proxy's allow list, each entry
+/// checked as `--net-allow` checks it.
+fn net_allow(cx: &Ctx<'_>, v: &YNode) -> Result<Vec<String>, PolicyError> {
+    let mut out = Vec::new();
+    for (key, kn, val) in cx.map(v, "network")? {
+        if key != "allow" {
+            return Err(cx.err(
+                kn.pos,
+                format!("network: unknown key `{key}` (a mapping has `allow: [HOST[:PORT], …]`)"),
+            ));
+        }
+        let items = cx.seq(val, "network: allow")?;
+        if items.is_empty() {
+            return Err(cx.err(
+                val.pos,
+                "network: allow: an empty list allows nothing (say `network: loopback`)",
+            ));
+        }
+        for item in items {
+            let text = cx.scalar(item, "network: allow")?;
+            crate::egress::allow::Entry::parse(text).map_err(|e| {
+                cx.err(
+                    item.pos,
+                    format!(
+                        "network: allow: {}",
+                        e.to_string().trim_start_matches("--net-allow ")
+                    ),
+                )
+            })?;
+            out.push(text.to_owned());
+        }
+    }
+    Ok(out)
+}
+
 struct Ctx<'a> {
     file: &'a str,
 }
@@ -244,7 +279,13 @@ fn parse_at(
     for (key, knode, v) in &entries {
         match *key {
             "extends" => {}
+            "network" if !matches!(v.value, YValue::Scalar(..)) => {
+                policy.net_allow = net_allow(&cx, v)?;
+                policy.network = Network::Loopback;
+                network_pos = Some(v.pos);
+            }
             "network" => {
+                policy.net_allow.clear();
                 policy.network = match cx.scalar(v, "network")? {
                     "none" | "false" => Network::None,
                     "loopback" => Network::Loopback,

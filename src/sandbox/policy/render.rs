@@ -127,7 +127,11 @@ pub fn render_policy(p: &Policy) -> String {
     if p.toolchain_etc {
         s.push_str("  toolchain-etc: true\n");
     }
-    if p.network != Network::None {
+
+    if !p.net_allow.is_empty() {
+        let allow: Vec<String> = p.net_allow.iter().map(|a| scalar(a)).collect();
+        let _ = writeln!(s, "network: {{allow: [{}]}}", allow.join(", "));
+    } else if p.network != Network::None {
         let _ = writeln!(s, "network: {}", p.network.name());
     }
     if p.limits != Limits::default() {
