@@ -156,12 +156,15 @@ pub struct RootedFd {
     pub flags: libc::c_int,
     /// The clone stays writable (a writable grant); otherwise it is made read-only.
     pub writable: bool,
+    /// The clone, made ahead on the host with its flags set (id-mapped: see
+    /// [`super::idmap`]); `None`: cloned by path in the new mount namespace.
+    pub tree: Option<OwnedFd>,
 }
 
 impl RootedFd {
     /// The `MOUNT_ATTR_*` flags of the clone, on every mount in it: nosuid and nodev,
     /// and read-only unless the grant is writable.
-    fn attr(&self) -> u64 {
+    pub(crate) fn attr(&self) -> u64 {
         let attr = mount::MOUNT_ATTR_NOSUID | mount::MOUNT_ATTR_NODEV;
         if self.writable {
             attr
@@ -180,6 +183,12 @@ impl RootedFd {
 /// metadata). Raw system calls only.
 fn reopen_rooted(rooted: &[RootedFd]) -> Result<(), StepError<'_>> {
     for r in rooted {
+        if let Some(tree) = &r.tree {
+            fs::reopen_in_place(r.fd, tree.as_fd(), r.flags).map_err(|e| {
+                StepError::new("open again through a clone of its mount", &r.path, e)
+            })?;
+            continue;
+        }
         let tree = mount::open_tree(
             libc::AT_FDCWD,
             &r.path,
@@ -236,8 +245,9 @@ pub struct MountPlan {
     /// Descriptor grants, opened again through clones of their mounts before anything
     /// else is mounted.
     reopen: Vec<RootedFd>,
-    /// The detached clone of each bind's tree, in the order of the steps: filled by
-    /// [`MountPlan::enter`] (room made ahead, so that nothing is allocated there).
+    /// The detached clone of each bind's tree, in the order of the steps: cloned ahead on
+    /// the host, or filled by [`MountPlan::enter`] (room made ahead, so that nothing is
+    /// allocated there).
     trees: Vec<Option<OwnedFd>>,
 }
 
@@ -260,13 +270,16 @@ pub struct ResolvedBind {
     /// The source is a character device: bound without nodev (an
     /// [`ExtraBind`](super::ExtraBind) of `/dev/tty`, say).
     pub char_device: bool,
+    /// The source's tree, cloned ahead on the host with its flags set (id-mapped: see
+    /// [`super::idmap`]); `None`: cloned by path in the new mount namespace.
+    pub tree: Option<OwnedFd>,
 }
 
 impl ResolvedBind {
     /// The `MOUNT_ATTR_*` flags the bound tree gets, on every mount in it: always nosuid;
     /// read-only unless `writable`; a device node noexec (and not nodev); anything else
     /// nodev unless a character device.
-    fn attr_set(&self) -> u64 {
+    pub(crate) fn attr_set(&self) -> u64 {
         let mut attr = mount::MOUNT_ATTR_NOSUID;
         if !self.writable {
             attr |= mount::MOUNT_ATTR_RDONLY;
@@ -360,7 +373,10 @@ impl MountPlan {
         } = root;
         let mut steps = Vec::new();
         let mut made: Vec<PathBuf> = Vec::new();
-        for b in binds {
+        // The trees cloned ahead, in the order of the bind steps.
+        let mut trees = Vec::new();
+        for mut b in binds {
+            trees.push(b.tree.take());
             bind_steps(staging, b, &mut made, &mut steps)?;
         }
         let options = tmpfs_options(tmpfs_size, tmpfs_inodes);
@@ -375,7 +391,8 @@ impl MountPlan {
             mkdirs(staging, Path::new("/proc"), &mut made, &mut steps)?;
             steps.push(MountStep::Proc(cstr(&inside(staging, Path::new("/proc")))?));
         }
-        for b in extra {
+        for mut b in extra {
+            trees.push(b.tree.take());
             bind_steps(staging, b, &mut made, &mut steps)?;
         }
         for (link, target) in symlinks {
@@ -387,15 +404,11 @@ impl MountPlan {
                 link: cstr(&inside(staging, link))?,
             });
         }
-        let binds = steps
-            .iter()
-            .filter(|s| matches!(s, MountStep::Bind { .. }))
-            .count();
         Ok(MountPlan {
             staging: cstr(staging)?,
             steps,
             reopen,
-            trees: (0..binds).map(|_| None).collect(),
+            trees,
         })
     }
 
@@ -423,6 +436,11 @@ impl MountPlan {
                 ..
             } = step
             {
+                if self.trees[slot].is_some() {
+                    // Cloned ahead, on the host.
+                    slot += 1;
+                    continue;
+                }
                 let fd = mount::open_tree(
                     libc::AT_FDCWD,
                     label,
@@ -621,10 +639,13 @@ pub fn apparmor_restricts_userns(restrict: Option<&str>, label: Option<&str>) ->
 
 impl NamespacePlan {
     /// Plan the namespaces of `policy`: `run_as` chooses the ids inside (see [`Identity`]),
-    /// `mount` is the prepared root (required when the policy has a mount namespace).
+    /// `host_id` (root without `run_as` only) the unprivileged host id that root inside
+    /// stands for (see [`super::idmap`]), `mount` is the prepared root (required when the
+    /// policy has a mount namespace).
     pub fn new(
         policy: &Policy,
         run_as: Option<Identity>,
+        host_id: Option<u32>,
         mount: Option<MountPlan>,
     ) -> Result<NamespacePlan, NamespaceError> {
         let mut flags = 0;
@@ -639,15 +660,24 @@ impl NamespacePlan {
                 });
             }
             let (euid, egid) = (ids::geteuid(), ids::getegid());
-            let (uid_map, gid_map, switch_to) = match (euid, run_as) {
+            let (uid_map, gid_map, switch_to) = match (euid, run_as, host_id) {
+                // Root becomes an unprivileged host id before unsharing, and root inside
+                // stands for it.
+                (0, None, Some(x)) => {
+                    (
+                        format!("0 {x} 1\n"),
+                        format!("0 {x} 1\n"),
+                        Some(Identity { uid: x, gid: x }),
+                    )
+                }
                 // Root becomes the requested ids before unsharing, then maps them to
                 // themselves like any user.
-                (0, Some(id)) => (
+                (0, Some(id), _) => (
                     format!("{0} {0} 1\n", id.uid),
                     format!("{0} {0} 1\n", id.gid),
                     Some(id),
                 ),
-                (_, id) => {
+                (_, id, _) => {
                     let id = id.unwrap_or(Identity {
                         uid: euid,
                         gid: egid,
@@ -681,9 +711,10 @@ impl NamespacePlan {
         // namespace's own pid_max. After its first wrap the kernel allocates pid numbers
         // from RESERVED_PIDS (300) up only, so pid_max = tasks + 300 leaves room for
         // `tasks` at any time (and holds at most that many more).
-        let uid = match (ids::geteuid(), run_as) {
-            (0, Some(id)) => id.uid,
-            (euid, _) => euid,
+        let uid = match (ids::geteuid(), run_as, host_id) {
+            (0, Some(id), _) => id.uid,
+            (0, None, Some(x)) if user.is_some() => x,
+            (euid, _, _) => euid,
         };
         // Root inside a container's user namespace is another user to the kernel.
         let host_root = uid == 0

@@ -107,3 +107,57 @@ pub fn setrlimit(resource: RlimitResource, limit: &libc::rlimit) -> Result<(), E
     // SAFETY: `limit` is a valid rlimit the kernel only reads.
     check(unsafe { libc::setrlimit(resource, limit) }).map(drop)
 }
+
+/// A new user namespace whose ids map as `uid_map` and `gid_map` say (the text of
+/// `/proc/PID/uid_map` and `gid_map`), as a descriptor of it (for `MOUNT_ATTR_IDMAP`):
+/// a child forked for it enters the namespace and waits while this process writes its
+/// maps and opens `/proc/PID/ns/user`, then exits and is reaped. The caller needs
+/// `CAP_SETUID` and `CAP_SETGID` over the ids it maps (root). The child makes raw
+/// system calls only.
+pub fn mapped_user_namespace(
+    uid_map: &[u8],
+    gid_map: &[u8],
+) -> Result<std::os::fd::OwnedFd, Errno> {
+    use std::os::fd::{AsRawFd, OwnedFd};
+    let (ready_read, ready_write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
+    let (go_read, go_write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
+    // SAFETY: the child below makes raw system calls only, then exits.
+    let pid = unsafe { super::fork() }?;
+    if pid == 0 {
+        // SAFETY: raw system calls on integers and stack buffers; the descriptors are
+        // this child's copies. It closes the ends it does not use (else its wait would
+        // never end), enters the namespace, says whether it did, and waits for the
+        // parent to close its end.
+        unsafe {
+            libc::close(ready_read.as_raw_fd());
+            libc::close(go_write.as_raw_fd());
+            let ok: u8 = u8::from(libc::unshare(libc::CLONE_NEWUSER) == 0);
+            libc::write(ready_write.as_raw_fd(), (&ok as *const u8).cast(), 1);
+            let mut byte = 0u8;
+            libc::read(go_read.as_raw_fd(), (&mut byte as *mut u8).cast(), 1);
+            libc::_exit(0);
+        }
+    }
+    drop((ready_write, go_read));
+    let result = (|| -> Result<OwnedFd, Errno> {
+        let mut ok = [0u8; 1];
+        let n = nix::unistd::read(&ready_read, &mut ok)?;
+        if n != 1 || ok[0] != 1 {
+            return Err(Errno::EPERM);
+        }
+        for (name, map) in [("uid_map", uid_map), ("gid_map", gid_map)] {
+            let path = std::ffi::CString::new(format!("/proc/{pid}/{name}"))
+                .expect("no NUL in a number");
+            let fd = super::fs::open(&path, libc::O_WRONLY | libc::O_CLOEXEC, 0)?;
+            super::fs::write_whole(fd.as_raw_fd(), map)?;
+        }
+        let path =
+            std::ffi::CString::new(format!("/proc/{pid}/ns/user")).expect("no NUL in a number");
+        super::fs::open(&path, libc::O_RDONLY | libc::O_CLOEXEC, 0)
+    })();
+    drop(go_write);
+    let mut status = 0;
+    // SAFETY: waiting for the child forked above, into a valid integer.
+    while unsafe { libc::waitpid(pid, &mut status, 0) } == -1 && Errno::last() == Errno::EINTR {}
+    result
+}
