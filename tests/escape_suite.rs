@@ -1147,13 +1147,13 @@ fn a_directory_an_exec_reaches_by_path_and_as_a_descriptor_is_rooted_too() {
 }
 
 #[test]
-fn a_directory_received_from_outside_lends_a_root_sandbox_roots_ownership() {
-    // Issue 23 §3, not fixed: a process outside, running as nobody, sends the sandbox an
-    // O_PATH host directory over a socket in its writable grant. Landlock refuses opening
-    // beneath it, not chmod: a sandbox started by root (uid 0 mapped to 0) owns the
-    // host's root files there. caprun(1) (DESCRIPTORS AND THE HOST) documents this and
-    // the way out, --uid/--gid, which this test checks too; when caprun maps a root
-    // caller's sandbox to an unprivileged identity, the first assertion flips.
+fn a_directory_received_from_outside_lends_a_root_sandbox_no_ownership() {
+    // Issue 23 §3: a process outside, running as nobody, sends the sandbox an O_PATH host
+    // directory over a socket in its writable grant. Landlock refuses opening beneath it,
+    // not chmod: a sandbox whose root is the host's root (uid 0 mapped to 0) owns the
+    // host's root files there. Started by root without --uid, the sandbox's root stands
+    // for nobody on the host (its grants id-mapped back to root): blocked. The control:
+    // --uid 0 --gid 0 asks for the host's root ownership, and the attack escapes.
     skip_unless_sandboxable!();
     use std::os::unix::fs::PermissionsExt;
     use std::os::unix::process::CommandExt;
@@ -1192,9 +1192,20 @@ fn a_directory_received_from_outside_lends_a_root_sandbox_roots_ownership() {
     let (r, why) = attack(&mut Command::new("env"));
     assert_eq!(r, "escaped", "control: {why}");
     let rw = t.rw.path().to_str().unwrap();
-    // devtools as root: the documented hole.
+    // The control through caprun: root's ownership asked for, the documented hole.
+    let (r, why) = attack(Command::new(caprun()).args([
+        "--policy", "devtools", "--uid", "0", "--gid", "0", "--rw", rw, "--",
+    ]));
+    assert_eq!(r, "escaped", "devtools --uid 0 --gid 0: {why}");
+    std::fs::set_permissions(&victim, std::fs::Permissions::from_mode(0o600)).unwrap();
+    // Root without --uid (devtools: the policy that lets the program make and accept
+    // connections on a named socket).
     let (r, why) = attack(Command::new(caprun()).args(["--policy", "devtools", "--rw", rw, "--"]));
-    assert_eq!(r, "escaped", "devtools as root: {why}");
+    assert_eq!(
+        (r.as_str(), why.as_str()),
+        ("blocked", "EPERM"),
+        "devtools as root"
+    );
     // The way out caprun(1) names: the sandbox is nobody on the host too.
     let (r, why) = attack(Command::new(caprun()).args([
         "--policy", "devtools", "--uid", "65534", "--gid", "65534", "--rw", rw, "--",
