@@ -1220,3 +1220,72 @@ fn a_directory_received_from_outside_lends_a_root_sandbox_no_ownership() {
         0o600
     );
 }
+
+#[test]
+fn a_file_granted_append_only_cannot_be_emptied() {
+    // The descriptor of a `mode: append` grant is opened by caprun on the host, before
+    // any Landlock domain: it carried the right to truncate, and `ftruncate(fd, 0)`
+    // emptied the file under every policy. caprun opens it again through a domain that
+    // denies truncation (Landlock ABI 3); below ABI 3 a `required` policy refuses it and
+    // `none` runs with a warning (emulated: old-kernel --landlock-abi 2).
+    skip_unless_sandboxable!();
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("append.log");
+    let config = format!(
+        "argv: [--out-fd, !fd stdout, --json, --append-fd, !file {{path: {}, mode: append}}, append-fd-ftruncate]\nerr: !fd stderr\n",
+        q(&log)
+    );
+    let escape = example("escape");
+    let attack = |cmd: &mut Command| {
+        std::fs::write(&log, "appended\n").unwrap();
+        let out = run_cmd(cmd, &config);
+        let size = std::fs::metadata(&log).unwrap().len();
+        (out, size)
+    };
+    // The control: the same descriptor mode on the host (`3>>`), where truncation works.
+    let (out, size) = attack(Command::new("sh").args([
+        "-c",
+        "exec \"$0\" --json --append-fd 3 append-fd-ftruncate 3>>\"$1\"",
+        escape.to_str().unwrap(),
+        log.to_str().unwrap(),
+    ]));
+    let got = outcomes(&String::from_utf8_lossy(&out.stdout));
+    assert_eq!(got["append-fd-ftruncate"].0, "escaped", "control: {out:?}");
+    assert_eq!(size, 0, "control");
+    for policy in ["strict", "default", "devtools", "unprivileged", "none"] {
+        let (out, size) = attack(Command::new(caprun()).args(["--policy", policy]).arg(&escape));
+        let got = outcomes(&String::from_utf8_lossy(&out.stdout));
+        assert_eq!(
+            got["append-fd-ftruncate"],
+            ("blocked".to_owned(), "EACCES".to_owned()),
+            "{policy}: {out:?}"
+        );
+        assert_eq!(size, 9, "{policy}: the file kept its content");
+    }
+    // Landlock ABI 2 cannot deny it: strict (required) refuses before the program runs.
+    let at_abi_2 = |policy: &str| {
+        let mut cmd = Command::new(example("old-kernel"));
+        cmd.args(["--landlock-abi", "2", "--", caprun().to_str().unwrap()])
+            .args(["--policy", policy])
+            .arg(&escape);
+        attack(&mut cmd)
+    };
+    let (out, size) = at_abi_2("strict");
+    assert_eq!(out.status.code(), Some(125), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("granted append-only") && stderr.contains("ABI 2"),
+        "{stderr}"
+    );
+    assert_eq!(size, 9, "strict at ABI 2");
+    // `none` promises nothing: it runs, says so, and the attack escapes.
+    let (out, size) = at_abi_2("none");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("warning") && stderr.contains("granted append-only"),
+        "{stderr}"
+    );
+    let got = outcomes(&String::from_utf8_lossy(&out.stdout));
+    assert_eq!(got["append-fd-ftruncate"].0, "escaped", "none at ABI 2: {out:?}");
+    assert_eq!(size, 0, "none at ABI 2");
+}

@@ -20,6 +20,7 @@
 //! A host missing a feature the policy needs is an error naming the feature and a policy
 //! that would run; nothing is downgraded silently.
 
+pub mod append;
 pub mod builtins;
 pub mod idmap;
 pub mod landlock_rules;
@@ -71,6 +72,9 @@ pub enum SandboxError {
     /// Dropping capabilities failed.
     #[error(transparent)]
     Privileges(#[from] privileges::DropError),
+    /// A file granted append-only cannot be kept from truncation.
+    #[error(transparent)]
+    Append(#[from] append::AppendError),
     /// A bind source could not be opened.
     #[error("policy `{policy}`: bind source {}: {source}", path.display())]
     BindSource {
@@ -450,6 +454,14 @@ pub fn prepare(policy: &Policy, grants: &Grants<'_>) -> Result<Prepared, Sandbox
             }
         }
     }
+
+    // Files granted append-only: their descriptors lose the right to truncate.
+    report.notes.extend(append::seal(
+        &policy.name,
+        policy.landlock,
+        landlock_rules::running_abi(),
+        &grants.files,
+    )?);
 
     // Namespaces and the new root (checks user namespace availability).
     let mut host_id = None;
