@@ -235,6 +235,9 @@ fn the_task_limit_bounds_a_fork_bomb() {
 
 #[test]
 fn as_root_a_kernel_without_a_pid_max_per_namespace_refuses_the_task_limit() {
+    // Only a sandbox that is the host's root (asked for with --uid 0 --gid 0: root
+    // without --uid runs as an unprivileged host id, see caprun(1)) escapes
+    // RLIMIT_NPROC.
     skip_unless_sandboxable!();
     if !nix::unistd::Uid::effective().is_root() {
         eprintln!("SKIPPED: only a sandbox of the host's root needs pid_max");
@@ -265,7 +268,7 @@ fn as_root_a_kernel_without_a_pid_max_per_namespace_refuses_the_task_limit() {
             .output()
             .unwrap()
     };
-    let out = old(&[]);
+    let out = old(&["--uid", "0", "--gid", "0"]);
     assert_eq!(out.status.code(), Some(125), "{out:?}");
     assert!(
         text(&out.stderr).contains("cannot limit the sandbox's tasks"),
@@ -275,10 +278,12 @@ fn as_root_a_kernel_without_a_pid_max_per_namespace_refuses_the_task_limit() {
         text(&out.stderr).contains("--limit tasks=unlimited"),
         "{out:?}"
     );
-    // The ways out: no limit, or another user (RLIMIT_NPROC counts it).
+    // The ways out: no limit, or another user (RLIMIT_NPROC counts it), which root
+    // without --uid is on the host.
     for args in [
-        &["--limit", "tasks=unlimited"][..],
+        &["--uid", "0", "--gid", "0", "--limit", "tasks=unlimited"][..],
         &["--uid", "65534", "--gid", "65534"],
+        &[],
     ] {
         let out = old(args);
         assert!(out.status.success(), "{args:?}: {out:?}");

@@ -6,18 +6,18 @@
 //! the metadata of what lies beneath (Landlock does not mediate chmod, chown, utime or
 //! xattrs). So, before anything is entered, while caprun is still root on the host:
 //!
-//! 1. a helper user namespace maps 0 to [`HOST_ID`], an unprivileged host id;
+//! 1. a helper user namespace maps 0 to [`launch_id`], an unprivileged host id;
 //! 2. every tree the sandbox is given — the caller's binds (`--rw`, `--ro`, `!dir`
 //!    paths), the descriptor grants rooted in clones of their mounts, and the policy's
 //!    binds — is cloned (`open_tree`), made private, given its mount flags and
 //!    id-mapped through that namespace (`mount_setattr(MOUNT_ATTR_IDMAP)`, which needs
 //!    `CAP_SYS_ADMIN` over the file system: root on the host);
-//! 3. caprun becomes [`HOST_ID`] on the host and maps root inside to it (`0 HOST_ID 1`);
+//! 3. caprun becomes [`launch_id`] on the host and maps root inside to it (`0 ID 1`);
 //! 4. in the new mount namespace the trees are attached as they are (`move_mount`).
 //!
 //! Through the grants, root inside still owns what root owns on the host, and files it
 //! creates there belong to root on disk (the mapping turns the sandbox's id back into
-//! 0); anywhere else (a descriptor from outside) it has the rights of [`HOST_ID`] only.
+//! 0); anywhere else (a descriptor from outside) it has the rights of [`launch_id`] only.
 //!
 //! A caller grant on a file system that cannot be id-mapped (by kernel version: ext4,
 //! xfs 5.12, btrfs 5.15, overlayfs 5.19, tmpfs 6.3; never on NFS or procfs) leaves the
@@ -35,15 +35,32 @@ use nix::errno::Errno;
 use super::namespaces::{ResolvedBind, RootedFd};
 use crate::sys::{ids, mount};
 
-/// The host id (user and group) root inside a root caller's sandbox stands for: the
-/// conventional `nobody`/`nogroup` (65534), which owns no file.
-pub const HOST_ID: u32 = 65534;
+/// The first host id (user and group) root inside a root caller's sandbox may stand
+/// for: `HOST_IDS + (caprun's pid mod 65536)`, an id of this launch only, above the
+/// ranges that distributions, systemd (dynamic users, nspawn's picks: below
+/// 0x70000000) and container runtimes hand out, so that no host process runs as it (a
+/// host process with the sandbox's id could signal or trace it) and no file belongs to
+/// it (through its grants the sandbox writes as root; nothing else it may write
+/// outlives it).
+pub const HOST_IDS: u32 = 0x7ffe_0000;
+
+/// The host id of a launch by process `pid` (see [`HOST_IDS`]).
+pub fn launch_id(pid: u32) -> u32 {
+    HOST_IDS + (pid & 0xffff)
+}
+
+/// Whether `id` is one [`launch_id`] hands out.
+pub fn is_launch_id(id: u32) -> bool {
+    (HOST_IDS..=HOST_IDS + 0xffff).contains(&id)
+}
 
 /// Whether a sandbox gets the mapping: caprun is the host's root (`euid` 0 in the
 /// initial user namespace: `host_root`), no `--uid`/`--gid` was given (`explicit`), and
-/// the policy has a user and a mount namespace to map and bind in. `Some(HOST_ID)` if so.
+/// the policy has a user and a mount namespace to map and bind in. `Some(id)` of the
+/// launch ([`launch_id`]) if so.
 pub fn host_id(euid: u32, explicit: bool, host_root: bool, user_and_mount: bool) -> Option<u32> {
-    (euid == 0 && !explicit && host_root && user_and_mount).then_some(HOST_ID)
+    (euid == 0 && !explicit && host_root && user_and_mount)
+        .then(|| launch_id(std::process::id()))
 }
 
 /// Whether this process runs in the initial user namespace (its uid map is the identity
@@ -139,7 +156,29 @@ pub fn map_trees(
     for b in binds.iter_mut() {
         b.tree = mapper.clone_tree(b.fd.as_raw_fd(), b.attr_set()).ok();
     }
+    lend_stdio_pipes(id);
     Ok(())
+}
+
+/// `/proc/self/fd/N` (`/dev/stdout`, `/dev/stderr`, `/dev/stdin`) opens the pipe again,
+/// which its mode (0600) lets only its owner do: caprun's standard descriptors that are
+/// anonymous pipes of root's (or of an earlier launch's id) are given to `id`. Nothing
+/// else reaches an anonymous pipe by name, so this changes nothing for anyone else; a
+/// terminal is left as it is (see caprun(1)). Best effort: a pipe left as it is only
+/// keeps `/dev/stdout` from opening.
+fn lend_stdio_pipes(id: u32) {
+    const PIPEFS_MAGIC: i64 = 0x5049_5045;
+    let (stdin, stdout, stderr) = (std::io::stdin(), std::io::stdout(), std::io::stderr());
+    for fd in [stdin.as_fd(), stdout.as_fd(), stderr.as_fd()] {
+        let (Ok(st), Ok(fs)) = (nix::sys::stat::fstat(fd), nix::sys::statfs::fstatfs(fd)) else {
+            continue;
+        };
+        let pipe = st.st_mode & libc::S_IFMT == libc::S_IFIFO
+            && fs.filesystem_type().0 as i64 == PIPEFS_MAGIC;
+        if pipe && (st.st_uid == 0 || is_launch_id(st.st_uid)) {
+            let _ = nix::unistd::fchown(fd, Some(id.into()), Some(id.into()));
+        }
+    }
 }
 
 /// The warning of a launch that keeps root's file ownership because `e` could not be
@@ -157,11 +196,14 @@ pub fn fallback_note(e: &Unmapped) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{host_id, HOST_ID};
+    use super::{host_id, is_launch_id, launch_id};
 
     #[test]
     fn only_the_hosts_root_without_an_identity_is_mapped() {
-        assert_eq!(host_id(0, false, true, true), Some(HOST_ID));
+        let id = host_id(0, false, true, true).expect("mapped");
+        assert_eq!(id, launch_id(std::process::id()));
+        assert!(is_launch_id(id) && id >= 0x7000_0000, "{id}");
+        assert!(!is_launch_id(0) && !is_launch_id(65534) && !is_launch_id(0x7fff_0000));
         // --uid/--gid given (--uid 0 --gid 0 included): as asked.
         assert_eq!(host_id(0, true, true, true), None);
         // Root in a container's user namespace: no CAP_SYS_ADMIN over the host's file
