@@ -366,3 +366,112 @@ fn a_file_grant_beneath_a_policy_bind_is_bound_over_the_file_there() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout), "/usr/bin/ls\n1\n", "{out:?}");
 }
+
+/// The host id root inside the sandbox stands for (`0 HOST 1` in its uid_map).
+fn host_uid_of_root(uid_map: &str) -> u32 {
+    let f: Vec<u32> = uid_map
+        .split_whitespace()
+        .map(|n| n.parse().unwrap())
+        .collect();
+    assert_eq!((f[0], f[2]), (0, 1), "{uid_map}");
+    f[1]
+}
+
+#[test]
+fn as_root_the_sandbox_is_another_host_user_and_its_writes_in_grants_stay_root_s() {
+    // Issue 23 §3: started by root without --uid, root inside stands for an
+    // unprivileged id of the launch on the host; its grants are id-mapped back, so that
+    // what it writes there belongs to root on disk, root's 0600 files there stay its
+    // own, and `ls -l` shows root as it does on the host.
+    skip_unless_sandboxable!();
+    if !nix::unistd::Uid::effective().is_root() {
+        eprintln!("SKIPPED: only caprun started by root maps its sandbox's root");
+        assert!(std::env::var_os("CI").is_none(), "CI runs the tests as root");
+        return;
+    }
+    use std::os::unix::fs::MetadataExt;
+    let script = "cat /proc/self/uid_map; echo new > made; mkdir dir; \
+                  ln -s made link; cp -a made copy; chown 0:0 made; \
+                  cat secret; echo more >> secret; stat -c '%u %g' secret /usr/bin";
+    let dir = tempfile::tempdir().unwrap();
+    let secret = dir.path().join("secret");
+    std::fs::write(&secret, "root's\n").unwrap();
+    std::fs::set_permissions(&secret, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+        .unwrap();
+    let run = |args: &[&str]| {
+        Command::new(caprun())
+            .args(args)
+            .args(["--rw", ".", "--env", "PATH=/usr/bin:/bin", "--", "sh", "-c", script])
+            .current_dir(dir.path())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let out = run(&[]);
+    assert!(out.status.success(), "{out:?}");
+    let stdout = text(&out.stdout);
+    let mut lines = stdout.lines();
+    let host = host_uid_of_root(lines.next().unwrap());
+    assert!(host >= 0x7000_0000, "root inside is host uid {host}");
+    assert_eq!(
+        lines.collect::<Vec<_>>(),
+        ["root's", "0 0", "0 0"],
+        "{out:?}"
+    );
+    for name in ["made", "dir", "link", "copy", "secret"] {
+        let m = std::fs::symlink_metadata(dir.path().join(name)).unwrap();
+        assert_eq!((m.uid(), m.gid()), (0, 0), "{name} on disk");
+    }
+    assert_eq!(std::fs::read_to_string(&secret).unwrap(), "root's\nmore\n");
+    // The control: --uid 0 --gid 0 asks for the host's root, mapped to itself.
+    for name in ["made", "dir", "link", "copy"] {
+        let p = dir.path().join(name);
+        if p.is_dir() {
+            std::fs::remove_dir(p).unwrap();
+        } else {
+            std::fs::remove_file(p).unwrap();
+        }
+    }
+    let out = run(&["--uid", "0", "--gid", "0"]);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(host_uid_of_root(text(&out.stdout).lines().next().unwrap()), 0);
+}
+
+#[test]
+fn as_root_a_grant_that_cannot_be_id_mapped_keeps_root_s_ownership_and_says_so() {
+    // A file system without idmapped mounts (ramfs, in a mount namespace of the test's
+    // own): the sandbox runs as the host's root, with a warning naming the grant and the
+    // ways out; --uid 0 --gid 0 asks for that and silences it.
+    skip_unless_sandboxable!();
+    if !nix::unistd::Uid::effective().is_root() {
+        eprintln!("SKIPPED: only caprun started by root maps its sandbox's root");
+        assert!(std::env::var_os("CI").is_none(), "CI runs the tests as root");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &str| {
+        Command::new("unshare")
+            .args(["-m", "--propagation", "private", "sh", "-c"])
+            .arg(format!(
+                "mount -t ramfs none \"$1\" && {} {args} --rw \"$1\" -- cat /proc/self/uid_map",
+                caprun().display()
+            ))
+            .arg("sh")
+            .arg(dir.path())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let out = run("");
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(host_uid_of_root(&text(&out.stdout)), 0);
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(&format!("cannot id-map {}", dir.path().display()))
+            && stderr.contains("--uid 0 --gid 0"),
+        "{stderr}"
+    );
+    let out = run("--uid 0 --gid 0");
+    assert!(out.status.success(), "{out:?}");
+    assert!(!text(&out.stderr).contains("id-map"), "{out:?}");
+}
