@@ -386,7 +386,10 @@ fn as_root_the_sandbox_is_another_host_user_and_its_writes_in_grants_stay_root_s
     skip_unless_sandboxable!();
     if !nix::unistd::Uid::effective().is_root() {
         eprintln!("SKIPPED: only caprun started by root maps its sandbox's root");
-        assert!(std::env::var_os("CI").is_none(), "CI runs the tests as root");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI runs the tests as root"
+        );
         return;
     }
     use std::os::unix::fs::MetadataExt;
@@ -396,12 +399,20 @@ fn as_root_the_sandbox_is_another_host_user_and_its_writes_in_grants_stay_root_s
     let dir = tempfile::tempdir().unwrap();
     let secret = dir.path().join("secret");
     std::fs::write(&secret, "root's\n").unwrap();
-    std::fs::set_permissions(&secret, std::os::unix::fs::PermissionsExt::from_mode(0o600))
-        .unwrap();
+    std::fs::set_permissions(&secret, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
     let run = |args: &[&str]| {
         Command::new(caprun())
             .args(args)
-            .args(["--rw", ".", "--env", "PATH=/usr/bin:/bin", "--", "sh", "-c", script])
+            .args([
+                "--rw",
+                ".",
+                "--env",
+                "PATH=/usr/bin:/bin",
+                "--",
+                "sh",
+                "-c",
+                script,
+            ])
             .current_dir(dir.path())
             .stdin(Stdio::null())
             .output()
@@ -434,7 +445,10 @@ fn as_root_the_sandbox_is_another_host_user_and_its_writes_in_grants_stay_root_s
     }
     let out = run(&["--uid", "0", "--gid", "0"]);
     assert!(out.status.success(), "{out:?}");
-    assert_eq!(host_uid_of_root(text(&out.stdout).lines().next().unwrap()), 0);
+    assert_eq!(
+        host_uid_of_root(text(&out.stdout).lines().next().unwrap()),
+        0
+    );
 }
 
 #[test]
@@ -445,7 +459,10 @@ fn as_root_a_grant_that_cannot_be_id_mapped_keeps_root_s_ownership_and_says_so()
     skip_unless_sandboxable!();
     if !nix::unistd::Uid::effective().is_root() {
         eprintln!("SKIPPED: only caprun started by root maps its sandbox's root");
-        assert!(std::env::var_os("CI").is_none(), "CI runs the tests as root");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI runs the tests as root"
+        );
         return;
     }
     let dir = tempfile::tempdir().unwrap();

@@ -1253,7 +1253,11 @@ fn a_file_granted_append_only_cannot_be_emptied() {
     assert_eq!(got["append-fd-ftruncate"].0, "escaped", "control: {out:?}");
     assert_eq!(size, 0, "control");
     for policy in ["strict", "default", "devtools", "unprivileged", "none"] {
-        let (out, size) = attack(Command::new(caprun()).args(["--policy", policy]).arg(&escape));
+        let (out, size) = attack(
+            Command::new(caprun())
+                .args(["--policy", policy])
+                .arg(&escape),
+        );
         let got = outcomes(&String::from_utf8_lossy(&out.stdout));
         assert_eq!(
             got["append-fd-ftruncate"],
@@ -1286,6 +1290,9 @@ fn a_file_granted_append_only_cannot_be_emptied() {
         "{stderr}"
     );
     let got = outcomes(&String::from_utf8_lossy(&out.stdout));
-    assert_eq!(got["append-fd-ftruncate"].0, "escaped", "none at ABI 2: {out:?}");
+    assert_eq!(
+        got["append-fd-ftruncate"].0, "escaped",
+        "none at ABI 2: {out:?}"
+    );
     assert_eq!(size, 0, "none at ABI 2");
 }

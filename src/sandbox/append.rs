@@ -45,7 +45,8 @@ pub enum AppendError {
 
 /// The file `fd` names, for messages.
 fn name_of(fd: i32) -> PathBuf {
-    std::fs::read_link(format!("/proc/self/fd/{fd}")).unwrap_or_else(|_| format!("descriptor {fd}").into())
+    std::fs::read_link(format!("/proc/self/fd/{fd}"))
+        .unwrap_or_else(|_| format!("descriptor {fd}").into())
 }
 
 /// Open every append-only regular file of `files` again in place so that its
@@ -58,9 +59,13 @@ pub fn seal(
     files: &[Grant<'_>],
 ) -> Result<Vec<String>, AppendError> {
     let mut notes = Vec::new();
-    for g in files.iter().filter(|g| g.access == Access::Append && !g.is_dir) {
+    for g in files
+        .iter()
+        .filter(|g| g.access == Access::Append && !g.is_dir)
+    {
         let fd = g.fd.as_raw_fd();
-        let regular = crate::sys::fs::file_mode(fd).is_ok_and(|m| m & libc::S_IFMT == libc::S_IFREG);
+        let regular =
+            crate::sys::fs::file_mode(fd).is_ok_and(|m| m & libc::S_IFMT == libc::S_IFREG);
         if !regular {
             // A FIFO, socket or device has nothing to truncate.
             continue;

@@ -59,8 +59,7 @@ pub fn is_launch_id(id: u32) -> bool {
 /// the policy has a user and a mount namespace to map and bind in. `Some(id)` of the
 /// launch ([`launch_id`]) if so.
 pub fn host_id(euid: u32, explicit: bool, host_root: bool, user_and_mount: bool) -> Option<u32> {
-    (euid == 0 && !explicit && host_root && user_and_mount)
-        .then(|| launch_id(std::process::id()))
+    (euid == 0 && !explicit && host_root && user_and_mount).then(|| launch_id(std::process::id()))
 }
 
 /// Whether this process runs in the initial user namespace (its uid map is the identity

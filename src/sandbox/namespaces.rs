@@ -113,6 +113,12 @@ struct UserMaps {
     drop_groups: bool,
     /// Root with another identity: switch to these ids before unsharing.
     switch_to: Option<Identity>,
+    /// Root without one, mapped to an unprivileged host id (see [`super::idmap`]): the
+    /// maps are written from outside by a helper (caprun itself stays the host's root,
+    /// unmapped in the namespace, so that as a supervisor it can still remove what the
+    /// launch created), and the process that becomes the sandbox switches to root
+    /// inside (the host id) first thing in [`NamespacePlan::setup`].
+    root_inside: bool,
 }
 
 #[derive(Debug)]
@@ -663,13 +669,7 @@ impl NamespacePlan {
             let (uid_map, gid_map, switch_to) = match (euid, run_as, host_id) {
                 // Root becomes an unprivileged host id before unsharing, and root inside
                 // stands for it.
-                (0, None, Some(x)) => {
-                    (
-                        format!("0 {x} 1\n"),
-                        format!("0 {x} 1\n"),
-                        Some(Identity { uid: x, gid: x }),
-                    )
-                }
+                (0, None, Some(x)) => (format!("0 {x} 1\n"), format!("0 {x} 1\n"), None),
                 // Root becomes the requested ids before unsharing, then maps them to
                 // themselves like any user.
                 (0, Some(id), _) => (
@@ -696,6 +696,7 @@ impl NamespacePlan {
                 // that said so) the groups are fixed: nothing to drop, nothing can be.
                 drop_groups: euid == 0 && ids::setgroups_allowed(),
                 switch_to,
+                root_inside: euid == 0 && run_as.is_none() && host_id.is_some(),
             })
         } else {
             None
@@ -805,6 +806,11 @@ impl NamespacePlan {
                 ids::set_dumpable(true).map_err(|e| sys_err("prctl(PR_SET_DUMPABLE)", c"", e))?;
             }
         }
+        // Root mapped to another host id: the maps come from a helper that stays outside.
+        let writer = match &self.user {
+            Some(u) if u.root_inside => Some(outside_map_writer(u)?),
+            _ => None,
+        };
         if self.flags != 0 {
             let start = std::time::Instant::now();
             let errno = loop {
@@ -838,7 +844,11 @@ impl NamespacePlan {
                 }
             }
         }
-        if let Some(u) = &self.user {
+        if let Some((writer, _files)) = writer {
+            writer
+                .write()
+                .map_err(|e| sys_err("write the user namespace's maps from outside", c"", e))?;
+        } else if let Some(u) = &self.user {
             // Unprivileged rules: setgroups denied, then one id each mapped.
             write_file(c"/proc/self/setgroups", b"deny")?;
             write_file(c"/proc/self/uid_map", u.uid_map.as_bytes())?;
@@ -851,6 +861,14 @@ impl NamespacePlan {
     /// becomes the program, or its init): hostname, the new root, rlimits. Raw system
     /// calls over the plan only, no allocation: it may run after a fork.
     pub fn setup(&mut self) -> Result<(), StepError<'_>> {
+        if self.user.as_ref().is_some_and(|u| u.root_inside) {
+            // Root inside is the host id; the capabilities in the namespace stay (the
+            // process was not root of the namespace before). The change of ids leaves the
+            // process non-dumpable, as an init wants to be; the program's process becomes
+            // dumpable again when it execs.
+            ids::setresgid(0, 0, 0).map_err(|e| StepError::new("setresgid", c"0", e))?;
+            ids::setresuid(0, 0, 0).map_err(|e| StepError::new("setresuid", c"0", e))?;
+        }
         if let Some((value, required)) = &self.pid_max {
             match mount::set_pid_max(value) {
                 Ok(()) => {}
@@ -989,6 +1007,24 @@ fn namespace_limits(flags: libc::c_int) -> Vec<(String, String)> {
         (setting, value)
     })
     .collect()
+}
+
+/// The files a helper outside writes for this process's new user namespace, and the
+/// helper (forked now, waiting): setgroups denied, then the maps of `u`.
+#[allow(clippy::type_complexity)]
+fn outside_map_writer(u: &UserMaps) -> Result<(ids::MapWriter, Box<[CString; 3]>), NamespaceError> {
+    let pid = std::process::id();
+    let files = Box::new(
+        ["setgroups", "uid_map", "gid_map"]
+            .map(|f| CString::new(format!("/proc/{pid}/{f}")).expect("no NUL")),
+    );
+    let writer = ids::MapWriter::spawn(&[
+        (&files[0], b"deny"),
+        (&files[1], u.uid_map.as_bytes()),
+        (&files[2], u.gid_map.as_bytes()),
+    ])
+    .map_err(|e| sys_err("fork a helper to write the user namespace's maps", c"", e))?;
+    Ok((writer, files))
 }
 
 fn write_file(path: &CStr, data: &[u8]) -> Result<(), NamespaceError> {

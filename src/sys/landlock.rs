@@ -199,6 +199,8 @@ fn recv_fd(sock: libc::c_int) -> Result<libc::c_int, Errno> {
         if c.is_null() || (*c).cmsg_type != libc::SCM_RIGHTS {
             return Err(Errno::EIO);
         }
-        Ok(std::ptr::read_unaligned(libc::CMSG_DATA(c).cast::<libc::c_int>()))
+        Ok(std::ptr::read_unaligned(
+            libc::CMSG_DATA(c).cast::<libc::c_int>(),
+        ))
     }
 }
