@@ -34,6 +34,9 @@ pub const MOUNT_ATTR_IDMAP: u64 = 0x0010_0000;
 /// `open_tree` flag (`AT_EMPTY_PATH`): the tree of the descriptor itself.
 pub const OPEN_TREE_EMPTY_PATH: libc::c_uint = libc::AT_EMPTY_PATH as libc::c_uint;
 
+/// `MS_PRIVATE` as `struct mount_attr`'s `propagation` takes it.
+const PROPAGATION_PRIVATE: u64 = 0x4_0000;
+
 /// `struct mount_attr` (linux/mount.h, `MOUNT_ATTR_SIZE_VER0`).
 #[repr(C)]
 struct MountAttr {
@@ -141,7 +144,7 @@ pub fn set_attr_idmapped(
     set_attr(
         tree,
         attr_set | MOUNT_ATTR_IDMAP,
-        libc::MS_PRIVATE,
+        PROPAGATION_PRIVATE,
         userns.as_raw_fd() as u64,
     )
 }
@@ -149,13 +152,13 @@ pub fn set_attr_idmapped(
 fn set_attr(
     tree: BorrowedFd<'_>,
     attr_set: u64,
-    propagation: libc::c_ulong,
+    propagation: u64,
     userns_fd: u64,
 ) -> Result<(), Errno> {
     let attr = MountAttr {
         attr_set,
         attr_clr: 0,
-        propagation: propagation as u64,
+        propagation,
         userns_fd,
     };
     // SAFETY: `tree` is an open descriptor borrowed for the call, the path is an empty
