@@ -492,3 +492,44 @@ fn as_root_a_grant_that_cannot_be_id_mapped_keeps_root_s_ownership_and_says_so()
     assert!(out.status.success(), "{out:?}");
     assert!(!text(&out.stderr).contains("id-map"), "{out:?}");
 }
+
+#[test]
+fn as_root_mounts_inside_do_not_propagate_to_the_host_s_shared_mounts() {
+    // A tree cloned on the host to be id-mapped would stay a peer of a shared host mount:
+    // a grant bound beneath another inside the sandbox (`--rw DIR/sub` in `--ro DIR`)
+    // would then show on the host, and stay after the sandbox. The clones are made
+    // private. The host side is the test's own mount namespace, DIR a shared bind there;
+    // the control mounts the same in that namespace directly and sees it.
+    skip_unless_sandboxable!();
+    if !nix::unistd::Uid::effective().is_root() {
+        eprintln!("SKIPPED: only caprun started by root clones trees on the host");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI runs the tests as root"
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    let run = |mount_inside: &str| {
+        let out = Command::new("unshare")
+            .args(["-m", "--propagation", "unchanged", "sh", "-c"])
+            .arg(format!(
+                "mount --bind \"$1\" \"$1\" && mount --make-shared \"$1\" && {mount_inside}; \
+                 grep -c \" $1/sub \" /proc/self/mountinfo"
+            ))
+            .arg("sh")
+            .arg(dir.path())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        text(&out.stdout).trim().to_owned()
+    };
+    let caprun = format!("{} --ro \"$1\" --rw \"$1/sub\" -- true", caprun().display());
+    assert_eq!(run(&caprun), "0", "the sandbox's bind showed on the host");
+    // Control: a bind beneath the shared mount, made in a namespace that is its peer.
+    assert_eq!(
+        run("unshare -m --propagation unchanged mount --bind \"$1/sub\" \"$1/sub\""),
+        "1"
+    );
+}
