@@ -1296,3 +1296,51 @@ fn a_file_granted_append_only_cannot_be_emptied() {
     );
     assert_eq!(size, 0, "none at ABI 2");
 }
+
+#[test]
+fn uid_and_gid_apply_under_every_policy() {
+    // caprun(1) names --uid/--gid as the way for root to give a sandbox another host
+    // identity; under the policies without a user namespace (unprivileged, none) they
+    // were ignored and the program ran as the host's root.
+    skip_unless_sandboxable!();
+    if !nix::unistd::Uid::effective().is_root() {
+        eprintln!("SKIPPED: --uid and --gid need caprun started by root");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI runs the tests as root"
+        );
+        return;
+    }
+    let ids = |policy: &str, extra: &[&str]| {
+        let out = Command::new(caprun())
+            .args(["--policy", policy])
+            .args(extra)
+            .args(["--", "/usr/bin/id"])
+            .current_dir("/")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{policy} {extra:?}: {out:?}");
+        // `uid=N(name) gid=M(name) ...`: the numbers.
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let number = |key: &str| {
+            let rest = &text[text.find(key).unwrap_or_else(|| panic!("{text}")) + key.len()..];
+            rest.chars()
+                .take_while(char::is_ascii_digit)
+                .collect::<String>()
+        };
+        format!("{} {}", number("uid="), number("gid="))
+    };
+    for policy in ["unprivileged", "none", "default", "devtools"] {
+        assert_eq!(
+            ids(policy, &["--uid", "65534", "--gid", "65533"]),
+            "65534 65533",
+            "{policy}"
+        );
+    }
+    // The control: without them root stays root (inside its user namespace, or on the
+    // host without one).
+    for policy in ["unprivileged", "none"] {
+        assert_eq!(ids(policy, &[]), "0 0", "{policy}");
+    }
+}

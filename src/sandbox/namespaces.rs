@@ -573,6 +573,9 @@ pub struct NamespacePlan {
     /// Bring `lo` up in the new network namespace (`network: loopback`).
     loopback: bool,
     user: Option<UserMaps>,
+    /// Root with `--uid`/`--gid` under a policy without a user namespace: the ids to
+    /// switch to on the host (and the supplementary groups to drop) before anything else.
+    switch_on_host: Option<Identity>,
     hostname: Option<CString>,
     mount: Option<MountPlan>,
     rlimits: Vec<(ids::RlimitResource, libc::rlimit)>,
@@ -760,11 +763,16 @@ impl NamespacePlan {
         if !can_raise {
             check_hard_limits(policy, &rlimits)?;
         }
+        let switch_on_host = match (&user, ids::geteuid(), run_as) {
+            (None, 0, Some(id)) => Some(id),
+            _ => None,
+        };
         Ok(NamespacePlan {
             flags,
             pid_max,
             loopback: policy.network == Network::Loopback && flags & libc::CLONE_NEWNET != 0,
             user,
+            switch_on_host,
             hostname,
             mount: if policy.has(Namespace::Mount) {
                 mount
@@ -794,6 +802,14 @@ impl NamespacePlan {
     /// (`ENOSPC`: namespaces of earlier launches are freed asynchronously) is retried
     /// for up to [`UNSHARE_RETRY`].
     pub fn unshare(&self) -> Result<(), NamespaceError> {
+        if let Some(id) = self.switch_on_host {
+            // No user namespace to map in: the ids are the host's, as asked.
+            if ids::setgroups_allowed() {
+                ids::clear_groups().map_err(|e| sys_err("setgroups", c"", e))?;
+            }
+            ids::setresgid(id.gid, id.gid, id.gid).map_err(|e| sys_err("setresgid", c"", e))?;
+            ids::setresuid(id.uid, id.uid, id.uid).map_err(|e| sys_err("setresuid", c"", e))?;
+        }
         if let Some(u) = &self.user {
             if u.drop_groups {
                 ids::clear_groups().map_err(|e| sys_err("setgroups", c"", e))?;
