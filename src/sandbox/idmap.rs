@@ -1,29 +1,37 @@
 //! `idmap`: a sandbox started by root without `--uid` does not hold the host's root
 //! file ownership (issue 23 §3).
 //!
-//! Root inside such a sandbox owns every root-owned file of the host: any host
-//! descriptor that reaches it (one received over a granted socket, say) lets it change
+//! Root inside such a sandbox owned every root-owned file of the host: any host
+//! descriptor that reached it (one received over a granted socket, say) let it change
 //! the metadata of what lies beneath (Landlock does not mediate chmod, chown, utime or
-//! xattrs). So, before anything is entered, while caprun is still root on the host:
+//! xattrs). So, in [`super::prepare`], while caprun is still root on the host:
 //!
-//! 1. a helper user namespace maps 0 to [`launch_id`], an unprivileged host id;
-//! 2. every tree the sandbox is given — the caller's binds (`--rw`, `--ro`, `!dir`
+//! 1. a helper user namespace maps 0 to [`launch_id`], an unprivileged host id of this
+//!    launch that no host process or file has;
+//! 2. every tree the sandbox is given — the caller's binds (`--rw`, `--ro`, `!exec`
 //!    paths), the descriptor grants rooted in clones of their mounts, and the policy's
-//!    binds — is cloned (`open_tree`), made private, given its mount flags and
-//!    id-mapped through that namespace (`mount_setattr(MOUNT_ATTR_IDMAP)`, which needs
-//!    `CAP_SYS_ADMIN` over the file system: root on the host);
-//! 3. caprun becomes [`launch_id`] on the host and maps root inside to it (`0 ID 1`);
-//! 4. in the new mount namespace the trees are attached as they are (`move_mount`).
+//!    binds — is cloned from its descriptor (`open_tree`), made private (a clone of a
+//!    shared mount would stay its peer: what is mounted beneath it inside would show on
+//!    the host), given its mount flags and id-mapped through that namespace
+//!    (`mount_setattr(MOUNT_ATTR_IDMAP)`, which needs `CAP_SYS_ADMIN` over the file
+//!    system: root on the host);
 //!
-//! Through the grants, root inside still owns what root owns on the host, and files it
-//! creates there belong to root on disk (the mapping turns the sandbox's id back into
-//! 0); anywhere else (a descriptor from outside) it has the rights of [`launch_id`] only.
+//! then [`super::namespaces::NamespacePlan`] has a helper outside write the new user
+//! namespace's maps (`0 ID 1`): caprun itself stays the host's root (as a supervisor it
+//! still removes what a failed launch created), the process that becomes the sandbox
+//! switches to root inside (the id) first, and the trees are attached as they are
+//! (`move_mount`).
+//!
+//! Through the grants and binds root inside is root: it reads and changes root's files
+//! and what it creates there belongs to root on disk (the mapping turns the id back into
+//! 0). Anywhere else (a descriptor from outside) it has the rights of the id only.
 //!
 //! A caller grant on a file system that cannot be id-mapped (by kernel version: ext4,
-//! xfs 5.12, btrfs 5.15, overlayfs 5.19, tmpfs 6.3; never on NFS or procfs) leaves the
-//! sandbox as the host's root, with a warning ([`fallback_note`]): as `--uid 0 --gid 0`,
+//! xfs 5.12, btrfs 5.15, overlayfs 5.19, tmpfs 6.3; never NFS or ramfs) leaves the
+//! sandbox the host's root, with a warning ([`fallback_note`]): as `--uid 0 --gid 0`,
 //! which asks for it knowingly and silences the warning. A policy bind that cannot be
-//! id-mapped is bound as it is (read-only; its files show as owned by nobody).
+//! id-mapped (device nodes on devtmpfs) is bound as it is (read-only; its files show as
+//! owned by nobody).
 
 use std::ffi::OsStr;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
