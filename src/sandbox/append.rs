@@ -5,7 +5,7 @@
 //! emptied an append-only log under every policy. Landlock decides `ftruncate` by the
 //! domain of the process that opened the file (ABI 3, Linux 6.2), so each append-only
 //! regular file is opened again, in place, by a helper restricted to a domain that
-//! denies truncation ([`crate::sys::landlock::reopen_untruncatable`]), whatever the
+//! denies truncation (`sys::landlock::reopen_untruncatable`), whatever the
 //! policy (`none` included). Below ABI 3 a policy with `landlock: required` refuses to
 //! run such a grant; any other runs and says what it cannot keep.
 //!
@@ -95,4 +95,54 @@ pub fn seal(
         crate::sys::fs::replace_in_place(fd, again).map_err(reopen_err)?;
     }
     Ok(notes)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::fd::AsFd;
+
+    use super::{seal, AppendError, LandlockMode};
+    use crate::sandbox::landlock_rules::{running_abi, Access, Grant};
+
+    #[test]
+    fn an_append_grant_loses_the_right_to_truncate_or_is_refused_or_noted_below_abi_3() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("log");
+        std::fs::write(&path, "kept\n").unwrap();
+        let file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
+        let grants = [Grant {
+            fd: file.as_fd(),
+            access: Access::Append,
+            is_dir: false,
+        }];
+        // Below ABI 3: `required` refuses, naming the file; the others note it.
+        let e = seal("p", LandlockMode::Required, 2, &grants).unwrap_err();
+        assert!(
+            matches!(&e, AppendError::TooOld { path: p, abi: 2, .. } if p == &path),
+            "{e}"
+        );
+        let notes = seal("p", LandlockMode::Off, 2, &grants).unwrap();
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert!(notes[0].contains(path.to_str().unwrap()), "{notes:?}");
+        // Control: the descriptor as caprun opened it can be truncated.
+        assert!(file.set_len(5).is_ok());
+        let abi = running_abi();
+        if abi < 3 {
+            eprintln!("SKIPPED (Landlock ABI {abi} < 3): the reopened descriptor");
+            assert!(std::env::var_os("CI").is_none(), "CI kernels have ABI 3");
+            return;
+        }
+        assert!(seal("p", LandlockMode::Required, abi, &grants)
+            .unwrap()
+            .is_empty());
+        // The same descriptor number, now without the right to truncate, still appending.
+        let e = file.set_len(0).unwrap_err();
+        assert_eq!(e.raw_os_error(), Some(libc::EACCES), "{e}");
+        use std::io::Write;
+        (&file).write_all(b"more\n").unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "kept\nmore\n");
+    }
 }
