@@ -95,7 +95,9 @@ pub struct AboveHardLimit {
 /// The ids the program runs as inside the user namespace. A caller that is not root maps
 /// its own ids to them (one id each). Root first drops its supplementary groups and, when
 /// an identity is given, switches to it on the host (`setresgid`/`setresuid`), then maps it
-/// to itself; the default for root is 0 → 0. setgroups is denied in every case.
+/// to itself (without a user namespace it only switches); without one, root inside
+/// stands for an unprivileged host id of the launch when its trees could be id-mapped
+/// (see [`super::idmap`]), else for root (0 → 0). setgroups is denied in every case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Identity {
     /// User id inside.
