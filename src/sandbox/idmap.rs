@@ -110,8 +110,8 @@ impl Mapper {
 /// Why a caller's grant could not be id-mapped.
 #[derive(Debug)]
 pub struct Unmapped {
-    /// The grant's host path.
-    pub path: std::path::PathBuf,
+    /// The grant's host path; `None`: the helper user namespace could not be made.
+    pub path: Option<std::path::PathBuf>,
     /// The error (`EINVAL`: the file system does not support idmapped mounts).
     pub errno: Errno,
 }
@@ -127,17 +127,14 @@ pub fn map_trees(
     extra: &mut [ResolvedBind],
     rooted: &mut [RootedFd],
 ) -> Result<(), Unmapped> {
-    let helper = |errno| Unmapped {
-        path: "a user namespace for the mapping".into(),
-        errno,
-    };
+    let helper = |errno| Unmapped { path: None, errno };
     let mapper = Mapper::new(id).map_err(helper)?;
     let mut extra_trees = Vec::with_capacity(extra.len());
     for b in extra.iter() {
         let tree = mapper
             .clone_tree(b.fd.as_raw_fd(), b.attr_set())
             .map_err(|errno| Unmapped {
-                path: b.source.clone(),
+                path: Some(b.source.clone()),
                 errno,
             })?;
         extra_trees.push(tree);
@@ -147,7 +144,7 @@ pub fn map_trees(
         let tree = mapper
             .clone_tree(r.fd, r.attr())
             .map_err(|errno| Unmapped {
-                path: Path::new(OsStr::from_bytes(r.path.as_bytes())).to_path_buf(),
+                path: Some(Path::new(OsStr::from_bytes(r.path.as_bytes())).to_path_buf()),
                 errno,
             })?;
         rooted_trees.push(tree);
@@ -191,19 +188,54 @@ fn lend_stdio_pipes(id: u32) {
 /// The warning of a launch that keeps root's file ownership because `e` could not be
 /// id-mapped.
 pub fn fallback_note(e: &Unmapped) -> String {
-    let why = match e.errno {
-        Errno::EINVAL => "its file system cannot be id-mapped on this kernel".to_owned(),
-        errno => std::io::Error::from(errno).to_string(),
+    let what = match (&e.path, e.errno) {
+        (Some(path), Errno::EINVAL) => format!(
+            "cannot id-map {} (its file system cannot be id-mapped on this kernel)",
+            path.display()
+        ),
+        (Some(path), errno) => format!(
+            "cannot id-map {} ({})",
+            path.display(),
+            std::io::Error::from(errno)
+        ),
+        (None, errno) => format!(
+            "cannot create the user namespace that id-maps the sandbox's trees ({})",
+            std::io::Error::from(errno)
+        ),
     };
     format!(
-        "cannot id-map {} ({why}): the sandbox holds the host's root file ownership, which a host descriptor it receives lends it (caprun(1), DESCRIPTORS AND THE HOST); --uid 0 --gid 0 asks for that without this warning, --uid N --gid N runs it as another user",
-        e.path.display()
+        "{what}: the sandbox holds the host's root file ownership, which a host descriptor it receives lends it (caprun(1), DESCRIPTORS AND THE HOST); --uid 0 --gid 0 asks for that without this warning, --uid N --gid N runs it as another user"
     )
 }
 
 #[cfg(test)]
 mod tests {
     use super::{host_id, is_launch_id, launch_id};
+
+    #[test]
+    fn the_fallback_warning_names_the_grant_or_the_helper_and_the_ways_out() {
+        use super::{fallback_note, Unmapped};
+        use nix::errno::Errno;
+        let note = fallback_note(&Unmapped {
+            path: Some("/srv/nfs".into()),
+            errno: Errno::EINVAL,
+        });
+        assert!(
+            note.starts_with(
+                "cannot id-map /srv/nfs (its file system cannot be id-mapped on this kernel): "
+            ) && note.contains("--uid 0 --gid 0")
+                && note.contains("--uid N --gid N"),
+            "{note}"
+        );
+        let note = fallback_note(&Unmapped {
+            path: None,
+            errno: Errno::ENOSPC,
+        });
+        assert!(
+            note.starts_with("cannot create the user namespace"),
+            "{note}"
+        );
+    }
 
     #[test]
     fn only_the_hosts_root_without_an_identity_is_mapped() {
