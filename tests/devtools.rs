@@ -235,6 +235,9 @@ fn the_task_limit_bounds_a_fork_bomb() {
 
 #[test]
 fn as_root_a_kernel_without_a_pid_max_per_namespace_refuses_the_task_limit() {
+    // Only a sandbox that is the host's root (asked for with --uid 0 --gid 0: root
+    // without --uid runs as an unprivileged host id, see caprun(1)) escapes
+    // RLIMIT_NPROC.
     skip_unless_sandboxable!();
     if !nix::unistd::Uid::effective().is_root() {
         eprintln!("SKIPPED: only a sandbox of the host's root needs pid_max");
@@ -265,7 +268,7 @@ fn as_root_a_kernel_without_a_pid_max_per_namespace_refuses_the_task_limit() {
             .output()
             .unwrap()
     };
-    let out = old(&[]);
+    let out = old(&["--uid", "0", "--gid", "0"]);
     assert_eq!(out.status.code(), Some(125), "{out:?}");
     assert!(
         text(&out.stderr).contains("cannot limit the sandbox's tasks"),
@@ -275,10 +278,12 @@ fn as_root_a_kernel_without_a_pid_max_per_namespace_refuses_the_task_limit() {
         text(&out.stderr).contains("--limit tasks=unlimited"),
         "{out:?}"
     );
-    // The ways out: no limit, or another user (RLIMIT_NPROC counts it).
+    // The ways out: no limit, or another user (RLIMIT_NPROC counts it), which root
+    // without --uid is on the host.
     for args in [
-        &["--limit", "tasks=unlimited"][..],
+        &["--uid", "0", "--gid", "0", "--limit", "tasks=unlimited"][..],
         &["--uid", "65534", "--gid", "65534"],
+        &[],
     ] {
         let out = old(args);
         assert!(out.status.success(), "{args:?}: {out:?}");
@@ -441,4 +446,171 @@ fn ptrace_reaches_the_sandbox_s_processes_but_not_its_init() {
     assert_eq!(lines[1], "1 EPERM", "{stdout}");
     // strict, default and unprivileged keep refusing ptrace: the unit test
     // denied_syscalls_are_not_in_builtins.
+}
+
+/// The host id root inside the sandbox stands for (`0 HOST 1` in its uid_map).
+fn host_uid_of_root(uid_map: &str) -> u32 {
+    let f: Vec<u32> = uid_map
+        .split_whitespace()
+        .map(|n| n.parse().unwrap())
+        .collect();
+    assert_eq!((f[0], f[2]), (0, 1), "{uid_map}");
+    f[1]
+}
+
+#[test]
+fn as_root_the_sandbox_is_another_host_user_and_its_writes_in_grants_stay_root_s() {
+    // Issue 23 §3: started by root without --uid, root inside stands for an
+    // unprivileged id of the launch on the host; its grants are id-mapped back, so that
+    // what it writes there belongs to root on disk, root's 0600 files there stay its
+    // own, and `ls -l` shows root as it does on the host.
+    skip_unless_sandboxable!();
+    if !nix::unistd::Uid::effective().is_root() {
+        eprintln!("SKIPPED: only caprun started by root maps its sandbox's root");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI runs the tests as root"
+        );
+        return;
+    }
+    use std::os::unix::fs::MetadataExt;
+    let script = "cat /proc/self/uid_map; echo new > made; mkdir dir; \
+                  ln -s made link; cp -a made copy; chown 0:0 made; \
+                  cat secret; echo more >> secret; stat -c '%u %g' secret /usr/bin";
+    let dir = tempfile::tempdir().unwrap();
+    let secret = dir.path().join("secret");
+    std::fs::write(&secret, "root's\n").unwrap();
+    std::fs::set_permissions(&secret, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    let run = |args: &[&str]| {
+        Command::new(caprun())
+            .args(args)
+            .args([
+                "--rw",
+                ".",
+                "--env",
+                "PATH=/usr/bin:/bin",
+                "--",
+                "sh",
+                "-c",
+                script,
+            ])
+            .current_dir(dir.path())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let out = run(&[]);
+    assert!(out.status.success(), "{out:?}");
+    let stdout = text(&out.stdout);
+    let mut lines = stdout.lines();
+    let host = host_uid_of_root(lines.next().unwrap());
+    assert!(host >= 0x7000_0000, "root inside is host uid {host}");
+    assert_eq!(
+        lines.collect::<Vec<_>>(),
+        ["root's", "0 0", "0 0"],
+        "{out:?}"
+    );
+    for name in ["made", "dir", "link", "copy", "secret"] {
+        let m = std::fs::symlink_metadata(dir.path().join(name)).unwrap();
+        assert_eq!((m.uid(), m.gid()), (0, 0), "{name} on disk");
+    }
+    assert_eq!(std::fs::read_to_string(&secret).unwrap(), "root's\nmore\n");
+    // The control: --uid 0 --gid 0 asks for the host's root, mapped to itself.
+    for name in ["made", "dir", "link", "copy"] {
+        let p = dir.path().join(name);
+        if p.is_dir() {
+            std::fs::remove_dir(p).unwrap();
+        } else {
+            std::fs::remove_file(p).unwrap();
+        }
+    }
+    let out = run(&["--uid", "0", "--gid", "0"]);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(
+        host_uid_of_root(text(&out.stdout).lines().next().unwrap()),
+        0
+    );
+}
+
+#[test]
+fn as_root_a_grant_that_cannot_be_id_mapped_keeps_root_s_ownership_and_says_so() {
+    // A file system without idmapped mounts (ramfs, in a mount namespace of the test's
+    // own): the sandbox runs as the host's root, with a warning naming the grant and the
+    // ways out; --uid 0 --gid 0 asks for that and silences it.
+    skip_unless_sandboxable!();
+    if !nix::unistd::Uid::effective().is_root() {
+        eprintln!("SKIPPED: only caprun started by root maps its sandbox's root");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI runs the tests as root"
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &str| {
+        Command::new("unshare")
+            .args(["-m", "--propagation", "private", "sh", "-c"])
+            .arg(format!(
+                "mount -t ramfs none \"$1\" && {} {args} --rw \"$1\" -- cat /proc/self/uid_map",
+                caprun().display()
+            ))
+            .arg("sh")
+            .arg(dir.path())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let out = run("");
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(host_uid_of_root(&text(&out.stdout)), 0);
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(&format!("cannot id-map {}", dir.path().display()))
+            && stderr.contains("--uid 0 --gid 0"),
+        "{stderr}"
+    );
+    let out = run("--uid 0 --gid 0");
+    assert!(out.status.success(), "{out:?}");
+    assert!(!text(&out.stderr).contains("id-map"), "{out:?}");
+}
+
+#[test]
+fn as_root_mounts_inside_do_not_propagate_to_the_host_s_shared_mounts() {
+    // A tree cloned on the host to be id-mapped would stay a peer of a shared host mount:
+    // a grant bound beneath another inside the sandbox (`--rw DIR/sub` in `--ro DIR`)
+    // would then show on the host, and stay after the sandbox. The clones are made
+    // private. The host side is the test's own mount namespace, DIR a shared bind there;
+    // the control mounts the same in that namespace directly and sees it.
+    skip_unless_sandboxable!();
+    if !nix::unistd::Uid::effective().is_root() {
+        eprintln!("SKIPPED: only caprun started by root clones trees on the host");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI runs the tests as root"
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    let run = |mount_inside: &str| {
+        let out = Command::new("unshare")
+            .args(["-m", "--propagation", "unchanged", "sh", "-c"])
+            .arg(format!(
+                "mount --bind \"$1\" \"$1\" && mount --make-shared \"$1\" && {mount_inside}; \
+                 grep -c \" $1/sub \" /proc/self/mountinfo"
+            ))
+            .arg("sh")
+            .arg(dir.path())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        text(&out.stdout).trim().to_owned()
+    };
+    let caprun = format!("{} --ro \"$1\" --rw \"$1/sub\" -- true", caprun().display());
+    assert_eq!(run(&caprun), "0", "the sandbox's bind showed on the host");
+    // Control: a bind beneath the shared mount, made in a namespace that is its peer.
+    assert_eq!(
+        run("unshare -m --propagation unchanged mount --bind \"$1/sub\" \"$1/sub\""),
+        "1"
+    );
 }

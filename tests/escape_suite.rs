@@ -1165,13 +1165,13 @@ fn a_directory_an_exec_reaches_by_path_and_as_a_descriptor_is_rooted_too() {
 }
 
 #[test]
-fn a_directory_received_from_outside_lends_a_root_sandbox_roots_ownership() {
-    // Issue 23 §3, not fixed: a process outside, running as nobody, sends the sandbox an
-    // O_PATH host directory over a socket in its writable grant. Landlock refuses opening
-    // beneath it, not chmod: a sandbox started by root (uid 0 mapped to 0) owns the
-    // host's root files there. caprun(1) (DESCRIPTORS AND THE HOST) documents this and
-    // the way out, --uid/--gid, which this test checks too; when caprun maps a root
-    // caller's sandbox to an unprivileged identity, the first assertion flips.
+fn a_directory_received_from_outside_lends_a_root_sandbox_no_ownership() {
+    // Issue 23 §3: a process outside, running as nobody, sends the sandbox an O_PATH host
+    // directory over a socket in its writable grant. Landlock refuses opening beneath it,
+    // not chmod: a sandbox whose root is the host's root (uid 0 mapped to 0) owns the
+    // host's root files there. Started by root without --uid, the sandbox's root stands
+    // for nobody on the host (its grants id-mapped back to root): blocked. The control:
+    // --uid 0 --gid 0 asks for the host's root ownership, and the attack escapes.
     skip_unless_sandboxable!();
     use std::os::unix::fs::PermissionsExt;
     use std::os::unix::process::CommandExt;
@@ -1210,9 +1210,20 @@ fn a_directory_received_from_outside_lends_a_root_sandbox_roots_ownership() {
     let (r, why) = attack(&mut Command::new("env"));
     assert_eq!(r, "escaped", "control: {why}");
     let rw = t.rw.path().to_str().unwrap();
-    // devtools as root: the documented hole.
+    // The control through caprun: root's ownership asked for, the documented hole.
+    let (r, why) = attack(Command::new(caprun()).args([
+        "--policy", "devtools", "--uid", "0", "--gid", "0", "--rw", rw, "--",
+    ]));
+    assert_eq!(r, "escaped", "devtools --uid 0 --gid 0: {why}");
+    std::fs::set_permissions(&victim, std::fs::Permissions::from_mode(0o600)).unwrap();
+    // Root without --uid (devtools: the policy that lets the program make and accept
+    // connections on a named socket).
     let (r, why) = attack(Command::new(caprun()).args(["--policy", "devtools", "--rw", rw, "--"]));
-    assert_eq!(r, "escaped", "devtools as root: {why}");
+    assert_eq!(
+        (r.as_str(), why.as_str()),
+        ("blocked", "EPERM"),
+        "devtools as root"
+    );
     // The way out caprun(1) names: the sandbox is nobody on the host too.
     let (r, why) = attack(Command::new(caprun()).args([
         "--policy", "devtools", "--uid", "65534", "--gid", "65534", "--rw", rw, "--",
@@ -1226,4 +1237,128 @@ fn a_directory_received_from_outside_lends_a_root_sandbox_roots_ownership() {
         std::fs::metadata(&victim).unwrap().permissions().mode() & 0o7777,
         0o600
     );
+}
+
+#[test]
+fn a_file_granted_append_only_cannot_be_emptied() {
+    // The descriptor of a `mode: append` grant is opened by caprun on the host, before
+    // any Landlock domain: it carried the right to truncate, and `ftruncate(fd, 0)`
+    // emptied the file under every policy. caprun opens it again through a domain that
+    // denies truncation (Landlock ABI 3); below ABI 3 a `required` policy refuses it and
+    // `none` runs with a warning (emulated: old-kernel --landlock-abi 2).
+    skip_unless_sandboxable!();
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("append.log");
+    let config = format!(
+        "argv: [--out-fd, !fd stdout, --json, --append-fd, !file {{path: {}, mode: append}}, append-fd-ftruncate]\nerr: !fd stderr\n",
+        q(&log)
+    );
+    let escape = example("escape");
+    let attack = |cmd: &mut Command| {
+        std::fs::write(&log, "appended\n").unwrap();
+        let out = run_cmd(cmd, &config);
+        let size = std::fs::metadata(&log).unwrap().len();
+        (out, size)
+    };
+    // The control: the same descriptor mode on the host (`3>>`), where truncation works.
+    let (out, size) = attack(Command::new("sh").args([
+        "-c",
+        "exec \"$0\" --json --append-fd 3 append-fd-ftruncate 3>>\"$1\"",
+        escape.to_str().unwrap(),
+        log.to_str().unwrap(),
+    ]));
+    let got = outcomes(&String::from_utf8_lossy(&out.stdout));
+    assert_eq!(got["append-fd-ftruncate"].0, "escaped", "control: {out:?}");
+    assert_eq!(size, 0, "control");
+    for policy in ["strict", "default", "devtools", "unprivileged", "none"] {
+        let (out, size) = attack(
+            Command::new(caprun())
+                .args(["--policy", policy])
+                .arg(&escape),
+        );
+        let got = outcomes(&String::from_utf8_lossy(&out.stdout));
+        assert_eq!(
+            got["append-fd-ftruncate"],
+            ("blocked".to_owned(), "EACCES".to_owned()),
+            "{policy}: {out:?}"
+        );
+        assert_eq!(size, 9, "{policy}: the file kept its content");
+    }
+    // Landlock ABI 2 cannot deny it: strict (required) refuses before the program runs.
+    let at_abi_2 = |policy: &str| {
+        let mut cmd = Command::new(example("old-kernel"));
+        cmd.args(["--landlock-abi", "2", "--", caprun().to_str().unwrap()])
+            .args(["--policy", policy])
+            .arg(&escape);
+        attack(&mut cmd)
+    };
+    let (out, size) = at_abi_2("strict");
+    assert_eq!(out.status.code(), Some(125), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("granted append-only") && stderr.contains("ABI 2"),
+        "{stderr}"
+    );
+    assert_eq!(size, 9, "strict at ABI 2");
+    // `none` promises nothing: it runs, says so, and the attack escapes.
+    let (out, size) = at_abi_2("none");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("warning") && stderr.contains("granted append-only"),
+        "{stderr}"
+    );
+    let got = outcomes(&String::from_utf8_lossy(&out.stdout));
+    assert_eq!(
+        got["append-fd-ftruncate"].0, "escaped",
+        "none at ABI 2: {out:?}"
+    );
+    assert_eq!(size, 0, "none at ABI 2");
+}
+
+#[test]
+fn uid_and_gid_apply_under_every_policy() {
+    // caprun(1) names --uid/--gid as the way for root to give a sandbox another host
+    // identity; under the policies without a user namespace (unprivileged, none) they
+    // were ignored and the program ran as the host's root.
+    skip_unless_sandboxable!();
+    if !nix::unistd::Uid::effective().is_root() {
+        eprintln!("SKIPPED: --uid and --gid need caprun started by root");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI runs the tests as root"
+        );
+        return;
+    }
+    let ids = |policy: &str, extra: &[&str]| {
+        let out = Command::new(caprun())
+            .args(["--policy", policy])
+            .args(extra)
+            .args(["--", "/usr/bin/id"])
+            .current_dir("/")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{policy} {extra:?}: {out:?}");
+        // `uid=N(name) gid=M(name) ...`: the numbers.
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let number = |key: &str| {
+            let rest = &text[text.find(key).unwrap_or_else(|| panic!("{text}")) + key.len()..];
+            rest.chars()
+                .take_while(char::is_ascii_digit)
+                .collect::<String>()
+        };
+        format!("{} {}", number("uid="), number("gid="))
+    };
+    for policy in ["unprivileged", "none", "default", "devtools"] {
+        assert_eq!(
+            ids(policy, &["--uid", "65534", "--gid", "65533"]),
+            "65534 65533",
+            "{policy}"
+        );
+    }
+    // The control: without them root stays root (inside its user namespace, or on the
+    // host without one).
+    for policy in ["unprivileged", "none"] {
+        assert_eq!(ids(policy, &[]), "0 0", "{policy}");
+    }
 }

@@ -21,7 +21,9 @@
 //! A host missing a feature the policy needs is an error naming the feature and a policy
 //! that would run; nothing is downgraded silently.
 
+pub mod append;
 pub mod builtins;
+pub mod idmap;
 pub mod landlock_abi;
 pub mod landlock_rules;
 pub mod namespaces;
@@ -73,6 +75,9 @@ pub enum SandboxError {
     /// Dropping capabilities failed.
     #[error(transparent)]
     Privileges(#[from] privileges::DropError),
+    /// A file granted append-only cannot be kept from truncation.
+    #[error(transparent)]
+    Append(#[from] append::AppendError),
     /// A bind source could not be opened.
     #[error("policy `{policy}`: bind source {}: {source}", path.display())]
     BindSource {
@@ -249,16 +254,16 @@ const FIXED_FDS: usize = 8;
 /// How many descriptors [`prepare`] and entering the sandbox of `policy` hold open at
 /// most at once (for the launch's up-front descriptor check): each bind's source (opened
 /// by [`prepare`], kept until it is mounted), with a mount namespace each bind's detached
-/// clone as well (all are cloned before the first is attached), and eight more (the
-/// Landlock ruleset, the new root's and passing ones).
+/// clone as well (all are cloned before the first is attached) and each rooted
+/// descriptor grant's (id-mapped clones are made ahead: see [`idmap`]), and eight more
+/// (the Landlock ruleset, the new root's and passing ones).
 pub fn descriptors_needed(policy: &Policy, grants: &Grants<'_>) -> usize {
     let binds = policy.binds.len() + grants.binds.len();
-    let per_bind = if policy.has(policy::Namespace::Mount) {
-        2
+    if policy.has(policy::Namespace::Mount) {
+        binds * 2 + grants.rooted.len() + FIXED_FDS
     } else {
-        1
-    };
-    binds * per_bind + FIXED_FDS
+        binds + FIXED_FDS
+    }
 }
 
 /// Do every fallible, allocating step for `policy` and `grants`.
@@ -320,6 +325,7 @@ pub fn prepare(policy: &Policy, grants: &Grants<'_>) -> Result<Prepared, Sandbox
             device: b.device,
             writable: false,
             char_device: false,
+            tree: None,
         });
     }
 
@@ -362,6 +368,7 @@ pub fn prepare(policy: &Policy, grants: &Grants<'_>) -> Result<Prepared, Sandbox
             device: false,
             writable: b.writable,
             char_device: std::os::unix::fs::FileTypeExt::is_char_device(&meta.file_type()),
+            tree: None,
         });
     }
     // Outer binds first, so that a bind beneath another is mounted on top of it with its
@@ -468,7 +475,16 @@ pub fn prepare(policy: &Policy, grants: &Grants<'_>) -> Result<Prepared, Sandbox
         }
     }
 
+    // Files granted append-only: their descriptors lose the right to truncate.
+    shortfall.notes.extend(append::seal(
+        &policy.name,
+        policy.landlock,
+        landlock_rules::running_abi(),
+        &grants.files,
+    )?);
+
     // Namespaces and the new root (checks user namespace availability).
+    let mut host_id = None;
     let mount = if policy.has(policy::Namespace::Mount) {
         let staging = grants
             .staging
@@ -492,7 +508,21 @@ pub fn prepare(policy: &Policy, grants: &Grants<'_>) -> Result<Prepared, Sandbox
                 path: path_cstring(&g.path)?,
                 flags: flags & !(libc::O_CREAT | libc::O_EXCL | libc::O_TRUNC),
                 writable: g.writable,
+                tree: None,
             });
+        }
+        // Root without --uid: root inside stands for an unprivileged host id, the trees
+        // it is given id-mapped back (see `idmap`).
+        if let Some(id) = idmap::host_id(
+            crate::sys::ids::geteuid(),
+            grants.run_as.is_some(),
+            idmap::in_initial_user_namespace(),
+            policy.has(policy::Namespace::User),
+        ) {
+            match idmap::map_trees(id, &mut resolved, &mut extra, &mut reopen) {
+                Ok(()) => host_id = Some(id),
+                Err(e) => shortfall.notes.push(idmap::fallback_note(&e)),
+            }
         }
         Some(namespaces::MountPlan::new(
             &staging,
@@ -511,7 +541,7 @@ pub fn prepare(policy: &Policy, grants: &Grants<'_>) -> Result<Prepared, Sandbox
     } else {
         None
     };
-    let ns = namespaces::NamespacePlan::new(policy, grants.run_as, mount)?;
+    let ns = namespaces::NamespacePlan::new(policy, grants.run_as, host_id, mount)?;
 
     // Capabilities.
     let last_cap = match policy.capabilities {

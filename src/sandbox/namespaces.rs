@@ -95,7 +95,9 @@ pub struct AboveHardLimit {
 /// The ids the program runs as inside the user namespace. A caller that is not root maps
 /// its own ids to them (one id each). Root first drops its supplementary groups and, when
 /// an identity is given, switches to it on the host (`setresgid`/`setresuid`), then maps it
-/// to itself; the default for root is 0 → 0. setgroups is denied in every case.
+/// to itself (without a user namespace it only switches); without one, root inside
+/// stands for an unprivileged host id of the launch when its trees could be id-mapped
+/// (see [`super::idmap`]), else for root (0 → 0). setgroups is denied in every case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Identity {
     /// User id inside.
@@ -113,6 +115,12 @@ struct UserMaps {
     drop_groups: bool,
     /// Root with another identity: switch to these ids before unsharing.
     switch_to: Option<Identity>,
+    /// Root without one, mapped to an unprivileged host id (see [`super::idmap`]): the
+    /// maps are written from outside by a helper (caprun itself stays the host's root,
+    /// unmapped in the namespace, so that as a supervisor it can still remove what the
+    /// launch created), and the process that becomes the sandbox switches to root
+    /// inside (the host id) first thing in [`NamespacePlan::setup`].
+    root_inside: bool,
 }
 
 #[derive(Debug)]
@@ -158,12 +166,15 @@ pub struct RootedFd {
     pub flags: libc::c_int,
     /// The clone stays writable (a writable grant); otherwise it is made read-only.
     pub writable: bool,
+    /// The clone, made ahead on the host with its flags set (id-mapped: see
+    /// [`super::idmap`]); `None`: cloned by path in the new mount namespace.
+    pub tree: Option<OwnedFd>,
 }
 
 impl RootedFd {
     /// The `MOUNT_ATTR_*` flags of the clone, on every mount in it: nosuid and nodev,
     /// and read-only unless the grant is writable.
-    fn attr(&self) -> u64 {
+    pub(crate) fn attr(&self) -> u64 {
         let attr = mount::MOUNT_ATTR_NOSUID | mount::MOUNT_ATTR_NODEV;
         if self.writable {
             attr
@@ -182,6 +193,12 @@ impl RootedFd {
 /// metadata). Raw system calls only.
 fn reopen_rooted(rooted: &[RootedFd]) -> Result<(), StepError<'_>> {
     for r in rooted {
+        if let Some(tree) = &r.tree {
+            fs::reopen_in_place(r.fd, tree.as_fd(), r.flags).map_err(|e| {
+                StepError::new("open again through a clone of its mount", &r.path, e)
+            })?;
+            continue;
+        }
         let tree = mount::open_tree(
             libc::AT_FDCWD,
             &r.path,
@@ -240,8 +257,9 @@ pub struct MountPlan {
     /// Descriptor grants, opened again through clones of their mounts before anything
     /// else is mounted.
     reopen: Vec<RootedFd>,
-    /// The detached clone of each bind's tree, in the order of the steps: filled by
-    /// [`MountPlan::enter`] (room made ahead, so that nothing is allocated there).
+    /// The detached clone of each bind's tree, in the order of the steps: cloned ahead on
+    /// the host, or filled by [`MountPlan::enter`] (room made ahead, so that nothing is
+    /// allocated there).
     trees: Vec<Option<OwnedFd>>,
 }
 
@@ -264,13 +282,16 @@ pub struct ResolvedBind {
     /// The source is a character device: bound without nodev (an
     /// [`ExtraBind`](super::ExtraBind) of `/dev/tty`, say).
     pub char_device: bool,
+    /// The source's tree, cloned ahead on the host with its flags set (id-mapped: see
+    /// [`super::idmap`]); `None`: cloned by path in the new mount namespace.
+    pub tree: Option<OwnedFd>,
 }
 
 impl ResolvedBind {
     /// The `MOUNT_ATTR_*` flags the bound tree gets, on every mount in it: always nosuid;
     /// read-only unless `writable`; a device node noexec (and not nodev); anything else
     /// nodev unless a character device.
-    fn attr_set(&self) -> u64 {
+    pub(crate) fn attr_set(&self) -> u64 {
         let mut attr = mount::MOUNT_ATTR_NOSUID;
         if !self.writable {
             attr |= mount::MOUNT_ATTR_RDONLY;
@@ -384,7 +405,10 @@ impl MountPlan {
         } = root;
         let mut steps = Vec::new();
         let mut made: Vec<PathBuf> = Vec::new();
-        for b in binds {
+        // The trees cloned ahead, in the order of the bind steps.
+        let mut trees = Vec::new();
+        for mut b in binds {
+            trees.push(b.tree.take());
             bind_steps(staging, b, &mut made, &mut steps)?;
         }
         let options = tmpfs_options(tmpfs_size, tmpfs_inodes);
@@ -402,7 +426,8 @@ impl MountPlan {
         if pts {
             pts_steps(staging, &mut made, &mut steps)?;
         }
-        for b in extra {
+        for mut b in extra {
+            trees.push(b.tree.take());
             bind_steps(staging, b, &mut made, &mut steps)?;
         }
         for (link, target) in symlinks {
@@ -414,15 +439,11 @@ impl MountPlan {
                 link: cstr(&inside(staging, link))?,
             });
         }
-        let binds = steps
-            .iter()
-            .filter(|s| matches!(s, MountStep::Bind { .. }))
-            .count();
         Ok(MountPlan {
             staging: cstr(staging)?,
             steps,
             reopen,
-            trees: (0..binds).map(|_| None).collect(),
+            trees,
         })
     }
 
@@ -450,6 +471,11 @@ impl MountPlan {
                 ..
             } = step
             {
+                if self.trees[slot].is_some() {
+                    // Cloned ahead, on the host.
+                    slot += 1;
+                    continue;
+                }
                 let fd = mount::open_tree(
                     libc::AT_FDCWD,
                     label,
@@ -586,6 +612,9 @@ pub struct NamespacePlan {
     /// Bring `lo` up in the new network namespace (`network: loopback`).
     loopback: bool,
     user: Option<UserMaps>,
+    /// Root with `--uid`/`--gid` under a policy without a user namespace: the ids to
+    /// switch to on the host (and the supplementary groups to drop) before anything else.
+    switch_on_host: Option<Identity>,
     hostname: Option<CString>,
     mount: Option<MountPlan>,
     rlimits: Vec<(ids::RlimitResource, libc::rlimit)>,
@@ -658,10 +687,13 @@ pub fn apparmor_restricts_userns(restrict: Option<&str>, label: Option<&str>) ->
 
 impl NamespacePlan {
     /// Plan the namespaces of `policy`: `run_as` chooses the ids inside (see [`Identity`]),
-    /// `mount` is the prepared root (required when the policy has a mount namespace).
+    /// `host_id` (root without `run_as` only) the unprivileged host id that root inside
+    /// stands for (see [`super::idmap`]), `mount` is the prepared root (required when the
+    /// policy has a mount namespace).
     pub fn new(
         policy: &Policy,
         run_as: Option<Identity>,
+        host_id: Option<u32>,
         mount: Option<MountPlan>,
     ) -> Result<NamespacePlan, NamespaceError> {
         let mut flags = 0;
@@ -676,15 +708,18 @@ impl NamespacePlan {
                 });
             }
             let (euid, egid) = (ids::geteuid(), ids::getegid());
-            let (uid_map, gid_map, switch_to) = match (euid, run_as) {
+            let (uid_map, gid_map, switch_to) = match (euid, run_as, host_id) {
+                // Root becomes an unprivileged host id before unsharing, and root inside
+                // stands for it.
+                (0, None, Some(x)) => (format!("0 {x} 1\n"), format!("0 {x} 1\n"), None),
                 // Root becomes the requested ids before unsharing, then maps them to
                 // themselves like any user.
-                (0, Some(id)) => (
+                (0, Some(id), _) => (
                     format!("{0} {0} 1\n", id.uid),
                     format!("{0} {0} 1\n", id.gid),
                     Some(id),
                 ),
-                (_, id) => {
+                (_, id, _) => {
                     let id = id.unwrap_or(Identity {
                         uid: euid,
                         gid: egid,
@@ -703,6 +738,7 @@ impl NamespacePlan {
                 // that said so) the groups are fixed: nothing to drop, nothing can be.
                 drop_groups: euid == 0 && ids::setgroups_allowed(),
                 switch_to,
+                root_inside: euid == 0 && run_as.is_none() && host_id.is_some(),
             })
         } else {
             None
@@ -718,9 +754,10 @@ impl NamespacePlan {
         // namespace's own pid_max. After its first wrap the kernel allocates pid numbers
         // from RESERVED_PIDS (300) up only, so pid_max = tasks + 300 leaves room for
         // `tasks` at any time (and holds at most that many more).
-        let uid = match (ids::geteuid(), run_as) {
-            (0, Some(id)) => id.uid,
-            (euid, _) => euid,
+        let uid = match (ids::geteuid(), run_as, host_id) {
+            (0, Some(id), _) => id.uid,
+            (0, None, Some(x)) if user.is_some() => x,
+            (euid, _, _) => euid,
         };
         // Root inside a container's user namespace is another user to the kernel.
         let host_root = uid == 0
@@ -758,11 +795,16 @@ impl NamespacePlan {
         if !can_raise {
             check_hard_limits(policy, &rlimits)?;
         }
+        let switch_on_host = match (&user, ids::geteuid(), run_as) {
+            (None, 0, Some(id)) => Some(id),
+            _ => None,
+        };
         Ok(NamespacePlan {
             flags,
             pid_max,
             loopback: policy.network == Network::Loopback && flags & libc::CLONE_NEWNET != 0,
             user,
+            switch_on_host,
             hostname,
             mount: if policy.has(Namespace::Mount) {
                 mount
@@ -793,6 +835,14 @@ impl NamespacePlan {
     /// (`ENOSPC`: namespaces of earlier launches are freed asynchronously) is retried
     /// for up to [`UNSHARE_RETRY`].
     pub fn unshare(&self) -> Result<(), NamespaceError> {
+        if let Some(id) = self.switch_on_host {
+            // No user namespace to map in: the ids are the host's, as asked.
+            if ids::setgroups_allowed() {
+                ids::clear_groups().map_err(|e| sys_err("setgroups", c"", e))?;
+            }
+            ids::setresgid(id.gid, id.gid, id.gid).map_err(|e| sys_err("setresgid", c"", e))?;
+            ids::setresuid(id.uid, id.uid, id.uid).map_err(|e| sys_err("setresuid", c"", e))?;
+        }
         if let Some(u) = &self.user {
             if u.drop_groups {
                 ids::clear_groups().map_err(|e| sys_err("setgroups", c"", e))?;
@@ -805,6 +855,11 @@ impl NamespacePlan {
                 ids::set_dumpable(true).map_err(|e| sys_err("prctl(PR_SET_DUMPABLE)", c"", e))?;
             }
         }
+        // Root mapped to another host id: the maps come from a helper that stays outside.
+        let writer = match &self.user {
+            Some(u) if u.root_inside => Some(outside_map_writer(u)?),
+            _ => None,
+        };
         if self.flags & !libc::CLONE_NEWPID != 0 {
             let start = std::time::Instant::now();
             let errno = loop {
@@ -839,7 +894,11 @@ impl NamespacePlan {
                 }
             }
         }
-        if let Some(u) = &self.user {
+        if let Some((writer, _files)) = writer {
+            writer
+                .write()
+                .map_err(|e| sys_err("write the user namespace's maps from outside", c"", e))?;
+        } else if let Some(u) = &self.user {
             // Unprivileged rules: setgroups denied, then one id each mapped.
             write_file(c"/proc/self/setgroups", b"deny")?;
             write_file(c"/proc/self/uid_map", u.uid_map.as_bytes())?;
@@ -852,6 +911,14 @@ impl NamespacePlan {
     /// becomes the program, or its init): hostname, the new root, rlimits. Raw system
     /// calls over the plan only, no allocation: it may run after a fork.
     pub fn setup(&mut self) -> Result<(), StepError<'_>> {
+        if self.user.as_ref().is_some_and(|u| u.root_inside) {
+            // Root inside is the host id; the capabilities in the namespace stay (the
+            // process was not root of the namespace before). The change of ids leaves the
+            // process non-dumpable, as an init wants to be; the program's process becomes
+            // dumpable again when it execs.
+            ids::setresgid(0, 0, 0).map_err(|e| StepError::new("setresgid", c"0", e))?;
+            ids::setresuid(0, 0, 0).map_err(|e| StepError::new("setresuid", c"0", e))?;
+        }
         if let Some((value, required)) = &self.pid_max {
             match mount::set_pid_max(value) {
                 Ok(()) => {}
@@ -1004,6 +1071,24 @@ fn namespace_limits(flags: libc::c_int) -> Vec<(String, String)> {
         (setting, value)
     })
     .collect()
+}
+
+/// The files a helper outside writes for this process's new user namespace, and the
+/// helper (forked now, waiting): setgroups denied, then the maps of `u`.
+#[allow(clippy::type_complexity)]
+fn outside_map_writer(u: &UserMaps) -> Result<(ids::MapWriter, Box<[CString; 3]>), NamespaceError> {
+    let pid = std::process::id();
+    let files = Box::new(
+        ["setgroups", "uid_map", "gid_map"]
+            .map(|f| CString::new(format!("/proc/{pid}/{f}")).expect("no NUL")),
+    );
+    let writer = ids::MapWriter::spawn(&[
+        (&files[0], b"deny"),
+        (&files[1], u.uid_map.as_bytes()),
+        (&files[2], u.gid_map.as_bytes()),
+    ])
+    .map_err(|e| sys_err("fork a helper to write the user namespace's maps", c"", e))?;
+    Ok((writer, files))
 }
 
 fn write_file(path: &CStr, data: &[u8]) -> Result<(), NamespaceError> {

@@ -1311,7 +1311,8 @@ fn name_sets_static_or_owned_behave_alike() {
 
 /// A read-only bind is read-only in its submounts too (and a read-write one is writable
 /// there). Landlock is off, so the mount flags alone are what is tested; the control is
-/// the same creation before the sandbox is entered.
+/// the same creation before the sandbox is entered. The sandbox is prepared after the
+/// submount exists (as root, `prepare` clones the trees to id-map them).
 #[test]
 fn binds_carry_their_flags_into_submounts() {
     let policy = policy::parse("extends: default\nlandlock: off\n", "p.yaml", None).unwrap();
@@ -1328,7 +1329,6 @@ fn binds_carry_their_flags_into_submounts() {
             }],
             ..Grants::default()
         };
-        let mut prepared = prepare(&policy, &grants).unwrap();
         let sub_c = cstring(&sub);
         let before = cstring(&sub.join("before"));
         let inside = cstring(&sub.join("inside"));
@@ -1360,6 +1360,13 @@ fn binds_carry_their_flags_into_submounts() {
             if create_errno(&before) != 0 {
                 return 11;
             }
+            let mut prepared = match prepare(&policy, &grants) {
+                Ok(p) => p,
+                Err(e) => {
+                    say(&format!("prepare: {e}\n"));
+                    return 15;
+                }
+            };
             if let Err(e) = enter(&mut prepared) {
                 say(&format!("enter: {e}\n"));
                 return 12;

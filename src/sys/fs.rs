@@ -149,6 +149,17 @@ pub fn reopen_in_place(
     check(unsafe { libc::dup3(again.as_raw_fd(), fd, libc::O_CLOEXEC) }).map(drop)
 }
 
+/// Put `new` in place of `fd` (same number, close-on-exec), when both name the same file
+/// (`ESTALE` otherwise).
+pub fn replace_in_place(fd: RawFd, new: OwnedFd) -> Result<(), Errno> {
+    if file_id(new.as_raw_fd())? != file_id(fd)? {
+        return Err(Errno::ESTALE);
+    }
+    // SAFETY: dup3 takes plain integers. `fd` keeps naming the same file (checked
+    // above), so whatever owns it is not misled.
+    check(unsafe { libc::dup3(new.as_raw_fd(), fd, libc::O_CLOEXEC) }).map(drop)
+}
+
 /// Open the file `fd` names again, through `/proc/self/fd/FD` (an `O_PATH` descriptor,
 /// or the root of a detached mount, becomes an ordinary open file on the same mount),
 /// with `flags`. The path is built on the stack: allocation-free.

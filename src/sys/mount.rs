@@ -28,6 +28,14 @@ pub const MOUNT_ATTR_NOSUID: u64 = 0x2;
 pub const MOUNT_ATTR_NODEV: u64 = 0x4;
 /// `mount_setattr` attribute: nothing can be executed.
 pub const MOUNT_ATTR_NOEXEC: u64 = 0x8;
+/// `mount_setattr` attribute (Linux 5.12): the mount maps file owners through a user
+/// namespace (`userns_fd`).
+pub const MOUNT_ATTR_IDMAP: u64 = 0x0010_0000;
+/// `open_tree` flag (`AT_EMPTY_PATH`): the tree of the descriptor itself.
+pub const OPEN_TREE_EMPTY_PATH: libc::c_uint = libc::AT_EMPTY_PATH as libc::c_uint;
+
+/// `MS_PRIVATE` as `struct mount_attr`'s `propagation` takes it.
+const PROPAGATION_PRIVATE: u64 = 0x4_0000;
 
 /// `struct mount_attr` (linux/mount.h, `MOUNT_ATTR_SIZE_VER0`).
 #[repr(C)]
@@ -119,11 +127,39 @@ pub fn move_mount(
 /// `MOUNT_ATTR_*` flags in `attr_set` to the mount `tree` and to every mount beneath it
 /// (a bind's submounts too). Nothing is cleared, so flags a user namespace locked stay.
 pub fn set_attr_recursive(tree: BorrowedFd<'_>, attr_set: u64) -> Result<(), Errno> {
+    set_attr(tree, attr_set, 0, 0)
+}
+
+/// [`set_attr_recursive`] with [`MOUNT_ATTR_IDMAP`] added, and every mount of the
+/// detached `tree` made private (a clone of a shared mount would otherwise stay a peer of
+/// the original: what is mounted beneath it would show on the host): owners are mapped
+/// through the user namespace `userns` (an id `u` on disk is seen as what `u` stands for
+/// in it). Needs `CAP_SYS_ADMIN` in the file system's user namespace and a file system
+/// that supports idmapped mounts (`EINVAL` otherwise).
+pub fn set_attr_idmapped(
+    tree: BorrowedFd<'_>,
+    attr_set: u64,
+    userns: BorrowedFd<'_>,
+) -> Result<(), Errno> {
+    set_attr(
+        tree,
+        attr_set | MOUNT_ATTR_IDMAP,
+        PROPAGATION_PRIVATE,
+        userns.as_raw_fd() as u64,
+    )
+}
+
+fn set_attr(
+    tree: BorrowedFd<'_>,
+    attr_set: u64,
+    propagation: u64,
+    userns_fd: u64,
+) -> Result<(), Errno> {
     let attr = MountAttr {
         attr_set,
         attr_clr: 0,
-        propagation: 0,
-        userns_fd: 0,
+        propagation,
+        userns_fd,
     };
     // SAFETY: `tree` is an open descriptor borrowed for the call, the path is an empty
     // NUL-terminated string, and `attr` is a valid `struct mount_attr` of the size passed,

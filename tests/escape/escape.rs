@@ -61,6 +61,7 @@ struct Config {
     rw_dir: Option<String>,
     rw_dir_fd: Option<RawFd>,
     listen_fd: Option<RawFd>,
+    append_fd: Option<RawFd>,
     host_binary: Option<String>,
     timeout: Duration,
 }
@@ -88,6 +89,7 @@ inputs:
   --rw-dir-fd N           a writable granted directory as an open descriptor
   --rw-dir PATH           the writable granted directory (opened when no fd is given)
   --listen-fd N           a listening socket (for --allowed listen-accept)
+  --append-fd N           a file granted append-only (`mode: append`), for append-fd-*
   --timeout SECS          per-attack timeout (default 10)
   --out-fd N              write the results to descriptor N (default 1)
 ";
@@ -980,6 +982,14 @@ fn rw_fd_truncate_dotdot(c: &Config) -> Outcome {
     // Truncated to the size it has: a successful truncate that changes nothing.
     // SAFETY: `path` is NUL-terminated.
     direct(check_int(unsafe { libc::truncate(path.as_ptr(), size) }))
+}
+
+/// Empty the file granted append-only (`--append-fd`) with `ftruncate`: the descriptor
+/// says O_APPEND, which only positions writes; the truncation is the breach.
+fn append_fd_ftruncate(c: &Config) -> Outcome {
+    let fd = need!(c.append_fd);
+    // SAFETY: integer arguments only.
+    direct(check_int(unsafe { libc::ftruncate(fd, 0) }))
 }
 
 // A descriptor received from outside (issue 23 §3): a process outside the sandbox sends
@@ -2549,6 +2559,7 @@ const ATTACKS: &[(&str, AttackFn)] = &[
     ("rw-fd-setxattr-dotdot", rw_fd_setxattr_dotdot),
     ("rw-fd-truncate-dotdot", rw_fd_truncate_dotdot),
     ("received-dir-chmod", received_dir_chmod),
+    ("append-fd-ftruncate", append_fd_ftruncate),
     ("granted-fd-write", granted_fd_write),
     ("open-by-handle", open_by_handle),
     ("host-hardlink", host_hardlink),
@@ -2933,6 +2944,7 @@ fn parse_args(args: &[String]) -> Result<Cli, String> {
             "--granted-dir" => cfg.granted_dir = Some(value(a)?),
             "--granted-dir-fd" => cfg.granted_dir_fd = Some(parse_num(a, &value(a)?)?),
             "--rw-dir-fd" => cfg.rw_dir_fd = Some(parse_num(a, &value(a)?)?),
+            "--append-fd" => cfg.append_fd = Some(parse_num(a, &value(a)?)?),
             "--rw-dir" => cfg.rw_dir = Some(value(a)?),
             "--listen-fd" => cfg.listen_fd = Some(parse_num(a, &value(a)?)?),
             "--out-fd" => OUT_FD.store(
