@@ -45,6 +45,42 @@ pub(crate) struct Parts<'r, R> {
 /// Fork: this process goes on as the supervisor ([`Supervision::run`]), the child
 /// enters the sandbox (see the module documentation).
 pub(crate) fn fork<R: Restrictions>(parts: Parts<'_, R>) -> ! {
+    let stderr = parts.stderr;
+    // Every catchable signal is blocked, read through a signalfd and forwarded; SIGPIPE
+    // too, so that explanations written to a broken stderr only fail (EPIPE). The
+    // program's process unblocks all again.
+    if let Err(e) = SigSet::catchable().block() {
+        OnFailure::stderr(stderr).fail(b"caprun: supervisor: ", e, 125);
+    }
+    // A job in a terminal's foreground hands the terminal to the sandbox's process group
+    // (see `own_group`), and takes it back when the program stops or ends.
+    let terminal = if parts.pid_namespace {
+        sys::signal::foreground_terminal().and_then(|fd| sys::dupfd_cloexec(fd, 3).ok())
+    } else {
+        None
+    };
+    // With a PID namespace the child is its init, and this process's later children stay
+    // outside it.
+    let forked = if parts.pid_namespace {
+        // SAFETY: the launch runs on the process's only thread (see `run`), so both sides
+        // of the fork may go on as before, allocating included.
+        unsafe { sys::fork_new_pid_ns() }
+    } else {
+        // SAFETY: as above.
+        unsafe { sys::fork() }
+    };
+    match forked {
+        Err(e) => {
+            parts.undo.run();
+            OnFailure::stderr(stderr).fail(b"caprun: fork: ", e, 125)
+        }
+        Ok(0) => enter_sandbox(parts, terminal),
+        Ok(child) => supervise(parts, child, terminal),
+    }
+}
+
+/// In caprun, once the child exists: keep only what the supervisor needs, and run it.
+fn supervise<R>(parts: Parts<'_, R>, child: libc::pid_t, terminal: Option<RawFd>) -> ! {
     let Parts {
         step,
         session,
@@ -52,162 +88,148 @@ pub(crate) fn fork<R: Restrictions>(parts: Parts<'_, R>) -> ! {
         ours,
         theirs,
         service,
+        stderr,
+        pid_namespace,
+        ..
+    } = parts;
+    if pid_namespace {
+        // Also here, so that the group exists whichever process runs first.
+        let _ = sys::signal::setpgid(child, child);
+    }
+    // What is said when the program dies of SIGSYS.
+    let mut sigsys_hint = step.prefix.clone();
+    sigsys_hint.extend_from_slice(
+        b"killed by SIGSYS: a system call its seccomp policy denies with `kill` \
+          (rerun with --explain-denials to name it)\n",
+    );
+    // The supervisor holds nothing of the program's.
+    let mut keep = vec![stderr, ours.as_raw_fd()];
+    keep.extend(terminal);
+    let service = service.map(|r| {
+        keep.extend([r.ours.as_raw_fd(), r.upstream.as_raw_fd()]);
+        (r.ours, r.upstream)
+    });
+    keep.extend(undo.fds());
+    if let Some(s) = &session {
+        keep.extend(s.keep_fds());
+    }
+    // Its copy of the other end is closed here: EOF once init and the program's process
+    // are gone (or the program exec'd).
+    // SAFETY: the supervisor uses only `keep` from here on, and never returns: the owners
+    // of everything else (the launch's, the step's) are neither used nor dropped.
+    unsafe { sys::close_all_but(&mut keep) };
+    std::mem::forget((step, theirs));
+    // The launcher's code stays mapped but not resident: the supervisor is small.
+    sys::release_code_pages();
+    Supervision {
+        child,
+        via_init: pid_namespace,
+        channel: Some(ours),
+        session,
+        listener: None,
+        undo,
+        announced: Announced::default(),
+        stderr,
+        me: sys::signal::getpid() as u32,
+        status: None,
+        child_stopped: false,
+        program_stopped: None,
+        last_waker: 0,
+        terminal,
+        service,
+        sigsys_hint,
+    }
+    .run()
+}
+
+/// In the child: init, or (without a PID namespace) the program's process. It dies with
+/// the supervisor; if the supervisor is already gone, its end of the channel is closed.
+fn enter_sandbox<R: Restrictions>(parts: Parts<'_, R>, terminal: Option<RawFd>) -> ! {
+    let Parts {
+        step,
+        ours,
+        theirs,
+        service,
         restrictions,
         stderr,
         pid_namespace,
+        ..
     } = parts;
-    {
-        // Every catchable signal is blocked, read through a signalfd and forwarded;
-        // SIGPIPE too, so that explanations written to a broken stderr only fail (EPIPE).
-        // The program's process unblocks all again.
-        if let Err(e) = SigSet::catchable().block() {
-            OnFailure::stderr(stderr).fail(b"caprun: supervisor: ", e, 125);
-        }
-        // Owned until the final step's exec (a control of its plan).
-        let theirs_owned = theirs;
-        let theirs = theirs_owned.as_raw_fd();
-        // Prepared before the forks: what is said when the program dies of SIGSYS.
-        let mut sigsys_hint = step.prefix.clone();
-        sigsys_hint.extend_from_slice(
-            b"killed by SIGSYS: a system call its seccomp policy denies with `kill` \
-              (rerun with --explain-denials to name it)\n",
-        );
-        // A job in a terminal's foreground hands the terminal to the sandbox's process
-        // group (see `own_group`), and takes it back when the program stops or ends.
-        let terminal = if pid_namespace {
-            sys::signal::foreground_terminal().and_then(|fd| sys::dupfd_cloexec(fd, 3).ok())
-        } else {
-            None
-        };
-        // With a PID namespace the child is its init, and this process's later children
-        // stay outside it.
-        let forked = if pid_namespace {
-            // SAFETY: the launch runs on the process's only thread (see `run`), so both
-            // sides of the fork may go on as before, allocating included.
-            unsafe { sys::fork_new_pid_ns() }
-        } else {
-            // SAFETY: as above.
-            unsafe { sys::fork() }
-        };
-        let child = match forked {
-            Err(e) => {
-                undo.run();
-                OnFailure::stderr(stderr).fail(b"caprun: fork: ", e, 125)
-            }
-            Ok(pid) => pid,
-        };
-        if child > 0 {
-            if pid_namespace {
-                // Also here, so that the group exists whichever process runs first.
-                let _ = sys::signal::setpgid(child, child);
-            }
-            // The supervisor holds nothing of the program's.
-            let mut keep = vec![stderr, ours.as_raw_fd()];
-            keep.extend(terminal);
-            let service = service.map(|r| {
-                keep.extend([r.ours.as_raw_fd(), r.upstream.as_raw_fd()]);
-                (r.ours, r.upstream)
+    drop(ours);
+    // `theirs` stays open until the final step's exec (a control of its plan).
+    let channel = theirs.as_raw_fd();
+    let on_failure = OnFailure { stderr, channel };
+    if let Err(e) = sys::die_with_parent(libc::SIGKILL) {
+        on_failure.fail(b"caprun: supervisor: ", e, 125);
+    }
+    if sys::peer_closed(channel) {
+        sys::exit(125); // The supervisor is already gone.
+    }
+    if pid_namespace {
+        become_init(terminal, on_failure);
+    }
+    if let Err(e) = restrictions.setup_inside() {
+        e.write(stderr);
+        on_failure.failed(125);
+    }
+    // The socket the program's NOTIFY_SOCKET names: bound by init once restricted, in the
+    // program's Landlock domain (service_notify).
+    let service = match &service {
+        Some(relay) => match service_notify::bind_inside(&relay.inside) {
+            Ok(inside) => Some((inside, relay.theirs.as_raw_fd())),
+            Err(e) => on_failure.fail(b"caprun: NOTIFY_SOCKET inside the sandbox: ", e, 125),
+        },
+        None => None,
+    };
+    if !pid_namespace {
+        start_program(step, restrictions, on_failure)
+    }
+    // SAFETY: one thread: the init and the program's process only make raw calls.
+    match unsafe { sys::fork() } {
+        Err(e) => on_failure.fail(b"caprun: fork: ", e, 125),
+        Ok(0) => start_program(step, restrictions, on_failure),
+        Ok(program) => {
+            let mut keep = vec![stderr, channel];
+            // Init owns the socket from here on (it never returns).
+            let service = service.map(|(inside, pair)| {
+                let inside = std::os::fd::IntoRawFd::into_raw_fd(inside);
+                keep.extend([inside, pair]);
+                (inside, pair)
             });
-            keep.extend(undo.fds());
-            if let Some(s) = &session {
-                keep.extend(s.keep_fds());
-            }
-            // Its copy of the other end is closed below: EOF once init and the program's
-            // process are gone (or the program exec'd).
-            // SAFETY: the supervisor uses only `keep` from here on, and never returns: the
-            // owners of everything else (the launch's) are neither used nor dropped.
+            // SAFETY: init uses only `keep` from here on, and never returns: the owners of
+            // everything else (the launch's) are neither used nor dropped.
             unsafe { sys::close_all_but(&mut keep) };
-            // The launcher's code stays mapped but not resident: the supervisor is small.
+            std::mem::forget((step, theirs));
             sys::release_code_pages();
-            Supervision {
-                child,
-                via_init: pid_namespace,
-                channel: Some(ours),
-                session,
-                listener: None,
-                undo,
-                announced: Announced::default(),
-                stderr,
-                me: sys::signal::getpid() as u32,
-                status: None,
-                child_stopped: false,
-                program_stopped: None,
-                last_waker: 0,
-                terminal,
-                service,
-                sigsys_hint,
-            }
-            .run()
-        }
-        // The child: init, or the program's process. It dies with the supervisor; if the
-        // supervisor is already gone, its end of the channel is closed.
-        drop(ours);
-        let on_failure = OnFailure {
-            stderr,
-            channel: theirs,
-        };
-        if let Err(e) = sys::die_with_parent(libc::SIGKILL) {
-            on_failure.fail(b"caprun: supervisor: ", e, 125);
-        }
-        if sys::peer_closed(theirs) {
-            sys::exit(125); // The supervisor is already gone.
-        }
-        if pid_namespace {
-            own_group(terminal);
-            // Init stays in the sandbox's view (PID 1 of its /proc): it must not show
-            // caprun's command line or environment (which holds what --env left out), and
-            // not let the program read its memory or descriptors (non-dumpable: /proc/1/*
-            // needs CAP_SYS_PTRACE then). The program's process, forked from it, is
-            // dumpable again once it execs.
-            sys::hide_process_strings(b"caprun-init");
-            if let Err(e) = sys::ids::set_dumpable(false) {
-                on_failure.fail(b"caprun: init: ", e, 125);
-            }
-        }
-        if let Err(e) = restrictions.setup_inside() {
-            e.write(stderr);
-            on_failure.failed(125);
-        }
-        // The socket the program's NOTIFY_SOCKET names: bound by init once restricted, in
-        // the program's Landlock domain (service_notify).
-        let service = match &service {
-            Some(relay) => match service_notify::bind_inside(&relay.inside) {
-                Ok(inside) => Some((inside, relay.theirs.as_raw_fd())),
-                Err(e) => on_failure.fail(b"caprun: NOTIFY_SOCKET inside the sandbox: ", e, 125),
-            },
-            None => None,
-        };
-        if !pid_namespace {
-            if let Err(e) = sys::signal::unblock_all() {
-                on_failure.fail(b"caprun: signal mask: ", e, 125);
-            }
-            step.run(restrictions, on_failure)
-        }
-        // SAFETY: one thread: the init and the program's process only make raw calls.
-        match unsafe { sys::fork() } {
-            Err(e) => on_failure.fail(b"caprun: fork: ", e, 125),
-            Ok(0) => {
-                if let Err(e) = sys::signal::unblock_all() {
-                    on_failure.fail(b"caprun: signal mask: ", e, 125);
-                }
-                step.run(restrictions, on_failure)
-            }
-            Ok(program) => {
-                let mut keep = vec![stderr, theirs];
-                // Init owns the socket from here on (it never returns).
-                let service = service.map(|(inside, pair)| {
-                    let inside = std::os::fd::IntoRawFd::into_raw_fd(inside);
-                    keep.extend([inside, pair]);
-                    (inside, pair)
-                });
-                // SAFETY: init uses only `keep` from here on, and never returns: the
-                // owners of everything else (the launch's) are neither used nor dropped.
-                unsafe { sys::close_all_but(&mut keep) };
-                sys::release_code_pages();
-                init::run(program, theirs, service, on_failure)
-            }
+            init::run(program, channel, service, on_failure)
         }
     }
+}
+
+/// The process that becomes the sandbox's init: a process group of its own (with the
+/// terminal), and nothing of caprun's to show or lend the sandbox. Init stays in the
+/// sandbox's view (PID 1 of its /proc): it must not show caprun's command line or
+/// environment (which holds what --env left out), nor let the program read its memory or
+/// descriptors (non-dumpable: /proc/1/* needs CAP_SYS_PTRACE then). The program's
+/// process, forked from it, is dumpable again once it execs.
+fn become_init(terminal: Option<RawFd>, on_failure: OnFailure) {
+    own_group(terminal);
+    sys::hide_process_strings(b"caprun-init");
+    if let Err(e) = sys::ids::set_dumpable(false) {
+        on_failure.fail(b"caprun: init: ", e, 125);
+    }
+}
+
+/// The program's process: signals unblocked again, then the final step.
+fn start_program<R: Restrictions>(
+    step: FinalStep,
+    restrictions: &mut R,
+    on_failure: OnFailure,
+) -> ! {
+    if let Err(e) = sys::signal::unblock_all() {
+        on_failure.fail(b"caprun: signal mask: ", e, 125);
+    }
+    step.run(restrictions, on_failure)
 }
 
 /// In init, first thing: init and everything it starts live in a process group of

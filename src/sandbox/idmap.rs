@@ -131,12 +131,17 @@ pub fn map_trees(
     let mapper = Mapper::new(id).map_err(helper)?;
     let mut extra_trees = Vec::with_capacity(extra.len());
     for b in extra.iter() {
-        let tree = mapper
-            .clone_tree(b.fd.as_raw_fd(), b.attr_set())
-            .map_err(|errno| Unmapped {
+        let tree = mapper.clone_tree(b.fd.as_raw_fd(), b.attr_set());
+        // A device node (a terminal, `/dev/tty`) holds no files the sandbox could create
+        // or own: one on a file system that cannot be id-mapped (devtmpfs, devpts) is
+        // bound as it is, as the policy's devices are.
+        let tree = match tree {
+            Err(_) if b.device || b.char_device => None,
+            tree => Some(tree.map_err(|errno| Unmapped {
                 path: Some(b.source.clone()),
                 errno,
-            })?;
+            })?),
+        };
         extra_trees.push(tree);
     }
     let mut rooted_trees = Vec::with_capacity(rooted.len());
@@ -150,7 +155,7 @@ pub fn map_trees(
         rooted_trees.push(tree);
     }
     for (b, tree) in extra.iter_mut().zip(extra_trees) {
-        b.tree = Some(tree);
+        b.tree = tree;
     }
     for (r, tree) in rooted.iter_mut().zip(rooted_trees) {
         r.tree = Some(tree);
