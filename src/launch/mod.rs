@@ -18,6 +18,7 @@ mod error;
 mod grants;
 mod host;
 mod host_report;
+mod path_grants;
 mod report;
 mod sandboxed;
 mod supervision;
@@ -30,6 +31,7 @@ pub use host::{
     Verdict,
 };
 pub use sandboxed::effective_policy;
+use supervision::Paths;
 pub use supervision::{Notify, NotifyError};
 
 use sandboxed::Sandboxed;
@@ -138,8 +140,20 @@ pub fn run(request: &Request) -> Result<Outcome, Failure> {
 
 fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, Error> {
     let policy_name = req.policy_name();
-    let policy = effective_policy(policy_name, req.net, &req.limits, req.identity)?;
-    let (program_path, file, text) = target(req, policy_name, &policy)?;
+    let mut policy = effective_policy(policy_name, req.net, &req.limits, req.identity)?;
+    // A learning run of the command-line form lets the program read the host's files,
+    // and learns which it read.
+    let learn_paths = matches!(
+        (&req.notify, &req.target),
+        (Notify::Learn(_), Target::Command(_))
+    ) && !req.dry_run;
+    let (base_binds, widened) = if learn_paths {
+        path_grants::widen_for_learning(&mut policy)
+    } else {
+        (policy.binds.len(), Vec::new())
+    };
+    let policy = policy;
+    let (program_path, file, text, cwd_not_granted) = target(req, policy_name, &policy)?;
     let config = crate::config::parse(&text).map_err(|source| Error::Config {
         file: file.clone(),
         source,
@@ -198,6 +212,7 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
     };
     let (table, truncate) = descriptors(&plan, &opened, &program);
     let truncate_by_path = by_path_to_truncate(&plan, &opened);
+    let by_path = path_grants::path_grants(&policy, base_binds, &opened, &plan, &program_path);
     let mut grants = grants::grants(&opened, &plan, &program);
     grants.run_as = req.identity;
     grants::check_interpreter(&program, &policy, &grants).map_err(Error::Program)?;
@@ -225,7 +240,24 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
     let label = program_path.display().to_string();
     // Explain/learn: the notifying program and the supervisor's session (nothing of this
     // is computed, created or forked otherwise).
-    let notify = supervision::setup(&notify_mode, policy_name, &policy, &label)?;
+    let paths = match &notify_mode {
+        Notify::Explain => Paths::Track(by_path),
+        Notify::Learn(_) if learn_paths => Paths::Track(by_path),
+        Notify::Quiet => Paths::Known(path_grants::known_missing(
+            &by_path,
+            cwd_not_granted.as_deref(),
+            &program_path,
+        )),
+        _ => Paths::Off,
+    };
+    let notify = supervision::setup(&notify_mode, policy_name, &policy, &label, paths)?;
+    if !widened.is_empty() {
+        let shown: Vec<String> = widened.iter().map(|p| p.display().to_string()).collect();
+        eprintln!(
+            "caprun: LEARNING MODE: the host's {} are readable (read-only) while learning, to learn which files the program reads",
+            shown.join(", ")
+        );
+    }
     let launch = Launch::new(
         program.fd,
         &label,
@@ -270,7 +302,7 @@ fn target(
     req: &Request,
     policy_name: &str,
     policy: &sandbox::Policy,
-) -> Result<(PathBuf, String, String), Error> {
+) -> Result<(PathBuf, String, String, Option<PathBuf>), Error> {
     match &req.target {
         Target::Command(command) => {
             let Some(name) = command.argv.first() else {
@@ -282,18 +314,24 @@ fn target(
                 command::config(command, &program, policy_name, req.net).map_err(Error::Program)?;
             // Without a mount namespace the program starts where caprun is.
             let moves = policy.has(sandbox::policy::Namespace::Mount);
-            if let Some(cwd) = written.cwd_not_granted.filter(|_| moves) {
+            let cwd_not_granted = written.cwd_not_granted.filter(|_| moves);
+            if let Some(cwd) = &cwd_not_granted {
                 eprintln!(
                     "caprun: warning: the working directory {} is not granted: {} starts in / (grant it with --ro . or --rw .)",
                     cwd.display(),
                     name.to_string_lossy()
                 );
             }
-            Ok((program, "<command line>".to_owned(), written.text))
+            Ok((
+                program,
+                "<command line>".to_owned(),
+                written.text,
+                cwd_not_granted,
+            ))
         }
         Target::Program { path, config } => {
             let (file, text) = read_config(config)?;
-            Ok((path.clone(), file, text))
+            Ok((path.clone(), file, text, None))
         }
     }
 }

@@ -1,0 +1,145 @@
+//! The path report's side of a launch (`--explain-denials`, `--learn`, and the hint of
+//! a failed command-line launch): what the sandbox gives by path, the host's files a
+//! learning run may read, and the paths caprun knows the program lacks.
+
+use std::path::{Path, PathBuf};
+
+use crate::config::AccessMode;
+use crate::plan::Plan;
+use crate::resources::{Description, Resources};
+use crate::sandbox::notify::paths::{PathGrant, PathGrants};
+use crate::sandbox::policy::{Bind, LandlockMode, Namespace};
+use crate::sandbox::Policy;
+
+/// Top-level host directories a learning run does not bind: the sandbox's own
+/// (`/proc`, `/sys`, `/dev`), the policy's fresh `/tmp`, and `/run` (services' sockets:
+/// a read-only mount does not stop a `connect`).
+const NOT_FOR_LEARNING: &[&str] = &["proc", "sys", "dev", "tmp", "run"];
+
+/// What the sandbox of `policy` (its first `base_binds` binds: those of the policy as
+/// named, not a learning run's additions) gives by path to `program` run with `plan`
+/// over `opened`, as the program sees it.
+pub(super) fn path_grants(
+    policy: &Policy,
+    base_binds: usize,
+    opened: &Resources,
+    plan: &Plan,
+    program: &Path,
+) -> PathGrants {
+    let mount = policy.has(Namespace::Mount);
+    let mut grants: Vec<PathGrant> = policy.binds[..base_binds.min(policy.binds.len())]
+        .iter()
+        .map(|b| PathGrant {
+            path: b.target.clone(),
+            write: b.device,
+        })
+        .collect();
+    grants.extend(policy.tmpfs.iter().map(|t| PathGrant {
+        path: t.clone(),
+        write: true,
+    }));
+    let writable = |id| {
+        matches!(
+            opened.get(id).description,
+            Description::File { mode, .. } if mode != AccessMode::Read
+        )
+    };
+    if mount {
+        // Only what an `!exec` reaches by path is inside (descriptors are not).
+        grants.extend(plan.paths.iter().map(|g| PathGrant {
+            path: g.target.clone(),
+            write: writable(g.id),
+        }));
+    } else {
+        grants.extend(opened.iter().filter_map(|(id, o)| {
+            Some(PathGrant {
+                path: o.host_path()?.to_owned(),
+                write: writable(id),
+            })
+        }));
+    }
+    if let Ok(p) = std::fs::canonicalize(program) {
+        grants.push(PathGrant {
+            path: p,
+            write: false,
+        });
+    }
+    PathGrants {
+        grants,
+        links: if mount {
+            policy.symlinks.iter().map(|l| l.link.clone()).collect()
+        } else {
+            Vec::new()
+        },
+        restricted: mount || policy.landlock != LandlockMode::Off,
+        mount_namespace: mount,
+    }
+}
+
+/// A learning run of the command-line form lets the program read the host's files:
+/// every top-level directory of the host's `/` that the policy does not provide itself
+/// is added to `policy`'s binds (read-only; Landlock read and execute beneath), but
+/// those of [`NOT_FOR_LEARNING`]. Returns how many binds the policy had before (those
+/// that [`path_grants`] counts as granted) and the directories added.
+pub(super) fn widen_for_learning(policy: &mut Policy) -> (usize, Vec<PathBuf>) {
+    let base = policy.binds.len();
+    let Ok(entries) = std::fs::read_dir("/") else {
+        return (base, Vec::new());
+    };
+    let mut added = Vec::new();
+    let mut names: Vec<_> = entries.filter_map(Result::ok).collect();
+    names.sort_by_key(|e| e.file_name());
+    for entry in names {
+        let name = entry.file_name();
+        let path = Path::new("/").join(&name);
+        if NOT_FOR_LEARNING.iter().any(|n| name == *n)
+            || !entry.file_type().is_ok_and(|t| t.is_dir())
+            || policy.binds.iter().any(|b| b.target == path)
+            || policy.tmpfs.iter().any(|t| t.starts_with(&path))
+            || policy.symlinks.iter().any(|s| s.link.starts_with(&path))
+        {
+            continue;
+        }
+        policy.binds.push(Bind {
+            source: path.clone(),
+            target: path.clone(),
+            optional: true,
+            device: false,
+        });
+        added.push(path);
+    }
+    (base, added)
+}
+
+/// For the hint of a failed command-line launch: what caprun knows the program lacks
+/// (the working directory when no grant holds it, PROGRAM's own directory when the
+/// sandbox does not give it), each as a sentence.
+pub(super) fn known_missing(
+    grants: &PathGrants,
+    cwd_not_granted: Option<&Path>,
+    program: &Path,
+) -> Vec<String> {
+    let mut known = Vec::new();
+    if let Some(cwd) = cwd_not_granted {
+        known.push(format!(
+            "the working directory {} is not granted (--ro . or --rw .)",
+            cwd.display()
+        ));
+    }
+    if grants.mount_namespace {
+        if let Some(dir) = std::fs::canonicalize(program)
+            .ok()
+            .and_then(|p| p.parent().map(Path::to_owned))
+        {
+            if !grants.grants.iter().any(|g| dir.starts_with(&g.path)) {
+                known.push(format!(
+                    "PROGRAM {} is not inside the sandbox's files: what lies beside it in {} is out of reach (--ro {})",
+                    program.display(),
+                    dir.display(),
+                    dir.display()
+                ));
+            }
+        }
+    }
+    known
+}
