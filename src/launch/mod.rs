@@ -254,8 +254,14 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
     if !widened.is_empty() {
         let shown: Vec<String> = widened.iter().map(|p| p.display().to_string()).collect();
         eprintln!(
-            "caprun: LEARNING MODE: the host's {} are readable (read-only) while learning, to learn which files the program reads",
-            shown.join(", ")
+            "caprun: LEARNING MODE: the host's {} are readable (read-only) while learning, to learn which files the program reads (the host's files in {} are not: what the program tries there is learned all the same)",
+            shown.join(", "),
+            if policy.tmpfs.is_empty() {
+                "/proc, /sys, /dev and /run".to_string()
+            } else {
+                let tmpfs: Vec<String> = policy.tmpfs.iter().map(|p| p.display().to_string()).collect();
+                format!("{}, /proc, /sys, /dev and /run", tmpfs.join(", "))
+            }
         );
     }
     let launch = Launch::new(

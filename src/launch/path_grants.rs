@@ -32,11 +32,13 @@ pub(super) fn path_grants(
         .map(|b| PathGrant {
             path: b.target.clone(),
             write: b.device,
+            fresh: false,
         })
         .collect();
     grants.extend(policy.tmpfs.iter().map(|t| PathGrant {
         path: t.clone(),
         write: true,
+        fresh: true,
     }));
     let writable = |id| {
         matches!(
@@ -49,12 +51,14 @@ pub(super) fn path_grants(
         grants.extend(plan.paths.iter().map(|g| PathGrant {
             path: g.target.clone(),
             write: writable(g.id),
+            fresh: false,
         }));
     } else {
         grants.extend(opened.iter().filter_map(|(id, o)| {
             Some(PathGrant {
                 path: o.host_path()?.to_owned(),
                 write: writable(id),
+                fresh: false,
             })
         }));
     }
@@ -62,6 +66,7 @@ pub(super) fn path_grants(
         grants.push(PathGrant {
             path: p,
             write: false,
+            fresh: false,
         });
     }
     PathGrants {

@@ -204,10 +204,16 @@ impl PathTracker {
         let host_parent = writes_entry
             .then(|| parent_of(&host).map(|p| paths::resolve(root, &p)))
             .flatten();
-        if self.grants.mount_namespace && !self.learning && self.inside_root.is_none() {
+        // The view inside is the sandbox's own but while learning (the host is readable
+        // then), where it still is in the sandbox's fresh tmpfs mounts.
+        let inside_view = self.grants.mount_namespace
+            && (!self.learning
+                || self.grants.in_fresh(&path)
+                || self.grants.in_fresh(&host.canonical));
+        if inside_view && self.inside_root.is_none() {
             self.inside_root = open_root();
         }
-        let inside_root = self.inside_root.as_ref().filter(|_| !self.learning);
+        let inside_root = self.inside_root.as_ref().filter(|_| inside_view);
         let inside = inside_root.map(|r| paths::resolve(r.as_fd(), &path));
         let inside_parent = match (inside_root, &inside) {
             (Some(r), Some(i)) if writes_entry => {
@@ -447,6 +453,7 @@ mod tests {
             grants: vec![PathGrant {
                 path: "/granted".into(),
                 write: false,
+                fresh: false,
             }],
             links: Vec::new(),
             restricted: true,

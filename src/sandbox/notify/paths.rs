@@ -368,6 +368,9 @@ pub struct PathGrant {
     pub path: PathBuf,
     /// Writable (a tmpfs, a device, `--rw`), not only readable.
     pub write: bool,
+    /// A fresh file system of the sandbox's own (`root.tmpfs`): what the program
+    /// creates there is there, nothing of the host's.
+    pub fresh: bool,
 }
 
 /// What the sandbox gives by path, for [`verdict`].
@@ -391,6 +394,21 @@ impl PathGrants {
         self.grants
             .iter()
             .any(|g| path.starts_with(&g.path) && (g.write || !write))
+    }
+
+    /// Whether a grant gives the host's `path` (not a fresh file system over it) with
+    /// write access if `write`.
+    fn gives_host(&self, path: &Path, write: bool) -> bool {
+        self.grants
+            .iter()
+            .any(|g| !g.fresh && path.starts_with(&g.path) && (g.write || !write))
+    }
+
+    /// Whether `path` lies in a fresh file system of the sandbox's own.
+    pub fn in_fresh(&self, path: &Path) -> bool {
+        self.grants
+            .iter()
+            .any(|g| g.fresh && path.starts_with(&g.path))
     }
 
     /// Whether `path` is a directory above a grant (a mount point inside the sandbox:
@@ -486,6 +504,11 @@ pub fn verdict(grants: &PathGrants, asked: Asked, seen: &Seen<'_>) -> Option<Mis
         (a, _) => a,
     };
     let mount = grants.mount_namespace;
+    // Without the view inside, a path in the sandbox's own tmpfs is the program's own
+    // file (the host's are not there to be read while learning either).
+    if seen.inside.is_none() && (grants.in_fresh(seen.named) || grants.in_fresh(&host.canonical)) {
+        return None;
+    }
     if let Asked::Create | Asked::Remove = asked {
         if asked == Asked::Remove && host.kind.is_none() {
             return None;
@@ -527,8 +550,8 @@ pub fn verdict(grants: &PathGrants, asked: Asked, seen: &Seen<'_>) -> Option<Mis
     if granted {
         return None;
     }
-    let held =
-        grants.covers(&host.canonical, write) || !write && grants.above_a_grant(&host.canonical);
+    let held = grants.gives_host(&host.canonical, write)
+        || !write && grants.above_a_grant(&host.canonical);
     Some(if held && seen.named != host.canonical {
         // The file is granted, the way the program names it is not.
         Missing {
@@ -651,9 +674,14 @@ mod tests {
         let g = |p: &str, write| PathGrant {
             path: p.into(),
             write,
+            fresh: false,
+        };
+        let tmp = PathGrant {
+            fresh: true,
+            ..g("/tmp", true)
         };
         PathGrants {
-            grants: vec![g("/usr", false), g("/tmp", true), g("/home/u/proj", false)],
+            grants: vec![g("/usr", false), tmp, g("/home/u/proj", false)],
             links: vec!["/bin".into()],
             restricted: true,
             mount_namespace,
@@ -799,6 +827,29 @@ mod tests {
             (m.grant.as_path(), m.option),
             (Path::new("/usr/lib/os-release"), Flag::Rw)
         );
+    }
+
+    /// The host's file in /tmp is not in the sandbox's own /tmp: named with `--ro` when
+    /// the view inside says it is missing; while learning, /tmp is the program's own.
+    #[test]
+    fn a_fresh_tmpfs_does_not_give_the_hosts_files() {
+        let g = grants(true);
+        let host = file("/tmp/x/secret");
+        let missing = none("/tmp/x/secret");
+        let seen = |inside| Seen {
+            named: Path::new("/tmp/x/secret"),
+            host: &host,
+            host_parent: None,
+            inside,
+            inside_parent: None,
+        };
+        let m = verdict(&g, Asked::Read, &seen(Some(&missing))).unwrap();
+        assert_eq!(
+            (m.grant.as_path(), m.option),
+            (Path::new("/tmp/x/secret"), Flag::Ro)
+        );
+        assert_eq!(verdict(&g, Asked::Read, &seen(Some(&host))), None);
+        assert_eq!(verdict(&g, Asked::Read, &seen(None)), None);
     }
 
     #[test]
