@@ -146,6 +146,10 @@ impl PathTracker {
                 self.unread += 1;
                 continue;
             };
+            if text.is_empty() {
+                // A call on the descriptor itself (`AT_EMPTY_PATH`): no path.
+                continue;
+            }
             let base = if text.first() == Some(&b'/') {
                 Some(PathBuf::from("/"))
             } else {

@@ -389,19 +389,29 @@ pub struct PathGrants {
 }
 
 impl PathGrants {
-    /// Whether a grant holds `path` with write access if `write`.
+    /// Whether a grant holds `path` with write access if `write`. With a mount
+    /// namespace the innermost grant decides (its mount sits on top of the others);
+    /// without one, Landlock adds up the rights of every grant above the path.
     fn covers(&self, path: &Path, write: bool) -> bool {
-        self.grants
-            .iter()
-            .any(|g| path.starts_with(&g.path) && (g.write || !write))
+        let mut holding = self.grants.iter().filter(|g| path.starts_with(&g.path));
+        if !self.mount_namespace {
+            return holding.any(|g| g.write || !write);
+        }
+        holding
+            .max_by_key(|g| g.path.components().count())
+            .is_some_and(|g| g.write || !write)
     }
 
     /// Whether a grant gives the host's `path` (not a fresh file system over it) with
     /// write access if `write`.
     fn gives_host(&self, path: &Path, write: bool) -> bool {
-        self.grants
-            .iter()
-            .any(|g| !g.fresh && path.starts_with(&g.path) && (g.write || !write))
+        let mut holding = self.grants.iter().filter(|g| path.starts_with(&g.path));
+        if !self.mount_namespace {
+            return holding.any(|g| g.write || !write);
+        }
+        holding
+            .max_by_key(|g| g.path.components().count())
+            .is_some_and(|g| !g.fresh && (g.write || !write))
     }
 
     /// Whether `path` lies in a fresh file system of the sandbox's own.
@@ -850,6 +860,30 @@ mod tests {
         );
         assert_eq!(verdict(&g, Asked::Read, &seen(Some(&host))), None);
         assert_eq!(verdict(&g, Asked::Read, &seen(None)), None);
+        // A read-only grant inside the writable tmpfs: its mount decides.
+        let mut g = g;
+        g.grants.push(PathGrant {
+            path: "/tmp/x".into(),
+            write: false,
+            fresh: false,
+        });
+        let dir_inside = dir("/tmp/x");
+        let m = verdict(
+            &g,
+            Asked::Create,
+            &Seen {
+                named: Path::new("/tmp/x/new"),
+                host: &none("/tmp/x/new"),
+                host_parent: Some(&dir_inside),
+                inside: Some(&none("/tmp/x/new")),
+                inside_parent: Some(&dir_inside),
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            (m.grant.as_path(), m.option),
+            (Path::new("/tmp/x"), Flag::Rw)
+        );
     }
 
     #[test]
