@@ -153,7 +153,7 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
         (policy.binds.len(), Vec::new())
     };
     let policy = policy;
-    let (program_path, file, text, cwd_not_granted) = target(req, policy_name, &policy)?;
+    let (program_path, file, text) = target(req, policy_name, &policy)?;
     let config = crate::config::parse(&text).map_err(|source| Error::Config {
         file: file.clone(),
         source,
@@ -212,7 +212,9 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
     };
     let (table, truncate) = descriptors(&plan, &opened, &program);
     let truncate_by_path = by_path_to_truncate(&plan, &opened);
-    let by_path = path_grants::path_grants(&policy, base_binds, &opened, &plan, &program_path);
+    // What the sandbox gives by path (only when something reports on paths).
+    let by_path = (notify_mode != Notify::Off)
+        .then(|| path_grants::path_grants(&policy, base_binds, &opened, &plan, &program_path));
     let mut grants = grants::grants(&opened, &plan, &program);
     grants.run_as = req.identity;
     grants::check_interpreter(&program, &policy, &grants).map_err(Error::Program)?;
@@ -240,30 +242,16 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
     let label = program_path.display().to_string();
     // Explain/learn: the notifying program and the supervisor's session (nothing of this
     // is computed, created or forked otherwise).
-    let paths = match &notify_mode {
-        Notify::Explain => Paths::Track(by_path),
-        Notify::Learn(_) if learn_paths => Paths::Track(by_path),
-        Notify::Quiet => Paths::Known(path_grants::known_missing(
-            &by_path,
-            cwd_not_granted.as_deref(),
-            &program_path,
-        )),
+    let paths = match (&notify_mode, by_path) {
+        (Notify::Explain, Some(by_path)) => Paths::Track(by_path),
+        (Notify::Learn(_), Some(by_path)) if learn_paths => Paths::Track(by_path),
+        (Notify::Quiet, Some(by_path)) => {
+            Paths::Known(path_grants::known_missing(&by_path, &program_path))
+        }
         _ => Paths::Off,
     };
     let notify = supervision::setup(&notify_mode, policy_name, &policy, &label, paths)?;
-    if !widened.is_empty() {
-        let shown: Vec<String> = widened.iter().map(|p| p.display().to_string()).collect();
-        eprintln!(
-            "caprun: LEARNING MODE: the host's {} are readable (read-only) while learning, to learn which files the program reads (the host's files in {} are not: what the program tries there is learned all the same)",
-            shown.join(", "),
-            if policy.tmpfs.is_empty() {
-                "/proc, /sys, /dev and /run".to_string()
-            } else {
-                let tmpfs: Vec<String> = policy.tmpfs.iter().map(|p| p.display().to_string()).collect();
-                format!("{}, /proc, /sys, /dev and /run", tmpfs.join(", "))
-            }
-        );
-    }
+    path_grants::announce_learning(&widened, &policy);
     let launch = Launch::new(
         program.fd,
         &label,
@@ -308,7 +296,7 @@ fn target(
     req: &Request,
     policy_name: &str,
     policy: &sandbox::Policy,
-) -> Result<(PathBuf, String, String, Option<PathBuf>), Error> {
+) -> Result<(PathBuf, String, String), Error> {
     match &req.target {
         Target::Command(command) => {
             let Some(name) = command.argv.first() else {
@@ -320,24 +308,18 @@ fn target(
                 command::config(command, &program, policy_name, req.net).map_err(Error::Program)?;
             // Without a mount namespace the program starts where caprun is.
             let moves = policy.has(sandbox::policy::Namespace::Mount);
-            let cwd_not_granted = written.cwd_not_granted.filter(|_| moves);
-            if let Some(cwd) = &cwd_not_granted {
+            if let Some(cwd) = written.cwd_not_granted.filter(|_| moves) {
                 eprintln!(
                     "caprun: warning: the working directory {} is not granted: {} starts in / (grant it with --ro . or --rw .)",
                     cwd.display(),
                     name.to_string_lossy()
                 );
             }
-            Ok((
-                program,
-                "<command line>".to_owned(),
-                written.text,
-                cwd_not_granted,
-            ))
+            Ok((program, "<command line>".to_owned(), written.text))
         }
         Target::Program { path, config } => {
             let (file, text) = read_config(config)?;
-            Ok((path.clone(), file, text, None))
+            Ok((path.clone(), file, text))
         }
     }
 }

@@ -117,34 +117,62 @@ pub(super) fn widen_for_learning(policy: &mut Policy) -> (usize, Vec<PathBuf>) {
 }
 
 /// For the hint of a failed command-line launch: what caprun knows the program lacks
-/// (the working directory when no grant holds it, PROGRAM's own directory when the
-/// sandbox does not give it), each as a sentence.
-pub(super) fn known_missing(
-    grants: &PathGrants,
-    cwd_not_granted: Option<&Path>,
-    program: &Path,
-) -> Vec<String> {
+/// (its working directory when no grant gives it, PROGRAM's own directory when the
+/// sandbox does not give it), each as a sentence. Only with a mount namespace (without
+/// one the program sees the host's paths, as Landlock allows).
+pub(super) fn known_missing(grants: &PathGrants, program: &Path) -> Vec<String> {
     let mut known = Vec::new();
-    if let Some(cwd) = cwd_not_granted {
+    if !grants.mount_namespace {
+        return known;
+    }
+    if let Some(cwd) = std::env::current_dir()
+        .and_then(std::fs::canonicalize)
+        .ok()
+        .filter(|cwd| !grants.gives_host(cwd, false))
+    {
         known.push(format!(
             "the working directory {} is not granted (--ro . or --rw .)",
             cwd.display()
         ));
     }
-    if grants.mount_namespace {
-        if let Some(dir) = std::fs::canonicalize(program)
-            .ok()
-            .and_then(|p| p.parent().map(Path::to_owned))
-        {
-            if !grants.grants.iter().any(|g| dir.starts_with(&g.path)) {
-                known.push(format!(
-                    "PROGRAM {} is not inside the sandbox's files: what lies beside it in {} is out of reach (--ro {})",
-                    program.display(),
-                    dir.display(),
-                    dir.display()
-                ));
-            }
-        }
+    if let Some(dir) = std::fs::canonicalize(program)
+        .ok()
+        .and_then(|p| p.parent().map(Path::to_owned))
+        .filter(|dir| !grants.gives_host(dir, false))
+    {
+        known.push(format!(
+            "PROGRAM {} is not inside the sandbox's files: what lies beside it in {} is out of reach (--ro {})",
+            program.display(),
+            dir.display(),
+            dir.display()
+        ));
     }
     known
+}
+
+/// Tell the learner which of the host's directories its program may read (`widened`,
+/// from [`widen_for_learning`]) and which not.
+pub(super) fn announce_learning(widened: &[PathBuf], policy: &Policy) {
+    if widened.is_empty() {
+        return;
+    }
+    let list = |paths: &mut dyn Iterator<Item = &Path>| {
+        paths
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut not: Vec<PathBuf> = policy
+        .tmpfs
+        .iter()
+        .cloned()
+        .chain(NOT_FOR_LEARNING.iter().map(|n| Path::new("/").join(n)))
+        .collect();
+    not.sort();
+    not.dedup();
+    eprintln!(
+        "caprun: LEARNING MODE: the host's {} are readable (read-only) while learning, to learn which files the program reads (not the host's {}: what the program tries there is learned all the same)",
+        list(&mut widened.iter().map(PathBuf::as_path)),
+        list(&mut not.iter().map(PathBuf::as_path)),
+    );
 }

@@ -404,7 +404,7 @@ impl PathGrants {
 
     /// Whether a grant gives the host's `path` (not a fresh file system over it) with
     /// write access if `write`.
-    fn gives_host(&self, path: &Path, write: bool) -> bool {
+    pub fn gives_host(&self, path: &Path, write: bool) -> bool {
         let mut holding = self.grants.iter().filter(|g| path.starts_with(&g.path));
         if !self.mount_namespace {
             return holding.any(|g| g.write || !write);
