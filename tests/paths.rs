@@ -312,3 +312,61 @@ fn a_failure_with_no_refused_call_points_to_explain_denials() {
     assert!(err.contains("setgroups"), "{err}");
     assert!(!err.contains("likely cause"), "{err}");
 }
+
+/// Without a mount namespace (policy `unprivileged`: Landlock alone) the host's paths
+/// are the program's, and Landlock refuses what is not granted (`EACCES`): named the
+/// same way. Looking a path up is not refused there, and not named.
+#[test]
+fn landlock_refusals_without_a_mount_namespace_are_named() {
+    skip_unless_sandboxable!();
+    let (_dir, d) = scratch(false);
+    let secret = d.join("secret");
+    std::fs::write(&secret, "x\n").unwrap();
+    let p = s(&secret);
+    let script = format!("test -e {p} && read line < {p} && echo \"$line\"");
+    let control = run(
+        &[
+            "--policy",
+            "unprivileged",
+            "--ro",
+            p,
+            "--",
+            "/bin/sh",
+            "-c",
+            &script,
+        ],
+        "",
+    );
+    if control.status.code() == Some(125) {
+        let why = stderr(&control);
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "the CI machine must run policy unprivileged: {why}"
+        );
+        eprintln!("SKIPPED (policy unprivileged cannot run here): {why}");
+        return;
+    }
+    assert!(control.status.success(), "{}", stderr(&control));
+    assert_eq!(stdout(&control), "x\n");
+    let out = run(
+        &[
+            "--policy",
+            "unprivileged",
+            "--explain-denials",
+            "--",
+            "/bin/sh",
+            "-c",
+            &script,
+        ],
+        "",
+    );
+    let err = stderr(&out);
+    assert!(!out.status.success(), "{err}");
+    assert!(
+        err.contains(&format!(
+            "caprun: not granted: read {p} (grant it with --ro {p})"
+        )),
+        "{err}"
+    );
+    assert!(!err.contains("look up"), "{err}");
+}
