@@ -370,3 +370,41 @@ fn landlock_refusals_without_a_mount_namespace_are_named() {
     );
     assert!(!err.contains("look up"), "{err}");
 }
+
+/// A program launched with a config is told the `paths:` entry that grants the path;
+/// with the entry added, it runs.
+#[test]
+fn a_config_launch_is_told_its_paths_entry() {
+    skip_unless_sandboxable!();
+    let (_dir, d) = scratch(false);
+    let secret = d.join("secret");
+    std::fs::write(&secret, "x\n").unwrap();
+    let p = s(&secret);
+    let config = format!("!exec\nargv: [cat, {p}]\n");
+    let out = run(
+        &[
+            "--policy",
+            "devtools",
+            "--explain-denials",
+            "/usr/bin/cat",
+            "-",
+        ],
+        &config,
+    );
+    let err = stderr(&out);
+    assert!(!out.status.success(), "{err}");
+    let entry = format!("paths: [!file {p}]");
+    assert!(
+        err.contains(&format!(
+            "caprun: not granted: read {p} (grant it with {entry})"
+        )),
+        "{err}"
+    );
+    // Control: with the entry, the same program reads it.
+    let granted = run(
+        &["--policy", "devtools", "/usr/bin/cat", "-"],
+        &format!("{config}{entry}\n"),
+    );
+    assert!(granted.status.success(), "{}", stderr(&granted));
+    assert_eq!(stdout(&granted), "x\n");
+}

@@ -243,8 +243,10 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
     // Explain/learn: the notifying program and the supervisor's session (nothing of this
     // is computed, created or forked otherwise).
     let paths = match (&notify_mode, by_path) {
-        (Notify::Explain, Some(by_path)) => Paths::Track(by_path),
-        (Notify::Learn(_), Some(by_path)) if learn_paths => Paths::Track(by_path),
+        (Notify::Explain, Some(by_path)) => {
+            Paths::Track(by_path, matches!(req.target, Target::Program { .. }))
+        }
+        (Notify::Learn(_), Some(by_path)) if learn_paths => Paths::Track(by_path, false),
         (Notify::Quiet, Some(by_path)) => {
             Paths::Known(path_grants::known_missing(&by_path, &program_path))
         }

@@ -36,8 +36,9 @@ pub(super) enum Paths {
     /// Nothing.
     Off,
     /// Watch the calls that take paths and report those the sandbox does not give
-    /// (explain), or learn them (learn): what the sandbox gives by path.
-    Track(PathGrants),
+    /// (explain), or learn them (learn): what the sandbox gives by path, and whether
+    /// the program was launched with a config (grants are named as its `paths:`).
+    Track(PathGrants, bool),
     /// quiet: what caprun knows the program lacks, for the hint when it fails.
     Known(Vec<String>),
 }
@@ -124,10 +125,10 @@ pub(super) fn setup(
     let mut prog = seccomp::compile_with(sp, Denials::Notify)?;
     let mut session = Session::new(mode, policy_name, sp, label);
     match paths {
-        Paths::Track(grants) if grants.restricted => {
+        Paths::Track(grants, config_form) if grants.restricted => {
             let watched = watched_numbers(sp);
             let watching = seccomp::watching(&prog, &watched)?;
-            let tracker = PathTracker::new(
+            let mut tracker = PathTracker::new(
                 grants,
                 open_host_dir("/")?,
                 open_host_dir("/proc")?,
@@ -135,6 +136,9 @@ pub(super) fn setup(
                 &watched,
                 mode == Mode::Learn,
             );
+            if config_form {
+                tracker.in_config_form();
+            }
             session.track_paths(tracker);
         }
         Paths::Known(known) => session.known_missing(known),

@@ -83,6 +83,9 @@ pub struct PathTracker {
     live_lines: usize,
     /// Learning: the host is readable, so only the grants tell what the sandbox has.
     learning: bool,
+    /// The program was launched with a config, not the command line: grants are named
+    /// as its `paths:` entries.
+    config_form: bool,
     /// The sandbox's root as the supervisor sees it (it lives in the sandbox's mount
     /// namespace), opened at the first path: the view inside.
     inside_root: Option<OwnedFd>,
@@ -117,8 +120,15 @@ impl PathTracker {
             unexamined: 0,
             live_lines: 0,
             learning,
+            config_form: false,
             inside_root: None,
         }
+    }
+
+    /// Name grants as a config's `paths:` entries (`!file`, `!dir`), for a program
+    /// launched with a config.
+    pub fn in_config_form(&mut self) {
+        self.config_form = true;
     }
 
     /// The descriptors the supervisor keeps for it.
@@ -252,13 +262,12 @@ impl PathTracker {
             e.option = Flag::Rw;
         }
         let new_ask = e.asked.insert(m.asked);
+        let grant = grant_text(e.option, &m.grant, e.is_dir, self.config_form);
         new_ask.then(|| {
             format!(
-                "caprun: not granted: {} {} (grant it with {} {}) [pid {pid}]\n",
+                "caprun: not granted: {} {} (grant it with {grant}) [pid {pid}]\n",
                 m.asked.word(),
                 shown(&m.grant),
-                e.flag().flag(),
-                shell_word(&m.grant)
             )
         })
     }
@@ -302,9 +311,8 @@ impl PathTracker {
         for (path, e) in entries.iter().take(SUMMARY_PATHS) {
             let _ = writeln!(
                 s,
-                "caprun:   {} {}  ({})",
-                e.flag().flag(),
-                shell_word(path),
+                "caprun:   {}  ({})",
+                grant_text(e.option, path, e.is_dir, self.config_form),
                 e.words()
             );
         }
@@ -324,9 +332,11 @@ impl PathTracker {
                 }
             );
         }
-        s.push_str(
-            "caprun: grant what the program needs with these options (or binds in a policy) and run it again\n",
-        );
+        s.push_str(if self.config_form {
+            "caprun: grant what the program needs with these entries of the config (or binds in a policy) and run it again\n"
+        } else {
+            "caprun: grant what the program needs with these options (or binds in a policy) and run it again\n"
+        });
         s
     }
 
@@ -421,6 +431,20 @@ impl PathTracker {
     }
 }
 
+/// What grants `path` (a directory if `is_dir`) as `flag` asks: an option of the
+/// command line (`--ro P`), or an entry of a config's `paths:` (`config_form`).
+fn grant_text(flag: Flag, path: &Path, is_dir: bool, config_form: bool) -> String {
+    let tag = if is_dir { "!dir" } else { "!file" };
+    let yaml = scalar(&path.to_string_lossy());
+    match (flag, config_form) {
+        (Flag::Bind, _) => format!("a policy bind (root: binds:) of {}", shell_word(path)),
+        (Flag::Ro, false) => format!("--ro {}", shell_word(path)),
+        (Flag::Rw, false) => format!("--rw {}", shell_word(path)),
+        (Flag::Ro, true) => format!("paths: [{tag} {yaml}]"),
+        (Flag::Rw, true) => format!("paths: [{tag} {{path: {yaml}, mode: readwrite}}]"),
+    }
+}
+
 /// `/` as this process sees it.
 fn open_root() -> Option<OwnedFd> {
     use nix::fcntl::OFlag;
@@ -507,6 +531,14 @@ mod tests {
             "{summary}"
         );
         assert!(summary.contains("caprun:   --ro /f"), "{summary}");
+        // A config's launch is told its `paths:` entries.
+        t.in_config_form();
+        let summary = t.summary();
+        assert!(summary.contains("caprun:   paths: [!file /f"), "{summary}");
+        assert_eq!(
+            grant_text(Flag::Rw, Path::new("/a b"), true, true),
+            "paths: [!dir {path: \"/a b\", mode: readwrite}]"
+        );
         // The learned policy binds each file once, the dropped ones counted.
         let binds = t.learned_binds();
         assert_eq!(binds.matches("\n    - /f").count(), MAX_MISSING, "{binds}");

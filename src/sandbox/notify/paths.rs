@@ -451,17 +451,6 @@ pub enum Flag {
     Bind,
 }
 
-impl Flag {
-    /// As written on the command line or in a policy.
-    pub fn flag(self) -> &'static str {
-        match self {
-            Flag::Ro => "--ro",
-            Flag::Rw => "--rw",
-            Flag::Bind => "a policy bind (root: binds:) of",
-        }
-    }
-}
-
 /// A path the program asked for and was not granted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Missing {
