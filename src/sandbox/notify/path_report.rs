@@ -32,9 +32,12 @@ use crate::sys::seccomp::{notif_id_valid, read_string, SeccompNotif};
 
 /// The longest path read from the program's memory (`PATH_MAX` without its NUL).
 const MAX_PATH: usize = 4095;
-/// The (path, asked) pairs remembered as examined, in bytes of path: beyond, new paths
-/// are counted as not examined (each examination costs a few `fstatat`).
+/// The (path, asked) pairs remembered as examined, in bytes (paths and the set's own
+/// [`ENTRY_OVERHEAD`]): beyond, new paths are counted as not examined (each examination
+/// costs a few `fstatat`).
 const MAX_SEEN_BYTES: usize = 4 << 20;
+/// What one remembered (path, asked) pair costs beyond the path's bytes.
+const ENTRY_OVERHEAD: usize = 96;
 /// Distinct paths kept as not granted: beyond, they are counted.
 const MAX_MISSING: usize = 1024;
 /// Lines printed while the program runs.
@@ -205,11 +208,13 @@ impl PathTracker {
         if self.seen.contains(&key) {
             return None;
         }
-        if self.seen_bytes + key.0.as_os_str().len() > MAX_SEEN_BYTES {
+        // Each entry costs its bytes and about a hundred more (the set's own).
+        let cost = key.0.as_os_str().len() + ENTRY_OVERHEAD;
+        if self.seen_bytes + cost > MAX_SEEN_BYTES {
             self.unexamined += 1;
             return None;
         }
-        self.seen_bytes += key.0.as_os_str().len();
+        self.seen_bytes += cost;
         let (path, asked) = key;
         let root = self.host_root.as_fd();
         let host = paths::resolve(root, &path);

@@ -265,6 +265,8 @@ pub struct Resolved {
 
 /// The kernel's own limit on links in one lookup.
 const MAX_LINKS: usize = 40;
+/// The most components [`resolve`] looks at for one path (a `fstatat` each).
+const MAX_STEPS: usize = 4096;
 
 /// Resolve the absolute `path` beneath `root` (a directory caprun opened on the host
 /// before entering the sandbox), following symbolic links one component at a time as
@@ -284,6 +286,8 @@ pub fn resolve(root: BorrowedFd<'_>, path: &Path) -> Resolved {
         .collect();
     let mut done = PathBuf::new();
     let mut links = 0;
+    // Components looked at: each link can add a path's worth; bounded all the same.
+    let mut steps = 0;
     let missing = |done: &Path, todo: &[PathBuf]| {
         let mut p = Path::new("/").join(done);
         for t in todo.iter().rev() {
@@ -299,6 +303,11 @@ pub fn resolve(root: BorrowedFd<'_>, path: &Path) -> Resolved {
         }
     };
     while let Some(next) = todo.pop() {
+        steps += 1;
+        if steps > MAX_STEPS {
+            todo.push(next);
+            return missing(&done, &todo);
+        }
         if next.as_os_str() == ".." {
             done.pop();
             continue;
@@ -667,6 +676,9 @@ mod tests {
         assert_eq!(r("/loop").kind, None);
         assert_eq!(r("/../../real").canonical, Path::new("/real"));
         assert_eq!(r("/").kind, Some(Kind::Dir));
+        // However long the path, the walk is bounded: past MAX_STEPS it is not found.
+        assert_eq!(r(&"/real/..".repeat(100)).kind, Some(Kind::Dir));
+        assert_eq!(r(&"/real/..".repeat(MAX_STEPS)).kind, None);
     }
 
     fn grants(mount_namespace: bool) -> PathGrants {
