@@ -20,7 +20,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fmt::Write as _;
-use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::path::{Path, PathBuf};
 
 use super::hint::{shell_word, shown};
@@ -83,6 +83,8 @@ pub struct PathTracker {
     unread: u64,
     /// New paths not examined beyond [`MAX_SEEN_BYTES`].
     unexamined: u64,
+    /// Paths not granted that the host refuses caprun's caller as well.
+    host_refuses: u64,
     live_lines: usize,
     /// Learning: the host is readable, so only the grants tell what the sandbox has.
     learning: bool,
@@ -121,6 +123,7 @@ impl PathTracker {
             dropped: 0,
             unread: 0,
             unexamined: 0,
+            host_refuses: 0,
             live_lines: 0,
             learning,
             config_form: false,
@@ -250,6 +253,12 @@ impl PathTracker {
         let verdict = paths::verdict(&self.grants, asked, &seen);
         self.seen.insert((path, asked));
         let m = verdict?;
+        // A grant gives only what the host allows caprun's caller: a path the host
+        // refuses too is counted, not named.
+        if m.option != Flag::Bind && !host_allows(root, &m.grant, m.asked, m.is_dir) {
+            self.host_refuses += 1;
+            return None;
+        }
         let new_path = !self.missing.contains_key(&m.grant);
         if new_path && self.missing.len() >= MAX_MISSING {
             self.dropped += 1;
@@ -293,6 +302,16 @@ impl PathTracker {
     /// nowhere on the host).
     pub fn summary(&self) -> String {
         let mut s = String::new();
+        if self.host_refuses > 0 {
+            let _ = writeln!(
+                s,
+                "caprun: summary: {} path{} the program tried {} not granted and refused to you on the host as well (no grant would give {}: not named)",
+                self.host_refuses,
+                if self.host_refuses == 1 { "" } else { "s" },
+                if self.host_refuses == 1 { "is" } else { "are" },
+                if self.host_refuses == 1 { "it" } else { "them" },
+            );
+        }
         if self.missing.is_empty() {
             if self.unread > 0 {
                 let _ = writeln!(
@@ -450,6 +469,26 @@ fn grant_text(flag: Flag, path: &Path, is_dir: bool, config_form: bool) -> Strin
     }
 }
 
+/// Whether the host lets this process (caprun's caller's credentials, in the user
+/// namespace the supervisor lives in: capabilities there do not reach the host's files)
+/// do `asked` on `grant` (the file, or the directory to create in), beneath `root`.
+fn host_allows(root: BorrowedFd<'_>, grant: &Path, asked: Asked, is_dir: bool) -> bool {
+    use nix::unistd::{faccessat, AccessFlags};
+    let mode = match asked {
+        Asked::Write | Asked::Create | Asked::Remove => AccessFlags::W_OK,
+        Asked::Exec if !is_dir => AccessFlags::X_OK,
+        Asked::Stat => AccessFlags::F_OK,
+        Asked::Read | Asked::List | Asked::Exec => AccessFlags::R_OK,
+    };
+    let rel = grant.strip_prefix("/").unwrap_or(grant);
+    let rel = if rel.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        rel
+    };
+    faccessat(root, rel, mode, nix::fcntl::AtFlags::AT_EACCESS).is_ok()
+}
+
 /// `/` as this process sees it.
 fn open_root() -> Option<OwnedFd> {
     use nix::fcntl::OFlag;
@@ -581,5 +620,48 @@ mod tests {
         assert!(text.contains("looked up, not listed: /looked"), "{text}");
         assert_eq!(t.written(), [Path::new("/out")]);
         assert_eq!(t.bound(), 2);
+    }
+
+    /// What the host refuses caprun's caller is not a grant to add: checked with the
+    /// caller's own credentials (here a child switched to `nobody`).
+    #[test]
+    fn the_host_refusing_the_caller_too_is_not_a_grant() {
+        use std::os::unix::fs::PermissionsExt;
+        if !nix::unistd::geteuid().is_root() {
+            eprintln!("SKIPPED (needs root to switch to another user): the_host_refusing_the_caller_too_is_not_a_grant");
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o755)).unwrap();
+        for (name, mode) in [("private", 0o600), ("public", 0o644)] {
+            std::fs::write(d.join(name), "").unwrap();
+            std::fs::set_permissions(d.join(name), std::fs::Permissions::from_mode(mode)).unwrap();
+        }
+        let root = OwnedFd::from(std::fs::File::open(d).unwrap());
+        let code = crate::sandbox::testutil::in_child(|| {
+            let nobody = nix::unistd::Uid::from_raw(65534);
+            if nix::unistd::setresuid(nobody, nobody, nobody).is_err() {
+                return 2;
+            }
+            let allows = |p: &str, a| host_allows(root.as_fd(), Path::new(p), a, false);
+            let ok = allows("/public", Asked::Read)
+                && !allows("/private", Asked::Read)
+                && !allows("/public", Asked::Write)
+                && !allows("/", Asked::Create);
+            if ok {
+                0
+            } else {
+                1
+            }
+        });
+        assert_eq!(code, 0);
+        // caprun's caller here (root) is refused nothing of it.
+        assert!(host_allows(
+            root.as_fd(),
+            Path::new("/private"),
+            Asked::Write,
+            false
+        ));
     }
 }
