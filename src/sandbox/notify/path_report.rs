@@ -28,7 +28,7 @@ use super::paths::{self, Asked, Base, Flag, PathGrants};
 use crate::sandbox::policy::{scalar, SeccompPolicy};
 use crate::sandbox::seccomp::{self, BpfProgramOwned};
 use crate::sandbox::syscalls;
-use crate::sys::seccomp::{notif_id_valid, read_string, SeccompNotif};
+use crate::sys::seccomp::{notif_id_valid, notif_sync_wake_up, read_string, SeccompNotif};
 
 /// The longest path read from the program's memory (`PATH_MAX` without its NUL).
 const MAX_PATH: usize = 4095;
@@ -85,6 +85,8 @@ pub struct PathTracker {
     unexamined: u64,
     /// Paths not granted that the host refuses caprun's caller as well.
     host_refuses: u64,
+    /// [`first_notification`](Self::first_notification) ran.
+    sync_wake_asked: bool,
     live_lines: usize,
     /// Learning: the host is readable, so only the grants tell what the sandbox has.
     learning: bool,
@@ -124,6 +126,7 @@ impl PathTracker {
             unread: 0,
             unexamined: 0,
             host_refuses: 0,
+            sync_wake_asked: false,
             live_lines: 0,
             learning,
             config_form: false,
@@ -140,6 +143,15 @@ impl PathTracker {
     /// The descriptors the supervisor keeps for it.
     pub fn keep_fds(&self) -> Vec<RawFd> {
         vec![self.host_root.as_raw_fd(), self.host_proc.as_raw_fd()]
+    }
+
+    /// Once, at the first watched call: ask the kernel for synchronous wake-ups on
+    /// `listener` (every path call is a round trip; best effort, Linux 6.6).
+    pub fn first_notification(&mut self, listener: RawFd) {
+        if !self.sync_wake_asked {
+            self.sync_wake_asked = true;
+            let _ = notif_sync_wake_up(listener);
+        }
     }
 
     /// Whether calls to `nr` are watched.

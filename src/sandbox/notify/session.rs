@@ -196,6 +196,7 @@ impl Session {
         let Some(paths) = self.paths.as_mut().filter(|p| p.watches(nr)) else {
             return false;
         };
+        paths.first_notification(listener);
         let allowed = paths.allowed(nr, req.data.args);
         if allowed || self.mode == Mode::Learn {
             let lines = paths.record(listener, req, self.mode == Mode::Explain);
