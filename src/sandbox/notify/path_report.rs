@@ -219,6 +219,11 @@ impl PathTracker {
     /// Judge `path` (absolute, as the program named it) once per thing asked: a line
     /// for a path newly found not granted.
     fn examine(&mut self, path: PathBuf, asked: Asked, pid: u32) -> Option<String> {
+        // The sandbox's own: never a grant to add (see `paths::verdict`), and not worth
+        // a lookup.
+        if paths::OWN.iter().any(|own| path.starts_with(own)) {
+            return None;
+        }
         let key = (path, asked);
         if self.seen.contains(&key) {
             return None;

@@ -492,6 +492,9 @@ pub struct Seen<'a> {
     pub inside_parent: Option<&'a Resolved>,
 }
 
+/// The sandbox's own file systems, whose paths are never the host's to grant.
+pub const OWN: [&str; 3] = ["/proc", "/sys", "/dev"];
+
 /// Whether `asked` of `seen` is outside `grants`: `None` when it is granted, when
 /// nothing on the host would satisfy it either (the path and, for a create, its
 /// directory do not exist), or when it lies in `/proc`, `/sys` or `/dev` (the sandbox's
@@ -501,7 +504,7 @@ pub fn verdict(grants: &PathGrants, asked: Asked, seen: &Seen<'_>) -> Option<Mis
         return None;
     }
     let host = seen.host;
-    for own in ["/proc", "/sys", "/dev"] {
+    for own in OWN {
         if host.canonical.starts_with(own) || seen.named.starts_with(own) {
             return None;
         }
