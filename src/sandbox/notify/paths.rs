@@ -492,13 +492,13 @@ pub struct Seen<'a> {
     pub inside_parent: Option<&'a Resolved>,
 }
 
-/// The sandbox's own file systems, whose paths are never the host's to grant.
+/// Kernel interfaces and devices: the sandbox has its own or none, a policy decides
+/// them, never a grant.
 pub const OWN: [&str; 3] = ["/proc", "/sys", "/dev"];
 
 /// Whether `asked` of `seen` is outside `grants`: `None` when it is granted, when
 /// nothing on the host would satisfy it either (the path and, for a create, its
-/// directory do not exist), or when it lies in `/proc`, `/sys` or `/dev` (the sandbox's
-/// own, not the host's).
+/// directory do not exist), or when it lies in [`OWN`] (`/proc`, `/sys`, `/dev`).
 pub fn verdict(grants: &PathGrants, asked: Asked, seen: &Seen<'_>) -> Option<Missing> {
     if !grants.restricted {
         return None;
