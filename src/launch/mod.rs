@@ -248,7 +248,7 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
         }
         (Notify::Learn(_), Some(by_path)) if learn_paths => Paths::Track(by_path, false),
         (Notify::Quiet, Some(by_path)) => {
-            Paths::Known(path_grants::known_missing(&by_path, &program_path))
+            Paths::Known(path_grants::known_missing(&by_path, &plan, &program_path))
         }
         _ => Paths::Off,
     };

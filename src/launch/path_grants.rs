@@ -117,18 +117,21 @@ pub(super) fn widen_for_learning(policy: &mut Policy) -> (usize, Vec<PathBuf>) {
 }
 
 /// For the hint of a failed command-line launch: what caprun knows the program lacks
-/// (its working directory when no grant gives it, PROGRAM's own directory when the
+/// (caprun's working directory when the program does not start there, PROGRAM's own
+/// directory when the
 /// sandbox does not give it), each as a sentence. Only with a mount namespace (without
 /// one the program sees the host's paths, as Landlock allows).
-pub(super) fn known_missing(grants: &PathGrants, program: &Path) -> Vec<String> {
+pub(super) fn known_missing(grants: &PathGrants, plan: &Plan, program: &Path) -> Vec<String> {
     let mut known = Vec::new();
     if !grants.mount_namespace {
         return known;
     }
+    // Without a working directory of its own (`cwd:`, or caprun's when a grant holds
+    // it) the program starts in `/`: caprun's was not given to it.
     if let Some(cwd) = std::env::current_dir()
         .and_then(std::fs::canonicalize)
         .ok()
-        .filter(|cwd| !grants.gives_host(cwd, false))
+        .filter(|cwd| plan.cwd.is_none() && cwd != Path::new("/") && !grants.gives_host(cwd, false))
     {
         known.push(format!(
             "the working directory {} is not granted (--ro . or --rw .)",
