@@ -212,9 +212,6 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
     };
     let (table, truncate) = descriptors(&plan, &opened, &program);
     let truncate_by_path = by_path_to_truncate(&plan, &opened);
-    // What the sandbox gives by path (only when something reports on paths).
-    let by_path = (notify_mode != Notify::Off)
-        .then(|| path_grants::path_grants(&policy, base_binds, &opened, &plan, &program_path));
     let mut grants = grants::grants(&opened, &plan, &program);
     grants.run_as = req.identity;
     grants::check_interpreter(&program, &policy, &grants).map_err(Error::Program)?;
@@ -232,6 +229,9 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
         file: file.clone(),
         source,
     })?;
+    // What the sandbox gives by path (only when something reports on paths).
+    let by_path = (notify_mode != Notify::Off)
+        .then(|| path_grants::path_grants(&policy, base_binds, &grants));
     let prepared = sandbox::prepare(&policy, &grants)?;
     drop(grants);
     // A best-effort policy runs with what the kernel can enforce, and says what it cannot.

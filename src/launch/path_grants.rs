@@ -4,12 +4,12 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::config::AccessMode;
+use std::os::fd::{AsRawFd, RawFd};
+
 use crate::plan::Plan;
-use crate::resources::{Description, Resources};
 use crate::sandbox::notify::paths::{PathGrant, PathGrants};
 use crate::sandbox::policy::{Bind, LandlockMode, Namespace};
-use crate::sandbox::Policy;
+use crate::sandbox::{Access, Grants, Policy};
 
 /// Top-level host directories a learning run does not bind: the sandbox's own
 /// (`/proc`, `/sys`, `/dev`), the policy's fresh `/tmp`, and `/run` (services' sockets:
@@ -17,60 +17,60 @@ use crate::sandbox::Policy;
 const NOT_FOR_LEARNING: &[&str] = &["proc", "sys", "dev", "tmp", "run"];
 
 /// What the sandbox of `policy` (its first `base_binds` binds: those of the policy as
-/// named, not a learning run's additions) gives by path to `program` run with `plan`
-/// over `opened`, as the program sees it.
-pub(super) fn path_grants(
-    policy: &Policy,
-    base_binds: usize,
-    opened: &Resources,
-    plan: &Plan,
-    program: &Path,
-) -> PathGrants {
+/// named, not a learning run's additions) with `grants` gives by path, as the program
+/// sees it. Taken from the grants as the sandbox receives them, so that every grant is
+/// counted whichever step added it.
+pub(super) fn path_grants(policy: &Policy, base_binds: usize, grants: &Grants<'_>) -> PathGrants {
     let mount = policy.has(Namespace::Mount);
-    let mut grants: Vec<PathGrant> = policy.binds[..base_binds.min(policy.binds.len())]
+    let mut by_path: Vec<PathGrant> = policy.binds[..base_binds.min(policy.binds.len())]
         .iter()
         .map(|b| PathGrant {
-            path: b.target.clone(),
+            path: if mount {
+                b.target.clone()
+            } else {
+                b.source.clone()
+            },
             write: b.device,
             fresh: false,
         })
         .collect();
-    grants.extend(policy.tmpfs.iter().map(|t| PathGrant {
+    by_path.extend(policy.tmpfs.iter().map(|t| PathGrant {
         path: t.clone(),
         write: true,
         fresh: true,
     }));
-    let writable = |id| {
-        matches!(
-            opened.get(id).description,
-            Description::File { mode, .. } if mode != AccessMode::Read
-        )
-    };
     if mount {
-        // Only what an `!exec` reaches by path is inside (descriptors are not).
-        grants.extend(plan.paths.iter().map(|g| PathGrant {
-            path: g.target.clone(),
-            write: writable(g.id),
+        // Only what is bound is reachable by path (descriptors are not).
+        by_path.extend(grants.binds.iter().map(|b| PathGrant {
+            path: b.target.clone(),
+            write: b.writable,
             fresh: false,
         }));
     } else {
-        grants.extend(opened.iter().filter_map(|(id, o)| {
+        // Landlock's rules are on the descriptors: their paths on the host.
+        by_path.extend(grants.files.iter().filter_map(|g| {
             Some(PathGrant {
-                path: o.host_path()?.to_owned(),
-                write: writable(id),
+                path: fd_path(g.fd.as_raw_fd())?,
+                write: !matches!(g.access, Access::Read | Access::ReadExecute),
                 fresh: false,
             })
         }));
     }
-    if let Ok(p) = std::fs::canonicalize(program) {
-        grants.push(PathGrant {
-            path: p,
-            write: false,
-            fresh: false,
-        });
-    }
+    // PROGRAM: a Landlock rule on its descriptor; with a mount namespace it is executed
+    // by that descriptor and is not there by path unless bound.
+    by_path.extend(
+        grants
+            .program
+            .filter(|_| !mount)
+            .and_then(|fd| fd_path(fd.as_raw_fd()))
+            .map(|path| PathGrant {
+                path,
+                write: false,
+                fresh: false,
+            }),
+    );
     PathGrants {
-        grants,
+        grants: by_path,
         links: if mount {
             policy.symlinks.iter().map(|l| l.link.clone()).collect()
         } else {
@@ -79,6 +79,13 @@ pub(super) fn path_grants(
         restricted: mount || policy.landlock != LandlockMode::Off,
         mount_namespace: mount,
     }
+}
+
+/// The path a descriptor of caprun's was opened at (its `/proc/self/fd` link), when it
+/// is one.
+fn fd_path(fd: RawFd) -> Option<PathBuf> {
+    let path = std::fs::read_link(format!("/proc/self/fd/{fd}")).ok()?;
+    path.is_absolute().then_some(path)
 }
 
 /// A learning run of the command-line form lets the program read the host's files:
