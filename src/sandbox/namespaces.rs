@@ -157,9 +157,8 @@ pub struct ReadOnlyFd {
 
 /// What the new root holds, mounted in this order: the policy's `binds`, fresh writable
 /// `tmpfs` mounts (mode 1777, `MS_NOSUID | MS_NODEV`, at most `tmpfs_size` bytes each
-/// when given), a fresh procfs at `/proc` with `proc`, the policy's binds beneath a
-/// tmpfs and the caller's `extra` binds (so that they may sit beneath a tmpfs), then
-/// `symlinks` (link, target); and the read-only
+/// when given), a fresh procfs at `/proc` with `proc`, the caller's `extra` binds (so
+/// that they may sit beneath a tmpfs), then `symlinks` (link, target); and the read-only
 /// descriptor grants to open again (`reopen`, before anything is mounted).
 #[derive(Debug, Default)]
 pub struct Root<'a> {
@@ -296,11 +295,6 @@ impl MountPlan {
         } = root;
         let mut steps = Vec::new();
         let mut made: Vec<PathBuf> = Vec::new();
-        // A policy's bind beneath one of its tmpfs mounts (a learned policy's file in
-        // /tmp) is mounted after the tmpfs, which would hide it otherwise.
-        let (beneath_tmpfs, binds): (Vec<_>, Vec<_>) = binds
-            .into_iter()
-            .partition(|b| tmpfs.iter().any(|t| b.target.starts_with(t)));
         for b in binds {
             bind_steps(staging, b, &mut made, &mut steps)?;
         }
@@ -319,7 +313,7 @@ impl MountPlan {
             mkdirs(staging, Path::new("/proc"), &mut made, &mut steps)?;
             steps.push(MountStep::Proc(cstr(&inside(staging, Path::new("/proc")))?));
         }
-        for b in beneath_tmpfs.into_iter().chain(extra) {
+        for b in extra {
             bind_steps(staging, b, &mut made, &mut steps)?;
         }
         for (link, target) in symlinks {
@@ -918,43 +912,6 @@ fn write_file(path: &CStr, data: &[u8]) -> Result<(), NamespaceError> {
 #[cfg(test)]
 mod tests {
     use super::outer_id;
-    use super::{MountPlan, MountStep, ResolvedBind, Root};
-    use std::path::{Path, PathBuf};
-
-    /// A policy's bind beneath its own tmpfs is mounted after the tmpfs (else hidden by
-    /// it); the others before.
-    #[test]
-    fn a_bind_beneath_a_tmpfs_is_mounted_after_it() {
-        let bind = |target: &str| ResolvedBind {
-            fd: std::fs::File::open("/").unwrap().into(),
-            source: "/".into(),
-            target: target.into(),
-            is_dir: true,
-            device: false,
-            writable: false,
-            char_device: false,
-        };
-        let tmpfs = [PathBuf::from("/tmp")];
-        let root = Root {
-            binds: vec![bind("/tmp/learned"), bind("/usr")],
-            tmpfs: &tmpfs,
-            ..Root::default()
-        };
-        let plan = MountPlan::new(Path::new("/stage"), root).unwrap();
-        let at = |want: &str| {
-            plan.steps
-                .iter()
-                .position(|s| match s {
-                    MountStep::Bind { target, .. } | MountStep::Tmpfs { target, .. } => {
-                        target.to_bytes() == format!("/stage{want}").as_bytes()
-                    }
-                    _ => false,
-                })
-                .unwrap_or_else(|| panic!("{want}: {:?}", plan.steps))
-        };
-        assert!(at("/usr") < at("/tmp"));
-        assert!(at("/tmp") < at("/tmp/learned"));
-    }
 
     #[test]
     fn ids_map_to_the_parent_namespace() {
