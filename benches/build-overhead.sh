@@ -9,7 +9,8 @@
 #
 # Usage: benches/build-overhead.sh
 # Environment: N rounds (default 10, at least 10 for the figures), FILES (24), PARTS per
-# file (5: about 270 lines each), JOBS (2), CAPRUN (default: the release build,
+# file (5: about 270 lines each), JOBS (2), CAPRUN_ARGS (options added to the sandboxed
+# build, e.g. `--explain-denials` to measure the path report), CAPRUN (default: the release build,
 # `cargo build --release --bin caprun`). Needs make and cc, and a user that can sandbox
 # (root on the development VM).
 set -euo pipefail
@@ -151,7 +152,7 @@ cd "$work"
 # A build's output goes to build.log (shown when it fails).
 host_build() { make -s -j"$JOBS" >build.log 2>&1 || { cat build.log >&2; return 1; }; }
 sandboxed_build() {
-    "$CAPRUN" --rw . --env PATH -- make -s -j"$JOBS" >build.log 2>&1 || { cat build.log >&2; return 1; }
+    "$CAPRUN" ${CAPRUN_ARGS:-} --rw . --env PATH -- make -s -j"$JOBS" >build.log 2>&1 || { cat build.log >&2; return 1; }
 }
 # One build from clean: its wall time and its CPU time (user + system of every process
 # it ran, the sandbox's included: each waits for its children), in seconds.

@@ -18,6 +18,7 @@ mod error;
 mod grants;
 mod host;
 mod host_report;
+mod path_grants;
 mod report;
 mod sandboxed;
 mod supervision;
@@ -31,6 +32,7 @@ pub use host::{
 };
 pub use host_report::JSON_FORMAT_VERSION;
 pub use sandboxed::effective_policy;
+use supervision::Paths;
 pub use supervision::{Notify, NotifyError};
 
 use sandboxed::Sandboxed;
@@ -191,6 +193,18 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
     let policy_name = req.policy_name();
     let mut policy = effective_policy(policy_name, req.net, &req.limits, req.identity)?;
     let allow = sandboxed::egress_policy(&mut policy, &req.net_allow, req.net)?;
+    // A learning run of the command-line form lets the program read the host's files,
+    // and learns which it read.
+    let learn_paths = matches!(
+        (&req.notify, &req.target),
+        (Notify::Learn(_), Target::Command(_))
+    ) && !req.dry_run;
+    let (base_binds, widened) = if learn_paths {
+        path_grants::widen_for_learning(&mut policy)
+    } else {
+        (policy.binds.len(), Vec::new())
+    };
+    let policy = policy;
     let (program_path, file, text) = target(req, policy_name, &policy)?;
     let config = crate::config::parse(&text).map_err(|source| Error::Config {
         file: file.clone(),
@@ -319,6 +333,9 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
         file: file.clone(),
         source,
     })?;
+    // What the sandbox gives by path (only when something reports on paths).
+    let by_path = (notify_mode != Notify::Off)
+        .then(|| path_grants::path_grants(&policy, base_binds, &grants));
     let prepared = sandbox::prepare(&policy, &grants)?;
     drop(grants);
     // A best-effort policy runs with what the kernel can enforce, and says what it cannot.
@@ -329,7 +346,18 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
     let label = program_path.display().to_string();
     // Explain/learn: the notifying program and the supervisor's session (nothing of this
     // is computed, created or forked otherwise).
-    let mut notify = supervision::setup(&notify_mode, policy_name, &policy, &label)?;
+    let paths = match (&notify_mode, by_path) {
+        (Notify::Explain, Some(by_path)) => {
+            Paths::Track(by_path, matches!(req.target, Target::Program { .. }))
+        }
+        (Notify::Learn(_), Some(by_path)) if learn_paths => Paths::Track(by_path, false),
+        (Notify::Quiet, Some(by_path)) => {
+            Paths::Known(path_grants::known_missing(&by_path, &plan, &program_path))
+        }
+        _ => Paths::Off,
+    };
+    let mut notify = supervision::setup(&notify_mode, policy_name, &policy, &label, paths)?;
+    path_grants::announce_learning(&widened, &policy);
     let observe = egress_observer(&allow, &policy, notify.as_mut().map(|(s, _)| s))?;
     let launch = Launch::new(
         program.fd,

@@ -6,7 +6,8 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use crate::exec::Supervisor;
-use crate::sandbox::notify::{Mode, Session};
+use crate::sandbox::notify::paths::PathGrants;
+use crate::sandbox::notify::{watched_numbers, Mode, PathTracker, Session};
 use crate::sandbox::seccomp::{self, BpfProgramOwned, Denials, SeccompError};
 use crate::sandbox::{self, Policy};
 use crate::sys::writer::Target;
@@ -29,6 +30,19 @@ pub enum Notify {
     Quiet,
 }
 
+/// What the session does with paths (see `sandbox::notify::paths`).
+#[derive(Debug)]
+pub(super) enum Paths {
+    /// Nothing.
+    Off,
+    /// Watch the calls that take paths and report those the sandbox does not give
+    /// (explain), or learn them (learn): what the sandbox gives by path, and whether
+    /// the program was launched with a config (grants are named as its `paths:`).
+    Track(PathGrants, bool),
+    /// quiet: what caprun knows the program lacks, for the hint when it fails.
+    Known(Vec<String>),
+}
+
 /// Why `--explain-denials` or `--learn` cannot be used as asked.
 #[derive(Debug, thiserror::Error)]
 pub enum NotifyError {
@@ -49,6 +63,14 @@ pub enum NotifyError {
     /// The notifying program cannot be compiled.
     #[error("{0}")]
     Compile(#[from] SeccompError),
+    /// The host's `/` or `/proc` cannot be opened for the path report.
+    #[error("--explain-denials, --learn: opening the host's {path} to name paths: {source}")]
+    Host {
+        /// `/` or `/proc`.
+        path: &'static str,
+        /// Why.
+        source: nix::errno::Errno,
+    },
     /// The file to learn into cannot be created.
     #[error("--learn {}: {source}", path.display())]
     Learn {
@@ -65,6 +87,7 @@ pub(super) fn setup(
     policy_name: &str,
     policy: &Policy,
     label: &str,
+    paths: Paths,
 ) -> Result<Option<(Session, BpfProgramOwned)>, NotifyError> {
     let mode = match notify {
         Notify::Off => return Ok(None),
@@ -99,8 +122,28 @@ pub(super) fn setup(
         sandbox::allow_inet_sockets(&mut sp);
     }
     let sp = &sp;
-    let prog = seccomp::compile_with(sp, Denials::Notify)?;
+    let mut prog = seccomp::compile_with(sp, Denials::Notify)?;
     let mut session = Session::new(mode, policy_name, sp, label);
+    match paths {
+        Paths::Track(grants, config_form) if grants.restricted => {
+            let watched = watched_numbers(sp);
+            let watching = seccomp::watching(&prog, &watched)?;
+            let mut tracker = PathTracker::new(
+                grants,
+                open_host_dir("/")?,
+                open_host_dir("/proc")?,
+                std::mem::replace(&mut prog, watching),
+                &watched,
+                mode == Mode::Learn,
+            );
+            if config_form {
+                tracker.in_config_form();
+            }
+            session.track_paths(tracker);
+        }
+        Paths::Known(known) => session.known_missing(known),
+        _ => {}
+    }
     if let Notify::Learn(out) = notify {
         // Started now, outside the sandbox: the supervisor runs inside it.
         let writer = learn_writer(out).map_err(|source| NotifyError::Learn {
@@ -121,6 +164,20 @@ pub(super) fn setup(
         );
     }
     Ok(Some((session, prog)))
+}
+
+/// The host's directory `path`, opened before the sandbox exists (the supervisor then
+/// lives inside its mount namespace): where the path report resolves the program's
+/// paths (`/`) and reads its directories (`/proc`, of the host's PID namespace, which
+/// the notifications' pids belong to).
+fn open_host_dir(path: &'static str) -> Result<OwnedFd, NotifyError> {
+    use nix::fcntl::OFlag;
+    nix::fcntl::open(
+        path,
+        OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
+        nix::sys::stat::Mode::empty(),
+    )
+    .map_err(|source| NotifyError::Host { path, source })
 }
 
 /// The writer of `--learn OUT` (see `sys::writer`), by what `OUT` is (symbolic links

@@ -524,6 +524,9 @@ pub fn prepare(policy: &Policy, grants: &Grants<'_>) -> Result<Prepared, Sandbox
                 Err(e) => shortfall.notes.push(idmap::fallback_note(&e)),
             }
         }
+        // Policy binds beneath its tmpfs go after it (their trees, if any, made above).
+        let (resolved, beneath) = beneath_tmpfs(resolved, &policy.tmpfs, |b| &b.target);
+        let extra: Vec<_> = beneath.into_iter().chain(extra).collect();
         Some(namespaces::MountPlan::new(
             &staging,
             namespaces::Root {
@@ -714,5 +717,41 @@ impl Prepared {
     /// What cannot be enforced as the policy says (known after [`prepare`]).
     pub fn shortfall(&self) -> &Shortfall {
         &self.shortfall
+    }
+}
+
+/// A policy's binds split into those mounted before its `tmpfs` mounts and those beneath
+/// one of them (a learned policy's file in `/tmp`): the second are mounted after the
+/// tmpfs, with the caller's binds, since a tmpfs mounted over a bind hides it.
+fn beneath_tmpfs<T>(
+    binds: Vec<T>,
+    tmpfs: &[PathBuf],
+    target: impl Fn(&T) -> &Path,
+) -> (Vec<T>, Vec<T>) {
+    binds
+        .into_iter()
+        .partition(|b| !tmpfs.iter().any(|t| target(b).starts_with(t)))
+}
+
+#[cfg(test)]
+mod beneath_tmpfs_tests {
+    use super::*;
+
+    #[test]
+    fn a_policy_bind_beneath_its_tmpfs_is_mounted_after_it() {
+        let tmpfs = [PathBuf::from("/tmp"), PathBuf::from("/dev/shm")];
+        let binds: Vec<PathBuf> = [
+            "/usr",
+            "/tmp/learned/f",
+            "/tmpx",
+            "/dev/shm/a",
+            "/etc/passwd",
+        ]
+        .iter()
+        .map(PathBuf::from)
+        .collect();
+        let (before, after) = beneath_tmpfs(binds, &tmpfs, |b| b.as_path());
+        assert_eq!(before, ["/usr", "/tmpx", "/etc/passwd"].map(PathBuf::from));
+        assert_eq!(after, ["/tmp/learned/f", "/dev/shm/a"].map(PathBuf::from));
     }
 }

@@ -441,6 +441,33 @@ fn compile_inner(
     Ok(prog)
 }
 
+/// `prog` (a program of [`compile_with`]) preceded by a check that returns
+/// `SECCOMP_RET_USER_NOTIF` for every x86_64 system call in `watched`, whatever its
+/// arguments and whatever `prog` would return: `--explain-denials` and `--learn` watch
+/// the calls that take paths this way. Every other call (and every call of another
+/// architecture) runs `prog` unchanged, from its own architecture check. The supervisor
+/// learns what `prog` itself would have returned for a watched call with [`evaluate`].
+pub fn watching(prog: &[sock_filter], watched: &[u32]) -> Result<BpfProgram, SeccompError> {
+    let n = watched.len();
+    // ld arch; jeq x86_64 (else to prog); ld nr; n × jeq → notify; ja prog; ret notify.
+    let over = u8::try_from(n + 3).map_err(|_| SeccompError::TooLarge(n))?;
+    let mut out = Vec::with_capacity(n + 5 + prog.len());
+    out.push(ins(BPF_LD_W_ABS, 0, 0, 4));
+    out.push(ins(BPF_JEQ_K, 0, over, 0xC000_003E));
+    out.push(ins(BPF_LD_W_ABS, 0, 0, 0));
+    for (i, &nr) in watched.iter().enumerate() {
+        out.push(ins(BPF_JEQ_K, (n - i) as u8, 0, nr));
+    }
+    out.push(ins(BPF_JA, 0, 0, 1));
+    out.push(ret(RET_USER_NOTIF));
+    out.extend_from_slice(prog);
+    if out.len() >= MAX_INSTRUCTIONS {
+        return Err(SeccompError::TooLarge(out.len()));
+    }
+    check_jumps(&out)?;
+    Ok(out)
+}
+
 /// Every jump lands inside the program and the last instruction returns (what the
 /// kernel's checker demands).
 fn check_jumps(prog: &[sock_filter]) -> Result<(), SeccompError> {
@@ -1076,6 +1103,35 @@ mod tests {
 
     /// Notify mode changes only the denials' return values (x32 numbers keep the
     /// policy's action: one more interval).
+    /// A watched call notifies whatever the policy says of it; every other call gets
+    /// exactly what the program without the watch gives it.
+    #[test]
+    fn watching_notifies_the_watched_calls_only() {
+        let sp = policy::load("devtools").unwrap().seccomp.unwrap();
+        let plain = compile_with(&sp, Denials::Notify).unwrap();
+        let watched: Vec<u32> = [libc::SYS_openat, libc::SYS_ptrace, libc::SYS_mkdir]
+            .iter()
+            .map(|&n| n as u32)
+            .collect();
+        let prog = watching(&plain, &watched).unwrap();
+        let ev = |p: &[sock_filter], nr: i64, a: [u64; 6]| evaluate(p, nr, a).unwrap().ret;
+        for nr in 0..460i64 {
+            for args in [[0; 6], [2, 1, 0, 0, 0, 0], [u64::MAX; 6]] {
+                let want = if watched.contains(&(nr as u32)) {
+                    RET_USER_NOTIF
+                } else {
+                    ev(&plain, nr, args)
+                };
+                assert_eq!(ev(&prog, nr, args), want, "nr {nr}");
+            }
+        }
+        // x32 numbers are not watched (they get the policy's own action).
+        assert_eq!(
+            ev(&prog, libc::SYS_openat | 0x4000_0000, [0; 6]),
+            ev(&plain, libc::SYS_openat | 0x4000_0000, [0; 6])
+        );
+    }
+
     #[test]
     fn notify_program_differs_only_in_denials() {
         let sp = policy::load("strict").unwrap().seccomp.unwrap();

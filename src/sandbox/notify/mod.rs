@@ -19,12 +19,22 @@
 //!   process started outside the sandbox (`sys::writer`: the supervisor, inside it,
 //!   could neither create nor rename a file beside `OUT`).
 //!
+//! Both modes also watch the calls that take paths (`path_report`): the paths the
+//! program tried that the sandbox does not grant are named with the option that would
+//! grant them, and learning binds the ones it read. Quiet mode, when the program fails
+//! and no call was refused, says a missing grant is the likely cause (`hint`).
+//!
 //! `session` answers the notifications, `learn` keeps what learning saw and writes the
-//! policy, `decode` describes a call for humans.
+//! policy, `decode` describes a call for humans, `paths` judges a path against the
+//! grants, `path_report` keeps and reports the paths.
 
 mod decode;
+mod hint;
 mod learn;
+mod path_report;
+pub mod paths;
 mod session;
 
 pub use decode::describe;
+pub use path_report::{watched_numbers, PathTracker};
 pub use session::{Mode, Session};

@@ -8,6 +8,7 @@ use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 
 use super::decode::{arguments_matter, describe, makes_a_sandbox, probably_harmless};
 use super::learn::Learned;
+use super::path_report::PathTracker;
 use crate::sandbox::policy::{Action, SeccompPolicy};
 use crate::sandbox::syscalls;
 use crate::sys;
@@ -80,6 +81,11 @@ pub struct Session {
     program: String,
     /// `--net-allow`: what the egress proxy reports, and the allow list it had.
     egress: Option<(crate::egress::events::Log, Vec<String>)>,
+    /// explain/learn: the paths the program tried (see `path_report`).
+    paths: Option<PathTracker>,
+    /// quiet: what caprun already knows of paths the program may miss, for the hint when
+    /// it fails and no call was refused.
+    known_missing: Vec<String>,
 }
 
 impl Session {
@@ -104,6 +110,8 @@ impl Session {
             extends: name.to_string(),
             program: program.to_string(),
             egress: None,
+            paths: None,
+            known_missing: Vec::new(),
         }
     }
 
@@ -154,6 +162,18 @@ impl Session {
         s
     }
 
+    /// explain/learn: also report the paths the program tries that the sandbox does not
+    /// grant (the filter must watch the calls `tracker` watches: `seccomp::watching`).
+    pub fn track_paths(&mut self, tracker: PathTracker) {
+        self.paths = Some(tracker);
+    }
+
+    /// quiet: paths caprun knows the program may need and lacks (the working directory
+    /// not granted...), each described for the hint when it fails.
+    pub fn known_missing(&mut self, known: Vec<String>) {
+        self.known_missing = known;
+    }
+
     /// Learn mode: where to write the policy (the socket of the writer process that
     /// writes it outside the sandbox: `sys::writer`), its name in messages, and what
     /// it extends.
@@ -170,11 +190,10 @@ impl Session {
 
     /// Descriptors the supervisor must keep open for this session.
     pub fn keep_fds(&self) -> Vec<RawFd> {
-        self.out
-            .iter()
-            .map(|f| f.as_raw_fd())
-            .chain(self.egress.as_ref().map(|(log, _)| log.fd()))
-            .collect()
+        let mut fds: Vec<RawFd> = self.out.iter().map(|f| f.as_raw_fd()).collect();
+        fds.extend(self.paths.iter().flat_map(PathTracker::keep_fds));
+        fds.extend(self.egress.as_ref().map(|(log, _)| log.fd()));
+        fds
     }
 
     /// True once the supervisor killed the program for a `kill` denial (caprun then exits
@@ -192,6 +211,9 @@ impl Session {
         };
         let nr = i64::from(req.data.nr);
         let args = req.data.args;
+        if self.watched_path_call(listener, stderr, &req) {
+            return;
+        }
         match self.mode {
             Mode::Learn => {
                 self.learned.record(&self.seccomp, nr, args);
@@ -219,6 +241,31 @@ impl Session {
                 }
             }
         }
+    }
+
+    /// A call the filter notified only because it takes a path: its paths recorded (when
+    /// it is allowed, or while learning) and, when the policy allows it, the call let run
+    /// (true: answered). The decision is the policy's own filter's, on the call's numbers.
+    fn watched_path_call(
+        &mut self,
+        listener: RawFd,
+        stderr: RawFd,
+        req: &sys::seccomp::SeccompNotif,
+    ) -> bool {
+        let nr = i64::from(req.data.nr);
+        let Some(paths) = self.paths.as_mut().filter(|p| p.watches(nr)) else {
+            return false;
+        };
+        paths.first_notification(listener);
+        let allowed = paths.allowed(nr, req.data.args);
+        if allowed || self.mode == Mode::Learn {
+            let lines = paths.record(listener, req, self.mode == Mode::Explain);
+            sys::write_all(stderr, lines.as_bytes());
+        }
+        if allowed {
+            let _ = notif_send(listener, req.id, 0);
+        }
+        allowed
     }
 
     /// explain: record one denial of `nr` with `args` by process `pid`, and return what
@@ -325,8 +372,21 @@ impl Session {
     /// The learned policy as YAML: `extends:` the base, plus exactly the calls observed
     /// outside it, each with a comment saying how often it was seen.
     pub fn learned_policy(&self) -> String {
-        self.learned
-            .policy(&self.seccomp, &self.program, &self.policy, &self.extends)
+        let text = self
+            .learned
+            .policy(&self.seccomp, &self.program, &self.policy, &self.extends);
+        let binds = self
+            .paths
+            .as_ref()
+            .map(PathTracker::learned_binds)
+            .unwrap_or_default();
+        if binds.is_empty() {
+            return text;
+        }
+        text.replace(
+            "# Nothing outside the extended policy was used.\n",
+            "# No system call outside the extended policy was used.\n",
+        ) + &binds
     }
 
     /// quiet mode, when the program failed: what the sandbox refused it, if anything,
@@ -404,12 +464,19 @@ impl Session {
         match self.mode {
             Mode::Explain => {
                 sys::write_all(stderr, self.summary().as_bytes());
+                if let Some(paths) = &self.paths {
+                    sys::write_all(stderr, paths.summary().as_bytes());
+                }
                 true
             }
             Mode::Quiet => {
                 if failed {
                     sys::write_all(stderr, self.quiet_summary().as_bytes());
                     sys::write_all(stderr, self.egress_report().as_bytes());
+                    if self.denied.is_empty() {
+                        let hint = super::hint::missing_grant(&self.known_missing);
+                        sys::write_all(stderr, hint.as_bytes());
+                    }
                 }
                 true
             }
@@ -419,6 +486,10 @@ impl Session {
                 };
                 let text = self.learned_policy() + &self.egress_report();
                 let calls = self.learned.len();
+                if let Some(paths) = &self.paths {
+                    let note = super::hint::learned_paths(paths.bound(), &paths.written());
+                    sys::write_all(stderr, note.as_bytes());
+                }
                 let (msg, ok) = match sys::writer::commit(out, text.as_bytes()) {
                     Ok(()) => (
                         format!(
