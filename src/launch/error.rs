@@ -242,6 +242,53 @@ pub fn excerpt(text: &str, line: usize, col: usize) -> Option<String> {
     ))
 }
 
+/// An error that points into one config file (its module's error, with a position).
+pub(super) trait InFile {
+    /// The launch's error, naming `file`.
+    fn in_file(self, file: &str) -> Error;
+}
+
+impl InFile for ConfigError {
+    fn in_file(self, file: &str) -> Error {
+        Error::Config {
+            file: file.to_owned(),
+            source: self,
+        }
+    }
+}
+
+impl InFile for ResourceError {
+    fn in_file(self, file: &str) -> Error {
+        Error::Resource {
+            file: file.to_owned(),
+            source: self,
+        }
+    }
+}
+
+impl InFile for PlanError {
+    fn in_file(self, file: &str) -> Error {
+        Error::Plan {
+            file: file.to_owned(),
+            source: self,
+        }
+    }
+}
+
+impl InFile for CheckError {
+    fn in_file(self, file: &str) -> Error {
+        Error::Check {
+            file: file.to_owned(),
+            source: self,
+        }
+    }
+}
+
+/// `map_err(in_file(&file))`: one helper for every error that names the config file.
+pub(super) fn in_file<E: InFile>(file: &str) -> impl Fn(E) -> Error + '_ {
+    move |e| e.in_file(file)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -25,6 +25,7 @@ mod supervision;
 
 pub use checks::CheckError;
 pub use command::CommandLine;
+use error::in_file;
 pub use error::{excerpt, Error, Failure};
 pub use host::{
     check_host, Check, Feature, HostCheck, HostReport, How, LandlockInfo, PolicyVerdict, Setting,
@@ -190,6 +191,41 @@ fn forgotten_separator(req: &Request, error: &Error) -> Option<String> {
 }
 
 fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, Error> {
+    let loaded = load(req, config_text)?;
+    let planned = open_and_plan(&loaded)?;
+    if req.dry_run {
+        return Ok(Outcome::DryRun(dry_run_report(
+            req,
+            &loaded,
+            &planned,
+            config_text,
+        )));
+    }
+    let checked = check_and_prepare(req, &loaded, planned)?;
+    hand_over(req, loaded, checked)
+}
+
+/// What [`load`] read: the effective policy and the config.
+struct Loaded<'r> {
+    policy_name: &'r str,
+    policy: sandbox::Policy,
+    /// `--net-allow`'s list (empty: no proxy).
+    allow: crate::egress::AllowList,
+    /// A learning run of the command-line form, which learns paths too.
+    learn_paths: bool,
+    /// The policy's own binds (those after them were added for learning).
+    base_binds: usize,
+    /// What learning lets the program read, to announce.
+    widened: Vec<PathBuf>,
+    program_path: PathBuf,
+    /// The config's name in messages.
+    file: String,
+    config: crate::config::Config,
+}
+
+/// Load: the effective policy (limits, network, what learning widens), PROGRAM and its
+/// config, parsed. `config_text` keeps the config's text for error excerpts.
+fn load<'r>(req: &'r Request, config_text: &mut Option<String>) -> Result<Loaded<'r>, Error> {
     let policy_name = req.policy_name();
     let mut policy = effective_policy(policy_name, req.net, &req.limits, req.identity)?;
     let allow = sandboxed::egress_policy(&mut policy, &req.net_allow, req.net)?;
@@ -204,12 +240,8 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
     } else {
         (policy.binds.len(), Vec::new())
     };
-    let policy = policy;
     let (program_path, file, text) = target(req, policy_name, &policy)?;
-    let config = crate::config::parse(&text).map_err(|source| Error::Config {
-        file: file.clone(),
-        source,
-    });
+    let config = crate::config::parse(&text).map_err(in_file(&file));
     *config_text = Some(text);
     let config = config?;
     if let Target::Program {
@@ -219,18 +251,41 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
     {
         warn_drained_stdin(&config, &file);
     }
-    let res_err = |source| Error::Resource {
-        file: file.clone(),
-        source,
-    };
+    Ok(Loaded {
+        policy_name,
+        policy,
+        allow,
+        learn_paths,
+        base_binds,
+        widened,
+        program_path,
+        file,
+        config,
+    })
+}
+
+/// What [`open_and_plan`] opened and computed.
+struct Planned {
+    program: Program,
+    opened: Resources,
+    plan: Plan,
+    /// systemd's `NOTIFY_SOCKET`, relayed (with a PID namespace).
+    service_notify: Option<ServiceNotify>,
+}
+
+/// Open and plan: the inherited descriptors checked, PROGRAM and the resources opened,
+/// the descriptor table, argdata, argv and environment planned and checked against the
+/// kernel's limits.
+fn open_and_plan(l: &Loaded<'_>) -> Result<Planned, Error> {
+    let (config, policy) = (&l.config, &l.policy);
     // Inherited descriptors are checked before caprun opens anything of its own.
-    resources::check_inherited(&config).map_err(res_err)?;
-    let program = resources::open_program(&program_path).map_err(Error::Program)?;
-    let mut opened = resources::open_all(&config, &program).map_err(res_err)?;
+    resources::check_inherited(config).map_err(in_file(&l.file))?;
+    let program = resources::open_program(&l.program_path).map_err(Error::Program)?;
+    let opened = resources::open_all(config, &program).map_err(in_file(&l.file))?;
     let mut plan = match &config.process {
-        None => plan::build(&config, &program.name),
+        None => plan::build(config, &program.name),
         Some(process) => plan::build_exec(
-            &config,
+            config,
             process,
             &|id| {
                 opened
@@ -241,13 +296,9 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
             },
             &|name| std::env::var(name).ok(),
         )
-        .map_err(|source| Error::Plan {
-            file: file.clone(),
-            source,
-        })?,
+        .map_err(in_file(&l.file))?,
     };
-
-    if !allow.is_empty() {
+    if !l.allow.is_empty() {
         with_proxy_env(&mut plan.env);
     }
     // systemd's NOTIFY_SOCKET: with a PID namespace, caprun relays the program's
@@ -260,7 +311,6 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
     if let Some(sn) = &service_notify {
         sn.set_env(&mut plan.env);
     }
-
     // The kernel's limits on argv and the environment, before anything is kept.
     let stack = checks::exec_stack_limit(
         policy
@@ -268,29 +318,76 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
             .get(&sandbox::policy::Rlimit::Stack)
             .map(|&(soft, _)| soft),
     );
-    checks::check_args(&config, &plan.argv, &plan.env, stack).map_err(|source| Error::Check {
-        file: file.clone(),
-        source,
-    })?;
-
+    checks::check_args(config, &plan.argv, &plan.env, stack).map_err(in_file(&l.file))?;
     // A writable directory descriptor the policy cannot root: refused, dry run or not.
-    grants::check_unrooted(&config, &opened, &plan, &policy).map_err(res_err)?;
-    if req.dry_run {
-        let report = if matches!(req.target, Target::Command(_)) {
-            // The equivalent config, ready to commit (everything in it was checked).
-            config_text.clone().unwrap_or_default()
-        } else {
-            report::dry_run(
-                &plan,
-                &program_path.to_string_lossy(),
-                &opened,
-                policy.has(sandbox::policy::Namespace::Mount),
-                &policy.net_allow,
-            )
-        };
-        return Ok(Outcome::DryRun(report));
-    }
+    grants::check_unrooted(config, &opened, &plan, policy).map_err(in_file(&l.file))?;
+    Ok(Planned {
+        program,
+        opened,
+        plan,
+        service_notify,
+    })
+}
 
+/// `--dry-run`: the equivalent config for the command-line form (everything in it was
+/// checked), else the launch as YAML.
+fn dry_run_report(
+    req: &Request,
+    l: &Loaded<'_>,
+    p: &Planned,
+    config_text: &Option<String>,
+) -> String {
+    if matches!(req.target, Target::Command(_)) {
+        config_text.clone().unwrap_or_default()
+    } else {
+        report::dry_run(
+            &p.plan,
+            &l.program_path.to_string_lossy(),
+            &p.opened,
+            l.policy.has(sandbox::policy::Namespace::Mount),
+            &l.policy.net_allow,
+        )
+    }
+}
+
+/// What [`check_and_prepare`] leaves for the hand-over: the plan's parts, the prepared
+/// sandbox, and what it holds by descriptor until the launch.
+struct Checked {
+    program: Program,
+    opened: Resources,
+    plan: Plan,
+    service_notify: Option<ServiceNotify>,
+    notify_mode: Notify,
+    table: Vec<RawFd>,
+    truncate: Vec<RawFd>,
+    truncate_by_path: Vec<RawFd>,
+    script_path: Option<PathBuf>,
+    prepared: sandbox::Prepared,
+    /// What the sandbox gives by path, when something reports on paths.
+    by_path: Option<crate::sandbox::notify::paths::PathGrants>,
+    /// Held open until the exec: the sandbox binds or rules them by descriptor.
+    _held: Held,
+}
+
+/// Descriptors the prepared sandbox refers to (the terminal, the toolchains' `/etc`
+/// entries, the inherited files' duplicates).
+struct Held {
+    _terminal: Option<std::os::fd::OwnedFd>,
+    _toolchain_etc: Vec<resources::EtcEntry>,
+    _inherited: Vec<resources::InheritedFile>,
+}
+
+/// Check and prepare: the grants (with the terminal and the toolchains' `/etc` where the
+/// policy gives them), the checks that a launch would fail on (interpreter, script,
+/// nesting, descriptors), then the sandbox prepared (`sandbox::prepare`).
+fn check_and_prepare(req: &Request, l: &Loaded<'_>, p: Planned) -> Result<Checked, Error> {
+    let policy = &l.policy;
+    let Planned {
+        program,
+        opened,
+        plan,
+        service_notify,
+    } = p;
     // The command-line form names what the sandbox refused when the program fails.
     let notify_mode = match (&req.notify, &req.target) {
         (Notify::Off, Target::Command(_)) => Notify::Quiet,
@@ -299,86 +396,119 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
     let (table, truncate) = descriptors(&plan, &opened, &program);
     let truncate_by_path = by_path_to_truncate(&plan, &opened);
     let inherited = resources::inherited_files(&opened, &plan.table);
-    let mut grants = grants::grants(&opened, &inherited, &plan, &program);
-    let terminal = (policy.pts && policy.has(sandbox::policy::Namespace::Mount))
+    let mount = policy.has(sandbox::policy::Namespace::Mount);
+    let terminal = (policy.pts && mount)
         .then(resources::terminal_device)
         .flatten();
-    if let Some(tty) = &terminal {
-        grants::add_terminal(&mut grants, tty);
-    }
-    let toolchain_etc = if policy.toolchain_etc && policy.has(sandbox::policy::Namespace::Mount) {
+    let toolchain_etc = if policy.toolchain_etc && mount {
         let covered: Vec<&Path> = policy.binds.iter().map(|b| b.source.as_path()).collect();
         resources::toolchain_etc(&covered)
     } else {
         Vec::new()
     };
+    let mut grants = grants::grants(&opened, &inherited, &plan, &program);
+    if let Some(tty) = &terminal {
+        grants::add_terminal(&mut grants, tty);
+    }
     grants::add_toolchain_etc(&mut grants, &toolchain_etc);
     grants.run_as = req.identity;
-    grants::check_interpreter(&program, &policy, &grants).map_err(Error::Program)?;
+    grants::check_interpreter(&program, policy, &grants).map_err(Error::Program)?;
     let script_path =
-        grants::script_exec_path(&program, &policy, &grants).map_err(Error::Program)?;
-    grants::check_nesting(&opened, &plan, &policy)?;
+        grants::script_exec_path(&program, policy, &grants).map_err(Error::Program)?;
+    grants::check_nesting(&opened, &plan, policy)?;
     checks::check_descriptors(checks::DescriptorNeeds {
         table: table.len(),
         argdata: plan.argdata.is_some(),
         supervised: !matches!(notify_mode, Notify::Off),
-        service_notify: service_notify.is_some() && policy.has(sandbox::policy::Namespace::Pid),
-        sandbox: sandbox::descriptors_needed(&policy, &grants),
+        service_notify: service_notify.is_some(),
+        sandbox: sandbox::descriptors_needed(policy, &grants),
         policy_nofile: policy
             .rlimits
             .get(&sandbox::policy::Rlimit::Nofile)
             .map(|&(soft, _)| soft),
     })
-    .map_err(|source| Error::Check {
-        file: file.clone(),
-        source,
-    })?;
-    // What the sandbox gives by path (only when something reports on paths).
+    .map_err(in_file(&l.file))?;
     let by_path = (notify_mode != Notify::Off)
-        .then(|| path_grants::path_grants(&policy, base_binds, &grants));
-    let prepared = sandbox::prepare(&policy, &grants)?;
+        .then(|| path_grants::path_grants(policy, l.base_binds, &grants));
+    let prepared = sandbox::prepare(policy, &grants)?;
     drop(grants);
     // A best-effort policy runs with what the kernel can enforce, and says what it cannot.
     for note in &prepared.shortfall().notes {
         eprintln!("caprun: warning: policy {}: {note}", policy.name);
     }
-    let pid_namespace = prepared.needs_fork();
+    Ok(Checked {
+        program,
+        opened,
+        plan,
+        service_notify,
+        notify_mode,
+        table,
+        truncate,
+        truncate_by_path,
+        script_path,
+        prepared,
+        by_path,
+        _held: Held {
+            _terminal: terminal,
+            _toolchain_etc: toolchain_etc,
+            _inherited: inherited,
+        },
+    })
+}
+
+/// Hand over: the supervisor's session (explain, learn, the quiet summary, paths), the
+/// egress proxy, the service notifications' relay, and the launch, which does not
+/// return (`exec`).
+fn hand_over(req: &Request, l: Loaded<'_>, mut c: Checked) -> Result<Outcome, Error> {
+    let Loaded {
+        policy_name,
+        policy,
+        allow,
+        learn_paths,
+        widened,
+        program_path,
+        ..
+    } = l;
+    let pid_namespace = c.prepared.needs_fork();
     let label = program_path.display().to_string();
     // Explain/learn: the notifying program and the supervisor's session (nothing of this
     // is computed, created or forked otherwise).
-    let paths = match (&notify_mode, by_path) {
+    let paths = match (&c.notify_mode, c.by_path) {
         (Notify::Explain, Some(by_path)) => {
             Paths::Track(by_path, matches!(req.target, Target::Program { .. }))
         }
         (Notify::Learn(_), Some(by_path)) if learn_paths => Paths::Track(by_path, false),
         (Notify::Quiet, Some(by_path)) => {
-            Paths::Known(path_grants::known_missing(&by_path, &plan, &program_path))
+            Paths::Known(path_grants::known_missing(&by_path, &c.plan, &program_path))
         }
         _ => Paths::Off,
     };
-    let mut notify = supervision::setup(&notify_mode, policy_name, &policy, &label, paths)?;
+    let mut notify = supervision::setup(&c.notify_mode, policy_name, &policy, &label, paths)?;
     path_grants::announce_learning(&widened, &policy);
     let observe = egress_observer(&allow, &policy, notify.as_mut().map(|(s, _)| s))?;
     let launch = Launch::new(
-        program.fd,
+        c.program.fd,
         &label,
-        &table,
-        plan.argdata.is_some().then_some(&plan.argdata_bytes[..]),
-        truncate,
-        plan.argv,
-        plan.env,
+        &c.table,
+        c.plan
+            .argdata
+            .is_some()
+            .then_some(&c.plan.argdata_bytes[..]),
+        c.truncate,
+        c.plan.argv,
+        c.plan.env,
     )?;
-    let launch = match script_path {
+    let launch = match c.script_path {
         Some(path) => launch.by_path(&path),
         None => launch,
     };
-    let launch = match service_notify {
+    let launch = match c.service_notify {
         Some(sn) if pid_namespace => launch.service_notify(sn)?,
         _ => launch,
     };
     let (launch, listener_program) = match notify {
         Some((session, prog)) => (
-            launch.supervised(Box::new(session), notify_mode == Notify::Quiet),
+            launch.supervised(Box::new(session), c.notify_mode == Notify::Quiet),
             Some(prog),
         ),
         None => (launch, None),
@@ -397,8 +527,8 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
     };
     // Past this point a failure is reported by the exec step itself, which removes what
     // was created for the launch.
-    let launch = launch.undo(undo_list(opened.commit()));
-    let mode = if pid_namespace {
+    let launch = launch.undo(undo_list(c.opened.commit()));
+    let layout = if pid_namespace {
         Layout::Supervised {
             pid_namespace: true,
         }
@@ -406,11 +536,12 @@ fn run_with(req: &Request, config_text: &mut Option<String>) -> Result<Outcome, 
         Layout::InPlace
     };
     let mut sandboxed = Sandboxed {
-        prepared,
+        prepared: c.prepared,
         listener_program,
-        truncate_by_path,
+        truncate_by_path: c.truncate_by_path,
     };
-    launch.run(&mut sandboxed, mode)
+    let _held = c._held;
+    launch.run(&mut sandboxed, layout)
 }
 
 /// A config read from standard input that passes on standard input (`!fd stdin`, `!fd
