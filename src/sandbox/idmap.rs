@@ -182,8 +182,10 @@ fn lend_stdio_pipes(id: u32) {
         let (Ok(st), Ok(fs)) = (nix::sys::stat::fstat(fd), nix::sys::statfs::fstatfs(fd)) else {
             continue;
         };
-        let pipe = st.st_mode & libc::S_IFMT == libc::S_IFIFO
-            && fs.filesystem_type().0 as i64 == PIPEFS_MAGIC;
+        // The magic's type differs between the C libraries (glibc: i64, musl: u64).
+        #[allow(clippy::unnecessary_cast)]
+        let magic = fs.filesystem_type().0 as i64;
+        let pipe = st.st_mode & libc::S_IFMT == libc::S_IFIFO && magic == PIPEFS_MAGIC;
         if pipe && (st.st_uid == 0 || is_launch_id(st.st_uid)) {
             let _ = nix::unistd::fchown(fd, Some(id.into()), Some(id.into()));
         }
