@@ -12,9 +12,10 @@
 //! writer answers which step failed and why. When the socket closes before the whole
 //! content arrived (caprun failed or was killed), it writes nothing and exits.
 //!
-//! The writer is forked twice (the middle process exits at once and is reaped here), so
-//! that it is nobody's child in caprun and nothing waits for it, and it makes only raw,
-//! async-signal-safe system calls with stack buffers. It leaves the process group and
+//! The writer is a detached process ([`super::detach`]: forked twice, the middle process
+//! exiting at once and reaped here), so that it is nobody's child in caprun and nothing
+//! waits for it, and it makes only raw, async-signal-safe system calls with stack
+//! buffers. It leaves the process group and
 //! the session (`setsid`): a terminal's Ctrl-C, which the supervisor forwards to the
 //! program, must not stop the writer before the supervisor hands it the policy.
 //!
@@ -97,23 +98,18 @@ pub enum CommitError {
 /// for [`commit`]. Call it before entering the sandbox.
 pub fn start(target: Target<'_>) -> Result<OwnedFd, Errno> {
     let (ours, theirs) = super::unix_pair(libc::SOCK_STREAM)?;
-    // SAFETY: the child makes only raw, async-signal-safe system calls on stack data and
-    // exits without returning (nothing it inherited is dropped or used through its
-    // owner), which is sound whatever threads the process has.
-    match unsafe { super::fork() }? {
-        0 => {
-            // SAFETY: as above.
-            if let Ok(0) = unsafe { super::fork() } {
-                writer(theirs.as_raw_fd(), target)
-            }
-            super::exit(0)
-        }
-        pid => {
-            let mut status = 0;
-            // SAFETY: waiting for our own child with a valid out-parameter.
-            while unsafe { libc::waitpid(pid, &mut status, 0) } == -1
-                && Errno::last() == Errno::EINTR
-            {}
+    // Nothing but the socket and the target's descriptor.
+    let held = match target {
+        Target::Replace { dir, .. } => dir,
+        Target::Write(fd) | Target::Open(fd) => fd,
+    };
+    let mut keep = [theirs.as_raw_fd(), held];
+    // SAFETY: the writer makes only raw, async-signal-safe system calls on stack data,
+    // uses only `keep`, and exits without returning (nothing it inherited is dropped or
+    // used through its owner), which is sound whatever threads the process has.
+    match unsafe { super::detach(&mut keep) }? {
+        super::Detached::Detached => writer(theirs.as_raw_fd(), target),
+        super::Detached::Caller => {
             drop(theirs);
             Ok(ours)
         }
@@ -209,38 +205,17 @@ fn proc_fd_path(fd: RawFd, buf: &mut [u8; 32]) -> &CStr {
     unsafe { CStr::from_bytes_with_nul_unchecked(&buf[..=PREFIX.len() + len]) }
 }
 
-/// Close every descriptor but `keep` (through [`super::close_range`], which falls back
-/// to closing one by one before Linux 5.9).
-fn close_all_but(mut keep: [RawFd; 2]) {
-    keep.sort_unstable();
-    let mut next = 0;
-    for fd in keep {
-        // SAFETY: this process owns no descriptor through an owner any more (the writer
-        // never returns); closing every other number is the intent.
-        let _ = unsafe { super::close_range(next, fd - 1) };
-        next = fd + 1;
-    }
-    // SAFETY: as above.
-    let _ = unsafe { super::close_range(next, RawFd::MAX) };
-}
-
 /// The writer process: see the module documentation. Never returns.
 fn writer(sock: RawFd, target: Target<'_>) -> ! {
     // SAFETY: (the whole block) raw system calls on descriptor numbers this process owns
     // from now on, on stack buffers and on the caller's NUL-terminated names, which the
     // fork copied.
     unsafe {
-        libc::setsid();
         // A file-size limit makes write fail (EFBIG) instead of killing the writer, and
-        // a FIFO whose reader went away EPIPE instead of SIGPIPE.
+        // a FIFO whose reader went away EPIPE instead of SIGPIPE. (`sys::detach` left it
+        // the socket and the target's descriptor only, in a session of its own.)
         libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
         libc::signal(libc::SIGPIPE, libc::SIG_IGN);
-        // Nothing but the socket and the target's descriptor.
-        let held = match target {
-            Target::Replace { dir, .. } => dir,
-            Target::Write(fd) | Target::Open(fd) => fd,
-        };
-        close_all_but([sock, held]);
         let answer = |step: u32, errno: u32| -> ! {
             let mut msg = [0u8; 8];
             msg[..4].copy_from_slice(&step.to_ne_bytes());
