@@ -614,3 +614,43 @@ fn as_root_mounts_inside_do_not_propagate_to_the_host_s_shared_mounts() {
         "1"
     );
 }
+
+/// As root, the sandbox's root is another host id, which may not open root's files again
+/// by path: a standard output or error that is such a file goes through init (a pipe of
+/// the sandbox's own), so `> /dev/stdout` works, and what the program writes lands at the
+/// file's offset, in order with what the caller writes before and after it.
+#[test]
+fn as_root_standard_output_to_root_s_file_is_relayed_in_order() {
+    skip_unless_sandboxable!();
+    if !nix::unistd::Uid::effective().is_root() {
+        eprintln!("SKIPPED: only caprun started by root maps its sandbox's root");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI runs the tests as root"
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log.txt");
+    let script = format!(
+        "echo before; {} --policy devtools --env PATH=/usr/bin:/bin -- sh -c 'echo inside > /dev/stdout; echo more; ls -l /proc/self/fd/1 >&2'; echo \"after $?\"",
+        caprun().display()
+    );
+    let out = Command::new("sh")
+        .args(["-c", &script])
+        .current_dir(dir.path())
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(&log).unwrap())
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(&log).unwrap(),
+        "before\ninside\nmore\nafter 0\n",
+        "{err}"
+    );
+    // The program's standard output is a pipe (the relay's), not root's file.
+    assert!(err.contains("pipe:["), "{err}");
+}

@@ -10,6 +10,7 @@ use nix::errno::Errno;
 
 use crate::exec::channel::{self, Message, OnFailure};
 use crate::exec::service_notify;
+use crate::exec::stdio_relay::{self, Relayed};
 use crate::sys::{self, signal::SigSet};
 
 /// Run init for the program `program` (its pid in the namespace), with the channel end
@@ -22,6 +23,7 @@ pub(crate) fn run(
     program: libc::pid_t,
     channel: RawFd,
     service: Option<(RawFd, RawFd)>,
+    mut relays: [Option<Relayed>; stdio_relay::MAX],
     on_failure: OnFailure,
 ) -> ! {
     let sfd = match sys::signal::signalfd(&SigSet::catchable()) {
@@ -30,7 +32,7 @@ pub(crate) fn run(
     };
     // Whether the program is stopped, as its last reaped change of state said.
     let mut stopped = false;
-    let reap = |stopped: &mut bool| {
+    let reap = |stopped: &mut bool, relays: &mut [Option<Relayed>; stdio_relay::MAX]| {
         while let Ok(Some((pid, status))) = sys::reap(libc::WUNTRACED | libc::WCONTINUED) {
             if pid != program {
                 continue;
@@ -42,19 +44,36 @@ pub(crate) fn run(
                 *stopped = false;
                 let _ = channel::send(channel, Message::Continued);
             } else {
+                // What the program wrote last is still in the relays' pipes.
+                for r in relays.iter_mut().flatten().filter(|r| r.read >= 0) {
+                    stdio_relay::copy(r);
+                }
                 let _ = channel::send(channel, Message::Exited(status));
                 sys::exit(sys::exit_code(status));
             }
         }
     };
     loop {
+        let relay_fd = |i: usize| relays[i].map_or(-1, |r| r.read);
         let mut fds = [
             sys::pollin(sfd.as_raw_fd()),
             sys::pollin(channel),
             sys::pollin(service.map_or(-1, |(inside, _)| inside)),
+            sys::pollin(relay_fd(0)),
+            sys::pollin(relay_fd(1)),
         ];
         if let Err(e) = sys::poll(&mut fds) {
             on_failure.fail(b"caprun: init: ", e, 125);
+        }
+        for (i, fd) in fds[3..].iter().enumerate() {
+            if fd.revents != 0 {
+                if let Some(r) = relays[i].as_mut() {
+                    stdio_relay::copy(r);
+                    if r.read < 0 {
+                        relays[i] = None;
+                    }
+                }
+            }
         }
         if let (Some((inside, pair)), true) = (service, fds[2].revents & libc::POLLIN != 0) {
             service_notify::pass_on(inside, pair);
@@ -68,7 +87,7 @@ pub(crate) fn run(
                     // The program may have been continued already, with the supervisor
                     // (a shell's `fg` continues the whole process group). Otherwise the
                     // sandbox's whole group, which a terminal's ^Z stopped as one.
-                    reap(&mut stopped);
+                    reap(&mut stopped, &mut relays);
                     if stopped {
                         let _ = sys::kill(0, libc::SIGCONT);
                     }
@@ -83,7 +102,7 @@ pub(crate) fn run(
             continue;
         }
         match sys::signal::read_signal(sfd.as_raw_fd()) {
-            Ok(info) if info.signo == libc::SIGCHLD => reap(&mut stopped),
+            Ok(info) if info.signo == libc::SIGCHLD => reap(&mut stopped, &mut relays),
             Ok(_) => {}
             Err(e) => on_failure.fail(b"caprun: init: ", e, 125),
         }

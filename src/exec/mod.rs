@@ -26,6 +26,7 @@ mod init;
 mod interface;
 mod janitor;
 mod service_notify;
+mod stdio_relay;
 mod supervisor;
 mod trial;
 mod waker;
@@ -46,6 +47,7 @@ use interface::single_threaded;
 pub use interface::{Restrictions, Supervisor};
 pub use janitor::Undo;
 pub use service_notify::{Relay, ServiceNotify};
+pub use stdio_relay::to_relay as stdio_to_relay;
 pub use trial::{trial, TRIAL_TIMEOUT};
 
 /// Errors while preparing the launch (nothing irreversible has happened yet).
@@ -93,6 +95,8 @@ pub struct Launch {
     undo: Undo,
     /// systemd's notifications relayed as caprun's ([`ServiceNotify`]).
     service: Option<Relay>,
+    /// Standard descriptors init relays (`stdio_relay`; `-1`: none).
+    stdio_relay: [RawFd; stdio_relay::MAX],
     egress: Option<Egress>,
 }
 
@@ -165,6 +169,7 @@ impl Launch {
             channel: None,
             undo: Undo::default(),
             service: None,
+            stdio_relay: [-1; stdio_relay::MAX],
             egress: None,
         })
     }
@@ -206,6 +211,14 @@ impl Launch {
     /// namespaces: the proxy lives as long as the supervisor.
     pub fn egress(mut self, egress: Egress) -> Launch {
         self.egress = Some(egress);
+        self
+    }
+
+    /// Relay the standard descriptors `fds` through init (a root caller's sandbox, whose
+    /// root may not open the host root's files again by path: [`stdio_to_relay`]). Only
+    /// with a PID namespace ([`Layout::Supervised`]); ignored otherwise.
+    pub fn relay_stdio(mut self, fds: [RawFd; stdio_relay::MAX]) -> Launch {
+        self.stdio_relay = fds;
         self
     }
 
@@ -311,6 +324,7 @@ impl Launch {
                     channel,
                     undo,
                     service,
+                    stdio_relay,
                     ..
                 } = self;
                 let Channel { ours, theirs } = channel.expect("opened above");
@@ -322,6 +336,7 @@ impl Launch {
                     ours,
                     theirs,
                     service: service.filter(|_| pid_namespace),
+                    stdio_relay,
                     restrictions,
                     stderr,
                     pid_namespace,

@@ -17,6 +17,7 @@ use crate::exec::init;
 use crate::exec::interface::{Restrictions, Supervisor};
 use crate::exec::janitor::{Announced, Undo};
 use crate::exec::service_notify::{self, Relay};
+use crate::exec::stdio_relay;
 use crate::exec::waker::Waker;
 use crate::sys::{self, signal::SigSet};
 
@@ -34,6 +35,8 @@ pub(crate) struct Parts<'r, R> {
     pub theirs: OwnedFd,
     /// The service notifications' relay (with a PID namespace only).
     pub service: Option<Relay>,
+    /// Standard descriptors init relays (`stdio_relay`; with a PID namespace only).
+    pub stdio_relay: [RawFd; stdio_relay::MAX],
     /// The sandbox.
     pub restrictions: &'r mut R,
     /// caprun's copy of stderr (`-1`: none).
@@ -150,6 +153,7 @@ fn enter_sandbox<R: Restrictions>(parts: Parts<'_, R>, terminal: Option<RawFd>) 
         ours,
         theirs,
         service,
+        stdio_relay,
         restrictions,
         stderr,
         pid_namespace,
@@ -184,12 +188,19 @@ fn enter_sandbox<R: Restrictions>(parts: Parts<'_, R>, terminal: Option<RawFd>) 
     if !pid_namespace {
         start_program(step, restrictions, on_failure)
     }
+    let relays = match stdio_relay::install(stdio_relay) {
+        Ok(r) => r,
+        Err(e) => on_failure.fail(b"caprun: init: relaying standard output: ", e, 125),
+    };
     // SAFETY: one thread: the init and the program's process only make raw calls.
     match unsafe { sys::fork() } {
         Err(e) => on_failure.fail(b"caprun: fork: ", e, 125),
         Ok(0) => start_program(step, restrictions, on_failure),
         Ok(program) => {
             let mut keep = vec![stderr, channel];
+            for r in relays.iter().flatten() {
+                keep.extend([r.read, r.original]);
+            }
             // Init owns the socket from here on (it never returns).
             let service = service.map(|(inside, pair)| {
                 let inside = std::os::fd::IntoRawFd::into_raw_fd(inside);
@@ -201,7 +212,7 @@ fn enter_sandbox<R: Restrictions>(parts: Parts<'_, R>, terminal: Option<RawFd>) 
             unsafe { sys::close_all_but(&mut keep) };
             std::mem::forget((step, theirs));
             sys::release_code_pages();
-            init::run(program, channel, service, on_failure)
+            init::run(program, channel, service, relays, on_failure)
         }
     }
 }

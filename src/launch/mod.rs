@@ -506,6 +506,13 @@ fn hand_over(req: &Request, l: Loaded<'_>, mut c: Checked) -> Result<Outcome, Er
         Some(sn) if pid_namespace => launch.service_notify(sn)?,
         _ => launch,
     };
+    // A root caller's sandbox may not open the host root's files again by path: its
+    // standard output and error, if such files, go through init (exec::stdio_to_relay).
+    let launch = if c.prepared.root_mapped() && pid_namespace {
+        launch.relay_stdio(crate::exec::stdio_to_relay())
+    } else {
+        launch
+    };
     let (launch, listener_program) = match notify {
         Some((session, prog)) => (
             launch.supervised(Box::new(session), c.notify_mode == Notify::Quiet),

@@ -704,6 +704,13 @@ impl Prepared {
         self.ns.needs_fork()
     }
 
+    /// Root inside stands for an unprivileged host id of the launch (`idmap`): files of
+    /// the host's root that caprun's standard descriptors name cannot be opened again by
+    /// path inside (`/dev/stdout`) unless others may write them.
+    pub fn root_mapped(&self) -> bool {
+        self.ns.root_mapped()
+    }
+
     /// The compiled seccomp program, if any.
     pub fn seccomp_program(&self) -> Option<&[seccomp::sock_filter]> {
         self.seccomp.as_deref()

@@ -821,6 +821,11 @@ impl NamespacePlan {
         self.flags
     }
 
+    /// Root inside stands for an unprivileged host id (`idmap`).
+    pub fn root_mapped(&self) -> bool {
+        self.user.as_ref().is_some_and(|u| u.root_inside)
+    }
+
     /// A PID namespace was asked for: [`unshare`](Self::unshare) does not create it; the
     /// launcher creates it with its PID 1, `clone(CLONE_NEWPID)` (so that its own later
     /// children stay outside), and supervises instead of exec in place.

@@ -94,6 +94,13 @@ pub fn file_id(fd: RawFd) -> Result<(u64, u64), Errno> {
     Ok((st.st_dev as u64, st.st_ino as u64))
 }
 
+/// The access mode `fd` was opened with (`O_RDONLY`, `O_WRONLY` or `O_RDWR`).
+pub fn access_mode(fd: RawFd) -> Result<libc::c_int, Errno> {
+    // SAFETY: F_GETFL takes no pointer.
+    let flags = check(unsafe { libc::fcntl(fd, libc::F_GETFL) })?;
+    Ok(flags & libc::O_ACCMODE)
+}
+
 /// The `st_mode` of the file `fd` names (`fstat`).
 pub fn file_mode(fd: RawFd) -> Result<libc::mode_t, Errno> {
     // SAFETY: a zeroed stat is a valid out-parameter that fstat fills.

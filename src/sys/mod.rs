@@ -408,6 +408,14 @@ pub unsafe fn fork_new_pid_ns() -> Result<libc::pid_t, Errno> {
     }
 }
 
+/// Make `fd` non-blocking (`O_NONBLOCK`).
+pub fn set_nonblocking(fd: RawFd) -> Result<(), Errno> {
+    // SAFETY: F_GETFL and F_SETFL take plain integers.
+    let flags = check(unsafe { libc::fcntl(fd, libc::F_GETFL) })?;
+    // SAFETY: as above.
+    check(unsafe { libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK) }).map(drop)
+}
+
 /// `waitpid(-1, WNOHANG | flags)`: a child's pid and raw status, if one changed state
 /// (`flags` may add `WUNTRACED` and `WCONTINUED` to hear of stops and continues too).
 pub fn reap(flags: libc::c_int) -> Result<Option<(libc::pid_t, libc::c_int)>, Errno> {
