@@ -373,6 +373,137 @@ mod tests {
         }
     }
 
+    /// A report with what `report` lacks: root of a user namespace not the host's, no
+    /// options, AppArmor's restriction, Landlock's rights, a feature used by options,
+    /// verdicts that all run as written (one with the same verdict with `--net`).
+    fn other_report() -> HostReport {
+        let feature = |id, name, available, how, detail: &str, used_by| Feature {
+            id,
+            name,
+            available,
+            how,
+            detail: detail.into(),
+            used_by,
+        };
+        let builtins = |names: &[&str]| UsedBy {
+            policies: names.iter().map(|&n| n.to_owned()).collect(),
+            ..UsedBy::default()
+        };
+        HostReport {
+            version: "9.8.7",
+            kernel: "6.18.0".into(),
+            euid: 0,
+            initial_user_namespace: false,
+            options: Vec::new(),
+            features: vec![
+                feature(
+                    "user_namespaces",
+                    "user namespaces",
+                    true,
+                    How::Probed,
+                    "made",
+                    builtins(&["strict"]),
+                ),
+                feature(
+                    "mount_namespace",
+                    "mount namespace",
+                    false,
+                    How::Inferred,
+                    "not tried",
+                    UsedBy::default(),
+                ),
+                feature(
+                    "landlock",
+                    "Landlock",
+                    true,
+                    How::Probed,
+                    "ABI 6",
+                    builtins(&["strict", "none", "devtools"]),
+                ),
+                feature(
+                    "seccomp_user_notification",
+                    "seccomp user notification",
+                    true,
+                    How::Probed,
+                    "answered",
+                    UsedBy {
+                        options: vec!["--explain-denials", "--learn"],
+                        purpose: Some("a purpose"),
+                        ..UsedBy::default()
+                    },
+                ),
+            ],
+            userns_settings: vec![
+                Setting {
+                    name: "user.max_user_namespaces",
+                    value: Some("15".into()),
+                },
+                Setting {
+                    name: "kernel.apparmor_restrict_unprivileged_userns",
+                    value: Some("1".into()),
+                },
+            ],
+            landlock: LandlockInfo {
+                abi: 6,
+                linux: None,
+                fs_rights: vec!["execute".into(), "refer".into()],
+                net_rights: vec![],
+                scopes: vec!["signal".into()],
+            },
+            policies: vec![
+                PolicyVerdict {
+                    policy: "none".into(),
+                    verdict: Check {
+                        verdict: Verdict::RunsAsWritten,
+                        built: true,
+                    },
+                    with_net: None,
+                },
+                PolicyVerdict {
+                    policy: "a-long-name".into(),
+                    verdict: Check {
+                        verdict: Verdict::RunsAsWritten,
+                        built: true,
+                    },
+                    with_net: Some(Check {
+                        verdict: Verdict::RunsAsWritten,
+                        built: true,
+                    }),
+                },
+            ],
+        }
+    }
+
+    /// The whole text and JSON of fixed reports, byte for byte, as written before
+    /// `text` and `json` were split into their parts (`testdata/`; a deliberate change
+    /// of the output rewrites them with `UPDATE_CHECK_HOST_REPORTS=1 cargo test --lib
+    /// whole_reports`).
+    #[test]
+    fn whole_reports_are_unchanged() {
+        let update = std::env::var_os("UPDATE_CHECK_HOST_REPORTS").is_some();
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/launch/testdata");
+        let cases = [
+            ("check_host_report.txt", report().text()),
+            ("check_host_report.json", report().json()),
+            ("check_host_other_report.txt", other_report().text()),
+            ("check_host_other_report.json", other_report().json()),
+        ];
+        for (file, rendered) in cases {
+            let path = dir.join(file);
+            if update {
+                std::fs::create_dir_all(&dir).unwrap();
+                std::fs::write(&path, &rendered).unwrap();
+                continue;
+            }
+            let expected = std::fs::read_to_string(&path)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            assert!(
+                rendered == expected,
+                "{file} differs:\n--- expected\n{expected}\n--- rendered\n{rendered}"
+            );
+        }
+    }
+
     /// Whatever the strings hold, the JSON parses back to them.
     #[test]
     fn the_json_parses_back_to_the_report() {
