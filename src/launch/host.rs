@@ -389,55 +389,95 @@ fn from_outcome(
     }
 }
 
-/// Probe the features (see the module documentation); `builtins` say which policy uses
-/// which.
+/// Probe the features (see the module documentation), in the report's order; `builtins`
+/// say which policy uses which.
 fn features(builtins: &[Policy]) -> (Vec<Feature>, LandlockInfo) {
-    let euid = crate::sys::ids::geteuid();
-    let egid = crate::sys::ids::getegid();
-    // The maps the sandbox writes for the caller's own ids.
-    let uid_map = CString::new(format!("{euid} {euid} 1\n")).expect("digits");
-    let gid_map = CString::new(format!("{egid} {egid} 1\n")).expect("digits");
-    let ns = probe::namespaces(&probe::NsProbe {
-        clear_groups: euid == 0 && crate::sys::ids::setgroups_allowed(),
-        uid_map: &uid_map,
-        gid_map: &gid_map,
-        pid_max: PROBE_PID_MAX,
-    });
-    let mut out = Vec::new();
-    let uses = |ns: Namespace| used_by(builtins, move |p: &Policy| p.has(ns), None);
-    // A probe that could not run at all (no fork, no socket) tried nothing past its start.
-    let step = |s: NsStep| match &ns {
-        Ok(ns) => ns.get(s),
-        Err(e) if s == NsStep::User => StepResult::Failed(*e),
-        Err(_) => StepResult::NotTried,
-    };
-    // User namespaces, and what blocks them.
-    let mut user = match (step(NsStep::User), step(NsStep::Maps)) {
+    let ns = NsProbed::run();
+    let landlock = landlock_info(landlock_rules::running_abi());
+    let mut out = vec![user_namespaces(&ns, builtins)];
+    out.extend(policy_namespaces(&ns, builtins));
+    out.extend(new_root(&ns, builtins));
+    out.push(loopback(&ns, builtins));
+    out.push(pid_max(&ns, builtins));
+    out.push(landlock_feature(&landlock, builtins));
+    out.extend(seccomp(builtins));
+    (out, landlock)
+}
+
+/// What the namespace probe answered: each step's result, or why the probe could not
+/// run at all.
+struct NsProbed(Result<probe::NsOutcomes, nix::errno::Errno>);
+
+impl NsProbed {
+    /// Run the probe in a child process: a user namespace mapping the caller's own ids
+    /// as the sandbox does, the namespaces in it, the mounts and settings made there.
+    fn run() -> Self {
+        let euid = crate::sys::ids::geteuid();
+        let egid = crate::sys::ids::getegid();
+        // The maps the sandbox writes for the caller's own ids.
+        let uid_map = CString::new(format!("{euid} {euid} 1\n")).expect("digits");
+        let gid_map = CString::new(format!("{egid} {egid} 1\n")).expect("digits");
+        NsProbed(probe::namespaces(&probe::NsProbe {
+            clear_groups: euid == 0 && crate::sys::ids::setgroups_allowed(),
+            uid_map: &uid_map,
+            gid_map: &gid_map,
+            pid_max: PROBE_PID_MAX,
+        }))
+    }
+
+    /// The result of step `s`. A probe that could not run at all (no fork, no socket)
+    /// tried nothing past its start.
+    fn step(&self, s: NsStep) -> StepResult {
+        match &self.0 {
+            Ok(ns) => ns.get(s),
+            Err(e) if s == NsStep::User => StepResult::Failed(*e),
+            Err(_) => StepResult::NotTried,
+        }
+    }
+}
+
+/// The built-in policies that make namespace `ns`.
+fn making(builtins: &[Policy], ns: Namespace) -> UsedBy {
+    used_by(builtins, move |p: &Policy| p.has(ns), None)
+}
+
+/// What every namespace but the user namespace is tried in.
+const NEEDS_USER: &str = "user namespaces";
+
+/// User namespaces: one made and the caller's ids mapped into it, and the setting that
+/// blocks them, if one does.
+fn user_namespaces(ns: &NsProbed, builtins: &[Policy]) -> Feature {
+    let id = ("user_namespaces", "user namespaces");
+    let mut user = match (ns.step(NsStep::User), ns.step(NsStep::Maps)) {
         (StepResult::Failed(e), _) => from_outcome(
-            ("user_namespaces", "user namespaces"),
+            id,
             StepResult::Failed(e),
-            if ns.is_ok() {
+            if ns.0.is_ok() {
                 "unshare(CLONE_NEWUSER) in a child process"
             } else {
                 "the probe's child process"
             },
             "",
-            uses(Namespace::User),
+            making(builtins, Namespace::User),
         ),
         (_, maps) => from_outcome(
-            ("user_namespaces", "user namespaces"),
+            id,
             maps,
             "one created in a child process, caprun's ids mapped into it",
             "",
-            uses(Namespace::User),
+            making(builtins, Namespace::User),
         ),
     };
     if let Some(block) = namespaces::userns_blocked() {
         user.detail = format!("{} (blocked by {block})", user.detail);
     }
-    out.push(user);
-    let needs_user = "user namespaces";
-    for (id, s, tried, ns) in [
+    user
+}
+
+/// The other namespaces the policies make, each in the user namespace (the UTS
+/// namespace with its hostname set).
+fn policy_namespaces(ns: &NsProbed, builtins: &[Policy]) -> Vec<Feature> {
+    let mut out: Vec<Feature> = [
         (
             ("mount_namespace", "mount namespace"),
             NsStep::Mount,
@@ -468,71 +508,91 @@ fn features(builtins: &[Policy]) -> (Vec<Feature>, LandlockInfo) {
             "unshare(CLONE_NEWCGROUP) in the user namespace",
             Namespace::Cgroup,
         ),
-    ] {
-        out.push(from_outcome(id, step(s), tried, needs_user, uses(ns)));
-    }
-    let uts = match step(NsStep::Uts) {
-        StepResult::Done => step(NsStep::Hostname),
+    ]
+    .into_iter()
+    .map(|(id, s, tried, which)| {
+        from_outcome(id, ns.step(s), tried, NEEDS_USER, making(builtins, which))
+    })
+    .collect();
+    let uts = match ns.step(NsStep::Uts) {
+        StepResult::Done => ns.step(NsStep::Hostname),
         other => other,
     };
     out.push(from_outcome(
         ("uts_namespace", "UTS namespace"),
         uts,
         "unshare(CLONE_NEWUTS) in the user namespace, its hostname set",
-        needs_user,
-        uses(Namespace::Uts),
+        NEEDS_USER,
+        making(builtins, Namespace::Uts),
     ));
-    out.push(from_outcome(
-        ("tmpfs", "a tmpfs as the new root"),
-        step(NsStep::Tmpfs),
-        "mounted in the mount namespace",
-        "a mount namespace",
-        uses(Namespace::Mount),
-    ));
-    out.push(from_outcome(
-        (
-            "detached_binds",
-            "read-only binds (open_tree, mount_setattr, move_mount; Linux 5.12)",
+    out
+}
+
+/// The new root in the mount namespace: a tmpfs, read-only binds into it, `pivot_root`
+/// and a procfs of the PID namespace.
+fn new_root(ns: &NsProbed, builtins: &[Policy]) -> Vec<Feature> {
+    vec![
+        from_outcome(
+            ("tmpfs", "a tmpfs as the new root"),
+            ns.step(NsStep::Tmpfs),
+            "mounted in the mount namespace",
+            "a mount namespace",
+            making(builtins, Namespace::Mount),
         ),
-        step(NsStep::DetachedBind),
-        "/dev/null cloned, made read-only and attached in the new root",
-        "a mount namespace",
-        used_by(
-            builtins,
-            |p| p.has(Namespace::Mount) && !p.binds.is_empty(),
-            None,
+        from_outcome(
+            (
+                "detached_binds",
+                "read-only binds (open_tree, mount_setattr, move_mount; Linux 5.12)",
+            ),
+            ns.step(NsStep::DetachedBind),
+            "/dev/null cloned, made read-only and attached in the new root",
+            "a mount namespace",
+            used_by(
+                builtins,
+                |p| p.has(Namespace::Mount) && !p.binds.is_empty(),
+                None,
+            ),
         ),
-    ));
-    out.push(from_outcome(
-        ("pivot_root", "pivot_root into the new root"),
-        step(NsStep::PivotRoot),
-        "done, the old root detached",
-        "a mount namespace and a tmpfs",
-        uses(Namespace::Mount),
-    ));
-    out.push(from_outcome(
-        ("procfs", "a fresh procfs of the PID namespace (root.proc)"),
-        step(NsStep::Proc),
-        "mounted read-only in the new root",
-        "a mount namespace, a tmpfs and a PID namespace",
-        used_by(builtins, |p| p.proc, None),
-    ));
-    out.push(from_outcome(
+        from_outcome(
+            ("pivot_root", "pivot_root into the new root"),
+            ns.step(NsStep::PivotRoot),
+            "done, the old root detached",
+            "a mount namespace and a tmpfs",
+            making(builtins, Namespace::Mount),
+        ),
+        from_outcome(
+            ("procfs", "a fresh procfs of the PID namespace (root.proc)"),
+            ns.step(NsStep::Proc),
+            "mounted read-only in the new root",
+            "a mount namespace, a tmpfs and a PID namespace",
+            used_by(builtins, |p| p.proc, None),
+        ),
+    ]
+}
+
+/// The network namespace's loopback interface, brought up (`network: loopback`).
+fn loopback(ns: &NsProbed, builtins: &[Policy]) -> Feature {
+    from_outcome(
         (
             "loopback",
             "the loopback interface of a network namespace (network: loopback)",
         ),
-        step(NsStep::Loopback),
+        ns.step(NsStep::Loopback),
         "brought up",
         "a network namespace",
         used_by(builtins, |p| p.network == Network::Loopback, None),
-    ));
-    out.push(from_outcome(
+    )
+}
+
+/// The PID namespace's own `pid_max`, written from inside it (a task limit for a
+/// sandbox that runs as the host's root).
+fn pid_max(ns: &NsProbed, builtins: &[Policy]) -> Feature {
+    from_outcome(
         (
             "pid_max",
             "a pid_max of the PID namespace's own (Linux 6.14)",
         ),
-        step(NsStep::PidMax),
+        ns.step(NsStep::PidMax),
         "written from inside a new PID namespace",
         "a PID namespace",
         used_by(
@@ -540,12 +600,14 @@ fn features(builtins: &[Policy]) -> (Vec<Feature>, LandlockInfo) {
             |p| p.limits.tasks.is_some() && p.has(Namespace::Pid),
             Some("their task limit when the sandbox runs as the host's root"),
         ),
-    ));
+    )
+}
 
-    // Landlock: the kernel's answer to the version query.
-    let abi = landlock_rules::running_abi();
-    let landlock = landlock_info(abi);
-    out.push(Feature {
+/// Landlock: the kernel's answer to the version query, and why it has none when the
+/// query fails.
+fn landlock_feature(landlock: &LandlockInfo, builtins: &[Policy]) -> Feature {
+    let abi = landlock.abi;
+    Feature {
         id: "landlock",
         name: "Landlock",
         available: abi >= 1,
@@ -562,9 +624,11 @@ fn features(builtins: &[Policy]) -> (Vec<Feature>, LandlockInfo) {
             (None, Err(e)) => format!("the version query failed ({e})"),
         },
         used_by: used_by(builtins, |p| p.landlock != LandlockMode::Off, None),
-    });
+    }
+}
 
-    // Seccomp: a filter and a listener answering a call, in a child process.
+/// Seccomp: a filter, and a listener answering a call, in a child process.
+fn seccomp(builtins: &[Policy]) -> [Feature; 2] {
     let (filter, listener, notified) = match probe::seccomp_notify() {
         Ok(o) => (
             o.get(SeccompStep::Filter),
@@ -577,6 +641,15 @@ fn features(builtins: &[Policy]) -> (Vec<Feature>, LandlockInfo) {
             StepResult::NotTried,
         ),
     };
+    [
+        seccomp_filters(filter, builtins),
+        seccomp_notification(listener, notified),
+    ]
+}
+
+/// Seccomp filters, from the probe's `filter` step, noting a filter caprun already runs
+/// under.
+fn seccomp_filters(filter: StepResult, builtins: &[Policy]) -> Feature {
     let mut seccomp = from_outcome(
         ("seccomp", "seccomp filters"),
         filter,
@@ -589,36 +662,40 @@ fn features(builtins: &[Policy]) -> (Vec<Feature>, LandlockInfo) {
             .detail
             .push_str(" (caprun itself already runs under a seccomp filter)");
     }
-    out.push(seccomp);
-    let notify = ("seccomp_user_notification", "seccomp user notification");
+    seccomp
+}
+
+/// Seccomp user notification, from the probe's `listener` and `notified` steps: a
+/// listener refused because another supervisor has one, or a call answered from it.
+fn seccomp_notification(listener: StepResult, notified: StepResult) -> Feature {
+    let id = ("seccomp_user_notification", "seccomp user notification");
     let used = UsedBy {
         options: vec!["--explain-denials", "--learn"],
         ..UsedBy::default()
     };
-    out.push(match (listener, notified) {
+    match (listener, notified) {
         (StepResult::Failed(nix::errno::Errno::EBUSY), _) => from_outcome(
-            notify,
+            id,
             listener,
             "a filter with a listener (caprun already runs under a filter that has one: another supervisor's)",
             "",
             used,
         ),
         (StepResult::Done, notified) => from_outcome(
-            notify,
+            id,
             notified,
             "a call routed to a listener and answered from there",
             "",
             used,
         ),
         (listener, _) => from_outcome(
-            notify,
+            id,
             listener,
             "a filter with a listener",
             "seccomp filters",
             used,
         ),
-    });
-    (out, landlock)
+    }
 }
 
 /// What Landlock ABI `abi` offers: its rights and scopes by their kernel names, from
