@@ -155,10 +155,26 @@ impl HostReport {
         o
     }
 
-    /// The report as text for people.
+    /// The report as text for people: who runs it, the features, the verdicts and what
+    /// they add up to.
     pub fn text(&self) -> String {
         let mut o = String::new();
-        let who = match (self.root(), self.initial_user_namespace) {
+        let _ = writeln!(
+            o,
+            "caprun {} on Linux {}, running {}",
+            self.version,
+            self.kernel,
+            self.who()
+        );
+        self.features_text(&mut o);
+        self.policies_text(&mut o);
+        self.summary_text(&mut o);
+        o
+    }
+
+    /// Who caprun runs as, and in which user namespace.
+    fn who(&self) -> String {
+        match (self.root(), self.initial_user_namespace) {
             (true, true) => "as root".to_owned(),
             (true, false) => "as root of a user namespace that is not the host's".to_owned(),
             (false, true) => format!("as uid {} (not root)", self.euid),
@@ -166,12 +182,12 @@ impl HostReport {
                 "as uid {} (not root) in a user namespace that is not the host's",
                 self.euid
             ),
-        };
-        let _ = writeln!(
-            o,
-            "caprun {} on Linux {}, running {who}",
-            self.version, self.kernel
-        );
+        }
+    }
+
+    /// The features, one line each, the user namespace's settings and Landlock's rights
+    /// under theirs.
+    fn features_text(&self, o: &mut String) {
         o.push_str("\nWhat this machine supports (probed: tried in a child process or asked of the kernel; inferred: follows from a setting or version):\n");
         for f in &self.features {
             let _ = writeln!(
@@ -184,60 +200,71 @@ impl HostReport {
                 f.used_by.phrase()
             );
             match f.id {
-                "user_namespaces" => {
-                    let settings: Vec<String> = self
-                        .userns_settings
-                        .iter()
-                        .map(|s| {
-                            format!(
-                                "{} = {}",
-                                s.name,
-                                s.value.as_deref().unwrap_or("(not on this kernel)")
-                            )
-                        })
-                        .collect();
-                    let applies = if self.root() {
-                        "none of them applies to root"
-                    } else {
-                        "they restrict callers other than root"
-                    };
-                    let _ = writeln!(
-                        o,
-                        "       settings: {} ({applies}; inferred)",
-                        settings.join(", ")
-                    );
-                    if self.apparmor_restricts_userns() {
-                        let _ = writeln!(o, "       {APPARMOR_NOTE}");
-                    }
-                }
-                "landlock" if self.landlock.abi >= 1 => {
-                    let l = &self.landlock;
-                    let list = |v: &[String]| {
-                        if v.is_empty() {
-                            "none at this ABI".to_owned()
-                        } else {
-                            v.join(", ")
-                        }
-                    };
-                    let _ = writeln!(
-                        o,
-                        "       file-system rights: {} (inferred from the ABI)",
-                        list(&l.fs_rights)
-                    );
-                    let _ = writeln!(
-                        o,
-                        "       network rights: {} (inferred from the ABI)",
-                        list(&l.net_rights)
-                    );
-                    let _ = writeln!(
-                        o,
-                        "       scopes: {} (inferred from the ABI)",
-                        list(&l.scopes)
-                    );
-                }
+                "user_namespaces" => self.userns_settings_text(o),
+                "landlock" if self.landlock.abi >= 1 => self.landlock_rights_text(o),
                 _ => {}
             }
         }
+    }
+
+    /// The settings that can block user namespaces, and AppArmor's restriction's fix.
+    fn userns_settings_text(&self, o: &mut String) {
+        let settings: Vec<String> = self
+            .userns_settings
+            .iter()
+            .map(|s| {
+                format!(
+                    "{} = {}",
+                    s.name,
+                    s.value.as_deref().unwrap_or("(not on this kernel)")
+                )
+            })
+            .collect();
+        let applies = if self.root() {
+            "none of them applies to root"
+        } else {
+            "they restrict callers other than root"
+        };
+        let _ = writeln!(
+            o,
+            "       settings: {} ({applies}; inferred)",
+            settings.join(", ")
+        );
+        if self.apparmor_restricts_userns() {
+            let _ = writeln!(o, "       {APPARMOR_NOTE}");
+        }
+    }
+
+    /// Landlock's rights and scopes at its ABI.
+    fn landlock_rights_text(&self, o: &mut String) {
+        let l = &self.landlock;
+        let list = |v: &[String]| {
+            if v.is_empty() {
+                "none at this ABI".to_owned()
+            } else {
+                v.join(", ")
+            }
+        };
+        let _ = writeln!(
+            o,
+            "       file-system rights: {} (inferred from the ABI)",
+            list(&l.fs_rights)
+        );
+        let _ = writeln!(
+            o,
+            "       network rights: {} (inferred from the ABI)",
+            list(&l.net_rights)
+        );
+        let _ = writeln!(
+            o,
+            "       scopes: {} (inferred from the ABI)",
+            list(&l.scopes)
+        );
+    }
+
+    /// The verdicts, in a column after the policies' names; the verdict with `--net`
+    /// only where it differs.
+    fn policies_text(&self, o: &mut String) {
         let options = if self.options.is_empty() {
             String::new()
         } else {
@@ -256,14 +283,18 @@ impl HostReport {
         let indent = " ".repeat(width + 4);
         for p in &self.policies {
             let _ = write!(o, "  {:width$}  ", p.policy);
-            check_text(&mut o, &p.verdict, &indent);
+            check_text(o, &p.verdict, &indent);
             if let Some(net) = &p.with_net {
                 if net.verdict != p.verdict.verdict {
                     let _ = write!(o, "{indent}with --net: ");
-                    check_text(&mut o, net, &indent);
+                    check_text(o, net, &indent);
                 }
             }
         }
+    }
+
+    /// Whether every policy runs as written (or which do not), and the exit status.
+    fn summary_text(&self, o: &mut String) {
         let failing: Vec<&str> = self
             .policies
             .iter()
@@ -284,7 +315,6 @@ impl HostReport {
                 self.exit_code()
             );
         }
-        o
     }
 }
 
