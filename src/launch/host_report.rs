@@ -6,7 +6,7 @@
 
 use std::fmt::Write as _;
 
-use super::host::{Check, HostReport, Verdict};
+use super::host::{Check, Feature, HostReport, LandlockInfo, PolicyVerdict, Setting, Verdict};
 
 /// The version of the JSON report's shape (`format_version`): raised when a member is
 /// removed or changes type or meaning, not when one is added (caprun(1)).
@@ -60,6 +60,52 @@ fn check_members(c: &Check) -> String {
     )
 }
 
+/// A JSON array of `items` (JSON values), one a line at the report's second level.
+fn lines(items: impl Iterator<Item = String>) -> String {
+    let items: Vec<String> = items.map(|i| format!("    {i}")).collect();
+    format!("[\n{}\n  ]", items.join(",\n"))
+}
+
+/// A feature as a JSON object.
+fn feature_json(f: &Feature) -> String {
+    format!(
+        "{{\"id\": {}, \"name\": {}, \"available\": {}, \"how\": {}, \"detail\": {}, \"used_by\": {}, \"used_by_options\": {}, \"used_for\": {}}}",
+        string(f.id),
+        string(f.name),
+        f.available,
+        string(f.how.name()),
+        string(&f.detail),
+        strings(&f.used_by.policies),
+        strings(&f.used_by.options),
+        nullable(f.used_by.purpose)
+    )
+}
+
+/// What Landlock offers as a JSON object.
+fn landlock_json(l: &LandlockInfo) -> String {
+    format!(
+        "{{\"abi\": {}, \"linux\": {}, \"fs_rights\": {}, \"net_rights\": {}, \"scopes\": {}}}",
+        l.abi,
+        nullable(l.linux),
+        strings(&l.fs_rights),
+        strings(&l.net_rights),
+        strings(&l.scopes)
+    )
+}
+
+/// A policy's verdicts as a JSON object.
+fn policy_json(p: &PolicyVerdict) -> String {
+    let with_net = p.with_net.as_ref().map_or_else(
+        || "null".to_owned(),
+        |c| format!("{{{}}}", check_members(c)),
+    );
+    format!(
+        "{{\"name\": {}, {}, \"with_net\": {with_net}}}",
+        string(&p.policy),
+        check_members(&p.verdict)
+    )
+}
+
 /// What the text says when AppArmor restricts user namespaces (the setting is 1).
 const APPARMOR_NOTE: &str = "AppArmor restricts user namespaces to programs under a profile that allows them (callers other than root): caprun needs its profile loaded, `sudo apparmor_parser -r /etc/apparmor.d/caprun` (installed by the Debian package; README, Install)";
 
@@ -87,72 +133,27 @@ impl HostReport {
             self.initial_user_namespace
         );
         let _ = writeln!(o, "  \"options\": {},", strings(&self.options));
-        o.push_str("  \"features\": [\n");
-        let features: Vec<String> = self
-            .features
-            .iter()
-            .map(|f| {
-                format!(
-                    "    {{\"id\": {}, \"name\": {}, \"available\": {}, \"how\": {}, \"detail\": {}, \"used_by\": {}, \"used_by_options\": {}, \"used_for\": {}}}",
-                    string(f.id),
-                    string(f.name),
-                    f.available,
-                    string(f.how.name()),
-                    string(&f.detail),
-                    strings(&f.used_by.policies),
-                    strings(&f.used_by.options),
-                    nullable(f.used_by.purpose)
-                )
-            })
-            .collect();
-        o.push_str(&features.join(",\n"));
-        o.push_str("\n  ],\n");
-        o.push_str("  \"user_namespace_settings\": [\n");
-        let settings: Vec<String> = self
-            .userns_settings
-            .iter()
-            .map(|s| {
-                format!(
-                    "    {{\"name\": {}, \"value\": {}, \"applies\": {}}}",
-                    string(s.name),
-                    nullable(s.value.as_deref()),
-                    !self.root()
-                )
-            })
-            .collect();
-        o.push_str(&settings.join(",\n"));
-        o.push_str("\n  ],\n");
-        let l = &self.landlock;
-        let _ = writeln!(
-            o,
-            "  \"landlock\": {{\"abi\": {}, \"linux\": {}, \"fs_rights\": {}, \"net_rights\": {}, \"scopes\": {}}},",
-            l.abi,
-            nullable(l.linux),
-            strings(&l.fs_rights),
-            strings(&l.net_rights),
-            strings(&l.scopes)
-        );
-        o.push_str("  \"policies\": [\n");
-        let policies: Vec<String> = self
-            .policies
-            .iter()
-            .map(|p| {
-                let with_net = p.with_net.as_ref().map_or_else(
-                    || "null".to_owned(),
-                    |c| format!("{{{}}}", check_members(c)),
-                );
-                format!(
-                    "    {{\"name\": {}, {}, \"with_net\": {with_net}}}",
-                    string(&p.policy),
-                    check_members(&p.verdict)
-                )
-            })
-            .collect();
-        o.push_str(&policies.join(",\n"));
-        o.push_str("\n  ],\n");
+        let features = self.features.iter().map(feature_json);
+        let _ = writeln!(o, "  \"features\": {},", lines(features));
+        let settings = self.userns_settings.iter().map(|s| self.setting_json(s));
+        let _ = writeln!(o, "  \"user_namespace_settings\": {},", lines(settings));
+        let _ = writeln!(o, "  \"landlock\": {},", landlock_json(&self.landlock));
+        let policies = self.policies.iter().map(policy_json);
+        let _ = writeln!(o, "  \"policies\": {},", lines(policies));
         let _ = writeln!(o, "  \"all_run_as_written\": {}", self.all_run_as_written());
         o.push_str("}\n");
         o
+    }
+
+    /// A setting that can block user namespaces as a JSON object, with whether it
+    /// applies to caprun's user.
+    fn setting_json(&self, s: &Setting) -> String {
+        format!(
+            "{{\"name\": {}, \"value\": {}, \"applies\": {}}}",
+            string(s.name),
+            nullable(s.value.as_deref()),
+            !self.root()
+        )
     }
 
     /// The report as text for people: who runs it, the features, the verdicts and what
@@ -336,7 +337,7 @@ fn check_text(o: &mut String, c: &Check, indent: &str) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::host::{Feature, How, LandlockInfo, PolicyVerdict, Setting, UsedBy};
+    use super::super::host::{How, UsedBy};
     use super::*;
 
     fn report() -> HostReport {
