@@ -247,21 +247,15 @@ pub fn check_host(check: &HostCheck) -> Result<HostReport, Failure> {
         None => builtins::names().iter().map(|&n| n.to_owned()).collect(),
     };
     // Loaded first: a policy file with an error stops the check before anything runs.
-    let mut policies = Vec::new();
-    for name in &names {
-        policies.push(sandbox::load(name).map_err(|e| Failure::new(e.into(), None))?);
-    }
-    let mut verdicts = Vec::new();
-    for (name, policy) in names.iter().zip(&policies) {
-        let verdict = judge(name, check.net, check);
-        let with_net =
-            (!check.net && policy.network != Network::Host).then(|| judge(name, true, check));
-        verdicts.push(PolicyVerdict {
-            policy: name.clone(),
-            verdict,
-            with_net,
-        });
-    }
+    let policies = names
+        .iter()
+        .map(|name| sandbox::load(name).map_err(|e| Failure::new(e.into(), None)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let verdicts = names
+        .iter()
+        .zip(&policies)
+        .map(|(name, policy)| policy_verdict(name, policy, check))
+        .collect();
     let builtins: Vec<Policy> = builtins::names()
         .iter()
         .filter_map(|n| builtins::policy(n))
@@ -269,27 +263,54 @@ pub fn check_host(check: &HostCheck) -> Result<HostReport, Failure> {
     let (features, landlock) = features(&builtins);
     Ok(HostReport {
         version: env!("CARGO_PKG_VERSION"),
-        kernel: std::fs::read_to_string("/proc/sys/kernel/osrelease")
-            .map(|s| s.trim().to_owned())
-            .unwrap_or_else(|_| "unknown".into()),
+        kernel: kernel_release(),
         euid: crate::sys::ids::geteuid(),
-        initial_user_namespace: std::fs::read_to_string("/proc/self/uid_map")
-            .map(|m| m.split_whitespace().eq(["0", "0", "4294967295"]))
-            .unwrap_or(true),
+        initial_user_namespace: in_initial_user_namespace(),
         options: options(check),
         features,
-        userns_settings: USERNS_SETTINGS
-            .iter()
-            .map(|&name| Setting {
-                name,
-                value: std::fs::read_to_string(format!("/proc/sys/{}", name.replace('.', "/")))
-                    .ok()
-                    .map(|v| v.trim().to_owned()),
-            })
-            .collect(),
+        userns_settings: userns_settings(),
         landlock,
         policies: verdicts,
     })
+}
+
+/// The verdicts for `policy`, loaded as `name`: with `check`'s options, and with `--net`
+/// added when that changes something (not asked for already, and the policy does not
+/// use the host's network anyway).
+fn policy_verdict(name: &str, policy: &Policy, check: &HostCheck) -> PolicyVerdict {
+    PolicyVerdict {
+        policy: name.to_owned(),
+        verdict: judge(name, check.net, check),
+        with_net: (!check.net && policy.network != Network::Host).then(|| judge(name, true, check)),
+    }
+}
+
+/// The kernel's release (`uname -r`), or `unknown`.
+fn kernel_release() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/osrelease")
+        .map(|s| s.trim().to_owned())
+        .unwrap_or_else(|_| "unknown".into())
+}
+
+/// Whether caprun runs in the host's user namespace: its `uid_map` maps every id to
+/// itself (assumed when it cannot be read).
+fn in_initial_user_namespace() -> bool {
+    std::fs::read_to_string("/proc/self/uid_map")
+        .map(|m| m.split_whitespace().eq(["0", "0", "4294967295"]))
+        .unwrap_or(true)
+}
+
+/// The values of the [`USERNS_SETTINGS`] on this kernel.
+fn userns_settings() -> Vec<Setting> {
+    USERNS_SETTINGS
+        .iter()
+        .map(|&name| Setting {
+            name,
+            value: std::fs::read_to_string(format!("/proc/sys/{}", name.replace('.', "/")))
+                .ok()
+                .map(|v| v.trim().to_owned()),
+        })
+        .collect()
 }
 
 /// The options of `check` as the command line writes them.
