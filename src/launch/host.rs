@@ -732,3 +732,86 @@ fn landlock_info(abi: i32) -> LandlockInfo {
         scopes: owned(scopes),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use nix::errno::Errno;
+
+    use super::*;
+
+    fn builtin_policies() -> Vec<Policy> {
+        builtins::names()
+            .iter()
+            .filter_map(|n| builtins::policy(n))
+            .collect()
+    }
+
+    /// A namespace probe that could not start: the user namespace carries the error,
+    /// everything tried in it is inferred missing and names what it needs.
+    #[test]
+    fn a_probe_that_could_not_run_tried_nothing_past_its_start() {
+        let builtins = builtin_policies();
+        let ns = NsProbed(Err(Errno::EAGAIN));
+        let user = user_namespaces(&ns, &builtins);
+        assert!(!user.available);
+        assert_eq!(user.how, How::Probed);
+        assert!(
+            user.detail.starts_with("the probe's child process: EAGAIN"),
+            "{}",
+            user.detail
+        );
+        let rest: Vec<Feature> = policy_namespaces(&ns, &builtins)
+            .into_iter()
+            .chain(new_root(&ns, &builtins))
+            .chain([loopback(&ns, &builtins), pid_max(&ns, &builtins)])
+            .collect();
+        let ids: Vec<&str> = rest.iter().map(|f| f.id).collect();
+        assert_eq!(
+            ids,
+            [
+                "mount_namespace",
+                "network_namespace",
+                "pid_namespace",
+                "ipc_namespace",
+                "cgroup_namespace",
+                "uts_namespace",
+                "tmpfs",
+                "detached_binds",
+                "pivot_root",
+                "procfs",
+                "loopback",
+                "pid_max"
+            ]
+        );
+        for f in &rest {
+            assert!(!f.available && f.how == How::Inferred, "{f:?}");
+            assert!(f.detail.starts_with("not tried: it needs "), "{f:?}");
+        }
+        assert_eq!(rest[0].detail, "not tried: it needs user namespaces");
+        assert_eq!(
+            rest[9].detail,
+            "not tried: it needs a mount namespace, a tmpfs and a PID namespace"
+        );
+    }
+
+    /// The listener's outcomes: refused as busy (another supervisor's), a call
+    /// answered or not, or no listener tried without a filter.
+    #[test]
+    fn seccomp_notification_says_which_step_failed() {
+        let busy = seccomp_notification(StepResult::Failed(Errno::EBUSY), StepResult::NotTried);
+        assert!(!busy.available);
+        assert!(busy.detail.contains("another supervisor's"), "{busy:?}");
+        let answered = seccomp_notification(StepResult::Done, StepResult::Done);
+        assert!(answered.available);
+        assert_eq!(
+            answered.detail,
+            "a call routed to a listener and answered from there"
+        );
+        let unanswered = seccomp_notification(StepResult::Done, StepResult::Failed(Errno::ENOSYS));
+        assert!(!unanswered.available);
+        assert!(unanswered.detail.contains("answered from there: ENOSYS"));
+        let not_tried = seccomp_notification(StepResult::NotTried, StepResult::NotTried);
+        assert_eq!(not_tried.detail, "not tried: it needs seccomp filters");
+        assert_eq!(not_tried.used_by.phrase(), "--explain-denials and --learn");
+    }
+}
