@@ -247,21 +247,15 @@ pub fn check_host(check: &HostCheck) -> Result<HostReport, Failure> {
         None => builtins::names().iter().map(|&n| n.to_owned()).collect(),
     };
     // Loaded first: a policy file with an error stops the check before anything runs.
-    let mut policies = Vec::new();
-    for name in &names {
-        policies.push(sandbox::load(name).map_err(|e| Failure::new(e.into(), None))?);
-    }
-    let mut verdicts = Vec::new();
-    for (name, policy) in names.iter().zip(&policies) {
-        let verdict = judge(name, check.net, check);
-        let with_net =
-            (!check.net && policy.network != Network::Host).then(|| judge(name, true, check));
-        verdicts.push(PolicyVerdict {
-            policy: name.clone(),
-            verdict,
-            with_net,
-        });
-    }
+    let policies = names
+        .iter()
+        .map(|name| sandbox::load(name).map_err(|e| Failure::new(e.into(), None)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let verdicts = names
+        .iter()
+        .zip(&policies)
+        .map(|(name, policy)| policy_verdict(name, policy, check))
+        .collect();
     let builtins: Vec<Policy> = builtins::names()
         .iter()
         .filter_map(|n| builtins::policy(n))
@@ -269,27 +263,54 @@ pub fn check_host(check: &HostCheck) -> Result<HostReport, Failure> {
     let (features, landlock) = features(&builtins);
     Ok(HostReport {
         version: env!("CARGO_PKG_VERSION"),
-        kernel: std::fs::read_to_string("/proc/sys/kernel/osrelease")
-            .map(|s| s.trim().to_owned())
-            .unwrap_or_else(|_| "unknown".into()),
+        kernel: kernel_release(),
         euid: crate::sys::ids::geteuid(),
-        initial_user_namespace: std::fs::read_to_string("/proc/self/uid_map")
-            .map(|m| m.split_whitespace().eq(["0", "0", "4294967295"]))
-            .unwrap_or(true),
+        initial_user_namespace: in_initial_user_namespace(),
         options: options(check),
         features,
-        userns_settings: USERNS_SETTINGS
-            .iter()
-            .map(|&name| Setting {
-                name,
-                value: std::fs::read_to_string(format!("/proc/sys/{}", name.replace('.', "/")))
-                    .ok()
-                    .map(|v| v.trim().to_owned()),
-            })
-            .collect(),
+        userns_settings: userns_settings(),
         landlock,
         policies: verdicts,
     })
+}
+
+/// The verdicts for `policy`, loaded as `name`: with `check`'s options, and with `--net`
+/// added when that changes something (not asked for already, and the policy does not
+/// use the host's network anyway).
+fn policy_verdict(name: &str, policy: &Policy, check: &HostCheck) -> PolicyVerdict {
+    PolicyVerdict {
+        policy: name.to_owned(),
+        verdict: judge(name, check.net, check),
+        with_net: (!check.net && policy.network != Network::Host).then(|| judge(name, true, check)),
+    }
+}
+
+/// The kernel's release (`uname -r`), or `unknown`.
+fn kernel_release() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/osrelease")
+        .map(|s| s.trim().to_owned())
+        .unwrap_or_else(|_| "unknown".into())
+}
+
+/// Whether caprun runs in the host's user namespace: its `uid_map` maps every id to
+/// itself (assumed when it cannot be read).
+fn in_initial_user_namespace() -> bool {
+    std::fs::read_to_string("/proc/self/uid_map")
+        .map(|m| m.split_whitespace().eq(["0", "0", "4294967295"]))
+        .unwrap_or(true)
+}
+
+/// The values of the [`USERNS_SETTINGS`] on this kernel.
+fn userns_settings() -> Vec<Setting> {
+    USERNS_SETTINGS
+        .iter()
+        .map(|&name| Setting {
+            name,
+            value: std::fs::read_to_string(format!("/proc/sys/{}", name.replace('.', "/")))
+                .ok()
+                .map(|v| v.trim().to_owned()),
+        })
+        .collect()
 }
 
 /// The options of `check` as the command line writes them.
@@ -389,55 +410,95 @@ fn from_outcome(
     }
 }
 
-/// Probe the features (see the module documentation); `builtins` say which policy uses
-/// which.
+/// Probe the features (see the module documentation), in the report's order; `builtins`
+/// say which policy uses which.
 fn features(builtins: &[Policy]) -> (Vec<Feature>, LandlockInfo) {
-    let euid = crate::sys::ids::geteuid();
-    let egid = crate::sys::ids::getegid();
-    // The maps the sandbox writes for the caller's own ids.
-    let uid_map = CString::new(format!("{euid} {euid} 1\n")).expect("digits");
-    let gid_map = CString::new(format!("{egid} {egid} 1\n")).expect("digits");
-    let ns = probe::namespaces(&probe::NsProbe {
-        clear_groups: euid == 0 && crate::sys::ids::setgroups_allowed(),
-        uid_map: &uid_map,
-        gid_map: &gid_map,
-        pid_max: PROBE_PID_MAX,
-    });
-    let mut out = Vec::new();
-    let uses = |ns: Namespace| used_by(builtins, move |p: &Policy| p.has(ns), None);
-    // A probe that could not run at all (no fork, no socket) tried nothing past its start.
-    let step = |s: NsStep| match &ns {
-        Ok(ns) => ns.get(s),
-        Err(e) if s == NsStep::User => StepResult::Failed(*e),
-        Err(_) => StepResult::NotTried,
-    };
-    // User namespaces, and what blocks them.
-    let mut user = match (step(NsStep::User), step(NsStep::Maps)) {
+    let ns = NsProbed::run();
+    let landlock = landlock_info(landlock_rules::running_abi());
+    let mut out = vec![user_namespaces(&ns, builtins)];
+    out.extend(policy_namespaces(&ns, builtins));
+    out.extend(new_root(&ns, builtins));
+    out.push(loopback(&ns, builtins));
+    out.push(pid_max(&ns, builtins));
+    out.push(landlock_feature(&landlock, builtins));
+    out.extend(seccomp(builtins));
+    (out, landlock)
+}
+
+/// What the namespace probe answered: each step's result, or why the probe could not
+/// run at all.
+struct NsProbed(Result<probe::NsOutcomes, nix::errno::Errno>);
+
+impl NsProbed {
+    /// Run the probe in a child process: a user namespace mapping the caller's own ids
+    /// as the sandbox does, the namespaces in it, the mounts and settings made there.
+    fn run() -> Self {
+        let euid = crate::sys::ids::geteuid();
+        let egid = crate::sys::ids::getegid();
+        // The maps the sandbox writes for the caller's own ids.
+        let uid_map = CString::new(format!("{euid} {euid} 1\n")).expect("digits");
+        let gid_map = CString::new(format!("{egid} {egid} 1\n")).expect("digits");
+        NsProbed(probe::namespaces(&probe::NsProbe {
+            clear_groups: euid == 0 && crate::sys::ids::setgroups_allowed(),
+            uid_map: &uid_map,
+            gid_map: &gid_map,
+            pid_max: PROBE_PID_MAX,
+        }))
+    }
+
+    /// The result of step `s`. A probe that could not run at all (no fork, no socket)
+    /// tried nothing past its start.
+    fn step(&self, s: NsStep) -> StepResult {
+        match &self.0 {
+            Ok(ns) => ns.get(s),
+            Err(e) if s == NsStep::User => StepResult::Failed(*e),
+            Err(_) => StepResult::NotTried,
+        }
+    }
+}
+
+/// The built-in policies that make namespace `ns`.
+fn making(builtins: &[Policy], ns: Namespace) -> UsedBy {
+    used_by(builtins, move |p: &Policy| p.has(ns), None)
+}
+
+/// What every namespace but the user namespace is tried in.
+const NEEDS_USER: &str = "user namespaces";
+
+/// User namespaces: one made and the caller's ids mapped into it, and the setting that
+/// blocks them, if one does.
+fn user_namespaces(ns: &NsProbed, builtins: &[Policy]) -> Feature {
+    let id = ("user_namespaces", "user namespaces");
+    let mut user = match (ns.step(NsStep::User), ns.step(NsStep::Maps)) {
         (StepResult::Failed(e), _) => from_outcome(
-            ("user_namespaces", "user namespaces"),
+            id,
             StepResult::Failed(e),
-            if ns.is_ok() {
+            if ns.0.is_ok() {
                 "unshare(CLONE_NEWUSER) in a child process"
             } else {
                 "the probe's child process"
             },
             "",
-            uses(Namespace::User),
+            making(builtins, Namespace::User),
         ),
         (_, maps) => from_outcome(
-            ("user_namespaces", "user namespaces"),
+            id,
             maps,
             "one created in a child process, caprun's ids mapped into it",
             "",
-            uses(Namespace::User),
+            making(builtins, Namespace::User),
         ),
     };
     if let Some(block) = namespaces::userns_blocked() {
         user.detail = format!("{} (blocked by {block})", user.detail);
     }
-    out.push(user);
-    let needs_user = "user namespaces";
-    for (id, s, tried, ns) in [
+    user
+}
+
+/// The other namespaces the policies make, each in the user namespace (the UTS
+/// namespace with its hostname set).
+fn policy_namespaces(ns: &NsProbed, builtins: &[Policy]) -> Vec<Feature> {
+    let mut out: Vec<Feature> = [
         (
             ("mount_namespace", "mount namespace"),
             NsStep::Mount,
@@ -468,71 +529,91 @@ fn features(builtins: &[Policy]) -> (Vec<Feature>, LandlockInfo) {
             "unshare(CLONE_NEWCGROUP) in the user namespace",
             Namespace::Cgroup,
         ),
-    ] {
-        out.push(from_outcome(id, step(s), tried, needs_user, uses(ns)));
-    }
-    let uts = match step(NsStep::Uts) {
-        StepResult::Done => step(NsStep::Hostname),
+    ]
+    .into_iter()
+    .map(|(id, s, tried, which)| {
+        from_outcome(id, ns.step(s), tried, NEEDS_USER, making(builtins, which))
+    })
+    .collect();
+    let uts = match ns.step(NsStep::Uts) {
+        StepResult::Done => ns.step(NsStep::Hostname),
         other => other,
     };
     out.push(from_outcome(
         ("uts_namespace", "UTS namespace"),
         uts,
         "unshare(CLONE_NEWUTS) in the user namespace, its hostname set",
-        needs_user,
-        uses(Namespace::Uts),
+        NEEDS_USER,
+        making(builtins, Namespace::Uts),
     ));
-    out.push(from_outcome(
-        ("tmpfs", "a tmpfs as the new root"),
-        step(NsStep::Tmpfs),
-        "mounted in the mount namespace",
-        "a mount namespace",
-        uses(Namespace::Mount),
-    ));
-    out.push(from_outcome(
-        (
-            "detached_binds",
-            "read-only binds (open_tree, mount_setattr, move_mount; Linux 5.12)",
+    out
+}
+
+/// The new root in the mount namespace: a tmpfs, read-only binds into it, `pivot_root`
+/// and a procfs of the PID namespace.
+fn new_root(ns: &NsProbed, builtins: &[Policy]) -> Vec<Feature> {
+    vec![
+        from_outcome(
+            ("tmpfs", "a tmpfs as the new root"),
+            ns.step(NsStep::Tmpfs),
+            "mounted in the mount namespace",
+            "a mount namespace",
+            making(builtins, Namespace::Mount),
         ),
-        step(NsStep::DetachedBind),
-        "/dev/null cloned, made read-only and attached in the new root",
-        "a mount namespace",
-        used_by(
-            builtins,
-            |p| p.has(Namespace::Mount) && !p.binds.is_empty(),
-            None,
+        from_outcome(
+            (
+                "detached_binds",
+                "read-only binds (open_tree, mount_setattr, move_mount; Linux 5.12)",
+            ),
+            ns.step(NsStep::DetachedBind),
+            "/dev/null cloned, made read-only and attached in the new root",
+            "a mount namespace",
+            used_by(
+                builtins,
+                |p| p.has(Namespace::Mount) && !p.binds.is_empty(),
+                None,
+            ),
         ),
-    ));
-    out.push(from_outcome(
-        ("pivot_root", "pivot_root into the new root"),
-        step(NsStep::PivotRoot),
-        "done, the old root detached",
-        "a mount namespace and a tmpfs",
-        uses(Namespace::Mount),
-    ));
-    out.push(from_outcome(
-        ("procfs", "a fresh procfs of the PID namespace (root.proc)"),
-        step(NsStep::Proc),
-        "mounted read-only in the new root",
-        "a mount namespace, a tmpfs and a PID namespace",
-        used_by(builtins, |p| p.proc, None),
-    ));
-    out.push(from_outcome(
+        from_outcome(
+            ("pivot_root", "pivot_root into the new root"),
+            ns.step(NsStep::PivotRoot),
+            "done, the old root detached",
+            "a mount namespace and a tmpfs",
+            making(builtins, Namespace::Mount),
+        ),
+        from_outcome(
+            ("procfs", "a fresh procfs of the PID namespace (root.proc)"),
+            ns.step(NsStep::Proc),
+            "mounted read-only in the new root",
+            "a mount namespace, a tmpfs and a PID namespace",
+            used_by(builtins, |p| p.proc, None),
+        ),
+    ]
+}
+
+/// The network namespace's loopback interface, brought up (`network: loopback`).
+fn loopback(ns: &NsProbed, builtins: &[Policy]) -> Feature {
+    from_outcome(
         (
             "loopback",
             "the loopback interface of a network namespace (network: loopback)",
         ),
-        step(NsStep::Loopback),
+        ns.step(NsStep::Loopback),
         "brought up",
         "a network namespace",
         used_by(builtins, |p| p.network == Network::Loopback, None),
-    ));
-    out.push(from_outcome(
+    )
+}
+
+/// The PID namespace's own `pid_max`, written from inside it (a task limit for a
+/// sandbox that runs as the host's root).
+fn pid_max(ns: &NsProbed, builtins: &[Policy]) -> Feature {
+    from_outcome(
         (
             "pid_max",
             "a pid_max of the PID namespace's own (Linux 6.14)",
         ),
-        step(NsStep::PidMax),
+        ns.step(NsStep::PidMax),
         "written from inside a new PID namespace",
         "a PID namespace",
         used_by(
@@ -540,12 +621,14 @@ fn features(builtins: &[Policy]) -> (Vec<Feature>, LandlockInfo) {
             |p| p.limits.tasks.is_some() && p.has(Namespace::Pid),
             Some("their task limit when the sandbox runs as the host's root"),
         ),
-    ));
+    )
+}
 
-    // Landlock: the kernel's answer to the version query.
-    let abi = landlock_rules::running_abi();
-    let landlock = landlock_info(abi);
-    out.push(Feature {
+/// Landlock: the kernel's answer to the version query, and why it has none when the
+/// query fails.
+fn landlock_feature(landlock: &LandlockInfo, builtins: &[Policy]) -> Feature {
+    let abi = landlock.abi;
+    Feature {
         id: "landlock",
         name: "Landlock",
         available: abi >= 1,
@@ -562,9 +645,11 @@ fn features(builtins: &[Policy]) -> (Vec<Feature>, LandlockInfo) {
             (None, Err(e)) => format!("the version query failed ({e})"),
         },
         used_by: used_by(builtins, |p| p.landlock != LandlockMode::Off, None),
-    });
+    }
+}
 
-    // Seccomp: a filter and a listener answering a call, in a child process.
+/// Seccomp: a filter, and a listener answering a call, in a child process.
+fn seccomp(builtins: &[Policy]) -> [Feature; 2] {
     let (filter, listener, notified) = match probe::seccomp_notify() {
         Ok(o) => (
             o.get(SeccompStep::Filter),
@@ -577,6 +662,15 @@ fn features(builtins: &[Policy]) -> (Vec<Feature>, LandlockInfo) {
             StepResult::NotTried,
         ),
     };
+    [
+        seccomp_filters(filter, builtins),
+        seccomp_notification(listener, notified),
+    ]
+}
+
+/// Seccomp filters, from the probe's `filter` step, noting a filter caprun already runs
+/// under.
+fn seccomp_filters(filter: StepResult, builtins: &[Policy]) -> Feature {
     let mut seccomp = from_outcome(
         ("seccomp", "seccomp filters"),
         filter,
@@ -589,36 +683,40 @@ fn features(builtins: &[Policy]) -> (Vec<Feature>, LandlockInfo) {
             .detail
             .push_str(" (caprun itself already runs under a seccomp filter)");
     }
-    out.push(seccomp);
-    let notify = ("seccomp_user_notification", "seccomp user notification");
+    seccomp
+}
+
+/// Seccomp user notification, from the probe's `listener` and `notified` steps: a
+/// listener refused because another supervisor has one, or a call answered from it.
+fn seccomp_notification(listener: StepResult, notified: StepResult) -> Feature {
+    let id = ("seccomp_user_notification", "seccomp user notification");
     let used = UsedBy {
         options: vec!["--explain-denials", "--learn"],
         ..UsedBy::default()
     };
-    out.push(match (listener, notified) {
+    match (listener, notified) {
         (StepResult::Failed(nix::errno::Errno::EBUSY), _) => from_outcome(
-            notify,
+            id,
             listener,
             "a filter with a listener (caprun already runs under a filter that has one: another supervisor's)",
             "",
             used,
         ),
         (StepResult::Done, notified) => from_outcome(
-            notify,
+            id,
             notified,
             "a call routed to a listener and answered from there",
             "",
             used,
         ),
         (listener, _) => from_outcome(
-            notify,
+            id,
             listener,
             "a filter with a listener",
             "seccomp filters",
             used,
         ),
-    });
-    (out, landlock)
+    }
 }
 
 /// What Landlock ABI `abi` offers: its rights and scopes by their kernel names, from
@@ -632,5 +730,88 @@ fn landlock_info(abi: i32) -> LandlockInfo {
         fs_rights: owned(fs),
         net_rights: owned(net),
         scopes: owned(scopes),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use nix::errno::Errno;
+
+    use super::*;
+
+    fn builtin_policies() -> Vec<Policy> {
+        builtins::names()
+            .iter()
+            .filter_map(|n| builtins::policy(n))
+            .collect()
+    }
+
+    /// A namespace probe that could not start: the user namespace carries the error,
+    /// everything tried in it is inferred missing and names what it needs.
+    #[test]
+    fn a_probe_that_could_not_run_tried_nothing_past_its_start() {
+        let builtins = builtin_policies();
+        let ns = NsProbed(Err(Errno::EAGAIN));
+        let user = user_namespaces(&ns, &builtins);
+        assert!(!user.available);
+        assert_eq!(user.how, How::Probed);
+        assert!(
+            user.detail.starts_with("the probe's child process: EAGAIN"),
+            "{}",
+            user.detail
+        );
+        let rest: Vec<Feature> = policy_namespaces(&ns, &builtins)
+            .into_iter()
+            .chain(new_root(&ns, &builtins))
+            .chain([loopback(&ns, &builtins), pid_max(&ns, &builtins)])
+            .collect();
+        let ids: Vec<&str> = rest.iter().map(|f| f.id).collect();
+        assert_eq!(
+            ids,
+            [
+                "mount_namespace",
+                "network_namespace",
+                "pid_namespace",
+                "ipc_namespace",
+                "cgroup_namespace",
+                "uts_namespace",
+                "tmpfs",
+                "detached_binds",
+                "pivot_root",
+                "procfs",
+                "loopback",
+                "pid_max"
+            ]
+        );
+        for f in &rest {
+            assert!(!f.available && f.how == How::Inferred, "{f:?}");
+            assert!(f.detail.starts_with("not tried: it needs "), "{f:?}");
+        }
+        assert_eq!(rest[0].detail, "not tried: it needs user namespaces");
+        assert_eq!(
+            rest[9].detail,
+            "not tried: it needs a mount namespace, a tmpfs and a PID namespace"
+        );
+    }
+
+    /// The listener's outcomes: refused as busy (another supervisor's), a call
+    /// answered or not, or no listener tried without a filter.
+    #[test]
+    fn seccomp_notification_says_which_step_failed() {
+        let busy = seccomp_notification(StepResult::Failed(Errno::EBUSY), StepResult::NotTried);
+        assert!(!busy.available);
+        assert!(busy.detail.contains("another supervisor's"), "{busy:?}");
+        let answered = seccomp_notification(StepResult::Done, StepResult::Done);
+        assert!(answered.available);
+        assert_eq!(
+            answered.detail,
+            "a call routed to a listener and answered from there"
+        );
+        let unanswered = seccomp_notification(StepResult::Done, StepResult::Failed(Errno::ENOSYS));
+        assert!(!unanswered.available);
+        assert!(unanswered.detail.contains("answered from there: ENOSYS"));
+        let not_tried = seccomp_notification(StepResult::NotTried, StepResult::NotTried);
+        assert_eq!(not_tried.detail, "not tried: it needs seccomp filters");
+        assert_eq!(not_tried.used_by.phrase(), "--explain-denials and --learn");
     }
 }

@@ -6,7 +6,7 @@
 
 use std::fmt::Write as _;
 
-use super::host::{Check, HostReport, Verdict};
+use super::host::{Check, Feature, HostReport, LandlockInfo, PolicyVerdict, Setting, Verdict};
 
 /// The version of the JSON report's shape (`format_version`): raised when a member is
 /// removed or changes type or meaning, not when one is added (caprun(1)).
@@ -60,6 +60,52 @@ fn check_members(c: &Check) -> String {
     )
 }
 
+/// A JSON array of `items` (JSON values), one a line at the report's second level.
+fn lines(items: impl Iterator<Item = String>) -> String {
+    let items: Vec<String> = items.map(|i| format!("    {i}")).collect();
+    format!("[\n{}\n  ]", items.join(",\n"))
+}
+
+/// A feature as a JSON object.
+fn feature_json(f: &Feature) -> String {
+    format!(
+        "{{\"id\": {}, \"name\": {}, \"available\": {}, \"how\": {}, \"detail\": {}, \"used_by\": {}, \"used_by_options\": {}, \"used_for\": {}}}",
+        string(f.id),
+        string(f.name),
+        f.available,
+        string(f.how.name()),
+        string(&f.detail),
+        strings(&f.used_by.policies),
+        strings(&f.used_by.options),
+        nullable(f.used_by.purpose)
+    )
+}
+
+/// What Landlock offers as a JSON object.
+fn landlock_json(l: &LandlockInfo) -> String {
+    format!(
+        "{{\"abi\": {}, \"linux\": {}, \"fs_rights\": {}, \"net_rights\": {}, \"scopes\": {}}}",
+        l.abi,
+        nullable(l.linux),
+        strings(&l.fs_rights),
+        strings(&l.net_rights),
+        strings(&l.scopes)
+    )
+}
+
+/// A policy's verdicts as a JSON object.
+fn policy_json(p: &PolicyVerdict) -> String {
+    let with_net = p.with_net.as_ref().map_or_else(
+        || "null".to_owned(),
+        |c| format!("{{{}}}", check_members(c)),
+    );
+    format!(
+        "{{\"name\": {}, {}, \"with_net\": {with_net}}}",
+        string(&p.policy),
+        check_members(&p.verdict)
+    )
+}
+
 /// What the text says when AppArmor restricts user namespaces (the setting is 1).
 const APPARMOR_NOTE: &str = "AppArmor restricts user namespaces to programs under a profile that allows them (callers other than root): caprun needs its profile loaded, `sudo apparmor_parser -r /etc/apparmor.d/caprun` (installed by the Debian package; README, Install)";
 
@@ -87,78 +133,49 @@ impl HostReport {
             self.initial_user_namespace
         );
         let _ = writeln!(o, "  \"options\": {},", strings(&self.options));
-        o.push_str("  \"features\": [\n");
-        let features: Vec<String> = self
-            .features
-            .iter()
-            .map(|f| {
-                format!(
-                    "    {{\"id\": {}, \"name\": {}, \"available\": {}, \"how\": {}, \"detail\": {}, \"used_by\": {}, \"used_by_options\": {}, \"used_for\": {}}}",
-                    string(f.id),
-                    string(f.name),
-                    f.available,
-                    string(f.how.name()),
-                    string(&f.detail),
-                    strings(&f.used_by.policies),
-                    strings(&f.used_by.options),
-                    nullable(f.used_by.purpose)
-                )
-            })
-            .collect();
-        o.push_str(&features.join(",\n"));
-        o.push_str("\n  ],\n");
-        o.push_str("  \"user_namespace_settings\": [\n");
-        let settings: Vec<String> = self
-            .userns_settings
-            .iter()
-            .map(|s| {
-                format!(
-                    "    {{\"name\": {}, \"value\": {}, \"applies\": {}}}",
-                    string(s.name),
-                    nullable(s.value.as_deref()),
-                    !self.root()
-                )
-            })
-            .collect();
-        o.push_str(&settings.join(",\n"));
-        o.push_str("\n  ],\n");
-        let l = &self.landlock;
-        let _ = writeln!(
-            o,
-            "  \"landlock\": {{\"abi\": {}, \"linux\": {}, \"fs_rights\": {}, \"net_rights\": {}, \"scopes\": {}}},",
-            l.abi,
-            nullable(l.linux),
-            strings(&l.fs_rights),
-            strings(&l.net_rights),
-            strings(&l.scopes)
-        );
-        o.push_str("  \"policies\": [\n");
-        let policies: Vec<String> = self
-            .policies
-            .iter()
-            .map(|p| {
-                let with_net = p.with_net.as_ref().map_or_else(
-                    || "null".to_owned(),
-                    |c| format!("{{{}}}", check_members(c)),
-                );
-                format!(
-                    "    {{\"name\": {}, {}, \"with_net\": {with_net}}}",
-                    string(&p.policy),
-                    check_members(&p.verdict)
-                )
-            })
-            .collect();
-        o.push_str(&policies.join(",\n"));
-        o.push_str("\n  ],\n");
+        let features = self.features.iter().map(feature_json);
+        let _ = writeln!(o, "  \"features\": {},", lines(features));
+        let settings = self.userns_settings.iter().map(|s| self.setting_json(s));
+        let _ = writeln!(o, "  \"user_namespace_settings\": {},", lines(settings));
+        let _ = writeln!(o, "  \"landlock\": {},", landlock_json(&self.landlock));
+        let policies = self.policies.iter().map(policy_json);
+        let _ = writeln!(o, "  \"policies\": {},", lines(policies));
         let _ = writeln!(o, "  \"all_run_as_written\": {}", self.all_run_as_written());
         o.push_str("}\n");
         o
     }
 
-    /// The report as text for people.
+    /// A setting that can block user namespaces as a JSON object, with whether it
+    /// applies to caprun's user.
+    fn setting_json(&self, s: &Setting) -> String {
+        format!(
+            "{{\"name\": {}, \"value\": {}, \"applies\": {}}}",
+            string(s.name),
+            nullable(s.value.as_deref()),
+            !self.root()
+        )
+    }
+
+    /// The report as text for people: who runs it, the features, the verdicts and what
+    /// they add up to.
     pub fn text(&self) -> String {
         let mut o = String::new();
-        let who = match (self.root(), self.initial_user_namespace) {
+        let _ = writeln!(
+            o,
+            "caprun {} on Linux {}, running {}",
+            self.version,
+            self.kernel,
+            self.who()
+        );
+        self.features_text(&mut o);
+        self.policies_text(&mut o);
+        self.summary_text(&mut o);
+        o
+    }
+
+    /// Who caprun runs as, and in which user namespace.
+    fn who(&self) -> String {
+        match (self.root(), self.initial_user_namespace) {
             (true, true) => "as root".to_owned(),
             (true, false) => "as root of a user namespace that is not the host's".to_owned(),
             (false, true) => format!("as uid {} (not root)", self.euid),
@@ -166,12 +183,12 @@ impl HostReport {
                 "as uid {} (not root) in a user namespace that is not the host's",
                 self.euid
             ),
-        };
-        let _ = writeln!(
-            o,
-            "caprun {} on Linux {}, running {who}",
-            self.version, self.kernel
-        );
+        }
+    }
+
+    /// The features, one line each, the user namespace's settings and Landlock's rights
+    /// under theirs.
+    fn features_text(&self, o: &mut String) {
         o.push_str("\nWhat this machine supports (probed: tried in a child process or asked of the kernel; inferred: follows from a setting or version):\n");
         for f in &self.features {
             let _ = writeln!(
@@ -184,60 +201,71 @@ impl HostReport {
                 f.used_by.phrase()
             );
             match f.id {
-                "user_namespaces" => {
-                    let settings: Vec<String> = self
-                        .userns_settings
-                        .iter()
-                        .map(|s| {
-                            format!(
-                                "{} = {}",
-                                s.name,
-                                s.value.as_deref().unwrap_or("(not on this kernel)")
-                            )
-                        })
-                        .collect();
-                    let applies = if self.root() {
-                        "none of them applies to root"
-                    } else {
-                        "they restrict callers other than root"
-                    };
-                    let _ = writeln!(
-                        o,
-                        "       settings: {} ({applies}; inferred)",
-                        settings.join(", ")
-                    );
-                    if self.apparmor_restricts_userns() {
-                        let _ = writeln!(o, "       {APPARMOR_NOTE}");
-                    }
-                }
-                "landlock" if self.landlock.abi >= 1 => {
-                    let l = &self.landlock;
-                    let list = |v: &[String]| {
-                        if v.is_empty() {
-                            "none at this ABI".to_owned()
-                        } else {
-                            v.join(", ")
-                        }
-                    };
-                    let _ = writeln!(
-                        o,
-                        "       file-system rights: {} (inferred from the ABI)",
-                        list(&l.fs_rights)
-                    );
-                    let _ = writeln!(
-                        o,
-                        "       network rights: {} (inferred from the ABI)",
-                        list(&l.net_rights)
-                    );
-                    let _ = writeln!(
-                        o,
-                        "       scopes: {} (inferred from the ABI)",
-                        list(&l.scopes)
-                    );
-                }
+                "user_namespaces" => self.userns_settings_text(o),
+                "landlock" if self.landlock.abi >= 1 => self.landlock_rights_text(o),
                 _ => {}
             }
         }
+    }
+
+    /// The settings that can block user namespaces, and AppArmor's restriction's fix.
+    fn userns_settings_text(&self, o: &mut String) {
+        let settings: Vec<String> = self
+            .userns_settings
+            .iter()
+            .map(|s| {
+                format!(
+                    "{} = {}",
+                    s.name,
+                    s.value.as_deref().unwrap_or("(not on this kernel)")
+                )
+            })
+            .collect();
+        let applies = if self.root() {
+            "none of them applies to root"
+        } else {
+            "they restrict callers other than root"
+        };
+        let _ = writeln!(
+            o,
+            "       settings: {} ({applies}; inferred)",
+            settings.join(", ")
+        );
+        if self.apparmor_restricts_userns() {
+            let _ = writeln!(o, "       {APPARMOR_NOTE}");
+        }
+    }
+
+    /// Landlock's rights and scopes at its ABI.
+    fn landlock_rights_text(&self, o: &mut String) {
+        let l = &self.landlock;
+        let list = |v: &[String]| {
+            if v.is_empty() {
+                "none at this ABI".to_owned()
+            } else {
+                v.join(", ")
+            }
+        };
+        let _ = writeln!(
+            o,
+            "       file-system rights: {} (inferred from the ABI)",
+            list(&l.fs_rights)
+        );
+        let _ = writeln!(
+            o,
+            "       network rights: {} (inferred from the ABI)",
+            list(&l.net_rights)
+        );
+        let _ = writeln!(
+            o,
+            "       scopes: {} (inferred from the ABI)",
+            list(&l.scopes)
+        );
+    }
+
+    /// The verdicts, in a column after the policies' names; the verdict with `--net`
+    /// only where it differs.
+    fn policies_text(&self, o: &mut String) {
         let options = if self.options.is_empty() {
             String::new()
         } else {
@@ -256,14 +284,18 @@ impl HostReport {
         let indent = " ".repeat(width + 4);
         for p in &self.policies {
             let _ = write!(o, "  {:width$}  ", p.policy);
-            check_text(&mut o, &p.verdict, &indent);
+            check_text(o, &p.verdict, &indent);
             if let Some(net) = &p.with_net {
                 if net.verdict != p.verdict.verdict {
                     let _ = write!(o, "{indent}with --net: ");
-                    check_text(&mut o, net, &indent);
+                    check_text(o, net, &indent);
                 }
             }
         }
+    }
+
+    /// Whether every policy runs as written (or which do not), and the exit status.
+    fn summary_text(&self, o: &mut String) {
         let failing: Vec<&str> = self
             .policies
             .iter()
@@ -284,7 +316,6 @@ impl HostReport {
                 self.exit_code()
             );
         }
-        o
     }
 }
 
@@ -306,7 +337,7 @@ fn check_text(o: &mut String, c: &Check, indent: &str) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::host::{Feature, How, LandlockInfo, PolicyVerdict, Setting, UsedBy};
+    use super::super::host::{How, UsedBy};
     use super::*;
 
     fn report() -> HostReport {
@@ -370,6 +401,137 @@ mod tests {
                     }),
                 },
             ],
+        }
+    }
+
+    /// A report with what `report` lacks: root of a user namespace not the host's, no
+    /// options, AppArmor's restriction, Landlock's rights, a feature used by options,
+    /// verdicts that all run as written (one with the same verdict with `--net`).
+    fn other_report() -> HostReport {
+        let feature = |id, name, available, how, detail: &str, used_by| Feature {
+            id,
+            name,
+            available,
+            how,
+            detail: detail.into(),
+            used_by,
+        };
+        let builtins = |names: &[&str]| UsedBy {
+            policies: names.iter().map(|&n| n.to_owned()).collect(),
+            ..UsedBy::default()
+        };
+        HostReport {
+            version: "9.8.7",
+            kernel: "6.18.0".into(),
+            euid: 0,
+            initial_user_namespace: false,
+            options: Vec::new(),
+            features: vec![
+                feature(
+                    "user_namespaces",
+                    "user namespaces",
+                    true,
+                    How::Probed,
+                    "made",
+                    builtins(&["strict"]),
+                ),
+                feature(
+                    "mount_namespace",
+                    "mount namespace",
+                    false,
+                    How::Inferred,
+                    "not tried",
+                    UsedBy::default(),
+                ),
+                feature(
+                    "landlock",
+                    "Landlock",
+                    true,
+                    How::Probed,
+                    "ABI 6",
+                    builtins(&["strict", "none", "devtools"]),
+                ),
+                feature(
+                    "seccomp_user_notification",
+                    "seccomp user notification",
+                    true,
+                    How::Probed,
+                    "answered",
+                    UsedBy {
+                        options: vec!["--explain-denials", "--learn"],
+                        purpose: Some("a purpose"),
+                        ..UsedBy::default()
+                    },
+                ),
+            ],
+            userns_settings: vec![
+                Setting {
+                    name: "user.max_user_namespaces",
+                    value: Some("15".into()),
+                },
+                Setting {
+                    name: "kernel.apparmor_restrict_unprivileged_userns",
+                    value: Some("1".into()),
+                },
+            ],
+            landlock: LandlockInfo {
+                abi: 6,
+                linux: None,
+                fs_rights: vec!["execute".into(), "refer".into()],
+                net_rights: vec![],
+                scopes: vec!["signal".into()],
+            },
+            policies: vec![
+                PolicyVerdict {
+                    policy: "none".into(),
+                    verdict: Check {
+                        verdict: Verdict::RunsAsWritten,
+                        built: true,
+                    },
+                    with_net: None,
+                },
+                PolicyVerdict {
+                    policy: "a-long-name".into(),
+                    verdict: Check {
+                        verdict: Verdict::RunsAsWritten,
+                        built: true,
+                    },
+                    with_net: Some(Check {
+                        verdict: Verdict::RunsAsWritten,
+                        built: true,
+                    }),
+                },
+            ],
+        }
+    }
+
+    /// The whole text and JSON of fixed reports, byte for byte, as written before
+    /// `text` and `json` were split into their parts (`testdata/`; a deliberate change
+    /// of the output rewrites them with `UPDATE_CHECK_HOST_REPORTS=1 cargo test --lib
+    /// whole_reports`).
+    #[test]
+    fn whole_reports_are_unchanged() {
+        let update = std::env::var_os("UPDATE_CHECK_HOST_REPORTS").is_some();
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/launch/testdata");
+        let cases = [
+            ("check_host_report.txt", report().text()),
+            ("check_host_report.json", report().json()),
+            ("check_host_other_report.txt", other_report().text()),
+            ("check_host_other_report.json", other_report().json()),
+        ];
+        for (file, rendered) in cases {
+            let path = dir.join(file);
+            if update {
+                std::fs::create_dir_all(&dir).unwrap();
+                std::fs::write(&path, &rendered).unwrap();
+                continue;
+            }
+            let expected = std::fs::read_to_string(&path)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            assert!(
+                rendered == expected,
+                "{file} differs:\n--- expected\n{expected}\n--- rendered\n{rendered}"
+            );
         }
     }
 
