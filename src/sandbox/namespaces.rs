@@ -386,6 +386,72 @@ fn bind_steps(
     Ok(())
 }
 
+/// Steps binding each of `binds` in order, their trees cloned ahead (if any) pushed to
+/// `trees` in the same order.
+fn binds_steps(
+    staging: &Path,
+    binds: Vec<ResolvedBind>,
+    trees: &mut Vec<Option<OwnedFd>>,
+    made: &mut Vec<PathBuf>,
+    steps: &mut Vec<MountStep>,
+) -> Result<(), NamespaceError> {
+    for mut b in binds {
+        trees.push(b.tree.take());
+        bind_steps(staging, b, made, steps)?;
+    }
+    Ok(())
+}
+
+/// Steps mounting a tmpfs (see [`tmpfs_options`]) at each of `tmpfs`.
+fn tmpfs_steps(
+    staging: &Path,
+    tmpfs: &[PathBuf],
+    size: Option<u64>,
+    inodes: Option<u64>,
+    made: &mut Vec<PathBuf>,
+    steps: &mut Vec<MountStep>,
+) -> Result<(), NamespaceError> {
+    let options = tmpfs_options(size, inodes);
+    for t in tmpfs {
+        mkdirs(staging, t, made, steps)?;
+        steps.push(MountStep::Tmpfs {
+            target: cstr(&inside(staging, t))?,
+            options: CString::new(options.clone()).expect("no NUL in numbers"),
+        });
+    }
+    Ok(())
+}
+
+/// Steps mounting a fresh procfs at `/proc`.
+fn proc_steps(
+    staging: &Path,
+    made: &mut Vec<PathBuf>,
+    steps: &mut Vec<MountStep>,
+) -> Result<(), NamespaceError> {
+    mkdirs(staging, Path::new("/proc"), made, steps)?;
+    steps.push(MountStep::Proc(cstr(&inside(staging, Path::new("/proc")))?));
+    Ok(())
+}
+
+/// Steps making the symbolic links `symlinks` (link, target), their parents first.
+fn symlink_steps(
+    staging: &Path,
+    symlinks: &[(PathBuf, PathBuf)],
+    made: &mut Vec<PathBuf>,
+    steps: &mut Vec<MountStep>,
+) -> Result<(), NamespaceError> {
+    for (link, target) in symlinks {
+        if let Some(parent) = link.parent() {
+            mkdirs(staging, parent, made, steps)?;
+        }
+        steps.push(MountStep::Symlink {
+            target: cstr(target)?,
+            link: cstr(&inside(staging, link))?,
+        });
+    }
+    Ok(())
+}
+
 impl MountPlan {
     /// Plan a root built on a tmpfs mounted at `staging` (an existing host directory, only
     /// covered inside the new mount namespace; `/tmp` by default), from `root` (see
@@ -407,38 +473,24 @@ impl MountPlan {
         let mut made: Vec<PathBuf> = Vec::new();
         // The trees cloned ahead, in the order of the bind steps.
         let mut trees = Vec::new();
-        for mut b in binds {
-            trees.push(b.tree.take());
-            bind_steps(staging, b, &mut made, &mut steps)?;
-        }
-        let options = tmpfs_options(tmpfs_size, tmpfs_inodes);
-        for t in tmpfs {
-            mkdirs(staging, t, &mut made, &mut steps)?;
-            steps.push(MountStep::Tmpfs {
-                target: cstr(&inside(staging, t))?,
-                options: CString::new(options.clone()).expect("no NUL in numbers"),
-            });
-        }
+        binds_steps(staging, binds, &mut trees, &mut made, &mut steps)?;
+        tmpfs_steps(
+            staging,
+            tmpfs,
+            tmpfs_size,
+            tmpfs_inodes,
+            &mut made,
+            &mut steps,
+        )?;
         if proc {
-            mkdirs(staging, Path::new("/proc"), &mut made, &mut steps)?;
-            steps.push(MountStep::Proc(cstr(&inside(staging, Path::new("/proc")))?));
+            proc_steps(staging, &mut made, &mut steps)?;
         }
         if pts {
             pts_steps(staging, &mut made, &mut steps)?;
         }
-        for mut b in extra {
-            trees.push(b.tree.take());
-            bind_steps(staging, b, &mut made, &mut steps)?;
-        }
-        for (link, target) in symlinks {
-            if let Some(parent) = link.parent() {
-                mkdirs(staging, parent, &mut made, &mut steps)?;
-            }
-            steps.push(MountStep::Symlink {
-                target: cstr(target)?,
-                link: cstr(&inside(staging, link))?,
-            });
-        }
+        // After the tmpfs mounts: a caller's bind may sit beneath one.
+        binds_steps(staging, extra, &mut trees, &mut made, &mut steps)?;
+        symlink_steps(staging, symlinks, &mut made, &mut steps)?;
         Ok(MountPlan {
             staging: cstr(staging)?,
             steps,
