@@ -274,30 +274,73 @@ pub fn prepare(policy: &Policy, grants: &Grants<'_>) -> Result<Prepared, Sandbox
     if let Some(message) = nesting::namespaces_refused(policy) {
         return Err(SandboxError::Nested(message));
     }
-
-    // Seccomp.
-    let seccomp = match &policy.seccomp {
-        Some(sp) => {
-            if !seccomp_available() {
-                return Err(SandboxError::Unavailable {
-                    feature: "seccomp",
-                    policy: policy.name.clone(),
-                    hint: "none",
-                });
-            }
-            if policy.inet_sockets() {
-                let mut sp = sp.clone();
-                allow_inet_sockets(&mut sp);
-                Some(seccomp_program(&sp)?)
-            } else {
-                Some(seccomp_program(sp)?)
-            }
-        }
-        None => None,
+    let seccomp = seccomp_filter(policy)?;
+    let has_mount = policy.has(policy::Namespace::Mount);
+    let resolved = policy_binds(policy)?;
+    let extra = caller_binds(policy, grants, has_mount)?;
+    let tmpfs = tmpfs_paths(policy, has_mount)?;
+    let cwd = working_dir(grants, has_mount)?;
+    let landlock = landlock_plan(policy, grants, &resolved)?;
+    if let Some(l) = &landlock {
+        landlock_reliance(policy, l, &mut shortfall)?;
+    }
+    // Files granted append-only: their descriptors lose the right to truncate.
+    shortfall.notes.extend(append::seal(
+        &policy.name,
+        policy.landlock,
+        landlock_rules::running_abi(),
+        &grants.files,
+    )?);
+    let (mount, host_id) = if has_mount {
+        let (plan, host_id) = mount_plan(policy, grants, resolved, extra, &mut shortfall)?;
+        (Some(plan), host_id)
+    } else {
+        (None, None)
     };
+    let ns = namespaces::NamespacePlan::new(policy, grants.run_as, host_id, mount)?;
+    let last_cap = capability_bound(policy)?;
 
-    // Bind sources, opened O_PATH: existence check, Landlock rules, what they are (from
-    // the descriptor: the file the Landlock rule is about, and what is mounted).
+    Ok(Prepared {
+        policy: policy.name.clone(),
+        ns,
+        landlock,
+        last_cap,
+        seccomp,
+        tmpfs,
+        proc: policy.proc,
+        list_root: policy.list_root && has_mount,
+        pts: policy.pts && has_mount,
+        cwd,
+        shortfall,
+    })
+}
+
+/// The seccomp filter of `policy` (`None`: it has none), with the inet sockets it lets
+/// through added; an error when the kernel has no seccomp.
+fn seccomp_filter(policy: &Policy) -> Result<Option<seccompiler::BpfProgram>, SandboxError> {
+    let Some(sp) = &policy.seccomp else {
+        return Ok(None);
+    };
+    if !seccomp_available() {
+        return Err(SandboxError::Unavailable {
+            feature: "seccomp",
+            policy: policy.name.clone(),
+            hint: "none",
+        });
+    }
+    if policy.inet_sockets() {
+        let mut sp = sp.clone();
+        allow_inet_sockets(&mut sp);
+        Ok(Some(seccomp_program(&sp)?))
+    } else {
+        Ok(Some(seccomp_program(sp)?))
+    }
+}
+
+/// The policy's binds, their sources opened `O_PATH`: existence check, Landlock rules,
+/// what they are (from the descriptor: the file the Landlock rule is about, and what is
+/// mounted). A missing optional source is left out.
+fn policy_binds(policy: &Policy) -> Result<Vec<namespaces::ResolvedBind>, SandboxError> {
     let mut resolved = Vec::new();
     for b in &policy.binds {
         let fd = match open_path(&b.source) {
@@ -328,10 +371,17 @@ pub fn prepare(policy: &Policy, grants: &Grants<'_>) -> Result<Prepared, Sandbox
             tree: None,
         });
     }
+    Ok(resolved)
+}
 
-    // The caller's binds: must exist; mounted only with a mount namespace, from the
-    // descriptor the caller opened (a copy of it, kept until the mount).
-    let has_mount = policy.has(policy::Namespace::Mount);
+/// The caller's binds: must exist; mounted only with a mount namespace (`has_mount`),
+/// from the descriptor the caller opened (a copy of it, kept until the mount). Without
+/// one, nothing is returned and a bind elsewhere than its source is an error.
+fn caller_binds(
+    policy: &Policy,
+    grants: &Grants<'_>,
+    has_mount: bool,
+) -> Result<Vec<namespaces::ResolvedBind>, SandboxError> {
     let mut extra = Vec::new();
     for b in &grants.binds {
         let target_text = b.target.to_string_lossy();
@@ -376,44 +426,51 @@ pub fn prepare(policy: &Policy, grants: &Grants<'_>) -> Result<Prepared, Sandbox
     // writable, `--ro DIR/sub` inside `--rw DIR` read-only). Stable: equal depths keep
     // their order.
     extra.sort_by_key(|b| b.target.components().count());
+    Ok(extra)
+}
+
+/// The policy's `root.tmpfs` paths, which need a mount namespace.
+fn tmpfs_paths(policy: &Policy, has_mount: bool) -> Result<Vec<CString>, SandboxError> {
     if !policy.tmpfs.is_empty() && !has_mount {
         return Err(SandboxError::NeedsMount {
             what: "root.tmpfs".into(),
             policy: policy.name.clone(),
         });
     }
-    let tmpfs = policy
-        .tmpfs
-        .iter()
-        .map(|p| path_cstring(p))
-        .collect::<Result<Vec<_>, _>>()?;
+    policy.tmpfs.iter().map(|p| path_cstring(p)).collect()
+}
 
-    // The working directory: checked now when it is a host path.
-    let cwd = match &grants.cwd {
-        Some(p) => {
-            if !has_mount {
-                match std::fs::metadata(p) {
-                    Ok(m) if m.is_dir() => {}
-                    Ok(_) => {
-                        return Err(SandboxError::Cwd {
-                            path: p.clone(),
-                            source: std::io::Error::from_raw_os_error(libc::ENOTDIR),
-                        })
-                    }
-                    Err(source) => {
-                        return Err(SandboxError::Cwd {
-                            path: p.clone(),
-                            source,
-                        })
-                    }
-                }
-            }
-            Some(path_cstring(p)?)
-        }
-        None => None,
+/// The working directory: checked now when it is a host path (no mount namespace).
+fn working_dir(grants: &Grants<'_>, has_mount: bool) -> Result<Option<CString>, SandboxError> {
+    let Some(p) = &grants.cwd else {
+        return Ok(None);
     };
+    if !has_mount {
+        match std::fs::metadata(p) {
+            Ok(m) if m.is_dir() => {}
+            Ok(_) => {
+                return Err(SandboxError::Cwd {
+                    path: p.clone(),
+                    source: std::io::Error::from_raw_os_error(libc::ENOTDIR),
+                })
+            }
+            Err(source) => {
+                return Err(SandboxError::Cwd {
+                    path: p.clone(),
+                    source,
+                })
+            }
+        }
+    }
+    Ok(Some(path_cstring(p)?))
+}
 
-    // Landlock, on the descriptors of the grants, the program and the policy's binds.
+/// Landlock, on the descriptors of the grants, the program and the policy's binds.
+fn landlock_plan(
+    policy: &Policy,
+    grants: &Grants<'_>,
+    resolved: &[namespaces::ResolvedBind],
+) -> Result<Option<landlock_rules::LandlockPlan>, SandboxError> {
     let bind_rules: Vec<landlock_rules::BindRule<'_>> = resolved
         .iter()
         .map(|b| landlock_rules::BindRule {
@@ -422,156 +479,151 @@ pub fn prepare(policy: &Policy, grants: &Grants<'_>) -> Result<Prepared, Sandbox
             device: b.device,
         })
         .collect();
-    let landlock = landlock_rules::build(
+    Ok(landlock_rules::build(
         &policy.name,
         policy.landlock,
         &grants.files,
         grants.program,
         &bind_rules,
         policy.inet_sockets(),
-    )?;
-    drop(bind_rules);
-    // What the namespaces leave to Landlock: a `required` policy does not run without it
-    // on an older kernel (it would run weaker than its file says); `best-effort` says so.
+    )?)
+}
+
+/// What the namespaces leave to Landlock: a `required` policy does not run without it
+/// on an older kernel (it would run weaker than its file says); `best-effort` says so in
+/// `shortfall`, with what else Landlock cannot enforce.
+fn landlock_reliance(
+    policy: &Policy,
+    landlock: &landlock_rules::LandlockPlan,
+    shortfall: &mut Shortfall,
+) -> Result<(), SandboxError> {
     let entered: Vec<policy::Namespace> = policy.entered_namespaces().collect();
     let relied = landlock_rules::relied_on(landlock_rules::Isolation {
         pid: entered.contains(&policy::Namespace::Pid),
         network: entered.contains(&policy::Namespace::Network),
         mount: entered.contains(&policy::Namespace::Mount),
     });
-    if let Some(l) = &landlock {
-        let abi = l.support().abi;
-        for r in relied.iter().filter(|r| abi < r.abi) {
-            if policy.landlock == policy::LandlockMode::Required {
-                let way_out = match (r.feature, policy.network) {
-                    ("abstract UNIX socket scoping", policy::Network::Host) => "run without --net",
-                    ("abstract UNIX socket scoping", _) => {
-                        "use a policy with a network namespace (strict, default or devtools)"
-                    }
-                    ("signal scoping", _) => {
-                        "use a policy with a PID namespace (strict, default or devtools)"
-                    }
-                    _ => "use a policy with a mount namespace (strict, default or devtools)",
-                };
-                return Err(landlock_rules::LandlockError::TooOld {
-                    policy: policy.name.clone(),
-                    missing: r,
-                    abi,
-                    way_out,
+    let abi = landlock.support().abi;
+    for r in relied.iter().filter(|r| abi < r.abi) {
+        if policy.landlock == policy::LandlockMode::Required {
+            let way_out = match (r.feature, policy.network) {
+                ("abstract UNIX socket scoping", policy::Network::Host) => "run without --net",
+                ("abstract UNIX socket scoping", _) => {
+                    "use a policy with a network namespace (strict, default or devtools)"
                 }
-                .into());
+                ("signal scoping", _) => {
+                    "use a policy with a PID namespace (strict, default or devtools)"
+                }
+                _ => "use a policy with a mount namespace (strict, default or devtools)",
+            };
+            return Err(landlock_rules::LandlockError::TooOld {
+                policy: policy.name.clone(),
+                missing: r,
+                abi,
+                way_out,
             }
-            shortfall.notes.push(format!(
-                "Landlock cannot enforce {} (ABI {}, Linux {}), which alone keeps the program from {}",
-                r.feature, r.abi, r.linux, r.protects
-            ));
+            .into());
         }
-        if policy.landlock == policy::LandlockMode::BestEffort {
-            for m in &l.support().missing {
-                shortfall
-                    .notes
-                    .push(format!("Landlock cannot enforce: {m}"));
-            }
+        shortfall.notes.push(format!(
+            "Landlock cannot enforce {} (ABI {}, Linux {}), which alone keeps the program from {}",
+            r.feature, r.abi, r.linux, r.protects
+        ));
+    }
+    if policy.landlock == policy::LandlockMode::BestEffort {
+        for m in &landlock.support().missing {
+            shortfall
+                .notes
+                .push(format!("Landlock cannot enforce: {m}"));
         }
     }
+    Ok(())
+}
 
-    // Files granted append-only: their descriptors lose the right to truncate.
-    shortfall.notes.extend(append::seal(
-        &policy.name,
-        policy.landlock,
-        landlock_rules::running_abi(),
-        &grants.files,
-    )?);
+/// The rooted descriptor grants, to open again through a clone of their mount.
+fn rooted_fds(grants: &Grants<'_>) -> Result<Vec<namespaces::RootedFd>, SandboxError> {
+    let mut reopen = Vec::new();
+    for g in &grants.rooted {
+        let ro_err = |source| SandboxError::Bind {
+            path: g.path.clone(),
+            source,
+        };
+        let flags =
+            nix::fcntl::fcntl(g.fd, nix::fcntl::FcntlArg::F_GETFL).map_err(|e| ro_err(e.into()))?;
+        reopen.push(namespaces::RootedFd {
+            fd: g.fd.as_raw_fd(),
+            path: path_cstring(&g.path)?,
+            flags: flags & !(libc::O_CREAT | libc::O_EXCL | libc::O_TRUNC),
+            writable: g.writable,
+            tree: None,
+        });
+    }
+    Ok(reopen)
+}
 
-    // Namespaces and the new root (checks user namespace availability).
+/// The new root (a policy with a mount namespace): the binds, the rooted grants, and —
+/// root without `--uid` — the unprivileged host id root inside stands for, the trees it
+/// is given id-mapped back (see `idmap`; a failure to map is a note in `shortfall`).
+fn mount_plan(
+    policy: &Policy,
+    grants: &Grants<'_>,
+    mut resolved: Vec<namespaces::ResolvedBind>,
+    mut extra: Vec<namespaces::ResolvedBind>,
+    shortfall: &mut Shortfall,
+) -> Result<(namespaces::MountPlan, Option<u32>), SandboxError> {
+    let staging = grants
+        .staging
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_STAGING));
+    let links: Vec<(PathBuf, PathBuf)> = policy
+        .symlinks
+        .iter()
+        .map(|s| (s.link.clone(), s.target.clone()))
+        .collect();
+    let mut reopen = rooted_fds(grants)?;
     let mut host_id = None;
-    let mount = if policy.has(policy::Namespace::Mount) {
-        let staging = grants
-            .staging
-            .clone()
-            .unwrap_or_else(|| PathBuf::from(DEFAULT_STAGING));
-        let links: Vec<(PathBuf, PathBuf)> = policy
-            .symlinks
-            .iter()
-            .map(|s| (s.link.clone(), s.target.clone()))
-            .collect();
-        let mut reopen = Vec::new();
-        for g in &grants.rooted {
-            let ro_err = |source| SandboxError::Bind {
-                path: g.path.clone(),
+    if let Some(id) = idmap::host_id(
+        crate::sys::ids::geteuid(),
+        grants.run_as.is_some(),
+        idmap::in_initial_user_namespace(),
+        policy.has(policy::Namespace::User),
+    ) {
+        match idmap::map_trees(id, &mut resolved, &mut extra, &mut reopen) {
+            Ok(()) => host_id = Some(id),
+            Err(e) => shortfall.notes.push(idmap::fallback_note(&e)),
+        }
+    }
+    // Policy binds beneath its tmpfs go after it (their trees, if any, made above).
+    let (resolved, beneath) = beneath_tmpfs(resolved, &policy.tmpfs, |b| &b.target);
+    let extra: Vec<_> = beneath.into_iter().chain(extra).collect();
+    let plan = namespaces::MountPlan::new(
+        &staging,
+        namespaces::Root {
+            binds: resolved,
+            tmpfs: &policy.tmpfs,
+            tmpfs_size: policy.limits.tmpfs,
+            tmpfs_inodes: policy.limits.tmpfs_inodes(),
+            proc: policy.proc,
+            pts: policy.pts,
+            extra,
+            symlinks: &links,
+            reopen,
+        },
+    )?;
+    Ok((plan, host_id))
+}
+
+/// The highest capability number, to drop the bounding set up to (`None`: the policy
+/// keeps capabilities).
+fn capability_bound(policy: &Policy) -> Result<Option<u32>, SandboxError> {
+    match policy.capabilities {
+        policy::CapsMode::Drop => Ok(Some(privileges::last_cap().map_err(|source| {
+            SandboxError::Probe {
+                what: "the last capability number (PR_CAPBSET_READ)",
                 source,
-            };
-            let flags = nix::fcntl::fcntl(g.fd, nix::fcntl::FcntlArg::F_GETFL)
-                .map_err(|e| ro_err(e.into()))?;
-            reopen.push(namespaces::RootedFd {
-                fd: g.fd.as_raw_fd(),
-                path: path_cstring(&g.path)?,
-                flags: flags & !(libc::O_CREAT | libc::O_EXCL | libc::O_TRUNC),
-                writable: g.writable,
-                tree: None,
-            });
-        }
-        // Root without --uid: root inside stands for an unprivileged host id, the trees
-        // it is given id-mapped back (see `idmap`).
-        if let Some(id) = idmap::host_id(
-            crate::sys::ids::geteuid(),
-            grants.run_as.is_some(),
-            idmap::in_initial_user_namespace(),
-            policy.has(policy::Namespace::User),
-        ) {
-            match idmap::map_trees(id, &mut resolved, &mut extra, &mut reopen) {
-                Ok(()) => host_id = Some(id),
-                Err(e) => shortfall.notes.push(idmap::fallback_note(&e)),
             }
-        }
-        // Policy binds beneath its tmpfs go after it (their trees, if any, made above).
-        let (resolved, beneath) = beneath_tmpfs(resolved, &policy.tmpfs, |b| &b.target);
-        let extra: Vec<_> = beneath.into_iter().chain(extra).collect();
-        Some(namespaces::MountPlan::new(
-            &staging,
-            namespaces::Root {
-                binds: resolved,
-                tmpfs: &policy.tmpfs,
-                tmpfs_size: policy.limits.tmpfs,
-                tmpfs_inodes: policy.limits.tmpfs_inodes(),
-                proc: policy.proc,
-                pts: policy.pts,
-                extra,
-                symlinks: &links,
-                reopen,
-            },
-        )?)
-    } else {
-        None
-    };
-    let ns = namespaces::NamespacePlan::new(policy, grants.run_as, host_id, mount)?;
-
-    // Capabilities.
-    let last_cap = match policy.capabilities {
-        policy::CapsMode::Drop => {
-            Some(
-                privileges::last_cap().map_err(|source| SandboxError::Probe {
-                    what: "the last capability number (PR_CAPBSET_READ)",
-                    source,
-                })?,
-            )
-        }
-        policy::CapsMode::Keep => None,
-    };
-
-    Ok(Prepared {
-        policy: policy.name.clone(),
-        ns,
-        landlock,
-        last_cap,
-        seccomp,
-        tmpfs,
-        proc: policy.proc,
-        list_root: policy.list_root && has_mount,
-        pts: policy.pts && has_mount,
-        cwd,
-        shortfall,
-    })
+        })?)),
+        policy::CapsMode::Keep => Ok(None),
+    }
 }
 
 /// The seccomp program of `sp`: the one compiled ahead when `sp` is a built-in policy's

@@ -386,6 +386,72 @@ fn bind_steps(
     Ok(())
 }
 
+/// Steps binding each of `binds` in order, their trees cloned ahead (if any) pushed to
+/// `trees` in the same order.
+fn binds_steps(
+    staging: &Path,
+    binds: Vec<ResolvedBind>,
+    trees: &mut Vec<Option<OwnedFd>>,
+    made: &mut Vec<PathBuf>,
+    steps: &mut Vec<MountStep>,
+) -> Result<(), NamespaceError> {
+    for mut b in binds {
+        trees.push(b.tree.take());
+        bind_steps(staging, b, made, steps)?;
+    }
+    Ok(())
+}
+
+/// Steps mounting a tmpfs (see [`tmpfs_options`]) at each of `tmpfs`.
+fn tmpfs_steps(
+    staging: &Path,
+    tmpfs: &[PathBuf],
+    size: Option<u64>,
+    inodes: Option<u64>,
+    made: &mut Vec<PathBuf>,
+    steps: &mut Vec<MountStep>,
+) -> Result<(), NamespaceError> {
+    let options = tmpfs_options(size, inodes);
+    for t in tmpfs {
+        mkdirs(staging, t, made, steps)?;
+        steps.push(MountStep::Tmpfs {
+            target: cstr(&inside(staging, t))?,
+            options: CString::new(options.clone()).expect("no NUL in numbers"),
+        });
+    }
+    Ok(())
+}
+
+/// Steps mounting a fresh procfs at `/proc`.
+fn proc_steps(
+    staging: &Path,
+    made: &mut Vec<PathBuf>,
+    steps: &mut Vec<MountStep>,
+) -> Result<(), NamespaceError> {
+    mkdirs(staging, Path::new("/proc"), made, steps)?;
+    steps.push(MountStep::Proc(cstr(&inside(staging, Path::new("/proc")))?));
+    Ok(())
+}
+
+/// Steps making the symbolic links `symlinks` (link, target), their parents first.
+fn symlink_steps(
+    staging: &Path,
+    symlinks: &[(PathBuf, PathBuf)],
+    made: &mut Vec<PathBuf>,
+    steps: &mut Vec<MountStep>,
+) -> Result<(), NamespaceError> {
+    for (link, target) in symlinks {
+        if let Some(parent) = link.parent() {
+            mkdirs(staging, parent, made, steps)?;
+        }
+        steps.push(MountStep::Symlink {
+            target: cstr(target)?,
+            link: cstr(&inside(staging, link))?,
+        });
+    }
+    Ok(())
+}
+
 impl MountPlan {
     /// Plan a root built on a tmpfs mounted at `staging` (an existing host directory, only
     /// covered inside the new mount namespace; `/tmp` by default), from `root` (see
@@ -407,38 +473,24 @@ impl MountPlan {
         let mut made: Vec<PathBuf> = Vec::new();
         // The trees cloned ahead, in the order of the bind steps.
         let mut trees = Vec::new();
-        for mut b in binds {
-            trees.push(b.tree.take());
-            bind_steps(staging, b, &mut made, &mut steps)?;
-        }
-        let options = tmpfs_options(tmpfs_size, tmpfs_inodes);
-        for t in tmpfs {
-            mkdirs(staging, t, &mut made, &mut steps)?;
-            steps.push(MountStep::Tmpfs {
-                target: cstr(&inside(staging, t))?,
-                options: CString::new(options.clone()).expect("no NUL in numbers"),
-            });
-        }
+        binds_steps(staging, binds, &mut trees, &mut made, &mut steps)?;
+        tmpfs_steps(
+            staging,
+            tmpfs,
+            tmpfs_size,
+            tmpfs_inodes,
+            &mut made,
+            &mut steps,
+        )?;
         if proc {
-            mkdirs(staging, Path::new("/proc"), &mut made, &mut steps)?;
-            steps.push(MountStep::Proc(cstr(&inside(staging, Path::new("/proc")))?));
+            proc_steps(staging, &mut made, &mut steps)?;
         }
         if pts {
             pts_steps(staging, &mut made, &mut steps)?;
         }
-        for mut b in extra {
-            trees.push(b.tree.take());
-            bind_steps(staging, b, &mut made, &mut steps)?;
-        }
-        for (link, target) in symlinks {
-            if let Some(parent) = link.parent() {
-                mkdirs(staging, parent, &mut made, &mut steps)?;
-            }
-            steps.push(MountStep::Symlink {
-                target: cstr(target)?,
-                link: cstr(&inside(staging, link))?,
-            });
-        }
+        // After the tmpfs mounts: a caller's bind may sit beneath one.
+        binds_steps(staging, extra, &mut trees, &mut made, &mut steps)?;
+        symlink_steps(staging, symlinks, &mut made, &mut steps)?;
         Ok(MountPlan {
             staging: cstr(staging)?,
             steps,
@@ -1105,7 +1157,239 @@ fn write_file(path: &CStr, data: &[u8]) -> Result<(), NamespaceError> {
 
 #[cfg(test)]
 mod tests {
-    use super::{ids, keep_inherited_hard, outer_id, tmpfs_options};
+    use super::{
+        ids, keep_inherited_hard, mount, outer_id, tmpfs_options, MountPlan, MountStep,
+        ResolvedBind, Root,
+    };
+    use std::path::{Path, PathBuf};
+
+    /// A bind of `source` at `target`, its descriptor any open file (the planner only
+    /// carries it to the step).
+    fn bind(source: &str, target: &str, is_dir: bool, writable: bool) -> ResolvedBind {
+        ResolvedBind {
+            fd: std::fs::File::open("/dev/null").unwrap().into(),
+            source: source.into(),
+            target: target.into(),
+            is_dir,
+            device: false,
+            writable,
+            char_device: false,
+            tree: None,
+        }
+    }
+
+    /// The plan's steps, one line each.
+    fn lines(plan: &MountPlan) -> Vec<String> {
+        let text = |c: &std::ffi::CStr| c.to_str().unwrap().to_owned();
+        plan.steps
+            .iter()
+            .map(|step| match step {
+                MountStep::Mkdir(p) => format!("mkdir {}", text(p)),
+                MountStep::Touch(p) => format!("touch {}", text(p)),
+                MountStep::Bind {
+                    label,
+                    target,
+                    attr,
+                    ..
+                } => {
+                    let flags = [
+                        (mount::MOUNT_ATTR_RDONLY, "ro"),
+                        (mount::MOUNT_ATTR_NOSUID, "nosuid"),
+                        (mount::MOUNT_ATTR_NODEV, "nodev"),
+                        (mount::MOUNT_ATTR_NOEXEC, "noexec"),
+                    ]
+                    .iter()
+                    .filter(|(bit, _)| attr & bit != 0)
+                    .map(|(_, name)| *name)
+                    .collect::<Vec<_>>()
+                    .join(",");
+                    format!("bind {} {} {flags}", text(label), text(target))
+                }
+                MountStep::Tmpfs { target, options } => {
+                    format!("tmpfs {} {}", text(target), text(options))
+                }
+                MountStep::Symlink { target, link } => {
+                    format!("symlink {} -> {}", text(link), text(target))
+                }
+                MountStep::Proc(p) => format!("proc {}", text(p)),
+                MountStep::Devpts(p) => format!("devpts {}", text(p)),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_root_is_planned_binds_tmpfs_proc_pts_caller_binds_then_symlinks() {
+        let tmpfs = [PathBuf::from("/tmp")];
+        let links = [(PathBuf::from("/bin"), PathBuf::from("usr/bin"))];
+        let plan = MountPlan::new(
+            Path::new("/stage"),
+            Root {
+                binds: vec![bind("/usr", "/usr", true, false)],
+                tmpfs: &tmpfs,
+                tmpfs_size: Some(4096),
+                tmpfs_inodes: None,
+                proc: true,
+                pts: true,
+                // Beneath the tmpfs: mounted after it, or the tmpfs would cover it.
+                extra: vec![bind("/home/u/work", "/tmp/work", true, true)],
+                symlinks: &links,
+                reopen: Vec::new(),
+            },
+        )
+        .unwrap();
+        assert_eq!(plan.staging.to_str().unwrap(), "/stage");
+        assert_eq!(
+            lines(&plan),
+            [
+                "mkdir /stage/usr",
+                "bind /usr /stage/usr ro,nosuid,nodev",
+                "mkdir /stage/tmp",
+                "tmpfs /stage/tmp mode=1777,size=4096",
+                "mkdir /stage/proc",
+                "proc /stage/proc",
+                "mkdir /stage/dev",
+                "mkdir /stage/dev/pts",
+                "devpts /stage/dev/pts",
+                "symlink /stage/dev/ptmx -> pts/ptmx",
+                // `/tmp` made once.
+                "mkdir /stage/tmp/work",
+                "bind /home/u/work /stage/tmp/work nosuid,nodev",
+                "symlink /stage/bin -> usr/bin",
+            ]
+        );
+        assert_eq!(plan.trees.len(), 2);
+    }
+
+    #[test]
+    fn a_file_bound_over_a_file_of_a_read_only_bind_is_mounted_on_it_after_the_bind() {
+        let plan = MountPlan::new(
+            Path::new("/stage"),
+            Root {
+                binds: vec![bind("/usr", "/usr", true, false)],
+                extra: vec![bind("/opt/ls", "/usr/bin/ls", false, false)],
+                ..Root::default()
+            },
+        )
+        .unwrap();
+        // The mount point is a `touch`: one already there (inside the read-only bind) is
+        // used as it is; the `mkdir`s of existing directories are EEXIST, which is fine.
+        assert_eq!(
+            lines(&plan),
+            [
+                "mkdir /stage/usr",
+                "bind /usr /stage/usr ro,nosuid,nodev",
+                "mkdir /stage/usr",
+                "mkdir /stage/usr/bin",
+                "touch /stage/usr/bin/ls",
+                "bind /opt/ls /stage/usr/bin/ls ro,nosuid,nodev",
+            ]
+        );
+    }
+
+    #[test]
+    fn no_procfs_or_devpts_unless_asked() {
+        let tmpfs = [PathBuf::from("/tmp"), PathBuf::from("/var/tmp")];
+        let plan = MountPlan::new(
+            Path::new("/s"),
+            Root {
+                tmpfs: &tmpfs,
+                tmpfs_inodes: Some(7),
+                ..Root::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            lines(&plan),
+            [
+                "mkdir /s/tmp",
+                "tmpfs /s/tmp mode=1777,nr_inodes=7",
+                "mkdir /s/var",
+                "mkdir /s/var/tmp",
+                "tmpfs /s/var/tmp mode=1777,nr_inodes=7",
+            ]
+        );
+        // pts alone: its directories, the devpts and the ptmx link, nothing else.
+        let plan = MountPlan::new(
+            Path::new("/s"),
+            Root {
+                pts: true,
+                ..Root::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            lines(&plan),
+            [
+                "mkdir /s/dev",
+                "mkdir /s/dev/pts",
+                "devpts /s/dev/pts",
+                "symlink /s/dev/ptmx -> pts/ptmx",
+            ]
+        );
+    }
+
+    #[test]
+    fn device_nodes_and_character_devices_keep_their_devices() {
+        let mut node = bind("/dev/null", "/dev/null", false, false);
+        node.device = true;
+        let mut tty = bind("/dev/tty", "/dev/tty", false, true);
+        tty.char_device = true;
+        let plan = MountPlan::new(
+            Path::new("/s"),
+            Root {
+                binds: vec![node],
+                extra: vec![tty],
+                ..Root::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            lines(&plan),
+            [
+                "mkdir /s/dev",
+                "touch /s/dev/null",
+                "bind /dev/null /s/dev/null ro,nosuid,noexec",
+                "touch /s/dev/tty",
+                "bind /dev/tty /s/dev/tty nosuid",
+            ]
+        );
+    }
+
+    #[test]
+    fn trees_cloned_ahead_stay_with_their_bind_steps() {
+        let mut ahead = bind("/home/u/w", "/w", true, true);
+        ahead.tree = Some(std::fs::File::open("/dev/null").unwrap().into());
+        let plan = MountPlan::new(
+            Path::new("/s"),
+            Root {
+                binds: vec![bind("/usr", "/usr", true, false)],
+                extra: vec![ahead, bind("/srv", "/srv", true, false)],
+                ..Root::default()
+            },
+        )
+        .unwrap();
+        let binds = plan
+            .steps
+            .iter()
+            .filter(|s| matches!(s, MountStep::Bind { .. }))
+            .count();
+        assert_eq!(binds, plan.trees.len());
+        let ahead: Vec<bool> = plan.trees.iter().map(Option::is_some).collect();
+        assert_eq!(ahead, [false, true, false]);
+    }
+
+    #[test]
+    fn a_path_with_a_nul_is_an_error_not_a_panic() {
+        let links = [(PathBuf::from("/a\0b"), PathBuf::from("x"))];
+        let err = MountPlan::new(
+            Path::new("/s"),
+            Root {
+                symlinks: &links,
+                ..Root::default()
+            },
+        );
+        assert!(err.is_err());
+    }
 
     #[test]
     fn tmpfs_mounts_bound_their_inodes_with_their_size() {
