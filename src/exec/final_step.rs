@@ -78,6 +78,19 @@ impl FinalStep {
 
     /// Rearrange the descriptors, apply the last restrictions and exec.
     pub fn run<R: Restrictions>(self, restrictions: &mut R, on_failure: OnFailure) -> ! {
+        // The sandbox's replacements first, at the numbers the plan knows them by.
+        let mut failed = None;
+        restrictions.replacements(&mut |target, new| {
+            if failed.is_none() {
+                // SAFETY: from here the process only execs or exits; `target` is one of
+                // the launch's descriptors, replaced by the same file opened again, and
+                // its owner is never used or dropped again.
+                failed = unsafe { sys::dup3_cloexec(new, target) }.err();
+            }
+        });
+        if let Some(e) = failed {
+            on_failure.fail(b"caprun: placing a descriptor opened again: ", e, 125);
+        }
         let mut regs = self.plan.regs.clone();
         // SAFETY: from here the process only execs or exits: the owners of the
         // descriptors the rearrangement replaces or closes (the launch's and the

@@ -19,6 +19,14 @@ pub trait Restrictions {
     /// Landlock, capabilities). Must not allocate: it may run after a fork. When it fails,
     /// the launch stops with 125.
     fn setup_inside(&mut self) -> Result<(), StepError<'_>>;
+    /// After [`setup_inside`](Self::setup_inside), in the process that becomes the
+    /// program: each descriptor of caprun's that must be replaced, with its replacement
+    /// (opened again by the sandbox: a grant through a clone of its mount, a file without
+    /// the right to truncate), given to `place` as (caprun's, the new one). The final step
+    /// puts each at its number before it rearranges the table. Must not allocate.
+    fn replacements(&self, place: &mut dyn FnMut(RawFd, RawFd)) {
+        let _ = place;
+    }
     /// After the rearrangement, just before `execveat` (seccomp). Must not allocate.
     fn just_before_exec(&mut self) -> Result<(), Errno>;
     /// Instead of [`just_before_exec`](Self::just_before_exec) when denials go to the

@@ -73,6 +73,11 @@ impl Restrictions for Sandboxed {
         }
         Ok(())
     }
+    fn replacements(&self, place: &mut dyn FnMut(RawFd, RawFd)) {
+        for (target, new) in self.prepared.replacements() {
+            place(target, new);
+        }
+    }
     fn just_before_exec(&mut self) -> Result<(), Errno> {
         self.prepared.install_seccomp()
     }

@@ -4,9 +4,9 @@
 //! descriptor it hands over carries every right, truncation included: `ftruncate(fd, 0)`
 //! emptied an append-only log under every policy. Landlock decides `ftruncate` by the
 //! domain of the process that opened the file (ABI 3, Linux 6.2), so each append-only
-//! regular file is opened again, in place, by a helper restricted to a domain that
-//! denies truncation (`sys::landlock::reopen_untruncatable`), whatever the
-//! policy (`none` included). Below ABI 3 a policy with `landlock: required` refuses to
+//! regular file is opened again by a helper restricted to a domain that denies
+//! truncation (`sys::landlock::reopen_untruncatable`), and the launch's final step puts
+//! it at the descriptor's number, whatever the policy (`none` included). Below ABI 3 a policy with `landlock: required` refuses to
 //! run such a grant; any other runs and says what it cannot keep.
 //!
 //! What `O_APPEND` itself cannot keep, no policy keeps either: the program may clear it
@@ -49,16 +49,28 @@ fn name_of(fd: i32) -> PathBuf {
         .unwrap_or_else(|_| format!("descriptor {fd}").into())
 }
 
-/// Open every append-only regular file of `files` again in place so that its
-/// descriptor cannot be truncated (Landlock `abi` 3 or later); below, refuse under a
-/// `required` policy and return a note for each otherwise.
+/// What [`seal`] did: the descriptors opened again (caprun's descriptor, the new one,
+/// which the launch's final step puts at its number), and a note for each file it could
+/// not seal.
+#[derive(Debug, Default)]
+pub struct Sealed {
+    /// (caprun's descriptor, the one without the right to truncate).
+    pub replacements: Vec<(std::os::fd::RawFd, std::os::fd::OwnedFd)>,
+    /// What could not be kept, one phrase each.
+    pub notes: Vec<String>,
+}
+
+/// Open every append-only regular file of `files` again so that its descriptor cannot
+/// be truncated (Landlock `abi` 3 or later); below, refuse under a `required` policy and
+/// note each otherwise.
 pub fn seal(
     policy: &str,
     mode: LandlockMode,
     abi: i32,
     files: &[Grant<'_>],
-) -> Result<Vec<String>, AppendError> {
+) -> Result<Sealed, AppendError> {
     let mut notes = Vec::new();
+    let mut replacements = Vec::new();
     for g in files
         .iter()
         .filter(|g| g.access == Access::Append && !g.is_dir)
@@ -92,9 +104,16 @@ pub fn seal(
         let flags = nix::fcntl::fcntl(g.fd, nix::fcntl::FcntlArg::F_GETFL).map_err(reopen_err)?
             & !(libc::O_CREAT | libc::O_EXCL | libc::O_TRUNC);
         let again = crate::sys::landlock::reopen_untruncatable(fd, flags).map_err(reopen_err)?;
-        crate::sys::fs::replace_in_place(fd, again).map_err(reopen_err)?;
+        let same = crate::sys::fs::file_id(again.as_raw_fd()) == crate::sys::fs::file_id(fd);
+        if !same {
+            return Err(reopen_err(nix::errno::Errno::ESTALE));
+        }
+        replacements.push((fd, again));
     }
-    Ok(notes)
+    Ok(Sealed {
+        replacements,
+        notes,
+    })
 }
 
 #[cfg(test)]
@@ -124,9 +143,11 @@ mod tests {
             matches!(&e, AppendError::TooOld { path: p, abi: 2, .. } if p == &path),
             "{e}"
         );
-        let notes = seal("p", LandlockMode::Off, 2, &grants).unwrap();
+        let sealed = seal("p", LandlockMode::Off, 2, &grants).unwrap();
+        let notes = sealed.notes;
         assert_eq!(notes.len(), 1, "{notes:?}");
         assert!(notes[0].contains(path.to_str().unwrap()), "{notes:?}");
+        assert!(sealed.replacements.is_empty());
         // Control: the descriptor as caprun opened it can be truncated.
         assert!(file.set_len(5).is_ok());
         let abi = running_abi();
@@ -135,14 +156,17 @@ mod tests {
             assert!(std::env::var_os("CI").is_none(), "CI kernels have ABI 3");
             return;
         }
-        assert!(seal("p", LandlockMode::Required, abi, &grants)
-            .unwrap()
-            .is_empty());
-        // The same descriptor number, now without the right to truncate, still appending.
-        let e = file.set_len(0).unwrap_err();
+        let sealed = seal("p", LandlockMode::Required, abi, &grants).unwrap();
+        assert!(sealed.notes.is_empty(), "{:?}", sealed.notes);
+        // The replacement for that descriptor (the final step puts it at its number):
+        // the same file, without the right to truncate, still appending.
+        let [(target, again)] = <[_; 1]>::try_from(sealed.replacements).unwrap();
+        assert_eq!(target, std::os::fd::AsRawFd::as_raw_fd(&file));
+        let again = std::fs::File::from(again);
+        let e = again.set_len(0).unwrap_err();
         assert_eq!(e.raw_os_error(), Some(libc::EACCES), "{e}");
         use std::io::Write;
-        (&file).write_all(b"more\n").unwrap();
+        (&again).write_all(b"more\n").unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "kept\nmore\n");
     }
 }

@@ -42,7 +42,7 @@ mod tests;
 pub(crate) mod testutil;
 
 use std::ffi::CString;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
@@ -234,6 +234,9 @@ pub struct Prepared {
     pts: bool,
     cwd: Option<CString>,
     shortfall: Shortfall,
+    /// Append-only files opened again without the right to truncate (`append::seal`):
+    /// (caprun's descriptor, the new one).
+    sealed: Vec<(RawFd, OwnedFd)>,
 }
 
 fn open_path(path: &Path) -> std::io::Result<OwnedFd> {
@@ -285,12 +288,14 @@ pub fn prepare(policy: &Policy, grants: &Grants<'_>) -> Result<Prepared, Sandbox
         landlock_reliance(policy, l, &mut shortfall)?;
     }
     // Files granted append-only: their descriptors lose the right to truncate.
-    shortfall.notes.extend(append::seal(
+    let sealed = append::seal(
         &policy.name,
         policy.landlock,
         landlock_rules::running_abi(),
         &grants.files,
-    )?);
+    )?;
+    shortfall.notes.extend(sealed.notes);
+    let sealed = sealed.replacements;
     let (mount, host_id) = if has_mount {
         let (plan, host_id) = mount_plan(policy, grants, resolved, extra, &mut shortfall)?;
         (Some(plan), host_id)
@@ -312,6 +317,7 @@ pub fn prepare(policy: &Policy, grants: &Grants<'_>) -> Result<Prepared, Sandbox
         pts: policy.pts && has_mount,
         cwd,
         shortfall,
+        sealed,
     })
 }
 
@@ -550,6 +556,7 @@ fn rooted_fds(grants: &Grants<'_>) -> Result<Vec<namespaces::RootedFd>, SandboxE
         let flags =
             nix::fcntl::fcntl(g.fd, nix::fcntl::FcntlArg::F_GETFL).map_err(|e| ro_err(e.into()))?;
         reopen.push(namespaces::RootedFd {
+            replacement: None,
             fd: g.fd.as_raw_fd(),
             path: path_cstring(&g.path)?,
             flags: flags & !(libc::O_CREAT | libc::O_EXCL | libc::O_TRUNC),
@@ -754,6 +761,17 @@ impl Prepared {
     /// [`unshare`](Self::unshare); the child is PID 1.
     pub fn needs_fork(&self) -> bool {
         self.ns.needs_fork()
+    }
+
+    /// Descriptors to put in place of caprun's before the program starts (caprun's
+    /// descriptor, the one to put at its number): the descriptor grants opened again
+    /// through clones of their mounts (once the sandbox was entered), the append-only
+    /// files without the right to truncate. The launch's final step places them, with the
+    /// rest of the descriptor table.
+    pub fn replacements(&self) -> impl Iterator<Item = (RawFd, RawFd)> + '_ {
+        self.ns
+            .replacements()
+            .chain(self.sealed.iter().map(|(fd, new)| (*fd, new.as_raw_fd())))
     }
 
     /// Root inside stands for an unprivileged host id of the launch (`idmap`): files of

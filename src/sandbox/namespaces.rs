@@ -8,7 +8,7 @@
 //! a fork (in the PID namespace's init).
 
 use std::ffi::{CStr, CString};
-use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
@@ -169,6 +169,9 @@ pub struct RootedFd {
     /// The clone, made ahead on the host with its flags set (id-mapped: see
     /// [`super::idmap`]); `None`: cloned by path in the new mount namespace.
     pub tree: Option<OwnedFd>,
+    /// The descriptor opened again through the clone, once the sandbox is entered: the
+    /// launch's final step puts it at `fd`'s number (`Prepared::replacements`).
+    pub replacement: Option<OwnedFd>,
 }
 
 impl RootedFd {
@@ -185,40 +188,60 @@ impl RootedFd {
 }
 
 /// Open every descriptor grant of `rooted` again through a detached clone of its mount
-/// (while the host's /proc is still there to reopen through), in place of caprun's
-/// descriptor. The clone's root is the granted directory, so `..` from it, `openat(fd,
+/// (while the host's /proc is still there to reopen through), for the launch's final
+/// step to put in place of caprun's descriptor (`replacement`). The clone's root is the granted directory, so `..` from it, `openat(fd,
 /// "..")` and `fchdir` then relative paths stay beneath it (the clone is detached: it has
 /// no parent mount to climb to). A read-only clone also refuses the program's fchmod,
 /// futimens or fsetxattr with EROFS, as a read-only bind does (Landlock does not mediate
 /// metadata). Raw system calls only.
-fn reopen_rooted(rooted: &[RootedFd]) -> Result<(), StepError<'_>> {
-    for r in rooted {
-        if let Some(tree) = &r.tree {
-            fs::reopen_in_place(r.fd, tree.as_fd(), r.flags).map_err(|e| {
-                StepError::new("open again through a clone of its mount", &r.path, e)
-            })?;
-            continue;
+fn reopen_rooted(rooted: &mut [RootedFd]) -> Result<(), StepError<'_>> {
+    // The error borrows the failing grant's path: its index is found first, so that no
+    // mutable borrow of `rooted` is still alive when it is returned.
+    let mut failed = None;
+    for (i, r) in rooted.iter_mut().enumerate() {
+        match reopen_one(r) {
+            Ok(again) => r.replacement = Some(again),
+            Err(e) => {
+                failed = Some((i, e));
+                break;
+            }
         }
-        let tree = mount::open_tree(
-            libc::AT_FDCWD,
-            &r.path,
-            mount::OPEN_TREE_CLONE | libc::O_CLOEXEC as libc::c_uint | mount::AT_RECURSIVE,
-        )
-        .map_err(|e| StepError::new("clone the mount of", &r.path, e))?;
-        let same = fs::file_id(tree.as_raw_fd()) == fs::file_id(r.fd);
-        if !same {
-            return Err(StepError::new(
-                "refusing a path that names another file than when caprun opened it:",
-                &r.path,
-                Errno::ESTALE,
-            ));
-        }
-        mount::set_attr_recursive(tree.as_fd(), r.attr())
-            .map_err(|e| StepError::new("set the mount flags of the clone of", &r.path, e))?;
-        fs::reopen_in_place(r.fd, tree.as_fd(), r.flags)
-            .map_err(|e| StepError::new("open again through a clone of its mount", &r.path, e))?;
     }
-    Ok(())
+    match failed {
+        None => Ok(()),
+        Some((i, (step, errno))) => Err(StepError::new(step, &rooted[i].path, errno)),
+    }
+}
+
+/// [`reopen_rooted`] for one grant: the descriptor opened again through a clone of its
+/// mount (the step that failed and why, otherwise).
+fn reopen_one(r: &RootedFd) -> Result<OwnedFd, (&'static str, Errno)> {
+    let again = |tree: &OwnedFd| {
+        let again = fs::reopen(tree.as_raw_fd(), r.flags)?;
+        if fs::file_id(again.as_raw_fd())? != fs::file_id(r.fd)? {
+            return Err(Errno::ESTALE);
+        }
+        Ok(again)
+    };
+    if let Some(tree) = &r.tree {
+        return again(tree).map_err(|e| ("open again through a clone of its mount", e));
+    }
+    let tree = mount::open_tree(
+        libc::AT_FDCWD,
+        &r.path,
+        mount::OPEN_TREE_CLONE | libc::O_CLOEXEC as libc::c_uint | mount::AT_RECURSIVE,
+    )
+    .map_err(|e| ("clone the mount of", e))?;
+    let same = fs::file_id(tree.as_raw_fd()) == fs::file_id(r.fd);
+    if !same {
+        return Err((
+            "refusing a path that names another file than when caprun opened it:",
+            Errno::ESTALE,
+        ));
+    }
+    mount::set_attr_recursive(tree.as_fd(), r.attr())
+        .map_err(|e| ("set the mount flags of the clone of", e))?;
+    again(&tree).map_err(|e| ("open again through a clone of its mount", e))
 }
 
 /// What the new root holds, mounted in this order: the policy's `binds`, fresh writable
@@ -453,6 +476,16 @@ fn symlink_steps(
 }
 
 impl MountPlan {
+    /// The descriptor grants opened again through clones of their mounts, once the
+    /// sandbox was entered: (caprun's descriptor, the one to put at its number).
+    pub fn replacements(&self) -> impl Iterator<Item = (RawFd, RawFd)> + '_ {
+        self.reopen
+            .iter()
+            .filter_map(|r| r.replacement.as_ref().map(|n| (r.fd, n.as_raw_fd())))
+    }
+}
+
+impl MountPlan {
     /// Plan a root built on a tmpfs mounted at `staging` (an existing host directory, only
     /// covered inside the new mount namespace; `/tmp` by default), from `root` (see
     /// [`Root`] for the order of its parts). Missing parent directories of every target
@@ -506,7 +539,7 @@ impl MountPlan {
         let tmpfs = c"tmpfs";
         mount::mount(None, root, None, libc::MS_REC | libc::MS_PRIVATE, None)
             .map_err(|e| StepError::new("make / private", root, e))?;
-        reopen_rooted(&self.reopen)?;
+        reopen_rooted(&mut self.reopen)?;
         // Every bind source is cloned (a detached copy of its mount tree) before the tmpfs
         // covers `staging`. The clone is made by path: a descriptor opened before the
         // mount namespace was created names a mount of the host's namespace, which
@@ -871,6 +904,11 @@ impl NamespacePlan {
     /// The `unshare` flags (includes `CLONE_NEWPID` when asked for).
     pub fn flags(&self) -> libc::c_int {
         self.flags
+    }
+
+    /// The mount plan's [`MountPlan::replacements`].
+    pub fn replacements(&self) -> impl Iterator<Item = (RawFd, RawFd)> + '_ {
+        self.mount.iter().flat_map(MountPlan::replacements)
     }
 
     /// Root inside stands for an unprivileged host id (`idmap`).

@@ -138,35 +138,6 @@ pub fn openat(dir: RawFd, path: &CStr, flags: libc::c_int) -> Result<OwnedFd, Er
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
-/// Open the file `fd` names again through `through` (the root of a detached mount of
-/// it: see [`reopen`]) with `flags`, and put the new open file at `fd`'s number
-/// (close-on-exec): the descriptor still names the same file (checked: device and
-/// inode), now on `through`'s mount, with a fresh offset. Its owner may go on using it.
-pub fn reopen_in_place(
-    fd: RawFd,
-    through: std::os::fd::BorrowedFd<'_>,
-    flags: libc::c_int,
-) -> Result<(), Errno> {
-    let again = reopen(through.as_raw_fd(), flags)?;
-    if file_id(again.as_raw_fd())? != file_id(fd)? {
-        return Err(Errno::ESTALE);
-    }
-    // SAFETY: dup3 takes plain integers. `fd` keeps naming the same file (checked
-    // above), so whatever owns it is not misled.
-    check(unsafe { libc::dup3(again.as_raw_fd(), fd, libc::O_CLOEXEC) }).map(drop)
-}
-
-/// Put `new` in place of `fd` (same number, close-on-exec), when both name the same file
-/// (`ESTALE` otherwise).
-pub fn replace_in_place(fd: RawFd, new: OwnedFd) -> Result<(), Errno> {
-    if file_id(new.as_raw_fd())? != file_id(fd)? {
-        return Err(Errno::ESTALE);
-    }
-    // SAFETY: dup3 takes plain integers. `fd` keeps naming the same file (checked
-    // above), so whatever owns it is not misled.
-    check(unsafe { libc::dup3(new.as_raw_fd(), fd, libc::O_CLOEXEC) }).map(drop)
-}
-
 /// Open the file `fd` names again, through `/proc/self/fd/FD` (an `O_PATH` descriptor,
 /// or the root of a detached mount, becomes an ordinary open file on the same mount),
 /// with `flags`. The path is built on the stack: allocation-free.

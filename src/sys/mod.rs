@@ -256,6 +256,16 @@ pub unsafe fn dup2(from: RawFd, to: RawFd) -> Result<(), Errno> {
     check(unsafe { libc::dup2(from, to) }).map(drop)
 }
 
+/// `dup3(from, to, O_CLOEXEC)`: as [`dup2`], the copy at `to` close-on-exec.
+///
+/// # Safety
+///
+/// As for [`dup2`].
+pub unsafe fn dup3_cloexec(from: RawFd, to: RawFd) -> Result<(), Errno> {
+    // SAFETY: dup3 takes plain integers; the caller vouches for the ownership of `to`.
+    check(unsafe { libc::dup3(from, to, libc::O_CLOEXEC) }).map(drop)
+}
+
 /// Set or clear close-on-exec on `fd`.
 pub fn set_cloexec(fd: RawFd, on: bool) -> Result<(), Errno> {
     let flags = if on { libc::FD_CLOEXEC } else { 0 };
