@@ -142,12 +142,16 @@ pub fn openat(dir: RawFd, path: &CStr, flags: libc::c_int) -> Result<OwnedFd, Er
 /// or the root of a detached mount, becomes an ordinary open file on the same mount),
 /// with `flags`. The path is built on the stack: allocation-free.
 pub fn reopen(fd: RawFd, flags: libc::c_int) -> Result<OwnedFd, Errno> {
-    let mut path = [0u8; 32];
-    let prefix = b"/proc/self/fd/";
-    path[..prefix.len()].copy_from_slice(prefix);
+    let mut buf = [0u8; 32];
+    open(proc_fd_path(fd, &mut buf), flags | libc::O_CLOEXEC, 0)
+}
+
+/// `/proc/self/fd/N` for `fd`, in `buf` (no allocation).
+pub fn proc_fd_path(fd: RawFd, buf: &mut [u8; 32]) -> &CStr {
+    const PREFIX: &[u8] = b"/proc/self/fd/";
+    buf[..PREFIX.len()].copy_from_slice(PREFIX);
     let mut digits = [0u8; 10];
-    let mut n = fd as u32;
-    let mut len = 0;
+    let (mut n, mut len) = (fd.unsigned_abs(), 0);
     loop {
         digits[len] = b'0' + (n % 10) as u8;
         len += 1;
@@ -157,10 +161,12 @@ pub fn reopen(fd: RawFd, flags: libc::c_int) -> Result<OwnedFd, Errno> {
         }
     }
     for i in 0..len {
-        path[prefix.len() + i] = digits[len - 1 - i];
+        buf[PREFIX.len() + i] = digits[len - 1 - i];
     }
-    let path = CStr::from_bytes_until_nul(&path).map_err(|_| Errno::EINVAL)?;
-    open(path, flags | libc::O_CLOEXEC, 0)
+    buf[PREFIX.len() + len] = 0;
+    // SAFETY: the bytes end with the NUL written just above, and none before it is NUL
+    // (the prefix and ASCII digits). Unchecked: nothing that could panic after the fork.
+    unsafe { CStr::from_bytes_with_nul_unchecked(&buf[..=PREFIX.len() + len]) }
 }
 
 /// A regular file or a character device open at the inherited descriptor `fd`: a
@@ -182,4 +188,20 @@ pub fn inherited_file(fd: RawFd) -> Result<Option<(OwnedFd, libc::c_int)>, Errno
     let dup = check(unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 3) })?;
     // SAFETY: `dup` was just created and is owned here alone.
     Ok(Some((unsafe { OwnedFd::from_raw_fd(dup) }, flags)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::proc_fd_path;
+
+    #[test]
+    fn proc_fd_paths() {
+        let mut buf = [0u8; 32];
+        assert_eq!(proc_fd_path(0, &mut buf), c"/proc/self/fd/0");
+        assert_eq!(proc_fd_path(1234, &mut buf), c"/proc/self/fd/1234");
+        assert_eq!(
+            proc_fd_path(i32::MAX, &mut buf),
+            c"/proc/self/fd/2147483647"
+        );
+    }
 }

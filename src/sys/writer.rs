@@ -182,29 +182,6 @@ fn write_file(fd: RawFd, mut buf: &[u8]) -> Result<(), Errno> {
     Ok(())
 }
 
-/// `/proc/self/fd/N` for `fd`, in `buf` (no allocation).
-fn proc_fd_path(fd: RawFd, buf: &mut [u8; 32]) -> &CStr {
-    const PREFIX: &[u8] = b"/proc/self/fd/";
-    buf[..PREFIX.len()].copy_from_slice(PREFIX);
-    let mut digits = [0u8; 10];
-    let (mut n, mut len) = (fd.unsigned_abs(), 0);
-    loop {
-        digits[len] = b'0' + (n % 10) as u8;
-        len += 1;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    for i in 0..len {
-        buf[PREFIX.len() + i] = digits[len - 1 - i];
-    }
-    buf[PREFIX.len() + len] = 0;
-    // SAFETY: the bytes end with the NUL written just above, and none before it is NUL
-    // (the prefix and ASCII digits). Unchecked: nothing that could panic after the fork.
-    unsafe { CStr::from_bytes_with_nul_unchecked(&buf[..=PREFIX.len() + len]) }
-}
-
 /// The writer process: see the module documentation. Never returns.
 fn writer(sock: RawFd, target: Target<'_>) -> ! {
     // SAFETY: (the whole block) raw system calls on descriptor numbers this process owns
@@ -234,7 +211,7 @@ fn writer(sock: RawFd, target: Target<'_>) -> ! {
                 let file = match target {
                     Target::Open(_) => {
                         let mut buf = [0u8; 32];
-                        let path = proc_fd_path(fd, &mut buf);
+                        let path = super::fs::proc_fd_path(fd, &mut buf);
                         let flags = libc::O_WRONLY | libc::O_NOCTTY | libc::O_CLOEXEC;
                         match libc::open(path.as_ptr(), flags) {
                             -1 => answer(Step::OpenInPlace.code(), Errno::last() as u32),
@@ -311,17 +288,6 @@ fn copy(sock: RawFd, file: RawFd, mut left: u64) -> Result<(), CopyError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn proc_fd_paths() {
-        let mut buf = [0u8; 32];
-        assert_eq!(proc_fd_path(0, &mut buf), c"/proc/self/fd/0");
-        assert_eq!(proc_fd_path(1234, &mut buf), c"/proc/self/fd/1234");
-        assert_eq!(
-            proc_fd_path(i32::MAX, &mut buf),
-            c"/proc/self/fd/2147483647"
-        );
-    }
 
     fn dir_fd(path: &std::path::Path) -> OwnedFd {
         std::fs::File::open(path).unwrap().into()
