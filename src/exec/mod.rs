@@ -411,6 +411,21 @@ mod tests {
         }
     }
 
+    /// A launch of `/bin/true`, with no descriptor and no argdata.
+    fn true_launch() -> Launch {
+        let program = std::fs::File::open("/bin/true").expect("/bin/true");
+        Launch::new(
+            program.into(),
+            "/bin/true",
+            &[],
+            None,
+            Vec::new(),
+            vec![c"true".to_owned()],
+            Vec::new(),
+        )
+        .expect("a launch")
+    }
+
     /// `/bin/true`, launched in a forked child: with `threads` threads besides the
     /// child's own. Returns the child's exit status (101: a panic).
     fn launch_true(threads: usize) -> i32 {
@@ -418,18 +433,7 @@ mod tests {
             for _ in 0..threads {
                 std::thread::spawn(|| std::thread::sleep(std::time::Duration::from_secs(60)));
             }
-            let program = std::fs::File::open("/bin/true").expect("/bin/true");
-            let launch = Launch::new(
-                program.into(),
-                "/bin/true",
-                &[],
-                None,
-                Vec::new(),
-                vec![c"true".to_owned()],
-                Vec::new(),
-            )
-            .expect("a launch");
-            launch.run(&mut Nothing, Layout::InPlace)
+            true_launch().run(&mut Nothing, Layout::InPlace)
         })
     }
 
@@ -470,19 +474,7 @@ mod tests {
             let mut undo = Undo::default();
             let dir_fd: OwnedFd = std::fs::File::open(dir.path()).unwrap().into();
             undo.push(dir_fd, c"created".to_owned());
-            let program = std::fs::File::open("/bin/true").expect("/bin/true");
-            Launch::new(
-                program.into(),
-                "/bin/true",
-                &[],
-                None,
-                Vec::new(),
-                vec![c"true".to_owned()],
-                Vec::new(),
-            )
-            .expect("a launch")
-            .undo(undo)
-            .run(&mut restrictions, mode)
+            true_launch().undo(undo).run(&mut restrictions, mode)
         });
         // The janitor is detached: give it a moment (a launch that removes nothing waits
         // it all).
