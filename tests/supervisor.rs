@@ -190,6 +190,21 @@ fn start_on_a_terminal(
     start_on_a_terminal_with(args, dir, "report: !fd stdout\ncatch: true\n", "catching\n")
 }
 
+/// `cmd` starts in a new session whose controlling terminal is its standard input (a
+/// pseudo-terminal's slave side).
+fn with_controlling_terminal(cmd: &mut Command) {
+    // SAFETY: between fork and exec only async-signal-safe calls: a new session with the
+    // terminal (stdin) as its controlling terminal.
+    unsafe {
+        cmd.pre_exec(|| {
+            if libc::setsid() == -1 || libc::ioctl(0, libc::TIOCSCTTY, 0) == -1 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+}
+
 /// As [`start_on_a_terminal`], with the probe's `config`, once it said `ready`.
 fn start_on_a_terminal_with(
     args: &[String],
@@ -211,16 +226,7 @@ fn start_on_a_terminal_with(
         .stdin(slave.try_clone().unwrap())
         .stdout(Stdio::piped())
         .stderr(slave);
-    // SAFETY: between fork and exec only async-signal-safe calls: a new session with the
-    // terminal (stdin) as its controlling terminal.
-    unsafe {
-        cmd.pre_exec(|| {
-            if libc::setsid() == -1 || libc::ioctl(0, libc::TIOCSCTTY, 0) == -1 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
+    with_controlling_terminal(&mut cmd);
     let mut child = cmd.spawn().unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap());
     let mut line = String::new();
@@ -564,16 +570,7 @@ fn a_terminal_belongs_to_the_sandbox_and_comes_back_on_stop() {
         .stdin(slave.try_clone().unwrap())
         .stdout(slave.try_clone().unwrap())
         .stderr(slave);
-    // SAFETY: between fork and exec only async-signal-safe calls: a new session with the
-    // terminal as its controlling terminal.
-    unsafe {
-        shell.pre_exec(|| {
-            if libc::setsid() == -1 || libc::ioctl(0, libc::TIOCSCTTY, 0) == -1 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
+    with_controlling_terminal(&mut shell);
     let mut shell = shell.spawn().unwrap();
     let bash = shell.id() as i32;
     let master_fd = std::os::fd::AsRawFd::as_raw_fd(&master);
