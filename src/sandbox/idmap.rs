@@ -6,8 +6,10 @@
 //! the metadata of what lies beneath (Landlock does not mediate chmod, chown, utime or
 //! xattrs). So, in [`super::prepare`], while caprun is still root on the host:
 //!
-//! 1. a helper user namespace maps 0 to [`launch_id`], an unprivileged host id of this
-//!    launch that no host process or file has;
+//! 1. the sandbox's user namespace is made ahead, mapping 0 to [`launch_id`], an
+//!    unprivileged host id of this launch that no host process or file has (a child
+//!    that shares caprun's memory holds it while caprun writes its maps from outside:
+//!    `sys::ids::mapped_user_namespace`);
 //! 2. every tree the sandbox is given — the caller's binds (`--rw`, `--ro`, `!exec`
 //!    paths), the descriptor grants rooted in clones of their mounts, and the policy's
 //!    binds — is cloned from its descriptor (`open_tree`), made private (a clone of a
@@ -16,11 +18,12 @@
 //!    (`mount_setattr(MOUNT_ATTR_IDMAP)`, which needs `CAP_SYS_ADMIN` over the file
 //!    system: root on the host);
 //!
-//! then [`super::namespaces::NamespacePlan`] has a helper outside write the new user
-//! namespace's maps (`0 ID 1`): caprun itself stays the host's root (as a supervisor it
-//! still removes what a failed launch created), the process that becomes the sandbox
-//! switches to root inside (the id) first, and the trees are attached as they are
-//! (`move_mount`).
+//! then [`super::namespaces::NamespacePlan::unshare`] enters that namespace (`setns`)
+//! rather than creating one, and unshares the others in it: caprun itself stays the
+//! host's root (unmapped inside: as a supervisor it still removes what a failed launch
+//! created), the process that becomes the sandbox switches to root inside (the id)
+//! first, and the trees are attached as they are (`move_mount`). One namespace serves
+//! both, so no process is forked for either.
 //!
 //! Through the grants and binds root inside is root: it reads and changes root's files
 //! and what it creates there belongs to root on disk (the mapping turns the id back into
@@ -40,7 +43,7 @@ use std::path::Path;
 
 use nix::errno::Errno;
 
-use super::namespaces::{ResolvedBind, RootedFd};
+use super::namespaces::{ResolvedBind, RootInside, RootedFd};
 use crate::sys::{ids, mount};
 
 /// The first host id (user and group) root inside a root caller's sandbox may stand
@@ -79,7 +82,7 @@ pub fn in_initial_user_namespace() -> bool {
     })
 }
 
-/// The helper user namespace: 0 maps to the host id.
+/// The sandbox's user namespace, made ahead: 0 maps to the host id.
 struct Mapper {
     userns: OwnedFd,
 }
@@ -110,7 +113,7 @@ impl Mapper {
 /// Why a caller's grant could not be id-mapped.
 #[derive(Debug)]
 pub struct Unmapped {
-    /// The grant's host path; `None`: the helper user namespace could not be made.
+    /// The grant's host path; `None`: the user namespace could not be made.
     pub path: Option<std::path::PathBuf>,
     /// The error (`EINVAL`: the file system does not support idmapped mounts).
     pub errno: Errno,
@@ -120,13 +123,14 @@ pub struct Unmapped {
 /// policy's: best effort), `extra` (the caller's) and `rooted` (descriptor grants), for
 /// root inside to stand for `id`. All the caller's or none: on the first that fails,
 /// nothing is kept and the error names it (the sandbox then runs as root; see
-/// [`fallback_note`]).
+/// [`fallback_note`]). On success, the user namespace the trees are mapped through,
+/// which the sandbox enters as its own ([`RootInside`]).
 pub fn map_trees(
     id: u32,
     binds: &mut [ResolvedBind],
     extra: &mut [ResolvedBind],
     rooted: &mut [RootedFd],
-) -> Result<(), Unmapped> {
+) -> Result<RootInside, Unmapped> {
     let helper = |errno| Unmapped { path: None, errno };
     let mapper = Mapper::new(id).map_err(helper)?;
     let mut extra_trees = Vec::with_capacity(extra.len());
@@ -166,7 +170,10 @@ pub fn map_trees(
         b.tree = mapper.clone_tree(b.fd.as_raw_fd(), b.attr_set()).ok();
     }
     lend_stdio_pipes(id);
-    Ok(())
+    Ok(RootInside {
+        id,
+        userns: mapper.userns,
+    })
 }
 
 /// `/proc/self/fd/N` (`/dev/stdout`, `/dev/stderr`, `/dev/stdin`) opens the pipe again,

@@ -296,13 +296,13 @@ pub fn prepare(policy: &Policy, grants: &Grants<'_>) -> Result<Prepared, Sandbox
     )?;
     shortfall.notes.extend(sealed.notes);
     let sealed = sealed.replacements;
-    let (mount, host_id) = if has_mount {
-        let (plan, host_id) = mount_plan(policy, grants, resolved, extra, &mut shortfall)?;
-        (Some(plan), host_id)
+    let (mount, root_inside) = if has_mount {
+        let (plan, root_inside) = mount_plan(policy, grants, resolved, extra, &mut shortfall)?;
+        (Some(plan), root_inside)
     } else {
         (None, None)
     };
-    let ns = namespaces::NamespacePlan::new(policy, grants.run_as, host_id, mount)?;
+    let ns = namespaces::NamespacePlan::new(policy, grants.run_as, root_inside, mount)?;
     let last_cap = capability_bound(policy)?;
 
     Ok(Prepared {
@@ -576,7 +576,7 @@ fn mount_plan(
     mut resolved: Vec<namespaces::ResolvedBind>,
     mut extra: Vec<namespaces::ResolvedBind>,
     shortfall: &mut Shortfall,
-) -> Result<(namespaces::MountPlan, Option<u32>), SandboxError> {
+) -> Result<(namespaces::MountPlan, Option<namespaces::RootInside>), SandboxError> {
     let staging = grants
         .staging
         .clone()
@@ -587,7 +587,7 @@ fn mount_plan(
         .map(|s| (s.link.clone(), s.target.clone()))
         .collect();
     let mut reopen = rooted_fds(grants)?;
-    let mut host_id = None;
+    let mut root_inside = None;
     if let Some(id) = idmap::host_id(
         crate::sys::ids::geteuid(),
         grants.run_as.is_some(),
@@ -595,7 +595,7 @@ fn mount_plan(
         policy.has(policy::Namespace::User),
     ) {
         match idmap::map_trees(id, &mut resolved, &mut extra, &mut reopen) {
-            Ok(()) => host_id = Some(id),
+            Ok(mapped) => root_inside = Some(mapped),
             Err(e) => shortfall.notes.push(idmap::fallback_note(&e)),
         }
     }
@@ -616,7 +616,7 @@ fn mount_plan(
             reopen,
         },
     )?;
-    Ok((plan, host_id))
+    Ok((plan, root_inside))
 }
 
 /// The highest capability number, to drop the bounding set up to (`None`: the policy

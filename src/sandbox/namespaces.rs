@@ -116,11 +116,22 @@ struct UserMaps {
     /// Root with another identity: switch to these ids before unsharing.
     switch_to: Option<Identity>,
     /// Root without one, mapped to an unprivileged host id (see [`super::idmap`]): the
-    /// maps are written from outside by a helper (caprun itself stays the host's root,
-    /// unmapped in the namespace, so that as a supervisor it can still remove what the
-    /// launch created), and the process that becomes the sandbox switches to root
-    /// inside (the host id) first thing in [`NamespacePlan::setup`].
-    root_inside: bool,
+    /// user namespace, made ahead with its maps written from outside, which
+    /// [`NamespacePlan::unshare`] enters (caprun itself stays the host's root, unmapped
+    /// in the namespace, so that as a supervisor it can still remove what the launch
+    /// created); the process that becomes the sandbox switches to root inside (the host
+    /// id) first thing in [`NamespacePlan::setup`].
+    root_inside: Option<OwnedFd>,
+}
+
+/// Root inside a root caller's sandbox as an unprivileged host id (see [`super::idmap`]).
+#[derive(Debug)]
+pub struct RootInside {
+    /// The host id root inside stands for.
+    pub id: u32,
+    /// The user namespace that maps 0 to `id` (`setgroups` denied), made ahead: the
+    /// trees are id-mapped through it and the sandbox enters it as its own.
+    pub userns: OwnedFd,
 }
 
 #[derive(Debug)]
@@ -690,10 +701,10 @@ impl MountPlan {
 #[derive(Debug)]
 pub struct NamespacePlan {
     flags: libc::c_int,
-    /// The PID namespace's own `pid_max` (Linux 6.14 and later), for the task limit: the
-    /// value to write, and whether the launch must fail without it (the sandbox runs as
-    /// the host's root, whose tasks the kernel does not count against `RLIMIT_NPROC`).
-    pid_max: Option<(CString, bool)>,
+    /// The PID namespace's own `pid_max` (Linux 6.14 and later), for the task limit of a
+    /// sandbox that runs as the host's root, whose tasks the kernel does not count
+    /// against `RLIMIT_NPROC`: the value to write (the launch fails without it).
+    pid_max: Option<CString>,
     /// Bring `lo` up in the new network namespace (`network: loopback`).
     loopback: bool,
     user: Option<UserMaps>,
@@ -772,15 +783,16 @@ pub fn apparmor_restricts_userns(restrict: Option<&str>, label: Option<&str>) ->
 
 impl NamespacePlan {
     /// Plan the namespaces of `policy`: `run_as` chooses the ids inside (see [`Identity`]),
-    /// `host_id` (root without `run_as` only) the unprivileged host id that root inside
-    /// stands for (see [`super::idmap`]), `mount` is the prepared root (required when the
-    /// policy has a mount namespace).
+    /// `root_inside` (root without `run_as` only) the unprivileged host id that root
+    /// inside stands for and its user namespace (see [`super::idmap`]), `mount` is the
+    /// prepared root (required when the policy has a mount namespace).
     pub fn new(
         policy: &Policy,
         run_as: Option<Identity>,
-        host_id: Option<u32>,
+        root_inside: Option<RootInside>,
         mount: Option<MountPlan>,
     ) -> Result<NamespacePlan, NamespaceError> {
+        let host_id = root_inside.as_ref().map(|r| r.id);
         let mut flags = 0;
         for ns in policy.entered_namespaces() {
             flags |= ns.clone_flag();
@@ -823,7 +835,9 @@ impl NamespacePlan {
                 // that said so) the groups are fixed: nothing to drop, nothing can be.
                 drop_groups: euid == 0 && ids::setgroups_allowed(),
                 switch_to,
-                root_inside: euid == 0 && run_as.is_none() && host_id.is_some(),
+                root_inside: root_inside
+                    .filter(|_| euid == 0 && run_as.is_none())
+                    .map(|r| r.userns),
             })
         } else {
             None
@@ -835,10 +849,12 @@ impl NamespacePlan {
             _ => None,
         };
         // The task limit: RLIMIT_NPROC, which the kernel counts per user namespace but
-        // does not apply to the host's root; and, where the kernel has it, the PID
-        // namespace's own pid_max. After its first wrap the kernel allocates pid numbers
-        // from RESERVED_PIDS (300) up only, so pid_max = tasks + 300 leaves room for
-        // `tasks` at any time (and holds at most that many more).
+        // does not apply to the host's root; for a sandbox of the host's root, the PID
+        // namespace's own pid_max (where the kernel has it: else the launch is refused).
+        // After its first wrap the kernel allocates pid numbers from RESERVED_PIDS (300)
+        // up only, so pid_max = tasks + 300 leaves room for `tasks` at any time (and
+        // holds at most that many more). Any other sandbox does without it: mounting a
+        // procfs to write it costs a launch ≈ 0.1 ms.
         let uid = match (ids::geteuid(), run_as, host_id) {
             (0, Some(id), _) => id.uid,
             (0, None, Some(x)) if user.is_some() => x,
@@ -849,10 +865,9 @@ impl NamespacePlan {
             && std::fs::read_to_string("/proc/self/uid_map")
                 .map_or(true, |map| outer_id(&map, uid) == Some(0));
         let pid_max = match policy.limits.tasks {
-            Some(tasks) if policy.has(Namespace::Pid) => Some((
+            Some(tasks) if host_root && policy.has(Namespace::Pid) => Some(
                 CString::new(tasks.saturating_add(RESERVED_PIDS).to_string()).expect("a number"),
-                host_root,
-            )),
+            ),
             Some(_) if host_root => {
                 return Err(NamespaceError::TasksUnenforceable {
                     policy: policy.name.clone(),
@@ -913,7 +928,7 @@ impl NamespacePlan {
 
     /// Root inside stands for an unprivileged host id (`idmap`).
     pub fn root_mapped(&self) -> bool {
-        self.user.as_ref().is_some_and(|u| u.root_inside)
+        self.user.as_ref().is_some_and(|u| u.root_inside.is_some())
     }
 
     /// A PID namespace was asked for: [`unshare`](Self::unshare) does not create it; the
@@ -950,16 +965,21 @@ impl NamespacePlan {
                 ids::set_dumpable(true).map_err(|e| sys_err("prctl(PR_SET_DUMPABLE)", c"", e))?;
             }
         }
-        // Root mapped to another host id: the maps come from a helper that stays outside.
-        let writer = match &self.user {
-            Some(u) if u.root_inside => Some(outside_map_writer(u)?),
-            _ => None,
-        };
-        if self.flags & !libc::CLONE_NEWPID != 0 {
+        // Root mapped to another host id: its user namespace exists, maps written.
+        let made_ahead = self.user.as_ref().and_then(|u| u.root_inside.as_ref());
+        if let Some(userns) = made_ahead {
+            ids::enter_user_namespace(userns.as_fd())
+                .map_err(|e| sys_err("enter the sandbox's user namespace (setns)", c"", e))?;
+        }
+        // The PID namespace comes with its init (`needs_fork`).
+        let mut flags = self.flags & !libc::CLONE_NEWPID;
+        if made_ahead.is_some() {
+            flags &= !libc::CLONE_NEWUSER;
+        }
+        if flags != 0 {
             let start = std::time::Instant::now();
             let errno = loop {
-                // The PID namespace comes with its init (`needs_fork`).
-                match ids::unshare(self.flags & !libc::CLONE_NEWPID) {
+                match ids::unshare(flags) {
                     Ok(()) => break None,
                     Err(Errno::ENOSPC | Errno::EUSERS) if start.elapsed() < UNSHARE_RETRY => {
                         std::thread::sleep(std::time::Duration::from_millis(5));
@@ -989,10 +1009,8 @@ impl NamespacePlan {
                 }
             }
         }
-        if let Some((writer, _files)) = writer {
-            writer
-                .write()
-                .map_err(|e| sys_err("write the user namespace's maps from outside", c"", e))?;
+        if made_ahead.is_some() {
+            // Its maps were written when it was made.
         } else if let Some(u) = &self.user {
             // Unprivileged rules: setgroups denied, then one id each mapped.
             write_file(c"/proc/self/setgroups", b"deny")?;
@@ -1006,7 +1024,7 @@ impl NamespacePlan {
     /// becomes the program, or its init): hostname, the new root, rlimits. Raw system
     /// calls over the plan only, no allocation: it may run after a fork.
     pub fn setup(&mut self) -> Result<(), StepError<'_>> {
-        if self.user.as_ref().is_some_and(|u| u.root_inside) {
+        if self.user.as_ref().is_some_and(|u| u.root_inside.is_some()) {
             // Root inside is the host id; the capabilities in the namespace stay (the
             // process was not root of the namespace before). The change of ids leaves the
             // process non-dumpable, as an init wants to be; the program's process becomes
@@ -1014,19 +1032,14 @@ impl NamespacePlan {
             ids::setresgid(0, 0, 0).map_err(|e| StepError::new("setresgid", c"0", e))?;
             ids::setresuid(0, 0, 0).map_err(|e| StepError::new("setresuid", c"0", e))?;
         }
-        if let Some((value, required)) = &self.pid_max {
-            match mount::set_pid_max(value) {
-                Ok(()) => {}
-                Err(e) if *required => {
-                    return Err(StepError::new(
-                        "cannot limit the sandbox's tasks: it runs as the host's root, whose tasks the kernel does not count against RLIMIT_NPROC, and its PID namespace has no pid_max of its own before Linux 6.14 (run it with --uid and --gid, or with --limit tasks=unlimited):",
-                        c"pid_max",
-                        e,
-                    ))
-                }
-                // RLIMIT_NPROC counts the sandbox's tasks.
-                Err(_) => {}
-            }
+        if let Some(value) = &self.pid_max {
+            mount::set_pid_max(value).map_err(|e| {
+                StepError::new(
+                    "cannot limit the sandbox's tasks: it runs as the host's root, whose tasks the kernel does not count against RLIMIT_NPROC, and its PID namespace has no pid_max of its own before Linux 6.14 (run it with --uid and --gid, or with --limit tasks=unlimited):",
+                    c"pid_max",
+                    e,
+                )
+            })?;
         }
         if let Some(h) = &self.hostname {
             ids::sethostname(h).map_err(|e| StepError::new("sethostname", h, e))?;
@@ -1166,24 +1179,6 @@ fn namespace_limits(flags: libc::c_int) -> Vec<(String, String)> {
         (setting, value)
     })
     .collect()
-}
-
-/// The files a helper outside writes for this process's new user namespace, and the
-/// helper (forked now, waiting): setgroups denied, then the maps of `u`.
-#[allow(clippy::type_complexity)]
-fn outside_map_writer(u: &UserMaps) -> Result<(ids::MapWriter, Box<[CString; 3]>), NamespaceError> {
-    let pid = std::process::id();
-    let files = Box::new(
-        ["setgroups", "uid_map", "gid_map"]
-            .map(|f| CString::new(format!("/proc/{pid}/{f}")).expect("no NUL")),
-    );
-    let writer = ids::MapWriter::spawn(&[
-        (&files[0], b"deny"),
-        (&files[1], u.uid_map.as_bytes()),
-        (&files[2], u.gid_map.as_bytes()),
-    ])
-    .map_err(|e| sys_err("fork a helper to write the user namespace's maps", c"", e))?;
-    Ok((writer, files))
 }
 
 fn write_file(path: &CStr, data: &[u8]) -> Result<(), NamespaceError> {

@@ -4,7 +4,8 @@
 //!
 //! # References
 //! geteuid(2), getegid(2), setgroups(2), user_namespaces(7) (`/proc/PID/setgroups`), setresuid(2), setresgid(2), prctl(2)
-//! (`PR_SET_DUMPABLE`), unshare(2), sethostname(2), getrlimit(2), setrlimit(2).
+//! (`PR_SET_DUMPABLE`), unshare(2), clone(2) (`CLONE_VM`), setns(2), sethostname(2), getrlimit(2),
+//! setrlimit(2).
 
 use std::ffi::CStr;
 
@@ -109,43 +110,76 @@ pub fn setrlimit(resource: RlimitResource, limit: &libc::rlimit) -> Result<(), E
 }
 
 /// A new user namespace whose ids map as `uid_map` and `gid_map` say (the text of
-/// `/proc/PID/uid_map` and `gid_map`), as a descriptor of it (for `MOUNT_ATTR_IDMAP`):
-/// a child forked for it enters the namespace and waits while this process writes its
-/// maps and opens `/proc/PID/ns/user`, then exits and is reaped. The caller needs
-/// `CAP_SETUID` and `CAP_SETGID` over the ids it maps (root). The child makes raw
-/// system calls only.
+/// `/proc/PID/uid_map` and `gid_map`), with `setgroups` denied, as a descriptor of it: for
+/// `MOUNT_ATTR_IDMAP`, and for a process to enter ([`enter_user_namespace`]). The caller
+/// needs `CAP_SETUID` and `CAP_SETGID` over the ids it maps (root).
+///
+/// The namespace needs a process in it while this one writes its maps from outside and
+/// opens `/proc/PID/ns/user`: a child cloned into it that shares this process's memory
+/// (`CLONE_VM`: nothing is copied, unlike a fork) and only waits on a pipe, on a small
+/// stack of its own, making two raw system calls (`close`, `read`) and `exit`. It is
+/// reaped before this returns.
 pub fn mapped_user_namespace(
     uid_map: &[u8],
     gid_map: &[u8],
 ) -> Result<std::os::fd::OwnedFd, Errno> {
     use std::os::fd::{AsRawFd, OwnedFd};
-    let (ready_read, ready_write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
-    let (go_read, go_write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
-    // SAFETY: the child below makes raw system calls only, then exits.
-    let pid = unsafe { super::fork() }?;
-    if pid == 0 {
-        // SAFETY: raw system calls on integers and stack buffers; the descriptors are
-        // this child's copies. It closes the ends it does not use (else its wait would
-        // never end), enters the namespace, says whether it did, and waits for the
-        // parent to close its end.
-        unsafe {
-            libc::close(ready_read.as_raw_fd());
-            libc::close(go_write.as_raw_fd());
-            let ok: u8 = u8::from(libc::unshare(libc::CLONE_NEWUSER) == 0);
-            libc::write(ready_write.as_raw_fd(), (&ok as *const u8).cast(), 1);
-            let mut byte = 0u8;
-            libc::read(go_read.as_raw_fd(), (&mut byte as *mut u8).cast(), 1);
-            libc::_exit(0);
-        }
+    /// What the child reads (this process's memory, alive until the child is reaped).
+    #[repr(C)]
+    struct Hold {
+        read: libc::c_int,
+        write: libc::c_int,
     }
-    drop((ready_write, go_read));
-    let result = (|| -> Result<OwnedFd, Errno> {
-        let mut ok = [0u8; 1];
-        let n = nix::unistd::read(&ready_read, &mut ok)?;
-        if n != 1 || ok[0] != 1 {
-            return Err(Errno::EPERM);
+    /// The child: close its copy of the pipe's write end, wait for the parent to close
+    /// its own (end of file), exit. `exit` (not `exit_group`: the thread only), raw
+    /// calls that set no errno (the parent's thread-local storage is shared).
+    extern "C" fn hold(arg: *mut libc::c_void) -> libc::c_int {
+        // SAFETY: `arg` points to the parent's `Hold`, alive until this child is reaped.
+        let hold = unsafe { &*(arg as *const Hold) };
+        let mut byte = 0u8;
+        // SAFETY: raw system calls on integers and a stack byte.
+        unsafe {
+            raw_syscall(libc::SYS_close, hold.write as usize, 0, 0);
+            raw_syscall(
+                libc::SYS_read,
+                hold.read as usize,
+                (&mut byte as *mut u8) as usize,
+                1,
+            );
+            raw_syscall(libc::SYS_exit, 0, 0, 0);
         }
-        for (name, map) in [("uid_map", uid_map), ("gid_map", gid_map)] {
+        0
+    }
+    const STACK: usize = 16 * 1024;
+    let (read, write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
+    let arg = Hold {
+        read: read.as_raw_fd(),
+        write: write.as_raw_fd(),
+    };
+    let mut stack = vec![0u8; STACK];
+    // The stack grows down from its 16-byte aligned top.
+    let top = (stack.as_mut_ptr() as usize + STACK) & !15;
+    // SAFETY: the child runs `hold` on `stack` (alive, and not used by this process,
+    // until the child is reaped below) and reads `arg` only; with CLONE_VM and without
+    // CLONE_VFORK this process goes on at once. No CLONE_FILES: the child's table is a
+    // copy (it closes its own write end).
+    let pid = unsafe {
+        libc::clone(
+            hold,
+            top as *mut libc::c_void,
+            libc::CLONE_VM | libc::CLONE_NEWUSER | libc::SIGCHLD,
+            (&arg as *const Hold).cast_mut().cast(),
+        )
+    };
+    if pid == -1 {
+        return Err(Errno::last());
+    }
+    let result = (|| -> Result<OwnedFd, Errno> {
+        for (name, map) in [
+            ("setgroups", &b"deny"[..]),
+            ("uid_map", uid_map),
+            ("gid_map", gid_map),
+        ] {
             let path =
                 std::ffi::CString::new(format!("/proc/{pid}/{name}")).expect("no NUL in a number");
             let fd = super::fs::open(&path, libc::O_WRONLY | libc::O_CLOEXEC, 0)?;
@@ -155,96 +189,46 @@ pub fn mapped_user_namespace(
             std::ffi::CString::new(format!("/proc/{pid}/ns/user")).expect("no NUL in a number");
         super::fs::open(&path, libc::O_RDONLY | libc::O_CLOEXEC, 0)
     })();
-    drop(go_write);
+    drop(write);
     let mut status = 0;
-    // SAFETY: waiting for the child forked above, into a valid integer.
+    // SAFETY: waiting for the child cloned above, into a valid integer.
     while unsafe { libc::waitpid(pid, &mut status, 0) } == -1 && Errno::last() == Errno::EINTR {}
+    drop((read, stack));
     result
 }
 
-/// A helper forked before `unshare(CLONE_NEWUSER)` that writes the new namespace's
-/// `setgroups`, `uid_map` and `gid_map` from outside it (see [`MapWriter::spawn`]).
-#[derive(Debug)]
-pub struct MapWriter {
-    pid: libc::pid_t,
-    go: Option<std::os::fd::OwnedFd>,
-    done: std::os::fd::OwnedFd,
+/// A system call with up to three integer arguments that never touches `errno` (for a
+/// child sharing this process's memory and thread-local storage).
+///
+/// # Safety
+///
+/// As for the system call `nr` with these arguments.
+#[inline(always)]
+unsafe fn raw_syscall(nr: libc::c_long, a: usize, b: usize, c: usize) -> isize {
+    let ret: isize;
+    // SAFETY: the x86-64 system call convention: number in rax, arguments in rdi, rsi,
+    // rdx; rcx and r11 are clobbered; the caller vouches for the call itself.
+    unsafe {
+        std::arch::asm!(
+            "syscall",
+            inlateout("rax") nr as isize => ret,
+            in("rdi") a,
+            in("rsi") b,
+            in("rdx") c,
+            lateout("rcx") _,
+            lateout("r11") _,
+            options(nostack),
+        );
+    }
+    ret
 }
 
-impl MapWriter {
-    /// Fork the helper: it stays in this process's user namespace (where it has the
-    /// capabilities to map any ids: root) and waits until [`write`](Self::write) says that
-    /// this process has entered its new one, then writes each `(file, text)` of `files`
-    /// in order (`/proc/PID/setgroups`, `uid_map`, `gid_map` of this process, built by
-    /// the caller before the fork). The child makes raw system calls over them only.
-    pub fn spawn(files: &[(&CStr, &[u8])]) -> Result<MapWriter, Errno> {
-        use std::os::fd::AsRawFd;
-        let (go_read, go_write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
-        let (done_read, done_write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
-        // SAFETY: the child below makes raw system calls only, then exits.
-        let pid = unsafe { super::fork() }?;
-        if pid == 0 {
-            // SAFETY: raw system calls over `files` (built before the fork), integers and
-            // stack buffers; the child exits at the end without returning.
-            unsafe {
-                libc::close(go_write.as_raw_fd());
-                libc::close(done_read.as_raw_fd());
-                let mut byte = 0u8;
-                let mut errno: i32 = 0;
-                if libc::read(go_read.as_raw_fd(), (&mut byte as *mut u8).cast(), 1) != 1 {
-                    // The caller gave up (its unshare failed): nothing to write.
-                    libc::_exit(0);
-                }
-                for (file, text) in files {
-                    let fd = libc::open(file.as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC);
-                    if fd < 0
-                        || libc::write(fd, text.as_ptr().cast(), text.len()) != text.len() as isize
-                    {
-                        errno = *libc::__errno_location();
-                        break;
-                    }
-                    libc::close(fd);
-                }
-                let bytes = errno.to_ne_bytes();
-                libc::write(done_write.as_raw_fd(), bytes.as_ptr().cast(), bytes.len());
-                libc::_exit(0);
-            }
-        }
-        drop((go_read, done_write));
-        Ok(MapWriter {
-            pid,
-            go: Some(go_write),
-            done: done_read,
-        })
-    }
-
-    /// Let the helper write (this process has unshared), and wait for it: the errno of
-    /// the first write that failed, if any.
-    pub fn write(mut self) -> Result<(), Errno> {
-        let go = self.go.take().expect("written once");
-        nix::unistd::write(&go, &[1])?;
-        drop(go);
-        let mut bytes = [0u8; 4];
-        let n = nix::unistd::read(&self.done, &mut bytes)?;
-        if n != 4 {
-            return Err(Errno::EIO);
-        }
-        match i32::from_ne_bytes(bytes) {
-            0 => Ok(()),
-            e => Err(Errno::from_raw(e)),
-        }
-    }
-}
-
-impl Drop for MapWriter {
-    /// Reap the helper (told to give up first, when [`write`](MapWriter::write) was never
-    /// called).
-    fn drop(&mut self) {
-        drop(self.go.take());
-        let mut status = 0;
-        // SAFETY: waiting for the child forked by `spawn`, into a valid integer.
-        while unsafe { libc::waitpid(self.pid, &mut status, 0) } == -1
-            && Errno::last() == Errno::EINTR
-        {}
-    }
+/// Enter the user namespace `userns` (made by [`mapped_user_namespace`]): `setns`. The
+/// process must be single-threaded and own its file system information; it gets every
+/// capability in the namespace, its ids stay those of the host (unmapped inside until it
+/// changes them).
+pub fn enter_user_namespace(userns: std::os::fd::BorrowedFd<'_>) -> Result<(), Errno> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: plain integer arguments.
+    check(unsafe { libc::setns(userns.as_raw_fd(), libc::CLONE_NEWUSER) }).map(drop)
 }
