@@ -21,43 +21,19 @@ mod common;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 use common::*;
-
-/// The PATH of the shell a CI script runs caprun from (`--env PATH` copies it).
-const SYSTEM_PATH: &str = "/usr/bin:/bin";
-
-/// `caprun ARGS` started in `cwd`, with PATH as a CI shell has it and stdin empty; the
-/// caller adds to the command (its environment) and runs it.
-fn caprun_in(cwd: &Path, args: &[&str]) -> Command {
-    let mut cmd = Command::new(caprun());
-    cmd.args(args)
-        .current_dir(cwd)
-        .env("PATH", SYSTEM_PATH)
-        .stdin(Stdio::null());
-    cmd
-}
 
 /// Run a prepared command (or a reference to one) to its end.
 fn output(mut cmd: impl std::borrow::BorrowMut<Command>) -> Output {
     cmd.borrow_mut().output().expect("start caprun")
 }
 
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
 /// A run's stdout, after checking it succeeded (else fail with all it printed).
 fn succeeded(out: &Output, what: &str) -> String {
-    assert!(
-        out.status.success(),
-        "{what}: {}\n--- stdout\n{}--- stderr\n{}",
-        out.status,
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-    text(&out.stdout)
+    assert!(out.status.success(), "{what}: {}", describe(out));
+    stdout(out)
 }
 
 /// `caprun --rw . --env PATH=/usr/bin:/bin [EXTRA…] -- sh -c SCRIPT` in `cwd`; its stdout
@@ -82,18 +58,6 @@ fn make_executable(path: &Path) {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
 }
 
-/// `/usr/bin/NAME`, where devtools shows it (it binds /usr): the tool must be installed,
-/// else the test fails naming the package.
-fn usr_bin(name: &str, package: &str) -> PathBuf {
-    let p = Path::new("/usr/bin").join(name);
-    assert!(
-        p.exists(),
-        "{} is missing: install {package} (apt-get install {package}; .ci/run does)",
-        p.display()
-    );
-    p
-}
-
 /// Fail, naming the package, unless the system's python3 imports `module`.
 fn python_module(module: &str, package: &str) {
     usr_bin("python3", "python3");
@@ -106,24 +70,6 @@ fn python_module(module: &str, package: &str) {
         "python3 cannot import {module}: install {package} (apt-get install {package}; .ci/run does): {}",
         text(&out.stderr)
     );
-}
-
-/// HOME and its rustup installation (`~/.cargo/bin/cargo`, the proxy, and `~/.rustup`).
-fn rustup_home() -> PathBuf {
-    let home = PathBuf::from(std::env::var_os("HOME").expect("HOME is set"));
-    for p in [".cargo/bin/cargo", ".cargo/bin/rustc", ".rustup/toolchains"] {
-        assert!(
-            home.join(p).exists(),
-            "{} is missing: install rustup (https://rustup.rs) for this user",
-            home.join(p).display()
-        );
-    }
-    home
-}
-
-/// The PATH of a shell with rustup: its proxies first.
-fn cargo_path(home: &Path) -> String {
-    format!("{}/.cargo/bin:{SYSTEM_PATH}", home.display())
 }
 
 /// `caprun --rw . --ro ~/.cargo --ro ~/.rustup --env PATH --env HOME -- cargo ARGS` in
