@@ -16,7 +16,7 @@ mod common;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 use common::*;
@@ -90,6 +90,25 @@ fn closed_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
+}
+
+/// An allow list naming only a port of 127.0.0.2 that nothing listens on: the control
+/// run of a tool test, which must not reach the test's server.
+fn allow_elsewhere() -> String {
+    format!("127.0.0.2:{}", closed_port())
+}
+
+/// Check that `out`, a run whose allow list leaves `addr` out, failed and that caprun
+/// named `addr` as refused.
+fn assert_refused(out: &Output, addr: SocketAddr) {
+    assert!(!out.status.success(), "{}", describe(out));
+    assert!(
+        stderr(out).contains(&format!(
+            "caprun: refused egress to {addr}: not in --net-allow"
+        )),
+        "{}",
+        describe(out)
+    );
 }
 
 /// A directory with `index.html` saying `body`, served; the server's address.
@@ -633,7 +652,7 @@ fn git_clones_over_http_through_the_proxy() {
             "--rw",
             ".",
             "--net-allow",
-            &format!("127.0.0.2:{}", closed_port()),
+            &allow_elsewhere(),
             "--",
             "git",
             "clone",
@@ -642,14 +661,7 @@ fn git_clones_over_http_through_the_proxy() {
             "refused",
         ],
     );
-    assert!(!out.status.success(), "{}", describe(&out));
-    assert!(
-        text(&out.stderr).contains(&format!(
-            "caprun: refused egress to {addr}: not in --net-allow"
-        )),
-        "{}",
-        describe(&out)
-    );
+    assert_refused(&out, addr);
     assert!(text(&out.stderr).contains("403"), "{}", describe(&out));
 }
 
@@ -729,13 +741,7 @@ fn pip_downloads_from_an_allowed_index() {
         "{}",
         describe(&out)
     );
-    let out = download(&format!("127.0.0.2:{}", closed_port()));
-    assert!(!out.status.success(), "{}", describe(&out));
-    assert!(
-        text(&out.stderr).contains(&format!("refused egress to {addr}: not in --net-allow")),
-        "{}",
-        describe(&out)
-    );
+    assert_refused(&download(&allow_elsewhere()), addr);
 }
 
 /// HTTPS through `CONNECT`: curl verifies a TLS server on 127.0.0.2 with a test CA (a
@@ -952,15 +958,7 @@ fn cargo_fetches_from_a_sparse_registry() {
             .output()
             .unwrap()
     };
-    let out = fetch(&format!("127.0.0.2:{}", closed_port()));
-    assert!(!out.status.success(), "{}", describe(&out));
-    assert!(
-        text(&out.stderr).contains(&format!(
-            "caprun: refused egress to {addr}: not in --net-allow"
-        )),
-        "{}",
-        describe(&out)
-    );
+    assert_refused(&fetch(&allow_elsewhere()), addr);
     let out = fetch(&addr.to_string());
     assert!(out.status.success(), "{}", describe(&out));
     assert!(
@@ -1066,15 +1064,7 @@ fn npm_installs_from_an_allowed_registry() {
             ],
         )
     };
-    let out = install(&format!("127.0.0.2:{}", closed_port()));
-    assert!(!out.status.success(), "{}", describe(&out));
-    assert!(
-        text(&out.stderr).contains(&format!(
-            "caprun: refused egress to {addr}: not in --net-allow"
-        )),
-        "{}",
-        describe(&out)
-    );
+    assert_refused(&install(&allow_elsewhere()), addr);
     let out = install(&addr.to_string());
     assert!(out.status.success(), "{}", describe(&out));
     assert!(
