@@ -19,10 +19,6 @@ use serde_json::Value;
 
 const BUILT_INS: [&str; 5] = ["strict", "default", "unprivileged", "none", "devtools"];
 
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
 /// `caprun --check-host ARGS`, under `old-kernel OLD --` when `old` is given.
 fn check_host(old: Option<&[&str]>, args: &[&str]) -> Output {
     let mut cmd = match old {

@@ -20,10 +20,6 @@ fn report(out: &std::process::Output) -> serde_json::Value {
         .unwrap_or_else(|e| panic!("bad report ({e}): {}", String::from_utf8_lossy(&out.stdout)))
 }
 
-fn stderr(out: &std::process::Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
 #[test]
 fn strict_denies_and_the_explanation_names_each_denied_call() {
     skip_unless_sandboxable!();

@@ -23,10 +23,6 @@ fn sh(args: &[&str], script: &str) -> Output {
         .unwrap()
 }
 
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
 /// `devtools` without one feature: its whole text (`--show-policy`) with `from` replaced
 /// by `to`, in a policy file.
 fn devtools_without(from: &str, to: &str) -> (tempfile::TempDir, String) {

@@ -92,35 +92,22 @@ fn closed_port() -> u16 {
         .port()
 }
 
-/// `caprun ARGS` in `cwd` with the PATH of a CI shell, stdin empty.
-fn caprun_in(cwd: &Path, args: &[&str]) -> Output {
-    Command::new(caprun())
-        .args(args)
-        .current_dir(cwd)
-        .env("PATH", "/usr/bin:/bin")
-        .stdin(Stdio::null())
-        .output()
-        .expect("start caprun")
+/// An allow list naming only a port of 127.0.0.2 that nothing listens on: the control
+/// run of a tool test, which must not reach the test's server.
+fn allow_elsewhere() -> String {
+    format!("127.0.0.2:{}", closed_port())
 }
 
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-fn describe(out: &Output) -> String {
-    format!(
-        "{}\n--- stdout\n{}--- stderr\n{}",
-        out.status,
-        text(&out.stdout),
-        text(&out.stderr)
-    )
-}
-
-/// The tool `/usr/bin/NAME`, which the sandbox (devtools binds /usr) can run.
-fn usr_bin(name: &str, package: &str) {
+/// Check that `out`, a run whose allow list leaves `addr` out, failed and that caprun
+/// named `addr` as refused.
+fn assert_refused(out: &Output, addr: SocketAddr) {
+    assert!(!out.status.success(), "{}", describe(out));
     assert!(
-        Path::new("/usr/bin").join(name).exists(),
-        "/usr/bin/{name} is not installed: install {package} (apt-get install {package}; .ci/run does)"
+        stderr(out).contains(&format!(
+            "caprun: refused egress to {addr}: not in --net-allow"
+        )),
+        "{}",
+        describe(out)
     );
 }
 
@@ -148,14 +135,14 @@ fn curl_reaches_the_allowed_destination_through_the_proxy() {
         let mut args = vec!["--net-allow", &allow, "--", "curl", "-sSf"];
         args.extend_from_slice(extra);
         args.push(&url);
-        let out = caprun_in(tmp.path(), &args);
+        let out = run_in(tmp.path(), &args);
         assert!(out.status.success(), "{extra:?}: {}", describe(&out));
         assert_eq!(text(&out.stdout), "hello through the proxy\n");
     }
-    let out = caprun_in(tmp.path(), &["--", "curl", "-sSf", &url]);
+    let out = run_in(tmp.path(), &["--", "curl", "-sSf", &url]);
     assert_eq!(out.status.code(), Some(7), "{}", describe(&out));
 
-    let out = caprun_in(tmp.path(), &["--net-allow", &allow, "--", "env"]);
+    let out = run_in(tmp.path(), &["--net-allow", &allow, "--", "env"]);
     let env = text(&out.stdout);
     for var in [
         "HTTP_PROXY=http://127.0.0.1:3128",
@@ -178,14 +165,14 @@ fn curl_reaches_the_allowed_destination_through_the_proxy() {
     let fds = |extra: &[&str]| {
         let mut args = extra.to_vec();
         args.extend(["--", "ls", "/proc/self/fd"]);
-        let out = caprun_in(tmp.path(), &args);
+        let out = run_in(tmp.path(), &args);
         assert!(out.status.success(), "{}", describe(&out));
         text(&out.stdout)
     };
     assert_eq!(fds(&["--net-allow", &allow]), fds(&[]));
     assert_eq!(fds(&[]), "0\n1\n2\n3\n");
     // Without --net-allow nothing changes: no proxy, no variable.
-    let out = caprun_in(tmp.path(), &["--", "env"]);
+    let out = run_in(tmp.path(), &["--", "env"]);
     assert!(out.status.success(), "{}", describe(&out));
     assert!(!text(&out.stdout).contains("_PROXY="), "{}", describe(&out));
 }
@@ -208,7 +195,7 @@ fn destinations_not_allowed_are_refused_and_named() {
          curl -sSf http://{other}/ >/dev/null 2>&1; echo \"again: $?\"; exit 3",
         port = addr.port()
     );
-    let out = caprun_in(
+    let out = run_in(
         tmp.path(),
         &["--net-allow", &addr.to_string(), "--", "sh", "-c", &script],
     );
@@ -246,7 +233,7 @@ fn destinations_not_allowed_are_refused_and_named() {
     // The command-line form's summary comes only when the program fails; with
     // --explain-denials each refusal is named as it happens, and the program's success
     // changes nothing.
-    let quiet_success = caprun_in(
+    let quiet_success = run_in(
         tmp.path(),
         &[
             "--net-allow",
@@ -267,7 +254,7 @@ fn destinations_not_allowed_are_refused_and_named() {
         "{}",
         describe(&quiet_success)
     );
-    let explain = caprun_in(
+    let explain = run_in(
         tmp.path(),
         &[
             "--explain-denials",
@@ -307,7 +294,7 @@ fn learning_records_the_destinations_used() {
     let d = std::fs::canonicalize(tmp.path()).unwrap();
     let learned = d.join("learned.yaml");
     let fetch = |url: &SocketAddr| format!("curl -sSf http://{url}/");
-    let out = caprun_in(
+    let out = run_in(
         &d,
         &[
             "--learn",
@@ -330,7 +317,7 @@ fn learning_records_the_destinations_used() {
         "{policy}"
     );
     let under = |what: &SocketAddr| {
-        caprun_in(
+        run_in(
             &d,
             &[
                 "--policy",
@@ -347,7 +334,7 @@ fn learning_records_the_destinations_used() {
     assert_eq!(text(&out.stdout), "new\n");
     let out = under(&third);
     assert_eq!(out.status.code(), Some(22), "{}", describe(&out));
-    let out = caprun_in(
+    let out = run_in(
         &d,
         &[
             "--net-allow",
@@ -375,7 +362,7 @@ fn a_program_ignoring_the_proxy_reaches_nothing() {
     let allow = addr.to_string();
     let mut args = vec!["--net-allow", allow.as_str(), "--"];
     args.extend_from_slice(&direct);
-    let out = caprun_in(tmp.path(), &args);
+    let out = run_in(tmp.path(), &args);
     assert_eq!(out.status.code(), Some(7), "{}", describe(&out));
     assert!(
         text(&out.stderr).contains("Failed to connect"),
@@ -384,7 +371,7 @@ fn a_program_ignoring_the_proxy_reaches_nothing() {
     );
     let mut control = vec!["--net", "--"];
     control.extend_from_slice(&direct);
-    let out = caprun_in(tmp.path(), &control);
+    let out = run_in(tmp.path(), &control);
     assert!(out.status.success(), "control: {}", describe(&out));
     assert_eq!(text(&out.stdout), "direct\n");
 }
@@ -413,7 +400,7 @@ fn conflicting_or_unusable_allow_lists_are_refused() {
     for (opts, expected) in cases {
         let mut args = opts.to_vec();
         args.extend(["--", "true"]);
-        let out = caprun_in(tmp.path(), &args);
+        let out = run_in(tmp.path(), &args);
         assert_eq!(out.status.code(), Some(125), "{opts:?}: {}", describe(&out));
         assert!(
             text(&out.stderr).contains(expected),
@@ -429,7 +416,7 @@ fn conflicting_or_unusable_allow_lists_are_refused() {
 #[test]
 fn the_allow_list_is_shown_and_a_policy_key() {
     let tmp = tempfile::tempdir().unwrap();
-    let out = caprun_in(
+    let out = run_in(
         tmp.path(),
         &["--dry-run", "--net-allow", "*.example.org", "--", "true"],
     );
@@ -473,7 +460,7 @@ fn the_allow_list_is_shown_and_a_policy_key() {
         "extends: devtools\nnetwork: {allow: [\"pypi.org\", \"*.crates.io:443\"]}\n",
     )
     .unwrap();
-    let out = caprun_in(tmp.path(), &["--show-policy", policy.to_str().unwrap()]);
+    let out = run_in(tmp.path(), &["--show-policy", policy.to_str().unwrap()]);
     assert!(out.status.success(), "{}", describe(&out));
     assert!(
         text(&out.stdout).contains("network: {allow: [pypi.org, \"*.crates.io:443\"]}")
@@ -481,7 +468,7 @@ fn the_allow_list_is_shown_and_a_policy_key() {
         "{}",
         describe(&out)
     );
-    let out = caprun_in(
+    let out = run_in(
         tmp.path(),
         &["--policy", policy.to_str().unwrap(), "--net", "--", "true"],
     );
@@ -497,7 +484,7 @@ fn the_allow_list_is_shown_and_a_policy_key() {
         "extends: devtools\nnetwork: {allow: [localhost]}\n",
     )
     .unwrap();
-    let out = caprun_in(tmp.path(), &["--check-policy", policy.to_str().unwrap()]);
+    let out = run_in(tmp.path(), &["--check-policy", policy.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(125), "{}", describe(&out));
     assert!(
         text(&out.stderr).contains("ci.yaml:2:"),
@@ -525,7 +512,7 @@ fn a_policy_allow_list_is_used() {
     )
     .unwrap();
     let url = format!("http://{addr}/");
-    let out = caprun_in(
+    let out = run_in(
         tmp.path(),
         &[
             "--policy",
@@ -647,7 +634,7 @@ fn git_clones_over_http_through_the_proxy() {
     git(&served.path().join("repo.git"), &["update-server-info"]);
     let addr = serve(served.path());
     let tmp = tempfile::tempdir().unwrap();
-    let out = caprun_in(
+    let out = run_in(
         tmp.path(),
         &[
             "--rw", ".", "--net-allow", &addr.to_string(), "--", "sh", "-c",
@@ -659,13 +646,13 @@ fn git_clones_over_http_through_the_proxy() {
         text(&out.stdout),
         "CI: first\nfetched through caprun's proxy\n"
     );
-    let out = caprun_in(
+    let out = run_in(
         tmp.path(),
         &[
             "--rw",
             ".",
             "--net-allow",
-            &format!("127.0.0.2:{}", closed_port()),
+            &allow_elsewhere(),
             "--",
             "git",
             "clone",
@@ -674,14 +661,7 @@ fn git_clones_over_http_through_the_proxy() {
             "refused",
         ],
     );
-    assert!(!out.status.success(), "{}", describe(&out));
-    assert!(
-        text(&out.stderr).contains(&format!(
-            "caprun: refused egress to {addr}: not in --net-allow"
-        )),
-        "{}",
-        describe(&out)
-    );
+    assert_refused(&out, addr);
     assert!(text(&out.stderr).contains("403"), "{}", describe(&out));
 }
 
@@ -728,7 +708,7 @@ fn pip_downloads_from_an_allowed_index() {
     let addr = serve(served.path());
     let tmp = tempfile::tempdir().unwrap();
     let download = |allow: &str| {
-        caprun_in(
+        run_in(
             tmp.path(),
             &[
                 "--rw",
@@ -761,13 +741,7 @@ fn pip_downloads_from_an_allowed_index() {
         "{}",
         describe(&out)
     );
-    let out = download(&format!("127.0.0.2:{}", closed_port()));
-    assert!(!out.status.success(), "{}", describe(&out));
-    assert!(
-        text(&out.stderr).contains(&format!("refused egress to {addr}: not in --net-allow")),
-        "{}",
-        describe(&out)
-    );
+    assert_refused(&download(&allow_elsewhere()), addr);
 }
 
 /// HTTPS through `CONNECT`: curl verifies a TLS server on 127.0.0.2 with a test CA (a
@@ -862,7 +836,7 @@ fn https_goes_through_connect_with_a_test_ca() {
             args.extend(["--cacert", cert.to_str().unwrap()]);
         }
         args.push(&url);
-        caprun_in(tmp.path(), &args)
+        run_in(tmp.path(), &args)
     };
     let out = run(true);
     let control = run(false);
@@ -876,19 +850,6 @@ fn https_goes_through_connect_with_a_test_ca() {
         "certificate check: {}",
         describe(&control)
     );
-}
-
-/// HOME and its rustup installation (`~/.cargo/bin/cargo`, the proxy, and `~/.rustup`).
-fn rustup_home() -> std::path::PathBuf {
-    let home = std::path::PathBuf::from(std::env::var_os("HOME").expect("HOME is set"));
-    for p in [".cargo/bin/cargo", ".rustup/toolchains"] {
-        assert!(
-            home.join(p).exists(),
-            "{} is missing: install rustup (https://rustup.rs) for this user",
-            home.join(p).display()
-        );
-    }
-    home
 }
 
 /// `cargo fetch` from a sparse registry (static files: `config.json`, the index entry and
@@ -967,7 +928,7 @@ fn cargo_fetches_from_a_sparse_registry() {
     let app = d.join("app");
     let cargo_home = d.join("cargo-home");
     let fetch = |allow: &str| {
-        let path = format!("PATH={}/.cargo/bin:/usr/bin:/bin", home.display());
+        let path = format!("PATH={}", cargo_path(&home));
         let ch = format!("CARGO_HOME={}", cargo_home.display());
         let dot_cargo = home.join(".cargo");
         let rustup = home.join(".rustup");
@@ -997,15 +958,7 @@ fn cargo_fetches_from_a_sparse_registry() {
             .output()
             .unwrap()
     };
-    let out = fetch(&format!("127.0.0.2:{}", closed_port()));
-    assert!(!out.status.success(), "{}", describe(&out));
-    assert!(
-        text(&out.stderr).contains(&format!(
-            "caprun: refused egress to {addr}: not in --net-allow"
-        )),
-        "{}",
-        describe(&out)
-    );
+    assert_refused(&fetch(&allow_elsewhere()), addr);
     let out = fetch(&addr.to_string());
     assert!(out.status.success(), "{}", describe(&out));
     assert!(
@@ -1086,7 +1039,7 @@ fn npm_installs_from_an_allowed_registry() {
     .unwrap();
     let install = |allow: &str| {
         let home = format!("HOME={}", d.display());
-        caprun_in(
+        run_in(
             &d,
             &[
                 "--rw",
@@ -1111,15 +1064,7 @@ fn npm_installs_from_an_allowed_registry() {
             ],
         )
     };
-    let out = install(&format!("127.0.0.2:{}", closed_port()));
-    assert!(!out.status.success(), "{}", describe(&out));
-    assert!(
-        text(&out.stderr).contains(&format!(
-            "caprun: refused egress to {addr}: not in --net-allow"
-        )),
-        "{}",
-        describe(&out)
-    );
+    assert_refused(&install(&allow_elsewhere()), addr);
     let out = install(&addr.to_string());
     assert!(out.status.success(), "{}", describe(&out));
     assert!(
@@ -1155,7 +1100,7 @@ fn the_host_s_loopback_is_not_reachable_through_the_proxy() {
            curl -sf --noproxy '' -p -x http://127.0.0.1:3128 \"$u\"; echo \"connect: $?\"; \
          done"
     );
-    let out = caprun_in(
+    let out = run_in(
         tmp.path(),
         &[
             "--explain-denials",

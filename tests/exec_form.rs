@@ -20,10 +20,6 @@ fn cli(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
 #[test]
 fn a_shell_pipeline_over_a_granted_directory() {
     skip_unless_sandboxable!();

@@ -27,10 +27,6 @@ fn run_bounded(args: &[&str], stdin: &str) -> Output {
     child.wait_with_output().unwrap()
 }
 
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
 fn mkfifo(path: &Path) {
     nix::unistd::mkfifo(path, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
 }
@@ -407,4 +403,104 @@ fn truncate_applies_to_files_granted_by_path() {
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(contents(), (String::new(), String::new()));
+}
+
+/// A step of building the sandbox's root that fails ends the launch with status 125 and
+/// one line naming the step and what it was done to, and never hangs: each phase of
+/// `MountPlan::enter` (in the child, after the fork) is made to fail in turn by strace's
+/// fault injection (`EPERM` for one system call, chosen by its order or its path). The
+/// control: the same launch under strace without a fault runs the program.
+#[test]
+fn a_failing_step_of_the_root_s_construction_is_named_and_ends_the_launch() {
+    skip_unless_sandboxable!();
+    let strace = usr_bin("strace", "strace");
+    let caprun = caprun();
+    // strace's own output goes nowhere: stderr is caprun's alone.
+    let traced = |filter: &[&str]| {
+        let mut cmd = Command::new(&strace);
+        cmd.args(["-f", "-qq", "-o", "/dev/null"])
+            .args(filter)
+            .arg(&caprun)
+            .args(["--policy", "devtools", "--", "/bin/true"]);
+        let mut child = start_cmd(&mut cmd, "");
+        wait_bounded(&mut child, HANG);
+        child.wait_with_output().unwrap()
+    };
+    let control = traced(&["-e", "trace=pivot_root"]);
+    assert_eq!(control.status.code(), Some(0), "{}", describe(&control));
+
+    // (strace's filter, the line caprun must print). The staging directory is /tmp
+    // (the default) and devtools binds /dev/null first and has /proc and /dev/pts.
+    let phases: &[(&[&str], &str)] = &[
+        (
+            &["-e", "trace=mount", "-e", "inject=mount:error=EPERM:when=1"],
+            "caprun: make / private /: Operation not permitted\n",
+        ),
+        (
+            &["-P", "/dev/null", "-e", "trace=open_tree"],
+            "caprun: bind /dev/null: Operation not permitted\n",
+        ),
+        (
+            &["-e", "trace=mount", "-e", "inject=mount:error=EPERM:when=2"],
+            "caprun: mount tmpfs on /tmp: Operation not permitted\n",
+        ),
+        (
+            &["-e", "trace=mkdir", "-e", "inject=mkdir:error=EPERM:when=1"],
+            "caprun: mkdir /tmp/dev: Operation not permitted\n",
+        ),
+        (
+            &["-P", "/tmp/dev/null", "-e", "trace=move_mount"],
+            "caprun: bind /dev/null: Operation not permitted\n",
+        ),
+        (
+            &["-P", "/tmp/proc", "-e", "trace=mount"],
+            "caprun: mount a procfs on /tmp/proc: Operation not permitted\n",
+        ),
+        (
+            &["-P", "/tmp/dev/pts", "-e", "trace=mount"],
+            "caprun: mount a devpts on /tmp/dev/pts: Operation not permitted\n",
+        ),
+        (
+            &[
+                "-e",
+                "trace=symlink",
+                "-e",
+                "inject=symlink:error=EPERM:when=1",
+            ],
+            "caprun: symlink /tmp/dev/ptmx: Operation not permitted\n",
+        ),
+        (
+            &["-e", "trace=pivot_root"],
+            "caprun: pivot_root /tmp: Operation not permitted\n",
+        ),
+        (
+            &["-e", "trace=umount2"],
+            "caprun: detach the old root .: Operation not permitted\n",
+        ),
+        (
+            &[
+                "-P",
+                "/",
+                "-e",
+                "trace=mount",
+                "-e",
+                "inject=mount:error=EPERM:when=2",
+            ],
+            "caprun: remount / read-only /: Operation not permitted\n",
+        ),
+    ];
+    for (filter, line) in phases {
+        // Filters without an `inject=` of their own fail every call they trace.
+        let mut args = filter.to_vec();
+        let inject;
+        if !filter.iter().any(|a| a.starts_with("inject=")) {
+            let call = filter.last().unwrap().trim_start_matches("trace=");
+            inject = format!("inject={call}:error=EPERM");
+            args.extend(["-e", &inject]);
+        }
+        let out = traced(&args);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(125), "{filter:?}: {err}");
+        assert_eq!(err.matches(line).count(), 1, "{filter:?}: {err}");
+    }
 }

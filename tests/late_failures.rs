@@ -13,7 +13,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::q;
+use common::{q, stderr};
 
 const POLICIES: [&str; 2] = ["none", "default"];
 
@@ -86,10 +86,6 @@ impl Scene {
         std::fs::remove_file(config).unwrap();
         out
     }
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 /// The control: the probe runs, and the directory shows what the config asked for.

@@ -23,10 +23,6 @@ fn at_abi(abi: u32, args: &[&str]) -> Output {
     run_cmd(cmd.stdin(Stdio::piped()), "!fd stdout\n")
 }
 
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
 /// The probe ran (and reported on its stdout).
 fn ran(out: &Output) -> bool {
     out.status.success() && out.stdout.starts_with(b"{\"argv\"")

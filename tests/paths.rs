@@ -7,17 +7,9 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use common::*;
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 /// A scratch directory (its canonical path: what caprun names), in `/tmp` (the sandbox
 /// has its own there) or, `in_tree`, in the build's own scratch directory.
@@ -31,6 +23,21 @@ fn scratch(in_tree: bool) -> (tempfile::TempDir, PathBuf) {
     (dir, path)
 }
 
+/// A scratch directory (see [`scratch`]) holding the file `secret` with `contents`: the
+/// directory's guard, its path and the file's.
+fn with_secret(in_tree: bool, contents: &str) -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let (dir, d) = scratch(in_tree);
+    let secret = d.join("secret");
+    std::fs::write(&secret, contents).unwrap();
+    (dir, d, secret)
+}
+
+/// caprun's line for an access the program tried and was not granted, as
+/// `--explain-denials` and the failure summary print it.
+fn not_granted(access: &str, path: &str, grant: &str) -> String {
+    format!("caprun: not granted: {access} {path} (grant it with {grant})")
+}
+
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
@@ -42,9 +49,7 @@ fn s(p: &Path) -> &str {
 fn an_ungranted_file_read_is_named_with_ro() {
     skip_unless_sandboxable!();
     for in_tree in [false, true] {
-        let (_dir, d) = scratch(in_tree);
-        let secret = d.join("secret");
-        std::fs::write(&secret, "it is here\n").unwrap();
+        let (_dir, d, secret) = with_secret(in_tree, "it is here\n");
         let granted_dir = d.join("granted");
         std::fs::create_dir(&granted_dir).unwrap();
         std::os::unix::fs::symlink("../secret", granted_dir.join("link")).unwrap();
@@ -69,7 +74,8 @@ fn an_ungranted_file_read_is_named_with_ro() {
         let p = s(&secret);
         assert!(
             err.contains(&format!(
-                "caprun: not granted: read {p} (grant it with --ro {p}) [pid "
+                "{} [pid ",
+                not_granted("read", p, &format!("--ro {p}"))
             )),
             "{err}"
         );
@@ -103,9 +109,7 @@ fn an_ungranted_file_read_is_named_with_ro() {
             let err = stderr(&out);
             assert!(!out.status.success(), "{script}: {err}");
             assert!(
-                err.contains(&format!(
-                    "caprun: not granted: read {p} (grant it with --ro {p})"
-                )),
+                err.contains(&not_granted("read", p, &format!("--ro {p}"))),
                 "{script}: {err}"
             );
             assert_eq!(err.matches(&format!("not granted: read {p} ")).count(), 1, "{err}");
@@ -154,15 +158,11 @@ fn a_write_under_an_ungranted_directory_gets_rw() {
     let err = stderr(&out);
     let (o, l) = (s(&out_dir), s(&existing));
     assert!(
-        err.contains(&format!(
-            "caprun: not granted: create in {o} (grant it with --rw {o})"
-        )),
+        err.contains(&not_granted("create in", o, &format!("--rw {o}"))),
         "{err}"
     );
     assert!(
-        err.contains(&format!(
-            "caprun: not granted: write {l} (grant it with --rw {l})"
-        )),
+        err.contains(&not_granted("write", l, &format!("--rw {l}"))),
         "{err}"
     );
     assert!(!out_dir.join("new").exists());
@@ -264,9 +264,7 @@ fn learn_then_policy_runs_the_same_command_and_a_sibling_stays_out() {
 #[test]
 fn a_failure_with_no_refused_call_points_to_explain_denials() {
     skip_unless_sandboxable!();
-    let (_dir, d) = scratch(false);
-    let secret = d.join("secret");
-    std::fs::write(&secret, "x").unwrap();
+    let (_dir, d, _secret) = with_secret(false, "x");
     let mut cmd = Command::new(caprun());
     cmd.current_dir(&d).args(["--", "cat", "secret"]);
     let out = run_cmd(&mut cmd, "");
@@ -319,9 +317,7 @@ fn a_failure_with_no_refused_call_points_to_explain_denials() {
 #[test]
 fn landlock_refusals_without_a_mount_namespace_are_named() {
     skip_unless_sandboxable!();
-    let (_dir, d) = scratch(false);
-    let secret = d.join("secret");
-    std::fs::write(&secret, "x\n").unwrap();
+    let (_dir, _d, secret) = with_secret(false, "x\n");
     let p = s(&secret);
     let script = format!("test -e {p} && read line < {p} && echo \"$line\"");
     let control = run(
@@ -363,9 +359,7 @@ fn landlock_refusals_without_a_mount_namespace_are_named() {
     let err = stderr(&out);
     assert!(!out.status.success(), "{err}");
     assert!(
-        err.contains(&format!(
-            "caprun: not granted: read {p} (grant it with --ro {p})"
-        )),
+        err.contains(&not_granted("read", p, &format!("--ro {p}"))),
         "{err}"
     );
     assert!(!err.contains("look up"), "{err}");
@@ -376,9 +370,7 @@ fn landlock_refusals_without_a_mount_namespace_are_named() {
 #[test]
 fn a_config_launch_is_told_its_paths_entry() {
     skip_unless_sandboxable!();
-    let (_dir, d) = scratch(false);
-    let secret = d.join("secret");
-    std::fs::write(&secret, "x\n").unwrap();
+    let (_dir, _d, secret) = with_secret(false, "x\n");
     let p = s(&secret);
     let config = format!("!exec\nargv: [cat, {p}]\n");
     let out = run(
@@ -394,12 +386,7 @@ fn a_config_launch_is_told_its_paths_entry() {
     let err = stderr(&out);
     assert!(!out.status.success(), "{err}");
     let entry = format!("paths: [!file {p}]");
-    assert!(
-        err.contains(&format!(
-            "caprun: not granted: read {p} (grant it with {entry})"
-        )),
-        "{err}"
-    );
+    assert!(err.contains(&not_granted("read", p, &entry)), "{err}");
     // Control: with the entry, the same program reads it.
     let granted = run(
         &["--policy", "devtools", "/usr/bin/cat", "-"],

@@ -6,13 +6,9 @@
 mod common;
 
 use std::os::unix::process::CommandExt;
-use std::process::{Command, Output};
+use std::process::Command;
 
 use common::*;
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
 
 /// With `inherited` descriptors open beyond 0-2 and `RLIMIT_NOFILE` 1024, every launch
 /// under every policy either runs or is refused up front naming the limit: what the

@@ -10,10 +10,6 @@ use std::process::{Command, Output, Stdio};
 
 use common::*;
 
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
 /// caprun with `args` in `dir`, standard input empty.
 fn run_in(dir: &std::path::Path, args: &[&str]) -> Output {
     run_cmd(Command::new(caprun()).args(args).current_dir(dir), "")

@@ -21,43 +21,19 @@ mod common;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 use common::*;
-
-/// The PATH of the shell a CI script runs caprun from (`--env PATH` copies it).
-const SYSTEM_PATH: &str = "/usr/bin:/bin";
-
-/// `caprun ARGS` started in `cwd`, with PATH as a CI shell has it and stdin empty; the
-/// caller adds to the command (its environment) and runs it.
-fn caprun_in(cwd: &Path, args: &[&str]) -> Command {
-    let mut cmd = Command::new(caprun());
-    cmd.args(args)
-        .current_dir(cwd)
-        .env("PATH", SYSTEM_PATH)
-        .stdin(Stdio::null());
-    cmd
-}
 
 /// Run a prepared command (or a reference to one) to its end.
 fn output(mut cmd: impl std::borrow::BorrowMut<Command>) -> Output {
     cmd.borrow_mut().output().expect("start caprun")
 }
 
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
 /// A run's stdout, after checking it succeeded (else fail with all it printed).
 fn succeeded(out: &Output, what: &str) -> String {
-    assert!(
-        out.status.success(),
-        "{what}: {}\n--- stdout\n{}--- stderr\n{}",
-        out.status,
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-    text(&out.stdout)
+    assert!(out.status.success(), "{what}: {}", describe(out));
+    stdout(out)
 }
 
 /// `caprun --rw . --env PATH=/usr/bin:/bin [EXTRA…] -- sh -c SCRIPT` in `cwd`; its stdout
@@ -66,7 +42,7 @@ fn sh_in(cwd: &Path, extra: &[&str], script: &str) -> String {
     let mut args = vec!["--rw", ".", "--env", "PATH=/usr/bin:/bin"];
     args.extend_from_slice(extra);
     args.extend(["--", "sh", "-c", script]);
-    succeeded(&output(caprun_in(cwd, &args)), script)
+    succeeded(&run_in(cwd, &args), script)
 }
 
 /// Write `files` (path, contents) beneath `dir`, creating directories.
@@ -82,18 +58,6 @@ fn make_executable(path: &Path) {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
 }
 
-/// `/usr/bin/NAME`, where devtools shows it (it binds /usr): the tool must be installed,
-/// else the test fails naming the package.
-fn usr_bin(name: &str, package: &str) -> PathBuf {
-    let p = Path::new("/usr/bin").join(name);
-    assert!(
-        p.exists(),
-        "{} is missing: install {package} (apt-get install {package}; .ci/run does)",
-        p.display()
-    );
-    p
-}
-
 /// Fail, naming the package, unless the system's python3 imports `module`.
 fn python_module(module: &str, package: &str) {
     usr_bin("python3", "python3");
@@ -106,24 +70,6 @@ fn python_module(module: &str, package: &str) {
         "python3 cannot import {module}: install {package} (apt-get install {package}; .ci/run does): {}",
         text(&out.stderr)
     );
-}
-
-/// HOME and its rustup installation (`~/.cargo/bin/cargo`, the proxy, and `~/.rustup`).
-fn rustup_home() -> PathBuf {
-    let home = PathBuf::from(std::env::var_os("HOME").expect("HOME is set"));
-    for p in [".cargo/bin/cargo", ".cargo/bin/rustc", ".rustup/toolchains"] {
-        assert!(
-            home.join(p).exists(),
-            "{} is missing: install rustup (https://rustup.rs) for this user",
-            home.join(p).display()
-        );
-    }
-    home
-}
-
-/// The PATH of a shell with rustup: its proxies first.
-fn cargo_path(home: &Path) -> String {
-    format!("{}/.cargo/bin:{SYSTEM_PATH}", home.display())
 }
 
 /// `caprun --rw . --ro ~/.cargo --ro ~/.rustup --env PATH --env HOME -- cargo ARGS` in
@@ -403,7 +349,7 @@ fn rustc_from_its_toolchain_s_bin_compiles_and_runs_hello_world() {
     )
     .unwrap();
     let rustup = home.join(".rustup");
-    let out = output(caprun_in(
+    let out = run_in(
         dir.path(),
         &[
             "--rw",
@@ -417,9 +363,9 @@ fn rustc_from_its_toolchain_s_bin_compiles_and_runs_hello_world() {
             "-O",
             "hello.rs",
         ],
-    ));
+    );
     succeeded(&out, "rustc hello.rs");
-    let out = output(caprun_in(dir.path(), &["--rw", ".", "--", "./hello"]));
+    let out = run_in(dir.path(), &["--rw", ".", "--", "./hello"]);
     assert_eq!(
         succeeded(&out, "./hello"),
         "Hello from rustc: 2432902008176640000\n"
@@ -493,7 +439,7 @@ fn pytest_runs_a_suite_and_reports_its_failure() {
             ("pytest.ini", "[pytest]\npythonpath = .\n"),
         ],
     );
-    let out = output(caprun_in(
+    let out = run_in(
         dir.path(),
         &[
             "--rw",
@@ -508,7 +454,7 @@ fn pytest_runs_a_suite_and_reports_its_failure() {
             "-p",
             "no:cacheprovider",
         ],
-    ));
+    );
     let stdout = text(&out.stdout);
     // pytest's own verdict: one failure, found and reported, two passes.
     assert_eq!(out.status.code(), Some(1), "{out:?}");
@@ -540,10 +486,10 @@ fn a_multiprocessing_pool_uses_dev_shm() {
              \x20       print('semaphore', mp.Value('i', 7).value)\n",
         )],
     );
-    let out = output(caprun_in(
+    let out = run_in(
         dir.path(),
         &["--rw", ".", "--env", "PATH", "--", "python3", "pool.py"],
-    ));
+    );
     assert_eq!(
         succeeded(&out, "python3 pool.py"),
         "fork 328350\nspawn 328350\nforkserver 328350\nsemaphore 7\n"
@@ -571,7 +517,7 @@ fn a_shebang_script_is_the_program() {
         ],
     );
     make_executable(&dir.path().join("script.py"));
-    let out = output(caprun_in(
+    let out = run_in(
         dir.path(),
         &[
             "--rw",
@@ -583,7 +529,7 @@ fn a_shebang_script_is_the_program() {
             "one",
             "two words",
         ],
-    ));
+    );
     assert_eq!(
         succeeded(&out, "./script.py"),
         "args ['one', 'two words']\nname script.py\nbeside the script\n"
@@ -645,7 +591,7 @@ fn bash_process_substitution_and_dev_stdout() {
     usr_bin("bash", "bash");
     usr_bin("diff", "diffutils");
     let dir = tempfile::tempdir().unwrap();
-    let out = output(caprun_in(
+    let out = run_in(
         dir.path(),
         &[
             "--rw",
@@ -659,7 +605,7 @@ fn bash_process_substitution_and_dev_stdout() {
              diff <(echo a) <(echo b); echo \"diff=$?\"; \
              echo x > /dev/stdout; echo e > /dev/stderr",
         ],
-    ));
+    );
     assert_eq!(
         succeeded(&out, "bash"),
         "same\n1c1\n< a\n---\n> b\ndiff=1\nx\n"
@@ -674,7 +620,7 @@ fn ps_lists_the_sandbox_s_processes_only() {
     // A host process ps must not list.
     let mut host = Command::new("sleep").arg("31.4159").spawn().unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let out = output(caprun_in(
+    let out = run_in(
         dir.path(),
         &[
             "--rw",
@@ -687,7 +633,7 @@ fn ps_lists_the_sandbox_s_processes_only() {
             "-o",
             "pid=,args=",
         ],
-    ));
+    );
     // Control: the host's ps sees it.
     let host_ps = Command::new("ps")
         .args(["-e", "-o", "args="])
@@ -815,10 +761,10 @@ fn prove_runs_a_perl_test_suite() {
         ],
     );
     // prove is a #! script, run as the program.
-    let out = output(caprun_in(
+    let out = run_in(
         dir.path(),
         &["--rw", ".", "--env", "PATH", "--", "prove", "-l", "-v", "t"],
-    ));
+    );
     let stdout = succeeded(&out, "prove");
     for line in ["ok 1 - three words", "ok 2 - one word", "Result: PASS"] {
         assert!(stdout.lines().any(|l| l == line), "{line}: {stdout}");
@@ -858,7 +804,7 @@ fn npm_test_of_a_package_without_dependencies() {
     }
     // The README's form: `caprun --rw . --env PATH --env HOME -- npm test`.
     args.extend(["--env", &env_path, "--env", "HOME", "--", "npm", "test"]);
-    let out = output(caprun_in(dir.path(), &args));
+    let out = run_in(dir.path(), &args);
     let stdout = succeeded(&out, "npm test");
     assert!(stdout.contains("> flows-npm@1.0.0 test"), "{stdout}");
     assert!(stdout.contains("> node test.js"), "{stdout}");
@@ -892,7 +838,7 @@ fn a_node_modules_bin_script_is_found_in_the_sandbox_s_path() {
         }
         args.extend(["--env", env_path, "--", "flows-hello", "from", "npx"]);
         // caprun's own PATH does not name node_modules/.bin: the program's does.
-        output(caprun_in(dir.path(), &args))
+        run_in(dir.path(), &args)
     };
     let out = launch(&format!("PATH={}:{path}", bin.display()));
     assert_eq!(succeeded(&out, "flows-hello"), "hello, from npx\n");
@@ -982,7 +928,7 @@ fn tar_as_root_extracts_an_archive_of_another_owner() {
     // chown (EINVAL, as under bubblewrap), and `--no-same-owner` (documented in the
     // README's CI section) extracts the files as the sandbox's own.
     let dir = tempfile::tempdir().unwrap();
-    let out = output(caprun_in(
+    let out = run_in(
         dir.path(),
         &[
             "--rw",
@@ -994,7 +940,7 @@ fn tar_as_root_extracts_an_archive_of_another_owner() {
             "-c",
             "echo f > f && tar --owner=1234 --group=5678 -cf a.tar f && rm f && tar xf a.tar",
         ],
-    ));
+    );
     assert_eq!(out.status.code(), Some(2), "{out:?}");
     assert!(
         text(&out.stderr)
@@ -1054,10 +1000,10 @@ fn a_file_beneath_a_policy_bind_can_be_granted() {
     skip_unless_sandboxable!();
     usr_bin("ls", "coreutils");
     // Started in / (no working directory to grant, nothing to warn of).
-    let out = output(caprun_in(
+    let out = run_in(
         Path::new("/"),
         &["--ro", "/usr/bin/ls", "--", "/usr/bin/ls", "/"],
-    ));
+    );
     let stdout = succeeded(&out, "--ro /usr/bin/ls");
     let names: Vec<&str> = stdout.lines().collect();
     for name in ["dev", "etc", "proc", "tmp", "usr"] {
@@ -1074,12 +1020,12 @@ fn a_file_beneath_a_policy_bind_can_be_granted() {
         Path::new(certs).exists(),
         "{certs} is missing: install ca-certificates"
     );
-    let out = output(caprun_in(
+    let out = run_in(
         Path::new("/"),
         &[
             "--ro", certs, "--env", "PATH", "--", "head", "-n", "1", certs,
         ],
-    ));
+    );
     assert_eq!(
         succeeded(&out, "--ro ca-certificates.crt"),
         "-----BEGIN CERTIFICATE-----\n"
@@ -1093,19 +1039,16 @@ fn a_working_directory_not_granted_is_warned_of_and_the_program_starts_in_root()
     std::fs::write(dir.path().join("mine.txt"), "x").unwrap();
     let here = std::fs::canonicalize(dir.path()).unwrap();
     let script = "pwd; ls mine.txt 2>&1 >/dev/null | grep -c 'No such file'";
-    let out = output(caprun_in(
-        dir.path(),
-        &["--env", "PATH", "--", "sh", "-c", script],
-    ));
+    let out = run_in(dir.path(), &["--env", "PATH", "--", "sh", "-c", script]);
     assert_eq!(succeeded(&out, "no grant"), "/\n1\n");
     let stderr = text(&out.stderr);
     assert!(stderr.contains("--ro ."), "{stderr}");
     assert!(stderr.contains(here.to_str().unwrap()), "{stderr}");
     // Control: granted, it starts there and is not warned of.
-    let out = output(caprun_in(
+    let out = run_in(
         dir.path(),
         &["--ro", ".", "--env", "PATH", "--", "sh", "-c", "pwd; ls"],
-    ));
+    );
     assert_eq!(
         succeeded(&out, "--ro ."),
         format!("{}\nmine.txt\n", here.display())
@@ -1152,7 +1095,7 @@ fn strace_f_follows_a_shell_s_children() {
     skip_unless_sandboxable!();
     usr_bin("strace", "strace");
     let dir = tempfile::tempdir().unwrap();
-    let out = output(caprun_in(
+    let out = run_in(
         dir.path(),
         &[
             "--rw",
@@ -1173,7 +1116,7 @@ fn strace_f_follows_a_shell_s_children() {
             "-c",
             "cat marker.txt; true",
         ],
-    ));
+    );
     let trace = std::fs::read_to_string(dir.path().join("trace.txt")).unwrap_or_default();
     assert!(out.status.success(), "{}\n{trace}", text(&out.stderr));
     // The child's calls, each with its pid: strace followed the fork.
@@ -1202,7 +1145,7 @@ fn address_sanitizer_s_leak_checker_reports_a_leak() {
              int main(void) { char *p = malloc(7); strcpy(p, \"leaked\"); p = 0; return 0; }\n",
         )],
     );
-    let out = output(caprun_in(
+    let out = run_in(
         dir.path(),
         &[
             "--rw",
@@ -1214,7 +1157,7 @@ fn address_sanitizer_s_leak_checker_reports_a_leak() {
             "-c",
             "gcc -g -fsanitize=address -o leak leak.c && ./leak",
         ],
-    ));
+    );
     let stderr = text(&out.stderr);
     // LeakSanitizer stops the world with ptrace; refused, it reports a fatal error instead.
     assert!(!stderr.contains("fatal error"), "{stderr}");
@@ -1431,7 +1374,7 @@ fn caprun_inside_caprun_says_what_the_outer_sandbox_refused() {
     let nested = |args: &[&str]| {
         let mut all = vec!["--rw", ".", "--ro", inner, "--", inner];
         all.extend_from_slice(args);
-        output(caprun_in(dir.path(), &all))
+        run_in(dir.path(), &all)
     };
     // The default inner policy makes namespaces, which the outer filter refuses.
     let out = nested(&["--", "/usr/bin/true"]);
@@ -1471,7 +1414,7 @@ fn caprun_inside_caprun_says_what_the_outer_sandbox_refused() {
         "extends: devtools\nseccomp:\n  deny: [landlock_create_ruleset]\n",
     )
     .unwrap();
-    let out = output(caprun_in(
+    let out = run_in(
         dir.path(),
         &[
             "--policy",
@@ -1487,7 +1430,7 @@ fn caprun_inside_caprun_says_what_the_outer_sandbox_refused() {
             "--",
             "/usr/bin/true",
         ],
-    ));
+    );
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(125), "{stderr}");
     assert!(
@@ -1525,10 +1468,10 @@ fn interface_listings_read_netlink_route_and_see_the_sandbox_s_network() {
                   print(socket.getaddrinfo('localhost', 80, type=socket.SOCK_STREAM, \
                   flags=socket.AI_ADDRCONFIG)[0][4])\n";
     write_tree(dir.path(), &[("ifs.py", script)]);
-    let out = output(caprun_in(
+    let out = run_in(
         dir.path(),
         &["--rw", ".", "--env", "PATH", "--", "python3", "ifs.py"],
-    ));
+    );
     // Its own network namespace: loopback only.
     assert_eq!(
         succeeded(&out, "python3 ifs.py"),
@@ -1539,12 +1482,12 @@ fn interface_listings_read_netlink_route_and_see_the_sandbox_s_network() {
         .args(["-c", "import socket; print(socket.if_nameindex())"])
         .output()
         .unwrap();
-    let out = output(caprun_in(
+    let out = run_in(
         dir.path(),
         &[
             "--net", "--rw", ".", "--env", "PATH", "--", "python3", "ifs.py",
         ],
-    ));
+    );
     let stdout = succeeded(&out, "python3 ifs.py --net");
     assert_eq!(stdout.lines().next(), text(&host.stdout).lines().next());
 }

@@ -543,158 +543,236 @@ impl MountPlan {
         })
     }
 
-    /// Build the root and make it the process's. Raw system calls over the plan only.
+    /// Build the root and make it the process's. Raw system calls over the plan only:
+    /// nothing here allocates (it runs after a fork), every phase reads data prepared by
+    /// [`MountPlan::new`].
     fn enter(&mut self) -> Result<(), StepError<'_>> {
-        let root = c"/";
-        let dot = c".";
-        let tmpfs = c"tmpfs";
-        mount::mount(None, root, None, libc::MS_REC | libc::MS_PRIVATE, None)
-            .map_err(|e| StepError::new("make / private", root, e))?;
+        make_root_private()?;
         reopen_rooted(&mut self.reopen)?;
-        // Every bind source is cloned (a detached copy of its mount tree) before the tmpfs
-        // covers `staging`. The clone is made by path: a descriptor opened before the
-        // mount namespace was created names a mount of the host's namespace, which
-        // open_tree cannot clone from here. So the clone must be of the very file that was
-        // opened (and that the Landlock rules are about): a path swapped since is refused.
-        // Each clone gets its flags on every mount in it (a read-only bind is read-only in
-        // its submounts too) while still detached, and is attached below with move_mount.
-        let mut slot = 0;
-        for step in &self.steps {
-            if let MountStep::Bind {
-                source,
-                label,
-                attr,
-                ..
-            } = step
-            {
-                if self.trees[slot].is_some() {
-                    // Cloned ahead, on the host.
-                    slot += 1;
-                    continue;
-                }
-                let fd = mount::open_tree(
-                    libc::AT_FDCWD,
-                    label,
-                    mount::OPEN_TREE_CLONE | libc::O_CLOEXEC as libc::c_uint | mount::AT_RECURSIVE,
-                )
-                .map_err(|e| StepError::new("bind", label, e))?;
-                let opened = fs::file_id(source.as_raw_fd())
-                    .map_err(|e| StepError::new("bind", label, e))?;
-                let cloned =
-                    fs::file_id(fd.as_raw_fd()).map_err(|e| StepError::new("bind", label, e))?;
-                if opened != cloned {
-                    return Err(StepError::new(
-                        "refusing to bind a path that names another file than when caprun opened it:",
-                        label,
-                        Errno::ESTALE,
-                    ));
-                }
-                mount::set_attr_recursive(fd.as_fd(), *attr)
-                    .map_err(|e| StepError::new("set the mount flags of", label, e))?;
-                self.trees[slot] = Some(fd);
-                slot += 1;
-            }
-        }
-        mount::mount(
-            Some(tmpfs),
-            &self.staging,
-            Some(tmpfs),
-            libc::MS_NOSUID | libc::MS_NODEV,
-            Some(c"mode=0755,size=1m"),
-        )
-        .map_err(|e| StepError::new("mount tmpfs on", &self.staging, e))?;
-        let mut trees = self.trees.iter_mut();
-        for step in &self.steps {
-            match step {
-                MountStep::Mkdir(p) => match fs::mkdir(p, 0o755) {
-                    Ok(()) | Err(Errno::EEXIST) => {}
-                    Err(e) => return Err(StepError::new("mkdir", p, e)),
-                },
-                MountStep::Touch(p) => {
-                    // A file already there (a file grant beneath a read-only bind of the
-                    // policy, say `/usr/bin/ls`) is the mount point as it is: creating it
-                    // would need the write access that bind does not give.
-                    let flags = libc::O_PATH | libc::O_NOFOLLOW | libc::O_CLOEXEC;
-                    match fs::open(p, flags, 0) {
-                        Ok(_) => {}
-                        Err(Errno::ENOENT) => drop(
-                            fs::open(p, libc::O_CREAT | libc::O_WRONLY | libc::O_CLOEXEC, 0o644)
-                                .map_err(|e| StepError::new("create mount point", p, e))?,
-                        ),
-                        Err(e) => return Err(StepError::new("create mount point", p, e)),
-                    }
-                }
-                MountStep::Bind { label, target, .. } => {
-                    // Closed once attached.
-                    let tree = trees
-                        .next()
-                        .and_then(Option::take)
-                        .ok_or_else(|| StepError::new("bind", label, Errno::EBADF))?;
-                    mount::move_mount(
-                        tree.as_fd(),
-                        c"",
-                        libc::AT_FDCWD,
-                        target,
-                        mount::MOVE_MOUNT_F_EMPTY_PATH,
-                    )
-                    .map_err(|e| StepError::new("bind", label, e))?;
-                }
-                MountStep::Tmpfs { target, options } => {
-                    mount::mount(
-                        Some(tmpfs),
-                        target,
-                        Some(tmpfs),
-                        libc::MS_NOSUID | libc::MS_NODEV,
-                        Some(options),
-                    )
-                    .map_err(|e| StepError::new("mount tmpfs on", target, e))?;
-                }
-                MountStep::Symlink { target, link } => {
-                    fs::symlink(target, link).map_err(|e| StepError::new("symlink", link, e))?;
-                }
-                MountStep::Proc(target) => {
-                    // Before pivot_root: the kernel lets a user namespace mount a procfs only
-                    // while a procfs of the host is fully visible in its mount namespace
-                    // (the old root still is). Read-only: the sandbox's processes read
-                    // their own entries; writes to them are not the sandbox's business.
-                    mount::mount(
-                        Some(c"proc"),
-                        target,
-                        Some(c"proc"),
-                        libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC | libc::MS_RDONLY,
-                        None,
-                    )
-                    .map_err(|e| StepError::new("mount a procfs on", target, e))?;
-                }
-                MountStep::Devpts(target) => {
-                    mount::mount(
-                        Some(c"devpts"),
-                        target,
-                        Some(c"devpts"),
-                        libc::MS_NOSUID | libc::MS_NOEXEC,
-                        Some(c"newinstance,ptmxmode=0666,mode=0620"),
-                    )
-                    .map_err(|e| StepError::new("mount a devpts on", target, e))?;
-                }
-            }
-        }
-        // pivot_root(".", ".") stacks the old root on the new one; detaching "." then
-        // removes it.
-        fs::chdir(&self.staging).map_err(|e| StepError::new("chdir", &self.staging, e))?;
-        mount::pivot_root(dot, dot).map_err(|e| StepError::new("pivot_root", &self.staging, e))?;
-        mount::umount2(dot, libc::MNT_DETACH)
-            .map_err(|e| StepError::new("detach the old root", dot, e))?;
-        fs::chdir(root).map_err(|e| StepError::new("chdir", root, e))?;
-        mount::mount(
-            None,
-            root,
-            None,
-            libc::MS_BIND | libc::MS_REMOUNT | libc::MS_RDONLY | libc::MS_NOSUID | libc::MS_NODEV,
-            None,
-        )
-        .map_err(|e| StepError::new("remount / read-only", root, e))?;
-        Ok(())
+        clone_bind_sources(&self.steps, &mut self.trees)?;
+        mount_staging(&self.staging)?;
+        run_steps(&self.steps, &mut self.trees)?;
+        pivot_into(&self.staging)?;
+        remount_root_read_only()
     }
+}
+
+/// The root directory, for the phases of [`MountPlan::enter`].
+const ROOT: &CStr = c"/";
+/// The current directory (the new root's, once pivoted into).
+const DOT: &CStr = c".";
+/// The tmpfs file system type (and source name).
+const TMPFS: &CStr = c"tmpfs";
+
+/// First phase of [`MountPlan::enter`]: make every mount private, so that nothing done in
+/// the new mount namespace propagates to the host's.
+fn make_root_private() -> Result<(), StepError<'static>> {
+    mount::mount(None, ROOT, None, libc::MS_REC | libc::MS_PRIVATE, None)
+        .map_err(|e| StepError::new("make / private", ROOT, e))
+}
+
+/// Clone every bind source not cloned ahead on the host (a detached copy of its mount
+/// tree, into its slot of `trees`), before the tmpfs covers `staging`.
+///
+/// The clone is made by path: a descriptor opened before the mount namespace was created
+/// names a mount of the host's namespace, which open_tree cannot clone from here. So the
+/// clone must be of the very file that was opened (and that the Landlock rules are
+/// about): a path swapped since is refused. Each clone gets its flags on every mount in it
+/// (a read-only bind is read-only in its submounts too) while still detached, and is
+/// attached by [`run_steps`] with move_mount.
+fn clone_bind_sources<'a>(
+    steps: &'a [MountStep],
+    trees: &mut [Option<OwnedFd>],
+) -> Result<(), StepError<'a>> {
+    let mut slot = 0;
+    for step in steps {
+        if let MountStep::Bind {
+            source,
+            label,
+            attr,
+            ..
+        } = step
+        {
+            // Those cloned ahead, on the host, are kept.
+            if trees[slot].is_none() {
+                trees[slot] = Some(clone_bind_source(source, label, *attr)?);
+            }
+            slot += 1;
+        }
+    }
+    Ok(())
+}
+
+/// [`clone_bind_sources`] for one bind: the clone of `label`'s mount tree, checked to be
+/// the file `source` was opened on, with the flags `attr` on every mount in it.
+fn clone_bind_source<'a>(
+    source: &OwnedFd,
+    label: &'a CStr,
+    attr: u64,
+) -> Result<OwnedFd, StepError<'a>> {
+    let fd = mount::open_tree(
+        libc::AT_FDCWD,
+        label,
+        mount::OPEN_TREE_CLONE | libc::O_CLOEXEC as libc::c_uint | mount::AT_RECURSIVE,
+    )
+    .map_err(|e| StepError::new("bind", label, e))?;
+    let opened = fs::file_id(source.as_raw_fd()).map_err(|e| StepError::new("bind", label, e))?;
+    let cloned = fs::file_id(fd.as_raw_fd()).map_err(|e| StepError::new("bind", label, e))?;
+    if opened != cloned {
+        return Err(StepError::new(
+            "refusing to bind a path that names another file than when caprun opened it:",
+            label,
+            Errno::ESTALE,
+        ));
+    }
+    mount::set_attr_recursive(fd.as_fd(), attr)
+        .map_err(|e| StepError::new("set the mount flags of", label, e))?;
+    Ok(fd)
+}
+
+/// Mount the tmpfs the new root is built on at `staging` (covering the host's directory
+/// in this mount namespace only).
+fn mount_staging(staging: &CStr) -> Result<(), StepError<'_>> {
+    mount::mount(
+        Some(TMPFS),
+        staging,
+        Some(TMPFS),
+        libc::MS_NOSUID | libc::MS_NODEV,
+        Some(c"mode=0755,size=1m"),
+    )
+    .map_err(|e| StepError::new("mount tmpfs on", staging, e))
+}
+
+/// Run the planned steps in order, each bind attaching (and closing) the next of `trees`.
+fn run_steps<'a>(
+    steps: &'a [MountStep],
+    trees: &mut [Option<OwnedFd>],
+) -> Result<(), StepError<'a>> {
+    let mut trees = trees.iter_mut();
+    for step in steps {
+        match step {
+            MountStep::Mkdir(p) => mkdir(p)?,
+            MountStep::Touch(p) => make_mount_point(p)?,
+            MountStep::Bind { label, target, .. } => {
+                // Closed once attached.
+                let tree = trees.next().and_then(Option::take);
+                attach(tree, label, target)?;
+            }
+            MountStep::Tmpfs { target, options } => mount_tmpfs(target, options)?,
+            MountStep::Symlink { target, link } => {
+                fs::symlink(target, link).map_err(|e| StepError::new("symlink", link, e))?;
+            }
+            MountStep::Proc(target) => mount_proc(target)?,
+            MountStep::Devpts(target) => mount_devpts(target)?,
+        }
+    }
+    Ok(())
+}
+
+/// A planned directory (one already there will do).
+fn mkdir(p: &CStr) -> Result<(), StepError<'_>> {
+    match fs::mkdir(p, 0o755) {
+        Ok(()) | Err(Errno::EEXIST) => Ok(()),
+        Err(e) => Err(StepError::new("mkdir", p, e)),
+    }
+}
+
+/// A planned file to bind on, created empty unless there.
+///
+/// A file already there (a file grant beneath a read-only bind of the policy, say
+/// `/usr/bin/ls`) is the mount point as it is: creating it would need the write access
+/// that bind does not give.
+fn make_mount_point(p: &CStr) -> Result<(), StepError<'_>> {
+    let flags = libc::O_PATH | libc::O_NOFOLLOW | libc::O_CLOEXEC;
+    match fs::open(p, flags, 0) {
+        Ok(_) => {}
+        Err(Errno::ENOENT) => drop(
+            fs::open(p, libc::O_CREAT | libc::O_WRONLY | libc::O_CLOEXEC, 0o644)
+                .map_err(|e| StepError::new("create mount point", p, e))?,
+        ),
+        Err(e) => return Err(StepError::new("create mount point", p, e)),
+    }
+    Ok(())
+}
+
+/// Attach the cloned `tree` of the bind of `label` at `target` (`EBADF` if none is left:
+/// the plan has a tree for every bind).
+fn attach<'a>(tree: Option<OwnedFd>, label: &'a CStr, target: &CStr) -> Result<(), StepError<'a>> {
+    let tree = tree.ok_or_else(|| StepError::new("bind", label, Errno::EBADF))?;
+    mount::move_mount(
+        tree.as_fd(),
+        c"",
+        libc::AT_FDCWD,
+        target,
+        mount::MOVE_MOUNT_F_EMPTY_PATH,
+    )
+    .map_err(|e| StepError::new("bind", label, e))
+}
+
+/// A planned tmpfs with its `options`.
+fn mount_tmpfs<'a>(target: &'a CStr, options: &CStr) -> Result<(), StepError<'a>> {
+    mount::mount(
+        Some(TMPFS),
+        target,
+        Some(TMPFS),
+        libc::MS_NOSUID | libc::MS_NODEV,
+        Some(options),
+    )
+    .map_err(|e| StepError::new("mount tmpfs on", target, e))
+}
+
+/// A fresh procfs, read-only.
+///
+/// Before pivot_root: the kernel lets a user namespace mount a procfs only while a procfs
+/// of the host is fully visible in its mount namespace (the old root still is).
+/// Read-only: the sandbox's processes read their own entries; writes to them are not the
+/// sandbox's business.
+fn mount_proc(target: &CStr) -> Result<(), StepError<'_>> {
+    mount::mount(
+        Some(c"proc"),
+        target,
+        Some(c"proc"),
+        libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC | libc::MS_RDONLY,
+        None,
+    )
+    .map_err(|e| StepError::new("mount a procfs on", target, e))
+}
+
+/// A new devpts instance, its `ptmx` usable by all.
+fn mount_devpts(target: &CStr) -> Result<(), StepError<'_>> {
+    mount::mount(
+        Some(c"devpts"),
+        target,
+        Some(c"devpts"),
+        libc::MS_NOSUID | libc::MS_NOEXEC,
+        Some(c"newinstance,ptmxmode=0666,mode=0620"),
+    )
+    .map_err(|e| StepError::new("mount a devpts on", target, e))
+}
+
+/// Make `staging` the root, detach the old one and change into the new.
+///
+/// pivot_root(".", ".") stacks the old root on the new one; detaching "." then removes
+/// it.
+fn pivot_into(staging: &CStr) -> Result<(), StepError<'_>> {
+    fs::chdir(staging).map_err(|e| StepError::new("chdir", staging, e))?;
+    mount::pivot_root(DOT, DOT).map_err(|e| StepError::new("pivot_root", staging, e))?;
+    mount::umount2(DOT, libc::MNT_DETACH)
+        .map_err(|e| StepError::new("detach the old root", DOT, e))?;
+    fs::chdir(ROOT).map_err(|e| StepError::new("chdir", ROOT, e))
+}
+
+/// Last phase of [`MountPlan::enter`]: the root's own tmpfs read-only (what is to be
+/// writable is a mount of its own on it).
+fn remount_root_read_only() -> Result<(), StepError<'static>> {
+    mount::mount(
+        None,
+        ROOT,
+        None,
+        libc::MS_BIND | libc::MS_REMOUNT | libc::MS_RDONLY | libc::MS_NOSUID | libc::MS_NODEV,
+        None,
+    )
+    .map_err(|e| StepError::new("remount / read-only", ROOT, e))
 }
 
 /// Everything `enter` needs, computed ahead.

@@ -252,3 +252,81 @@ pub fn exchange<S: std::io::Read + Write>(mut stream: S, request: &str) -> Strin
     stream.read_to_string(&mut answer).unwrap();
     answer
 }
+
+// Helpers for running tools through caprun as a CI script does: tests/egress.rs,
+// tests/workflows.rs and the tests that read a run's output.
+
+/// The PATH of the shell a CI script runs caprun from (`--env PATH` copies it).
+pub const SYSTEM_PATH: &str = "/usr/bin:/bin";
+
+/// Bytes a program printed, as text (invalid UTF-8 replaced).
+pub fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// A finished run's stdout, as text.
+pub fn stdout(out: &Output) -> String {
+    text(&out.stdout)
+}
+
+/// A finished run's stderr, as text.
+pub fn stderr(out: &Output) -> String {
+    text(&out.stderr)
+}
+
+/// A finished run's status and all it printed, for a failed assertion's message.
+pub fn describe(out: &Output) -> String {
+    format!(
+        "{}\n--- stdout\n{}--- stderr\n{}",
+        out.status,
+        text(&out.stdout),
+        text(&out.stderr)
+    )
+}
+
+/// `caprun ARGS` started in `cwd`, with PATH as a CI shell has it ([`SYSTEM_PATH`]) and
+/// stdin empty; the caller adds to the command (its environment) and runs it.
+pub fn caprun_in(cwd: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(caprun());
+    cmd.args(args)
+        .current_dir(cwd)
+        .env("PATH", SYSTEM_PATH)
+        .stdin(Stdio::null());
+    cmd
+}
+
+/// [`caprun_in`] run to its end.
+pub fn run_in(cwd: &Path, args: &[&str]) -> Output {
+    caprun_in(cwd, args).output().expect("start caprun")
+}
+
+/// `/usr/bin/NAME`, where devtools shows it (it binds /usr): the tool must be installed,
+/// else the test fails naming the package.
+pub fn usr_bin(name: &str, package: &str) -> PathBuf {
+    let p = Path::new("/usr/bin").join(name);
+    assert!(
+        p.exists(),
+        "{} is missing: install {package} (apt-get install {package}; .ci/run does)",
+        p.display()
+    );
+    p
+}
+
+/// HOME and its rustup installation (`~/.cargo/bin/cargo` and `rustc`, the proxies, and
+/// `~/.rustup`): the test fails unless it is there.
+pub fn rustup_home() -> PathBuf {
+    let home = PathBuf::from(std::env::var_os("HOME").expect("HOME is set"));
+    for p in [".cargo/bin/cargo", ".cargo/bin/rustc", ".rustup/toolchains"] {
+        assert!(
+            home.join(p).exists(),
+            "{} is missing: install rustup (https://rustup.rs) for this user",
+            home.join(p).display()
+        );
+    }
+    home
+}
+
+/// The PATH of a shell with rustup in `home`: its proxies first, then [`SYSTEM_PATH`].
+pub fn cargo_path(home: &Path) -> String {
+    format!("{}/.cargo/bin:{SYSTEM_PATH}", home.display())
+}
