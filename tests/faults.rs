@@ -502,5 +502,7 @@ fn a_failing_step_of_the_root_s_construction_is_named_and_ends_the_launch() {
         let err = stderr(&out);
         assert_eq!(out.status.code(), Some(125), "{filter:?}: {err}");
         assert_eq!(err.matches(line).count(), 1, "{filter:?}: {err}");
+        // The program never started: nothing is said of how it ran.
+        assert!(!err.contains("the program failed"), "{filter:?}: {err}");
     }
 }

@@ -545,7 +545,11 @@ impl Supervision {
                     code = 128 + libc::SIGSYS;
                     signal = Some(libc::SIGSYS);
                 }
-                if !s.finish(self.stderr, code != 0) {
+                // A launch that failed or died before the program's exec (it said why
+                // itself, or the signal does): nothing to report of a program that
+                // never ran.
+                let ran = self.announced.exec_next && !self.announced.failed;
+                if ran && !s.finish(self.stderr, code != 0) {
                     code = 125;
                     signal = None;
                 }
