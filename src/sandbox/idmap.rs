@@ -32,9 +32,9 @@
 //! A caller grant on a file system that cannot be id-mapped (by kernel version: ext4,
 //! xfs 5.12, btrfs 5.15, overlayfs 5.19, tmpfs 6.3; never NFS or ramfs) leaves the
 //! sandbox the host's root, with a warning ([`fallback_note`]): as `--uid 0 --gid 0`,
-//! which asks for it knowingly and silences the warning. A policy bind that cannot be
-//! id-mapped (device nodes on devtmpfs) is bound as it is (read-only; its files show as
-//! owned by nobody).
+//! which asks for it knowingly and silences the warning. Device nodes are never
+//! id-mapped, and a policy bind that cannot be is bound as it is (read-only; its files
+//! show as owned by nobody).
 
 use std::ffi::OsStr;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
@@ -135,16 +135,21 @@ pub fn map_trees(
     let mapper = Mapper::new(id).map_err(helper)?;
     let mut extra_trees = Vec::with_capacity(extra.len());
     for b in extra.iter() {
-        let tree = mapper.clone_tree(b.fd.as_raw_fd(), b.attr_set());
         // A device node (a terminal, `/dev/tty`) holds no files the sandbox could create
-        // or own: one on a file system that cannot be id-mapped (devtmpfs, devpts) is
-        // bound as it is, as the policy's devices are.
-        let tree = match tree {
-            Err(_) if b.device || b.char_device => None,
-            tree => Some(tree.map_err(|errno| Unmapped {
-                path: Some(b.source.clone()),
-                errno,
-            })?),
+        // or own: it is bound as it is, as the policy's devices are, without a try (most
+        // live on a file system that cannot be id-mapped, devtmpfs or devpts, and each
+        // clone that is tried and dropped costs the launch an RCU grace period).
+        let tree = if is_device(b) {
+            None
+        } else {
+            Some(
+                mapper
+                    .clone_tree(b.fd.as_raw_fd(), b.attr_set())
+                    .map_err(|errno| Unmapped {
+                        path: Some(b.source.clone()),
+                        errno,
+                    })?,
+            )
         };
         extra_trees.push(tree);
     }
@@ -165,8 +170,8 @@ pub fn map_trees(
         r.tree = Some(tree);
     }
     // The policy's binds are read-only: one that cannot be id-mapped is cloned in the
-    // new mount namespace as it is.
-    for b in binds.iter_mut() {
+    // new mount namespace as it is, and so are its device nodes (as above).
+    for b in binds.iter_mut().filter(|b| !is_device(b)) {
         b.tree = mapper.clone_tree(b.fd.as_raw_fd(), b.attr_set()).ok();
     }
     lend_stdio_pipes(id);
@@ -174,6 +179,11 @@ pub fn map_trees(
         id,
         userns: mapper.userns,
     })
+}
+
+/// A bind of a device node: never id-mapped (see [`map_trees`]).
+fn is_device(b: &ResolvedBind) -> bool {
+    b.device || b.char_device
 }
 
 /// `/proc/self/fd/N` (`/dev/stdout`, `/dev/stderr`, `/dev/stdin`) opens the pipe again,
