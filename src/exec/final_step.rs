@@ -77,7 +77,7 @@ impl FinalStep {
     }
 
     /// Rearrange the descriptors, apply the last restrictions and exec.
-    pub fn run<R: Restrictions>(self, restrictions: &mut R, on_failure: OnFailure) -> ! {
+    pub fn run<R: Restrictions>(mut self, restrictions: &mut R, on_failure: OnFailure) -> ! {
         // The sandbox's replacements first, at the numbers the plan knows them by.
         let mut failed = None;
         restrictions.replacements(&mut |target, new| {
@@ -91,7 +91,9 @@ impl FinalStep {
         if let Some(e) = failed {
             on_failure.fail(b"caprun: placing a descriptor opened again: ", e, 125);
         }
-        let mut regs = self.plan.regs.clone();
+        // Taken, not cloned: nothing is allocated here (the process may share its
+        // parent's memory: `sys::spawn_sharing_memory`).
+        let mut regs = std::mem::take(&mut self.plan.regs);
         // SAFETY: from here the process only execs or exits: the owners of the
         // descriptors the rearrangement replaces or closes (the launch's and the
         // caller's) are never used or dropped again.

@@ -192,10 +192,20 @@ fn enter_sandbox<R: Restrictions>(parts: Parts<'_, R>, terminal: Option<RawFd>) 
         Ok(r) => r,
         Err(e) => on_failure.fail(b"caprun: init: relaying standard output: ", e, 125),
     };
-    // SAFETY: one thread: the init and the program's process only make raw calls.
-    match unsafe { sys::fork() } {
-        Err(e) => on_failure.fail(b"caprun: fork: ", e, 125),
-        Ok(0) => start_program(step, restrictions, on_failure),
+    // The program's process shares init's memory until its exec (nothing is copied, and
+    // init goes on once the program runs): see `sys::spawn_sharing_memory`. Descriptors
+    // init holds that the program's rearrangement closes (the trees its grants were
+    // opened through) are released by init only then, off the program's way (the last
+    // reference to a detached mount costs an RCU grace period).
+    // SAFETY: one thread; the program's process only makes raw calls over the prebuilt
+    // step, and init uses none of what it writes (the step, `restrictions`) again.
+    let spawned = unsafe {
+        sys::spawn_sharing_memory(move || -> std::convert::Infallible {
+            start_program(step, restrictions, on_failure)
+        })
+    };
+    match spawned {
+        Err(e) => on_failure.fail(b"caprun: clone: ", e, 125),
         Ok(program) => {
             let mut keep = vec![stderr, channel];
             for r in relays.iter().flatten() {
@@ -210,7 +220,7 @@ fn enter_sandbox<R: Restrictions>(parts: Parts<'_, R>, terminal: Option<RawFd>) 
             // SAFETY: init uses only `keep` from here on, and never returns: the owners of
             // everything else (the launch's) are neither used nor dropped.
             unsafe { sys::close_all_but(&mut keep) };
-            std::mem::forget((step, theirs));
+            std::mem::forget(theirs);
             sys::release_code_pages();
             init::run(program, channel, service, relays, on_failure)
         }

@@ -324,6 +324,75 @@ pub unsafe fn fork() -> Result<libc::pid_t, Errno> {
     }
 }
 
+/// Start `child` in a new process that shares this process's memory until it execs or
+/// exits, this process suspended meanwhile: `clone(CLONE_VM | CLONE_VFORK)`, as
+/// `posix_spawn` does. Nothing is copied (a fork copies the page tables, and both
+/// processes then fault in copies of every page they write), and this process goes on
+/// exactly when the child's exec replaced its memory (or the child ended). The child runs
+/// on a stack of its own (mapped here, with a guard page, unmapped once this returns);
+/// its exit signal is `SIGCHLD`. Returns the child's pid.
+///
+/// # Safety
+///
+/// The process must have a single thread (nothing else runs while the child uses its
+/// memory). `child` must not return (it execs or exits) nor unwind; what it writes is
+/// this process's memory, which this process must not rely on afterwards (its stack and
+/// `child`'s captures included), and its errno is this process's.
+pub unsafe fn spawn_sharing_memory<F: FnOnce() -> std::convert::Infallible>(
+    child: F,
+) -> Result<libc::pid_t, Errno> {
+    /// The child's stack: the final step's deepest path (a filter's install, a failure
+    /// report) needs a few KiB; pages are only touched as used.
+    const STACK: usize = 256 * 1024;
+    const GUARD: usize = 4096;
+    extern "C" fn start<F: FnOnce() -> std::convert::Infallible>(
+        arg: *mut libc::c_void,
+    ) -> libc::c_int {
+        // SAFETY: `arg` is the parent's `Option<F>`, alive (the parent is suspended) and
+        // taken once, here.
+        let child = unsafe { &mut *arg.cast::<Option<F>>() }.take();
+        match child.map(|f| f()) {
+            Some(never) => match never {},
+            // SAFETY: exiting the child only.
+            None => unsafe { libc::_exit(125) },
+        }
+    }
+    // SAFETY: a fresh private anonymous mapping, checked below.
+    let stack = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            STACK + GUARD,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_STACK,
+            -1,
+            0,
+        )
+    };
+    if stack == libc::MAP_FAILED {
+        return Err(Errno::last());
+    }
+    let mut slot = Some(child);
+    // SAFETY: the lowest page of the mapping above becomes the guard (an overflow faults
+    // instead of writing below the stack).
+    let mut result = check(unsafe { libc::mprotect(stack, GUARD, libc::PROT_NONE) });
+    if result.is_ok() {
+        // SAFETY: the child runs `start` on the top of the mapping (16-byte aligned: the
+        // mapping is page-aligned) with `slot`, both alive until it execs or exits, which
+        // CLONE_VFORK waits for; the caller vouches for the rest.
+        result = check(unsafe {
+            libc::clone(
+                start::<F>,
+                stack.cast::<u8>().add(STACK + GUARD).cast(),
+                libc::CLONE_VM | libc::CLONE_VFORK | libc::SIGCHLD,
+                (&mut slot as *mut Option<F>).cast(),
+            )
+        });
+    }
+    // SAFETY: the mapping made above; the child no longer runs on it.
+    unsafe { libc::munmap(stack, STACK + GUARD) };
+    result
+}
+
 /// Close every descriptor but `keep` (sorted in place).
 ///
 /// # Safety
