@@ -56,17 +56,14 @@ pub trait Supervisor {
     fn finish(&mut self, stderr: RawFd, failed: bool) -> bool;
 }
 
-/// Whether the process has one thread: `Err(N)` when `/proc/self/stat` says it has N
+/// Whether the process has one thread: `Err(N)` when `/proc/self/task` says it has N
 /// (`Ok` when that cannot be read).
 pub(crate) fn single_threaded() -> Result<(), usize> {
-    // Field 20, num_threads; the fields are counted after the command name, which is
-    // in parentheses and may contain anything.
-    let count = std::fs::read_to_string("/proc/self/stat")
+    // A task directory links to itself, its parent and each thread's directory: a stat
+    // rather than reading /proc/self/stat, which procfs formats in full.
+    let count = std::fs::metadata("/proc/self/task")
         .ok()
-        .and_then(|stat| {
-            let rest = &stat[stat.rfind(')')? + 1..];
-            rest.split_whitespace().nth(20 - 3)?.parse::<usize>().ok()
-        });
+        .map(|m| std::os::unix::fs::MetadataExt::nlink(&m).saturating_sub(2) as usize);
     match count {
         Some(n) if n > 1 => Err(n),
         _ => Ok(()),
