@@ -647,23 +647,30 @@ pub struct InheritedFile {
 }
 
 /// The inherited descriptors among `ids` (those the program gets) that are regular
-/// files or character devices. Pipes and sockets are not there: the kernel opens them
-/// again without a path check. A descriptor that cannot be examined is left out: the
-/// program keeps it, only not by path.
+/// files or character devices, one per file and access (a thousand descriptors of
+/// `/dev/null` are one Landlock rule, and cost one duplicate). Pipes and sockets are not
+/// there: the kernel opens them again without a path check. A descriptor that cannot be
+/// examined is left out: the program keeps it, only not by path.
 pub fn inherited_files(opened: &Resources, ids: &[ResourceId]) -> Vec<InheritedFile> {
+    let mut seen = std::collections::HashSet::new();
     ids.iter()
         .filter_map(|&id| match opened.get(id).handle {
-            Handle::Inherited(fd) => crate::sys::fs::inherited_file(fd).ok().flatten(),
+            Handle::Inherited(fd) => Some(fd),
             _ => None,
         })
-        .map(|(fd, flags)| InheritedFile {
-            fd,
-            mode: match (flags & libc::O_ACCMODE, flags & libc::O_APPEND != 0) {
+        .filter_map(|fd| {
+            let (file, flags) = crate::sys::fs::inherited_file(fd).ok().flatten()?;
+            let mode = match (flags & libc::O_ACCMODE, flags & libc::O_APPEND != 0) {
                 (libc::O_RDONLY, _) => AccessMode::Read,
                 (libc::O_RDWR, _) => AccessMode::ReadWrite,
                 (_, true) => AccessMode::Append,
                 _ => AccessMode::Write,
-            },
+            };
+            if !seen.insert((file, flags & (libc::O_ACCMODE | libc::O_APPEND))) {
+                return None;
+            }
+            let fd = crate::sys::fs::duplicate(fd).ok()?;
+            Some(InheritedFile { fd, mode })
         })
         .collect()
 }

@@ -203,3 +203,58 @@ fn extends_of_a_missing_file_points_at_the_extends_line() {
         "{e}"
     );
 }
+
+/// Descriptors the program gets that are the same open file cost the launch one
+/// duplicate (for its Landlock rule), not one each: `count` inherited descriptors of
+/// `/dev/null`, all named in the config, under `RLIMIT_NOFILE` 1024. The limit's check
+/// counts what caprun holds, so with a duplicate each, 400 of them (2 × 400 open + 401 in
+/// the table) could not run; with one they do (400 + 401). 700 cannot either way (the
+/// control: the check still counts them).
+#[test]
+fn many_descriptors_of_one_file_cost_one_duplicate() {
+    skip_unless_sandboxable!();
+    let probe = probe();
+    let launch = |count: i32| {
+        let mut config = String::from("report: !fd stdout\nfds:\n");
+        for fd in 3..3 + count {
+            config.push_str(&format!("  - !fd {fd}\n"));
+        }
+        let mut cmd = Command::new(caprun());
+        cmd.args(["--policy", "strict"]).arg(&probe);
+        // SAFETY: between fork and exec only async-signal-safe calls (setrlimit, open,
+        // dup2, close) on stack data.
+        unsafe {
+            cmd.pre_exec(move || {
+                let lim = libc::rlimit {
+                    rlim_cur: 1024,
+                    rlim_max: 1024,
+                };
+                if libc::setrlimit(libc::RLIMIT_NOFILE, &lim) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                let null = libc::open(c"/dev/null".as_ptr(), libc::O_RDONLY);
+                for fd in 3..3 + count {
+                    if fd != null && libc::dup2(null, fd) == -1 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                }
+                if null >= 3 + count {
+                    libc::close(null);
+                }
+                Ok(())
+            });
+        }
+        run_cmd(&mut cmd, &config)
+    };
+    let out = launch(400);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // The report's descriptor, the 400 and the argdata's: 0 to 401.
+    assert!(stdout(&out).contains(r#"{"fd":401,"#), "{}", stdout(&out));
+    let out = launch(700);
+    assert_eq!(out.status.code(), Some(125), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("caprun: the descriptor limit RLIMIT_NOFILE is 1024"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -169,11 +169,14 @@ pub fn proc_fd_path(fd: RawFd, buf: &mut [u8; 32]) -> &CStr {
     unsafe { CStr::from_bytes_with_nul_unchecked(&buf[..=PREFIX.len() + len]) }
 }
 
-/// A regular file or a character device open at the inherited descriptor `fd`: a
-/// duplicate of it (close-on-exec, owned) and its status flags (`F_GETFL`: the access
-/// mode, `O_APPEND`). `None` for anything else (a pipe, a socket, a directory), which
-/// the kernel reopens without a path check or which is not reopened for writing.
-pub fn inherited_file(fd: RawFd) -> Result<Option<(OwnedFd, libc::c_int)>, Errno> {
+/// A file's identity: its device and inode numbers.
+pub type FileId = (u64, u64);
+
+/// An inherited descriptor's file, when it is a regular file or a character device
+/// (what the program could open again by `/proc/self/fd/N`): `Some((identity, flags))`,
+/// its [`FileId`], and the status flags it was opened with. `None` for anything else
+/// (pipes, sockets, directories).
+pub fn inherited_file(fd: RawFd) -> Result<Option<(FileId, libc::c_int)>, Errno> {
     // SAFETY: a zeroed stat is a valid out-parameter that fstat fills.
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
     // SAFETY: `st` is valid and writable for the call.
@@ -184,10 +187,16 @@ pub fn inherited_file(fd: RawFd) -> Result<Option<(OwnedFd, libc::c_int)>, Errno
     }
     // SAFETY: F_GETFL only reads the open file's status flags.
     let flags = check(unsafe { libc::fcntl(fd, libc::F_GETFL) })?;
+    #[allow(clippy::unnecessary_cast)]
+    Ok(Some(((st.st_dev as u64, st.st_ino as u64), flags)))
+}
+
+/// A duplicate of `fd` (close-on-exec, at 3 or above), owned by the caller.
+pub fn duplicate(fd: RawFd) -> Result<OwnedFd, Errno> {
     // SAFETY: F_DUPFD_CLOEXEC returns a new descriptor that nothing else owns.
     let dup = check(unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 3) })?;
     // SAFETY: `dup` was just created and is owned here alone.
-    Ok(Some((unsafe { OwnedFd::from_raw_fd(dup) }, flags)))
+    Ok(unsafe { OwnedFd::from_raw_fd(dup) })
 }
 
 #[cfg(test)]
