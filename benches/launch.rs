@@ -22,7 +22,7 @@
 //! alike:
 //!
 //! 1. **launch**: fork + exec + `wait4` of the no-op directly, through `/usr/bin/env`,
-//!    through `caprun --policy none|unprivileged|strict|default` (a config of three
+//!    through `caprun --policy none|unprivileged|strict|default|devtools` (a config of three
 //!    descriptors, passed as a file), `caprun --policy strict --explain-denials`,
 //!    `caprun --policy strict-nopid.yaml` (one process: no supervisor, no init),
 //!    `caprun --policy strict-nonet.yaml` (`strict` without its network namespace), through
@@ -38,6 +38,10 @@
 //!    wall time per launch measured by the parent,
 //!    `ru_maxrss` from `wait4`, and the processes each launch creates (PIDs allocated,
 //!    from the last-PID field of `/proc/loadavg`, minimum over several launches);
+//!    then the **exit path**: `benches/stamp.c` writes its `CLOCK_MONOTONIC` time just
+//!    before it exits, and the time from there to the parent's `wait4` returning is
+//!    taken directly, through caprun (`strict`, `default`, `devtools`) and through bwrap
+//!    (`strict`'s file system);
 //! 2. **supervisor memory**: the supervising launchers running `sleep.c`; 100 ms after
 //!    the fork the parent reads `VmRSS`/`VmHWM` of the launcher (the supervisor) and `VmRSS`
 //!    of its child (init) from `/proc`;
@@ -63,6 +67,7 @@ static ALLOC: caprun::runtime::Allocator = caprun::runtime::Allocator::new();
 
 const NOOP_C: &str = include_str!("noop.c");
 const SLEEP_C: &str = include_str!("sleep.c");
+const STAMP_C: &str = include_str!("stamp.c");
 const CAPRUN: &str = env!("CARGO_BIN_EXE_caprun");
 
 /// Namespaces of the raw floor: what `caprun --policy strict` enters.
@@ -585,6 +590,17 @@ fn seq_config(fds: impl Iterator<Item = usize>) -> String {
 fn bwrap_args(bwrap: &[u8], policy: &str, noop: &[u8]) -> Vec<Vec<u8>> {
     let policy = caprun::sandbox::load(policy).expect("a built-in policy");
     let mut args: Vec<Vec<u8>> = vec![bwrap.to_vec(), b"--unshare-all".to_vec()];
+    // A fresh /dev with a devpts (bwrap's own devices; the policy's are bound over them),
+    // the policy's procfs and tmpfs mounts.
+    if policy.pts {
+        args.extend([b"--dev".to_vec(), b"/dev".to_vec()]);
+    }
+    if policy.proc {
+        args.extend([b"--proc".to_vec(), b"/proc".to_vec()]);
+    }
+    for t in &policy.tmpfs {
+        args.extend([b"--tmpfs".to_vec(), t.as_os_str().as_bytes().to_vec()]);
+    }
     for bind in &policy.binds {
         if bind.optional && !bind.source.exists() {
             continue;
@@ -606,6 +622,87 @@ fn bwrap_args(bwrap: &[u8], policy: &str, noop: &[u8]) -> Vec<Vec<u8>> {
     args.extend([b"--ro-bind".to_vec(), noop.to_vec(), b"/noop".to_vec()]);
     args.push(b"/noop".to_vec());
     args
+}
+
+/// The exit path of each of `variants` (argv), interleaved round-robin: the program
+/// (`benches/stamp.c`) writes its `CLOCK_MONOTONIC` time to a pipe just before it exits;
+/// the sample is the time at which this process's `wait4` for the launcher returned,
+/// minus that. The children's stdin is /dev/null (read-only: the probe's write to
+/// descriptor 0 fails there).
+fn exit_paths(
+    variants: &[(String, Vec<Vec<u8>>)],
+    ctx: &Ctx,
+    warmup: usize,
+    rounds: usize,
+) -> Vec<Vec<Duration>> {
+    let argvs: Vec<Vec<CString>> = variants
+        .iter()
+        .map(|(_, a)| {
+            a.iter()
+                .map(|x| CString::new(x.clone()).expect("no NUL"))
+                .collect()
+        })
+        .collect();
+    let ptrs: Vec<Vec<*const libc::c_char>> = argvs
+        .iter()
+        .map(|a| {
+            a.iter()
+                .map(|c| c.as_ptr())
+                .chain(std::iter::once(std::ptr::null()))
+                .collect()
+        })
+        .collect();
+    let null = open_raw(c"/dev/null", libc::O_RDONLY);
+    let now = || {
+        let mut t = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: `t` is valid and writable.
+        unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut t) };
+        t.tv_sec as i128 * 1_000_000_000 + t.tv_nsec as i128
+    };
+    let mut out = vec![Vec::new(); variants.len()];
+    for round in 0..warmup + rounds {
+        for k in 0..variants.len() {
+            let i = (round + k) % variants.len();
+            let mut p = [0; 2];
+            // SAFETY: `p` is a valid array of two ints.
+            assert_eq!(unsafe { libc::pipe2(p.as_mut_ptr(), libc::O_CLOEXEC) }, 0);
+            // SAFETY: the child makes raw calls over data prepared above, then execs.
+            let pid = unsafe { libc::fork() };
+            if pid == 0 {
+                // SAFETY: as above.
+                unsafe {
+                    libc::dup2(null, 0);
+                    libc::dup2(p[1], 1);
+                    libc::execve(ptrs[i][0], ptrs[i].as_ptr(), ctx.envp.as_ptr());
+                    libc::_exit(127);
+                }
+            }
+            // SAFETY: closing this process's copy of the write end.
+            unsafe { libc::close(p[1]) };
+            let mut status = 0;
+            // SAFETY: waiting for the child forked above.
+            unsafe { libc::waitpid(pid, &mut status, 0) };
+            let end = now();
+            let mut buf = [0u8; 64];
+            // SAFETY: `buf` is valid and writable for its length.
+            let n = unsafe { libc::read(p[0], buf.as_mut_ptr().cast(), buf.len()) };
+            // SAFETY: closing the read end.
+            unsafe { libc::close(p[0]) };
+            let stamp: Option<i128> = (n > 0)
+                .then(|| std::str::from_utf8(&buf[..n as usize]).ok())
+                .flatten()
+                .and_then(|t| t.lines().next()?.trim().parse().ok());
+            if let (Some(stamp), true, true) = (stamp, status == 0, round >= warmup) {
+                out[i].push(Duration::from_nanos((end - stamp).max(0) as u64));
+            }
+        }
+    }
+    // SAFETY: closing the descriptor opened above.
+    unsafe { libc::close(null) };
+    out
 }
 
 fn print_launch_table(variants: &[Variant], refs: &[(&str, usize)]) {
@@ -885,7 +982,7 @@ fn main() {
         Variant::new("direct exec", Pre::Plain, &[noop_b]),
         Variant::new("/usr/bin/env NOOP", Pre::Plain, &[b"/usr/bin/env", noop_b]),
     ];
-    for p in ["none", "unprivileged", "strict", "default"] {
+    for p in ["none", "unprivileged", "strict", "default", "devtools"] {
         v.push(Variant::new(
             format!("caprun --policy {p}"),
             Pre::Plain,
@@ -930,7 +1027,11 @@ fn main() {
             ],
         ));
         // Each policy's file system as bwrap options (read from the policy itself).
-        for (name, policy) in [(BWRAP_STRICT, "strict"), (BWRAP_DEFAULT, "default")] {
+        for (name, policy) in [
+            (BWRAP_STRICT, "strict"),
+            (BWRAP_DEFAULT, "default"),
+            (BWRAP_DEVTOOLS, "devtools"),
+        ] {
             let args = bwrap_args(b, policy, noop_b);
             let args: Vec<&[u8]> = args.iter().map(Vec::as_slice).collect();
             v.push(Variant::new(name, Pre::Plain, &args));
@@ -969,6 +1070,8 @@ fn main() {
         "bwrap --unshare-all, `strict`'s file system (empty root, /dev/null) + NOOP";
     const BWRAP_DEFAULT: &str =
         "bwrap --unshare-all, `default`'s file system (its binds and symlinks) + NOOP";
+    const BWRAP_DEVTOOLS: &str =
+        "bwrap --unshare-all, `devtools`' file system (--dev, --proc, its tmpfs, binds and symlinks) + NOOP";
     v.push(Variant::new(RAW_PID, Pre::RawNsPid, &[noop_b]));
     let idx = |name: &str| v.iter().position(|x| x.name == name);
     let mut refs = vec![
@@ -982,6 +1085,9 @@ fn main() {
     }
     if let Some(b) = idx(BWRAP_DEFAULT) {
         refs.push(("bwrap (`default`'s file system)", b));
+    }
+    if let Some(b) = idx(BWRAP_DEVTOOLS) {
+        refs.push(("bwrap (`devtools`' file system)", b));
     }
     run_group(&mut v, &ctx, (o.iterations / 20).max(3), o.iterations);
     count_pids(&mut v, &ctx, 10);
@@ -1034,6 +1140,42 @@ fn main() {
             ],
         ));
     }
+    // ---- The exit path: from the program's last instant to the caller's wait4.
+    let stamp = build_static(dir.path(), "stamp", STAMP_C);
+    let stamp_b = stamp.as_os_str().as_bytes();
+    let out_only = dir.path().join("out.yaml");
+    std::fs::write(&out_only, "out: !fd stdout\n").expect("writing the config");
+    let out_b = out_only.as_os_str().as_bytes();
+    let mut exits: Vec<(String, Vec<Vec<u8>>)> =
+        vec![("direct exec".into(), vec![stamp_b.to_vec()])];
+    for p in ["strict", "default", "devtools"] {
+        exits.push((
+            format!("caprun --policy {p}"),
+            [caprun, b"--policy", p.as_bytes(), stamp_b, out_b]
+                .iter()
+                .map(|a| a.to_vec())
+                .collect(),
+        ));
+    }
+    if let Some(b) = &bwrap_b {
+        exits.push((BWRAP_STRICT.into(), bwrap_args(b, "strict", stamp_b)));
+    }
+    let samples = exit_paths(&exits, &ctx, (o.iterations / 20).max(3), o.iterations);
+    println!("## Exit path (the program's last clock reading to the caller's wait4 returning)");
+    println!();
+    println!("| variant | median ms | p10–p90 ms |");
+    println!("|---|---:|---:|");
+    for ((name, _), s) in exits.iter().zip(&samples) {
+        let ms = |q| percentile(s, q).map_or(f64::NAN, |d| d.as_secs_f64() * 1e3);
+        println!(
+            "| {name} | {:.3} | {:.3}–{:.3} |",
+            ms(0.5),
+            ms(0.1),
+            ms(0.9)
+        );
+    }
+    println!();
+
     println!("## Supervisor memory (program sleeps 200 ms; /proc read 100 ms after the fork)");
     println!();
     println!("| launcher | VmRSS KiB (steady state) | VmHWM KiB (own peak) | child VmRSS KiB | ru_maxrss KiB (whole life, incl. reaped children) |");
