@@ -6,7 +6,8 @@
 //!
 //! The walk costs ≈ 0.25 s on a machine with 140,000 files under `/usr` (warm cache),
 //! too much for every launch: its result is cached in `$XDG_CACHE_HOME/caprun` (else
-//! `~/.cache/caprun`), valid while `/usr` and the package databases (dpkg, rpm, pacman,
+//! `~/.cache/caprun`, the home directory taken from the password database when `HOME`
+//! is not set, else for root `/var/cache/caprun`), valid while `/usr` and the package databases (dpkg, rpm, pacman,
 //! apk) are unchanged: installing or removing a package changes its database, and
 //! toolchains unpacked by hand do not link into `/etc`.
 
@@ -163,17 +164,47 @@ fn cache_key() -> String {
     key
 }
 
-/// `$XDG_CACHE_HOME/caprun/usr-etc-links`, else `$HOME/.cache/caprun/usr-etc-links`.
+/// Where the cache is: see [`cache_dir`], from this process's environment and user.
 fn cache_file() -> Option<PathBuf> {
-    let base = std::env::var_os("XDG_CACHE_HOME")
-        .filter(|v| Path::new(v).is_absolute())
-        .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("HOME")
-                .filter(|v| Path::new(v).is_absolute())
-                .map(|h| Path::new(&h).join(".cache"))
-        })?;
-    Some(base.join("caprun").join("usr-etc-links"))
+    let euid = crate::sys::ids::geteuid();
+    let dir = cache_dir(
+        std::env::var_os("XDG_CACHE_HOME"),
+        std::env::var_os("HOME"),
+        euid,
+        || {
+            nix::unistd::User::from_uid(euid.into())
+                .ok()
+                .flatten()
+                .map(|u| u.dir)
+        },
+    )?;
+    Some(dir.join("usr-etc-links"))
+}
+
+/// The cache's directory: `$XDG_CACHE_HOME/caprun`, else `$HOME/.cache/caprun`, else
+/// (no `HOME`: a systemd service, `env -i`) `.cache/caprun` in the user's home
+/// directory from the password database (`passwd_home`), else, for root,
+/// `/var/cache/caprun`. Only absolute paths count, and not `/` as a home (a service
+/// user's). `None`: every launch walks.
+fn cache_dir(
+    xdg: Option<std::ffi::OsString>,
+    home: Option<std::ffi::OsString>,
+    euid: u32,
+    passwd_home: impl FnOnce() -> Option<PathBuf>,
+) -> Option<PathBuf> {
+    let usable = |p: &Path| p.is_absolute() && p != Path::new("/");
+    if let Some(x) = xdg.map(PathBuf::from).filter(|p| usable(p)) {
+        return Some(x.join("caprun"));
+    }
+    let home = match home {
+        Some(h) => Some(PathBuf::from(h)),
+        None => passwd_home(),
+    };
+    match home.filter(|h| usable(h)) {
+        Some(h) => Some(h.join(".cache").join("caprun")),
+        None if euid == 0 => Some(PathBuf::from("/var/cache/caprun")),
+        None => None,
+    }
 }
 
 /// Write the cache whole or not at all (a temporary file renamed into place).
@@ -280,6 +311,38 @@ mod tests {
         ] {
             assert!(!is_secret(Path::new(s)), "{s}");
         }
+    }
+
+    #[test]
+    fn the_cache_has_a_place_without_home_too() {
+        use super::cache_dir;
+        let some = |s: &str| Some(std::ffi::OsString::from(s));
+        let none = || None;
+        let at = |p: &str| Some(PathBuf::from(p));
+        assert_eq!(
+            cache_dir(some("/x"), some("/h"), 1000, none),
+            at("/x/caprun")
+        );
+        assert_eq!(
+            cache_dir(some("rel"), some("/h"), 1000, none),
+            at("/h/.cache/caprun")
+        );
+        assert_eq!(
+            cache_dir(None, some("/h"), 1000, none),
+            at("/h/.cache/caprun")
+        );
+        // No HOME (a service, `env -i`): the password database's home.
+        assert_eq!(
+            cache_dir(None, None, 1000, || at("/home/u")),
+            at("/home/u/.cache/caprun")
+        );
+        // A home of `/` (a service user's) or none: root's system cache, nothing else.
+        assert_eq!(
+            cache_dir(None, None, 0, || at("/")),
+            at("/var/cache/caprun")
+        );
+        assert_eq!(cache_dir(None, some("/"), 0, none), at("/var/cache/caprun"));
+        assert_eq!(cache_dir(None, None, 1000, none), None);
     }
 
     #[test]
