@@ -605,6 +605,10 @@ fn bwrap_args(bwrap: &[u8], policy: &str, noop: &[u8]) -> Vec<Vec<u8>> {
         if bind.optional && !bind.source.exists() {
             continue;
         }
+        // bwrap's --dev has its own null, zero, full, random, urandom and tty.
+        if policy.pts && bind.device {
+            continue;
+        }
         let option: &[u8] = if bind.device {
             b"--dev-bind"
         } else {
@@ -615,6 +619,10 @@ fn bwrap_args(bwrap: &[u8], policy: &str, noop: &[u8]) -> Vec<Vec<u8>> {
         args.push(bind.target.as_os_str().as_bytes().to_vec());
     }
     for s in &policy.symlinks {
+        // And its own /dev/fd, /dev/stdin, /dev/stdout, /dev/stderr.
+        if policy.pts && s.link.starts_with("/dev") {
+            continue;
+        }
         args.push(b"--symlink".to_vec());
         args.push(s.target.as_os_str().as_bytes().to_vec());
         args.push(s.link.as_os_str().as_bytes().to_vec());
