@@ -48,7 +48,13 @@ pub(crate) fn run(
                 for r in relays.iter_mut().flatten().filter(|r| r.read >= 0) {
                     stdio_relay::copy(r);
                 }
-                let _ = channel::send(channel, Message::Exited(status));
+                // Init ends with the program's exit status, which is all the supervisor
+                // needs of a program that exited: only a death by a signal, which init
+                // cannot die of in turn, is said on the channel (the supervisor, woken
+                // once by init's end rather than twice, ends sooner).
+                if libc::WIFSIGNALED(status) {
+                    let _ = channel::send(channel, Message::Exited(status));
+                }
                 sys::exit(sys::exit_code(status));
             }
         }
