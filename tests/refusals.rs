@@ -10,6 +10,34 @@ use std::process::Command;
 
 use common::*;
 
+/// Start `cmd` with `RLIMIT_NOFILE` 1024 and descriptors 3 to 3 + `count` - 1 open on
+/// `/dev/null`.
+fn inherit_null(cmd: &mut Command, count: i32) {
+    // SAFETY: between fork and exec only async-signal-safe calls (setrlimit, open, dup2,
+    // close) on stack data.
+    unsafe {
+        cmd.pre_exec(move || {
+            let lim = libc::rlimit {
+                rlim_cur: 1024,
+                rlim_max: 1024,
+            };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &lim) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            let null = libc::open(c"/dev/null".as_ptr(), libc::O_RDONLY);
+            for fd in 3..3 + count {
+                if fd != null && libc::dup2(null, fd) == -1 {
+                    return Err(std::io::Error::last_os_error());
+                }
+            }
+            if null >= 3 + count {
+                libc::close(null);
+            }
+            Ok(())
+        });
+    }
+}
+
 /// With `inherited` descriptors open beyond 0-2 and `RLIMIT_NOFILE` 1024, every launch
 /// under every policy either runs or is refused up front naming the limit: what the
 /// policy's sandbox opens (devtools binds dozens of paths, each opened and then cloned)
@@ -23,29 +51,7 @@ fn the_descriptor_check_counts_what_the_policy_opens() {
         for inherited in (900..1021).step_by(3) {
             let mut cmd = Command::new(caprun());
             cmd.args(["--policy", policy]).arg(&probe);
-            // SAFETY: between fork and exec only async-signal-safe calls (setrlimit,
-            // open, dup2, close) on stack data.
-            unsafe {
-                cmd.pre_exec(move || {
-                    let lim = libc::rlimit {
-                        rlim_cur: 1024,
-                        rlim_max: 1024,
-                    };
-                    if libc::setrlimit(libc::RLIMIT_NOFILE, &lim) != 0 {
-                        return Err(std::io::Error::last_os_error());
-                    }
-                    let null = libc::open(c"/dev/null".as_ptr(), libc::O_RDONLY);
-                    for fd in 3..3 + inherited {
-                        if fd != null && libc::dup2(null, fd) == -1 {
-                            return Err(std::io::Error::last_os_error());
-                        }
-                    }
-                    if null >= 3 + inherited {
-                        libc::close(null);
-                    }
-                    Ok(())
-                });
-            }
+            inherit_null(&mut cmd, inherited);
             let out = run_cmd(&mut cmd, "report: !fd stdout\n");
             if out.status.success() {
                 ran += 1;
@@ -221,29 +227,7 @@ fn many_descriptors_of_one_file_cost_one_duplicate() {
         }
         let mut cmd = Command::new(caprun());
         cmd.args(["--policy", "strict"]).arg(&probe);
-        // SAFETY: between fork and exec only async-signal-safe calls (setrlimit, open,
-        // dup2, close) on stack data.
-        unsafe {
-            cmd.pre_exec(move || {
-                let lim = libc::rlimit {
-                    rlim_cur: 1024,
-                    rlim_max: 1024,
-                };
-                if libc::setrlimit(libc::RLIMIT_NOFILE, &lim) != 0 {
-                    return Err(std::io::Error::last_os_error());
-                }
-                let null = libc::open(c"/dev/null".as_ptr(), libc::O_RDONLY);
-                for fd in 3..3 + count {
-                    if fd != null && libc::dup2(null, fd) == -1 {
-                        return Err(std::io::Error::last_os_error());
-                    }
-                }
-                if null >= 3 + count {
-                    libc::close(null);
-                }
-                Ok(())
-            });
-        }
+        inherit_null(&mut cmd, count);
         run_cmd(&mut cmd, &config)
     };
     let out = launch(400);
