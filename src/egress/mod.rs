@@ -5,6 +5,7 @@
 //! - [`allow`]: the allow list and the decision, a pure function (the resolver is
 //!   injected);
 //! - [`proxy`]: the proxy (`CONNECT` and plain HTTP), bounded;
+//! - [`socks`]: its SOCKS5 side, on the same port;
 //! - [`confine`]: the proxy's own process gives up the file system;
 //! - [`events`]: what the proxy tells the supervisor's session (refusals, and while
 //!   learning the destinations used);
@@ -17,6 +18,7 @@ pub mod allow;
 pub mod confine;
 pub mod events;
 pub mod proxy;
+pub mod socks;
 
 pub use allow::{AllowError, AllowList};
 
