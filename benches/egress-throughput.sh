@@ -6,8 +6,11 @@
 # --net through benches/splice-relay.c on the host's 127.0.0.1 (the same two loopback
 # hops as the proxy's, with the least a relay in user space does; built with $CC, or cc,
 # and left out when no compiler is found). Interleaved runs after one warm-up run,
-# median of each; the ratios, and the load average before and after.
-# Usage: benches/egress-throughput.sh [CAPRUN] [SIZE_MIB] [RUNS]  (figures: BENCHMARKS.md)
+# median of each; the ratios, and the load average before and after. With ONE_CPU=N
+# every process of the bench (server, relay, caprun and all it starts) runs on CPU N
+# alone: throughput is then bytes per CPU-second, and the ratios are the paths' costs.
+# Usage: [ONE_CPU=N] benches/egress-throughput.sh [CAPRUN] [SIZE_MIB] [RUNS]
+# (figures: BENCHMARKS.md)
 set -eu
 caprun=$(realpath "${1:-target/x86_64-unknown-linux-musl/release/caprun}")
 size=${2:-2048}
@@ -18,8 +21,13 @@ server=
 relay=
 trap 'kill $server $relay 2>/dev/null; rm -rf "$dir"' EXIT
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+pin=
+if [ -n "${ONE_CPU:-}" ]; then
+    pin="taskset -c $ONE_CPU"
+    echo "every process on CPU $ONE_CPU"
+fi
 truncate -s "${size}M" "$dir/big"
-python3 - "$dir/big" >"$dir/port" <<'PY' &
+$pin python3 - "$dir/big" >"$dir/port" <<'PY' &
 import socket, sys, threading
 path = sys.argv[1]
 s = socket.socket()
@@ -47,7 +55,7 @@ while [ ! -s "$dir/port" ]; do sleep 0.05; done
 port=$(cat "$dir/port")
 url="http://127.0.0.2:$port/big"
 if ${CC:-cc} -O2 -pthread -o "$dir/splice-relay" "$here/splice-relay.c" 2>"$dir/cc.log"; then
-    "$dir/splice-relay" 127.0.0.2 "$port" >"$dir/relay-port" &
+    $pin "$dir/splice-relay" 127.0.0.2 "$port" >"$dir/relay-port" &
     relay=$!
     while [ ! -s "$dir/relay-port" ]; do sleep 0.05; done
 else
@@ -57,7 +65,7 @@ cd "$dir"
 one() {
     u=$1
     shift
-    "$caprun" --ro "$dir" --cwd "$dir" "$@" -- curl -sSf -o /dev/null -w '%{speed_download}\n' "$u"
+    $pin "$caprun" --ro "$dir" --cwd "$dir" "$@" -- curl -sSf -o /dev/null -w '%{speed_download}\n' "$u"
 }
 one "$url" --net >/dev/null # warm-up: the first download of a run is slower
 : >"$dir/direct"
