@@ -10,7 +10,8 @@
 //!
 //! Bounds ([`Limits::DEFAULT`]): at most 512 connections at once (the next is answered
 //! 503 and closed; fewer when the descriptor limit is lower, six descriptors each), a
-//! request head of at most 16 KiB (freed once the tunnel starts), then per direction a
+//! request head of at most 16 KiB (freed once the tunnel starts; a SOCKS5 request is
+//! read into fixed buffers of at most 255 bytes), then per direction a
 //! pipe of 64 KiB (the kernel's default size) that `splice` moves the bytes through, or
 //! a 32 KiB buffer where the kernel refuses to splice: at most 512 × 2 × 64 KiB = 64 MiB
 //! in flight in all, plus the threads' stacks (256 KiB reserved for the thread that
