@@ -1,6 +1,6 @@
 //! `egress`: `--net-allow HOST[:PORT]`. The program keeps its private network namespace
-//! (its own loopback only); an HTTP proxy outside the sandbox, reachable inside on
-//! [`PROXY_ADDR`], connects to the destinations the allow list admits and nothing else.
+//! (its own loopback only); a proxy outside the sandbox (HTTP, and SOCKS5 on the same
+//! port), reachable inside on [`PROXY_ADDR`], connects to the destinations the allow list admits and nothing else.
 //!
 //! - [`allow`]: the allow list and the decision, a pure function (the resolver is
 //!   injected);
