@@ -2,16 +2,32 @@
 # Throughput of a large download through caprun's egress proxy (--net-allow) against the
 # same download straight from the host's network (--net), both under caprun's devtools
 # policy, on loopback only: a server this script starts on 127.0.0.2 sends a sparse file
-# with sendfile(2); curl downloads it to /dev/null. Interleaved runs, median of each.
-# Usage: benches/egress-throughput.sh [CAPRUN] [SIZE_MIB] [RUNS]  (figures: BENCHMARKS.md)
+# with sendfile(2); curl downloads it to /dev/null. The floor: the same download under
+# --net through benches/splice-relay.c on the host's 127.0.0.1 (the same two loopback
+# hops as the proxy's, with the least a relay in user space does; built with $CC, or cc,
+# and left out when no compiler is found). Interleaved runs after one warm-up run,
+# median of each; the ratios, and the load average before and after. With ONE_CPU=N
+# every process of the bench (server, relay, caprun and all it starts) runs on CPU N
+# alone: throughput is then bytes per CPU-second, and the ratios are the paths' costs.
+# Usage: [ONE_CPU=N] benches/egress-throughput.sh [CAPRUN] [SIZE_MIB] [RUNS]
+# (figures: BENCHMARKS.md)
 set -eu
-caprun=${1:-target/x86_64-unknown-linux-musl/release/caprun}
+caprun=$(realpath "${1:-target/x86_64-unknown-linux-musl/release/caprun}")
 size=${2:-2048}
 runs=${3:-5}
+here=$(dirname "$0")
 dir=$(mktemp -d)
-trap 'kill "$server" 2>/dev/null; rm -rf "$dir"' EXIT
+server=
+relay=
+trap 'kill $server $relay 2>/dev/null; rm -rf "$dir"' EXIT
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+pin=
+if [ -n "${ONE_CPU:-}" ]; then
+    pin="taskset -c $ONE_CPU"
+    echo "every process on CPU $ONE_CPU"
+fi
 truncate -s "${size}M" "$dir/big"
-python3 - "$dir/big" >"$dir/port" <<'PY' &
+$pin python3 - "$dir/big" >"$dir/port" <<'PY' &
 import socket, sys, threading
 path = sys.argv[1]
 s = socket.socket()
@@ -36,21 +52,48 @@ while True:
 PY
 server=$!
 while [ ! -s "$dir/port" ]; do sleep 0.05; done
-url="http://127.0.0.2:$(cat "$dir/port")/big"
+port=$(cat "$dir/port")
+url="http://127.0.0.2:$port/big"
+if ${CC:-cc} -O2 -pthread -o "$dir/splice-relay" "$here/splice-relay.c" 2>"$dir/cc.log"; then
+    $pin "$dir/splice-relay" 127.0.0.2 "$port" >"$dir/relay-port" &
+    relay=$!
+    while [ ! -s "$dir/relay-port" ]; do sleep 0.05; done
+else
+    echo "floor left out: benches/splice-relay.c does not build ($(head -1 "$dir/cc.log"))"
+fi
+cd "$dir"
 one() {
-    "$caprun" "$@" -- curl -sSf -o /dev/null -w '%{speed_download}\n' "$url"
+    u=$1
+    shift
+    $pin "$caprun" --ro "$dir" --cwd "$dir" "$@" -- curl -sSf -o /dev/null -w '%{speed_download}\n' "$u"
 }
+one "$url" --net >/dev/null # warm-up: the first download of a run is slower
 : >"$dir/direct"
 : >"$dir/proxy"
+: >"$dir/floor"
 i=0
 while [ "$i" -lt "$runs" ]; do
-    one --net >>"$dir/direct"
-    one --net-allow "127.0.0.2:$(cat "$dir/port")" >>"$dir/proxy"
+    one "$url" --net >>"$dir/direct"
+    one "$url" --net-allow "127.0.0.2:$port" >>"$dir/proxy"
+    if [ -n "$relay" ]; then
+        one "http://127.0.0.1:$(cat "$dir/relay-port")/big" --net >>"$dir/floor"
+    fi
     i=$((i + 1))
 done
 median() { sort -n "$1" | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+mib() { awk -v b="$1" 'BEGIN {printf "%.0f MiB/s", b/1048576}'; }
+runs() { awk '{printf "%.0f ", $1/1048576}' "$1"; }
 d=$(median "$dir/direct")
 p=$(median "$dir/proxy")
-echo "direct (--net):      $(echo "$d" | awk '{printf "%.0f MiB/s", $1/1048576}')  runs: $(tr '\n' ' ' <"$dir/direct")"
-echo "proxy (--net-allow): $(echo "$p" | awk '{printf "%.0f MiB/s", $1/1048576}')  runs: $(tr '\n' ' ' <"$dir/proxy")"
-echo "ratio proxy/direct:  $(awk -v p="$p" -v d="$d" 'BEGIN {printf "%.2f", p/d}')"
+echo "direct (--net):            $(mib "$d")  runs (MiB/s): $(runs "$dir/direct")"
+echo "proxy (--net-allow):       $(mib "$p")  runs (MiB/s): $(runs "$dir/proxy")"
+if [ -n "$relay" ]; then
+    f=$(median "$dir/floor")
+    echo "floor (splice-relay.c):    $(mib "$f")  runs (MiB/s): $(runs "$dir/floor")"
+fi
+echo "ratio proxy/direct:        $(awk -v p="$p" -v d="$d" 'BEGIN {printf "%.2f", p/d}')"
+if [ -n "$relay" ]; then
+    echo "ratio floor/direct:        $(awk -v p="$f" -v d="$d" 'BEGIN {printf "%.2f", p/d}')"
+    echo "ratio proxy/floor:         $(awk -v p="$p" -v d="$f" 'BEGIN {printf "%.2f", p/d}')"
+fi
+echo "load average after:  $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -47,8 +47,8 @@ pub struct Args {
     /// allowed by the seccomp filter and Landlock).
     #[arg(long)]
     pub net: bool,
-    /// Let the program reach `HOST[:PORT]` (repeatable) through an HTTP proxy outside the
-    /// sandbox, and nothing else: a name, `*.example.org`, an IP address or a CIDR range;
+    /// Let the program reach `HOST[:PORT]` (repeatable) through a proxy outside the sandbox
+    /// (HTTP, and SOCKS5 on the same port), and nothing else: a name, `*.example.org`, an IP address or a CIDR range;
     /// the port defaults to 80 and 443. The program keeps its own network namespace;
     /// HTTP_PROXY, HTTPS_PROXY, ALL_PROXY (and their lower-case forms) point at the proxy.
     #[arg(long, value_name = "HOST[:PORT]", conflicts_with = "net")]

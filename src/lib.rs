@@ -31,7 +31,8 @@
 //!                   learn, decode)
 //! exec/             the final step, the supervisor loop, --check-host's trial of a sandbox,
 //!                   egress_relay.rs (--net-allow's proxy process)
-//! egress/           --net-allow: allow.rs (the decision, pure), proxy.rs (the HTTP proxy)
+//! egress/           --net-allow: allow.rs (the decision, pure), proxy.rs (the HTTP proxy),
+//!                   socks.rs (its SOCKS5 side)
 //! runtime.rs        what the binary's C main needs (allocator, stdio, argv, exit)
 //! sys/              raw system calls (private); probe.rs: --check-host's kernel probes
 //! ```

@@ -279,6 +279,56 @@ fn destinations_not_allowed_are_refused_and_named() {
     );
 }
 
+/// SOCKS5 on the proxy's address (`socks5h://`: the proxy resolves names; `socks5://`
+/// with an address): the allowed destination is reached, another port and a name nobody
+/// allowed are refused (curl: "connection not allowed by ruleset") and named once each
+/// on caprun's stderr, as for CONNECT. The control: the allowed destination in the same
+/// run works, by both schemes.
+#[test]
+fn socks5_reaches_what_is_allowed_and_refusals_are_named() {
+    skip_unless_sandboxable!();
+    usr_bin("curl", "curl");
+    let (_dir, addr) = site("allowed\n");
+    let other = format!("127.0.0.2:{}", closed_port());
+    let tmp = tempfile::tempdir().unwrap();
+    let script = format!(
+        "curl -sSf -x socks5h://127.0.0.1:3128 http://{addr}/; \
+         curl -sSf -x socks5h://127.0.0.1:3128 http://{other}/ 2>&1; echo \"port: $?\"; \
+         curl -sSf -x socks5h://127.0.0.1:3128 http://registry.invalid/ 2>&1; echo \"name: $?\"; \
+         curl -sSf -x socks5://127.0.0.1:3128 http://{addr}/; exit 3"
+    );
+    let out = caprun_in(
+        tmp.path(),
+        &["--net-allow", &addr.to_string(), "--", "sh", "-c", &script],
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", describe(&out));
+    let stdout = text(&out.stdout);
+    assert!(stdout.starts_with("allowed\n"), "{}", describe(&out));
+    assert!(stdout.ends_with("allowed\n"), "{}", describe(&out));
+    // curl says 97 (CURLE_PROXY, 7.73 and later) or 7 (older) for a refused SOCKS request.
+    for what in ["port", "name"] {
+        assert!(
+            stdout.contains(&format!("{what}: 97")) || stdout.contains(&format!("{what}: 7\n")),
+            "{what}: {}",
+            describe(&out)
+        );
+    }
+    let stderr = text(&out.stderr);
+    let refused: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("refused egress"))
+        .collect();
+    assert_eq!(
+        refused,
+        [
+            format!("caprun: refused egress to {other}: not in --net-allow"),
+            "caprun: refused egress to registry.invalid:80: not in --net-allow".to_owned(),
+        ],
+        "{}",
+        describe(&out)
+    );
+}
+
 /// `--learn` with `--net-allow`: a destination outside the list is let through and
 /// recorded, and the learned policy's allow list (the given entries and those used)
 /// lets a later run reach it, and still not a third. The control: without learning the

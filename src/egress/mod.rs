@@ -1,10 +1,11 @@
 //! `egress`: `--net-allow HOST[:PORT]`. The program keeps its private network namespace
-//! (its own loopback only); an HTTP proxy outside the sandbox, reachable inside on
-//! [`PROXY_ADDR`], connects to the destinations the allow list admits and nothing else.
+//! (its own loopback only); a proxy outside the sandbox (HTTP, and SOCKS5 on the same
+//! port), reachable inside on [`PROXY_ADDR`], connects to the destinations the allow list admits and nothing else.
 //!
 //! - [`allow`]: the allow list and the decision, a pure function (the resolver is
 //!   injected);
 //! - [`proxy`]: the proxy (`CONNECT` and plain HTTP), bounded;
+//! - [`socks`]: its SOCKS5 side, on the same port;
 //! - [`confine`]: the proxy's own process gives up the file system;
 //! - [`events`]: what the proxy tells the supervisor's session (refusals, and while
 //!   learning the destinations used);
@@ -17,6 +18,7 @@ pub mod allow;
 pub mod confine;
 pub mod events;
 pub mod proxy;
+pub mod socks;
 
 pub use allow::{AllowError, AllowList};
 

@@ -1,6 +1,7 @@
-//! The egress proxy: HTTP `CONNECT` (any TCP protocol, TLS above all) and plain HTTP
-//! forwarding (absolute-form request targets), each destination decided by
-//! [`AllowList::decide`] and connected to at the addresses it checked.
+//! The egress proxy: HTTP `CONNECT` (any TCP protocol, TLS above all), plain HTTP
+//! forwarding (absolute-form request targets) and SOCKS5 `CONNECT` ([`super::socks`],
+//! told apart by the first byte), each destination decided by [`AllowList::decide`] and
+//! connected to at the addresses it checked.
 //!
 //! It runs outside the sandbox, in a process of its own that the launch forks before
 //! the sandbox's namespaces exist (`exec::egress_relay`), and accepts on a listening
@@ -9,7 +10,8 @@
 //!
 //! Bounds ([`Limits::DEFAULT`]): at most 512 connections at once (the next is answered
 //! 503 and closed; fewer when the descriptor limit is lower, six descriptors each), a
-//! request head of at most 16 KiB (freed once the tunnel starts), then per direction a
+//! request head of at most 16 KiB (freed once the tunnel starts; a SOCKS5 request is
+//! read into fixed buffers of at most 255 bytes), then per direction a
 //! pipe of 64 KiB (the kernel's default size) that `splice` moves the bytes through, or
 //! a 32 KiB buffer where the kernel refuses to splice: at most 512 × 2 × 64 KiB = 64 MiB
 //! in flight in all, plus the threads' stacks (256 KiB reserved for the thread that
@@ -28,6 +30,7 @@ use std::time::Duration;
 
 use super::allow::{AllowList, Refusal};
 use super::events::{Event, Sender, MAX_EVENTS};
+use super::socks::{self, SocksError};
 
 /// The proxy's bounds.
 #[derive(Debug, Clone, Copy)]
@@ -189,6 +192,10 @@ impl Proxy {
     /// One client connection: its request, the decision, then the tunnel.
     fn handle(&self, mut client: TcpStream) -> io::Result<()> {
         client.set_read_timeout(Some(self.limits.head_timeout))?;
+        let mut first = [0u8; 1];
+        if client.peek(&mut first)? == 1 && first[0] == socks::VERSION {
+            return self.handle_socks(client);
+        }
         let (head, extra) = match read_head(&mut client, self.limits.head) {
             Ok(h) => h,
             Err(HeadError::Io(e)) => return Err(e),
@@ -222,6 +229,31 @@ impl Proxy {
             Some(head) => upstream.write_all(head)?,
         }
         upstream.write_all(&extra)?;
+        self.tunnel(client, upstream)
+    }
+
+    /// One SOCKS5 client connection: its greeting and request, the same decision as for
+    /// `CONNECT` (a refusal reported the same way), then the tunnel.
+    fn handle_socks(&self, mut client: TcpStream) -> io::Result<()> {
+        let request = socks::greet(&mut client).and_then(|()| socks::read_request(&mut client));
+        let (host, port) = match request {
+            Ok(dest) => dest,
+            Err(SocksError::Io(e)) => return Err(e),
+            Err(SocksError::NoMethod) => return Ok(()),
+            Err(SocksError::Unserved { reply, .. }) => return socks_fail(&client, reply),
+        };
+        let addrs = match self.decide(&host, port) {
+            Ok(a) => a,
+            Err(refusal) => {
+                self.refuse(&host, port, &refusal);
+                return socks_fail(&client, socks::Reply::NotAllowed);
+            }
+        };
+        let upstream = match connect(&addrs, self.limits.connect_timeout) {
+            Ok(s) => s,
+            Err(e) => return socks_fail(&client, socks::Reply::for_connect_error(&e)),
+        };
+        socks::reply(&mut client, socks::Reply::Succeeded)?;
         self.tunnel(client, upstream)
     }
 
@@ -376,6 +408,13 @@ fn copy_buffered(mut from: &TcpStream, mut to: &TcpStream, size: usize) {
     }
     let _ = to.shutdown(Shutdown::Write);
     let _ = from.shutdown(Shutdown::Read);
+}
+
+/// Answer a SOCKS5 request with the failure `reply` and close.
+fn socks_fail(mut client: &TcpStream, reply: socks::Reply) -> io::Result<()> {
+    socks::reply(&mut client, reply)?;
+    let _ = client.shutdown(Shutdown::Write);
+    Ok(())
 }
 
 /// Answer `status` with `body` (text) and close.
@@ -681,6 +720,78 @@ mod tests {
         assert_eq!(
             lines[0],
             format!("caprun: refused egress to {other}: not in --net-allow\n")
+        );
+    }
+
+    /// A SOCKS5 CONNECT to `host:port` (by name, or by IPv4 address when it parses as
+    /// one) through the proxy at `proxy`, then `send`: the reply code and what came back.
+    fn socks_exchange(proxy: SocketAddr, host: &str, port: u16, send: &[u8]) -> (u8, Vec<u8>) {
+        let mut s = TcpStream::connect(proxy).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        s.write_all(&[5, 1, 0]).unwrap();
+        let mut greeting = [0u8; 2];
+        s.read_exact(&mut greeting).unwrap();
+        assert_eq!(greeting, [5, 0]);
+        let mut req = vec![5, 1, 0];
+        match host.parse::<std::net::Ipv4Addr>() {
+            Ok(a) => {
+                req.push(1);
+                req.extend_from_slice(&a.octets());
+            }
+            Err(_) => {
+                req.extend_from_slice(&[3, host.len() as u8]);
+                req.extend_from_slice(host.as_bytes());
+            }
+        }
+        req.extend_from_slice(&port.to_be_bytes());
+        s.write_all(&req).unwrap();
+        let mut reply = [0u8; 10];
+        s.read_exact(&mut reply).unwrap();
+        assert_eq!((reply[0], &reply[2..]), (5, &[0, 1, 0, 0, 0, 0, 0, 0][..]));
+        let _ = s.write_all(send);
+        let mut rest = Vec::new();
+        let _ = s.read_to_end(&mut rest);
+        (reply[1], rest)
+    }
+
+    /// SOCKS5 on the proxy's port: a name the proxy resolves and an IPv4 address reach
+    /// the allowed origin; another port, and an allowed name resolving to loopback that
+    /// nobody allowed, are refused (reply 2) and reported like CONNECT's refusals. The
+    /// control: the allowed destinations in the same run get through.
+    #[test]
+    fn socks5_connects_what_is_allowed_and_refuses_the_rest() {
+        let o = origin(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello");
+        let (p, lines) = proxy(
+            &[
+                &o.to_string(),
+                &format!("mirror.test:{}", o.port()),
+                "other.test:80",
+            ],
+            vec!["127.0.0.2".parse().unwrap()],
+        );
+        let get = b"GET / HTTP/1.1\r\n\r\n";
+        for host in ["127.0.0.2", "mirror.test"] {
+            let (code, body) = socks_exchange(p, host, o.port(), get);
+            assert_eq!(code, 0, "{host}");
+            assert!(body.ends_with(b"hello"), "{host}: {body:?}");
+        }
+        let (code, body) = socks_exchange(p, "127.0.0.2", o.port() ^ 1, get);
+        assert_eq!((code, body.len()), (2, 0));
+        let (code, _) = socks_exchange(p, "other.test", 80, get);
+        assert_eq!(code, 2);
+        let lines = lines.lock().unwrap().clone();
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert_eq!(
+            lines[0],
+            format!(
+                "caprun: refused egress to 127.0.0.2:{}: not in --net-allow\n",
+                o.port() ^ 1
+            )
+        );
+        assert!(
+            lines[1].starts_with("caprun: refused egress to other.test:80: ")
+                && lines[1].contains("resolves to 127.0.0.2, loopback"),
+            "{lines:?}"
         );
     }
 
