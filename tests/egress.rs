@@ -297,7 +297,7 @@ fn socks5_reaches_what_is_allowed_and_refusals_are_named() {
          curl -sSf -x socks5h://127.0.0.1:3128 http://registry.invalid/ 2>&1; echo \"name: $?\"; \
          curl -sSf -x socks5://127.0.0.1:3128 http://{addr}/; exit 3"
     );
-    let out = caprun_in(
+    let out = run_in(
         tmp.path(),
         &["--net-allow", &addr.to_string(), "--", "sh", "-c", &script],
     );
