@@ -114,61 +114,35 @@ pub fn setrlimit(resource: RlimitResource, limit: &libc::rlimit) -> Result<(), E
 /// `MOUNT_ATTR_IDMAP`, and for a process to enter ([`enter_user_namespace`]). The caller
 /// needs `CAP_SETUID` and `CAP_SETGID` over the ids it maps (root).
 ///
-/// The namespace needs a process in it while this one writes its maps from outside and
-/// opens `/proc/PID/ns/user`: a child cloned into it that shares this process's memory
-/// (`CLONE_VM`: nothing is copied, unlike a fork) and only waits on a pipe, on a small
-/// stack of its own, making two raw system calls (`close`, `read`) and `exit`. It is
-/// reaped before this returns.
+/// The namespace is made by a child cloned into it that exits at once: `clone(CLONE_VM
+/// | CLONE_VFORK | CLONE_NEWUSER)` on a small stack of its own (nothing is copied, unlike
+/// a fork, and this process goes on once the child has exited). Until it is reaped the
+/// child keeps its credentials, and with them the namespace: this process writes the
+/// maps from outside through `/proc/PID`, opens `/proc/PID/ns/user`, and then reaps it.
 pub fn mapped_user_namespace(
     uid_map: &[u8],
     gid_map: &[u8],
 ) -> Result<std::os::fd::OwnedFd, Errno> {
     use std::os::fd::{AsRawFd, OwnedFd};
-    /// What the child reads (this process's memory, alive until the child is reaped).
-    #[repr(C)]
-    struct Hold {
-        read: libc::c_int,
-        write: libc::c_int,
-    }
-    /// The child: close its copy of the pipe's write end, wait for the parent to close
-    /// its own (end of file), exit. `exit` (not `exit_group`: the thread only), raw
-    /// calls that set no errno (the parent's thread-local storage is shared).
-    extern "C" fn hold(arg: *mut libc::c_void) -> libc::c_int {
-        // SAFETY: `arg` points to the parent's `Hold`, alive until this child is reaped.
-        let hold = unsafe { &*(arg as *const Hold) };
-        let mut byte = 0u8;
-        // SAFETY: raw system calls on integers and a stack byte.
-        unsafe {
-            raw_syscall(libc::SYS_close, hold.write as usize, 0, 0);
-            raw_syscall(
-                libc::SYS_read,
-                hold.read as usize,
-                (&mut byte as *mut u8) as usize,
-                1,
-            );
-            raw_syscall(libc::SYS_exit, 0, 0, 0);
-        }
+    /// The child: `exit` (the thread only; a raw call that sets no errno: the parent's
+    /// thread-local storage is shared).
+    extern "C" fn child(_: *mut libc::c_void) -> libc::c_int {
+        // SAFETY: a raw system call on an integer.
+        unsafe { raw_syscall(libc::SYS_exit, 0, 0, 0) };
         0
     }
-    const STACK: usize = 16 * 1024;
-    let (read, write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
-    let arg = Hold {
-        read: read.as_raw_fd(),
-        write: write.as_raw_fd(),
-    };
+    const STACK: usize = 4096;
     let mut stack = vec![0u8; STACK];
     // The stack grows down from its 16-byte aligned top.
     let top = (stack.as_mut_ptr() as usize + STACK) & !15;
-    // SAFETY: the child runs `hold` on `stack` (alive, and not used by this process,
-    // until the child is reaped below) and reads `arg` only; with CLONE_VM and without
-    // CLONE_VFORK this process goes on at once. No CLONE_FILES: the child's table is a
-    // copy (it closes its own write end).
+    // SAFETY: the child runs `child` on `stack` (alive, and not used by this process,
+    // until the child has exited, which CLONE_VFORK waits for) and touches nothing else.
     let pid = unsafe {
         libc::clone(
-            hold,
+            child,
             top as *mut libc::c_void,
-            libc::CLONE_VM | libc::CLONE_NEWUSER | libc::SIGCHLD,
-            (&arg as *const Hold).cast_mut().cast(),
+            libc::CLONE_VM | libc::CLONE_VFORK | libc::CLONE_NEWUSER | libc::SIGCHLD,
+            std::ptr::null_mut(),
         )
     };
     if pid == -1 {
@@ -189,11 +163,10 @@ pub fn mapped_user_namespace(
             std::ffi::CString::new(format!("/proc/{pid}/ns/user")).expect("no NUL in a number");
         super::fs::open(&path, libc::O_RDONLY | libc::O_CLOEXEC, 0)
     })();
-    drop(write);
     let mut status = 0;
-    // SAFETY: waiting for the child cloned above, into a valid integer.
+    // SAFETY: reaping the child cloned above, into a valid integer.
     while unsafe { libc::waitpid(pid, &mut status, 0) } == -1 && Errno::last() == Errno::EINTR {}
-    drop((read, stack));
+    drop(stack);
     result
 }
 
