@@ -48,7 +48,7 @@ pub fn to_relay() -> [RawFd; MAX] {
     out
 }
 
-/// In init, restricted already, before the program's process is forked: a pipe at each
+/// In init, restricted already, before the program's process is started: a pipe at each
 /// of `fds` (init's own, so the program may open it again), the original moved above.
 /// Raw system calls only.
 pub(crate) fn install(fds: [RawFd; MAX]) -> Result<[Option<Relayed>; MAX], Errno> {

@@ -1,6 +1,6 @@
 //! Supervised mode ([`Layout::Supervised`](crate::exec::Layout)): caprun forks, stays outside the
 //! sandbox as the supervisor, and its child enters the sandbox: the PID namespace's init
-//! (which forks the program's process) or, without a PID namespace, the program's
+//! (which starts the program's process, sharing its memory until the exec) or, without a PID namespace, the program's
 //! process itself.
 //!
 //! The supervisor forwards every signal sent to caprun, answers seccomp notifications
