@@ -1,7 +1,7 @@
-//! Supervised mode ([`Layout::Supervised`](crate::exec::Layout)): caprun forks, stays outside the
-//! sandbox as the supervisor, and its child enters the sandbox: the PID namespace's init
-//! (which starts the program's process, sharing its memory until the exec) or, without a PID namespace, the program's
-//! process itself.
+//! Supervised mode ([`Layout::Supervised`](crate::exec::Layout)): caprun forks, stays
+//! outside the sandbox as the supervisor, and its child enters the sandbox: the PID
+//! namespace's init (which starts the program's process, sharing its memory until the
+//! exec) or, without a PID namespace, the program's process itself.
 //!
 //! The supervisor forwards every signal sent to caprun, answers seccomp notifications
 //! (explain/learn), stops when the program stops, undoes a failed launch, and ends as the
