@@ -118,23 +118,30 @@ impl LockBroker {
         let op = req.data.args[1] as u32 as libc::c_int;
         let file = match self.take(listener, req, fd) {
             Ok(file) => file,
-            Err(Errno::ESRCH) => return Outcome::Gone,
-            Err(e @ (Errno::ENOSYS | Errno::EPERM)) => {
+            Err(_) if !notif_id_valid(listener, req.id) => return Outcome::Gone,
+            // No such descriptor: what flock itself says.
+            Err(Errno::EBADF) => {
+                let _ = notif_send(listener, req.id, libc::EBADF);
+                return Outcome::Answered;
+            }
+            // Never left waiting: refused, and said once.
+            Err(e) => {
                 if !self.said_unsupported {
                     self.said_unsupported = true;
+                    let why = if e == Errno::ENOSYS {
+                        "pidfd_getfd: ENOSYS; Linux 5.6 has it".to_string()
+                    } else {
+                        e.to_string()
+                    };
                     sys::write_all(
                         stderr,
                         format!(
-                            "caprun: exclusive flock locks are refused: the supervisor cannot take the program's descriptor (pidfd_getfd: {e}; Linux 5.6 has it)\n"
+                            "caprun: exclusive flock locks are refused: the supervisor cannot take the program's descriptor ({why})\n"
                         )
                         .as_bytes(),
                     );
                 }
                 return refuse(listener, req.id);
-            }
-            Err(e) => {
-                let _ = notif_send(listener, req.id, e as i32);
-                return Outcome::Answered;
             }
         };
         if !self.writable(req.pid, file.as_raw_fd()) {
@@ -183,11 +190,12 @@ impl LockBroker {
     /// (`ESRCH`: that process no longer waits).
     fn take(&self, listener: RawFd, req: &SeccompNotif, fd: RawFd) -> Result<OwnedFd, Errno> {
         let pid = req.pid as libc::pid_t;
-        // A thread other than the leader (Linux before 6.9 opens no pidfd of those): its
-        // process, whose descriptor table it shares.
+        // A thread other than the leader (a plain pidfd_open refuses those: EINVAL, or
+        // ENOENT since Linux 6.9): its process, whose descriptor table it shares.
         let pidfd = match sys::lock::pidfd_open(pid) {
-            Err(Errno::EINVAL) => sys::lock::pidfd_open(self.thread_group(pid)?)?,
-            other => other.map_err(|_| Errno::ESRCH)?,
+            Err(Errno::ESRCH) => return Err(Errno::ESRCH),
+            Err(_) => sys::lock::pidfd_open(self.thread_group(pid)?)?,
+            Ok(pidfd) => pidfd,
         };
         // Checked after the pidfd was opened: the pid still named the caller then.
         if !notif_id_valid(listener, req.id) {
