@@ -190,6 +190,9 @@ pub(super) fn lock_broker(policy: &Policy) -> Result<Option<LockBroker>, NotifyE
     }
 }
 
+/// A supervisor and the program whose listener it answers.
+pub(super) type Supervised = (Box<dyn Supervisor>, BpfProgramOwned);
+
 /// A supervisor that takes the exclusive locks of `exclusive-locks: writable` and does
 /// nothing else (no explain/learn session), with its program: the policy's own filter
 /// but for those locks, which notify. `None` when the listener cannot be handed over
@@ -198,7 +201,7 @@ pub(super) fn lock_broker(policy: &Policy) -> Result<Option<LockBroker>, NotifyE
 pub(super) fn locks_only(
     policy: &Policy,
     broker: LockBroker,
-) -> Result<Option<(Box<dyn Supervisor>, BpfProgramOwned)>, NotifyError> {
+) -> Result<Option<Supervised>, NotifyError> {
     let Some(sp) = &policy.seccomp else {
         return Ok(None);
     };
