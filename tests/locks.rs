@@ -200,6 +200,25 @@ fn exclusive_locks_on_read_only_files_are_refused_and_the_host_keeps_them() {
     assert!(has("ex /tmp/t 0"), "{lines:?}\n{err}");
 }
 
+/// Wait until a process whose command line names `path` is inside `flock(2)` (its
+/// `/proc/PID/syscall` starts with the call's number, 73).
+fn wait_in_flock(path: &Path) {
+    let name = path.to_str().unwrap();
+    for _ in 0..3000 {
+        for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+            let dir = entry.path();
+            let cmdline = std::fs::read(dir.join("cmdline")).unwrap_or_default();
+            let names = cmdline.split(|&b| b == 0).any(|a| a == name.as_bytes());
+            let syscall = std::fs::read_to_string(dir.join("syscall")).unwrap_or_default();
+            if names && syscall.split(' ').next() == Some("73") {
+                return;
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    panic!("no process waits in flock on {name}");
+}
+
 #[test]
 fn a_blocking_exclusive_lock_waits_for_the_host_to_release_it() {
     skip_unless_sandboxable!();
@@ -226,8 +245,9 @@ fn a_blocking_exclusive_lock_waits_for_the_host_to_release_it() {
     // Contended: a non-blocking request fails as flock's own does.
     assert_eq!(next(&mut line), "try 1");
     assert_eq!(next(&mut line), "waiting");
-    // The blocking one waits (whenever the sandbox got to it), and succeeds once the
-    // host lets go.
+    // The blocking one waits (seen inside its flock call, so that the release comes
+    // after the request), and succeeds once the host lets go.
+    wait_in_flock(&s.rw);
     drop(host);
     assert_eq!(next(&mut line), "got");
     assert_eq!(next(&mut line), "blocking 0");

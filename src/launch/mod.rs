@@ -419,7 +419,11 @@ fn check_and_prepare(req: &Request, l: &Loaded<'_>, p: Planned) -> Result<Checke
     checks::check_descriptors(checks::DescriptorNeeds {
         table: table.len(),
         argdata: plan.argdata.is_some(),
-        supervised: !matches!(notify_mode, Notify::Off),
+        supervised: !matches!(notify_mode, Notify::Off)
+            || policy
+                .seccomp
+                .as_ref()
+                .is_some_and(sandbox::seccomp::brokers_locks),
         service_notify: service_notify.is_some(),
         sandbox: sandbox::descriptors_needed(policy, &grants),
         policy_nofile: policy

@@ -41,6 +41,10 @@ use crate::sys::seccomp::{notif_id_valid, notif_return, notif_send, SeccompNotif
 const FIRST_RETRY: Duration = Duration::from_millis(1);
 /// The longest.
 const LAST_RETRY: Duration = Duration::from_millis(50);
+/// Blocking locks waiting at once, at most (each holds a descriptor in the supervisor);
+/// beyond, a blocking request on a contended file fails with `ENOLCK`, as the kernel's
+/// own flock does when it has no room for another lock.
+const MAX_PENDING: usize = 256;
 
 /// A blocking lock waiting for the file to be free.
 #[derive(Debug)]
@@ -144,8 +148,10 @@ impl LockBroker {
                 return refuse(listener, req.id);
             }
         };
-        if !self.writable(req.pid, file.as_raw_fd()) {
-            return refuse(listener, req.id);
+        match self.writable(listener, req, file.as_raw_fd()) {
+            None => return Outcome::Gone,
+            Some(false) => return refuse(listener, req.id),
+            Some(true) => {}
         }
         let pending = Pending {
             id: req.id,
@@ -163,6 +169,10 @@ impl LockBroker {
         }
         match attempt(listener, &pending) {
             Some(o) => o,
+            None if self.pending.len() >= MAX_PENDING => {
+                let _ = notif_send(listener, req.id, libc::ENOLCK);
+                Outcome::Answered
+            }
             None => {
                 self.pending.push(pending);
                 if self.pending.len() == 1 {
@@ -230,26 +240,31 @@ impl LockBroker {
     }
 
     /// Whether the sandbox may write the file `file` is open on (see the module
-    /// documentation); `pid` made the request.
-    fn writable(&mut self, pid: u32, file: RawFd) -> bool {
+    /// documentation), for `req`; `None` when its caller no longer waits.
+    fn writable(&mut self, listener: RawFd, req: &SeccompNotif, file: RawFd) -> Option<bool> {
         if sys::lock::open_for_writing(file).unwrap_or(false) {
-            return true;
+            return Some(true);
         }
         if !self.mount_namespace {
-            return false;
+            return Some(false);
         }
         let Ok(Some(mount)) = sys::lock::mount_id(file) else {
-            return false;
+            return Some(false);
         };
         if let Some(&known) = self.mounts.get(&mount) {
-            return known;
+            return Some(known);
         }
-        let Some(mountinfo) = self.read_proc(pid as libc::pid_t, c"mountinfo") else {
-            return false;
+        let mountinfo = self.read_proc(req.pid as libc::pid_t, c"mountinfo");
+        // The pid named the caller all along, so the mount table read was the sandbox's.
+        if !notif_id_valid(listener, req.id) {
+            return None;
+        }
+        let Some(mountinfo) = mountinfo else {
+            return Some(false);
         };
         let verdict = writable_mount(&mountinfo, mount);
         self.mounts.insert(mount, verdict);
-        verdict
+        Some(verdict)
     }
 }
 
