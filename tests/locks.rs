@@ -449,3 +449,40 @@ fn before_linux_5_6_exclusive_locks_are_refused_and_said_so() {
     );
     assert!(err.contains("Linux 5.6"), "{err}");
 }
+
+#[test]
+fn a_wait_given_up_leaves_the_file_unlocked() {
+    // A blocking lock whose wait ends (flock -w: its alarm interrupts the call) is no
+    // longer taken for the program when the file becomes free: the host locks it then.
+    // (Nothing of caprun's may hold it on the program's behalf: the supervisor's
+    // duplicate of the description would keep such a lock after the program closed it.)
+    skip_unless_sandboxable!();
+    skip_unless_flock!();
+    let s = scratch();
+    let host = std::fs::File::open(&s.rw).unwrap();
+    // SAFETY: plain integers on a descriptor the test owns.
+    assert_eq!(unsafe { libc::flock(host.as_raw_fd(), libc::LOCK_EX) }, 0);
+    let rw = s.rw.display();
+    let script =
+        format!("exec 5<{rw}; {FLOCK} -x -w 0.2 5; echo gave-up $?; read x; echo after; read x\n");
+    let mut child = start_sh(&s, &[], &script);
+    let mut stdin = child.stdin.take().unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    assert_eq!(line, "gave-up 1\n");
+    // The sandbox still holds the description open (descriptor 5) when the host lets go.
+    drop(host);
+    stdin.write_all(b"\n").unwrap();
+    line.clear();
+    out.read_line(&mut line).unwrap();
+    assert_eq!(line, "after\n");
+    // Whatever the supervisor's retries do meanwhile, they take nothing: the host locks
+    // the file while the sandbox's description is still open.
+    for _ in 0..20 {
+        assert!(host_can_lock(&s.rw), "locked on behalf of a wait given up");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    drop(stdin);
+    let _ = child.wait();
+}
