@@ -212,7 +212,12 @@ pub(super) fn locks_only(
     if policy.inet_sockets() {
         sandbox::allow_inet_sockets(&mut sp);
     }
-    let prog = seccomp::compile_with(&sp, Denials::Locks)?;
+    // A built-in's program compiled ahead, its locks made to notify (compiling costs more
+    // than the launch).
+    let prog = match sandbox::builtins::precompiled(&sp).and_then(seccomp::notifying_locks) {
+        Some(prog) => prog,
+        None => seccomp::compile_with(&sp, Denials::Locks)?,
+    };
     Ok(Some((Box::new(LocksOnly { broker, sp }), prog)))
 }
 

@@ -354,12 +354,7 @@ fn compile_inner(
         // `exclusive-locks: writable`: flock with LOCK_EX in its (32-bit) operation goes
         // to the supervisor (or is refused), every other flock is allowed.
         outcome.push((libc::SYS_flock as u32, Leaf::Block(blocks.len())));
-        blocks.push(vec![
-            ins(BPF_LD_W_ABS, 0, 0, 24),
-            ins(BPF_JSET_K, 0, 1, LOCK_EX),
-            ret(exclusive_lock),
-            ret(RET_ALLOW),
-        ]);
+        blocks.push(lock_block(exclusive_lock).to_vec());
     }
     for (name, rule) in &sp.rules {
         let mut chain = Vec::with_capacity(rule.alternatives.len());
@@ -480,6 +475,28 @@ fn compile_inner(
     }
     check_jumps(&prog)?;
     Ok(prog)
+}
+
+/// The exclusive-lock block of `exclusive-locks: writable` (see `compile_inner`), with
+/// its return for an exclusive lock.
+fn lock_block(exclusive_lock: u32) -> [sock_filter; 4] {
+    [
+        ins(BPF_LD_W_ABS, 0, 0, 24),
+        ins(BPF_JSET_K, 0, 1, LOCK_EX),
+        ret(exclusive_lock),
+        ret(RET_ALLOW),
+    ]
+}
+
+/// The [`Denials::Locks`] program of a policy from its [`Denials::Policy`] program `prog`
+/// (a built-in's, compiled ahead): the same, but for the exclusive locks of
+/// `exclusive-locks: writable`, which notify. `None` when `prog` has no such block.
+pub fn notifying_locks(prog: &[sock_filter]) -> Option<BpfProgram> {
+    let refused = lock_block(u32::from(SeccompAction::Errno(LOCK_REFUSED)));
+    let at = prog.windows(4).position(|w| w == refused)?;
+    let mut out = prog.to_vec();
+    out[at + 2] = ret(RET_USER_NOTIF);
+    Some(out)
 }
 
 /// `prog` (a program of [`compile_with`]) preceded by a check that returns
@@ -1164,6 +1181,26 @@ mod tests {
             if name != "synthetic" {
                 // The built-ins: a handful of comparisons, not a walk through the list.
                 assert!(worst_plain <= 4 + 2 * 9 + 1, "{name}: {worst_plain}");
+            }
+        }
+    }
+
+    /// A built-in's program compiled ahead becomes its [`Denials::Locks`] program by one
+    /// instruction; a policy without the block has none to change.
+    #[test]
+    fn the_locks_program_is_derived_from_the_policys() {
+        for (name, sp) in policies() {
+            let own = compile(&sp).unwrap();
+            match notifying_locks(&own) {
+                Some(derived) => {
+                    assert!(brokers_locks(&sp), "{name}");
+                    assert_eq!(
+                        derived,
+                        compile_with(&sp, Denials::Locks).unwrap(),
+                        "{name}"
+                    );
+                }
+                None => assert!(!brokers_locks(&sp), "{name}"),
             }
         }
     }
