@@ -36,6 +36,11 @@
 //! `SECCOMP_RET_USER_NOTIF` instead of the default action (seccompiler has no such action:
 //! the rule blocks are compiled with the default action and their `ret DEFAULT`
 //! instructions rewritten).
+//!
+//! `exclusive-locks: writable` gives `flock` a block of its own (`ld arg1; jset LOCK_EX`):
+//! an exclusive lock returns `SECCOMP_RET_USER_NOTIF` where caprun's supervisor listens
+//! ([`Denials::Notify`], [`Denials::Locks`]; `sandbox::notify::locks` decides it), else
+//! `ERRNO(EOPNOTSUPP)` ([`LOCK_REFUSED`]); every other `flock` is allowed.
 
 use std::collections::BTreeMap;
 use std::os::fd::RawFd;
