@@ -414,7 +414,7 @@ const UNROOTED: [Exception; 2] = [
 ];
 
 /// `devtools`: what the policy gives a build on purpose.
-const DEVTOOLS: [Exception; 11] = [
+const DEVTOOLS: [Exception; 10] = [
     except(
         "list-root",
         "\"usr\"",
@@ -424,12 +424,6 @@ const DEVTOOLS: [Exception; 11] = [
         "etc-passwd",
         "opened",
         "/etc/passwd and /etc/group are bound read-only for user name resolution",
-    ),
-    except(
-        "granted-flock-ex",
-        "exclusive lock",
-        "exclusive locks are allowed whole (cargo, make); a descriptor's open mode is \
-         not visible to seccomp",
     ),
     except(
         "proc-self-mounts",
@@ -724,10 +718,11 @@ fn the_escape_suite_holds_through_the_command_line_form() {
 fn devtools_blocks_every_proven_escape_but_what_it_grants_a_build() {
     // devtools, the default of the command-line form, gives a build much more than
     // strict (a listable root with /usr and some of /etc, its own /proc and loopback
-    // network, chmod and exclusive locks): those are the documented exceptions. The rest
+    // network, chmod): those are the documented exceptions. The rest
     // stays blocked: no host process by pid (its PID namespace), nothing of the host's
     // network (tcp-connect, udp-send), no metadata change beneath a read-only grant (its
-    // bind is read-only), nothing set-user-ID.
+    // bind is read-only), no exclusive lock on a read-only grant (caprun's supervisor
+    // refuses it: tests/locks.rs), nothing set-user-ID.
     skip_unless_sandboxable!();
     let t = targets();
     let control = control(&t);

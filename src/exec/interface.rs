@@ -46,6 +46,15 @@ pub trait Supervisor {
     fn keep_fds(&self) -> Vec<RawFd>;
     /// Read and answer one pending notification on `listener`; messages go to `stderr`.
     fn handle(&mut self, listener: RawFd, stderr: RawFd);
+    /// A descriptor that becomes readable when the supervisor has work of its own (a
+    /// timer: locks to try again), or `-1`.
+    fn timer_fd(&self) -> RawFd {
+        -1
+    }
+    /// [`timer_fd`](Self::timer_fd) became readable.
+    fn timer_expired(&mut self, listener: RawFd) {
+        let _ = listener;
+    }
     /// True once the supervisor killed the program for a denial (caprun then exits with
     /// 128 + SIGSYS, the status the filter itself would have caused).
     fn killed(&self) -> bool;

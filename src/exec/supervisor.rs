@@ -320,6 +320,7 @@ impl Supervision {
                         .as_ref()
                         .map_or(-1, |(pair, _)| pair.as_raw_fd()),
                 ),
+                sys::pollin(self.session.as_ref().map_or(-1, |s| s.timer_fd())),
             ];
             if let Err(e) = sys::poll(&mut fds) {
                 self.fail(e);
@@ -338,6 +339,12 @@ impl Supervision {
                 }
             } else if fds[2].revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0 {
                 self.listener = None;
+            }
+            // Locks waiting for their file (the session's timer).
+            if fds[4].revents & libc::POLLIN != 0 {
+                if let (Some(l), Some(s)) = (&self.listener, &mut self.session) {
+                    s.timer_expired(l.as_raw_fd());
+                }
             }
             if fds[1].revents != 0 {
                 self.read_channel(true);
@@ -597,13 +604,23 @@ fn keep_answering(listener: OwnedFd, mut session: Box<dyn Supervisor>, stderr: R
     // SAFETY: the supervisor is single-threaded; the detached process uses only `keep`
     // and ends with `sys::exit`.
     if let Ok(sys::Detached::Detached) = unsafe { sys::detach(&mut keep) } {
-        let mut fds = [sys::pollin(listener.as_raw_fd())];
+        let mut fds = [
+            sys::pollin(listener.as_raw_fd()),
+            sys::pollin(session.timer_fd()),
+        ];
         loop {
             fds[0].revents = 0;
-            if sys::poll(&mut fds).is_err() || fds[0].revents & libc::POLLIN == 0 {
+            fds[1].revents = 0;
+            let hung_up = |r: libc::c_short| r != 0 && r & libc::POLLIN == 0;
+            if sys::poll(&mut fds).is_err() || hung_up(fds[0].revents) {
                 sys::exit(0);
             }
-            session.handle(listener.as_raw_fd(), stderr);
+            if fds[1].revents & libc::POLLIN != 0 {
+                session.timer_expired(listener.as_raw_fd());
+            }
+            if fds[0].revents & libc::POLLIN != 0 {
+                session.handle(listener.as_raw_fd(), stderr);
+            }
         }
     }
 }

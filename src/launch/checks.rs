@@ -179,7 +179,7 @@ pub struct DescriptorNeeds {
     pub table: usize,
     /// The argdata memfd.
     pub argdata: bool,
-    /// The explain/learn channel and listener.
+    /// The explain/learn channel and listener (also the lock broker's).
     pub supervised: bool,
     /// The service notifications' relay (a socket and a pair).
     pub service_notify: bool,

@@ -419,7 +419,11 @@ fn check_and_prepare(req: &Request, l: &Loaded<'_>, p: Planned) -> Result<Checke
     checks::check_descriptors(checks::DescriptorNeeds {
         table: table.len(),
         argdata: plan.argdata.is_some(),
-        supervised: !matches!(notify_mode, Notify::Off),
+        supervised: !matches!(notify_mode, Notify::Off)
+            || policy
+                .seccomp
+                .as_ref()
+                .is_some_and(sandbox::seccomp::brokers_locks),
         service_notify: service_notify.is_some(),
         sandbox: sandbox::descriptors_needed(policy, &grants),
         policy_nofile: policy
@@ -483,7 +487,15 @@ fn hand_over(req: &Request, l: Loaded<'_>, mut c: Checked) -> Result<Outcome, Er
         }
         _ => Paths::Off,
     };
-    let mut notify = supervision::setup(&c.notify_mode, policy_name, &policy, &label, paths)?;
+    let mut locks = supervision::lock_broker(&policy)?;
+    let mut notify = supervision::setup(
+        &c.notify_mode,
+        policy_name,
+        &policy,
+        &label,
+        paths,
+        &mut locks,
+    )?;
     path_grants::announce_learning(&widened, &policy);
     let observe = egress_observer(&allow, &policy, notify.as_mut().map(|(s, _)| s))?;
     let launch = Launch::new(
@@ -513,12 +525,22 @@ fn hand_over(req: &Request, l: Loaded<'_>, mut c: Checked) -> Result<Outcome, Er
     } else {
         launch
     };
-    let (launch, listener_program) = match notify {
-        Some((session, prog)) => (
+    // `exclusive-locks: writable` without a session: a supervisor for the locks alone,
+    // where there is one anyway (a PID namespace); otherwise the policy's own filter
+    // refuses exclusive locks.
+    let locks_only = match locks {
+        Some(broker) if notify.is_none() && pid_namespace => {
+            supervision::locks_only(&policy, broker)?
+        }
+        _ => None,
+    };
+    let (launch, listener_program) = match (notify, locks_only) {
+        (Some((session, prog)), _) => (
             launch.supervised(Box::new(session), c.notify_mode == Notify::Quiet),
             Some(prog),
         ),
-        None => (launch, None),
+        (None, Some((locks, prog))) => (launch.supervised(locks, true), Some(prog)),
+        (None, None) => (launch, None),
     };
     let launch = if allow.is_empty() {
         launch

@@ -6,6 +6,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use crate::exec::Supervisor;
+use crate::sandbox::notify::locks::LockBroker;
 use crate::sandbox::notify::paths::PathGrants;
 use crate::sandbox::notify::{watched_numbers, Mode, PathTracker, Session};
 use crate::sandbox::seccomp::{self, BpfProgramOwned, Denials, SeccompError};
@@ -81,13 +82,15 @@ pub enum NotifyError {
     },
 }
 
-/// For `notify`: the session and the notifying program (`None` when it is off).
+/// For `notify`: the session and the notifying program (`None` when it is off). The
+/// session takes `locks`, the broker of `exclusive-locks: writable`, if there is one.
 pub(super) fn setup(
     notify: &Notify,
     policy_name: &str,
     policy: &Policy,
     label: &str,
     paths: Paths,
+    locks: &mut Option<LockBroker>,
 ) -> Result<Option<(Session, BpfProgramOwned)>, NotifyError> {
     let mode = match notify {
         Notify::Off => return Ok(None),
@@ -124,6 +127,9 @@ pub(super) fn setup(
     let sp = &sp;
     let mut prog = seccomp::compile_with(sp, Denials::Notify)?;
     let mut session = Session::new(mode, policy_name, sp, label);
+    if let Some(broker) = locks.take() {
+        session.broker_locks(broker);
+    }
     match paths {
         Paths::Track(grants, config_form) if grants.restricted => {
             let watched = watched_numbers(sp);
@@ -164,6 +170,92 @@ pub(super) fn setup(
         );
     }
     Ok(Some((session, prog)))
+}
+
+/// The broker of `exclusive-locks: writable` (`sandbox::notify::locks`), when the policy
+/// asks for one.
+pub(super) fn lock_broker(policy: &Policy) -> Result<Option<LockBroker>, NotifyError> {
+    use crate::sandbox::policy::Namespace;
+    match &policy.seccomp {
+        Some(sp) if seccomp::brokers_locks(sp) => {
+            let proc = open_host_dir("/proc")?;
+            LockBroker::new(proc, policy.has(Namespace::Mount))
+                .map(Some)
+                .map_err(|source| NotifyError::Host {
+                    path: "timerfd",
+                    source,
+                })
+        }
+        _ => Ok(None),
+    }
+}
+
+/// A supervisor and the program whose listener it answers.
+pub(super) type Supervised = (Box<dyn Supervisor>, BpfProgramOwned);
+
+/// A supervisor that takes the exclusive locks of `exclusive-locks: writable` and does
+/// nothing else (no explain/learn session), with its program: the policy's own filter
+/// but for those locks, which notify. `None` when the listener cannot be handed over
+/// (the policy refuses `sendmsg` or `execveat`): then the policy's own filter refuses
+/// them.
+pub(super) fn locks_only(
+    policy: &Policy,
+    broker: LockBroker,
+) -> Result<Option<Supervised>, NotifyError> {
+    let Some(sp) = &policy.seccomp else {
+        return Ok(None);
+    };
+    if !["sendmsg", "execveat"].iter().all(|c| sp.allow.contains(c)) {
+        return Ok(None);
+    }
+    let mut sp = sp.clone();
+    if policy.inet_sockets() {
+        sandbox::allow_inet_sockets(&mut sp);
+    }
+    // A built-in's program compiled ahead, its locks made to notify (compiling costs more
+    // than the launch).
+    let prog = match sandbox::builtins::precompiled(&sp).and_then(seccomp::notifying_locks) {
+        Some(prog) => prog,
+        None => seccomp::compile_with(&sp, Denials::Locks)?,
+    };
+    Ok(Some((Box::new(LocksOnly { broker, sp }), prog)))
+}
+
+/// See [`locks_only`].
+struct LocksOnly {
+    broker: LockBroker,
+    sp: crate::sandbox::policy::SeccompPolicy,
+}
+
+impl Supervisor for LocksOnly {
+    fn keep_fds(&self) -> Vec<RawFd> {
+        self.broker.keep_fds()
+    }
+    fn handle(&mut self, listener: RawFd, stderr: RawFd) {
+        use crate::sys::seccomp::{notif_recv, notif_send};
+        let Ok(req) = notif_recv(listener) else {
+            return;
+        };
+        let nr = i64::from(req.data.nr);
+        if seccomp::is_brokered_lock(&self.sp, nr, &req.data.args) {
+            self.broker.handle(listener, &req, stderr);
+        } else {
+            // Nothing else notifies (`Denials::Locks`).
+            let _ = notif_send(listener, req.id, libc::ENOSYS);
+        }
+    }
+    fn timer_fd(&self) -> RawFd {
+        self.broker.timer_fd()
+    }
+    fn timer_expired(&mut self, listener: RawFd) {
+        self.broker.retry(listener);
+    }
+    fn killed(&self) -> bool {
+        false
+    }
+    fn finish(&mut self, _stderr: RawFd, _failed: bool) -> bool {
+        true
+    }
 }
 
 /// The host's directory `path`, opened before the sandbox exists (the supervisor then
@@ -308,6 +400,12 @@ impl Supervisor for Session {
     }
     fn handle(&mut self, listener: RawFd, stderr: RawFd) {
         Session::handle(self, listener, stderr)
+    }
+    fn timer_fd(&self) -> RawFd {
+        Session::timer_fd(self)
+    }
+    fn timer_expired(&mut self, listener: RawFd) {
+        Session::timer_expired(self, listener)
     }
     fn killed(&self) -> bool {
         Session::killed(self)

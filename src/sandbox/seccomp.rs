@@ -36,6 +36,11 @@
 //! `SECCOMP_RET_USER_NOTIF` instead of the default action (seccompiler has no such action:
 //! the rule blocks are compiled with the default action and their `ret DEFAULT`
 //! instructions rewritten).
+//!
+//! `exclusive-locks: writable` gives `flock` a block of its own (`ld arg1; jset LOCK_EX`):
+//! an exclusive lock returns `SECCOMP_RET_USER_NOTIF` where caprun's supervisor listens
+//! ([`Denials::Notify`], [`Denials::Locks`]; `sandbox::notify::locks` decides it), else
+//! `ERRNO(EOPNOTSUPP)` ([`LOCK_REFUSED`]); every other `flock` is allowed.
 
 use std::collections::BTreeMap;
 use std::os::fd::RawFd;
@@ -75,6 +80,7 @@ const BPF_LD_W_ABS: u16 = 0x20; // BPF_LD | BPF_W | BPF_ABS
 const BPF_JEQ_K: u16 = 0x15; // BPF_JMP | BPF_JEQ | BPF_K
 const BPF_JGE_K: u16 = 0x35; // BPF_JMP | BPF_JGE | BPF_K
 const BPF_JA: u16 = 0x05; // BPF_JMP | BPF_JA
+const BPF_JSET_K: u16 = 0x45; // BPF_JMP | BPF_JSET | BPF_K
 const BPF_RET_K: u16 = 0x06; // BPF_RET | BPF_K
 
 /// Errors of [`compile`].
@@ -106,6 +112,28 @@ pub enum Denials {
     /// `SECCOMP_RET_USER_NOTIF`: the supervisor decides (`--explain-denials`, `--learn`).
     /// errno overrides and x32 numbers keep their own actions.
     Notify,
+    /// The policy's default action, and only the exclusive locks of `exclusive-locks:
+    /// writable` notify (a supervisor that takes locks and nothing else).
+    Locks,
+}
+
+/// `LOCK_EX` of flock(2).
+const LOCK_EX: u32 = 2;
+/// What an exclusive `flock` of `exclusive-locks: writable` gets from a program without
+/// a listener: the answer of a file system without such locks (cargo then goes on
+/// without the lock, as it does there).
+pub const LOCK_REFUSED: u32 = libc::EOPNOTSUPP as u32;
+
+/// Whether `flock` is decided by caprun's supervisor when it asks for `LOCK_EX`
+/// ([`SeccompPolicy::exclusive_locks_writable`], with `flock` allowed).
+pub fn brokers_locks(sp: &SeccompPolicy) -> bool {
+    sp.exclusive_locks_writable && sp.allow.contains("flock")
+}
+
+/// Whether a call of number `nr` with `args` is an exclusive lock the supervisor decides
+/// under `sp` (see [`brokers_locks`]).
+pub fn is_brokered_lock(sp: &SeccompPolicy, nr: i64, args: &[u64; 6]) -> bool {
+    nr == libc::SYS_flock && args[1] as u32 & LOCK_EX != 0 && brokers_locks(sp)
 }
 
 fn action(a: Action) -> SeccompAction {
@@ -234,6 +262,8 @@ pub struct Precompiled {
     pub allow: &'static [syscalls::Name],
     /// [`SeccompPolicy::errno`], in its order.
     pub errno: &'static [(&'static str, u32)],
+    /// [`SeccompPolicy::exclusive_locks_writable`].
+    pub exclusive_locks_writable: bool,
     /// [`SeccompPolicy::rules`], in its order: name, number, alternatives.
     pub rules: &'static [(&'static str, i64, &'static [&'static [ArgCondition]])],
     /// What [`compile`] makes of them.
@@ -245,6 +275,7 @@ impl Precompiled {
     /// not read, aside).
     pub fn matches(&self, sp: &SeccompPolicy) -> bool {
         sp.default_action == self.default_action
+            && sp.exclusive_locks_writable == self.exclusive_locks_writable
             // A built-in's list is the very same slice: no names to compare.
             && (sp.allow.is_static(self.allow)
                 || sp.allow.len() == self.allow.len()
@@ -296,8 +327,12 @@ fn compile_inner(
     };
     let policy_default = action_value(sp.default_action);
     let deny = match denials {
-        Denials::Policy => policy_default,
+        Denials::Policy | Denials::Locks => policy_default,
         Denials::Notify => RET_USER_NOTIF,
+    };
+    let exclusive_lock = match denials {
+        Denials::Policy => u32::from(SeccompAction::Errno(LOCK_REFUSED)),
+        Denials::Notify | Denials::Locks => RET_USER_NOTIF,
     };
 
     // What each known number does, a later entry for a number replacing an earlier one
@@ -320,6 +355,12 @@ fn compile_inner(
     }
     // Argument checks: one block per conditional syscall, from seccompiler.
     let mut blocks: Vec<BpfProgram> = Vec::new();
+    if brokers_locks(sp) {
+        // `exclusive-locks: writable`: flock with LOCK_EX in its (32-bit) operation goes
+        // to the supervisor (or is refused), every other flock is allowed.
+        outcome.push((libc::SYS_flock as u32, Leaf::Block(blocks.len())));
+        blocks.push(lock_block(exclusive_lock).to_vec());
+    }
     for (name, rule) in &sp.rules {
         let mut chain = Vec::with_capacity(rule.alternatives.len());
         for alt in &rule.alternatives {
@@ -439,6 +480,28 @@ fn compile_inner(
     }
     check_jumps(&prog)?;
     Ok(prog)
+}
+
+/// The exclusive-lock block of `exclusive-locks: writable` (see `compile_inner`), with
+/// its return for an exclusive lock.
+fn lock_block(exclusive_lock: u32) -> [sock_filter; 4] {
+    [
+        ins(BPF_LD_W_ABS, 0, 0, 24),
+        ins(BPF_JSET_K, 0, 1, LOCK_EX),
+        ret(exclusive_lock),
+        ret(RET_ALLOW),
+    ]
+}
+
+/// The [`Denials::Locks`] program of a policy from its [`Denials::Policy`] program `prog`
+/// (a built-in's, compiled ahead): the same, but for the exclusive locks of
+/// `exclusive-locks: writable`, which notify. `None` when `prog` has no such block.
+pub fn notifying_locks(prog: &[sock_filter]) -> Option<BpfProgram> {
+    let refused = lock_block(u32::from(SeccompAction::Errno(LOCK_REFUSED)));
+    let at = prog.windows(4).position(|w| w == refused)?;
+    let mut out = prog.to_vec();
+    out[at + 2] = ret(RET_USER_NOTIF);
+    Some(out)
 }
 
 /// `prog` (a program of [`compile_with`]) preceded by a check that returns
@@ -686,13 +749,33 @@ mod tests {
                 RET_ALLOW,
                 "{name} TCGETS"
             );
-            // Shared locks everywhere; exclusive ones only for build tools.
+            // Shared locks everywhere; exclusive ones only for build tools, where the
+            // supervisor finds the file writable: without a listener, refused as a file
+            // system without such locks refuses them.
             let lock = |op: i32| ev(libc::SYS_flock, [0, op as u64, 0, 0, 0, 0]);
             assert_eq!(lock(libc::LOCK_SH | libc::LOCK_NB), RET_ALLOW, "{name}");
             assert_eq!(lock(libc::LOCK_UN), RET_ALLOW, "{name}");
             let devtools = name == "devtools";
-            let ex = if devtools { RET_ALLOW } else { eperm };
+            let ex = if devtools {
+                RET_ERRNO | LOCK_REFUSED
+            } else {
+                eperm
+            };
             assert_eq!(lock(libc::LOCK_EX), ex, "{name}");
+            assert_eq!(lock(libc::LOCK_EX | libc::LOCK_NB), ex, "{name}");
+            if devtools {
+                let sp = policy::load(name).unwrap().seccomp.unwrap();
+                for denials in [Denials::Notify, Denials::Locks] {
+                    let prog = compile_with(&sp, denials).unwrap();
+                    let ev = |op: i32| {
+                        evaluate(&prog, libc::SYS_flock, [0, op as u64, 0, 0, 0, 0])
+                            .unwrap()
+                            .ret
+                    };
+                    assert_eq!(ev(libc::LOCK_EX), RET_USER_NOTIF, "{denials:?}");
+                    assert_eq!(ev(libc::LOCK_SH), RET_ALLOW, "{denials:?}");
+                }
+            }
             // Permission bits and times: only for build tools, never the two bits.
             for (nr, mode_at) in [
                 (libc::SYS_fchmod, 1),
@@ -918,6 +1001,9 @@ mod tests {
         let Some(name) = syscalls::name(nr) else {
             return default;
         };
+        if is_brokered_lock(sp, nr, &args) {
+            return RET_ERRNO | LOCK_REFUSED;
+        }
         if let Some(e) = sp.errno.get(name) {
             return RET_ERRNO | e;
         }
@@ -1007,7 +1093,7 @@ mod tests {
                 .map(|(name, sp)| {
                     let mut progs = Vec::new();
                     for max_jump in [u8::MAX, 3] {
-                        for denials in [Denials::Policy, Denials::Notify] {
+                        for denials in [Denials::Policy, Denials::Notify, Denials::Locks] {
                             let prog = compile_inner(&sp, denials, max_jump).unwrap();
                             progs.push((max_jump, denials, prog));
                         }
@@ -1045,6 +1131,9 @@ mod tests {
                 for (max_jump, denials, prog) in progs {
                     let got = evaluate(prog, nr, args).unwrap().ret;
                     let want = match reference(sp, nr, args) {
+                        // An exclusive lock of `exclusive-locks: writable` goes to the
+                        // supervisor when there is one.
+                        _ if *denials != Denials::Policy && is_brokered_lock(sp, nr, &args) => RET_USER_NOTIF,
                         // Notify mode: every denial notifies, nothing else changes.
                         r if *denials == Denials::Notify
                             && r == action_value(sp.default_action)
@@ -1097,6 +1186,26 @@ mod tests {
             if name != "synthetic" {
                 // The built-ins: a handful of comparisons, not a walk through the list.
                 assert!(worst_plain <= 4 + 2 * 9 + 1, "{name}: {worst_plain}");
+            }
+        }
+    }
+
+    /// A built-in's program compiled ahead becomes its [`Denials::Locks`] program by one
+    /// instruction; a policy without the block has none to change.
+    #[test]
+    fn the_locks_program_is_derived_from_the_policys() {
+        for (name, sp) in policies() {
+            let own = compile(&sp).unwrap();
+            match notifying_locks(&own) {
+                Some(derived) => {
+                    assert!(brokers_locks(&sp), "{name}");
+                    assert_eq!(
+                        derived,
+                        compile_with(&sp, Denials::Locks).unwrap(),
+                        "{name}"
+                    );
+                }
+                None => assert!(!brokers_locks(&sp), "{name}"),
             }
         }
     }

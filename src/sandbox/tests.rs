@@ -1443,3 +1443,36 @@ fn network_allow_lists_parse_and_render() {
     assert!(child.net_allow.is_empty());
     assert_eq!(child.network, policy::Network::Loopback);
 }
+
+/// `exclusive-locks`: `writable` or `any`, inherited through `extends` and changed by a
+/// child; it takes effect only where `flock` is allowed (`seccomp::brokers_locks`);
+/// anything else is an error at its position.
+#[test]
+fn exclusive_locks_are_parsed_inherited_and_shown() {
+    use crate::sandbox::seccomp::brokers_locks;
+    let devtools = policy::load("devtools").unwrap();
+    let sp = devtools.seccomp.as_ref().unwrap();
+    assert!(sp.exclusive_locks_writable && brokers_locks(sp));
+    assert!(policy::render_policy(&devtools).contains("\n  exclusive-locks: writable\n"));
+    let strict = policy::load("strict").unwrap().seccomp.unwrap();
+    assert!(!strict.exclusive_locks_writable && !brokers_locks(&strict));
+    let dir = std::env::temp_dir();
+    let child = |text: &str| {
+        policy::parse(text, dir.join("p.yaml").to_str().unwrap(), None)
+            .unwrap()
+            .seccomp
+            .unwrap()
+    };
+    assert!(child("extends: devtools\n").exclusive_locks_writable);
+    let any = child("extends: devtools\nseccomp:\n  exclusive-locks: any\n");
+    assert!(!any.exclusive_locks_writable && !brokers_locks(&any));
+    // Without flock allowed there is nothing to decide.
+    let no_flock = child("extends: devtools\nseccomp:\n  deny: [flock]\n");
+    assert!(no_flock.exclusive_locks_writable && !brokers_locks(&no_flock));
+    assert_eq!(
+        parse_err(
+            "seccomp:\n  allow: [execveat, sendmsg, write, exit_group]\n  exclusive-locks: maybe\n"
+        ),
+        "p.yaml:3:20: exclusive-locks: `maybe` is not writable or any"
+    );
+}

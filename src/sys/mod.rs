@@ -33,6 +33,7 @@ pub mod caps;
 pub mod fs;
 pub mod ids;
 pub mod landlock;
+pub mod lock;
 pub mod mount;
 pub mod net;
 pub mod probe;

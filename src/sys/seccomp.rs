@@ -95,6 +95,27 @@ pub fn notif_send(listener: RawFd, id: u64, error: i32) -> Result<(), Errno> {
     .map(drop)
 }
 
+/// `ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND)`: answer notification `id` as if the
+/// call had returned `val`, without running it (the supervisor did its work). `ENOENT`:
+/// the target is gone or no longer waits (a signal interrupted it).
+pub fn notif_return(listener: RawFd, id: u64, val: i64) -> Result<(), Errno> {
+    let resp = libc::seccomp_notif_resp {
+        id,
+        val,
+        error: 0,
+        flags: 0,
+    };
+    // SAFETY: `resp` is a valid seccomp_notif_resp the kernel only reads.
+    check(unsafe {
+        libc::ioctl(
+            listener,
+            libc::SECCOMP_IOCTL_NOTIF_SEND as _,
+            &resp as *const libc::seccomp_notif_resp,
+        )
+    })
+    .map(drop)
+}
+
 /// `ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID)`: whether notification `id` is still
 /// pending (its target has not died or been interrupted), so its pid still names it.
 pub fn notif_id_valid(listener: RawFd, id: u64) -> bool {

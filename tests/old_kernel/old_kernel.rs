@@ -18,7 +18,8 @@
 //!   reaches that file) fail with `EPERM` instead, which caprun sees the same way.
 //! - `--fail CALL=ERRNO` (repeatable): CALL fails with errno number ERRNO. CALL is
 //!   `unshare` (28, `ENOSPC`: a namespace limit reached, for the failure paths of a
-//!   launch) or `close_range` (38, `ENOSYS`: before Linux 5.9).
+//!   launch), `close_range` (38, `ENOSYS`: before Linux 5.9) or `pidfd_getfd` (38,
+//!   `ENOSYS`: before Linux 5.6).
 //!
 //! The filter is inherited by everything PROGRAM starts; this process answers until
 //! PROGRAM exits, then exits with its status (128 + N for a signal). Test tool only: the
@@ -31,6 +32,7 @@ const SYS_LANDLOCK_CREATE_RULESET: u32 = 444;
 const SYS_FSOPEN: u32 = 430;
 const SYS_UNSHARE: u32 = 272;
 const SYS_CLOSE_RANGE: u32 = 436;
+const SYS_PIDFD_GETFD: u32 = 438;
 const SECCOMP_RET_ERRNO: u32 = 0x0005_0000;
 const LANDLOCK_CREATE_RULESET_VERSION: u32 = 1;
 const AUDIT_ARCH_X86_64: u32 = 0xc000_003e;
@@ -244,7 +246,7 @@ fn recv_fd(sock: libc::c_int) -> libc::c_int {
 
 fn usage() -> ! {
     eprintln!(
-        "usage: old-kernel [--landlock-abi N] [--no-pid-max] [--fail unshare|close_range=ERRNO]... -- PROGRAM [ARGS...]   (N = 0..9; 0: Landlock disabled; 8, 9: newer than this kernel)"
+        "usage: old-kernel [--landlock-abi N] [--no-pid-max] [--fail unshare|close_range|pidfd_getfd=ERRNO]... -- PROGRAM [ARGS...]   (N = 0..9; 0: Landlock disabled; 8, 9: newer than this kernel)"
     );
     std::process::exit(2)
 }
@@ -273,6 +275,7 @@ fn main() {
                 let nr = match spec.map(|(call, _)| call) {
                     Some("unshare") => SYS_UNSHARE,
                     Some("close_range") => SYS_CLOSE_RANGE,
+                    Some("pidfd_getfd") => SYS_PIDFD_GETFD,
                     _ => usage(),
                 };
                 match spec.and_then(|(_, n)| n.parse::<u32>().ok()) {

@@ -371,6 +371,7 @@ fn render_seccomp(
         allow,
         errno: errnos,
         rules,
+        exclusive_locks_writable,
     } = sp;
     let pad = indent(level + 1);
     out.push_str("SeccompPolicy {\n");
@@ -378,6 +379,10 @@ fn render_seccomp(
         out,
         "{pad}default_action: {},",
         render_action(*default_action)
+    );
+    let _ = writeln!(
+        out,
+        "{pad}exclusive_locks_writable: {exclusive_locks_writable},"
     );
     let _ = write!(out, "{pad}groups: BTreeMap::from([");
     for (name, members) in groups {
@@ -450,6 +455,7 @@ fn same_inputs(a: &SeccompPolicy, b: &SeccompPolicy) -> bool {
         && a.allow == b.allow
         && a.errno == b.errno
         && a.rules == b.rules
+        && a.exclusive_locks_writable == b.exclusive_locks_writable
 }
 
 /// `PRECOMPILED`: each distinct seccomp part of the built-ins with its program, compiled
@@ -475,6 +481,11 @@ fn render_precompiled(out: &mut String, lists: &mut Lists, parsed: &[(&str, Poli
             out,
             "{p2}default_action: {},",
             render_action(sp.default_action)
+        );
+        let _ = writeln!(
+            out,
+            "{p2}exclusive_locks_writable: {},",
+            sp.exclusive_locks_writable
         );
         let allow = lists.name(&format!("{name}_allow"), sp.allow.iter());
         let _ = writeln!(out, "{p2}allow: {allow},");

@@ -18,6 +18,7 @@ enum Kind {
     Fcntl,
     OpenFlags,
     Signal,
+    LockOp,
 }
 
 fn kinds(name: &str) -> Option<&'static [Kind]> {
@@ -32,6 +33,7 @@ fn kinds(name: &str) -> Option<&'static [Kind]> {
         "ioctl" => &[Fd, Ioctl, Hex],
         "prctl" => &[Prctl, Hex, Hex, Hex, Hex],
         "fcntl" => &[Fd, Fcntl, Hex],
+        "flock" => &[Fd, LockOp],
         "open" => &[Ptr, OpenFlags, Hex],
         "openat" => &[Fd, Ptr, OpenFlags, Hex],
         "openat2" => &[Fd, Ptr, Ptr, Int],
@@ -190,6 +192,7 @@ fn decode(kind: Kind, v: u64) -> String {
         Kind::Prctl => named(v32, PRCTLS).unwrap_or_else(|| v32.to_string()),
         Kind::Fcntl => named(v32, FCNTLS).unwrap_or_else(|| v32.to_string()),
         Kind::Signal => named(v32, SIGNALS).unwrap_or_else(|| v32.to_string()),
+        Kind::LockOp => flags(v32, LOCK_OPS).join("|"),
         Kind::OpenFlags => {
             let acc = match v32 as i32 & libc::O_ACCMODE {
                 libc::O_RDONLY => "O_RDONLY",
@@ -377,6 +380,8 @@ const FCNTLS: &[(u32, &str)] = table![
     F_ADD_SEALS,
     F_GET_SEALS,
 ];
+const LOCK_OPS: &[(u32, &str)] = table![LOCK_SH, LOCK_EX, LOCK_NB, LOCK_UN];
+
 const OPEN_FLAGS: &[(u32, &str)] = table![
     O_CREAT,
     O_EXCL,
@@ -409,6 +414,7 @@ mod tests {
             "socket(AF_INET, SOCK_STREAM|SOCK_CLOEXEC, 0)"
         );
         assert_eq!(d("uname", [0x7ffd_0000, 0, 0, 0, 0, 0]), "uname(…)");
+        assert_eq!(d("flock", [3, 6, 0, 0, 0, 0]), "flock(3, LOCK_EX|LOCK_NB)");
         assert_eq!(
             d("ioctl", [1, TIOCSTI, 0x10, 0, 0, 0]),
             "ioctl(1, TIOCSTI, 0x10)"

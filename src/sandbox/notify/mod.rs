@@ -24,6 +24,9 @@
 //! grant them, and learning binds the ones it read. Quiet mode, when the program fails
 //! and no call was refused, says a missing grant is the likely cause (`hint`).
 //!
+//! `locks` takes the exclusive `flock` locks of `exclusive-locks: writable` (every
+//! supervised launch of such a policy has it, with or without explain/learn).
+//!
 //! `session` answers the notifications, `learn` keeps what learning saw and writes the
 //! policy, `decode` describes a call for humans, `paths` judges a path against the
 //! grants, `path_report` keeps and reports the paths.
@@ -31,6 +34,7 @@
 mod decode;
 mod hint;
 mod learn;
+pub mod locks;
 mod path_report;
 pub mod paths;
 mod session;

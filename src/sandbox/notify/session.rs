@@ -8,6 +8,7 @@ use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 
 use super::decode::{arguments_matter, describe, makes_a_sandbox, probably_harmless};
 use super::learn::Learned;
+use super::locks::{LockBroker, Outcome};
 use super::path_report::PathTracker;
 use crate::sandbox::policy::{Action, SeccompPolicy};
 use crate::sandbox::syscalls;
@@ -86,6 +87,8 @@ pub struct Session {
     /// quiet: what caprun already knows of paths the program may miss, for the hint when
     /// it fails and no call was refused.
     known_missing: Vec<String>,
+    /// `exclusive-locks: writable`: the exclusive locks the supervisor takes.
+    locks: Option<LockBroker>,
 }
 
 impl Session {
@@ -112,6 +115,7 @@ impl Session {
             egress: None,
             paths: None,
             known_missing: Vec::new(),
+            locks: None,
         }
     }
 
@@ -183,6 +187,24 @@ impl Session {
         self.extends = extends.to_string();
     }
 
+    /// `exclusive-locks: writable`: the exclusive `flock` calls the filter notifies go to
+    /// `broker`; a refused one is named as a denial.
+    pub fn broker_locks(&mut self, broker: LockBroker) {
+        self.locks = Some(broker);
+    }
+
+    /// The timer of pending locks (`-1`: none).
+    pub fn timer_fd(&self) -> RawFd {
+        self.locks.as_ref().map_or(-1, LockBroker::timer_fd)
+    }
+
+    /// The timer expired: pending locks tried again.
+    pub fn timer_expired(&mut self, listener: RawFd) {
+        if let Some(b) = &mut self.locks {
+            b.retry(listener);
+        }
+    }
+
     /// The mode.
     pub fn mode(&self) -> Mode {
         self.mode
@@ -193,6 +215,7 @@ impl Session {
         let mut fds: Vec<RawFd> = self.out.iter().map(|f| f.as_raw_fd()).collect();
         fds.extend(self.paths.iter().flat_map(PathTracker::keep_fds));
         fds.extend(self.egress.as_ref().map(|(log, _)| log.fd()));
+        fds.extend(self.locks.iter().flat_map(LockBroker::keep_fds));
         fds
     }
 
@@ -211,6 +234,18 @@ impl Session {
         };
         let nr = i64::from(req.data.nr);
         let args = req.data.args;
+        if crate::sandbox::seccomp::is_brokered_lock(&self.seccomp, nr, &args) {
+            if let Some(b) = &mut self.locks {
+                let refused = b.handle(listener, &req, stderr) == Outcome::Refused;
+                if refused && self.mode != Mode::Learn {
+                    let lines = self.explain(nr, &args, req.pid);
+                    if self.mode == Mode::Explain {
+                        sys::write_all(stderr, lines.as_bytes());
+                    }
+                }
+                return;
+            }
+        }
         if self.watched_path_call(listener, stderr, &req) {
             return;
         }

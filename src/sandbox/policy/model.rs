@@ -338,6 +338,11 @@ pub struct SeccompPolicy {
     pub errno: BTreeMap<&'static str, u32>,
     /// Conditionally allowed calls: name → rule.
     pub rules: BTreeMap<&'static str, SyscallRule>,
+    /// `exclusive-locks: writable`: an allowed `flock` asking for `LOCK_EX` is decided
+    /// by caprun's supervisor (granted only on a descriptor open for writing or a file on
+    /// a writable mount of the sandbox's own; `sandbox::notify::locks`), or refused
+    /// where there is no supervisor. False (`any`): `allow` and `rules` decide alone.
+    pub exclusive_locks_writable: bool,
 }
 
 /// A resolved policy.

@@ -839,6 +839,7 @@ fn parse_seccomp(
         allow: Names::default(),
         errno: BTreeMap::new(),
         rules: BTreeMap::new(),
+        exclusive_locks_writable: false,
     });
     let entries = cx.map(v, "seccomp")?;
     // Groups first so `allow` can use groups defined later in the mapping.
@@ -905,10 +906,22 @@ fn parse_seccomp(
                     sp.rules.insert(name, SyscallRule { nr, alternatives });
                 }
             }
+            "exclusive-locks" => {
+                sp.exclusive_locks_writable = match cx.scalar(val, "exclusive-locks")? {
+                    "writable" => true,
+                    "any" => false,
+                    other => {
+                        return Err(cx.err(
+                            val.pos,
+                            format!("exclusive-locks: `{other}` is not writable or any"),
+                        ))
+                    }
+                };
+            }
             other => {
                 return Err(cx.err(
                     kn.pos,
-                    format!("unknown key `{other}` in seccomp (default-action, groups, allow, deny, errno, rules)"),
+                    format!("unknown key `{other}` in seccomp (default-action, groups, allow, deny, errno, rules, exclusive-locks)"),
                 ))
             }
         }

@@ -188,6 +188,9 @@ pub fn render_policy(p: &Policy) -> String {
         Some(sp) => {
             s.push_str("seccomp:\n");
             let _ = writeln!(s, "  default-action: {}", action_name(sp.default_action));
+            if sp.exclusive_locks_writable {
+                s.push_str("  exclusive-locks: writable\n");
+            }
             let allow: Vec<&str> = sp.allow.iter().collect();
             let _ = writeln!(s, "  # {} calls allowed unconditionally", allow.len());
             s.push_str("  allow: [");
