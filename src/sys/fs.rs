@@ -83,9 +83,11 @@ pub fn unlinkat(dir: RawFd, name: &CStr) -> Result<(), Errno> {
     check(unsafe { libc::unlinkat(dir, name.as_ptr(), 0) }).map(drop)
 }
 
-/// The device and inode numbers of the open file `fd` (`fstat`; any descriptor,
-/// `O_PATH` included): what identifies a file.
-pub fn file_id(fd: RawFd) -> Result<(u64, u64), Errno> {
+/// A file's identity: its device and inode numbers.
+pub type FileId = (u64, u64);
+
+/// The [`FileId`] of the open file `fd` (`fstat`; any descriptor, `O_PATH` included).
+pub fn file_id(fd: RawFd) -> Result<FileId, Errno> {
     // SAFETY: a zeroed stat is a valid out-parameter that fstat fills.
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
     // SAFETY: `st` is valid and writable for the call.
@@ -169,9 +171,6 @@ pub fn proc_fd_path(fd: RawFd, buf: &mut [u8; 32]) -> &CStr {
     unsafe { CStr::from_bytes_with_nul_unchecked(&buf[..=PREFIX.len() + len]) }
 }
 
-/// A file's identity: its device and inode numbers.
-pub type FileId = (u64, u64);
-
 /// An inherited descriptor's file, when it is a regular file or a character device
 /// (what the program could open again by `/proc/self/fd/N`): `Some((identity, flags))`,
 /// its [`FileId`], and the status flags it was opened with. `None` for anything else
@@ -191,10 +190,10 @@ pub fn inherited_file(fd: RawFd) -> Result<Option<(FileId, libc::c_int)>, Errno>
     Ok(Some(((st.st_dev as u64, st.st_ino as u64), flags)))
 }
 
-/// A duplicate of `fd` (close-on-exec, at 3 or above), owned by the caller.
+/// A duplicate of `fd` (close-on-exec, at 3 or above: [`super::dupfd_cloexec`]), owned
+/// by the caller.
 pub fn duplicate(fd: RawFd) -> Result<OwnedFd, Errno> {
-    // SAFETY: F_DUPFD_CLOEXEC returns a new descriptor that nothing else owns.
-    let dup = check(unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 3) })?;
+    let dup = super::dupfd_cloexec(fd, 3)?;
     // SAFETY: `dup` was just created and is owned here alone.
     Ok(unsafe { OwnedFd::from_raw_fd(dup) })
 }

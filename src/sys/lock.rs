@@ -1,9 +1,10 @@
 //! What caprun's supervisor needs to take `flock` locks for the program (see
-//! `sandbox::notify::locks`): a descriptor of another process (`pidfd_getfd`), its open
-//! mode and mount, the lock itself, and a timer to try a contended lock again.
+//! `sandbox::notify::locks`): a descriptor of another process (`pidfd_getfd`, through
+//! [`super::pidfd_open`]), its open mode and mount, the lock itself, and a timer to try a
+//! contended lock again.
 //!
 //! # References
-//! pidfd_open(2), pidfd_getfd(2) (Linux 5.6), flock(2), statx(2) (`STATX_MNT_ID`, Linux
+//! pidfd_getfd(2) (Linux 5.6), flock(2), statx(2) (`STATX_MNT_ID`, Linux
 //! 5.8), timerfd_create(2).
 
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
@@ -11,14 +12,6 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use nix::errno::Errno;
 
 use super::{check, check_long};
-
-/// `pidfd_open(pid, 0)`: a descriptor naming process `pid` (a thread group leader).
-pub fn pidfd_open(pid: libc::pid_t) -> Result<OwnedFd, Errno> {
-    // SAFETY: plain integers; the result is a new descriptor or -1.
-    let fd = check_long(unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) })?;
-    // SAFETY: the kernel returned a new descriptor that nothing else owns.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
-}
 
 /// `pidfd_getfd(pidfd, fd, 0)`: a duplicate (close-on-exec) of descriptor `fd` of the
 /// process `pidfd` names: the same open file description. Needs ptrace access to it.
@@ -38,10 +31,8 @@ pub fn flock(fd: RawFd, op: libc::c_int) -> Result<(), Errno> {
 
 /// Whether `fd`'s open file description was opened for writing (`O_WRONLY`, `O_RDWR`).
 pub fn open_for_writing(fd: RawFd) -> Result<bool, Errno> {
-    // SAFETY: plain integers.
-    let flags = check(unsafe { libc::fcntl(fd, libc::F_GETFL) })?;
     Ok(matches!(
-        flags & libc::O_ACCMODE,
+        super::fs::access_mode(fd)?,
         libc::O_WRONLY | libc::O_RDWR
     ))
 }

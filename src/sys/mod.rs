@@ -308,6 +308,16 @@ pub unsafe fn close_range(first: RawFd, last: RawFd) -> Result<(), Errno> {
     Ok(())
 }
 
+/// `pidfd_open(pid, 0)`: a descriptor naming process `pid` (a thread group leader), not
+/// its number: a signal or a `pidfd_getfd` through it cannot reach another process that
+/// was given the same pid since.
+pub fn pidfd_open(pid: libc::pid_t) -> Result<OwnedFd, Errno> {
+    // SAFETY: plain integers; the result is a new descriptor or -1.
+    let fd = check_long(unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) })?;
+    // SAFETY: the kernel returned a new descriptor that nothing else owns.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
+}
+
 /// `fork()`: `Ok(0)` in the child, the child's pid in the parent.
 ///
 /// # Safety

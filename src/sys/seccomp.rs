@@ -6,7 +6,7 @@
 //! # References
 //! seccomp(2), seccomp_unotify(2), prctl(2) (`PR_GET_SECCOMP`).
 
-use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, RawFd};
 
 use nix::errno::Errno;
 
@@ -141,13 +141,9 @@ pub fn kill_notifying(
     pid: u32,
     check: impl FnOnce(RawFd, u64) -> bool,
 ) -> bool {
-    // SAFETY: pidfd_open takes plain integers; the result is a new descriptor or -1.
-    let pidfd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid as libc::pid_t, 0) };
-    if pidfd < 0 {
+    let Ok(pidfd) = super::pidfd_open(pid as libc::pid_t) else {
         return false;
-    }
-    // SAFETY: the kernel returned a new descriptor that nothing else owns.
-    let pidfd = unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(pidfd as RawFd) };
+    };
     if !check(listener, id) {
         return false;
     }
