@@ -118,7 +118,7 @@ pub enum Denials {
 }
 
 /// `LOCK_EX` of flock(2).
-const LOCK_EX: u32 = 2;
+const LOCK_EX: u32 = libc::LOCK_EX as u32;
 /// What an exclusive `flock` of `exclusive-locks: writable` gets from a program without
 /// a listener: the answer of a file system without such locks (cargo then goes on
 /// without the lock, as it does there).

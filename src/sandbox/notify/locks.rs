@@ -158,17 +158,12 @@ impl LockBroker {
             file,
             op: op & !libc::LOCK_NB,
         };
-        if op & libc::LOCK_NB != 0 {
-            return match attempt(listener, &pending) {
-                Some(o) => o,
-                None => {
-                    let _ = notif_send(listener, req.id, libc::EWOULDBLOCK);
-                    Outcome::Answered
-                }
-            };
-        }
         match attempt(listener, &pending) {
             Some(o) => o,
+            None if op & libc::LOCK_NB != 0 => {
+                let _ = notif_send(listener, req.id, libc::EWOULDBLOCK);
+                Outcome::Answered
+            }
             None if self.pending.len() >= MAX_PENDING => {
                 let _ = notif_send(listener, req.id, libc::ENOLCK);
                 Outcome::Answered
@@ -202,9 +197,9 @@ impl LockBroker {
         let pid = req.pid as libc::pid_t;
         // A thread other than the leader (a plain pidfd_open refuses those: EINVAL, or
         // ENOENT since Linux 6.9): its process, whose descriptor table it shares.
-        let pidfd = match sys::lock::pidfd_open(pid) {
+        let pidfd = match sys::pidfd_open(pid) {
             Err(Errno::ESRCH) => return Err(Errno::ESRCH),
-            Err(_) => sys::lock::pidfd_open(self.thread_group(pid)?)?,
+            Err(_) => sys::pidfd_open(self.thread_group(pid)?)?,
             Ok(pidfd) => pidfd,
         };
         // Checked after the pidfd was opened: the pid still named the caller then.
