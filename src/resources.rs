@@ -666,7 +666,7 @@ pub fn inherited_files(opened: &Resources, ids: &[ResourceId]) -> Vec<InheritedF
                 (_, true) => AccessMode::Append,
                 _ => AccessMode::Write,
             };
-            if !seen.insert((file, flags & (libc::O_ACCMODE | libc::O_APPEND))) {
+            if !seen.insert((file, mode)) {
                 return None;
             }
             let fd = crate::sys::fs::duplicate(fd).ok()?;

@@ -86,7 +86,7 @@ pub enum ResourceSpec {
 }
 
 /// Access mode of a `!file`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum AccessMode {
     /// O_RDONLY (default).
     #[default]
