@@ -111,6 +111,15 @@ fn assert_refused(out: &Output, addr: SocketAddr) {
     );
 }
 
+/// caprun's `refused egress …` lines on `out`'s stderr, in order.
+fn refusals(out: &Output) -> Vec<String> {
+    stderr(out)
+        .lines()
+        .filter(|l| l.contains("refused egress"))
+        .map(str::to_owned)
+        .collect()
+}
+
 /// A directory with `index.html` saying `body`, served; the server's address.
 fn site(body: &str) -> (tempfile::TempDir, SocketAddr) {
     let dir = tempfile::tempdir().unwrap();
@@ -212,11 +221,7 @@ fn destinations_not_allowed_are_refused_and_named() {
         describe(&out)
     );
     assert!(stdout.contains("returned error: 403"), "{}", describe(&out));
-    let stderr = text(&out.stderr);
-    let refused: Vec<&str> = stderr
-        .lines()
-        .filter(|l| l.contains("refused egress"))
-        .collect();
+    let refused = refusals(&out);
     assert_eq!(
         refused,
         [
@@ -313,11 +318,7 @@ fn socks5_reaches_what_is_allowed_and_refusals_are_named() {
             describe(&out)
         );
     }
-    let stderr = text(&out.stderr);
-    let refused: Vec<&str> = stderr
-        .lines()
-        .filter(|l| l.contains("refused egress"))
-        .collect();
+    let refused = refusals(&out);
     assert_eq!(
         refused,
         [
