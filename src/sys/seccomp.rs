@@ -84,15 +84,7 @@ pub fn notif_send(listener: RawFd, id: u64, error: i32) -> Result<(), Errno> {
             0
         },
     };
-    // SAFETY: `resp` is a valid seccomp_notif_resp the kernel only reads.
-    check(unsafe {
-        libc::ioctl(
-            listener,
-            libc::SECCOMP_IOCTL_NOTIF_SEND as _,
-            &resp as *const libc::seccomp_notif_resp,
-        )
-    })
-    .map(drop)
+    respond(listener, &resp)
 }
 
 /// `ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND)`: answer notification `id` as if the
@@ -105,12 +97,17 @@ pub fn notif_return(listener: RawFd, id: u64, val: i64) -> Result<(), Errno> {
         error: 0,
         flags: 0,
     };
+    respond(listener, &resp)
+}
+
+/// `ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND)` with `resp`.
+fn respond(listener: RawFd, resp: &libc::seccomp_notif_resp) -> Result<(), Errno> {
     // SAFETY: `resp` is a valid seccomp_notif_resp the kernel only reads.
     check(unsafe {
         libc::ioctl(
             listener,
             libc::SECCOMP_IOCTL_NOTIF_SEND as _,
-            &resp as *const libc::seccomp_notif_resp,
+            resp as *const libc::seccomp_notif_resp,
         )
     })
     .map(drop)
